@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test install assets lint schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+ASSETS := audit_app/static/dist/.built
+
+$(ASSETS): package.json package-lock.json $(wildcard assets/*)
+	npm ci --no-audit --no-fund --loglevel=error
+	node assets/build.mjs
+	touch $@
+
+install: $(INSTALLED) $(ASSETS)
+
+assets: $(ASSETS)
+
+## make run: install, migrate, load the questionnaires, and serve on http://127.0.0.1:5000
+run: export APP_ENV ?= development
+run: install
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi questionnaires load
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+## make test: install, lint, and run the whole test suite
+test: install lint
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m audit_app.schema --check
+
+## make schema: regenerate questionnaires/schema.json from the questionnaire models
+schema: install
+	$(BIN)/python -m audit_app.schema
+
+bench: install
+	$(BIN)/python bench/scoring.py
+
+clean:
+	rm -rf $(VENV) node_modules audit_app/static/dist .pytest_cache .ruff_cache .hypothesis

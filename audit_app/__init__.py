@@ -1,0 +1,81 @@
+"""The case-file audit application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from config import load_config
+
+
+def create_app(
+    overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Build the application: configuration, database, extensions, blueprints, commands, errors.
+
+    ``environ`` replaces the process environment (tests use it); ``overrides`` are applied last.
+    """
+    app = Flask(__name__, instance_relative_config=False)
+    settings = load_config(environ)
+    if overrides:
+        settings.update(overrides)
+    app.config.update(settings)
+
+    from audit_app import db
+
+    db.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Templates (with the GOV.UK Frontend macros), CSRF, sign-in, security headers."""
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from audit_app import auth, web
+    from audit_app.extensions import csrf
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("audit_app"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    csrf.init_app(app)
+    WTFormsHelpers(app)
+    auth.init_app(app)
+    web.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every area's URL rules."""
+    from audit_app.views import auth, home
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from audit_app import web
+
+    web.register_errorhandlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the ``flask`` command groups, one per noun."""
+    from audit_app import cli
+
+    cli.register(app)

@@ -1,0 +1,216 @@
+"""Who is signed in, and what they may do: sessions, password hashing and role checks.
+
+Every route is either public by name (sign-in, static files) or guarded here; a test walks the
+URL map to keep it that way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_login import AnonymousUserMixin, LoginManager, current_user, logout_user
+from sqlmodel import select
+
+from audit_app.db import get_session
+from audit_app.models import ManagedService, User, utcnow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Sign in to continue."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+# Low-cost parameters, used only by the test suite so that it stays quick.
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_HASHER = PasswordHasher()
+
+
+def password_hasher() -> PasswordHasher:
+    """argon2id, with argon2-cffi's defaults outside tests."""
+    return _FAST_HASHER if current_app.config.get("PASSWORD_HASH_FAST") else _HASHER
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """Whether the password matches; never raises on a bad or empty hash."""
+    if not stored_hash:
+        return False
+    try:
+        return password_hasher().verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return password_hasher().check_needs_rehash(stored_hash)
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    """The person behind the current request, as Flask-Login sees them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    team_id: int | None
+    session_version: int
+    managed_service_ids: frozenset[int] = field(default_factory=frozenset)
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        # The session version is part of the id: bumping it ends every live session.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class Anonymous(AnonymousUserMixin):
+    role = ""
+    id = None
+
+    def has_role(self, *roles: str) -> bool:
+        return False
+
+
+login_manager.anonymous_user = Anonymous
+
+
+def signed_in_user(user: User, managed: frozenset[int]) -> SignedInUser:
+    assert user.id is not None
+    return SignedInUser(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        team_id=user.team_id,
+        session_version=user.session_version,
+        managed_service_ids=managed,
+    )
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> SignedInUser | None:
+    try:
+        raw_id, raw_version = user_id.split(":")
+        uid, version = int(raw_id), int(raw_version)
+    except ValueError:
+        return None
+    db = get_session()
+    user = db.get(User, uid)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    managed = frozenset(
+        db.exec(select(ManagedService.service_id).where(ManagedService.user_id == uid))
+    )
+    return signed_in_user(user, managed)
+
+
+def init_app(app: Flask) -> None:
+    """Sessions end after the idle time and the absolute lifetime."""
+    login_manager.init_app(app)
+
+    @app.before_request
+    def _end_idle_sessions() -> None:
+        if request.endpoint == "static":
+            return
+        now = utcnow()
+        started = _timestamp(session.get("signed_in_at"))
+        last_seen = _timestamp(session.get("last_seen"))
+        idle = timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"]))
+        lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+        if "_user_id" in session and (
+            (last_seen is not None and now - last_seen > idle)
+            or (started is not None and now - started > lifetime)
+        ):
+            expired_user = session.get("_user_id")
+            logout_user()
+            session.pop("last_seen", None)
+            session.pop("signed_in_at", None)
+            # Kept so that answers posted after expiry can be restored for the same person.
+            session["expired_user"] = expired_user
+            flash("Your session ended because you were inactive. Sign in again.", "info")
+            return
+        if current_user.is_authenticated:
+            session["last_seen"] = now.isoformat()
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def start_session(user: SignedInUser) -> None:
+    """Record the times that the idle timeout and absolute lifetime are measured from."""
+    from flask_login import login_user
+
+    session.clear()  # a new session on sign-in: nothing carried over from before
+    session.permanent = True
+    login_user(user)
+    now = utcnow().isoformat()
+    session["signed_in_at"] = now
+    session["last_seen"] = now
+
+
+def expired_user_id() -> int | None:
+    """The user id of a session that ended by inactivity, if this browser had one."""
+    raw = session.get("expired_user")
+    try:
+        return int(str(raw).split(":")[0]) if raw else None
+    except ValueError:
+        return None
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Signed-in users with one of ``roles`` only: others get 403, anonymous users sign in."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Mark a view as open to everyone (the sign-in page, health checks)."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
+def redirect_to_sign_in() -> Any:
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
+ALL_ROLES = ("auditor", "manager", "admin", "viewer")

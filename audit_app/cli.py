@@ -1,0 +1,159 @@
+"""The ``flask`` command groups, one per noun. Each command commits once, at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from audit_app import migrate
+from audit_app.db import session_scope
+from audit_app.services import questionnaires as questionnaire_service
+
+CLI_ACTOR = "command line"
+
+db_cli = AppGroup("db", help="Apply and write database migrations (Alembic).")
+questionnaires_cli = AppGroup(
+    "questionnaires", help="Validate, load, list and retire questionnaires."
+)
+
+
+def register(app: Flask) -> None:
+    """Attach every command group to the application."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(questionnaires_cli)
+
+
+def _database_url() -> str:
+    return str(current_app.config["DATABASE_URL"])
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(_database_url(), revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (e.g. -1)."""
+    migrate.downgrade(_database_url(), revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@click.option("--autogenerate", is_flag=True, help="Compare the models with the database.")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration script under migrations/versions/."""
+    from alembic import command
+
+    command.revision(
+        migrate.alembic_config(_database_url()), message=message, autogenerate=autogenerate
+    )
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's migration revision."""
+    from alembic import command
+
+    command.current(migrate.alembic_config(_database_url()))
+
+
+def _echo_problems(problems: object) -> None:
+    for problem in problems:  # type: ignore[attr-defined]
+        click.echo(str(problem), err=True)
+
+
+def _paths_or_default(paths: tuple[str, ...]) -> list[Path]:
+    if paths:
+        return [Path(p) for p in paths]
+    found = questionnaire_service.default_paths(current_app.config["QUESTIONNAIRE_DIR"])
+    if not found:
+        raise click.ClickException(
+            f"no questionnaire files in {current_app.config['QUESTIONNAIRE_DIR']}"
+        )
+    return found
+
+
+@questionnaires_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def questionnaires_validate(paths: tuple[str, ...]) -> None:
+    """Check questionnaire files; list every problem, each with its file and JSON path."""
+    try:
+        files = questionnaire_service.read_files(paths)
+    except questionnaire_service.LoadRefused as refused:
+        _echo_problems(refused.problems)
+        click.echo(f"{len(refused.problems)} problem(s) found.", err=True)
+        raise SystemExit(1) from None
+    for file in files:
+        q = file.questionnaire
+        click.echo(f"{file.source}: ok ({q.id} version {q.version}, {len(q.questions)} questions)")
+
+
+@questionnaires_cli.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def questionnaires_load(paths: tuple[str, ...]) -> None:
+    """Load questionnaire files (default: every file in questionnaires/), all or nothing."""
+    try:
+        files = questionnaire_service.read_files(_paths_or_default(paths))
+        with session_scope() as session:
+            outcomes = questionnaire_service.load(files, session=session, loaded_by=CLI_ACTOR)
+    except questionnaire_service.LoadRefused as refused:
+        _echo_problems(refused.problems)
+        click.echo("Nothing was loaded.", err=True)
+        raise SystemExit(1) from None
+    for outcome in outcomes:
+        click.echo(
+            f"{outcome.status}: {outcome.questionnaire_id} version {outcome.version} "
+            f"({outcome.source})"
+        )
+
+
+@questionnaires_cli.command("list")
+def questionnaires_list() -> None:
+    """Show every loaded version: id, version, title, kind, retired."""
+    with session_scope() as session:
+        rows = questionnaire_service.all_versions(session=session)
+    if not rows:
+        click.echo("No questionnaires are loaded.")
+        return
+    click.echo(f"{'id':<40} {'version':>7}  {'kind':<9} {'retired':<7}  title")
+    for row in rows:
+        retired = "yes" if row.retired_at else "no"
+        click.echo(
+            f"{row.questionnaire_id:<40} {row.version:>7}  {row.kind:<9} {retired:<7}  {row.title}"
+        )
+
+
+def _set_retired(questionnaire_id: str, version: int | None, retired: bool) -> None:
+    try:
+        with session_scope() as session:
+            rows = questionnaire_service.set_retired(
+                questionnaire_id, retired, session=session, actor=CLI_ACTOR, version=version
+            )
+    except LookupError as missing:
+        raise click.ClickException(str(missing)) from None
+    verb = "Retired" if retired else "Reinstated"
+    click.echo(f"{verb} {questionnaire_id} version(s) {', '.join(str(r.version) for r in rows)}.")
+
+
+@questionnaires_cli.command("retire")
+@click.argument("questionnaire_id")
+@click.option("--version", type=int, help="Retire one version only.")
+def questionnaires_retire(questionnaire_id: str, version: int | None) -> None:
+    """Hide a questionnaire from new audits (audits already started keep their version)."""
+    _set_retired(questionnaire_id, version, True)
+
+
+@questionnaires_cli.command("reinstate")
+@click.argument("questionnaire_id")
+@click.option("--version", type=int, help="Reinstate one version only.")
+def questionnaires_reinstate(questionnaire_id: str, version: int | None) -> None:
+    """Offer a retired questionnaire for new audits again."""
+    _set_retired(questionnaire_id, version, False)

@@ -1,0 +1,831 @@
+"""The questionnaire format ``case-audit/1``: models, validation and JSON-path errors."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+FORMAT = "case-audit/1"
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_MAX_LENGTH = 64
+MAX_VERSION = 2**31 - 1
+SCHEMA_ID = "urn:case-audit:questionnaire-format:1"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
+NonEmptyText = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+Weight = Annotated[float, Field(gt=0)]
+
+Loc = tuple[str | int, ...]
+
+
+# --------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------
+
+
+class _OptionalKey:
+    """Marks a field whose key may be left out but not set to null; fixes up its JSON Schema."""
+
+    def __init__(self, documented_default: object = None) -> None:
+        """Keep the default to show in the JSON Schema, if it has a single one."""
+        self.documented_default = documented_default
+
+    def __call__(self, schema: dict[str, Any]) -> None:
+        """Drop the null alternative and the null default from the field's schema."""
+        branches = [b for b in schema.pop("anyOf", []) if b != {"type": "null"}]
+        if len(branches) == 1:
+            schema.update(branches[0])
+        elif branches:
+            schema["anyOf"] = branches
+        schema.pop("default", None)
+        if self.documented_default is not None:
+            schema["default"] = self.documented_default
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors (they catch typos such as ``wieght``) and types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse null for optional keys, which are left out instead."""
+        field = cls.model_fields.get(info.field_name or "")
+        if (
+            value is None
+            and field is not None
+            and isinstance(field.json_schema_extra, _OptionalKey)
+        ):
+            raise PydanticCustomError("null_not_allowed", "must not be null")
+        return value
+
+
+class Band(_Strict):
+    """A grade and the lowest percent that earns it."""
+
+    grade: NonEmptyText = Field(
+        description='The grade\'s name as auditors and reports show it, e.g. "Good". '
+        "Grade names must be unique.",
+        examples=["Outstanding", "Good", "Requires improvement", "Inadequate"],
+    )
+    min: Annotated[float, Field(ge=0, le=100)] = Field(
+        description="The lowest percent (0 to 100) that earns this grade. Bands are listed best "
+        "first with min strictly decreasing, and the last band's min is exactly 0.",
+    )
+
+
+class Grading(_Strict):
+    """How percents become grades, for each theme and for the whole audit."""
+
+    bands: Annotated[list[Band], Field(min_length=2)] = Field(
+        description="At least two grade bands, best first. A percent gets the first band whose "
+        "min is at or below it.",
+    )
+    overall: Literal["mean", "lowest"] = Field(
+        description='How the overall grade is found. "mean": the band of the weighted mean of '
+        "the graded themes' percents, never better than any graded theme marked limiting. "
+        '"lowest": the worst grade of any graded theme.',
+    )
+
+
+class Option(_Strict):
+    """One answer an auditor can choose for a choice question."""
+
+    value: Slug = Field(
+        description='The option\'s identifier, unique within its question, e.g. "yes". '
+        "show_if refers to options by this value.",
+        examples=["yes", "partly", "no", "not-applicable"],
+    )
+    label: NonEmptyText = Field(description="What the auditor sees next to the radio button.")
+    score: Annotated[float, Field(ge=0)] | None = Field(
+        default=None,
+        description="Points this answer earns (a number >= 0), or null (the default) for an "
+        'answer that is left out of the score, such as "Not applicable" or "Unable to tell". '
+        "The question's maximum is its highest option score.",
+    )
+
+
+class ShowIf(_Strict):
+    """A condition that shows a question only after certain answers to an earlier question."""
+
+    question: Slug = Field(
+        description="The id of an earlier choice question in this questionnaire.",
+    )
+    in_: Annotated[list[str], Field(alias="in", min_length=1)] = Field(
+        description="Option values of that question: this question is shown only when the "
+        "earlier one is shown and answered with one of them.",
+    )
+
+
+class Question(_Strict):
+    """One question an auditor answers about the case file."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"type": {"const": "choice"}}},
+            "then": {"required": ["options"]},
+            "else": {"not": {"required": ["options"]}},
+        }
+    )
+
+    id: Slug = Field(
+        description="The question's identifier, unique across the whole questionnaire, "
+        'e.g. "child-seen-alone".',
+    )
+    text: NonEmptyText = Field(description="The question as the auditor reads it.")
+    help: str | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Guidance shown under the question: what good looks like and where in the "
+        "case file to find it.",
+    )
+    type: Literal["choice", "text", "date", "number"] = Field(
+        description='"choice" (pick one option; the only type that can be scored), "text" '
+        '(free text), "date" or "number".',
+    )
+    required: bool | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Whether an answer is needed before the audit can be submitted. "
+        "Defaults to true, except for text questions, where it defaults to false.",
+    )
+    weight: Weight | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(1),
+        description="How much this question counts within its theme, a number > 0 (default 1). "
+        "It only matters on scored questions and is ignored on others.",
+    )
+    options: list[Option] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="The answers to choose from: at least two, and only on choice questions. "
+        "A choice question with at least one numeric option score is scored.",
+    )
+    compliance: NonEmptyText | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="The name of the recording-compliance measure this question reports, "
+        'e.g. "Chronology up to date". Only on scored questions; several questions may share '
+        "a measure. An answer is compliant when it gets the question's maximum score.",
+    )
+    show_if: ShowIf | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Show this question only after certain answers to an earlier choice "
+        "question. Answers to hidden questions are discarded.",
+    )
+
+    @property
+    def is_required(self) -> bool:
+        """``required`` defaults to true, except for text questions."""
+        if self.required is not None:
+            return self.required
+        return self.type != "text"
+
+    @property
+    def effective_weight(self) -> float:
+        """The question's weight, 1 when not given."""
+        return 1 if self.weight is None else self.weight
+
+    @property
+    def is_scored(self) -> bool:
+        """A choice question with at least one numeric option score."""
+        return self.type == "choice" and any(o.score is not None for o in self.options or ())
+
+    @property
+    def max_score(self) -> float | None:
+        """The highest option score, or None for an unscored question."""
+        scores = [o.score for o in self.options or () if o.score is not None]
+        return max(scores) if scores else None
+
+    def option(self, value: str) -> Option | None:
+        """The option with this value, if there is one."""
+        return next((o for o in self.options or () if o.value == value), None)
+
+
+class Theme(_Strict):
+    """A group of questions that is graded on its own, such as "Management oversight"."""
+
+    id: Slug = Field(description="The theme's identifier, unique within the questionnaire.")
+    title: NonEmptyText = Field(description="The theme's name as auditors and reports show it.")
+    description: str | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="What this theme covers, shown at the top of its page.",
+    )
+    weight: Weight = Field(
+        default=1,
+        description="How much this theme counts in the overall percent, a number > 0.",
+    )
+    limiting: bool = Field(
+        default=False,
+        description='When true and grading.overall is "mean", the overall grade is never '
+        "better than this theme's grade (for example a safety theme).",
+    )
+    questions: Annotated[list[Question], Field(min_length=1)] = Field(
+        description="The theme's questions, in the order auditors answer them (at least one).",
+    )
+
+
+class Questionnaire(_Strict):
+    """A case-file audit questionnaire: its identity, grading and themes of questions."""
+
+    format: Literal["case-audit/1"] = Field(
+        description='The format of this file: always "case-audit/1".',
+    )
+    id: Slug = Field(
+        description="The questionnaire's identifier, kept across versions, "
+        'e.g. "monthly-case-file-audit".',
+    )
+    version: Annotated[int, Field(ge=1, le=MAX_VERSION)] = Field(
+        description="A whole number >= 1. A loaded version never changes: to change the "
+        "questionnaire, raise the version.",
+    )
+    title: NonEmptyText = Field(description="The questionnaire's name as auditors see it.")
+    kind: Literal["monthly", "deep_dive"] = Field(
+        description='"monthly" for the regular case-file audit, "deep_dive" for a themed '
+        "deep-dive audit.",
+    )
+    description: str | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="What the questionnaire is for and when to use it.",
+    )
+    grading: Grading = Field(description="Grade bands and how the overall grade is found.")
+    themes: Annotated[list[Theme], Field(min_length=1)] = Field(
+        description="The themes, in the order auditors work through them (at least one).",
+    )
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Questionnaire:
+        """Apply the rules that span several fields once every field is valid."""
+        found = list(_rule_problems(self))
+        if found:
+            raise _RulesBroken(found)
+        return self
+
+    @cached_property
+    def questions(self) -> dict[str, Question]:
+        """Every question by id, in file order."""
+        return {q.id: q for t in self.themes for q in t.questions}
+
+    @cached_property
+    def theme_of(self) -> dict[str, str]:
+        """The theme id of each question id."""
+        return {q.id: t.id for t in self.themes for q in t.questions}
+
+    @property
+    def grades(self) -> list[str]:
+        """Grade names, best first."""
+        return [b.grade for b in self.grading.bands]
+
+
+# --------------------------------------------------------------------------------------
+# Problems
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a questionnaire, at a JSON path such as ``$.themes[0].id``."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        """The problem as ``path: message``."""
+        return f"{self.path}: {self.message}"
+
+
+class QuestionnaireInvalid(ValueError):
+    """A questionnaire was rejected; ``problems`` holds every problem found."""
+
+    problems: tuple[Problem, ...]
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        """Keep every problem, in the order given."""
+        self.problems = tuple(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        """A heading followed by one problem per line."""
+        count = len(self.problems)
+        heading = f"questionnaire is not valid ({count} problem{'s' if count != 1 else ''})"
+        return "\n".join([heading, *(str(p) for p in self.problems)])
+
+
+class _RulesBroken(ValueError):
+    """Cross-field rule violations, carried through pydantic to the translator."""
+
+    def __init__(self, found: list[tuple[Loc, str]]) -> None:
+        """Keep each violation's location and message."""
+        self.found = found
+        super().__init__("; ".join(f"{json_path(loc)}: {msg}" for loc, msg in found))
+
+
+def json_path(loc: Iterable[str | int]) -> str:
+    """A JSON path for a location, e.g. ``("themes", 1, "id")`` -> ``$.themes[1].id``."""
+    parts = ["$"]
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            parts.append(f".{part}")
+        else:
+            parts.append(f"[{json.dumps(part, ensure_ascii=False)}]")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------
+
+
+def parse_questionnaire(text: str | bytes) -> Questionnaire:
+    """Parse JSON text into a validated questionnaire, or raise QuestionnaireInvalid."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise QuestionnaireInvalid([Problem("$", _utf8_message(bytes(text), exc))]) from None
+    text = text.removeprefix("\ufeff")
+    data, found = _decode_json(text)
+    if found:
+        raise QuestionnaireInvalid(Problem(json_path(loc), msg) for loc, msg in found)
+    return validate_questionnaire(data)
+
+
+def validate_questionnaire(data: object) -> Questionnaire:
+    """Validate already-decoded JSON into a questionnaire, or raise QuestionnaireInvalid."""
+    try:
+        return Questionnaire.model_validate(data)
+    except ValidationError as exc:
+        found: list[tuple[Loc, str]] = []
+        for error in exc.errors():
+            broken = (error.get("ctx") or {}).get("error")
+            if isinstance(broken, _RulesBroken):
+                found.extend(broken.found)
+            else:
+                found.append((tuple(error["loc"]), _message(error)))
+        found.sort(key=lambda item: _document_order(data, item[0]))
+        raise QuestionnaireInvalid(Problem(json_path(loc), msg) for loc, msg in found) from None
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the format, generated from the models."""
+    generated = Questionnaire.model_json_schema(by_alias=True)
+    generated.pop("title", None)
+    generated.pop("description", None)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": f"Case-file audit questionnaire ({FORMAT})",
+        "description": "One case-file audit questionnaire: its identity, grade bands and themes "
+        "of questions. Unknown keys are errors. Some rules span several keys and are checked "
+        "only by the loader (`flask --app wsgi questionnaires validate`): unique ids, options "
+        "only on choice questions, show_if naming an earlier choice question and its options, "
+        "band order, and a scored question's highest score above 0.",
+        **generated,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# JSON decoding
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BadNumber:
+    """A number token the format refuses (NaN, Infinity, or too large for a float)."""
+
+    token: str
+
+
+class _Object(dict[str, Any]):
+    """A decoded JSON object that remembers keys given more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    """Build an object from its key/value pairs, noting repeated keys."""
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        repeated: list[str] = []
+        for key, _ in pairs:
+            if key in seen and key not in repeated:
+                repeated.append(key)
+            seen.add(key)
+        obj.duplicates = tuple(repeated)
+    return obj
+
+
+def _parse_float(token: str) -> float | _BadNumber:
+    """Parse a JSON number with a fraction or exponent, refusing ones too large for a float."""
+    value = float(token)
+    return value if math.isfinite(value) else _BadNumber(token)
+
+
+def _decode_json(text: str) -> tuple[Any, list[tuple[Loc, str]]]:
+    """Decode JSON text into plain dicts and lists, with problems found on the way."""
+    try:
+        raw = json.loads(
+            text,
+            object_pairs_hook=_object_pairs,
+            parse_constant=_BadNumber,
+            parse_float=_parse_float,
+        )
+    except json.JSONDecodeError as exc:
+        return None, [((), f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]
+    except RecursionError:
+        return None, [((), "not valid JSON: nested too deeply")]
+    found: list[tuple[Loc, str]] = []
+    return _clean(raw, found), found
+
+
+def _clean(raw: Any, found: list[tuple[Loc, str]]) -> Any:
+    """Turn decoded values into plain dicts and lists, recording refused numbers and keys."""
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Loc, Any, str | int]] = [(raw, (), root, 0)]
+    while stack:
+        value, loc, parent, slot = stack.pop()
+        if isinstance(value, _BadNumber):
+            found.append((loc, _bad_number_message(value.token)))
+            parent[slot] = None
+        elif isinstance(value, dict):
+            found.extend(
+                ((*loc, key), _DUPLICATE_KEY.format(key=key))
+                for key in getattr(value, "duplicates", ())
+            )
+            plain: dict[str, Any] = dict(value)
+            parent[slot] = plain
+            stack.extend((v, (*loc, k), plain, k) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            items: list[Any] = list(value)
+            parent[slot] = items
+            stack.extend((v, (*loc, i), items, i) for i, v in reversed(list(enumerate(value))))
+        else:
+            parent[slot] = value
+    return root[0]
+
+
+_DUPLICATE_KEY = 'key "{key}" appears more than once in this object: give each key once'
+
+
+def _bad_number_message(token: str) -> str:
+    """The message for a refused number token."""
+    if token.lstrip("-") in ("NaN", "Infinity"):
+        return f"{token} is not valid JSON: write a number, such as 0 or 2.5"
+    return f"{token} is too large: write a number, such as 0 or 2.5"
+
+
+def _utf8_message(data: bytes, exc: UnicodeDecodeError) -> str:
+    """The message for bytes that are not UTF-8, naming the line of the first bad byte."""
+    start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+    line = data.count(b"\n", 0, start) + 1
+    return (
+        f"not valid UTF-8: byte 0x{data[start]:02x} on line {line} cannot be read; "
+        "save the file with UTF-8 encoding"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Translating pydantic errors
+# --------------------------------------------------------------------------------------
+
+_SLUG_MESSAGE = (
+    'must be a slug: lower-case letters, digits and single hyphens (e.g. "child-seen-alone"), '
+    f"at most {SLUG_MAX_LENGTH} characters"
+)
+
+_TYPE_MESSAGES = {
+    "string_type": "must be a string",
+    "float_type": "must be a number",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+    "dict_type": "must be an object",
+    "missing": "is required",
+    "finite_number": "must be a finite number (not NaN or Infinity)",
+    "null_not_allowed": "must not be null (leave the key out instead)",
+}
+
+_TOO_SHORT = {
+    "bands": "needs at least 2 bands",
+    "themes": "needs at least one theme",
+    "questions": "needs at least one question",
+    "in": "needs at least one value",
+}
+
+_FIELD_MESSAGES: dict[tuple[type[BaseModel], str], dict[str, str]] = {
+    (Option, "score"): {
+        "float_type": "must be a number or null",
+        "greater_than_equal": "must be >= 0 or null",
+        "finite_number": "must be a finite number or null",
+    },
+    (Band, "min"): {
+        "greater_than_equal": "must be between 0 and 100",
+        "less_than_equal": "must be between 0 and 100",
+    },
+}
+
+
+def _message(error: ErrorDetails) -> str:
+    """Plain English for one pydantic error."""
+    kind: str = error["type"]
+    loc: Loc = tuple(error["loc"])
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    if not loc and kind in ("model_type", "dict_type"):
+        return "must be a JSON object holding the questionnaire (the file starts with {)"
+    model, field = _field_at(loc)
+    if model is not None and field is not None:
+        special = _FIELD_MESSAGES.get((model, _alias(loc)), {}).get(kind)
+        if special:
+            return special
+    if kind == "extra_forbidden":
+        return _unknown_key_message(str(loc[-1]), _model_at(loc[:-1]))
+    if kind in _TYPE_MESSAGES:
+        return _TYPE_MESSAGES[kind]
+    if kind == "literal_error":
+        values = _literal_values(field.annotation) if field is not None else ()
+        if len(values) == 1:
+            return f"must be {_quote(values[0])}"
+        if values:
+            return "must be one of " + ", ".join(_quote(v) for v in values)
+        return f"must be {ctx.get('expected', 'one of the allowed values')}"
+    if kind == "string_pattern_mismatch":
+        return _SLUG_MESSAGE if ctx.get("pattern") == SLUG_PATTERN else "must not be blank"
+    if kind == "string_too_long":
+        return _SLUG_MESSAGE
+    if kind == "string_too_short":
+        return "must not be blank"
+    if kind == "too_short":
+        return _TOO_SHORT.get(_alias(loc), f"needs at least {ctx.get('min_length')} items")
+    if kind == "greater_than":
+        return f"must be > {_number(ctx['gt'])}"
+    if kind == "greater_than_equal":
+        return f"must be >= {_number(ctx['ge'])}"
+    if kind == "less_than_equal":
+        return f"must be <= {_number(ctx['le'])}"
+    text = str(error.get("msg", "is not valid"))
+    return text[:1].lower() + text[1:]
+
+
+def _alias(loc: Loc) -> str:
+    """The last key name in a location, skipping list indexes."""
+    return next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+
+
+def _fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """A model's fields by the key used in JSON."""
+    return {(f.alias or name): f for name, f in model.model_fields.items()}
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside a type such as ``list[Option] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The model describing the object at a location."""
+    model: type[BaseModel] | None = Questionnaire
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = _fields(model).get(part)
+        model = _model_in(field.annotation) if field is not None else None
+    return model
+
+
+def _field_at(loc: Loc) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+    """The model and field that a location's last key names."""
+    keys = [i for i, part in enumerate(loc) if isinstance(part, str)]
+    if not keys:
+        return None, None
+    model = _model_at(loc[: keys[-1]])
+    if model is None:
+        return None, None
+    return model, _fields(model).get(str(loc[keys[-1]]))
+
+
+def _literal_values(annotation: Any) -> tuple[Any, ...]:
+    """The allowed values of a Literal type, wherever it sits in the annotation."""
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    for arg in get_args(annotation):
+        values = _literal_values(arg)
+        if values:
+            return values
+    return ()
+
+
+def _unknown_key_message(key: str, model: type[BaseModel] | None) -> str:
+    """The message for an unknown key, suggesting the allowed key it most resembles."""
+    if model is None:
+        return f"unknown key {_quote(key)}"
+    allowed = list(_fields(model))
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key {_quote(key)} (did you mean {_quote(close[0])}?)"
+    return f"unknown key {_quote(key)} (allowed keys: {', '.join(_quote(k) for k in allowed)})"
+
+
+def _document_order(data: Any, loc: Loc) -> tuple[int, ...]:
+    """A sort key placing a location where it appears in the document."""
+    key: list[int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            keys = list(node)
+            key.append(keys.index(part) if part in node else len(keys))
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            key.append(part)
+            node = node[part]
+        else:
+            key.append(0)
+            node = None
+    return tuple(key)
+
+
+def _quote(value: Any) -> str:
+    """A value in double quotes, as JSON writes it."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _number(value: float) -> str:
+    """A number without a needless ``.0``."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# --------------------------------------------------------------------------------------
+# Rules across fields
+# --------------------------------------------------------------------------------------
+
+
+def _rule_problems(q: Questionnaire) -> Iterator[tuple[Loc, str]]:
+    """Every violation of the rules that span several fields, in file order."""
+    yield from _band_problems(q.grading)
+    first_theme: dict[str, int] = {}
+    for t, theme in enumerate(q.themes):
+        if theme.id in first_theme:
+            first = json_path(("themes", first_theme[theme.id], "id"))
+            yield (
+                ("themes", t, "id"),
+                f"duplicate theme id {_quote(theme.id)}: already used at {first}",
+            )
+        first_theme.setdefault(theme.id, t)
+    placed = [
+        _Placed(position, loc, question)
+        for position, (loc, question) in enumerate(
+            (("themes", t, "questions", n), question)
+            for t, theme in enumerate(q.themes)
+            for n, question in enumerate(theme.questions)
+        )
+    ]
+    first_question: dict[str, _Placed] = {}
+    for item in placed:
+        first_question.setdefault(item.question.id, item)
+    for item in placed:
+        first_item = first_question[item.question.id]
+        if first_item is not item:
+            first = json_path((*first_item.loc, "id"))
+            message = (
+                f"duplicate question id {_quote(item.question.id)}: already used at {first} "
+                "(question ids must be unique across the whole questionnaire)"
+            )
+            yield (*item.loc, "id"), message
+        yield from _question_problems(item.question, item.loc)
+        yield from _show_if_problems(item, first_question)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A question with its position in file order and its location."""
+
+    position: int
+    loc: Loc
+    question: Question
+
+
+def _band_problems(grading: Grading) -> Iterator[tuple[Loc, str]]:
+    """Bands best first with min strictly decreasing, the last at 0, grade names unique."""
+    first_grade: dict[str, int] = {}
+    bands = grading.bands
+    for i, band in enumerate(bands):
+        loc: Loc = ("grading", "bands", i)
+        if band.grade in first_grade:
+            first = json_path(("grading", "bands", first_grade[band.grade], "grade"))
+            yield (*loc, "grade"), f"duplicate grade {_quote(band.grade)}: already used at {first}"
+        first_grade.setdefault(band.grade, i)
+        previous = bands[i - 1]
+        if i > 0 and band.min >= previous.min:
+            message = (
+                "bands must be listed best first with min strictly decreasing: "
+                f"{_quote(band.grade)} (min {_number(band.min)}) comes after "
+                f"{_quote(previous.grade)} (min {_number(previous.min)})"
+            )
+            yield (*loc, "min"), message
+    last = bands[-1]
+    if last.min != 0:
+        message = (
+            "the last band's min must be 0, so that every percent gets a grade "
+            f"(it is {_number(last.min)})"
+        )
+        yield ("grading", "bands", len(bands) - 1, "min"), message
+
+
+def _question_problems(question: Question, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Options, scores and compliance of one question."""
+    options = question.options
+    if question.type != "choice":
+        if options is not None:
+            kind = _quote(question.type)
+            message = f"only choice questions have options (this is a {kind} question)"
+            yield (*loc, "options"), message
+    elif len(options or ()) < 2:
+        count = len(options) if options is not None else "none"
+        message = f"a choice question needs at least 2 options (it has {count})"
+        yield (*loc, "options"), message
+    first_value: dict[str, int] = {}
+    for i, option in enumerate(options or ()):
+        if option.value in first_value:
+            first = json_path((*loc, "options", first_value[option.value], "value"))
+            message = f"duplicate option value {_quote(option.value)}: already used at {first}"
+            yield (*loc, "options", i, "value"), message
+        first_value.setdefault(option.value, i)
+    if question.is_scored and question.max_score == 0:
+        yield (*loc, "options"), _ALL_ZERO
+    if question.compliance is not None and not question.is_scored:
+        yield (*loc, "compliance"), _COMPLIANCE_UNSCORED
+
+
+_ALL_ZERO = (
+    "a scored question needs an option with a score above 0 (its highest score is its maximum)"
+)
+_COMPLIANCE_UNSCORED = (
+    "compliance can only be marked on a scored question "
+    "(a choice question with at least one option score)"
+)
+
+
+def _show_if_problems(item: _Placed, questions: dict[str, _Placed]) -> Iterator[tuple[Loc, str]]:
+    """A show_if names an earlier choice question, and only values among its options."""
+    show_if = item.question.show_if
+    if show_if is None:
+        return
+    loc: Loc = (*item.loc, "show_if")
+    name = _quote(show_if.question)
+    target = questions.get(show_if.question)
+    if target is None:
+        message = f"show_if names {name}, which is not a question in this questionnaire"
+    elif target is item:
+        message = f"show_if names {name}, the question itself: it may only name an earlier question"
+    elif target.position > item.position:
+        where = json_path(target.loc)
+        message = (
+            f"show_if names {name}, which comes later (at {where}): "
+            "it may only name an earlier question"
+        )
+    elif target.question.type != "choice":
+        kind = _quote(target.question.type)
+        message = f"show_if names {name}, a {kind} question: it may only name a choice question"
+    else:
+        values = [o.value for o in target.question.options or ()]
+        listed = ", ".join(_quote(v) for v in values)
+        for i, value in enumerate(show_if.in_):
+            if value not in values:
+                message = f"{_quote(value)} is not an option of {name} (its options are {listed})"
+                yield (*loc, "in", i), message
+        return
+    yield (*loc, "question"), message

@@ -1,0 +1,353 @@
+"""The scoring engine: per-question, per-theme, overall and compliance results for one audit.
+
+Every sum is a ``Fraction`` and every number from the questionnaire is converted through its
+decimal text, so 0.1 is one tenth and a theme exactly on a band's ``min`` gets that band.
+Rounding happens only for display (``round_percent``); grading always uses the exact value.
+The rules are documented in docs/questionnaire-format.md ("Scoring rules").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+from math import floor
+from typing import Literal
+
+from audit_app.core.answers import drop_hidden, shown_questions
+from audit_app.core.questionnaire import Band, Question, Questionnaire
+
+__all__ = [
+    "NOT_GRADED",
+    "AuditScore",
+    "ComplianceAnswer",
+    "MeasureCompliance",
+    "OverallScore",
+    "QuestionScore",
+    "Reason",
+    "ThemeScore",
+    "exact",
+    "format_percent",
+    "grade_for",
+    "round_percent",
+    "score_audit",
+]
+
+NOT_GRADED = "Not graded"
+
+Reason = Literal["included", "hidden", "unanswered", "not applicable", "not scored"]
+
+_ZERO = Fraction(0)
+_HUNDRED = Fraction(100)
+
+
+@lru_cache(maxsize=4096)
+def exact(number: float) -> Fraction:
+    """The exact decimal value of a JSON number (0.1 -> 1/10, not the nearest binary float)."""
+    # str() of a float is the shortest text that reads back as the same float, which is the
+    # text the questionnaire's author wrote; Fraction(float) would keep the binary error.
+    return Fraction(str(number))
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """How one question counted towards its theme, and why."""
+
+    question_id: str
+    theme_id: str
+    shown: bool
+    answered: bool
+    included: bool
+    value: str | None
+    score: Fraction | None
+    max_score: Fraction | None
+    weight: Fraction
+    points: Fraction
+    possible: Fraction
+    reason: Reason
+
+    @property
+    def lost(self) -> Fraction:
+        """Weighted points short of full marks (0 unless included)."""
+        return self.possible - self.points
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    """One theme's percent and grade, with the questions behind them."""
+
+    theme_id: str
+    title: str
+    weight: Fraction
+    percent: Fraction | None
+    grade: str | None
+    points: Fraction
+    possible: Fraction
+    questions: tuple[QuestionScore, ...]
+    pulled_down: tuple[QuestionScore, ...]
+
+    @property
+    def graded(self) -> bool:
+        """Whether at least one question was included."""
+        return self.percent is not None
+
+    @property
+    def grade_label(self) -> str:
+        """The grade, or "Not graded"."""
+        return NOT_GRADED if self.grade is None else self.grade
+
+
+@dataclass(frozen=True)
+class OverallScore:
+    """The audit's overall percent and grade over its graded themes."""
+
+    percent: Fraction | None
+    grade: str | None
+    band_grade: str | None
+    limited_by: tuple[str, ...]
+
+    @property
+    def graded(self) -> bool:
+        """Whether any theme was graded."""
+        return self.percent is not None
+
+    @property
+    def grade_label(self) -> str:
+        """The grade, or "Not graded"."""
+        return NOT_GRADED if self.grade is None else self.grade
+
+
+@dataclass(frozen=True)
+class MeasureCompliance:
+    """Counts for one recording-compliance measure (question_ids: every question reporting it)."""
+
+    measure: str
+    compliant: int
+    non_compliant: int
+    percent: Fraction | None
+    question_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ComplianceAnswer:
+    """One included answer to a question that reports a compliance measure."""
+
+    question_id: str
+    theme_id: str
+    measure: str
+    value: str
+    compliant: bool
+
+
+@dataclass(frozen=True)
+class AuditScore:
+    """The whole result of scoring one audit."""
+
+    themes: tuple[ThemeScore, ...]
+    overall: OverallScore
+    compliance: tuple[MeasureCompliance, ...]
+    compliance_answers: tuple[ComplianceAnswer, ...]
+    # A dict cannot be hashed; the result is still compared field by field.
+    questions: dict[str, QuestionScore] = field(hash=False)
+
+    def theme(self, theme_id: str) -> ThemeScore:
+        """The theme with this id (KeyError if there is none)."""
+        for theme in self.themes:
+            if theme.theme_id == theme_id:
+                return theme
+        raise KeyError(theme_id)
+
+
+def grade_for(bands: Sequence[Band], percent: Fraction) -> str:
+    """The first band, in file order, whose ``min`` is at most ``percent``."""
+    for band in bands:
+        if exact(band.min) <= percent:
+            return band.grade
+    # Unreachable for a valid questionnaire: its last band's min is exactly 0.
+    raise ValueError(f"no band has a min at or below {percent}")
+
+
+def round_percent(percent: Fraction | None) -> Decimal | None:
+    """A percent to one decimal place, half away from zero (None stays None)."""
+    if percent is None:
+        return None
+    tenths = abs(percent) * 10
+    rounded = floor(tenths + Fraction(1, 2))
+    return Decimal(-rounded if percent < 0 else rounded).scaleb(-1)
+
+
+def format_percent(percent: Fraction | None) -> str:
+    """A percent for display, such as "62.3%" ("" when not graded)."""
+    rounded = round_percent(percent)
+    return "" if rounded is None else f"{rounded}%"
+
+
+def _score_question(
+    question: Question, theme_id: str, shown: bool, answers: Mapping[str, str]
+) -> QuestionScore:
+    """Score one question against the answers that count."""
+    weight = exact(question.effective_weight)
+    max_score = exact(question.max_score) if question.max_score is not None else None
+    raw = answers.get(question.id) if shown else None
+    option = question.option(raw) if raw is not None and question.type == "choice" else None
+    # A choice value that is not an option is unanswered: the UI checks values before saving.
+    answered = option is not None if question.type == "choice" else raw is not None
+    score = exact(option.score) if option is not None and option.score is not None else None
+
+    reason: Reason
+    if not shown:
+        reason = "hidden"
+    elif not question.is_scored or max_score is None:
+        reason = "not scored"
+    elif not answered:
+        reason = "unanswered"
+    elif score is None:
+        reason = "not applicable"
+    else:
+        reason = "included"
+
+    included = reason == "included" and score is not None and max_score is not None
+    return QuestionScore(
+        question_id=question.id,
+        theme_id=theme_id,
+        shown=shown,
+        answered=answered,
+        included=included,
+        value=raw if answered else None,
+        score=score if included else None,
+        max_score=max_score,
+        weight=weight,
+        # Excluded questions add nothing to the numerator or the denominator.
+        points=weight * score if included and score is not None else _ZERO,
+        possible=weight * max_score if included and max_score is not None else _ZERO,
+        reason=reason,
+    )
+
+
+def _overall(questionnaire: Questionnaire, themes: Sequence[ThemeScore]) -> OverallScore:
+    """Combine the graded themes' percents and grades."""
+    graded = [t for t in themes if t.percent is not None and t.grade is not None]
+    if not graded:
+        return OverallScore(percent=None, grade=None, band_grade=None, limited_by=())
+    bands = questionnaire.grading.bands
+    # Bands are best first, so a larger index is a worse grade.
+    rank = {band.grade: index for index, band in enumerate(bands)}
+
+    total_weight = sum((t.weight for t in graded), _ZERO)
+    percent = sum((t.weight * t.percent for t in graded if t.percent is not None), _ZERO)
+    percent /= total_weight
+    band_grade = grade_for(bands, percent)
+
+    # "lowest" makes every theme limiting; "mean" lets only the themes marked limiting cap.
+    if questionnaire.grading.overall == "lowest":
+        capping = graded
+    else:
+        limiting = {t.id for t in questionnaire.themes if t.limiting}
+        capping = [t for t in graded if t.theme_id in limiting]
+    if not capping:
+        return OverallScore(percent=percent, grade=band_grade, band_grade=band_grade, limited_by=())
+
+    worst = max(rank[t.grade] for t in capping if t.grade is not None)
+    # Under "mean" a limiting theme only matters when it is worse than the band of the percent;
+    # under "lowest" the worst themes always decide, so they are always named.
+    if questionnaire.grading.overall == "mean" and worst <= rank[band_grade]:
+        return OverallScore(percent=percent, grade=band_grade, band_grade=band_grade, limited_by=())
+    worst_grade = bands[worst].grade
+    return OverallScore(
+        percent=percent,
+        grade=worst_grade,
+        band_grade=band_grade,
+        limited_by=tuple(t.theme_id for t in capping if t.grade == worst_grade),
+    )
+
+
+def _compliance(
+    questionnaire: Questionnaire, questions: Mapping[str, QuestionScore]
+) -> tuple[tuple[MeasureCompliance, ...], tuple[ComplianceAnswer, ...]]:
+    """Count compliant and non-compliant included answers per measure."""
+    question_ids: dict[str, list[str]] = {}
+    counts: dict[str, list[int]] = {}
+    answers: list[ComplianceAnswer] = []
+    for qid, question in questionnaire.questions.items():
+        measure = question.compliance
+        if measure is None:
+            continue
+        question_ids.setdefault(measure, []).append(qid)
+        tally = counts.setdefault(measure, [0, 0])
+        result = questions[qid]
+        if not result.included or result.value is None:
+            continue
+        compliant = result.score == result.max_score
+        tally[0 if compliant else 1] += 1
+        answers.append(
+            ComplianceAnswer(
+                question_id=qid,
+                theme_id=result.theme_id,
+                measure=measure,
+                value=result.value,
+                compliant=compliant,
+            )
+        )
+    measures = tuple(
+        MeasureCompliance(
+            measure=measure,
+            compliant=compliant,
+            non_compliant=non_compliant,
+            percent=(
+                Fraction(100 * compliant, compliant + non_compliant)
+                if compliant + non_compliant
+                else None
+            ),
+            question_ids=tuple(question_ids[measure]),
+        )
+        for measure, (compliant, non_compliant) in counts.items()
+    )
+    return measures, tuple(answers)
+
+
+def score_audit(questionnaire: Questionnaire, answers: Mapping[str, str]) -> AuditScore:
+    """Score one audit's answers against its questionnaire."""
+    shown = shown_questions(questionnaire, answers)
+    counted = drop_hidden(questionnaire, answers)
+    questions: dict[str, QuestionScore] = {}
+    themes: list[ThemeScore] = []
+    for theme in questionnaire.themes:
+        results = tuple(
+            _score_question(question, theme.id, question.id in shown, counted)
+            for question in theme.questions
+        )
+        for result in results:
+            questions[result.question_id] = result
+        points = sum((r.points for r in results), _ZERO)
+        possible = sum((r.possible for r in results), _ZERO)
+        # Every included question has a max above 0 and a weight above 0, so "something
+        # included" and "possible > 0" are the same test.
+        percent = _HUNDRED * points / possible if possible else None
+        grade = grade_for(questionnaire.grading.bands, percent) if percent is not None else None
+        # sorted() is stable, so equal losses keep file order.
+        pulled_down = tuple(
+            sorted((r for r in results if r.included and r.lost), key=lambda r: -r.lost)
+        )
+        themes.append(
+            ThemeScore(
+                theme_id=theme.id,
+                title=theme.title,
+                weight=exact(theme.weight),
+                percent=percent,
+                grade=grade,
+                points=points,
+                possible=possible,
+                questions=results,
+                pulled_down=pulled_down,
+            )
+        )
+    compliance, compliance_answers = _compliance(questionnaire, questions)
+    return AuditScore(
+        themes=tuple(themes),
+        overall=_overall(questionnaire, themes),
+        compliance=compliance,
+        compliance_answers=compliance_answers,
+        questions=questions,
+    )

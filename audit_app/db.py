@@ -1,0 +1,100 @@
+"""The one place that makes the database engine and sessions.
+
+Views use :func:`get_session` (one session per request, closed at teardown); CLI commands and
+scripts use :func:`session_scope`. Services take ``*, session`` and flush, never commit: the edge
+(the view or the command) commits once, and any error rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
+    """Create an engine; on SQLite, make concurrent writers safe (WAL, busy timeout, IMMEDIATE)."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        _make_sqlite_safe(engine, sqlite_busy_timeout_ms)
+    return engine
+
+
+def _make_sqlite_safe(engine: Engine, busy_timeout_ms: int) -> None:
+    """SQLAlchemy's documented recipe for SQLite transactions, plus WAL and foreign keys.
+
+    With pysqlite's defaults a transaction begins with a deferred ``BEGIN`` (or not at all before a
+    SELECT), so two read-then-write transactions can both read the old row and one update is lost
+    or fails late. ``BEGIN IMMEDIATE`` takes the write lock up front; the busy timeout makes the
+    second writer wait instead of failing.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Create the application's engine and close the request's session at teardown."""
+    engine = make_engine(
+        str(app.config["DATABASE_URL"]),
+        sqlite_busy_timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]),
+        echo=bool(app.config.get("SQL_ECHO")),
+    )
+    app.extensions["db_engine"] = engine
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    """The application's engine."""
+    return (app or current_app).extensions["db_engine"]
+
+
+def get_session() -> Session:
+    """The current request's session, created on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    return g.db_session
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises."""
+    session = Session(get_engine(app), expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,1 @@
+"""Fixed forms, and the factory that builds a questionnaire theme's form."""

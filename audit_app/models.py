@@ -1,0 +1,316 @@
+"""Every table, as SQLModel classes. No logic here: services own behaviour.
+
+The tool stores the case reference only, never a child's name or other personal details: the
+case management system (Liquidlogic, Mosaic) holds the record.
+
+Timestamps are timezone-aware and in UTC (SQLModel stores them as ``timestamptz`` on PostgreSQL
+and returns them in UTC on SQLite).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Named constraints, so that Alembic's batch mode can alter them on SQLite.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("auditor", "manager", "admin", "viewer")
+AUDIT_STATUSES = ("draft", "submitted", "returned", "moderated", "closed")
+KINDS = ("monthly", "deep_dive")
+
+
+def utcnow() -> datetime:
+    """The current time, in UTC."""
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Service(SQLModel, table=True):
+    """A service area, e.g. Child Protection or Children in Care."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+
+
+class Team(SQLModel, table=True):
+    """A team within a service; cases are allocated to teams."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in: an auditor, a group manager, an admin or a viewer."""
+
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(default="", max_length=120)
+    password_hash: str = Field(default="", max_length=255)
+    role: str = Field(max_length=16)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    active: bool = Field(default=True)
+    session_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ManagedService(SQLModel, table=True):
+    """A service that a group manager manages."""
+
+    __tablename__ = "managed_service"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    service_id: int = Field(foreign_key="service.id", primary_key=True)
+
+
+class Case(SQLModel, table=True):
+    """A case known to the case management system, by its reference only."""
+
+    __tablename__ = "case_file"  # "case" is a reserved word in SQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_ref: str = Field(max_length=32, unique=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    worker: str | None = Field(default=None, max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class QuestionnaireVersion(SQLModel, table=True):
+    """One loaded version of a questionnaire; immutable once loaded."""
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (
+        UniqueConstraint("questionnaire_id", "version", name="uq_questionnaire_version"),
+        CheckConstraint(_in("kind", KINDS), name="kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    questionnaire_id: str = Field(max_length=64, index=True)
+    version: int
+    title: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    content_sha256: str = Field(max_length=64)
+    loaded_at: datetime = Field(default_factory=utcnow)
+    loaded_by: str = Field(default="", max_length=80)
+    retired_at: datetime | None = Field(default=None)
+
+
+class Audit(SQLModel, table=True):
+    """One audit of one case against one questionnaire version, by one auditor."""
+
+    __table_args__ = (
+        CheckConstraint(_in("status", AUDIT_STATUSES), name="status"),
+        Index("ix_audit_status_submitted_at", "status", "submitted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", index=True)
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id", index=True)
+    auditor_id: int = Field(foreign_key="app_user.id", index=True)
+    status: str = Field(default="draft", max_length=16)
+    # Optimistic locking: every change bumps it; a save from a stale page is refused.
+    version: int = Field(default=1)
+    overall_grade_judged: str | None = Field(default=None, max_length=64)
+    overall_analysis: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = Field(default=None)
+
+
+class Answer(SQLModel, table=True):
+    """The answer to one question of an audit, as the raw stored value."""
+
+    __table_args__ = (UniqueConstraint("audit_id", "question_id", name="uq_answer_question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    question_id: str = Field(max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ThemeJudgement(SQLModel, table=True):
+    """The auditor's professional judgement of one theme."""
+
+    __tablename__ = "theme_judgement"
+    __table_args__ = (UniqueConstraint("audit_id", "theme_id", name="uq_theme_judgement"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    theme_id: str = Field(max_length=64)
+    grade: str = Field(max_length=64)
+    analysis: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditResult(SQLModel, table=True):
+    """The overall scoring result, stored at submission so reports never rescore."""
+
+    __tablename__ = "audit_result"
+
+    audit_id: int = Field(foreign_key="audit.id", primary_key=True)
+    percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 6)))
+    percent_rounded: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
+    grade_computed: str | None = Field(default=None, max_length=64)
+    grade_judged: str | None = Field(default=None, max_length=64)
+    scored_at: datetime = Field(default_factory=utcnow)
+
+
+class ThemeResult(SQLModel, table=True):
+    """One theme's scoring result, stored at submission."""
+
+    __tablename__ = "theme_result"
+    __table_args__ = (UniqueConstraint("audit_id", "theme_id", name="uq_theme_result"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    theme_id: str = Field(max_length=64)
+    percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 6)))
+    percent_rounded: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
+    points: Decimal = Field(sa_column=Column(Numeric(14, 4), nullable=False))
+    possible: Decimal = Field(sa_column=Column(Numeric(14, 4), nullable=False))
+    grade_computed: str | None = Field(default=None, max_length=64)
+    grade_judged: str | None = Field(default=None, max_length=64)
+
+
+class ComplianceResult(SQLModel, table=True):
+    """One included answer to a recording-compliance question, stored at submission."""
+
+    __tablename__ = "compliance_result"
+    __table_args__ = (
+        UniqueConstraint("audit_id", "question_id", name="uq_compliance_result"),
+        Index("ix_compliance_result_measure", "measure"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    theme_id: str = Field(max_length=64)
+    question_id: str = Field(max_length=64)
+    measure: str = Field(max_length=200)
+    value: str = Field(max_length=64)
+    compliant: bool
+
+
+class Allocation(SQLModel, table=True):
+    """Which case an auditor should audit, with which questionnaire, by when."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "case_id", "questionnaire_id", "auditor_id", "due", name="uq_allocation_case"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", index=True)
+    questionnaire_id: str = Field(max_length=64)
+    auditor_id: int = Field(foreign_key="app_user.id", index=True)
+    due: date = Field(index=True)
+    audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)
+
+
+class SafeguardingConcern(SQLModel, table=True):
+    """An immediate safeguarding concern an auditor found on a case; escalated at once."""
+
+    __tablename__ = "safeguarding_concern"
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    raised_by_id: int = Field(foreign_key="app_user.id")
+    raised_at: datetime = Field(default_factory=utcnow)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    acknowledged_at: datetime | None = Field(default=None)
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    acknowledgement: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class SignInAttempt(SQLModel, table=True):
+    """A sign-in attempt, kept in the database so throttling holds across workers and servers."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (
+        Index("ix_sign_in_attempt_username_at", "username", "attempted_at"),
+        Index("ix_sign_in_attempt_address_at", "remote_addr", "attempted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80)
+    remote_addr: str = Field(max_length=64)
+    attempted_at: datetime = Field(default_factory=utcnow)
+    succeeded: bool = Field(default=False)
+
+
+class PendingSave(SQLModel, table=True):
+    """Answers posted after the auditor's session had ended, kept until they sign in again."""
+
+    __tablename__ = "pending_save"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    audit_id: int = Field(foreign_key="audit.id")
+    theme_id: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One entry in the audit trail: who did what, when, and from where."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_occurred_at", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=64, index=True)
+    audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
+    case_ref: str | None = Field(default=None, max_length=32, index=True)
+    remote_addr: str | None = Field(default=None, max_length=64)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+__all__ = [
+    "AUDIT_STATUSES",
+    "Allocation",
+    "PendingSave",
+    "SafeguardingConcern",
+    "SignInAttempt",
+    "KINDS",
+    "ROLES",
+    "Answer",
+    "Audit",
+    "AuditEvent",
+    "AuditResult",
+    "Case",
+    "ComplianceResult",
+    "ManagedService",
+    "QuestionnaireVersion",
+    "Service",
+    "Team",
+    "ThemeJudgement",
+    "ThemeResult",
+    "User",
+    "utcnow",
+]

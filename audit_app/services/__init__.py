@@ -1,0 +1,1 @@
+"""Use cases. Each takes ``*, session``, flushes and never commits: the caller commits once."""

@@ -1,0 +1,194 @@
+"""Accounts: creating users, passwords, deactivation, and signing in with throttling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from audit_app.auth import hash_password, needs_rehash, verify_password
+from audit_app.models import ROLES, ManagedService, Service, SignInAttempt, Team, User, utcnow
+from audit_app.services.trail import record_event
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be met; the message says why."""
+
+
+class SignInRefused(Exception):
+    """Sign-in failed. The message never says whether the username exists."""
+
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.throttled = throttled
+
+
+WRONG_DETAILS = "Enter a correct username and password"
+TOO_MANY = "Too many failed attempts to sign in. Wait 15 minutes, then try again."
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short or too long."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer")
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def find_user(username: str, *, session: Session) -> User | None:
+    return session.exec(select(User).where(User.username == normalise_username(username))).first()
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    session: Session,
+    actor: str,
+    display_name: str = "",
+    team: str | None = None,
+    services: Sequence[str] = (),
+) -> User:
+    """Add a user; a manager names the services they manage, an auditor their own team."""
+    username = normalise_username(username)
+    if not username or len(username) > 80:
+        raise AccountError("Username must be 1 to 80 characters")
+    if role not in ROLES:
+        raise AccountError(f"Role must be one of {', '.join(ROLES)}")
+    if find_user(username, session=session) is not None:
+        raise AccountError(f"A user called {username} already exists")
+    check_password_rules(password)
+    team_row = None
+    if team:
+        team_row = session.exec(select(Team).where(Team.name == team)).first()
+        if team_row is None:
+            raise AccountError(f"There is no team called {team}")
+    service_rows = []
+    for name in services:
+        row = session.exec(select(Service).where(Service.name == name)).first()
+        if row is None:
+            raise AccountError(f"There is no service called {name}")
+        service_rows.append(row)
+    if service_rows and role != "manager":
+        raise AccountError("Only managers manage services")
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        team_id=team_row.id if team_row else None,
+    )
+    session.add(user)
+    session.flush()
+    for row in service_rows:
+        session.add(ManagedService(user_id=user.id, service_id=row.id))
+    record_event(
+        "user.created",
+        session=session,
+        actor=actor,
+        username=username,
+        role=role,
+        team=team,
+        services=list(services),
+    )
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str, *, session: Session, actor: str) -> None:
+    """Change a password; every live session of the user ends."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    session.add(user)
+    record_event("user.password_set", session=session, actor=actor, username=user.username)
+    session.flush()
+
+
+def set_active(user: User, active: bool, *, session: Session, actor: str) -> None:
+    """Deactivate (ending every live session) or reactivate a user."""
+    user.active = active
+    user.session_version += 1
+    session.add(user)
+    record_event(
+        "user.activated" if active else "user.deactivated",
+        session=session,
+        actor=actor,
+        username=user.username,
+    )
+    session.flush()
+
+
+def _recent_failures(session: Session, *, username: str | None, address: str | None) -> int:
+    since = utcnow() - THROTTLE_WINDOW
+    query = select(func.count()).where(
+        SignInAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
+        SignInAttempt.attempted_at >= since,
+    )
+    if username is not None:
+        last_success = session.exec(
+            select(func.max(SignInAttempt.attempted_at)).where(
+                SignInAttempt.username == username,
+                SignInAttempt.succeeded.is_(True),  # type: ignore[attr-defined]
+            )
+        ).one()
+        query = query.where(SignInAttempt.username == username)
+        if last_success is not None:
+            query = query.where(SignInAttempt.attempted_at > last_success)
+    if address is not None:
+        query = query.where(SignInAttempt.remote_addr == address)
+    return int(session.exec(query).one())
+
+
+def authenticate(username: str, password: str, address: str, *, session: Session) -> User:
+    """Check a sign-in; record the attempt; refuse after too many recent failures.
+
+    The counters live in the database so that throttling holds across workers and servers; they
+    look back over a short window only, so an attacker cannot lock a real user out for long.
+    """
+    key = normalise_username(username)[:80]
+    address = (address or "unknown")[:64]
+    if (
+        _recent_failures(session, username=key, address=None) >= MAX_FAILURES_PER_ACCOUNT
+        or _recent_failures(session, username=None, address=address) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        session.add(SignInAttempt(username=key, remote_addr=address, succeeded=False))
+        record_event("sign_in.throttled", session=session, actor=key, remote_addr=address)
+        raise SignInRefused(TOO_MANY, throttled=True)
+    user = find_user(key, session=session)
+    ok = user is not None and user.active and verify_password(user.password_hash, password)
+    session.add(SignInAttempt(username=key, remote_addr=address, succeeded=ok))
+    if not ok or user is None:
+        record_event("sign_in.failed", session=session, actor=key, remote_addr=address)
+        raise SignInRefused(WRONG_DETAILS)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    record_event(
+        "sign_in.succeeded",
+        session=session,
+        actor=user.username,
+        actor_id=user.id,
+        remote_addr=address,
+    )
+    session.flush()
+    return user
+
+
+def managed_service_ids(user: User, *, session: Session) -> frozenset[int]:
+    return frozenset(
+        session.exec(select(ManagedService.service_id).where(ManagedService.user_id == user.id))
+    )

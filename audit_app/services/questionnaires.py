@@ -1,0 +1,269 @@
+"""Loading, listing and retiring questionnaire versions.
+
+``(id, version)`` is immutable: loading the same content again is a no-op, different content
+under the same version is refused. Every file is validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from audit_app.core.questionnaire import Questionnaire, QuestionnaireInvalid, parse_questionnaire
+from audit_app.models import Audit, QuestionnaireVersion, utcnow
+from audit_app.services.trail import record_event
+
+SCHEMA_FILE_NAME = "schema.json"
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One thing wrong with one file, at one JSON path."""
+
+    source: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.path}: {self.message}"
+
+
+class LoadRefused(ValueError):
+    """Nothing was loaded; ``problems`` lists every reason."""
+
+    def __init__(self, problems: Sequence[FileProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class QuestionnaireFile:
+    """A questionnaire as read and validated, with the exact text it came from."""
+
+    source: str
+    text: str
+    questionnaire: Questionnaire
+
+    @property
+    def sha256(self) -> str:
+        return content_sha256(self.questionnaire)
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    questionnaire_id: str
+    version: int
+    title: str
+    status: str  # "loaded" or "unchanged"
+    source: str
+
+
+def content_sha256(questionnaire: Questionnaire) -> str:
+    """A hash of the questionnaire's content, indifferent to layout and key order."""
+    canonical = json.dumps(
+        questionnaire.model_dump(mode="json", by_alias=True, exclude_unset=True),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def default_paths(directory: str | Path) -> list[Path]:
+    """Every questionnaire file in a folder: ``*.json`` except the schema, in name order."""
+    return sorted(p for p in Path(directory).glob("*.json") if p.name != SCHEMA_FILE_NAME)
+
+
+def read_files(paths: Iterable[str | Path]) -> list[QuestionnaireFile]:
+    """Read and validate files; raise LoadRefused with every problem in every file."""
+    files: list[QuestionnaireFile] = []
+    problems: list[FileProblem] = []
+    for path in paths:
+        source = Path(path).name
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            problems.append(FileProblem(source, "$", f"cannot be read: {exc.strerror or exc}"))
+            continue
+        try:
+            files.append(parse_file(source, raw))
+        except LoadRefused as refused:
+            problems.extend(refused.problems)
+    if problems:
+        raise LoadRefused(problems)
+    return files
+
+
+def parse_file(source: str, raw: str | bytes) -> QuestionnaireFile:
+    """Validate one questionnaire's text; raise LoadRefused naming ``source`` in each problem."""
+    try:
+        questionnaire = parse_questionnaire(raw)
+    except QuestionnaireInvalid as invalid:
+        raise LoadRefused(
+            [FileProblem(source, p.path, p.message) for p in invalid.problems]
+        ) from None
+    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    return QuestionnaireFile(source, text, questionnaire)
+
+
+def load(
+    files: Sequence[QuestionnaireFile], *, session: Session, loaded_by: str
+) -> list[LoadOutcome]:
+    """Store new versions; refuse (storing nothing) when any version's content has changed."""
+    problems: list[FileProblem] = []
+    seen: dict[tuple[str, int], QuestionnaireFile] = {}
+    for file in files:
+        key = (file.questionnaire.id, file.questionnaire.version)
+        earlier = seen.get(key)
+        if earlier is not None and earlier.sha256 != file.sha256:
+            problems.append(
+                FileProblem(
+                    file.source,
+                    "$.version",
+                    f"{key[0]} version {key[1]} is also in {earlier.source} with different "
+                    "content; give one of them a new version number",
+                )
+            )
+        seen.setdefault(key, file)
+
+    outcomes: list[LoadOutcome] = []
+    for (questionnaire_id, version), file in seen.items():
+        stored = session.exec(
+            select(QuestionnaireVersion).where(
+                QuestionnaireVersion.questionnaire_id == questionnaire_id,
+                QuestionnaireVersion.version == version,
+            )
+        ).first()
+        if stored is not None:
+            if stored.content_sha256 != file.sha256:
+                problems.append(
+                    FileProblem(
+                        file.source,
+                        "$.version",
+                        f"{questionnaire_id} version {version} is already loaded with different "
+                        f'content; a loaded version never changes, so set "version" to '
+                        f"{latest_version_number(questionnaire_id, session=session) + 1} "
+                        "to load this as a new version",
+                    )
+                )
+            else:
+                outcomes.append(
+                    LoadOutcome(questionnaire_id, version, stored.title, "unchanged", file.source)
+                )
+            continue
+        q = file.questionnaire
+        session.add(
+            QuestionnaireVersion(
+                questionnaire_id=q.id,
+                version=q.version,
+                title=q.title,
+                kind=q.kind,
+                content=file.text,
+                content_sha256=file.sha256,
+                loaded_by=loaded_by,
+            )
+        )
+        record_event(
+            "questionnaire.loaded",
+            session=session,
+            actor=loaded_by,
+            questionnaire_id=q.id,
+            version=q.version,
+            sha256=file.sha256,
+            source=file.source,
+        )
+        outcomes.append(LoadOutcome(q.id, q.version, q.title, "loaded", file.source))
+    if problems:
+        raise LoadRefused(problems)
+    session.flush()
+    return outcomes
+
+
+def latest_version_number(questionnaire_id: str, *, session: Session) -> int:
+    """The highest version loaded for an id, retired or not (0 when none)."""
+    number = session.exec(
+        select(func.max(QuestionnaireVersion.version)).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id
+        )
+    ).one()
+    return int(number or 0)
+
+
+def all_versions(*, session: Session) -> list[QuestionnaireVersion]:
+    """Every loaded version, by id then version."""
+    return list(
+        session.exec(
+            select(QuestionnaireVersion).order_by(
+                QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version
+            )
+        )
+    )
+
+
+def current_versions(*, session: Session) -> list[QuestionnaireVersion]:
+    """For each id not retired, the highest version that is not retired: what new audits use."""
+    current: dict[str, QuestionnaireVersion] = {}
+    for row in all_versions(session=session):
+        if row.retired_at is None:
+            current[row.questionnaire_id] = row
+    return sorted(current.values(), key=lambda row: row.title.lower())
+
+
+def audit_counts(*, session: Session) -> dict[int, int]:
+    """How many audits used each questionnaire version."""
+    rows = session.exec(
+        select(Audit.questionnaire_version_id, func.count()).group_by(
+            Audit.questionnaire_version_id
+        )
+    )
+    return {version_id: count for version_id, count in rows}
+
+
+def set_retired(
+    questionnaire_id: str,
+    retired: bool,
+    *,
+    session: Session,
+    actor: str,
+    version: int | None = None,
+) -> list[QuestionnaireVersion]:
+    """Retire (hide from new audits) or reinstate an id, or one version of it."""
+    query = select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == questionnaire_id
+    )
+    if version is not None:
+        query = query.where(QuestionnaireVersion.version == version)
+    rows = list(session.exec(query))
+    if not rows:
+        what = f"{questionnaire_id} version {version}" if version else questionnaire_id
+        raise LookupError(f"no questionnaire {what} is loaded")
+    now = utcnow()
+    for row in rows:
+        row.retired_at = now if retired else None
+        session.add(row)
+    record_event(
+        "questionnaire.retired" if retired else "questionnaire.reinstated",
+        session=session,
+        actor=actor,
+        questionnaire_id=questionnaire_id,
+        versions=[row.version for row in rows],
+    )
+    session.flush()
+    return rows
+
+
+def questionnaire_of(row: QuestionnaireVersion) -> Questionnaire:
+    """The parsed questionnaire of a stored version (parsed once per content)."""
+    return _parse_stored(row.content_sha256, row.content)
+
+
+@lru_cache(maxsize=64)
+def _parse_stored(_sha256: str, content: str) -> Questionnaire:
+    return parse_questionnaire(content)

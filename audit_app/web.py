@@ -1,0 +1,107 @@
+"""Cross-cutting web concerns: security headers, template helpers and error pages."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, Response, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+# (endpoint, link text, roles): shown only when the endpoint exists and the role matches.
+NAVIGATION = (
+    ("reports.dashboard", "Reports", ("manager", "admin", "viewer")),
+    ("admin.users", "Users", ("admin",)),
+    ("admin.cases", "Cases", ("admin",)),
+    ("admin.allocations", "Allocations", ("admin",)),
+    ("workshop.index", "Questionnaires", ("admin",)),
+)
+
+STATUS_NAMES = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "returned": "Returned",
+    "moderated": "Moderated",
+    "closed": "Closed",
+}
+STATUS_COLOURS = {
+    "draft": "grey",
+    "submitted": "blue",
+    "returned": "orange",
+    "moderated": "green",
+    "closed": "purple",
+}
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            # Pages carry case data: never keep them in a shared or browser cache.
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.template_global("navigation_items")
+    def _navigation_items() -> list[dict[str, Any]]:
+        """Links for the signed-in user's role, for the service navigation."""
+        items = []
+        for endpoint, text, roles in NAVIGATION:
+            if current_user.has_role(*roles) and endpoint in app.view_functions:
+                items.append(
+                    {
+                        "href": url_for(endpoint),
+                        "text": text,
+                        "active": (request.endpoint or "").split(".")[0] == endpoint.split(".")[0],
+                    }
+                )
+        return items
+
+    @app.template_filter("status_name")
+    def _status_name(status: str) -> str:
+        return STATUS_NAMES.get(status, status)
+
+    @app.template_filter("status_colour")
+    def _status_colour(status: str) -> str:
+        return STATUS_COLOURS.get(status, "grey")
+
+    @app.template_filter("datetime")
+    def _datetime(value: Any) -> str:
+        return value.strftime("%-d %B %Y, %H:%M") if value else ""
+
+    @app.template_filter("date")
+    def _date(value: Any) -> str:
+        return value.strftime("%-d %B %Y") if value else ""
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        return render_template("errors/error.html", code=code, error=error), code
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(500)
+    def _server_error(error: Exception) -> tuple[str, int]:
+        reference = secrets.token_hex(4).upper()
+        app.logger.error("Unhandled error, reference %s", reference, exc_info=error)
+        return render_template("errors/error.html", code=500, reference=reference), 500

@@ -1,0 +1,111 @@
+"""Configuration, read from environment variables.
+
+Every setting is listed in README.md. ``load_config`` is called by ``create_app``; tests pass
+their own values on top.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _int(value: str, name: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def _development_secret_key(instance_dir: Path) -> str:
+    """A random key kept under instance/, so that every gunicorn worker shares it."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "development-secret-key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Build the Flask configuration from the environment; raise ConfigError when it is unsafe."""
+    env = os.environ if environ is None else environ
+    app_env = env.get("APP_ENV", "production").strip() or "production"
+    if app_env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {app_env!r}")
+    instance_dir = Path(env.get("INSTANCE_PATH", str(INSTANCE_DIR)))
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if app_env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it to a long random value, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`, and keep it secret. "
+                "(APP_ENV=development makes a key under instance/ for local use only.)"
+            )
+        secret_key = (
+            _development_secret_key(instance_dir) if app_env == "development" else "test-only"
+        )
+    elif app_env == "production" and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters long in production")
+
+    database_url = env.get("DATABASE_URL", "") or f"sqlite:///{instance_dir / 'case-audit.db'}"
+    case_id_pattern = env.get("CASE_ID_PATTERN", r"^[A-Za-z0-9][A-Za-z0-9/-]{0,31}$")
+    try:
+        re.compile(case_id_pattern)
+    except re.error as exc:
+        raise ConfigError(f"CASE_ID_PATTERN is not a valid regular expression: {exc}") from None
+    idle_minutes = _int(env.get("SESSION_IDLE_MINUTES", "30"), "SESSION_IDLE_MINUTES", 1)
+    max_hours = _int(env.get("SESSION_MAX_HOURS", "12"), "SESSION_MAX_HOURS", 1)
+    secure_cookies = app_env == "production"
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": secret_key,
+        "DEBUG": False,
+        "DATABASE_URL": database_url,
+        "SQLITE_BUSY_TIMEOUT_MS": _int(
+            env.get("SQLITE_BUSY_TIMEOUT_MS", "15000"), "SQLITE_BUSY_TIMEOUT_MS"
+        ),
+        "QUESTIONNAIRE_DIR": env.get("QUESTIONNAIRE_DIR", str(BASE_DIR / "questionnaires")),
+        "INSTANCE_PATH": str(instance_dir),
+        "SQL_ECHO": _bool(env.get("SQL_ECHO", "false"), "SQL_ECHO"),
+        "CASE_ID_PATTERN": case_id_pattern,
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),
+        "SESSION_COOKIE_NAME": "__Host-session" if secure_cookies else "session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "WTF_CSRF_TIME_LIMIT": max_hours * 3600,
+        "MAX_CONTENT_LENGTH": _int(
+            env.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024)), "MAX_CONTENT_LENGTH", 1024
+        ),
+        # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile) outside tests.
+        "PASSWORD_HASH_FAST": app_env == "test",
+    }

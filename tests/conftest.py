@@ -1,0 +1,188 @@
+"""Fixtures shared by every test.
+
+Database tests run on SQLite and, when ``TEST_DATABASE_URL`` is set, on PostgreSQL as well: the
+``database_url`` fixture is parametrised over both. Each SQLite test gets a fresh file copied from
+a migrated template; PostgreSQL gets one database per run (created here, migrated once, dropped at
+the end) whose tables are emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from audit_app import create_app, migrate
+from audit_app.db import get_engine
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct horse battery staple"
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not TEST_DATABASE_URL:
+        raise pytest.UsageError("CI must set TEST_DATABASE_URL so that PostgreSQL is tested too")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database backends: {', '.join(BACKENDS)}"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    if not TEST_DATABASE_URL:
+        pytest.fail("TEST_DATABASE_URL is not set")
+    return TEST_DATABASE_URL
+
+
+def create_postgres_database(admin_url: str, prefix: str) -> str:
+    """Create a uniquely named database next to the admin one; return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(admin_url: str, url: str) -> None:
+    name = make_url(url).database
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_admin_url: str) -> Iterator[str]:
+    """One migrated database for the whole run, dropped at the end."""
+    url = create_postgres_database(postgres_admin_url, "case_audit_test")
+    try:
+        migrate.upgrade(url, configure_logging=False)
+        yield url
+    finally:
+        drop_postgres_database(postgres_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}", configure_logging=False)
+    # Fold the write-ahead log into the main file so that copying the file copies everything.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode = DELETE")
+    return path
+
+
+def _empty_tables(url: str) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database on each backend under test."""
+    if request.param == "sqlite":
+        path = tmp_path / "audit.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_database")
+    _empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": False},
+        environ={
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
+            # A test that leaves a transaction open fails fast instead of waiting.
+            "SQLITE_BUSY_TIMEOUT_MS": "2000",
+        },
+    )
+    yield application
+    get_engine(application).dispose()
+
+
+@pytest.fixture
+def client(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask):  # type: ignore[no-untyped-def]
+    """Create a user (and the team or services it names) and return its username."""
+    from audit_app.db import session_scope
+    from audit_app.services import accounts
+    from tests.factories import ensure_team
+
+    def make(
+        username: str = "auditor1",
+        role: str = "auditor",
+        *,
+        team: str | None = None,
+        services: tuple[str, ...] = (),
+        password: str = PASSWORD,
+    ) -> str:
+        with app.app_context(), session_scope(app) as session:
+            if team:
+                ensure_team(session, team, service="Children in Need")
+            for service in services:
+                ensure_team(session, f"{service} team", service=service)
+            accounts.create_user(
+                username,
+                password,
+                role,
+                session=session,
+                actor="test",
+                team=team,
+                services=services,
+            )
+        return username
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client):  # type: ignore[no-untyped-def]
+    """Sign the test client in as a user."""
+
+    def do(username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+        response = client.post("/sign-in", data={"username": username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do

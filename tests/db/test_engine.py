@@ -1,0 +1,75 @@
+"""The engine's settings: SQLite made safe for concurrent writers, one session per request."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlmodel import select
+
+from audit_app.db import make_engine, session_scope
+from audit_app.models import Service
+
+
+def _sqlite_engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'engine.db'}", sqlite_busy_timeout_ms=10000)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER)"))
+        connection.execute(text("INSERT INTO counter VALUES (1, 0)"))
+    return engine
+
+
+def test_sqlite_connections_use_wal_a_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    engine = _sqlite_engine(tmp_path)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_read_then_write_transactions_lose_no_update(tmp_path: Path) -> None:
+    """With a deferred BEGIN two workers can both read 0 and both write 1; IMMEDIATE stops it."""
+    engine = _sqlite_engine(tmp_path)
+    workers, increments = 4, 25
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(increments):
+                with engine.begin() as connection:
+                    value = connection.execute(text("SELECT value FROM counter")).scalar_one()
+                    connection.execute(text("UPDATE counter SET value = :v"), {"v": value + 1})
+        except BaseException as exc:  # reported below, with the count
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        with engine.connect() as connection:
+            final = connection.execute(text("SELECT value FROM counter")).scalar_one()
+    finally:
+        engine.dispose()
+    assert errors == []
+    assert final == workers * increments
+
+
+def test_session_scope_commits_on_success_and_rolls_back_on_error(app) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(app) as session:
+        session.add(Service(name="Child Protection"))
+    try:
+        with session_scope(app) as session:
+            session.add(Service(name="Children in Care"))
+            session.flush()
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    with session_scope(app) as session:
+        names = list(session.exec(select(Service.name).order_by(Service.name)))
+    assert names == ["Child Protection"]

@@ -1,0 +1,67 @@
+"""Configuration from the environment: safe defaults, and a clear refusal when unsafe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        load_config({"APP_ENV": "production"})
+
+
+def test_the_environment_defaults_to_production() -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        load_config({})
+
+
+def test_production_refuses_a_short_secret_key() -> None:
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        load_config({"APP_ENV": "production", "SECRET_KEY": "short"})
+
+
+def test_an_unknown_environment_is_named() -> None:
+    with pytest.raises(ConfigError, match="APP_ENV must be one of development, test, production"):
+        load_config({"APP_ENV": "staging"})
+
+
+def test_development_keeps_a_generated_key_under_instance(tmp_path: Path) -> None:
+    first = load_config({"APP_ENV": "development", "INSTANCE_PATH": str(tmp_path)})
+    second = load_config({"APP_ENV": "development", "INSTANCE_PATH": str(tmp_path)})
+    assert len(str(first["SECRET_KEY"])) == 64
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert (tmp_path / "development-secret-key").stat().st_mode & 0o077 == 0
+
+
+def test_database_url_defaults_to_sqlite_under_instance(tmp_path: Path) -> None:
+    settings = load_config({"APP_ENV": "test", "INSTANCE_PATH": str(tmp_path)})
+    assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path / 'case-audit.db'}"
+    assert settings["DEBUG"] is False
+
+
+def test_bad_numbers_are_named() -> None:
+    with pytest.raises(ConfigError, match="SQLITE_BUSY_TIMEOUT_MS must be a whole number"):
+        load_config({"APP_ENV": "test", "SQLITE_BUSY_TIMEOUT_MS": "soon"})
+
+
+def test_the_wsgi_entry_point_exits_with_the_message_when_unsafe() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "APP_ENV"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr

@@ -1,0 +1,273 @@
+"""Invariants of the scoring engine over random questionnaires and answers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit_app.core.answers import drop_hidden, is_blank, shown_questions
+from audit_app.core.questionnaire import Question, Questionnaire
+from audit_app.core.scoring import AuditScore, ThemeScore, score_audit
+
+# Fixed examples and no example database: the same cases run on every machine and in CI.
+PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
+
+Audit = tuple[Questionnaire, dict[str, str]]
+
+# Decimal-looking numbers as authors write them, plus arbitrary floats to stress exactness.
+SCORES = st.one_of(
+    st.none(),
+    st.sampled_from([0, 0.5, 1, 2, 3, 4, 10]),
+    st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False),
+)
+WEIGHTS = st.one_of(
+    st.sampled_from([0.1, 0.2, 0.3, 0.5, 1, 1.5, 2, 3]),
+    st.floats(min_value=0.01, max_value=100, allow_nan=False, allow_infinity=False),
+)
+BAND_MINS = st.one_of(
+    st.integers(min_value=1, max_value=100),
+    st.floats(min_value=0.1, max_value=100, allow_nan=False, allow_infinity=False),
+)
+MEASURES = st.sampled_from([None, None, "Chronology up to date", "Plan reviewed"])
+OTHER_VALUES = {"text": "Seen alone", "date": "2026-03-27", "number": "3"}
+
+
+def _question(draw: st.DrawFn, qid: str, earlier: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    """A valid question; ``earlier`` holds the choice questions before it, with their values."""
+    qtype = draw(
+        st.sampled_from(["choice", "choice", "choice", "choice", "text", "date", "number"])
+    )
+    question: dict[str, Any] = {"id": qid, "text": f"Question {qid}?", "type": qtype}
+    required = draw(st.sampled_from([None, True, False]))
+    if required is not None:
+        question["required"] = required
+    if qtype == "choice":
+        scores = draw(st.lists(SCORES, min_size=2, max_size=4))
+        numeric = [s for s in scores if s is not None]
+        if numeric and max(numeric) == 0:
+            # A scored question needs a maximum above 0.
+            scores[scores.index(0)] = 1
+        question["options"] = [
+            {"value": f"o{i}", "label": f"Option {i}", "score": score}
+            for i, score in enumerate(scores)
+        ]
+        if numeric:
+            weight = draw(st.none() | WEIGHTS)
+            if weight is not None:
+                question["weight"] = weight
+            measure = draw(MEASURES)
+            if measure is not None:
+                question["compliance"] = measure
+    if earlier and draw(st.integers(0, 2)) == 0:
+        controller, values = draw(st.sampled_from(earlier))
+        shown_for = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
+        question["show_if"] = {"question": controller, "in": shown_for}
+    return question
+
+
+@st.composite
+def questionnaires(draw: st.DrawFn) -> Questionnaire:
+    """A valid questionnaire: 1-4 themes of 1-8 questions, some scored, some with show_if."""
+    earlier: list[tuple[str, list[str]]] = []
+    themes: list[dict[str, Any]] = []
+    count = 0
+    for t in range(draw(st.integers(1, 4))):
+        questions = []
+        for _ in range(draw(st.integers(1, 8))):
+            question = _question(draw, f"q{count}", earlier)
+            count += 1
+            questions.append(question)
+            if question["type"] == "choice":
+                earlier.append((question["id"], [o["value"] for o in question["options"]]))
+        theme: dict[str, Any] = {"id": f"t{t}", "title": f"Theme {t}", "questions": questions}
+        weight = draw(st.none() | WEIGHTS)
+        if weight is not None:
+            theme["weight"] = weight
+        theme["limiting"] = draw(st.booleans())
+        themes.append(theme)
+    mins = draw(st.lists(BAND_MINS, min_size=1, max_size=3, unique=True))
+    bands = [
+        {"grade": f"Grade {i}", "min": m} for i, m in enumerate([*sorted(mins, reverse=True), 0])
+    ]
+    return Questionnaire.model_validate(
+        {
+            "format": "case-audit/1",
+            "id": "random-audit",
+            "version": 1,
+            "title": "Random audit",
+            "kind": "monthly",
+            "grading": {"bands": bands, "overall": draw(st.sampled_from(["mean", "lowest"]))},
+            "themes": themes,
+        }
+    )
+
+
+@st.composite
+def audits(draw: st.DrawFn) -> Audit:
+    """A questionnaire and stored answers: some missing, blank, invalid or to hidden questions."""
+    questionnaire = draw(questionnaires())
+    answers: dict[str, str] = {}
+    for qid, question in questionnaire.questions.items():
+        kind = draw(st.sampled_from(["answer", "answer", "answer", "absent", "blank", "invalid"]))
+        if kind == "answer":
+            if question.type == "choice":
+                answers[qid] = draw(st.sampled_from([o.value for o in question.options or ()]))
+            else:
+                answers[qid] = OTHER_VALUES[question.type]
+        elif kind == "blank":
+            answers[qid] = ""
+        elif kind == "invalid":
+            answers[qid] = "not-an-option"
+    return questionnaire, answers
+
+
+def controllers(questionnaire: Questionnaire) -> set[str]:
+    """Ids of the questions that some show_if names."""
+    return {q.show_if.question for q in questionnaire.questions.values() if q.show_if}
+
+
+def totals(result: AuditScore) -> tuple[Any, ...]:
+    """Everything in a result except the per-question detail."""
+    return (
+        tuple(_theme_totals(t) for t in result.themes),
+        result.overall,
+        result.compliance,
+        result.compliance_answers,
+    )
+
+
+def _theme_totals(theme: ThemeScore) -> tuple[Any, ...]:
+    return (theme.percent, theme.grade, theme.points, theme.possible, theme.pulled_down)
+
+
+def grade_rank(questionnaire: Questionnaire, grade: str | None) -> int:
+    """0 for the best grade; larger is worse."""
+    assert grade is not None
+    return questionnaire.grades.index(grade)
+
+
+@PROPERTY
+@given(audits())
+def test_percents_are_between_0_and_100(audit: Audit) -> None:
+    questionnaire, answers = audit
+    result = score_audit(questionnaire, answers)
+    percents = [t.percent for t in result.themes]
+    percents += [result.overall.percent, *(m.percent for m in result.compliance)]
+    for percent in percents:
+        assert percent is None or 0 <= percent <= 100
+    for theme in result.themes:
+        included = [s for s in theme.questions if s.included]
+        assert theme.points == sum((s.points for s in included), Fraction(0))
+        assert theme.possible == sum((s.possible for s in included), Fraction(0))
+        assert (theme.percent is None) == (not included) == (theme.grade is None)
+        assert 0 <= theme.points <= theme.possible
+    assert (result.overall.percent is None) == all(t.percent is None for t in result.themes)
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_adding_a_not_applicable_answer_changes_nothing(audit: Audit, data: st.DataObject) -> None:
+    questionnaire, answers = audit
+    candidates = [
+        (qid, option.value)
+        for qid, question in questionnaire.questions.items()
+        if qid not in controllers(questionnaire) and question.is_scored
+        for option in question.options or ()
+        if option.score is None and is_blank(answers.get(qid))
+    ]
+    if not candidates:
+        return
+    qid, value = data.draw(st.sampled_from(candidates))
+    before = score_audit(questionnaire, answers)
+    after = score_audit(questionnaire, {**answers, qid: value})
+    assert totals(after) == totals(before)
+    assert not after.questions[qid].included
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_raising_one_score_never_lowers_its_theme(audit: Audit, data: st.DataObject) -> None:
+    questionnaire, answers = audit
+    before = score_audit(questionnaire, answers)
+    candidates = [
+        (qid, option.value)
+        for qid, scored in before.questions.items()
+        if scored.included and qid not in controllers(questionnaire)
+        for option in questionnaire.questions[qid].options or ()
+        if option.score is not None and scored.score is not None and option.score > scored.score
+    ]
+    if not candidates:
+        return
+    qid, value = data.draw(st.sampled_from(candidates))
+    after = score_audit(questionnaire, {**answers, qid: value})
+    theme_id = questionnaire.theme_of[qid]
+
+    new, old = after.theme(theme_id).percent, before.theme(theme_id).percent
+    assert new is not None and old is not None
+    assert new >= old
+    assert grade_rank(questionnaire, after.theme(theme_id).grade) <= grade_rank(
+        questionnaire, before.theme(theme_id).grade
+    )
+    # Only that theme moves, so the overall result cannot get worse either.
+    for theme in after.themes:
+        if theme.theme_id != theme_id:
+            assert _theme_totals(theme) == _theme_totals(before.theme(theme.theme_id))
+    assert after.overall.percent is not None and before.overall.percent is not None
+    assert after.overall.percent >= before.overall.percent
+    assert grade_rank(questionnaire, after.overall.grade) <= grade_rank(
+        questionnaire, before.overall.grade
+    )
+
+
+@PROPERTY
+@given(audits())
+def test_answers_to_hidden_questions_count_for_nothing(audit: Audit) -> None:
+    questionnaire, answers = audit
+    result = score_audit(questionnaire, answers)
+    assert result == score_audit(questionnaire, drop_hidden(questionnaire, answers))
+
+    shown = shown_questions(questionnaire, answers)
+    hidden = set(questionnaire.questions) - shown
+    for qid in hidden:
+        scored = result.questions[qid]
+        assert (scored.shown, scored.included, scored.reason) == (False, False, "hidden")
+        assert (scored.value, scored.points, scored.possible) == (None, 0, 0)
+    for theme in result.themes:
+        assert not hidden & {s.question_id for s in theme.pulled_down}
+    assert not hidden & {a.question_id for a in result.compliance_answers}
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_hiding_a_question_removes_it_from_every_total(audit: Audit, data: st.DataObject) -> None:
+    questionnaire, answers = audit
+    # Make one show_if unmet by answering its controller with a value outside its list.
+    candidates = [
+        (question, value)
+        for question in questionnaire.questions.values()
+        if question.show_if is not None
+        for value in _values(questionnaire.questions[question.show_if.question])
+        if value not in question.show_if.in_
+    ]
+    if not candidates:
+        return
+    question, value = data.draw(st.sampled_from(candidates))
+    assert question.show_if is not None
+    hiding = {**answers, question.show_if.question: value}
+    assert question.id not in shown_questions(questionnaire, hiding)
+
+    answer = data.draw(st.sampled_from([*_values(question), "not-an-option", ""]))
+    with_answer = score_audit(questionnaire, {**hiding, question.id: answer})
+    without = score_audit(questionnaire, {k: v for k, v in hiding.items() if k != question.id})
+    assert with_answer == without
+    assert not with_answer.questions[question.id].included
+
+
+def _values(question: Question) -> list[str]:
+    """Raw values a question can be answered with."""
+    if question.type == "choice":
+        return [o.value for o in question.options or ()]
+    return [OTHER_VALUES[question.type]]

@@ -1,0 +1,39 @@
+"""The home page lists the questionnaires that new audits use."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+from flask.testing import FlaskCliRunner
+
+QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
+
+
+def test_home_lists_every_loaded_questionnaire(
+    client, runner: FlaskCliRunner, make_user, sign_in
+) -> None:  # type: ignore[no-untyped-def]
+    sign_in(make_user("admin1", "admin"))
+    assert runner.invoke(args=["questionnaires", "load"]).exit_code == 0
+    titles = [
+        json.loads(p.read_text("utf-8"))["title"]
+        for p in QUESTIONNAIRES.glob("*.json")
+        if p.name != "schema.json"
+    ]
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert titles and all(escape(title) in html for title in titles)
+
+
+def test_home_says_when_nothing_is_loaded(client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+    sign_in(make_user("admin1", "admin"))
+    html = client.get("/").get_data(as_text=True)
+    assert "No questionnaires are loaded yet" in html
+
+
+def test_home_sends_anonymous_visitors_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
