@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install assets lint schema bench clean
+.PHONY: run test install assets browser lint schema bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +33,24 @@ run: export APP_ENV ?= development
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi questionnaires load
+	$(BIN)/flask --app wsgi demo seed --if-empty
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-## make test: install, lint, and run the whole test suite
-test: install lint
+## make test: install, lint, and run the whole test suite (browser tests included)
+test: install browser lint
 	$(BIN)/python -m pytest
+
+# Browser tests drive Debian's Chromium; install it when it is missing and we may.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else \
+			echo "Browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium'"; \
+		fi; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

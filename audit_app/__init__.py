@@ -62,10 +62,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every area's URL rules."""
-    from audit_app.views import auth, home
+    from audit_app.views import admin, audits, auth, home
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
+    for blueprint in (auth.bp, home.bp, audits.bp, admin.bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -76,6 +76,6 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the ``flask`` command groups, one per noun."""
-    from audit_app import cli
+    from audit_app import commands
 
-    cli.register(app)
+    commands.register(app)

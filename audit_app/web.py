@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import Any
 
 from flask import Flask, Response, render_template, request, url_for
@@ -10,19 +11,22 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from audit_app.core.scoring import format_percent
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 
-# (endpoint, link text, roles): shown only when the endpoint exists and the role matches.
+# (endpoint, link text, roles, endpoints it covers): shown when the endpoint exists and the role
+# matches; marked current on any page whose endpoint starts with the last item.
 NAVIGATION = (
-    ("reports.dashboard", "Reports", ("manager", "admin", "viewer")),
-    ("admin.users", "Users", ("admin",)),
-    ("admin.cases", "Cases", ("admin",)),
-    ("admin.allocations", "Allocations", ("admin",)),
-    ("workshop.index", "Questionnaires", ("admin",)),
+    ("reports.dashboard", "Reports", ("manager", "admin", "viewer"), "reports."),
+    ("admin.users", "Users", ("admin",), "admin.user"),
+    ("admin.cases", "Cases", ("admin",), "admin.case"),
+    ("admin.allocations", "Allocations", ("admin",), "admin.allocation"),
+    ("workshop.index", "Questionnaires", ("admin",), "workshop."),
 )
 
 STATUS_NAMES = {
@@ -34,7 +38,7 @@ STATUS_NAMES = {
 }
 STATUS_COLOURS = {
     "draft": "grey",
-    "submitted": "blue",
+    "submitted": "turquoise",
     "returned": "orange",
     "moderated": "green",
     "closed": "purple",
@@ -60,16 +64,32 @@ def init_app(app: Flask) -> None:
     def _navigation_items() -> list[dict[str, Any]]:
         """Links for the signed-in user's role, for the service navigation."""
         items = []
-        for endpoint, text, roles in NAVIGATION:
+        here = request.endpoint or ""
+        for endpoint, text, roles, area in NAVIGATION:
             if current_user.has_role(*roles) and endpoint in app.view_functions:
                 items.append(
-                    {
-                        "href": url_for(endpoint),
-                        "text": text,
-                        "active": (request.endpoint or "").split(".")[0] == endpoint.split(".")[0],
-                    }
+                    {"href": url_for(endpoint), "text": text, "active": here.startswith(area)}
                 )
         return items
+
+    @app.template_filter("percent")
+    def _percent(value: Any) -> str:
+        return format_percent(value)
+
+    @app.template_global("answer_text")
+    def _answer_text(question: Any, value: str | None) -> str:
+        """What an answer says, in the words of the questionnaire."""
+        if value is None or value == "":
+            return "Not answered"
+        if question.type == "choice":
+            option = question.option(value)
+            return option.label if option else value
+        if question.type == "date":
+            try:
+                return date.fromisoformat(value).strftime("%-d %B %Y")
+            except ValueError:
+                return value
+        return value
 
     @app.template_filter("status_name")
     def _status_name(status: str) -> str:

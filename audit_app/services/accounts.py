@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from audit_app.auth import hash_password, needs_rehash, verify_password
+from audit_app.auth import hash_password, needs_rehash, password_hasher, verify_password
 from audit_app.models import ROLES, ManagedService, Service, SignInAttempt, Team, User, utcnow
 from audit_app.services.trail import record_event
 
@@ -33,6 +34,18 @@ class SignInRefused(Exception):
 
 WRONG_DETAILS = "Enter a correct username and password"
 TOO_MANY = "Too many failed attempts to sign in. Wait 15 minutes, then try again."
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash with the current parameters, to check against when there is no such user."""
+    hasher = password_hasher()
+    params = f"{hasher.time_cost}:{hasher.memory_cost}:{hasher.parallelism}"
+    if params not in _DUMMY_HASHES:
+        _DUMMY_HASHES[params] = hash_password(secrets.token_hex(16))
+    return _DUMMY_HASHES[params]
 
 
 def check_password_rules(password: str) -> None:
@@ -165,11 +178,17 @@ def authenticate(username: str, password: str, address: str, *, session: Session
         _recent_failures(session, username=key, address=None) >= MAX_FAILURES_PER_ACCOUNT
         or _recent_failures(session, username=None, address=address) >= MAX_FAILURES_PER_ADDRESS
     ):
-        session.add(SignInAttempt(username=key, remote_addr=address, succeeded=False))
+        # Not counted as a failure: otherwise one try every few minutes would keep the account
+        # locked for ever, and an attacker could lock a real user out.
         record_event("sign_in.throttled", session=session, actor=key, remote_addr=address)
         raise SignInRefused(TOO_MANY, throttled=True)
     user = find_user(key, session=session)
-    ok = user is not None and user.active and verify_password(user.password_hash, password)
+    if user is None or not user.active:
+        # Take as long as a real check, so that timing does not tell who has an account.
+        verify_password(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password)
     session.add(SignInAttempt(username=key, remote_addr=address, succeeded=ok))
     if not ok or user is None:
         record_event("sign_in.failed", session=session, actor=key, remote_addr=address)

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from audit_app.auth import ALL_ROLES, public, role_required, signed_in_user, start_session
 from audit_app.db import get_session
 from audit_app.forms.auth import SignInForm
+from audit_app.models import User
 from audit_app.services import accounts
 from audit_app.services.trail import record_event
 
@@ -49,10 +50,11 @@ def sign_in() -> str | Response:
         else:
             managed = accounts.managed_service_ids(user, session=db)
             db.commit()
-            expired = session.get("expired_user")
+            # Answers kept when an earlier session ended are restored once the person is back.
+            pending = session.get("pending_save")
             start_session(signed_in_user(user, managed))
-            if expired:
-                session["restored_from"] = expired
+            if pending:
+                session["pending_save"] = pending
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form, error=error), (
         400 if (error or form.errors) else 200
@@ -63,6 +65,12 @@ def sign_in() -> str | Response:
 @role_required(*ALL_ROLES)
 def sign_out() -> Response:
     db = get_session()
+    user = db.get(User, current_user.id)
+    if user is not None:
+        # The session's id includes this version: bumping it means a copy of the cookie can
+        # never be used again. It also ends the person's sessions on other devices.
+        user.session_version += 1
+        db.add(user)
     record_event(
         "sign_out",
         session=db,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from audit_app.auth import ALL_ROLES, role_required
 from audit_app.db import get_session
+from audit_app.services import audits as audit_service
 from audit_app.services import questionnaires as questionnaire_service
 
 bp = Blueprint("home", __name__)
@@ -14,6 +16,17 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @role_required(*ALL_ROLES)
 def index() -> str:
-    """The questionnaires that new audits can use."""
-    versions = questionnaire_service.current_versions(session=get_session())
-    return render_template("home/index.html", versions=versions)
+    db = get_session()
+    context: dict[str, object] = {
+        "versions": questionnaire_service.current_versions(session=db),
+    }
+    if current_user.has_role("auditor", "manager"):
+        from audit_app.services import allocations as allocation_service
+
+        mine = audit_service.audits_of_auditor(current_user.id, session=db)
+        context["allocations"] = allocation_service.allocations_for_auditor(
+            current_user.id, session=db
+        )
+        context["drafts"] = [a for a in mine if a.status in audit_service.EDITABLE]
+        context["submitted"] = [a for a in mine if a.status not in audit_service.EDITABLE]
+    return render_template("home/index.html", **context)

@@ -1,68 +1,20 @@
-"""The ``flask`` command groups, one per noun. Each command commits once, at the end."""
+"""`flask questionnaires ...`: validate, load, list, retire and reinstate questionnaires."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
-from audit_app import migrate
+from audit_app.commands import CLI_ACTOR
 from audit_app.db import session_scope
 from audit_app.services import questionnaires as questionnaire_service
 
-CLI_ACTOR = "command line"
-
-db_cli = AppGroup("db", help="Apply and write database migrations (Alembic).")
 questionnaires_cli = AppGroup(
     "questionnaires", help="Validate, load, list and retire questionnaires."
 )
-
-
-def register(app: Flask) -> None:
-    """Attach every command group to the application."""
-    app.cli.add_command(db_cli)
-    app.cli.add_command(questionnaires_cli)
-
-
-def _database_url() -> str:
-    return str(current_app.config["DATABASE_URL"])
-
-
-@db_cli.command("upgrade")
-@click.argument("revision", default="head")
-def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: head)."""
-    migrate.upgrade(_database_url(), revision)
-    click.echo(f"Database is at {revision}.")
-
-
-@db_cli.command("downgrade")
-@click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Revert migrations down to REVISION (e.g. -1)."""
-    migrate.downgrade(_database_url(), revision)
-
-
-@db_cli.command("revision")
-@click.option("-m", "--message", required=True, help="What the migration changes.")
-@click.option("--autogenerate", is_flag=True, help="Compare the models with the database.")
-def db_revision(message: str, autogenerate: bool) -> None:
-    """Write a new migration script under migrations/versions/."""
-    from alembic import command
-
-    command.revision(
-        migrate.alembic_config(_database_url()), message=message, autogenerate=autogenerate
-    )
-
-
-@db_cli.command("current")
-def db_current() -> None:
-    """Show the database's migration revision."""
-    from alembic import command
-
-    command.current(migrate.alembic_config(_database_url()))
 
 
 def _echo_problems(problems: object) -> None:

@@ -1,0 +1,27 @@
+"""The ``flask`` command groups, one module per noun. Each command commits once, at the end."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+CLI_ACTOR = "command line"
+
+
+def register(app: Flask) -> None:
+    """Attach every command group to the application."""
+    from audit_app.commands.allocations import allocations_cli
+    from audit_app.commands.cases import cases_cli
+    from audit_app.commands.db import db_cli
+    from audit_app.commands.demo import demo_cli
+    from audit_app.commands.questionnaires import questionnaires_cli
+    from audit_app.commands.users import users_cli
+
+    for group in (
+        db_cli,
+        questionnaires_cli,
+        users_cli,
+        cases_cli,
+        allocations_cli,
+        demo_cli,
+    ):
+        app.cli.add_command(group)

@@ -1,0 +1,129 @@
+"""`flask users ...`: create users, set passwords, deactivate and reactivate, list."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlmodel import Session
+
+from audit_app.commands import CLI_ACTOR
+from audit_app.db import session_scope
+from audit_app.models import ROLES, User
+from audit_app.services import accounts
+from audit_app.services import users as user_service
+from audit_app.services.accounts import AccountError
+
+users_cli = AppGroup("users", help="Create users, set passwords, deactivate and list users.")
+
+
+def _prompt_password() -> str:
+    """Ask for the password twice without echoing it; piped input works too."""
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.check_password_rules(password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    return password
+
+
+def _existing_user(username: str, *, session: Session) -> User:
+    user = accounts.find_user(username, session=session)
+    if user is None:
+        raise click.ClickException(f"There is no user called {username}")
+    return user
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")
+@click.option("--team", help="The user's own team (it must exist already).")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    help="A service a group manager manages; repeat for each one.",
+)
+@click.option("--name", "display_name", default="", help="The name shown in the app.")
+def users_create(
+    username: str, role: str, team: str | None, services: tuple[str, ...], display_name: str
+) -> None:
+    """Add a user; prompts for the password (hidden, asked twice)."""
+    try:
+        # Check everything before asking for the password, so nobody types it in vain.
+        with session_scope() as session:
+            username = user_service.check_new_user(
+                username, role, session=session, team=team, services=services
+            )
+        password = _prompt_password()
+        with session_scope() as session:
+            user_service.add_user(
+                username,
+                password,
+                role,
+                session=session,
+                actor=CLI_ACTOR,
+                display_name=display_name,
+                team=team,
+                services=services,
+            )
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {username} ({role}).")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+def users_set_password(username: str) -> None:
+    """Set a user's password and end their live sessions."""
+    with session_scope() as session:
+        _existing_user(username, session=session)
+    password = _prompt_password()
+    with session_scope() as session:
+        user = _existing_user(username, session=session)
+        accounts.set_password(user, password, session=session, actor=CLI_ACTOR)
+        name = user.username
+    click.echo(f"Password set for {name}. Any session they had open has ended.")
+
+
+def _set_active(username: str, active: bool) -> None:
+    with session_scope() as session:
+        user = _existing_user(username, session=session)
+        changed = user_service.change_active(user, active, session=session, actor=CLI_ACTOR)
+        name = user.username
+    if not changed:
+        click.echo(f"{name} is already {'active' if active else 'deactivated'}.")
+    elif active:
+        click.echo(f"Reactivated {name}. They can sign in again.")
+    else:
+        click.echo(f"Deactivated {name}. They cannot sign in, and their sessions have ended.")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    """Stop a user signing in, and end their live sessions."""
+    _set_active(username, False)
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def users_activate(username: str) -> None:
+    """Let a deactivated user sign in again."""
+    _set_active(username, True)
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List users with their role, team, services managed and status."""
+    with session_scope() as session:
+        rows = user_service.list_users(session=session)
+    if not rows:
+        click.echo("There are no users yet.")
+        return
+    click.echo(f"{'username':<24} {'role':<8} {'team':<28} {'active':<6}  services")
+    for row in rows:
+        active = "yes" if row.user.active else "no"
+        click.echo(
+            f"{row.user.username:<24} {row.user.role:<8} {row.team or '-':<28} {active:<6}  "
+            f"{', '.join(row.services) or '-'}"
+        )

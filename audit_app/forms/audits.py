@@ -1,0 +1,84 @@
+"""Forms of the auditor's journey, including the one factory that builds a theme page's form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from audit_app.core.questionnaire import Question, Questionnaire, Theme
+
+
+class VersionedForm(FlaskForm):
+    """A form that carries the audit version it was rendered from (optimistic locking)."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int:
+        try:
+            return int(self.version.data or 0)
+        except (TypeError, ValueError):
+            return 0
+
+
+class JudgementForm(VersionedForm):
+    judgement = RadioField("Your judgement", choices=[], validate_choice=False)
+    analysis = TextAreaField("Analysis", validators=[Length(max=10_000)])
+
+
+class SubmitForm(VersionedForm):
+    pass
+
+
+class StartAuditForm(FlaskForm):
+    questionnaire = RadioField(
+        "Which questionnaire?",
+        choices=[],
+        validators=[InputRequired(message="Select the questionnaire to use")],
+        validate_choice=False,
+    )
+    case_id = StringField(
+        "Case ID",
+        validators=[InputRequired(message="Enter the case ID"), Length(max=32)],
+    )
+
+
+class ConcernForm(FlaskForm):
+    description = TextAreaField(
+        "Describe the concern",
+        validators=[
+            InputRequired(message="Describe the concern and what you have done so far"),
+            Length(max=10_000),
+        ],
+    )
+
+
+def _field_for(question: Question) -> Field:
+    if question.type == "choice":
+        # The page renders the options from the questionnaire, and the audit service checks the
+        # value, with messages in the users' words: the field only carries the value.
+        return RadioField(question.text, choices=[], validate_choice=False)
+    if question.type == "text":
+        return TextAreaField(question.text)
+    return StringField(question.text)
+
+
+_FORM_CLASSES: dict[tuple[int, str], tuple[Questionnaire, type[JudgementForm]]] = {}
+
+
+def theme_form_class(questionnaire: Questionnaire, theme_id: str) -> type[JudgementForm]:
+    """A form class with one field per question of the theme, named by question id.
+
+    Built once per parsed questionnaire (those are cached by content) and theme.
+    """
+    key = (id(questionnaire), theme_id)
+    cached = _FORM_CLASSES.get(key)
+    if cached is not None and cached[0] is questionnaire:
+        return cached[1]
+    theme: Theme = next(t for t in questionnaire.themes if t.id == theme_id)
+    fields = {question.id: _field_for(question) for question in theme.questions}
+    form_class = type(f"ThemeForm_{theme_id}", (JudgementForm,), fields)
+    if len(_FORM_CLASSES) > 512:
+        _FORM_CLASSES.clear()
+    _FORM_CLASSES[key] = (questionnaire, form_class)
+    return form_class

@@ -1,0 +1,568 @@
+"""Allocations: which case each auditor should audit, with which questionnaire, by when.
+
+Allocations come from a CSV file (all or nothing, every bad row listed by line) or from a random
+draw, as councils do for monthly peer audits: each active auditor gets cases from teams other
+than their own, never a case audited in the previous 12 months.
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
+from audit_app.services.cases import (
+    ImportProblem,
+    ImportRefused,
+    cases_by_ref,
+    chunked,
+    read_csv,
+)
+from audit_app.services.questionnaires import current_versions
+from audit_app.services.trail import record_event
+
+ALLOCATION_COLUMNS = ("case_id", "questionnaire_id", "auditor", "due")
+AUDITOR_ROLES = ("auditor",)
+OPEN_AUDIT_STATUSES = ("draft", "returned")
+LOOKBACK_MONTHS = 12
+MAX_PER_AUDITOR = 50
+LOCAL_TIMEZONE = ZoneInfo("Europe/London")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+
+STATUS_TEXT = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "overdue": "Overdue",
+}
+# GOV.UK tag classes; the plain tag (blue) for work in progress.
+STATUS_TAG_CLASSES = {
+    "not_started": "govuk-tag--grey",
+    "in_progress": "",
+    "submitted": "govuk-tag--green",
+    "overdue": "govuk-tag--red",
+}
+
+
+class DrawRefused(ValueError):
+    """A draw that cannot be made; nothing was allocated. The message says why.
+
+    ``field`` names the input at fault ("per_auditor", "questionnaire"), if any.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class AllocationImportSummary:
+    """What an import of allocations did."""
+
+    rows: int
+    created: int
+    already_allocated: int
+    ignored_columns: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        noun = "allocation" if self.rows == 1 else "allocations"
+        out = [
+            f"{self.rows} {noun} in the file: {self.created} created, "
+            f"{self.already_allocated} already allocated."
+        ]
+        if self.ignored_columns:
+            out.append(f"Ignored columns (not stored): {', '.join(self.ignored_columns)}.")
+        return out
+
+    def __str__(self) -> str:
+        return " ".join(self.lines())
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """An auditor who got fewer cases than asked for, because too few were eligible."""
+
+    auditor: str
+    wanted: int
+    allocated: int
+
+    def __str__(self) -> str:
+        return f"{self.auditor} has {self.allocated} of {self.wanted}: not enough eligible cases"
+
+
+class DrawnAllocations(list[Allocation]):
+    """The allocations one draw made, with the auditors it could not fully serve."""
+
+    def __init__(
+        self,
+        allocations: Sequence[Allocation] = (),
+        *,
+        month: date,
+        due: date,
+        auditors: Sequence[str] = (),
+        shortfalls: Sequence[Shortfall] = (),
+        case_refs: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(allocations)
+        self.month = month
+        self.due = due
+        self.auditors = tuple(auditors)
+        self.shortfalls = tuple(shortfalls)
+        # The case references each auditor got in this draw, by username.
+        self.case_refs = case_refs or {}
+
+    def lines(self) -> list[str]:
+        noun = "case" if len(self) == 1 else "cases"
+        auditors = "auditor" if len(self.auditors) == 1 else "auditors"
+        out = [
+            f"Allocated {len(self)} {noun} to {len(self.auditors)} {auditors} for "
+            f"{self.month:%B %Y}, due {self.due.day} {self.due:%B %Y}."
+        ]
+        out.extend(f"Shortfall: {s}." for s in self.shortfalls)
+        return out
+
+
+@dataclass(frozen=True)
+class AllocationRow:
+    """An allocation as the admin list and the auditor's home show it."""
+
+    id: int
+    case_ref: str
+    questionnaire_id: str
+    questionnaire_title: str
+    auditor: str
+    auditor_id: int
+    due: date
+    audit_id: int | None
+    status: str  # a key of STATUS_TEXT
+
+    @property
+    def allocation_id(self) -> int:
+        return self.id
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == "overdue"
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXT[self.status]
+
+    @property
+    def status_tag_classes(self) -> str:
+        return STATUS_TAG_CLASSES[self.status]
+
+
+@dataclass(frozen=True)
+class AllocationPage:
+    rows: list[AllocationRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def local_today() -> date:
+    """Today in England, where due dates fall."""
+    return datetime.now(LOCAL_TIMEZONE).date()
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def parse_month(text: str) -> date:
+    """``"2025-03"`` as the first day of that month; ValueError with a clear message."""
+    match = _MONTH.fullmatch(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f'"{text}" is not a month in the form YYYY-MM, for example 2025-03')
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def _due_problem(text: str) -> str | None:
+    if not _ISO_DATE.fullmatch(text):
+        return f'due "{text}" is not a date in the form YYYY-MM-DD'
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return f'due "{text}" is not a real date'
+    return None
+
+
+def _questionnaire_titles(*, session: Session) -> dict[str, str]:
+    """The title of each questionnaire id, from its highest version."""
+    titles: dict[str, str] = {}
+    rows = session.exec(
+        select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.title).order_by(
+            col(QuestionnaireVersion.questionnaire_id), col(QuestionnaireVersion.version)
+        )
+    )
+    for questionnaire_id, title in rows:
+        titles[questionnaire_id] = title
+    return titles
+
+
+# Importing ------------------------------------------------------------------------------------
+
+
+def import_allocations(
+    text: bytes | str,
+    *,
+    session: Session,
+    actor: str,
+    actor_id: int | None = None,
+    remote_addr: str | None = None,
+) -> AllocationImportSummary:
+    """Create allocations from a CSV file, all or nothing; rows already allocated are skipped."""
+    table = read_csv(text, required=ALLOCATION_COLUMNS)
+    cases = cases_by_ref(
+        [r.get("case_id") for r in table.rows if r.get("case_id")], session=session
+    )
+    users = _users_by_username(
+        [r.get("auditor").lower() for r in table.rows if r.get("auditor")], session=session
+    )
+    current_ids = {v.questionnaire_id for v in current_versions(session=session)}
+    loaded_ids = set(_questionnaire_titles(session=session))
+
+    problems: list[ImportProblem] = []
+    first_line_of: dict[tuple[str, str, str, str], int] = {}
+    wanted: list[tuple[int, Case, str, User, date]] = []
+    for row in table.rows:
+        line = row.line
+        values = {name: row.get(name) for name in ALLOCATION_COLUMNS}
+        case_ref, questionnaire_id = values["case_id"], values["questionnaire_id"]
+        username, due_text = values["auditor"].lower(), values["due"]
+        case = cases.get(case_ref)
+        user = users.get(username)
+        due_problem = _due_problem(due_text)
+        due = None if due_problem else date.fromisoformat(due_text)
+        checks = {
+            "case_id": _case_problem(case_ref, case),
+            "questionnaire_id": _questionnaire_problem(questionnaire_id, current_ids, loaded_ids),
+            "auditor": _auditor_problem(values["auditor"], user),
+            "due": due_problem,
+        }
+        row_problems: list[str] = []
+        for name in ALLOCATION_COLUMNS:
+            problem = f"{name} is empty" if not values[name] else checks[name]
+            if problem:
+                row_problems.append(problem)
+        key = (case_ref, questionnaire_id, username, due.isoformat() if due else due_text)
+        if all(key) and key in first_line_of:
+            row_problems.append(f"repeats line {first_line_of[key]}")
+        elif all(key):
+            first_line_of[key] = line
+        problems.extend(ImportProblem(line, message) for message in row_problems)
+        if not row_problems:
+            assert case is not None and user is not None and due is not None
+            wanted.append((line, case, questionnaire_id, user, due))
+    if problems:
+        raise ImportRefused(problems)
+
+    existing = _existing_allocations([case.id for _, case, _, _, _ in wanted], session=session)
+    created = already = 0
+    for _, case, questionnaire_id, user, due in wanted:
+        key = (case.id, questionnaire_id, user.id, due)
+        if key in existing:
+            already += 1
+            continue
+        session.add(
+            Allocation(
+                case_id=case.id,
+                questionnaire_id=questionnaire_id,
+                auditor_id=user.id,
+                due=due,
+                created_by=actor,
+            )
+        )
+        existing.add(key)
+        created += 1
+    summary = AllocationImportSummary(
+        rows=len(table.rows),
+        created=created,
+        already_allocated=already,
+        ignored_columns=table.ignored_columns,
+    )
+    record_event(
+        "allocations.imported",
+        session=session,
+        actor=actor,
+        actor_id=actor_id,
+        remote_addr=remote_addr,
+        rows=summary.rows,
+        created=created,
+        already_allocated=already,
+        ignored_columns=list(summary.ignored_columns),
+    )
+    session.flush()
+    return summary
+
+
+def _case_problem(case_ref: str, case: Case | None) -> str | None:
+    return (
+        None if case is not None else f'case_id "{case_ref}" is not a known case; import it first'
+    )
+
+
+def _questionnaire_problem(
+    questionnaire_id: str, current_ids: set[str], loaded_ids: set[str]
+) -> str | None:
+    if questionnaire_id in current_ids:
+        return None
+    if questionnaire_id in loaded_ids:
+        return f'questionnaire_id "{questionnaire_id}" is retired and cannot be allocated'
+    return f'questionnaire_id "{questionnaire_id}" is not a loaded questionnaire'
+
+
+def _auditor_problem(given: str, user: User | None) -> str | None:
+    if user is None:
+        return f'auditor "{given}" is not a user'
+    if not user.active:
+        return f'auditor "{user.username}" is deactivated'
+    if user.role not in AUDITOR_ROLES:
+        return f'auditor "{user.username}" is {_article(user.role)} {user.role}, not an auditor'
+    return None
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _users_by_username(usernames: Sequence[str], *, session: Session) -> dict[str, User]:
+    found: dict[str, User] = {}
+    for chunk in chunked(sorted(set(usernames))):
+        for user in session.exec(select(User).where(col(User.username).in_(chunk))):
+            found[user.username] = user
+    return found
+
+
+def _existing_allocations(
+    case_ids: Sequence[int | None], *, session: Session
+) -> set[tuple[int | None, str, int | None, date]]:
+    found: set[tuple[int | None, str, int | None, date]] = set()
+    for chunk in chunked(sorted({i for i in case_ids if i is not None})):
+        rows = session.exec(select(Allocation).where(col(Allocation.case_id).in_(chunk)))
+        found.update((a.case_id, a.questionnaire_id, a.auditor_id, a.due) for a in rows)
+    return found
+
+
+# Drawing --------------------------------------------------------------------------------------
+
+
+def draw_allocations(
+    *,
+    session: Session,
+    actor: str,
+    month: date,
+    per_auditor: int,
+    questionnaire_id: str,
+    rng: random.Random,
+    actor_id: int | None = None,
+    remote_addr: str | None = None,
+) -> DrawnAllocations:
+    """Draw ``per_auditor`` cases at random for each active auditor, due at the month's end.
+
+    An auditor never gets a case from their own team, a case with an audit created or submitted
+    in the 12 months before the month starts (or since), a case already allocated in the month,
+    or a case another auditor got in the same draw. An auditor who already has allocations of
+    this questionnaire due in the month is topped up to ``per_auditor``, so a second draw for the
+    same month does not double anyone's work. Where too few cases are eligible, the auditor gets
+    what there is and the shortfall is reported. The result depends only on the data and ``rng``.
+    """
+    if not 1 <= per_auditor <= MAX_PER_AUDITOR:
+        raise DrawRefused(
+            f"Cases per auditor must be between 1 and {MAX_PER_AUDITOR}", field="per_auditor"
+        )
+    if questionnaire_id not in {v.questionnaire_id for v in current_versions(session=session)}:
+        raise DrawRefused(
+            f'"{questionnaire_id}" is not a questionnaire in use (it is not loaded or is retired)',
+            field="questionnaire",
+        )
+    month = month.replace(day=1)
+    due = month_end(month)
+    auditors = list(
+        session.exec(
+            select(User)
+            .where(col(User.role).in_(AUDITOR_ROLES), col(User.active).is_(True))
+            .order_by(col(User.username))
+        )
+    )
+    if not auditors:
+        raise DrawRefused("There are no active auditors to allocate cases to")
+
+    window_start = datetime(month.year - 1, month.month, 1, tzinfo=UTC)
+    recently_audited = set(
+        session.exec(
+            select(Audit.case_id).where(
+                or_(
+                    col(Audit.created_at) >= window_start,
+                    col(Audit.submitted_at) >= window_start,
+                )
+            )
+        )
+    )
+    in_month = list(
+        session.exec(
+            select(Allocation).where(col(Allocation.due) >= month, col(Allocation.due) <= due)
+        )
+    )
+    taken = {a.case_id for a in in_month} | recently_audited
+    already = Counter(a.auditor_id for a in in_month if a.questionnaire_id == questionnaire_id)
+    refs: dict[int, str] = {}
+    candidates: list[tuple[int, int]] = []
+    for case_id, team_id, case_ref in session.exec(
+        select(Case.id, Case.team_id, Case.case_ref).order_by(col(Case.id))
+    ):
+        if case_id is not None and case_id not in taken:
+            candidates.append((case_id, team_id))
+            refs[case_id] = case_ref
+
+    # Auditors take turns, one case a round, in a random order: a shortage falls evenly.
+    order = list(auditors)
+    rng.shuffle(order)
+    needed = {a.id: max(0, per_auditor - already[a.id]) for a in order}
+    drawn: dict[int | None, list[int]] = {a.id: [] for a in order}
+    for _round in range(per_auditor):
+        for auditor in order:
+            if len(drawn[auditor.id]) >= needed[auditor.id]:
+                continue
+            eligible = [
+                case_id
+                for case_id, team_id in candidates
+                if case_id not in taken and (auditor.team_id is None or team_id != auditor.team_id)
+            ]
+            if not eligible:
+                continue
+            choice = rng.choice(eligible)
+            taken.add(choice)
+            drawn[auditor.id].append(choice)
+
+    allocations: list[Allocation] = []
+    shortfalls: list[Shortfall] = []
+    for auditor in auditors:  # stored and reported in username order
+        for case_id in drawn[auditor.id]:
+            allocation = Allocation(
+                case_id=case_id,
+                questionnaire_id=questionnaire_id,
+                auditor_id=auditor.id,
+                due=due,
+                created_by=actor,
+            )
+            session.add(allocation)
+            allocations.append(allocation)
+        total = already[auditor.id] + len(drawn[auditor.id])
+        if total < per_auditor:
+            shortfalls.append(Shortfall(auditor.username, per_auditor, total))
+    session.flush()
+    result = DrawnAllocations(
+        allocations,
+        month=month,
+        due=due,
+        auditors=[a.username for a in auditors],
+        shortfalls=shortfalls,
+        case_refs={a.username: [refs[i] for i in drawn[a.id]] for a in auditors},
+    )
+    record_event(
+        "allocations.drawn",
+        session=session,
+        actor=actor,
+        actor_id=actor_id,
+        remote_addr=remote_addr,
+        month=f"{month:%Y-%m}",
+        questionnaire_id=questionnaire_id,
+        per_auditor=per_auditor,
+        allocated=len(allocations),
+        allocations={a.username: len(drawn[a.id]) for a in auditors},
+        shortfalls={s.auditor: s.wanted - s.allocated for s in shortfalls},
+    )
+    return result
+
+
+# Listing --------------------------------------------------------------------------------------
+
+
+def _status(audit_status: str | None, due: date, today: date) -> str:
+    if audit_status is not None and audit_status not in OPEN_AUDIT_STATUSES:
+        return "submitted"
+    if due < today:
+        return "overdue"
+    return "not_started" if audit_status is None else "in_progress"
+
+
+def _rows(query: Any, *, session: Session, today: date) -> list[AllocationRow]:
+    titles = _questionnaire_titles(session=session)
+    return [
+        AllocationRow(
+            id=allocation.id or 0,
+            case_ref=case_ref,
+            questionnaire_id=allocation.questionnaire_id,
+            questionnaire_title=titles.get(
+                allocation.questionnaire_id, allocation.questionnaire_id
+            ),
+            auditor=display_name or username,
+            auditor_id=allocation.auditor_id,
+            due=allocation.due,
+            audit_id=allocation.audit_id,
+            status=_status(audit_status, allocation.due, today),
+        )
+        for allocation, case_ref, username, display_name, audit_status in session.exec(query)
+    ]
+
+
+def _base_query() -> Any:
+    """Allocations with their case reference, auditor and audit status (if started)."""
+    return (
+        select(Allocation, Case.case_ref, User.username, User.display_name, Audit.status)
+        .join(Case, col(Case.id) == col(Allocation.case_id))
+        .join(User, col(User.id) == col(Allocation.auditor_id))
+        .outerjoin(Audit, col(Audit.id) == col(Allocation.audit_id))
+    )
+
+
+def list_allocations(
+    *, session: Session, page: int = 1, per_page: int = 50, today: date | None = None
+) -> AllocationPage:
+    """One page of every allocation, latest due date first."""
+    total = int(session.exec(select(func.count()).select_from(Allocation)).one())
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    query = (
+        _base_query()
+        .order_by(col(Allocation.due).desc(), col(Case.case_ref), col(User.username))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    rows = _rows(query, session=session, today=today or local_today())
+    return AllocationPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def allocations_for_auditor(
+    user_id: int, *, session: Session, today: date | None = None
+) -> list[AllocationRow]:
+    """An auditor's open allocations (not started, or started and not yet submitted), by due."""
+    query = (
+        _base_query()
+        .where(
+            col(Allocation.auditor_id) == user_id,
+            or_(
+                col(Allocation.audit_id).is_(None),
+                col(Audit.status).in_(OPEN_AUDIT_STATUSES),
+            ),
+        )
+        .order_by(col(Allocation.due), col(Case.case_ref))
+    )
+    return _rows(query, session=session, today=today or local_today())

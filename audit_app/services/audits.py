@@ -1,0 +1,731 @@
+"""The auditor's journey: starting an audit, saving themes, judgements, concerns, submission.
+
+Every change goes through :func:`_bump_version`, an optimistic lock: the page carries the audit's
+version, and a save from a stale page (two tabs, two people) is refused without writing anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from audit_app.core.answers import (
+    check_answer,
+    drop_hidden,
+    is_blank,
+    missing_required,
+    shown_questions,
+)
+from audit_app.core.questionnaire import Question, Questionnaire, Theme
+from audit_app.core.scoring import AuditScore, round_percent, score_audit
+from audit_app.models import (
+    Allocation,
+    Answer,
+    Audit,
+    AuditEvent,
+    AuditResult,
+    Case,
+    ComplianceResult,
+    QuestionnaireVersion,
+    SafeguardingConcern,
+    Team,
+    ThemeJudgement,
+    ThemeResult,
+    User,
+    utcnow,
+)
+from audit_app.services.questionnaires import current_versions, questionnaire_of
+from audit_app.services.trail import record_event
+
+EDITABLE = ("draft", "returned")
+MAX_TEXT = 10_000
+_UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
+
+STALE_MESSAGE = (
+    "This audit was changed in another tab or by someone else after you opened this page. "
+    "Nothing on this page was saved; it now shows the latest answers."
+)
+
+
+class AuditNotFound(LookupError):
+    """No such audit, or not one this person may see (the two are not told apart)."""
+
+
+class AuditError(ValueError):
+    """A request about an audit that cannot be met; the message says why."""
+
+
+class StaleAudit(AuditError):
+    """The page was out of date: someone saved the audit since it was opened."""
+
+    def __init__(self) -> None:
+        super().__init__(STALE_MESSAGE)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as the trail records them."""
+
+    id: int
+    username: str
+    role: str
+    managed_service_ids: frozenset[int] = frozenset()
+    remote_addr: str | None = None
+
+
+@dataclass
+class FieldErrors(AuditError):
+    """Problems with submitted values, by field name, in page order."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__("; ".join(self.errors.values()))
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """An audit with everything its pages need."""
+
+    audit: Audit
+    case: Case
+    team: Team
+    version_row: QuestionnaireVersion
+    questionnaire: Questionnaire
+    answers: dict[str, str]
+    judgements: dict[str, ThemeJudgement]
+    score: AuditScore
+    concerns: list[SafeguardingConcern]
+    auditor: User
+
+    @property
+    def editable(self) -> bool:
+        return self.audit.status in EDITABLE
+
+    def theme_status(self, theme: Theme) -> str:
+        """Not started, In progress or Completed, as the task list shows it."""
+        ids = [q.id for q in theme.questions]
+        answered = [qid for qid in ids if qid in self.answers]
+        if not answered and theme.id not in self.judgements:
+            return "Not started"
+        missing = [qid for qid in missing_required(self.questionnaire, self.answers) if qid in ids]
+        judged = theme.id in self.judgements or not self.score.theme(theme.id).graded
+        return "Completed" if not missing and judged else "In progress"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+    """The audit, if this person may see it: their own, in a service they manage, or as admin."""
+    audit = session.get(Audit, audit_id)
+    if audit is None:
+        raise AuditNotFound(audit_id)
+    case = session.get(Case, audit.case_id)
+    assert case is not None
+    team = session.get(Team, case.team_id)
+    assert team is not None
+    if not _may_see(actor, audit, team):
+        raise AuditNotFound(audit_id)
+    version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
+    assert version_row is not None
+    questionnaire = questionnaire_of(version_row)
+    answers = answers_of(audit.id, session=session)  # type: ignore[arg-type]
+    judgements = {
+        j.theme_id: j
+        for j in session.exec(select(ThemeJudgement).where(ThemeJudgement.audit_id == audit.id))
+    }
+    concerns = list(
+        session.exec(
+            select(SafeguardingConcern)
+            .where(SafeguardingConcern.audit_id == audit.id)
+            .order_by(col(SafeguardingConcern.raised_at))
+        )
+    )
+    auditor = session.get(User, audit.auditor_id)
+    assert auditor is not None
+    return AuditView(
+        audit=audit,
+        case=case,
+        team=team,
+        version_row=version_row,
+        questionnaire=questionnaire,
+        answers=answers,
+        judgements=judgements,
+        score=score_audit(questionnaire, answers),
+        concerns=concerns,
+        auditor=auditor,
+    )
+
+
+def _may_see(actor: Actor, audit: Audit, team: Team) -> bool:
+    if actor.role == "admin":
+        return True
+    if actor.role == "manager" and team.service_id in actor.managed_service_ids:
+        return True
+    return audit.auditor_id == actor.id and actor.role in ("auditor", "manager")
+
+
+def load_own_editable(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+    """The audit, for its own auditor to change; others get AuditNotFound."""
+    view = load_audit(audit_id, actor, session=session)
+    if view.audit.auditor_id != actor.id:
+        raise AuditNotFound(audit_id)
+    if not view.editable:
+        raise AuditError("This audit has been submitted, so its answers can no longer change.")
+    return view
+
+
+def answers_of(audit_id: int, *, session: Session) -> dict[str, str]:
+    """The stored answers of an audit: question id to raw value."""
+    rows = session.exec(select(Answer.question_id, Answer.value).where(Answer.audit_id == audit_id))
+    return {qid: value for qid, value in rows}
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    audit_id: int
+    case_ref: str
+    title: str
+    status: str
+    updated_at: datetime
+    submitted_at: datetime | None
+    grade: str | None
+
+
+def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary]:
+    """An auditor's audits, newest first, with the final overall grade where there is one."""
+    rows = session.exec(
+        select(Audit, Case.case_ref, QuestionnaireVersion.title, AuditResult)
+        .join(Case, col(Case.id) == Audit.case_id)
+        .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
+        .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)
+        .where(Audit.auditor_id == auditor_id)
+        .order_by(col(Audit.updated_at).desc())
+    )
+    return [
+        AuditSummary(
+            audit_id=audit.id,  # type: ignore[arg-type]
+            case_ref=case_ref,
+            title=title,
+            status=audit.status,
+            updated_at=audit.updated_at,
+            submitted_at=audit.submitted_at,
+            grade=(result.grade_judged or result.grade_computed) if result else None,
+        )
+        for audit, case_ref, title, result in rows
+    ]
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+def start_audit(
+    questionnaire_id: str,
+    case_ref: str,
+    actor: Actor,
+    *,
+    session: Session,
+    allocation_id: int | None = None,
+) -> Audit:
+    """Open a draft audit of a case on the questionnaire's current version.
+
+    An auditor who already has a draft of the same case on the same questionnaire is taken to it
+    rather than given a second one.
+    """
+    errors: dict[str, str] = {}
+    versions = {v.questionnaire_id: v for v in current_versions(session=session)}
+    version_row = versions.get(questionnaire_id)
+    if version_row is None:
+        errors["questionnaire"] = "Select the questionnaire to use"
+    reference = (case_ref or "").strip()
+    case = None
+    if not reference:
+        errors["case_id"] = "Enter the case ID"
+    else:
+        case = session.exec(select(Case).where(Case.case_ref == reference)).first()
+        if case is None:
+            errors["case_id"] = (
+                f"There is no case with ID {reference}. Check the ID in the case management "
+                "system, or ask an administrator to import the case"
+            )
+    if errors:
+        raise FieldErrors(errors)
+    assert version_row is not None and case is not None
+    existing = session.exec(
+        select(Audit)
+        .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
+        .where(
+            Audit.case_id == case.id,
+            Audit.auditor_id == actor.id,
+            col(Audit.status).in_(EDITABLE),
+            QuestionnaireVersion.questionnaire_id == questionnaire_id,
+        )
+    ).first()
+    audit = existing
+    if audit is None:
+        audit = Audit(
+            case_id=case.id,  # type: ignore[arg-type]
+            questionnaire_version_id=version_row.id,  # type: ignore[arg-type]
+            auditor_id=actor.id,
+        )
+        session.add(audit)
+        session.flush()
+        _event(
+            "audit.created",
+            audit,
+            case.case_ref,
+            actor,
+            session=session,
+            questionnaire_id=questionnaire_id,
+            version=version_row.version,
+            allocation_id=allocation_id,
+        )
+    if allocation_id is not None:
+        allocation = session.get(Allocation, allocation_id)
+        if allocation is not None and allocation.audit_id is None:
+            allocation.audit_id = audit.id
+            session.add(allocation)
+    session.flush()
+    return audit
+
+
+def start_allocated(allocation_id: int, actor: Actor, *, session: Session) -> Audit:
+    """Start (or continue) the audit for one of the auditor's allocations."""
+    allocation = session.get(Allocation, allocation_id)
+    if allocation is None or allocation.auditor_id != actor.id:
+        raise AuditNotFound(allocation_id)
+    if allocation.audit_id is not None:
+        audit = session.get(Audit, allocation.audit_id)
+        assert audit is not None
+        return audit
+    case = session.get(Case, allocation.case_id)
+    assert case is not None
+    try:
+        return start_audit(
+            allocation.questionnaire_id,
+            case.case_ref,
+            actor,
+            session=session,
+            allocation_id=allocation_id,
+        )
+    except FieldErrors as problems:
+        if "questionnaire" in problems.errors:
+            raise AuditError(
+                "The questionnaire for this allocation has been retired. Ask an administrator "
+                "to allocate the case again."
+            ) from None
+        raise
+
+
+# --- saving --------------------------------------------------------------------------------
+
+
+def normalise_answer(question: Question, raw: str) -> str:
+    """Tidy a typed value: trim it, and accept UK dates such as 27/3/2026 as well as ISO ones."""
+    value = raw.strip() if question.type != "text" else raw.strip("\r\n").rstrip()
+    if question.type == "date" and value:
+        match = _UK_DATE.fullmatch(value)
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            try:
+                value = date(year, month, day).isoformat()
+            except ValueError:
+                pass  # check_answer reports it
+    return value
+
+
+def _answer_error(question: Question, value: str) -> str | None:
+    if question.type == "text" and len(value) > MAX_TEXT:
+        return f"{question.text}: must be {MAX_TEXT:,} characters or fewer"
+    problem = check_answer(question, value)
+    if problem is None:
+        return None
+    if question.type == "date":
+        return f"{question.text}: enter a real date, for example 27/3/2026"
+    if question.type == "number":
+        return f"{question.text}: enter a number, for example 3"
+    return f"{question.text}: select one of the options"
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    changes: dict[str, tuple[str | None, str | None]]
+    newly_shown: list[str]
+
+
+def save_theme(
+    view: AuditView,
+    theme_id: str,
+    posted: Mapping[str, str],
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+    judgement: tuple[str, str] | None = None,
+) -> SaveOutcome:
+    """Save one theme's answers (and the auditor's judgement of it) in one change.
+
+    ``posted`` maps question ids to raw values (blank means unanswered). Values are checked by
+    type first; any problem writes nothing. Answers that the new answers hide, anywhere in the
+    audit, are discarded.
+    """
+    theme = _theme(view.questionnaire, theme_id)
+    errors: dict[str, str] = {}
+    merged = dict(view.answers)
+    for question in theme.questions:
+        raw = normalise_answer(question, posted.get(question.id, ""))
+        problem = _answer_error(question, raw) if raw else None
+        if problem:
+            errors[question.id] = problem
+        if is_blank(raw):
+            merged.pop(question.id, None)
+        else:
+            merged[question.id] = raw
+    kept = drop_hidden(view.questionnaire, merged)
+    theme_score = score_audit(view.questionnaire, kept).theme(theme_id)
+    if judgement is not None:
+        problem = judgement_problem(view.questionnaire, theme_score.grade, *judgement)
+        if problem:
+            errors["judgement"] = problem
+    if errors:
+        raise FieldErrors(errors)
+
+    before_shown = shown_questions(view.questionnaire, view.answers)
+    _bump_version(view.audit, expected_version, session=session)
+    changes = _write_answers(view, kept, session=session)
+    judgement_change = None
+    if judgement is not None:
+        judgement_change = _write_judgement(view, theme_id, *judgement, session=session)
+    if changes or judgement_change:
+        _event(
+            "audit.saved",
+            view.audit,
+            view.case.case_ref,
+            actor,
+            session=session,
+            theme=theme_id,
+            changes={qid: [old, new] for qid, (old, new) in changes.items()},
+            judgement=judgement_change,
+        )
+    after_shown = shown_questions(view.questionnaire, kept)
+    newly_shown = [
+        q.id
+        for q in theme.questions
+        if q.id in after_shown and q.id not in before_shown and q.id not in kept
+    ]
+    return SaveOutcome(changes=changes, newly_shown=newly_shown)
+
+
+def judgement_problem(
+    questionnaire: Questionnaire, suggested: str | None, grade: str, analysis: str
+) -> str | None:
+    """Why a judgement cannot stand, or None. Blank grade means "not judged yet"."""
+    if not grade:
+        return None
+    if grade not in questionnaire.grades:
+        return "Select one of the grades"
+    if grade != suggested and not analysis.strip():
+        return "Write your analysis: it is required when your grade differs from the suggested one"
+    if len(analysis) > MAX_TEXT:
+        return f"Analysis must be {MAX_TEXT:,} characters or fewer"
+    return None
+
+
+def save_overall_judgement(
+    view: AuditView,
+    grade: str,
+    analysis: str,
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+) -> None:
+    """Record the auditor's overall judgement."""
+    problem = judgement_problem(view.questionnaire, view.score.overall.grade, grade, analysis)
+    if not grade:
+        problem = "Select your overall grade"
+    if problem:
+        raise FieldErrors({"judgement": problem})
+    _bump_version(view.audit, expected_version, session=session)
+    before = [view.audit.overall_grade_judged, view.audit.overall_analysis]
+    view.audit.overall_grade_judged = grade
+    view.audit.overall_analysis = analysis.strip() or None
+    session.add(view.audit)
+    _event(
+        "audit.judged",
+        view.audit,
+        view.case.case_ref,
+        actor,
+        session=session,
+        theme=None,
+        before=before,
+        after=[grade, view.audit.overall_analysis],
+    )
+
+
+def _theme(questionnaire: Questionnaire, theme_id: str) -> Theme:
+    for theme in questionnaire.themes:
+        if theme.id == theme_id:
+            return theme
+    raise AuditNotFound(theme_id)
+
+
+def _bump_version(audit: Audit, expected_version: int, *, session: Session) -> None:
+    """Claim the next version of the audit, or raise StaleAudit if the page was out of date.
+
+    One conditional UPDATE: of two saves from pages at the same version, exactly one wins, on
+    SQLite and PostgreSQL alike.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(Audit)
+        .where(
+            col(Audit.id) == audit.id,
+            col(Audit.version) == expected_version,
+            col(Audit.status).in_(EDITABLE),
+        )
+        .values(version=expected_version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleAudit()
+    audit.version = expected_version + 1
+    audit.updated_at = now
+
+
+def _write_answers(
+    view: AuditView, kept: Mapping[str, str], *, session: Session
+) -> dict[str, tuple[str | None, str | None]]:
+    """Make the stored answers equal ``kept``; return what changed (before, after)."""
+    assert view.audit.id is not None
+    rows = {
+        a.question_id: a
+        for a in session.exec(select(Answer).where(Answer.audit_id == view.audit.id))
+    }
+    changes: dict[str, tuple[str | None, str | None]] = {}
+    now = utcnow()
+    for qid, row in rows.items():
+        if qid not in kept:
+            changes[qid] = (row.value, None)
+            session.delete(row)
+        elif kept[qid] != row.value:
+            changes[qid] = (row.value, kept[qid])
+            row.value = kept[qid]
+            row.updated_at = now
+            session.add(row)
+    for qid, value in kept.items():
+        if qid not in rows:
+            changes[qid] = (None, value)
+            session.add(Answer(audit_id=view.audit.id, question_id=qid, value=value))
+    session.flush()
+    return changes
+
+
+def _write_judgement(
+    view: AuditView, theme_id: str, grade: str, analysis: str, *, session: Session
+) -> list[object] | None:
+    current = view.judgements.get(theme_id)
+    new_analysis = analysis.strip() or None
+    if not grade:
+        if current is None:
+            return None
+        session.delete(current)
+        return [[current.grade, current.analysis], None]
+    if current is not None and current.grade == grade and current.analysis == new_analysis:
+        return None
+    before = [current.grade, current.analysis] if current else None
+    row = current or ThemeJudgement(audit_id=view.audit.id, theme_id=theme_id, grade=grade)  # type: ignore[arg-type]
+    row.grade = grade
+    row.analysis = new_analysis
+    row.updated_at = utcnow()
+    session.add(row)
+    return [before, [grade, new_analysis]]
+
+
+# --- concerns ------------------------------------------------------------------------------
+
+
+def raise_concern(view: AuditView, description: str, actor: Actor, *, session: Session) -> None:
+    """Flag an immediate safeguarding concern; the case's service managers see it at once."""
+    text = description.strip()
+    if not text:
+        raise FieldErrors({"description": "Describe the concern and what you have done so far"})
+    if len(text) > MAX_TEXT:
+        raise FieldErrors({"description": f"Keep it to {MAX_TEXT:,} characters or fewer"})
+    concern = SafeguardingConcern(
+        audit_id=view.audit.id,  # type: ignore[arg-type]
+        raised_by_id=actor.id,
+        description=text,
+    )
+    session.add(concern)
+    session.flush()
+    _event(
+        "concern.raised",
+        view.audit,
+        view.case.case_ref,
+        actor,
+        session=session,
+        concern_id=concern.id,
+    )
+
+
+# --- submitting ----------------------------------------------------------------------------
+
+
+def submission_problems(view: AuditView) -> dict[str, tuple[str, str]]:
+    """What stops submission: key -> (message, theme id the link goes to; "" for overall)."""
+    problems: dict[str, tuple[str, str]] = {}
+    q = view.questionnaire
+    for qid in missing_required(q, view.answers):
+        question = q.questions[qid]
+        problems[qid] = (f"Answer “{question.text}”", q.theme_of[qid])
+    for theme in q.themes:
+        theme_score = view.score.theme(theme.id)
+        judgement = view.judgements.get(theme.id)
+        if judgement is None:
+            if theme_score.graded:
+                problems[f"judgement-{theme.id}"] = (
+                    f"Record your judgement of “{theme.title}”",
+                    theme.id,
+                )
+            continue
+        problem = judgement_problem(q, theme_score.grade, judgement.grade, judgement.analysis or "")
+        if problem:
+            problems[f"judgement-{theme.id}"] = (f"{theme.title}: {problem}", theme.id)
+    if not view.audit.overall_grade_judged:
+        problems["overall"] = ("Record your overall judgement", "")
+    else:
+        problem = judgement_problem(
+            q,
+            view.score.overall.grade,
+            view.audit.overall_grade_judged,
+            view.audit.overall_analysis or "",
+        )
+        if problem:
+            problems["overall"] = (f"Overall judgement: {problem}", "")
+    return problems
+
+
+def submit(view: AuditView, expected_version: int, actor: Actor, *, session: Session) -> None:
+    """Store the scoring results, lock the answers and mark the audit submitted: one change."""
+    if view.audit.auditor_id != actor.id:
+        raise AuditNotFound(view.audit.id)
+    problems = submission_problems(view)
+    if problems:
+        raise FieldErrors({key: message for key, (message, _theme) in problems.items()})
+    _bump_version(view.audit, expected_version, session=session)
+    audit_id = view.audit.id
+    assert audit_id is not None
+    # A resubmission (after a return) replaces the earlier results.
+    for model in (ComplianceResult, ThemeResult, AuditResult):
+        for row in session.exec(select(model).where(model.audit_id == audit_id)):
+            session.delete(row)
+    session.flush()
+    score = view.score
+    session.add(
+        AuditResult(
+            audit_id=audit_id,
+            percent=_stored_percent(score.overall.percent),
+            percent_rounded=round_percent(score.overall.percent),
+            grade_computed=score.overall.grade,
+            grade_judged=view.audit.overall_grade_judged,
+        )
+    )
+    for theme_score in score.themes:
+        judgement = view.judgements.get(theme_score.theme_id)
+        session.add(
+            ThemeResult(
+                audit_id=audit_id,
+                theme_id=theme_score.theme_id,
+                percent=_stored_percent(theme_score.percent),
+                percent_rounded=round_percent(theme_score.percent),
+                points=_decimal(theme_score.points),
+                possible=_decimal(theme_score.possible),
+                grade_computed=theme_score.grade,
+                grade_judged=judgement.grade if judgement else None,
+            )
+        )
+    for answer in score.compliance_answers:
+        session.add(
+            ComplianceResult(
+                audit_id=audit_id,
+                theme_id=answer.theme_id,
+                question_id=answer.question_id,
+                measure=answer.measure,
+                value=answer.value,
+                compliant=answer.compliant,
+            )
+        )
+    now = utcnow()
+    before = view.audit.status
+    view.audit.status = "submitted"
+    view.audit.submitted_at = now
+    session.add(view.audit)
+    session.flush()
+    _event(
+        "audit.submitted",
+        view.audit,
+        view.case.case_ref,
+        actor,
+        session=session,
+        before=before,
+        after="submitted",
+        overall_grade_computed=score.overall.grade,
+        overall_grade_judged=view.audit.overall_grade_judged,
+    )
+
+
+def _stored_percent(percent: Fraction | None) -> Decimal | None:
+    if percent is None:
+        return None
+    return _decimal(percent, places=6)
+
+
+def _decimal(value: Fraction, places: int = 4) -> Decimal:
+    quantum = Decimal(1).scaleb(-places)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        quantum, rounding=ROUND_HALF_EVEN
+    )
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def history(audit_id: int, *, session: Session) -> list[AuditEvent]:
+    """Every event of an audit, oldest first."""
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.audit_id == audit_id)
+            .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id))
+        )
+    )
+
+
+def _event(
+    action: str,
+    audit: Audit,
+    case_ref: str,
+    actor: Actor,
+    *,
+    session: Session,
+    **detail: object,
+) -> None:
+    record_event(
+        action,
+        session=session,
+        actor=actor.username,
+        actor_id=actor.id,
+        audit_id=audit.id,
+        case_ref=case_ref,
+        remote_addr=actor.remote_addr,
+        **detail,
+    )

@@ -1,0 +1,300 @@
+"""Demonstration data for the embedded default database: a living system for a newcomer.
+
+Everything is made through the same services that the pages and commands use, so the demo
+audits are scored, judged and recorded in the trail exactly as real ones are.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from audit_app.core.questionnaire import Questionnaire
+from audit_app.models import Allocation, Audit, Case, Service, Team, User, utcnow
+from audit_app.services import accounts
+from audit_app.services import audits as audit_service
+from audit_app.services.audits import Actor
+from audit_app.services.questionnaires import current_versions, questionnaire_of
+
+# Service -> teams, with how strong each team's practice is (0..1) so that the reports show
+# real differences between teams.
+TEAMS: dict[str, list[tuple[str, float]]] = {
+    "Referral and Assessment": [("Assessment Team 1", 0.7), ("Assessment Team 2", 0.55)],
+    "Children in Need": [("Children in Need Team A", 0.6), ("Children in Need Team B", 0.45)],
+    "Child Protection": [("Child Protection Team 1", 0.75), ("Child Protection Team 2", 0.5)],
+    "Children in Care": [("Children in Care Team", 0.65)],
+    "Care Leavers": [("Leaving Care Team", 0.6)],
+}
+
+# username, role, display name, team (auditors), services (managers)
+PEOPLE: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
+    ("admin", "admin", "QA lead (admin)", None, ()),
+    ("manager", "manager", "Group manager", None, ("Child Protection", "Children in Care")),
+    ("auditor", "auditor", "Team manager, Assessment", "Assessment Team 1", ()),
+    ("auditor2", "auditor", "Team manager, Children in Need", "Children in Need Team A", ()),
+    ("auditor3", "auditor", "Senior practitioner, Child Protection", "Child Protection Team 1", ()),
+    ("auditor4", "auditor", "QA officer", "Leaving Care Team", ()),
+    ("viewer", "viewer", "Improvement board member", None, ()),
+]
+
+COMMENTS = [
+    "Recording is clear and up to date; the child's voice comes through.",
+    "Some drift between visits; the plan has not been updated since the last review.",
+    "Good multi-agency working, but the chronology is not used to inform the assessment.",
+    "Management oversight is recorded but does not set out reasons or next steps.",
+]
+
+
+class DemoRefused(RuntimeError):
+    """The database already has data: the demo is only for an empty one."""
+
+
+@dataclass
+class DemoSummary:
+    passwords: dict[str, tuple[str, str]] = field(default_factory=dict)  # username -> (role, pw)
+    cases: int = 0
+    allocations: int = 0
+    submitted: int = 0
+    drafts: int = 0
+
+
+def seed(*, session: Session, rng: random.Random, today: date | None = None) -> DemoSummary:
+    """Fill an empty database with services, people, cases, allocations and audits."""
+    if session.exec(select(func.count()).select_from(User)).one():
+        raise DemoRefused("The database already has users, so no demo data was added.")
+    versions = current_versions(session=session)
+    if not versions:
+        raise DemoRefused("Load the questionnaires first: flask --app wsgi questionnaires load")
+    today = today or utcnow().date()
+    summary = DemoSummary()
+    quality: dict[int, float] = {}
+
+    for service_name, teams in TEAMS.items():
+        service = Service(name=service_name)
+        session.add(service)
+        session.flush()
+        for team_name, strength in teams:
+            team = Team(name=team_name, service_id=service.id)  # type: ignore[arg-type]
+            session.add(team)
+            session.flush()
+            quality[team.id] = strength  # type: ignore[index]
+
+    people: dict[str, User] = {}
+    for username, role, name, team, services in PEOPLE:
+        password = "-".join(secrets.token_hex(3) for _ in range(3))
+        people[username] = accounts.create_user(
+            username,
+            password,
+            role,
+            session=session,
+            actor="demo seed",
+            display_name=name,
+            team=team,
+            services=services,
+        )
+        summary.passwords[username] = (role, password)
+
+    team_ids = list(quality)
+    cases = []
+    for number in range(60):
+        case = Case(
+            case_ref=str(100800 + number * 7),
+            team_id=team_ids[number % len(team_ids)],
+            worker=f"SW{1000 + number % 17}",
+        )
+        session.add(case)
+        cases.append(case)
+    session.flush()
+    summary.cases = len(cases)
+
+    monthly = next((v for v in versions if v.kind == "monthly"), versions[0])
+    monthly_q = questionnaire_of(monthly)
+    auditors = [u for u in people.values() if u.role == "auditor"]
+    used: set[int] = set()
+
+    def pick_case(auditor: User) -> Case:
+        choices = [c for c in cases if c.team_id != auditor.team_id and c.id not in used]
+        case = rng.choice(choices)
+        used.add(case.id)  # type: ignore[arg-type]
+        return case
+
+    # Submitted audits across the last twelve months.
+    for months_ago in range(12, 0, -1):
+        for auditor in auditors:
+            if rng.random() < 0.2:
+                continue
+            case = pick_case(auditor)
+            when = _months_before(today, months_ago) + timedelta(days=rng.randint(0, 20))
+            _audit(
+                session,
+                rng,
+                auditor,
+                case,
+                monthly.questionnaire_id,
+                monthly_q,
+                quality[case.team_id],
+                submit_on=when,
+            )
+            summary.submitted += 1
+
+    # A deep dive, and this month's allocations: some started, some not yet.
+    deep = next((v for v in versions if v.kind == "deep_dive"), None)
+    if deep is not None:
+        auditor = people["auditor3"]
+        case = pick_case(auditor)
+        _audit(
+            session,
+            rng,
+            auditor,
+            case,
+            deep.questionnaire_id,
+            questionnaire_of(deep),
+            quality[case.team_id],
+            submit_on=_months_before(today, 1) + timedelta(days=3),
+        )
+        summary.submitted += 1
+    due = _month_end(today)
+    for auditor in auditors:
+        for n in range(2):
+            case = pick_case(auditor)
+            allocation = Allocation(
+                case_id=case.id,  # type: ignore[arg-type]
+                questionnaire_id=monthly.questionnaire_id,
+                auditor_id=auditor.id,  # type: ignore[arg-type]
+                due=due if n == 0 else _months_before(today, 0) - timedelta(days=1),
+                created_by="demo seed",
+            )
+            session.add(allocation)
+            session.flush()
+            summary.allocations += 1
+            if n == 0 and auditor.username in ("auditor", "auditor2"):
+                audit = _audit(
+                    session,
+                    rng,
+                    auditor,
+                    case,
+                    monthly.questionnaire_id,
+                    monthly_q,
+                    quality[case.team_id],
+                    themes=1,
+                )
+                allocation.audit_id = audit.id
+                session.add(allocation)
+                summary.drafts += 1
+    session.flush()
+    return summary
+
+
+def _actor(user: User) -> Actor:
+    return Actor(id=user.id, username=user.username, role=user.role)  # type: ignore[arg-type]
+
+
+def _audit(
+    session: Session,
+    rng: random.Random,
+    auditor: User,
+    case: Case,
+    questionnaire_id: str,
+    questionnaire: Questionnaire,
+    strength: float,
+    *,
+    submit_on: date | None = None,
+    themes: int | None = None,
+) -> Audit:
+    """Start an audit and answer it as an auditor would; submit it when a date is given."""
+    actor = _actor(auditor)
+    audit = audit_service.start_audit(questionnaire_id, case.case_ref, actor, session=session)
+    view = audit_service.load_audit(audit.id, actor, session=session)  # type: ignore[arg-type]
+    for theme in questionnaire.themes[:themes]:
+        answers = {q.id: _answer(rng, q, strength, view.answers) for q in theme.questions}
+        posted = {k: v for k, v in answers.items() if v}
+        view = audit_service.load_audit(audit.id, actor, session=session)  # type: ignore[arg-type]
+        audit_service.save_theme(view, theme.id, posted, view.audit.version, actor, session=session)
+        view = audit_service.load_audit(audit.id, actor, session=session)  # type: ignore[arg-type]
+        suggested = view.score.theme(theme.id).grade
+        if suggested and submit_on is not None:
+            grade, analysis = _judge(rng, questionnaire, suggested)
+            audit_service.save_theme(
+                view,
+                theme.id,
+                {q.id: view.answers.get(q.id, "") for q in theme.questions},
+                view.audit.version,
+                actor,
+                session=session,
+                judgement=(grade, analysis),
+            )
+    if submit_on is None:
+        return audit
+    view = audit_service.load_audit(audit.id, actor, session=session)  # type: ignore[arg-type]
+    grade, analysis = _judge(rng, questionnaire, view.score.overall.grade or "")
+    audit_service.save_overall_judgement(
+        view, grade, analysis, view.audit.version, actor, session=session
+    )
+    view = audit_service.load_audit(audit.id, actor, session=session)  # type: ignore[arg-type]
+    audit_service.submit(view, view.audit.version, actor, session=session)
+    _backdate(session, audit.id, datetime.combine(submit_on, time(10, 30), tzinfo=UTC))  # type: ignore[arg-type]
+    return audit
+
+
+def _answer(rng: random.Random, question, strength: float, answers: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    if question.type == "choice":
+        options = question.options or []
+        scored = [o for o in options if o.score is not None]
+        unscored = [o for o in options if o.score is None]
+        if not scored:
+            return rng.choice(options).value
+        if unscored and rng.random() < 0.08:
+            return rng.choice(unscored).value
+        best = max(o.score for o in scored)
+        # Stronger teams more often get full marks.
+        ranked = sorted(scored, key=lambda o: -o.score)
+        if rng.random() < strength:
+            return ranked[0].value
+        return rng.choice(ranked[1:] or ranked).value if best else ranked[0].value
+    if question.type == "date":
+        return (utcnow().date() - timedelta(days=rng.randint(3, 90))).isoformat()
+    if question.type == "number":
+        return str(rng.randint(0, 6))
+    return rng.choice(COMMENTS) if rng.random() < 0.6 else ""
+
+
+def _judge(rng: random.Random, questionnaire: Questionnaire, suggested: str) -> tuple[str, str]:
+    """Mostly the suggested grade; sometimes one band more generous, with an analysis."""
+    grades = questionnaire.grades
+    if suggested in grades and rng.random() < 0.15 and grades.index(suggested) > 0:
+        better = grades[grades.index(suggested) - 1]
+        return better, "The record understates the work done; the child's progress is clear."
+    return (suggested or grades[-1]), (
+        "" if suggested else "No scored answers, so judged on the record as a whole."
+    )
+
+
+def _backdate(session: Session, audit_id: int, when: datetime) -> None:
+    """Place a demo audit in the past, so that the reports show a year of trends.
+
+    The audit trail keeps the real time of each event: it records when the demo was made.
+    """
+    session.execute(
+        update(Audit)
+        .where(col(Audit.id) == audit_id)
+        .values(created_at=when, updated_at=when, submitted_at=when)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _months_before(today: date, months: int) -> date:
+    year, month = today.year, today.month - months
+    while month < 1:
+        month += 12
+        year -= 1
+    return date(year, month, 1)
+
+
+def _month_end(today: date) -> date:
+    first_next = _months_before(today, -1)
+    return first_next - timedelta(days=1)

@@ -1,0 +1,286 @@
+"""Managing users: who they are, their role, their team and the services they manage.
+
+Creating users, passwords and activation live in :mod:`audit_app.services.accounts`; this module
+adds what the admin pages and the ``users`` commands need on top: listing, validation with clear
+messages before anything is written, and changing a user's details.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from audit_app.models import ROLES, ManagedService, Service, Team, User
+from audit_app.services import accounts
+from audit_app.services.accounts import AccountError
+from audit_app.services.trail import record_event
+
+# In the order the admin page offers them, with the words users know them by.
+ROLE_NAMES = {
+    "auditor": "Auditor",
+    "manager": "Group manager",
+    "admin": "Admin",
+    "viewer": "Viewer",
+}
+ROLE_HINTS = {
+    "auditor": "Completes audits of the cases allocated to them.",
+    "manager": "Moderates audits and follows up actions in the services they manage.",
+    "admin": "Manages users, cases, allocations and questionnaires.",
+    "viewer": "Sees reports for every service, and nothing else.",
+}
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
+USERNAME_RULE = (
+    "Username must be 1 to 80 characters: letters, numbers, full stops, hyphens, underscores "
+    "or @, starting with a letter or number"
+)
+IMPORT_HINT = "Teams and services are created when cases are imported (flask cases import)."
+
+
+class SelfChangeRefused(AccountError):
+    """An admin tried to deactivate themselves or give up their own admin role."""
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as the admin pages and ``users list`` show them."""
+
+    user: User
+    team: str | None
+    services: tuple[str, ...]
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.user.role, self.user.role)
+
+
+def check_username(username: str, *, session: Session) -> str:
+    """The normalised username, or AccountError when it is malformed or taken."""
+    normalised = accounts.normalise_username(username)
+    if not USERNAME_PATTERN.match(normalised):
+        raise AccountError(USERNAME_RULE)
+    if accounts.find_user(normalised, session=session) is not None:
+        raise AccountError(f"A user called {normalised} already exists")
+    return normalised
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError(f"Role must be one of {', '.join(ROLES)}, not {role!r}")
+    return role
+
+
+def find_team(name: str, *, session: Session) -> Team:
+    team = session.exec(select(Team).where(Team.name == name)).first()
+    if team is None:
+        raise AccountError(f"There is no team called {name}. {IMPORT_HINT}")
+    return team
+
+
+def find_services(names: Sequence[str], *, session: Session) -> list[Service]:
+    rows = []
+    for name in dict.fromkeys(names):
+        row = session.exec(select(Service).where(Service.name == name)).first()
+        if row is None:
+            raise AccountError(f"There is no service called {name}. {IMPORT_HINT}")
+        rows.append(row)
+    return rows
+
+
+def check_services_for_role(role: str, services: Sequence[str]) -> None:
+    if services and role != "manager":
+        raise AccountError(
+            "Only group managers manage services: choose no services, or the Group manager role"
+        )
+
+
+def check_new_user(
+    username: str,
+    role: str,
+    *,
+    session: Session,
+    team: str | None = None,
+    services: Sequence[str] = (),
+) -> str:
+    """Everything about a new user except the password; returns the normalised username."""
+    normalised = check_username(username, session=session)
+    check_role(role)
+    if team:
+        find_team(team, session=session)
+    find_services(services, session=session)
+    check_services_for_role(role, services)
+    return normalised
+
+
+def add_user(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    session: Session,
+    actor: str,
+    display_name: str = "",
+    team: str | None = None,
+    services: Sequence[str] = (),
+) -> User:
+    """Check and create a user; writes nothing when any detail is wrong."""
+    check_new_user(username, role, session=session, team=team, services=services)
+    return accounts.create_user(
+        username,
+        password,
+        role,
+        session=session,
+        actor=actor,
+        display_name=display_name,
+        team=team or None,
+        services=list(dict.fromkeys(services)),
+    )
+
+
+def team_names(*, session: Session) -> list[tuple[str, str]]:
+    """Every team as (team, service), by service then team."""
+    rows = session.exec(
+        select(Team.name, Service.name)
+        .join(Service, Service.id == Team.service_id)  # type: ignore[arg-type]
+        .order_by(Service.name, Team.name)
+    )
+    return [(team, service) for team, service in rows]
+
+
+def service_names(*, session: Session) -> list[str]:
+    return list(session.exec(select(Service.name).order_by(Service.name)))
+
+
+def _team_name(team_id: int | None, *, session: Session) -> str | None:
+    if team_id is None:
+        return None
+    team = session.get(Team, team_id)
+    return team.name if team else None
+
+
+def _managed_service_names(user_id: int, *, session: Session) -> tuple[str, ...]:
+    return tuple(
+        session.exec(
+            select(Service.name)
+            .join(ManagedService, ManagedService.service_id == Service.id)  # type: ignore[arg-type]
+            .where(ManagedService.user_id == user_id)
+            .order_by(Service.name)
+        )
+    )
+
+
+def user_row(user: User, *, session: Session) -> UserRow:
+    assert user.id is not None
+    return UserRow(
+        user=user,
+        team=_team_name(user.team_id, session=session),
+        services=_managed_service_names(user.id, session=session),
+    )
+
+
+def list_users(*, session: Session) -> list[UserRow]:
+    """Every user, by username, with their team and managed services (three queries in all)."""
+    users = list(session.exec(select(User).order_by(User.username)))
+    teams = {team_id: name for team_id, name in session.exec(select(Team.id, Team.name))}
+    services: dict[int, list[str]] = {}
+    for user_id, name in session.exec(
+        select(ManagedService.user_id, Service.name)
+        .join(Service, Service.id == ManagedService.service_id)  # type: ignore[arg-type]
+        .order_by(Service.name)
+    ):
+        services.setdefault(user_id, []).append(name)
+    return [
+        UserRow(
+            user=user,
+            team=teams.get(user.team_id) if user.team_id is not None else None,
+            services=tuple(services.get(user.id or 0, ())),
+        )
+        for user in users
+    ]
+
+
+def update_user(
+    user: User,
+    *,
+    session: Session,
+    actor: str,
+    actor_id: int | None = None,
+    remote_addr: str | None = None,
+    display_name: str,
+    role: str,
+    team: str | None,
+    services: Sequence[str],
+) -> dict[str, tuple[object, object]]:
+    """Change a user's name, role, team and managed services, all or nothing.
+
+    Returns what changed as {field: (before, after)}, and writes one trail event with the same;
+    nothing is written when nothing changed. An admin cannot remove their own admin role, so that
+    the service always keeps someone who can manage users.
+    """
+    assert user.id is not None
+    check_role(role)
+    if user.id == actor_id and user.role == "admin" and role != "admin":
+        raise SelfChangeRefused(
+            "You cannot remove your own admin role. Ask another admin to do it."
+        )
+    team_row = find_team(team, session=session) if team else None
+    service_rows = find_services(services, session=session)
+    check_services_for_role(role, services)
+
+    before = user_row(user, session=session)
+    after_services = tuple(sorted(row.name for row in service_rows))
+    changes: dict[str, tuple[object, object]] = {}
+    display_name = display_name.strip()
+    if display_name != user.display_name:
+        changes["display_name"] = (user.display_name, display_name)
+    if role != user.role:
+        changes["role"] = (user.role, role)
+    if (team_row.name if team_row else None) != before.team:
+        changes["team"] = (before.team, team_row.name if team_row else None)
+    if after_services != tuple(sorted(before.services)):
+        changes["services"] = (list(before.services), list(after_services))
+    if not changes:
+        return changes
+
+    user.display_name = display_name
+    user.role = role
+    user.team_id = team_row.id if team_row else None
+    session.add(user)
+    if "services" in changes:
+        for link in session.exec(select(ManagedService).where(ManagedService.user_id == user.id)):
+            session.delete(link)
+        session.flush()
+        for row in service_rows:
+            session.add(ManagedService(user_id=user.id, service_id=row.id))
+    record_event(
+        "user.updated",
+        session=session,
+        actor=actor,
+        actor_id=actor_id,
+        remote_addr=remote_addr,
+        username=user.username,
+        before={field: old for field, (old, _new) in changes.items()},
+        after={field: new for field, (_old, new) in changes.items()},
+    )
+    session.flush()
+    return changes
+
+
+def change_active(
+    user: User, active: bool, *, session: Session, actor: str, actor_id: int | None = None
+) -> bool:
+    """Deactivate or reactivate a user; False when they were already in that state.
+
+    Nobody can deactivate themselves: an admin would lock themselves out mid-task.
+    """
+    if not active and user.id is not None and user.id == actor_id:
+        raise SelfChangeRefused(
+            "You cannot deactivate your own account. Ask another admin to do it."
+        )
+    if user.active == active:
+        return False
+    accounts.set_active(user, active, session=session, actor=actor)
+    return True

@@ -1,0 +1,207 @@
+"""Admin pages: allocations of cases to auditors, imported from a CSV file or drawn at random."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from werkzeug.wrappers import Response
+from wtforms import IntegerField, RadioField, SelectField, SubmitField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+from audit_app.auth import role_required
+from audit_app.db import get_session
+from audit_app.services import allocations as allocation_service
+from audit_app.services import questionnaires as questionnaire_service
+from audit_app.services.cases import ImportRefused
+from audit_app.views.admin import bp
+from audit_app.views.admin.cases import (
+    pagination,
+    problem_list,
+    refusal_message,
+    wtforms_error_list,
+)
+
+PER_PAGE = 50
+
+
+class AllocationsUploadForm(FlaskForm):
+    allocations_file = FileField(
+        "Upload a CSV file of allocations",
+        description="Columns case_id, questionnaire_id, auditor and due.",
+        widget=GovFileInput(),
+        validators=[FileRequired(message="Select a CSV file of allocations")],
+    )
+    import_submit = SubmitField("Import allocations", widget=GovSubmitInput())
+
+
+class MonthField(SelectField):
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data not in {value for value, _ in self.choices or []}:
+            raise ValidationError("Select a month from the list")
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose message for a non-number says what to enter."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist and valuelist[0].strip() and not valuelist[0].strip().isdigit():
+            self.data = None
+            raise ValueError(
+                "Cases per auditor must be a whole number from 1 to "
+                f"{allocation_service.MAX_PER_AUDITOR}"
+            )
+        super().process_formdata([v.strip() for v in valuelist])
+
+
+class DrawForm(FlaskForm):
+    month = MonthField(
+        "Month",
+        description="Allocations are due on the last day of the month.",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select a month from the list")],
+    )
+    per_auditor = WholeNumberField(
+        "Cases per auditor",
+        description=f"A whole number from 1 to {allocation_service.MAX_PER_AUDITOR}.",
+        widget=GovTextInput(),
+        default=2,
+        validators=[
+            InputRequired(message="Enter how many cases each auditor gets"),
+            NumberRange(
+                min=1,
+                max=allocation_service.MAX_PER_AUDITOR,
+                message=(
+                    "Cases per auditor must be a whole number from 1 to "
+                    f"{allocation_service.MAX_PER_AUDITOR}"
+                ),
+            ),
+        ],
+    )
+    questionnaire = RadioField(
+        "Questionnaire",
+        description="Questionnaires in use: retired ones are not listed.",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the questionnaire the auditors will use")],
+    )
+    draw_submit = SubmitField("Draw allocations", widget=GovSubmitInput())
+
+
+def _month_choices(today: date) -> list[tuple[str, str]]:
+    """Last month, this month and the next twelve."""
+    choices = []
+    year, month = today.year, today.month - 1
+    for _ in range(14):
+        if month < 1:
+            year, month = year - 1, month + 12
+        if month > 12:
+            year, month = year + 1, month - 12
+        first = date(year, month, 1)
+        choices.append((f"{first:%Y-%m}", f"{first:%B %Y}"))
+        month += 1
+    return choices
+
+
+def _draw_form() -> DrawForm:
+    form = DrawForm()
+    today = allocation_service.local_today()
+    form.month.choices = _month_choices(today)
+    if not form.is_submitted():
+        form.month.data = form.month.choices[2][0]  # next month
+    form.questionnaire.choices = [
+        (v.questionnaire_id, v.title)
+        for v in questionnaire_service.current_versions(session=get_session())
+    ]
+    return form
+
+
+def _page(
+    upload_form: AllocationsUploadForm,
+    draw_form: DrawForm,
+    error_list: list[dict[str, str]] | None = None,
+) -> str | tuple[str, int]:
+    listing = allocation_service.list_allocations(
+        session=get_session(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+    )
+    page = render_template(
+        "admin/allocations.html",
+        upload_form=upload_form,
+        draw_form=draw_form,
+        error_list=error_list or [],
+        listing=listing,
+        pagination=pagination("admin.allocations", listing.page, listing.pages),
+    )
+    return (page, 400) if error_list else page
+
+
+@bp.get("/allocations")
+@role_required("admin")
+def allocations() -> str | tuple[str, int]:
+    """Every allocation, with forms to import more or draw them at random."""
+    return _page(AllocationsUploadForm(formdata=None), _draw_form())
+
+
+@bp.post("/allocations/import")
+@role_required("admin")
+def allocations_import() -> str | tuple[str, int] | Response:
+    form = AllocationsUploadForm()
+    if not form.validate_on_submit():
+        return _page(form, _draw_form(), wtforms_error_list(form))
+    db = get_session()
+    try:
+        summary = allocation_service.import_allocations(
+            form.allocations_file.data.read(),
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            remote_addr=request.remote_addr,
+        )
+    except ImportRefused as refused:
+        db.rollback()
+        form.allocations_file.errors = [refusal_message(len(refused.problems))]
+        return _page(form, _draw_form(), problem_list(refused.problems, "#allocations_file"))
+    db.commit()
+    flash(f"Allocations imported. {summary}", "success")
+    return redirect(url_for("admin.allocations"))
+
+
+@bp.post("/allocations/draw")
+@role_required("admin")
+def allocations_draw() -> str | tuple[str, int] | Response:
+    form = _draw_form()
+    upload_form = AllocationsUploadForm(formdata=None)
+    if not form.validate_on_submit():
+        return _page(upload_form, form, wtforms_error_list(form))
+    db = get_session()
+    try:
+        drawn = allocation_service.draw_allocations(
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            remote_addr=request.remote_addr,
+            month=allocation_service.parse_month(form.month.data or ""),
+            per_auditor=int(form.per_auditor.data or 0),
+            questionnaire_id=form.questionnaire.data or "",
+            rng=random.Random(),
+        )
+    except allocation_service.DrawRefused as refused:
+        db.rollback()
+        field = getattr(form, refused.field or "", None)
+        if field is not None:
+            field.errors = [str(refused)]
+        href = f"#{field.id}" if field is not None else "#draw"
+        return _page(upload_form, form, [{"text": str(refused), "href": href}])
+    db.commit()
+    flash(" ".join(drawn.lines()), "success")
+    return redirect(url_for("admin.allocations"))

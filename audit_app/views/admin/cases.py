@@ -1,0 +1,124 @@
+"""Admin pages: the list of cases, and importing cases from a CSV file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
+from werkzeug.wrappers import Response
+from wtforms import SubmitField
+
+from audit_app.auth import role_required
+from audit_app.db import get_session
+from audit_app.services import cases as case_service
+from audit_app.views.admin import bp
+
+PER_PAGE = 50
+# A file with thousands of bad rows would make an unusable page: show the first ones, and say
+# how many more there are (the command line lists them all).
+MAX_PROBLEMS_SHOWN = 200
+
+
+class CasesUploadForm(FlaskForm):
+    cases_file = FileField(
+        "Upload a CSV file of cases",
+        description="Columns case_id, service and team, and optionally worker.",
+        widget=GovFileInput(),
+        validators=[FileRequired(message="Select a CSV file of cases")],
+    )
+    import_submit = SubmitField("Import cases", widget=GovSubmitInput())
+
+
+def problem_list(problems: Any, href: str) -> list[dict[str, str]]:
+    """The items of a GOV.UK error summary: one per problem, each linking to the file input."""
+    items = [{"text": str(p), "href": href} for p in list(problems)[:MAX_PROBLEMS_SHOWN]]
+    hidden = len(problems) - MAX_PROBLEMS_SHOWN
+    if hidden > 0:
+        items.append(
+            {"text": f"And {hidden} more problems on later lines", "href": href},
+        )
+    return items
+
+
+def refusal_message(count: int) -> str:
+    noun = "problem" if count == 1 else "problems"
+    return (
+        f"The file has {count} {noun}. Nothing was imported: correct the file and upload it again"
+    )
+
+
+def pagination(endpoint: str, page: int, pages: int) -> dict[str, Any] | None:
+    """Parameters for govukPagination, or None when everything fits on one page."""
+    if pages <= 1:
+        return None
+    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    items: list[dict[str, Any]] = []
+    for number in shown:
+        if items and number - items[-1].get("number", number) > 1:
+            items.append({"ellipsis": True})
+        items.append(
+            {
+                "number": number,
+                "href": url_for(endpoint, page=number),
+                "current": number == page,
+            }
+        )
+    params: dict[str, Any] = {"items": items}
+    if page > 1:
+        params["previous"] = {"href": url_for(endpoint, page=page - 1)}
+    if page < pages:
+        params["next"] = {"href": url_for(endpoint, page=page + 1)}
+    return params
+
+
+@bp.route("/cases", methods=["GET", "POST"])
+@role_required("admin")
+def cases() -> str | Response | tuple[str, int]:
+    """Every case, a page at a time, with a form to import more."""
+    form = CasesUploadForm()
+    db = get_session()
+    error_list: list[dict[str, str]] = []
+    if form.validate_on_submit():
+        try:
+            summary = case_service.import_cases(
+                form.cases_file.data.read(),
+                session=db,
+                actor=current_user.username,
+                actor_id=current_user.id,
+                remote_addr=request.remote_addr,
+                case_id_pattern=current_app.config["CASE_ID_PATTERN"],
+            )
+        except case_service.ImportRefused as refused:
+            db.rollback()
+            form.cases_file.errors = [refusal_message(len(refused.problems))]
+            error_list = problem_list(refused.problems, f"#{form.cases_file.id}")
+        else:
+            db.commit()
+            flash(f"Cases imported. {summary}", "success")
+            return redirect(url_for("admin.cases"))
+    elif form.errors:
+        error_list = wtforms_error_list(form)
+    listing = case_service.list_cases(
+        session=db, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+    )
+    page = render_template(
+        "admin/cases.html",
+        upload_form=form,
+        error_list=error_list,
+        listing=listing,
+        pagination=pagination("admin.cases", listing.page, listing.pages),
+    )
+    return (page, 400) if error_list else page
+
+
+def wtforms_error_list(form: FlaskForm) -> list[dict[str, str]]:
+    """A form's validation errors as error summary items, each linking to its field."""
+    return [
+        {"text": errors[0], "href": f"#{getattr(form, name).id}"}
+        for name, errors in form.errors.items()
+        if errors and hasattr(form, name)
+    ]

@@ -1,0 +1,357 @@
+"""Admin pages: users, their roles, teams and managed services, passwords and activation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from werkzeug.wrappers import Response
+from wtforms import (
+    Field,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, ValidationError
+
+from audit_app.auth import role_required
+from audit_app.db import get_session
+from audit_app.models import User
+from audit_app.services import accounts
+from audit_app.services import users as user_service
+from audit_app.services.accounts import AccountError
+from audit_app.views.admin import bp
+
+
+def _check_password_rules(_form: FlaskForm, field: Field) -> None:
+    try:
+        accounts.check_password_rules(field.data or "")
+    except AccountError as error:
+        raise ValidationError(str(error)) from None
+
+
+class _UserDetailsForm(FlaskForm):
+    display_name = StringField(
+        "Name",
+        description="As colleagues know them. Leave blank to show the username.",
+        widget=GovTextInput(),
+        validators=[Length(max=120, message="Name must be 120 characters or fewer")],
+    )
+    role = RadioField(
+        "Role",
+        description="What they can see and do.",
+        choices=[SelectChoice(role, name) for role, name in user_service.ROLE_NAMES.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose a role")],
+        validate_choice=True,
+    )
+    team = SelectField(
+        "Team (optional)",
+        description="The team they work in, if any.",
+        widget=GovSelect(),
+        default="",
+        validate_choice=True,
+    )
+    services = SelectMultipleField(
+        "Services managed",
+        description="For group managers only. Select every service they manage.",
+        widget=GovCheckboxesInput(),
+    )
+
+    def fill_choices(self) -> None:
+        db = get_session()
+        self.team.choices = [SelectChoice("", "No team")] + [
+            SelectChoice(team, f"{team} ({service})")
+            for team, service in user_service.team_names(session=db)
+        ]
+        self.services.choices = [
+            SelectChoice(name) for name in user_service.service_names(session=db)
+        ]
+
+    def validate_services(self, field: Field) -> None:
+        try:
+            user_service.check_services_for_role(self.role.data or "", field.data or [])
+        except AccountError as error:
+            raise ValidationError(str(error)) from None
+
+
+class NewUserForm(_UserDetailsForm):
+    username = StringField(
+        "Username",
+        description="What they type to sign in, for example their council email address.",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter a username")],
+    )
+    password = PasswordField(
+        "Password",
+        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter a password"), _check_password_rules],
+    )
+    confirm_password = PasswordField(
+        "Confirm password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Enter the password again"),
+            EqualTo("password", message="The passwords do not match"),
+        ],
+    )
+    submit = SubmitField("Add user", widget=GovSubmitInput())
+
+    def validate_username(self, field: Field) -> None:
+        try:
+            user_service.check_username(field.data or "", session=get_session())
+        except AccountError as error:
+            raise ValidationError(str(error)) from None
+
+    def fields_in_page_order(self) -> list[Field]:
+        return [
+            self.username,
+            self.display_name,
+            self.role,
+            self.team,
+            self.services,
+            self.password,
+            self.confirm_password,
+        ]
+
+
+class EditUserForm(_UserDetailsForm):
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    def fields_in_page_order(self) -> list[Field]:
+        return [self.display_name, self.role, self.team, self.services]
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter a new password"), _check_password_rules],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Enter the new password again"),
+            EqualTo("password", message="The passwords do not match"),
+        ],
+    )
+    submit = SubmitField("Set password", widget=GovSubmitInput())
+
+    def fields_in_page_order(self) -> list[Field]:
+        return [self.password, self.confirm_password]
+
+
+class StatusForm(FlaskForm):
+    """Deactivate or reactivate. The intended state is explicit, so a second click is harmless."""
+
+    action = HiddenField(validators=[AnyOf(("deactivate", "reactivate"))])
+
+
+def error_list(*fields: Field, extra: Sequence[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+    """Error summary items for the fields, in the order they appear on the page."""
+    items = [{"text": field.errors[0], "href": f"#{field.id}"} for field in fields if field.errors]
+    items += [{"text": text, "href": href} for text, href in extra]
+    return items
+
+
+def _role_items() -> list[dict[str, Any]]:
+    """A hint under each role's radio, in the order of the choices."""
+    return [{"hint": {"text": user_service.ROLE_HINTS[role]}} for role in user_service.ROLE_NAMES]
+
+
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users")
+@role_required("admin")
+def users() -> str:
+    rows = user_service.list_users(session=get_session())
+    return render_template("admin/users.html", rows=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def user_new() -> str | Response | tuple[str, int]:
+    form = NewUserForm()
+    form.fill_choices()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = user_service.add_user(
+                form.username.data or "",
+                form.password.data or "",
+                form.role.data or "",
+                session=db,
+                actor=current_user.username,
+                display_name=form.display_name.data or "",
+                team=form.team.data or None,
+                services=form.services.data or [],
+            )
+        except AccountError as error:
+            # Only a race gets here (the form checked the same rules): say so on the username.
+            db.rollback()
+            form.username.errors.append(str(error))
+        else:
+            db.commit()
+            flash(f"{user.username} has been added.", "success")
+            return redirect(url_for("admin.users"))
+    page = render_template(
+        "admin/users_new.html",
+        form=form,
+        errors=error_list(*form.fields_in_page_order()),
+        role_items=_role_items(),
+    )
+    return (page, 400) if form.errors else page
+
+
+def _edit_page(
+    user: User,
+    *,
+    form: EditUserForm | None = None,
+    password_form: PasswordForm | None = None,
+    status_error: str | None = None,
+) -> str | tuple[str, int]:
+    """The user's page with its three forms; 400 when one of them has errors."""
+    db = get_session()
+    row = user_service.user_row(user, session=db)
+    if form is None:
+        form = EditUserForm(
+            formdata=None,
+            display_name=user.display_name,
+            role=user.role,
+            team=row.team or "",
+            services=list(row.services),
+        )
+        form.fill_choices()
+    password_form = password_form or PasswordForm(formdata=None, prefix="new")
+    errors = error_list(
+        *form.fields_in_page_order(),
+        *password_form.fields_in_page_order(),
+        extra=[(status_error, "#status-button")] if status_error else (),
+    )
+    page = render_template(
+        "admin/users_edit.html",
+        user=user,
+        row=row,
+        form=form,
+        password_form=password_form,
+        status_form=StatusForm(
+            formdata=None,
+            prefix="status",
+            action="deactivate" if user.active else "reactivate",
+        ),
+        errors=errors,
+        is_self=user.id == current_user.id,
+        role_items=_role_items(),
+    )
+    return (page, 400) if errors else page
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def user_edit(user_id: int) -> str | Response | tuple[str, int]:
+    user = _user_or_404(user_id)
+    if request.method == "GET":
+        return _edit_page(user)
+    form = EditUserForm()
+    form.fill_choices()
+    if not form.validate():
+        return _edit_page(user, form=form)
+    db = get_session()
+    try:
+        changes = user_service.update_user(
+            user,
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            remote_addr=request.remote_addr,
+            display_name=form.display_name.data or "",
+            role=form.role.data or "",
+            team=form.team.data or None,
+            services=form.services.data or [],
+        )
+    except user_service.SelfChangeRefused as error:
+        db.rollback()
+        form.role.errors.append(str(error))
+        return _edit_page(user, form=form)
+    db.commit()
+    if changes:
+        flash(f"Changes to {user.username} have been saved.", "success")
+    else:
+        flash(f"Nothing was changed for {user.username}.", "info")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/password")
+@role_required("admin")
+def user_password(user_id: int) -> str | Response | tuple[str, int]:
+    user = _user_or_404(user_id)
+    form = PasswordForm(prefix="new")
+    if user.id == current_user.id:
+        # Changing one's own password needs the current one, which this page does not ask for.
+        form.password.errors = ["You cannot set your own password here. Ask another admin."]
+        return _edit_page(user, password_form=form)
+    if not form.validate():
+        return _edit_page(user, password_form=form)
+    db = get_session()
+    accounts.set_password(user, form.password.data or "", session=db, actor=current_user.username)
+    db.commit()
+    flash(
+        f"A new password has been set for {user.username}. Any session they had open has ended.",
+        "success",
+    )
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/status")
+@role_required("admin")
+def user_status(user_id: int) -> str | Response | tuple[str, int]:
+    user = _user_or_404(user_id)
+    form = StatusForm(prefix="status")
+    if not form.validate():
+        abort(400)
+    activate = form.action.data == "reactivate"
+    db = get_session()
+    try:
+        changed = user_service.change_active(
+            user, activate, session=db, actor=current_user.username, actor_id=current_user.id
+        )
+    except user_service.SelfChangeRefused as error:
+        db.rollback()
+        return _edit_page(user, status_error=str(error))
+    db.commit()
+    if not changed:
+        state = "active" if activate else "deactivated"
+        flash(f"{user.username} was already {state}.", "info")
+    elif activate:
+        flash(f"{user.username} has been reactivated and can sign in again.", "success")
+    else:
+        flash(
+            f"{user.username} has been deactivated. They cannot sign in, and any session they "
+            "had open has ended.",
+            "success",
+        )
+    return redirect(url_for("admin.user_edit", user_id=user.id))

@@ -1,0 +1,190 @@
+"""Browser tests: the real app served by gunicorn, driven in Debian's Chromium by Playwright.
+
+Each page visited is checked with axe-core. In CI (CI=true) a missing browser fails the run;
+elsewhere these tests are skipped with a message saying how to install it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI, PASSWORD, ROOT
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    env: dict[str, str]
+
+    def flask(self, *args: str, stdin: str | None = None) -> str:
+        """Run a ``flask`` command against the server's database."""
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/sign-in", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A migrated SQLite database with the shipped questionnaires, served by gunicorn."""
+    instance = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'browser.db'}",
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    port = _free_port()
+    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env)
+    server.flask("db", "upgrade")
+    server.flask("questionnaires", "load")
+    log = instance / "gunicorn.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(server.url, process, log)
+            yield server
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium is not installed at {CHROMIUM}: run 'sudo apt-get install chromium'"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def new_page(browser):  # type: ignore[no-untyped-def]
+    """Open a page in a fresh context (JavaScript on unless asked otherwise)."""
+    contexts = []
+
+    def open_page(*, javascript: bool = True):  # type: ignore[no-untyped-def]
+        # The app's Content-Security-Policy allows no inline script; axe-core is injected as
+        # one, so the test browser bypasses the policy for that purpose alone.
+        context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
+    """Run axe-core on the page; fail on any serious or critical violation."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+    )
+    blocking = [v for v in results["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    assert not blocking, f"{page.url}: " + json.dumps(
+        [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+            for v in blocking
+        ],
+        indent=1,
+    )
+
+
+def check_accessibility_of_markup(page, new_page) -> None:  # type: ignore[no-untyped-def]
+    """axe-core needs script: check a no-JavaScript page's markup in a page that has it."""
+    html = page.content().replace("<head>", f'<head><base href="{page.url}">', 1)
+    checker = new_page()
+    checker.set_content(html, wait_until="load")
+    check_accessibility(checker)
+    checker.close()
+
+
+def sign_in(
+    page, server: LiveServer, username: str, password: str = PASSWORD, *, check=True
+) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server.url}/sign-in")
+    if check:
+        check_accessibility(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
