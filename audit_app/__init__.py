@@ -62,9 +62,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every area's URL rules."""
-    from audit_app.views import admin, audits, auth, home
+    from audit_app.views import actions, admin, audits, auth, home, moderation, reports, workshop
 
-    for blueprint in (auth.bp, home.bp, audits.bp, admin.bp):
+    for blueprint in (
+        auth.bp,
+        home.bp,
+        audits.bp,
+        moderation.bp,
+        actions.bp,
+        reports.bp,
+        workshop.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -133,6 +133,15 @@ class Audit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = Field(default=None)
+    closed_at: datetime | None = Field(default=None)
+    # Moderation: whether it is due, why ("worst band", "sample", "requested"), and the random
+    # number drawn at submission that decided the sample (kept so the choice can be checked).
+    moderation_due: bool = Field(default=False)
+    moderation_reason: str | None = Field(default=None, max_length=32)
+    moderation_draw: float | None = Field(default=None)
+    # The practitioner's voice: when the findings were discussed with the allocated worker.
+    discussed_with_worker_on: date | None = Field(default=None)
+    worker_reflection: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Answer(SQLModel, table=True):
@@ -172,6 +181,7 @@ class AuditResult(SQLModel, table=True):
     percent_rounded: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
     grade_computed: str | None = Field(default=None, max_length=64)
     grade_judged: str | None = Field(default=None, max_length=64)
+    grade_moderated: str | None = Field(default=None, max_length=64)
     scored_at: datetime = Field(default_factory=utcnow)
 
 
@@ -190,6 +200,7 @@ class ThemeResult(SQLModel, table=True):
     possible: Decimal = Field(sa_column=Column(Numeric(14, 4), nullable=False))
     grade_computed: str | None = Field(default=None, max_length=64)
     grade_judged: str | None = Field(default=None, max_length=64)
+    grade_moderated: str | None = Field(default=None, max_length=64)
 
 
 class ComplianceResult(SQLModel, table=True):
@@ -244,6 +255,66 @@ class SafeguardingConcern(SQLModel, table=True):
     acknowledgement: str | None = Field(default=None, sa_column=Column(Text))
 
 
+class Moderation(SQLModel, table=True):
+    """A group manager's moderation of a submitted audit: grades re-recorded, an outcome."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('agreed', 'grade_changed', 'returned')",
+            name="outcome",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    moderator_id: int = Field(foreign_key="app_user.id", index=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = Field(default=None)
+    outcome: str | None = Field(default=None, max_length=16)
+    overall_grade: str | None = Field(default=None, max_length=64)
+    overall_rationale: str | None = Field(default=None, sa_column=Column(Text))
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ModerationGrade(SQLModel, table=True):
+    """The moderator's grade for one theme."""
+
+    __tablename__ = "moderation_grade"
+    __table_args__ = (
+        UniqueConstraint("moderation_id", "theme_id", name="uq_moderation_grade_theme"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    moderation_id: int = Field(foreign_key="moderation.id", index=True)
+    theme_id: str = Field(max_length=64)
+    grade: str = Field(max_length=64)
+    rationale: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Action(SQLModel, table=True):
+    """Something that must happen for the child or the record, with an owner and a due date."""
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status"),
+        CheckConstraint("for_whom IN ('child', 'record')", name="for_whom"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    for_whom: str = Field(default="child", max_length=16)
+    owner: str = Field(max_length=120)
+    due: date = Field(index=True)
+    status: str = Field(default="open", max_length=16, index=True)
+    completion_note: str | None = Field(default=None, sa_column=Column(Text))
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    closed_at: datetime | None = Field(default=None)
+    version: int = Field(default=1)
+
+
 class SignInAttempt(SQLModel, table=True):
     """A sign-in attempt, kept in the database so throttling holds across workers and servers."""
 
@@ -293,7 +364,10 @@ class AuditEvent(SQLModel, table=True):
 
 __all__ = [
     "AUDIT_STATUSES",
+    "Action",
     "Allocation",
+    "Moderation",
+    "ModerationGrade",
     "PendingSave",
     "SafeguardingConcern",
     "SignInAttempt",

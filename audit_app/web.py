@@ -22,7 +22,9 @@ CONTENT_SECURITY_POLICY = (
 # (endpoint, link text, roles, endpoints it covers): shown when the endpoint exists and the role
 # matches; marked current on any page whose endpoint starts with the last item.
 NAVIGATION = (
-    ("reports.dashboard", "Reports", ("manager", "admin", "viewer"), "reports."),
+    ("moderation.queue", "Moderation", ("manager",), "moderation."),
+    ("actions.index", "Actions", ("manager", "auditor"), "actions."),
+    ("reports.dashboard", "Reports", ("manager", "admin", "viewer", "auditor"), "reports."),
     ("admin.users", "Users", ("admin",), "admin.user"),
     ("admin.cases", "Cases", ("admin",), "admin.case"),
     ("admin.allocations", "Allocations", ("admin",), "admin.allocation"),

@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from audit_app.commands.cases import cases_cli
     from audit_app.commands.db import db_cli
     from audit_app.commands.demo import demo_cli
+    from audit_app.commands.export import export_cli
     from audit_app.commands.questionnaires import questionnaires_cli
     from audit_app.commands.users import users_cli
 
@@ -23,5 +24,6 @@ def register(app: Flask) -> None:
         cases_cli,
         allocations_cli,
         demo_cli,
+        export_cli,
     ):
         app.cli.add_command(group)

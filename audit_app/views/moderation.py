@@ -1,0 +1,7 @@
+"""Moderation pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)

@@ -1,0 +1,7 @@
+"""Workshop pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("workshop", __name__)
