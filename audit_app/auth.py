@@ -6,6 +6,8 @@ URL map to keep it that way.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +21,7 @@ from flask_login import AnonymousUserMixin, LoginManager, current_user, logout_u
 from sqlmodel import select
 
 from audit_app.db import get_session
-from audit_app.models import ManagedService, User, utcnow
+from audit_app.models import ManagedService, User, UserSession, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -120,10 +122,61 @@ def _load_user(user_id: str) -> SignedInUser | None:
     user = db.get(User, uid)
     if user is None or not user.active or user.session_version != version:
         return None
+    if not _session_is_live(db, uid):
+        return None
     managed = frozenset(
         db.exec(select(ManagedService.service_id).where(ManagedService.user_id == uid))
     )
     return signed_in_user(user, managed)
+
+
+def _token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _session_is_live(db: Any, user_id: int) -> bool:
+    """Whether this browser's session is still open on the server (not signed out or ended)."""
+    token = session.get("sid")
+    if not isinstance(token, str):
+        return False
+    row = db.exec(
+        select(UserSession).where(UserSession.token_sha256 == _token_sha256(token))
+    ).first()
+    if row is None or row.user_id != user_id or row.ended_at is not None:
+        return False
+    now = utcnow()
+    idle = timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
+    if now - row.last_seen_at > idle:
+        return False
+    if now - row.last_seen_at > LAST_SEEN_PRECISION:
+        # Written at most once a minute, to keep reads from turning into writes.
+        row.last_seen_at = now
+        db.add(row)
+        db.commit()
+    return True
+
+
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+
+
+def end_sessions(db: Any, user_id: int, reason: str, *, only_this_browser: bool = False) -> int:
+    """End a user's server-side sessions (this browser's only, or all); return how many."""
+    query = select(UserSession).where(
+        UserSession.user_id == user_id,
+        UserSession.ended_at.is_(None),  # type: ignore[union-attr]
+    )
+    if only_this_browser:
+        token = session.get("sid")
+        if not isinstance(token, str):
+            return 0
+        query = query.where(UserSession.token_sha256 == _token_sha256(token))
+    rows = list(db.exec(query))
+    now = utcnow()
+    for row in rows:
+        row.ended_at = now
+        row.ended_reason = reason
+        db.add(row)
+    return len(rows)
 
 
 def init_app(app: Flask) -> None:
@@ -164,12 +217,24 @@ def _timestamp(value: object) -> datetime | None:
         return None
 
 
-def start_session(user: SignedInUser) -> None:
-    """Record the times that the idle timeout and absolute lifetime are measured from."""
+def start_session(user: SignedInUser, *, remote_addr: str | None = None) -> None:
+    """Begin a new session: a fresh cookie, and a record on the server that sign-out ends.
+
+    The caller commits. The idle timeout and absolute lifetime are measured from here.
+    """
     from flask_login import login_user
 
     session.clear()  # a new session on sign-in: nothing carried over from before
     session.permanent = True
+    token = secrets.token_urlsafe(32)
+    get_session().add(
+        UserSession(
+            token_sha256=_token_sha256(token),
+            user_id=user.id,
+            remote_addr=(remote_addr or "")[:64] or None,
+        )
+    )
+    session["sid"] = token
     login_user(user)
     now = utcnow().isoformat()
     session["signed_in_at"] = now

@@ -68,6 +68,36 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     session_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime | None = Field(default=None)
+    # Multi-factor authentication: a TOTP secret, confirmed when enrolment finished.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    mfa_enabled: bool = Field(default=False)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in session, kept on the server so that signing out really ends it."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_sha256: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = Field(default=None)
+    ended_reason: str | None = Field(default=None, max_length=32)
+    remote_addr: str | None = Field(default=None, max_length=64)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time code that signs in when the authenticator app is lost (stored hashed)."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    code_hash: str = Field(max_length=255)
+    used_at: datetime | None = Field(default=None)
 
 
 class ManagedService(SQLModel, table=True):
@@ -353,10 +383,12 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow)
-    actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    # No foreign keys: the trail outlives what it describes (a purged audit keeps its events),
+    # and the table is append-only (database triggers refuse UPDATE and DELETE).
+    actor_id: int | None = Field(default=None, index=True)
     actor: str = Field(max_length=80)
     action: str = Field(max_length=64, index=True)
-    audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
+    audit_id: int | None = Field(default=None, index=True)
     case_ref: str | None = Field(default=None, max_length=32, index=True)
     remote_addr: str | None = Field(default=None, max_length=64)
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
@@ -364,6 +396,8 @@ class AuditEvent(SQLModel, table=True):
 
 __all__ = [
     "AUDIT_STATUSES",
+    "RecoveryCode",
+    "UserSession",
     "Action",
     "Allocation",
     "Moderation",

@@ -9,7 +9,13 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from audit_app.auth import hash_password, needs_rehash, password_hasher, verify_password
+from audit_app.auth import (
+    end_sessions,
+    hash_password,
+    needs_rehash,
+    password_hasher,
+    verify_password,
+)
 from audit_app.models import ROLES, ManagedService, Service, SignInAttempt, Team, User, utcnow
 from audit_app.services.trail import record_event
 
@@ -125,7 +131,9 @@ def set_password(user: User, password: str, *, session: Session, actor: str) -> 
     """Change a password; every live session of the user ends."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
     user.session_version += 1
+    end_sessions(session, user.id, "password changed")  # type: ignore[arg-type]
     session.add(user)
     record_event("user.password_set", session=session, actor=actor, username=user.username)
     session.flush()
@@ -135,6 +143,8 @@ def set_active(user: User, active: bool, *, session: Session, actor: str) -> Non
     """Deactivate (ending every live session) or reactivate a user."""
     user.active = active
     user.session_version += 1
+    if not active:
+        end_sessions(session, user.id, "deactivated")  # type: ignore[arg-type]
     session.add(user)
     record_event(
         "user.activated" if active else "user.deactivated",

@@ -8,7 +8,14 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from audit_app.auth import ALL_ROLES, public, role_required, signed_in_user, start_session
+from audit_app.auth import (
+    ALL_ROLES,
+    end_sessions,
+    public,
+    role_required,
+    signed_in_user,
+    start_session,
+)
 from audit_app.db import get_session
 from audit_app.forms.auth import SignInForm
 from audit_app.models import User
@@ -52,7 +59,8 @@ def sign_in() -> str | Response:
             db.commit()
             # Answers kept when an earlier session ended are restored once the person is back.
             pending = session.get("pending_save")
-            start_session(signed_in_user(user, managed))
+            start_session(signed_in_user(user, managed), remote_addr=request.remote_addr)
+            db.commit()
             if pending:
                 session["pending_save"] = pending
             return redirect(_safe_next(request.args.get("next")))
@@ -65,12 +73,8 @@ def sign_in() -> str | Response:
 @role_required(*ALL_ROLES)
 def sign_out() -> Response:
     db = get_session()
-    user = db.get(User, current_user.id)
-    if user is not None:
-        # The session's id includes this version: bumping it means a copy of the cookie can
-        # never be used again. It also ends the person's sessions on other devices.
-        user.session_version += 1
-        db.add(user)
+    # Ended on the server: a copy of the cookie can never be used again.
+    end_sessions(db, current_user.id, "signed out", only_this_browser=True)
     record_event(
         "sign_out",
         session=db,
@@ -89,3 +93,28 @@ def sign_out() -> Response:
 @role_required(*ALL_ROLES)
 def account() -> str:
     return render_template("auth/account.html")
+
+
+@bp.post("/account/sign-out-everywhere")
+@role_required(*ALL_ROLES)
+def sign_out_everywhere() -> Response:
+    """End every session of this person, on every device, this one included."""
+    db = get_session()
+    ended = end_sessions(db, current_user.id, "signed out everywhere")
+    user = db.get(User, current_user.id)
+    assert user is not None
+    user.session_version += 1
+    db.add(user)
+    record_event(
+        "sign_out.everywhere",
+        session=db,
+        actor=current_user.username,
+        actor_id=current_user.id,
+        remote_addr=request.remote_addr,
+        sessions_ended=ended,
+    )
+    db.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out on every device.", "success")
+    return redirect(url_for("auth.sign_in"))

@@ -126,6 +126,7 @@ MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     "auth.sign_in": [("GET", "/sign-in", expect("ok", anonymous="ok"))],
     "auth.account": [("GET", "/account", expect("ok"))],
     "auth.sign_out": [("POST", "/sign-out", expect("ok"))],
+    "auth.sign_out_everywhere": [("POST", "/account/sign-out-everywhere", expect("ok"))],
     "audits.start": [
         (
             "GET",
