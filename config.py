@@ -41,6 +41,17 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
     return number
 
 
+def _fraction(value: str, name: str) -> float:
+    """A share between 0 and 1, such as 0.1 for one in ten."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number between 0 and 1, not {value!r}") from None
+    if not 0 <= number <= 1:  # also refuses nan
+        raise ConfigError(f"{name} must be between 0 and 1 (0.1 is one in ten), not {value}")
+    return number
+
+
 def _development_secret_key(instance_dir: Path) -> str:
     """A random key kept under instance/, so that every gunicorn worker shares it."""
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -83,6 +94,16 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     idle_minutes = _int(env.get("SESSION_IDLE_MINUTES", "30"), "SESSION_IDLE_MINUTES", 1)
     max_hours = _int(env.get("SESSION_MAX_HOURS", "12"), "SESSION_MAX_HOURS", 1)
     secure_cookies = app_env == "production"
+    mfa_default = "admin,manager" if app_env == "production" else ""
+    mfa_roles = tuple(
+        r.strip() for r in env.get("MFA_REQUIRED_ROLES", mfa_default).split(",") if r.strip()
+    )
+    unknown = [r for r in mfa_roles if r not in ("auditor", "manager", "admin", "viewer")]
+    if unknown:
+        raise ConfigError(
+            f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(unknown)} "
+            "(roles are auditor, manager, admin, viewer)"
+        )
     return {
         "APP_ENV": app_env,
         "SECRET_KEY": secret_key,
@@ -106,6 +127,13 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "MAX_CONTENT_LENGTH": _int(
             env.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024)), "MAX_CONTENT_LENGTH", 1024
         ),
+        # Moderation: the share of audits (other than the worst-graded, which are always
+        # moderated) chosen at random at submission, and whether moderators grade blind.
+        "MODERATION_SAMPLE_RATE": _fraction(
+            env.get("MODERATION_SAMPLE_RATE", "0.1"), "MODERATION_SAMPLE_RATE"
+        ),
+        "MODERATION_BLIND": _bool(env.get("MODERATION_BLIND", "false"), "MODERATION_BLIND"),
         # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile) outside tests.
         "PASSWORD_HASH_FAST": app_env == "test",
+        "MFA_REQUIRED_ROLES": mfa_roles,
     }

@@ -70,6 +70,7 @@ class SignedInUser:
     team_id: int | None
     session_version: int
     managed_service_ids: frozenset[int] = field(default_factory=frozenset)
+    mfa_enabled: bool = False
 
     is_authenticated = True
     is_active = True
@@ -108,6 +109,7 @@ def signed_in_user(user: User, managed: frozenset[int]) -> SignedInUser:
         team_id=user.team_id,
         session_version=user.session_version,
         managed_service_ids=managed,
+        mfa_enabled=user.mfa_enabled,
     )
 
 
@@ -157,6 +159,8 @@ def _session_is_live(db: Any, user_id: int) -> bool:
 
 
 LAST_SEEN_PRECISION = timedelta(minutes=1)
+# Pages a person whose role needs MFA can still use before they have set it up.
+MFA_SETUP_ENDPOINTS = {"auth.mfa_setup", "auth.sign_out", "static"}
 
 
 def end_sessions(db: Any, user_id: int, reason: str, *, only_this_browser: bool = False) -> int:
@@ -184,9 +188,9 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
 
     @app.before_request
-    def _end_idle_sessions() -> None:
+    def _end_idle_sessions() -> Any:
         if request.endpoint == "static":
-            return
+            return None
         now = utcnow()
         started = _timestamp(session.get("signed_in_at"))
         last_seen = _timestamp(session.get("last_seen"))
@@ -203,9 +207,17 @@ def init_app(app: Flask) -> None:
             # Kept so that answers posted after expiry can be restored for the same person.
             session["expired_user"] = expired_user
             flash("Your session ended because you were inactive. Sign in again.", "info")
-            return
+            return None
         if current_user.is_authenticated:
             session["last_seen"] = now.isoformat()
+            if (
+                current_user.role in app.config["MFA_REQUIRED_ROLES"]
+                and not current_user.mfa_enabled
+                and request.endpoint not in MFA_SETUP_ENDPOINTS
+            ):
+                flash("Your role needs two-factor authentication. Set it up to carry on.", "info")
+                return redirect(url_for("auth.mfa_setup"))
+        return None
 
 
 def _timestamp(value: object) -> datetime | None:

@@ -20,3 +20,31 @@ class SignInForm(FlaskForm):
         validators=[InputRequired(message="Enter your password"), Length(max=1024)],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the security code"), Length(max=20)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password"), Length(max=1024)],
+    )
+    new_password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter a new password"), Length(max=1024)],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter the new password again"), Length(max=1024)],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -55,11 +56,26 @@ def _dummy_hash() -> str:
 
 
 def check_password_rules(password: str) -> None:
-    """Refuse passwords that are too short or too long."""
+    """Refuse passwords that are too short, too long, or among the commonest passwords."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer")
+    if password.strip().lower() in common_passwords():
+        raise AccountError(
+            "That password is one of the most common passwords, so it is easy to guess: "
+            "choose another, for example three or four unrelated words"
+        )
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 30,000 commonest passwords, from the list the zxcvbn package ships."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    listed = FREQUENCY_LISTS["passwords"]
+    words = listed.split(",") if isinstance(listed, str) else list(listed)
+    return frozenset(word.strip().lower() for word in words if word.strip())
 
 
 def normalise_username(username: str) -> str:
@@ -176,12 +192,8 @@ def _recent_failures(session: Session, *, username: str | None, address: str | N
     return int(session.exec(query).one())
 
 
-def authenticate(username: str, password: str, address: str, *, session: Session) -> User:
-    """Check a sign-in; record the attempt; refuse after too many recent failures.
-
-    The counters live in the database so that throttling holds across workers and servers; they
-    look back over a short window only, so an attacker cannot lock a real user out for long.
-    """
+def check_throttle(username: str, address: str, *, session: Session) -> None:
+    """Refuse (without counting) while there have been too many recent failures."""
     key = normalise_username(username)[:80]
     address = (address or "unknown")[:64]
     if (
@@ -192,6 +204,25 @@ def authenticate(username: str, password: str, address: str, *, session: Session
         # locked for ever, and an attacker could lock a real user out.
         record_event("sign_in.throttled", session=session, actor=key, remote_addr=address)
         raise SignInRefused(TOO_MANY, throttled=True)
+
+
+def record_failure(username: str, address: str, *, session: Session) -> None:
+    """Count a failed sign-in step towards throttling."""
+    key = normalise_username(username)[:80]
+    address = (address or "unknown")[:64]
+    session.add(SignInAttempt(username=key, remote_addr=address, succeeded=False))
+    record_event("sign_in.failed", session=session, actor=key, remote_addr=address)
+
+
+def authenticate(username: str, password: str, address: str, *, session: Session) -> User:
+    """Check a sign-in; record the attempt; refuse after too many recent failures.
+
+    The counters live in the database so that throttling holds across workers and servers; they
+    look back over a short window only, so an attacker cannot lock a real user out for long.
+    """
+    key = normalise_username(username)[:80]
+    address = (address or "unknown")[:64]
+    check_throttle(key, address, session=session)
     user = find_user(key, session=session)
     if user is None or not user.active:
         # Take as long as a real check, so that timing does not tell who has an account.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -15,11 +16,12 @@ from audit_app.auth import (
     role_required,
     signed_in_user,
     start_session,
+    verify_password,
 )
 from audit_app.db import get_session
-from audit_app.forms.auth import SignInForm
-from audit_app.models import User
-from audit_app.services import accounts
+from audit_app.forms.auth import ChangePasswordForm, SecondFactorForm, SignInForm
+from audit_app.models import User, utcnow
+from audit_app.services import accounts, mfa
 from audit_app.services.trail import record_event
 
 bp = Blueprint("auth", __name__)
@@ -55,17 +57,139 @@ def sign_in() -> str | Response:
             db.commit()  # the failed attempt counts towards throttling
             error = str(refused)
         else:
-            managed = accounts.managed_service_ids(user, session=db)
             db.commit()
-            # Answers kept when an earlier session ended are restored once the person is back.
-            pending = session.get("pending_save")
-            start_session(signed_in_user(user, managed), remote_addr=request.remote_addr)
-            db.commit()
-            if pending:
-                session["pending_save"] = pending
-            return redirect(_safe_next(request.args.get("next")))
+            if user.mfa_enabled:
+                # The password was right; the session starts only after the second factor.
+                session["mfa_pending"] = {
+                    "user_id": user.id,
+                    "at": utcnow().isoformat(),
+                    "next": _safe_next(request.args.get("next")),
+                }
+                return redirect(url_for("auth.second_factor"))
+            return _begin(user, _safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form, error=error), (
         400 if (error or form.errors) else 200
+    )
+
+
+def _begin(user: User, target: str) -> Response:
+    """Start the session, keeping answers saved while signed out for restoring."""
+    db = get_session()
+    managed = accounts.managed_service_ids(user, session=db)
+    pending = session.get("pending_save")
+    start_session(signed_in_user(user, managed), remote_addr=request.remote_addr)
+    db.commit()
+    if pending:
+        session["pending_save"] = pending
+    return redirect(target)
+
+
+MFA_PENDING_MINUTES = 5
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@public
+def second_factor() -> str | Response:
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    pending = session.get("mfa_pending")
+    started = pending and datetime.fromisoformat(pending["at"])
+    if not pending or utcnow() - started > timedelta(minutes=MFA_PENDING_MINUTES):
+        session.pop("mfa_pending", None)
+        flash("Sign in again: the time to enter your code ran out.", "info")
+        return redirect(url_for("auth.sign_in"))
+    db = get_session()
+    user = db.get(User, pending["user_id"])
+    if user is None or not user.active:
+        session.pop("mfa_pending", None)
+        return redirect(url_for("auth.sign_in"))
+    form = SecondFactorForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            accounts.check_throttle(user.username, request.remote_addr or "", session=db)
+        except accounts.SignInRefused as refused:
+            db.commit()
+            error = str(refused)
+        else:
+            if mfa.check_second_factor(user, form.code.data or "", session=db):
+                session.pop("mfa_pending", None)
+                return _begin(user, pending["next"])
+            accounts.record_failure(user.username, request.remote_addr or "", session=db)
+            db.commit()
+            error = "Enter a correct security code"
+    return render_template("auth/second_factor.html", form=form, error=error), (
+        400 if (error or form.errors) else 200
+    )
+
+
+@bp.route("/account/mfa", methods=["GET", "POST"])
+@role_required(*ALL_ROLES)
+def mfa_setup() -> str | Response:
+    """Set up an authenticator app: scan the code, then prove it works with one code."""
+    db = get_session()
+    user = db.get(User, current_user.id)
+    assert user is not None
+    if user.mfa_enabled:
+        return render_template("auth/mfa_enabled.html", codes=None)
+    secret = session.get("mfa_secret") or mfa.new_secret()
+    session["mfa_secret"] = secret
+    form = SecondFactorForm()
+    error = None
+    if form.validate_on_submit():
+        codes = mfa.enable(
+            user, secret, form.code.data or "", session=db, actor=current_user.username
+        )
+        if codes is not None:
+            db.commit()
+            session.pop("mfa_secret", None)
+            # The signed-in identity carries the MFA flag: refresh it for this session.
+            start_session(
+                signed_in_user(user, current_user.managed_service_ids),
+                remote_addr=request.remote_addr,
+            )
+            db.commit()
+            return render_template("auth/mfa_enabled.html", codes=codes)
+        error = "Enter the 6-digit code your app shows now"
+    uri = mfa.provisioning_uri(user, secret)
+    return render_template(
+        "auth/mfa_setup.html", form=form, error=error, qr=mfa.qr_code_svg(uri), secret=secret
+    ), (400 if error else 200)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@role_required(*ALL_ROLES)
+def change_password() -> str | Response:
+    """Change your own password: the current one is needed; every other session ends."""
+    db = get_session()
+    user = db.get(User, current_user.id)
+    assert user is not None
+    form = ChangePasswordForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data or ""):
+            errors["current_password"] = "Your current password is not right"
+        elif form.new_password.data != form.confirm_password.data:
+            errors["confirm_password"] = "The two new passwords do not match"
+        else:
+            try:
+                accounts.set_password(
+                    user, form.new_password.data or "", session=db, actor=current_user.username
+                )
+            except accounts.AccountError as problem:
+                errors["new_password"] = str(problem)
+            else:
+                db.commit()
+                start_session(
+                    signed_in_user(user, current_user.managed_service_ids),
+                    remote_addr=request.remote_addr,
+                )
+                db.commit()
+                flash("Your password has been changed. Other sessions have ended.", "success")
+                return redirect(url_for("auth.account"))
+    for name, messages in form.errors.items():
+        errors.setdefault(name, messages[0])
+    return render_template("auth/change_password.html", form=form, errors=errors), (
+        400 if errors else 200
     )
 
 

@@ -127,6 +127,10 @@ MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     "auth.account": [("GET", "/account", expect("ok"))],
     "auth.sign_out": [("POST", "/sign-out", expect("ok"))],
     "auth.sign_out_everywhere": [("POST", "/account/sign-out-everywhere", expect("ok"))],
+    "auth.change_password": [("GET", "/account/password", expect("ok"))],
+    "auth.mfa_setup": [("GET", "/account/mfa", expect("ok"))],
+    # Without a password step first, the code page sends everyone back to sign in.
+    "auth.second_factor": [("GET", "/sign-in/code", expect("ok", anonymous="ok"))],
     "audits.start": [
         (
             "GET",
@@ -174,7 +178,7 @@ MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
 for _area in AREAS:
     MATRIX.update(_area.ROWS)
 
-PUBLIC_ENDPOINTS = {"static", "auth.sign_in"}
+PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.second_factor"}
 
 
 def test_every_route_is_in_the_matrix(app: Flask) -> None:

@@ -1,0 +1,124 @@
+"""Two-factor authentication (TOTP with recovery codes), and changing your own password."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+from flask import Flask
+from sqlmodel import select
+
+from audit_app.db import session_scope
+from audit_app.models import User
+from tests.conftest import PASSWORD
+
+
+def _client(app: Flask, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    response = client.post("/sign-in", data={"username": username, "password": password})
+    assert response.status_code == 302
+    return client, response
+
+
+def _enrol(app: Flask, client) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    page = client.get("/account/mfa").get_data(as_text=True)
+    assert "<svg" in page and "QR code for your authenticator app" in page
+    secret = re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
+    done = client.post("/account/mfa", data={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200
+    codes = re.findall(
+        r"<li><code>([0-9a-f]{6}-[0-9a-f]{6})</code></li>", done.get_data(as_text=True)
+    )
+    return secret, codes
+
+
+def test_enrolment_needs_a_correct_code(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    client.get("/account/mfa")
+    response = client.post("/account/mfa", data={"code": "000000"})
+    assert response.status_code == 400
+    assert "Enter the 6-digit code your app shows now" in response.get_data(as_text=True)
+    with session_scope(app) as session:
+        assert not session.exec(select(User).where(User.username == "alice")).one().mfa_enabled
+
+
+def test_sign_in_then_needs_the_code_from_the_app(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    secret, codes = _enrol(app, client)
+    assert len(codes) == 10
+
+    fresh, response = _client(app, "alice")
+    assert response.headers["Location"] == "/sign-in/code"
+    assert fresh.get("/").status_code == 302  # not signed in until the code is given
+    wrong = fresh.post("/sign-in/code", data={"code": "123456"})
+    assert wrong.status_code == 400
+    right = fresh.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()})
+    assert right.status_code == 302
+    assert fresh.get("/").status_code == 200
+
+
+def test_a_recovery_code_signs_in_once(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    _secret, codes = _enrol(app, client)
+    first, _ = _client(app, "alice")
+    assert first.post("/sign-in/code", data={"code": codes[0]}).status_code == 302
+    again, _ = _client(app, "alice")
+    assert again.post("/sign-in/code", data={"code": codes[0]}).status_code == 400
+
+
+def test_wrong_codes_are_throttled(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    secret, _codes = _enrol(app, client)
+    attacker, _ = _client(app, "alice")
+    for _ in range(5):
+        attacker.post("/sign-in/code", data={"code": "000000"})
+    refused = attacker.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()})
+    assert refused.status_code == 400
+    assert "Too many failed attempts" in refused.get_data(as_text=True)
+
+
+def test_roles_that_need_mfa_are_sent_to_set_it_up(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    app.config["MFA_REQUIRED_ROLES"] = ("admin", "manager")
+    make_user("boss", "manager", services=("Child Protection",))
+    make_user("alice", "auditor")
+    manager, _ = _client(app, "boss")
+    response = manager.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/mfa"
+    _enrol(app, manager)
+    assert manager.get("/").status_code == 200
+    auditor, _ = _client(app, "alice")
+    assert auditor.get("/").status_code == 200
+
+
+def test_changing_a_password_needs_the_current_one(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    other_device, _ = _client(app, "alice")
+    new = "a new and long passphrase"
+    wrong = client.post(
+        "/account/password",
+        data={"current_password": "not it at all", "new_password": new, "confirm_password": new},
+    )
+    assert wrong.status_code == 400
+    assert "Your current password is not right" in wrong.get_data(as_text=True)
+    common = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "123456789qwerty",
+            "confirm_password": "123456789qwerty",
+        },
+    )
+    assert "one of the most common passwords" in common.get_data(as_text=True)
+    done = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": new, "confirm_password": new},
+    )
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other_device.get("/").status_code == 302
+    _client(app, "alice", new)
