@@ -62,7 +62,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every area's URL rules."""
-    from audit_app.views import actions, admin, audits, auth, home, moderation, reports, workshop
+    from audit_app.views import (
+        actions,
+        admin,
+        audits,
+        auth,
+        home,
+        moderation,
+        ops,
+        reports,
+        workshop,
+    )
 
     for blueprint in (
         auth.bp,
@@ -73,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         reports.bp,
         workshop.bp,
         admin.bp,
+        ops.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -33,15 +34,22 @@ def heads() -> tuple[str, ...]:
     return tuple(script.get_heads())
 
 
-def current_revisions(engine: Engine) -> tuple[str, ...]:
+def current_revisions(bind: Engine | Connection) -> tuple[str, ...]:
     """The revisions the database is at (empty when it has never been migrated)."""
-    with engine.connect() as connection:
+    if isinstance(bind, Connection):
+        return tuple(MigrationContext.configure(bind).get_current_heads())
+    with bind.connect() as connection:
         return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
-def is_at_head(engine: Engine) -> bool:
+@lru_cache(maxsize=1)
+def _heads() -> frozenset[str]:
+    return frozenset(heads())
+
+
+def is_at_head(bind: Engine | Connection) -> bool:
     """Whether the database's schema is at the latest migration."""
-    return set(current_revisions(engine)) == set(heads())
+    return set(current_revisions(bind)) == _heads()
 
 
 def downgrade(database_url: str, revision: str, *, configure_logging: bool = True) -> None:

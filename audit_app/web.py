@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from audit_app.core.scoring import format_percent
@@ -29,6 +30,16 @@ NAVIGATION = (
     ("admin.cases", "Cases", ("admin",), "admin.case"),
     ("admin.allocations", "Allocations", ("admin",), "admin.allocation"),
     ("workshop.index", "Questionnaires", ("admin",), "workshop."),
+)
+
+# What SQLite and PostgreSQL say when storage is full or read-only.
+CANNOT_WRITE = (
+    "readonly database",
+    "read-only",
+    "disk is full",
+    "database or disk is full",
+    "no space left",
+    "disk full",
 )
 
 STATUS_NAMES = {
@@ -121,6 +132,20 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError) -> tuple[str, int]:
+        # The engine checks connections before use (pool_pre_ping), so once the database is
+        # back the next request works again: nothing to restart. The transaction was rolled
+        # back, so nothing of the request was written.
+        text = str(error.orig).lower()
+        cannot_write = any(words in text for words in CANNOT_WRITE)
+        app.logger.error(
+            "Database error (%s): %s",
+            type(error.orig).__name__,
+            "cannot write" if cannot_write else "unavailable",
+        )
+        return render_template("errors/unavailable.html", cannot_write=cannot_write), 503
 
     @app.errorhandler(500)
     def _server_error(error: Exception) -> tuple[str, int]:

@@ -123,6 +123,8 @@ OWN_AUDIT_READ = expect("missing", auditor="ok", manager_own="ok", admin="ok", v
 # endpoint -> (method, url with {draft}, {allocation}, {user} placeholders, expectations)
 MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     "home.index": [("GET", "/", expect("ok"))],
+    "ops.healthz": [("GET", "/healthz", expect("ok", anonymous="ok"))],
+    "ops.readyz": [("GET", "/readyz", expect("ok", anonymous="ok"))],
     "auth.sign_in": [("GET", "/sign-in", expect("ok", anonymous="ok"))],
     "auth.account": [("GET", "/account", expect("ok"))],
     "auth.sign_out": [("POST", "/sign-out", expect("ok"))],
@@ -178,7 +180,13 @@ MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
 for _area in AREAS:
     MATRIX.update(_area.ROWS)
 
-PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.second_factor"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.sign_in",
+    "auth.second_factor",
+    "ops.healthz",
+    "ops.readyz",
+}
 
 
 def test_every_route_is_in_the_matrix(app: Flask) -> None:
