@@ -88,6 +88,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--no-control-socket",
                 "--workers",
                 "2",
                 "--bind",
