@@ -136,4 +136,5 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile) outside tests.
         "PASSWORD_HASH_FAST": app_env == "test",
         "MFA_REQUIRED_ROLES": mfa_roles,
+        "RETENTION_YEARS": _int(env.get("RETENTION_YEARS", "7"), "RETENTION_YEARS", 1),
     }

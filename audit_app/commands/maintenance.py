@@ -1,0 +1,62 @@
+"""`flask backup ...` and `flask retention ...`: looking after the data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from audit_app.commands import CLI_ACTOR
+from audit_app.db import get_engine, session_scope
+from audit_app.services import backup, retention
+
+backup_cli = AppGroup("backup", help="Back up the database, or restore a backup.")
+retention_cli = AppGroup("retention", help="Remove audits older than the retention period.")
+
+
+@backup_cli.command("create")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(file: Path) -> None:
+    """Write a backup of the whole database to FILE."""
+    try:
+        how = backup.create(get_engine(), file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    with session_scope() as session:
+        from audit_app.services.trail import record_event
+
+        record_event("backup.created", session=session, actor=CLI_ACTOR, file=str(file), how=how)
+    click.echo(f"Backup written to {file} ({how}).")
+
+
+@backup_cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_restore(file: Path) -> None:
+    """Restore FILE into this (empty) database."""
+    try:
+        how = backup.restore(get_engine(), file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {file} ({how}). Run `flask --app wsgi db upgrade` if it is older.")
+
+
+@retention_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@click.option("--years", type=int, help="Override RETENTION_YEARS for this run.")
+def retention_purge(dry_run: bool, years: int | None) -> None:
+    """Remove audits whose last activity is older than RETENTION_YEARS, with their answers."""
+    years = years if years is not None else int(current_app.config["RETENTION_YEARS"])
+    with session_scope() as session:
+        expired = retention.expired_audits(years, session=session)
+        for item in expired:
+            click.echo(
+                f"audit {item.audit_id}  case {item.case_ref}  {item.status}  "
+                f"last activity {item.last_activity:%Y-%m-%d}"
+            )
+        if dry_run:
+            click.echo(f"{len(expired)} audit(s) older than {years} years would be removed.")
+            return
+        removed = retention.purge(expired, session=session, actor=CLI_ACTOR, years=years)
+    click.echo(f"Removed {removed} audit(s) older than {years} years; the trail records it.")

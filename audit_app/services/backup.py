@@ -1,0 +1,100 @@
+"""Backups: SQLite's online backup API, or PostgreSQL's own pg_dump and pg_restore."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import make_url
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that cannot be done; the message says why."""
+
+
+def _libpq_url(url: str) -> str:
+    """The same database as a URL that pg_dump understands (no SQLAlchemy driver name)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(f"{name} is not installed; install the PostgreSQL client tools")
+    return path
+
+
+def create(engine: Engine, destination: Path) -> str:
+    """Write a backup of the whole database to ``destination``; return how it was made."""
+    if destination.exists():
+        raise BackupError(f"{destination} already exists; choose a new file name")
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        source = sqlite3.connect(url.database or "")
+        target = sqlite3.connect(destination)
+        try:
+            # Consistent even while the app keeps writing: SQLite copies a snapshot.
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        return "SQLite online backup API"
+    result = subprocess.run(
+        [
+            _tool("pg_dump"),
+            "--format=custom",
+            "--no-owner",
+            f"--file={destination}",
+            _libpq_url(url.render_as_string(hide_password=False)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        destination.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+    return "pg_dump (custom format)"
+
+
+def restore(engine: Engine, source: Path) -> str:
+    """Restore a backup into an empty database only; refuse otherwise."""
+    if not source.is_file():
+        raise BackupError(f"{source} is not a file")
+    tables = inspect(engine).get_table_names()
+    if tables:
+        raise BackupError(
+            f"The database is not empty (it has {len(tables)} tables): restore only into a new, "
+            "empty database, so that nothing is overwritten"
+        )
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        engine.dispose()
+        try:
+            backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            backup.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"{source} is not a SQLite backup: {error}") from None
+        target = sqlite3.connect(url.database or "")
+        try:
+            backup.backup(target)
+        finally:
+            target.close()
+            backup.close()
+        return "SQLite online backup API"
+    result = subprocess.run(
+        [
+            _tool("pg_restore"),
+            "--no-owner",
+            "--exit-on-error",
+            f"--dbname={_libpq_url(url.render_as_string(hide_password=False))}",
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
+    return "pg_restore"

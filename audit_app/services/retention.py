@@ -1,0 +1,98 @@
+"""Data retention: audits older than the retention period are removed with everything of theirs.
+
+The audit trail is kept (it is append-only, and it records the purge itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from audit_app.models import (
+    Action,
+    Allocation,
+    Answer,
+    Audit,
+    AuditResult,
+    Case,
+    ComplianceResult,
+    Moderation,
+    ModerationGrade,
+    PendingSave,
+    SafeguardingConcern,
+    ThemeJudgement,
+    ThemeResult,
+    utcnow,
+)
+from audit_app.services.trail import record_event
+
+# Child tables of an audit, deleted before it (foreign keys point at the audit).
+AUDIT_CHILDREN = (
+    Action,
+    SafeguardingConcern,
+    ComplianceResult,
+    ThemeResult,
+    AuditResult,
+    ThemeJudgement,
+    Answer,
+    PendingSave,
+)
+
+
+@dataclass(frozen=True)
+class Expired:
+    audit_id: int
+    case_ref: str
+    status: str
+    last_activity: datetime
+
+
+def cutoff(years: int, now: datetime | None = None) -> datetime:
+    """The moment before which an audit's last activity makes it due for removal."""
+    now = now or utcnow()
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - years, day=28)
+
+
+def expired_audits(years: int, *, session: Session, now: datetime | None = None) -> list[Expired]:
+    """Audits whose last activity (closed, else submitted, else last saved) is too old."""
+    last = func.coalesce(Audit.closed_at, Audit.submitted_at, Audit.updated_at)
+    rows = session.exec(
+        select(Audit.id, Case.case_ref, Audit.status, last)
+        .join(Case, col(Case.id) == Audit.case_id)
+        .where(last < cutoff(years, now))
+        .order_by(last)
+    )
+    return [Expired(audit_id, ref, status, when) for audit_id, ref, status, when in rows]
+
+
+def purge(expired: list[Expired], *, session: Session, actor: str, years: int) -> int:
+    """Remove the audits and everything of theirs; keep one trail event recording it."""
+    ids = [e.audit_id for e in expired]
+    if not ids:
+        return 0
+    moderation_ids = select(Moderation.id).where(col(Moderation.audit_id).in_(ids))
+    session.execute(
+        delete(ModerationGrade).where(col(ModerationGrade.moderation_id).in_(moderation_ids))
+    )
+    session.execute(delete(Moderation).where(col(Moderation.audit_id).in_(ids)))
+    for model in AUDIT_CHILDREN:
+        session.execute(delete(model).where(col(model.audit_id).in_(ids)))
+    session.execute(
+        update(Allocation).where(col(Allocation.audit_id).in_(ids)).values(audit_id=None)
+    )
+    session.execute(delete(Audit).where(col(Audit.id).in_(ids)))
+    record_event(
+        "retention.purged",
+        session=session,
+        actor=actor,
+        retention_years=years,
+        audits=len(ids),
+        audit_ids=ids,
+    )
+    return len(ids)

@@ -1,0 +1,164 @@
+"""`flask backup create|restore` round trip, and `flask retention purge`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+from sqlmodel import SQLModel, col, func, select
+
+from audit_app import create_app
+from audit_app.db import get_engine, session_scope
+from audit_app.models import Answer, Audit, AuditEvent, AuditResult, utcnow
+from tests.conftest import PASSWORD, ROOT, create_postgres_database, drop_postgres_database
+from tests.journey.conftest import (
+    audit_version,
+    journey_questionnaire,
+    load_questionnaire,
+    make_case,
+    start,
+)
+from tests.journey.test_completing_an_audit import _answers, _complete
+
+
+def _counts(app: Flask) -> dict[str, int]:
+    with session_scope(app) as session:
+        return {
+            table.name: session.exec(select(func.count()).select_from(table)).one()
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+@pytest.fixture
+def two_audits(app: Flask, make_user) -> list[int]:  # type: ignore[no-untyped-def]
+    """One submitted audit and one draft, by one auditor."""
+    load_questionnaire(app, journey_questionnaire())
+    make_case(app, "100824")
+    make_case(app, "100825")
+    make_user("auditor1", "auditor")
+    client = app.test_client()
+    client.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
+    submitted = start(client, "100824")
+    _complete(client, app, submitted)
+    client.post(f"/audits/{submitted}/check", data={"version": str(audit_version(app, submitted))})
+    draft = start(client, "100825")
+    client.post(
+        f"/audits/{draft}/themes/voice",
+        data={"version": str(audit_version(app, draft)), "seen-alone": "no"},
+    )
+    return [submitted, draft]
+
+
+@pytest.fixture
+def empty_target(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A second, completely empty database on the same backend."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'restored.db'}"
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    url = create_postgres_database(admin, "case_audit_restore")
+    yield url
+    drop_postgres_database(admin, url)
+
+
+def _app_on(url: str, tmp_path: Path) -> Flask:
+    return create_app(
+        {"TESTING": True},
+        environ={
+            "APP_ENV": "test",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmp_path / "i2"),
+            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
+        },
+    )
+
+
+def test_a_backup_restores_into_an_empty_database_with_everything(
+    app: Flask, two_audits: list[int], empty_target: str, tmp_path: Path
+) -> None:
+    before = _counts(app)
+    file = tmp_path / "backup.bin"
+    created = app.test_cli_runner().invoke(args=["backup", "create", str(file)])
+    assert created.exit_code == 0, created.output
+    assert file.stat().st_size > 0
+
+    target = _app_on(empty_target, tmp_path)
+    restored = target.test_cli_runner().invoke(args=["backup", "restore", str(file)])
+    assert restored.exit_code == 0, restored.output
+
+    after = _counts(target)
+    # The backup event was written after the copy was taken.
+    assert after == {**before}
+    assert _answers(target, two_audits[1]) == _answers(app, two_audits[1])
+    with session_scope(target) as session:
+        assert session.get(AuditResult, two_audits[0]) is not None
+    get_engine(target).dispose()
+
+
+def test_restore_refuses_a_database_that_is_not_empty(
+    app: Flask, two_audits: list[int], tmp_path: Path
+) -> None:
+    file = tmp_path / "backup.bin"
+    app.test_cli_runner().invoke(args=["backup", "create", str(file)])
+    before = _counts(app)
+    result = app.test_cli_runner().invoke(args=["backup", "restore", str(file)])
+    assert result.exit_code == 1
+    assert "The database is not empty" in result.output
+    assert _counts(app) == before
+
+
+def test_backup_will_not_overwrite_a_file(app: Flask, tmp_path: Path) -> None:
+    file = tmp_path / "exists.bin"
+    file.write_text("keep me")
+    result = app.test_cli_runner().invoke(args=["backup", "create", str(file)])
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert file.read_text() == "keep me"
+
+
+def _age(app: Flask, audit_id: int, years: int) -> None:
+    when = utcnow() - timedelta(days=365 * years + 10)
+    with session_scope(app) as session:
+        session.execute(
+            update(Audit)
+            .where(col(Audit.id) == audit_id)
+            .values(created_at=when, updated_at=when, submitted_at=when if years else None)
+        )
+
+
+def test_retention_purge_lists_then_removes_old_audits_and_keeps_the_trail(
+    app: Flask, two_audits: list[int]
+) -> None:
+    old, recent = two_audits
+    _age(app, old, 8)
+    runner = app.test_cli_runner()
+
+    dry = runner.invoke(args=["retention", "purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"audit {old}  case 100824  submitted" in dry.output
+    assert f"audit {recent} " not in dry.output
+    assert "1 audit(s) older than 7 years would be removed" in dry.output
+    with session_scope(app) as session:
+        assert session.get(Audit, old) is not None
+
+    done = runner.invoke(args=["retention", "purge"])
+    assert done.exit_code == 0, done.output
+    with session_scope(app) as session:
+        assert session.get(Audit, old) is None
+        assert session.get(AuditResult, old) is None
+        assert not list(session.exec(select(Answer).where(Answer.audit_id == old)))
+        assert session.get(Audit, recent) is not None
+        kept = session.exec(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.audit_id == old)
+        ).one()
+        purge = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "retention.purged")
+        ).one()
+    assert kept > 0  # the trail of the removed audit stays
+    assert f"[{old}]" in purge.detail.replace(" ", "")
+    assert _answers(app, recent) == {"seen-alone": "no"}
