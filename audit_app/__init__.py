@@ -38,7 +38,7 @@ def register_extensions(app: Flask) -> None:
     """Templates (with the GOV.UK Frontend macros), CSRF, sign-in, security headers."""
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from audit_app import auth, web
+    from audit_app import auth, logs, web
     from audit_app.extensions import csrf
 
     app.jinja_loader = ChoiceLoader(
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    logs.init_app(app)
     csrf.init_app(app)
     WTFormsHelpers(app)
     auth.init_app(app)

@@ -150,5 +150,7 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(500)
     def _server_error(error: Exception) -> tuple[str, int]:
         reference = secrets.token_hex(4).upper()
-        app.logger.error("Unhandled error, reference %s", reference, exc_info=error)
+        original = getattr(error, "original_exception", None) or error
+        # The traceback goes to the log, with the reference the person is shown; never to them.
+        app.logger.error("Unhandled error, reference %s", reference, exc_info=original)
         return render_template("errors/error.html", code=500, reference=reference), 500
