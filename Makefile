@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install assets browser lint schema bench clean
+.PHONY: run test install assets browser lint schema bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,13 @@ schema: install
 
 bench: install
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/journey.py
+
+## make load: the load test (locust, 50 auditors for 2 minutes) on SQLite; add
+## DATABASE_URL=postgresql+psycopg://... (an empty database) for PostgreSQL
+load: install
+	$(BIN)/python -m pip install --quiet -e '.[load]'
+	$(BIN)/python bench/load/run.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
 clean:
 	rm -rf $(VENV) node_modules audit_app/static/dist .pytest_cache .ruff_cache .hypothesis
