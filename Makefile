@@ -65,10 +65,10 @@ bench: install
 	$(BIN)/python bench/journey.py
 
 ## make load: the load test (locust, 50 auditors for 2 minutes) on SQLite; add
-## DATABASE_URL=postgresql+psycopg://... (an empty database) for PostgreSQL
+## LOAD_DATABASE_URL=postgresql+psycopg://... (an empty database) for PostgreSQL
 load: install
 	$(BIN)/python -m pip install --quiet -e '.[load]'
-	$(BIN)/python bench/load/run.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+	$(BIN)/python bench/load/run.py $(if $(LOAD_DATABASE_URL),--database-url $(LOAD_DATABASE_URL))
 
 clean:
 	rm -rf $(VENV) node_modules audit_app/static/dist .pytest_cache .ruff_cache .hypothesis
