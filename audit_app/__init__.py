@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
         moderation,
         ops,
         reports,
+        trail,
         workshop,
     )
 
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         workshop.bp,
         admin.bp,
         ops.bp,
+        trail.bp,
     ):
         app.register_blueprint(blueprint)
 

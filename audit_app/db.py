@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+READ_ONLY = "audit_app_read_only"
+
 
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
     """Create an engine; on SQLite, make concurrent writers safe (WAL, busy timeout, IMMEDIATE)."""
@@ -55,7 +57,11 @@ def _make_sqlite_safe(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader: a deferred BEGIN sees one snapshot (WAL) and never blocks a writer.
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:
@@ -84,6 +90,21 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
+
+
+@contextmanager
+def read_only_session(app: Flask | None = None) -> Iterator[Session]:
+    """A session for long reads (exports): one snapshot, no write lock, nothing written."""
+    engine = get_engine(app)
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    session = Session(engine.execution_options(**options), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
 
 
 @contextmanager

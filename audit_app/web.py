@@ -6,10 +6,10 @@ import secrets
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response, render_template, request, url_for
+from flask import Flask, Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from audit_app.core.scoring import format_percent
@@ -30,6 +30,7 @@ NAVIGATION = (
     ("admin.cases", "Cases", ("admin",), "admin.case"),
     ("admin.allocations", "Allocations", ("admin",), "admin.allocation"),
     ("workshop.index", "Questionnaires", ("admin",), "workshop."),
+    ("trail.index", "Audit trail", ("admin",), "trail."),
 )
 
 # What SQLite and PostgreSQL say when storage is full or read-only.
@@ -71,6 +72,19 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static":
             # Pages carry case data: never keep them in a shared or browser cache.
             headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.after_request
+    def _record_audit_views(response: Response) -> Response:
+        """Who viewed which audit: every page that shows one, for the trail."""
+        audit_id = (request.view_args or {}).get("audit_id")
+        if (
+            audit_id is not None
+            and request.method == "GET"
+            and response.status_code == 200
+            and current_user.is_authenticated
+        ):
+            _record_quietly("audit.viewed", audit_id=audit_id, page=request.endpoint)
         return response
 
     @app.template_global("navigation_items")
@@ -121,9 +135,47 @@ def init_app(app: Flask) -> None:
         return value.strftime("%-d %B %Y") if value else ""
 
 
+def _record_quietly(action: str, *, audit_id: int | None = None, **detail: Any) -> None:
+    """Add a trail event for this request in its own short transaction."""
+    from audit_app.db import get_session
+    from audit_app.models import Audit, Case
+    from audit_app.services.trail import record_event
+
+    db = get_session()
+    try:
+        db.rollback()  # nothing of the request's own work is pending by now
+        case_ref = None
+        if audit_id is not None:
+            audit = db.get(Audit, audit_id)
+            case = db.get(Case, audit.case_id) if audit else None
+            case_ref = case.case_ref if case else None
+        record_event(
+            action,
+            session=db,
+            actor=current_user.username if current_user.is_authenticated else "anonymous",
+            actor_id=current_user.id if current_user.is_authenticated else None,
+            audit_id=audit_id if case_ref else None,
+            case_ref=case_ref,
+            remote_addr=request.remote_addr,
+            **detail,
+        )
+        db.commit()
+    except SQLAlchemyError:
+        db.rollback()
+        current_app.logger.exception("Could not record %s in the audit trail", action)
+
+
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
+        if code in (403, 404) and current_user.is_authenticated:
+            # Someone signed in reached for something they may not see: the trail keeps it.
+            _record_quietly(
+                "access.denied",
+                audit_id=(request.view_args or {}).get("audit_id"),
+                status=code,
+                path=request.path[:200],
+            )
         return render_template("errors/error.html", code=code, error=error), code
 
     for code in (400, 403, 404, 405, 413):

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from audit_app.models import AuditEvent
 
@@ -34,3 +38,64 @@ def record_event(
     session.add(event)
     session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class TrailFilters:
+    """What an admin searches the trail for; empty means any."""
+
+    actor: str = ""
+    case_ref: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "actor": self.actor,
+            "case": self.case_ref,
+            "action": self.action,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
+
+
+def _trail_query(filters: TrailFilters) -> Any:
+    query = select(AuditEvent)
+    if filters.actor:
+        query = query.where(func.lower(AuditEvent.actor) == filters.actor.strip().lower())
+    if filters.case_ref:
+        query = query.where(AuditEvent.case_ref == filters.case_ref.strip())
+    if filters.action:
+        query = query.where(col(AuditEvent.action).startswith(filters.action.strip()))
+    if filters.date_from:
+        query = query.where(
+            AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(), UTC)
+        )
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
+        query = query.where(AuditEvent.occurred_at < end)
+    return query
+
+
+def search_events(
+    filters: TrailFilters, *, session: Session, limit: int = 100, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    """Events matching the filters, newest first, and how many match in all."""
+    query = _trail_query(filters)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total)
+
+
+def iter_events(filters: TrailFilters, *, session: Session) -> Iterator[AuditEvent]:
+    """Every matching event, oldest first, read in batches (for export)."""
+    yield from session.exec(
+        _trail_query(filters)
+        .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id))
+        .execution_options(yield_per=1000)
+    )

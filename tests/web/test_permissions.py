@@ -167,6 +167,8 @@ MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
         ),
     ],
     "admin.users": [("GET", "/admin/users", ADMIN_ONLY)],
+    "trail.index": [("GET", "/admin/trail?case=100824", ADMIN_ONLY)],
+    "trail.export": [("GET", "/admin/trail/export.csv?actor=auditor", ADMIN_ONLY)],
     "admin.user_new": [("GET", "/admin/users/new", ADMIN_ONLY)],
     "admin.user_edit": [("GET", "/admin/users/{user}", ADMIN_ONLY)],
     "admin.user_password": [("POST", "/admin/users/{user}/password", ADMIN_ONLY)],
