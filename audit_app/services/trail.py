@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask import has_request_context, request
+from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -25,7 +27,15 @@ def record_event(
     remote_addr: str | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """Add an event to the trail (in the caller's transaction, so it lands with the change)."""
+    """Add an event to the trail (in the caller's transaction, so it lands with the change).
+
+    Within a web request, who (by id) and from where are filled in when the caller did not.
+    """
+    if has_request_context():
+        if actor_id is None and getattr(current_user, "is_authenticated", False):
+            actor_id = current_user.id
+        if remote_addr is None:
+            remote_addr = request.remote_addr
     event = AuditEvent(
         action=action,
         actor=actor,
