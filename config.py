@@ -137,4 +137,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "PASSWORD_HASH_FAST": app_env == "test",
         "MFA_REQUIRED_ROLES": mfa_roles,
         "RETENTION_YEARS": _int(env.get("RETENTION_YEARS", "7"), "RETENTION_YEARS", 1),
+        # How many reverse proxies (e.g. nginx) stand in front of the app: their
+        # X-Forwarded-For/-Proto headers are then trusted for the client's address and scheme.
+        "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
     }

@@ -22,7 +22,8 @@ READ_ONLY = "audit_app_read_only"
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
     """Create an engine; on SQLite, make concurrent writers safe (WAL, busy timeout, IMMEDIATE)."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # Bound values (answer text, say) never appear in error messages and logs.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000}
     else:

@@ -15,14 +15,16 @@ class OneLineFilter(logging.Filter):
     """Encode line breaks in the message and its values (CWE-117, log injection)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "one_line", False):
+            return True  # already encoded (a record can pass more than one filter)
         message = record.getMessage()
         record.msg = message.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
         record.args = None
+        record.one_line = True
         return True
 
 
 def init_app(app: Flask) -> None:
-    one_line = OneLineFilter()
-    app.logger.addFilter(one_line)
-    for handler in app.logger.handlers:
-        handler.addFilter(one_line)
+    """Attach the filter once: the application's logger is shared by every app instance."""
+    if not any(isinstance(f, OneLineFilter) for f in app.logger.filters):
+        app.logger.addFilter(OneLineFilter())

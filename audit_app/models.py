@@ -72,6 +72,8 @@ class User(SQLModel, table=True):
     # Multi-factor authentication: a TOTP secret, confirmed when enrolment finished.
     totp_secret: str | None = Field(default=None, max_length=64)
     mfa_enabled: bool = Field(default=False)
+    # The 30-second time step of the last code used: a code is accepted once only.
+    totp_last_step: int | None = Field(default=None)
 
 
 class UserSession(SQLModel, table=True):

@@ -183,6 +183,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:
+        _record_quietly("csrf.refused", path=request.path[:200], reason=error.description)
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(OperationalError)

@@ -238,7 +238,8 @@ def authenticate(username: str, password: str, address: str, *, session: Session
         user.password_hash = hash_password(password)
         session.add(user)
     record_event(
-        "sign_in.succeeded",
+        # With two-factor authentication the session starts only after the second step.
+        "sign_in.password_accepted" if user.mfa_enabled else "sign_in.succeeded",
         session=session,
         actor=user.username,
         actor_id=user.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -15,9 +16,14 @@ class BackupError(RuntimeError):
     """A backup or restore that cannot be done; the message says why."""
 
 
-def _libpq_url(url: str) -> str:
-    """The same database as a URL that pg_dump understands (no SQLAlchemy driver name)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(url: str) -> tuple[str, dict[str, str]]:
+    """The database as pg_dump understands it, with the password kept out of the process list."""
+    parsed = make_url(url)
+    env = dict(os.environ)
+    if parsed.password:
+        env["PGPASSWORD"] = str(parsed.password)
+    plain = parsed.set(drivername="postgresql", password=None)
+    return plain.render_as_string(hide_password=False), env
 
 
 def _tool(name: str) -> str:
@@ -42,16 +48,12 @@ def create(engine: Engine, destination: Path) -> str:
             target.close()
             source.close()
         return "SQLite online backup API"
+    target_url, env = _libpq(url.render_as_string(hide_password=False))
     result = subprocess.run(
-        [
-            _tool("pg_dump"),
-            "--format=custom",
-            "--no-owner",
-            f"--file={destination}",
-            _libpq_url(url.render_as_string(hide_password=False)),
-        ],
+        [_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={destination}", target_url],
         capture_output=True,
         text=True,
+        env=env,
     )
     if result.returncode != 0:
         destination.unlink(missing_ok=True)
@@ -84,16 +86,18 @@ def restore(engine: Engine, source: Path) -> str:
             target.close()
             backup.close()
         return "SQLite online backup API"
+    target_url, env = _libpq(url.render_as_string(hide_password=False))
     result = subprocess.run(
         [
             _tool("pg_restore"),
             "--no-owner",
             "--exit-on-error",
-            f"--dbname={_libpq_url(url.render_as_string(hide_password=False))}",
+            f"--dbname={target_url}",
             str(source),
         ],
         capture_output=True,
         text=True,
+        env=env,
     )
     if result.returncode != 0:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()}")

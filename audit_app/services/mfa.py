@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import io
 import secrets
+import time
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -41,10 +44,23 @@ def qr_code_svg(uri: str) -> Markup:
     return Markup(buffer.getvalue().decode("utf-8"))  # noqa: S704  (segno's own SVG)
 
 
+def matching_step(secret: str, code: str, *, now: float | None = None) -> int | None:
+    """The 30-second step whose code this is (allowing one step of clock drift), or None."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    if len(digits) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    moment = time.time() if now is None else now
+    for drift in (0, -1, 1):
+        at = moment + drift * totp.interval
+        if hmac.compare_digest(totp.at(at), digits):
+            return int(totp.timecode(datetime.fromtimestamp(at, UTC)))
+    return None
+
+
 def code_is_valid(secret: str, code: str) -> bool:
     """A six-digit code from the app, allowing 30 seconds of clock drift either way."""
-    digits = "".join(ch for ch in code if ch.isdigit())
-    return len(digits) == 6 and pyotp.TOTP(secret).verify(digits, valid_window=1)
+    return matching_step(secret, code) is not None
 
 
 def enable(user: User, secret: str, code: str, *, session: Session, actor: str) -> list[str] | None:
@@ -82,8 +98,13 @@ def _replace_recovery_codes(user: User, *, session: Session) -> list[str]:
 
 def check_second_factor(user: User, code: str, *, session: Session) -> bool:
     """An app code, or an unused recovery code (which is then used up)."""
-    if user.totp_secret and code_is_valid(user.totp_secret, code):
-        return True
+    if user.totp_secret:
+        step = matching_step(user.totp_secret, code)
+        # Each code works once: one seen in use cannot be replayed within its window.
+        if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
+            user.totp_last_step = step
+            session.add(user)
+            return True
     cleaned = code.strip().lower()
     if len(cleaned) != 13:
         return False

@@ -113,6 +113,13 @@ def second_factor() -> str | Response:
         else:
             if mfa.check_second_factor(user, form.code.data or "", session=db):
                 session.pop("mfa_pending", None)
+                record_event(
+                    "sign_in.succeeded",
+                    session=db,
+                    actor=user.username,
+                    actor_id=user.id,
+                    second_factor=True,
+                )
                 return _begin(user, pending["next"])
             accounts.record_failure(user.username, request.remote_addr or "", session=db)
             db.commit()

@@ -122,3 +122,15 @@ def test_changing_a_password_needs_the_current_one(app: Flask, make_user) -> Non
     assert client.get("/").status_code == 200
     assert other_device.get("/").status_code == 302
     _client(app, "alice", new)
+
+
+def test_a_code_works_once_only(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    secret, _codes = _enrol(app, client)
+    code = pyotp.TOTP(secret).now()
+    first, _ = _client(app, "alice")
+    assert first.post("/sign-in/code", data={"code": code}).status_code == 302
+    replay, _ = _client(app, "alice")
+    # The same code again, within its 30 seconds (as a shoulder-surfer would try): refused.
+    assert replay.post("/sign-in/code", data={"code": code}).status_code == 400

@@ -43,3 +43,17 @@ def test_new_events_can_still_be_added(app: Flask) -> None:
     _one_event(app)
     with session_scope(app) as session:
         assert session.exec(select(func.count()).select_from(AuditEvent)).one() == 2
+
+
+def test_emptying_the_trail_wholesale_is_refused_too(app: Flask) -> None:
+    """PostgreSQL's TRUNCATE skips row triggers, so a statement trigger refuses it."""
+    _one_event(app)
+    engine = get_engine(app)
+    statement = (
+        "TRUNCATE audit_event" if engine.dialect.name == "postgresql" else "DELETE FROM audit_event"
+    )
+    with pytest.raises(DatabaseError, match="append-only"):
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+    with session_scope(app) as session:
+        assert session.exec(select(func.count()).select_from(AuditEvent)).one() == 1

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from audit_app import create_app
+from audit_app.db import get_engine
 from tests.conftest import PASSWORD, ROOT
 
 
@@ -68,3 +69,4 @@ def test_production_cookies_are_host_only_secure_and_hsts_is_sent(
         assert attribute in cookie
     assert "Domain=" not in cookie
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+    get_engine(production).dispose()
