@@ -206,6 +206,14 @@ def check_throttle(username: str, address: str, *, session: Session) -> None:
         raise SignInRefused(TOO_MANY, throttled=True)
 
 
+def record_success(username: str, address: str, *, session: Session) -> None:
+    """Count a completed sign-in (it clears the count of recent failures)."""
+    key = normalise_username(username)[:80]
+    session.add(
+        SignInAttempt(username=key, remote_addr=(address or "unknown")[:64], succeeded=True)
+    )
+
+
 def record_failure(username: str, address: str, *, session: Session) -> None:
     """Count a failed sign-in step towards throttling."""
     key = normalise_username(username)[:80]
@@ -230,7 +238,10 @@ def authenticate(username: str, password: str, address: str, *, session: Session
         ok = False
     else:
         ok = verify_password(user.password_hash, password)
-    session.add(SignInAttempt(username=key, remote_addr=address, succeeded=ok))
+    if not ok or not user or not user.mfa_enabled:
+        # With two-factor authentication, success is counted when the second step succeeds:
+        # re-entering the password must not reset the count of wrong codes.
+        session.add(SignInAttempt(username=key, remote_addr=address, succeeded=ok))
     if not ok or user is None:
         record_event("sign_in.failed", session=session, actor=key, remote_addr=address)
         raise SignInRefused(WRONG_DETAILS)

@@ -65,9 +65,11 @@ def code_is_valid(secret: str, code: str) -> bool:
 
 def enable(user: User, secret: str, code: str, *, session: Session, actor: str) -> list[str] | None:
     """Turn MFA on when the code proves the app is set up; return new recovery codes."""
-    if not code_is_valid(secret, code):
+    step = matching_step(secret, code)
+    if step is None:
         return None
     user.totp_secret = secret
+    user.totp_last_step = step  # the code that proved the app cannot be used again
     user.mfa_enabled = True
     session.add(user)
     codes = _replace_recovery_codes(user, session=session)

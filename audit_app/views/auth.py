@@ -113,6 +113,7 @@ def second_factor() -> str | Response:
         else:
             if mfa.check_second_factor(user, form.code.data or "", session=db):
                 session.pop("mfa_pending", None)
+                accounts.record_success(user.username, request.remote_addr or "", session=db)
                 record_event(
                     "sign_in.succeeded",
                     session=db,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 from flask import Flask
@@ -18,6 +19,11 @@ def _client(app: Flask, username: str, password: str = PASSWORD):  # type: ignor
     response = client.post("/sign-in", data={"username": username, "password": password})
     assert response.status_code == 302
     return client, response
+
+
+def _next_code(secret: str) -> str:
+    """The app's code for the next 30 seconds: the current one was used to confirm enrolment."""
+    return pyotp.TOTP(secret).at(time.time() + 30)
 
 
 def _enrol(app: Flask, client) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -54,7 +60,7 @@ def test_sign_in_then_needs_the_code_from_the_app(app: Flask, make_user) -> None
     assert fresh.get("/").status_code == 302  # not signed in until the code is given
     wrong = fresh.post("/sign-in/code", data={"code": "123456"})
     assert wrong.status_code == 400
-    right = fresh.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()})
+    right = fresh.post("/sign-in/code", data={"code": _next_code(secret)})
     assert right.status_code == 302
     assert fresh.get("/").status_code == 200
 
@@ -76,7 +82,7 @@ def test_wrong_codes_are_throttled(app: Flask, make_user) -> None:  # type: igno
     attacker, _ = _client(app, "alice")
     for _ in range(5):
         attacker.post("/sign-in/code", data={"code": "000000"})
-    refused = attacker.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()})
+    refused = attacker.post("/sign-in/code", data={"code": _next_code(secret)})
     assert refused.status_code == 400
     assert "Too many failed attempts" in refused.get_data(as_text=True)
 
@@ -128,9 +134,37 @@ def test_a_code_works_once_only(app: Flask, make_user) -> None:  # type: ignore[
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     secret, _codes = _enrol(app, client)
-    code = pyotp.TOTP(secret).now()
+    code = _next_code(secret)
     first, _ = _client(app, "alice")
     assert first.post("/sign-in/code", data={"code": code}).status_code == 302
     replay, _ = _client(app, "alice")
     # The same code again, within its 30 seconds (as a shoulder-surfer would try): refused.
     assert replay.post("/sign-in/code", data={"code": code}).status_code == 400
+
+
+def test_the_code_that_confirmed_enrolment_cannot_sign_in(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    page = client.get("/account/mfa").get_data(as_text=True)
+    secret = re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
+    code = pyotp.TOTP(secret).now()
+    assert client.post("/account/mfa", data={"code": code}).status_code == 200
+    later, _ = _client(app, "alice")
+    assert later.post("/sign-in/code", data={"code": code}).status_code == 400
+
+
+def test_re_entering_the_password_does_not_reset_the_count_of_wrong_codes(
+    app: Flask,
+    make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    secret, _codes = _enrol(app, client)
+    for _ in range(3):
+        attacker, _ = _client(app, "alice")
+        for _ in range(2):
+            attacker.post("/sign-in/code", data={"code": "000000"})
+    # Six wrong codes over three password entries: even the right password is now refused.
+    refused = app.test_client().post("/sign-in", data={"username": "alice", "password": PASSWORD})
+    assert refused.status_code == 400
+    assert "Too many failed attempts" in refused.get_data(as_text=True)
