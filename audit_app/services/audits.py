@@ -6,6 +6,7 @@ version, and a save from a stale page (two tabs, two people) is refused without 
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from audit_app.core.answers import (
@@ -23,6 +25,7 @@ from audit_app.core.answers import (
     missing_required,
     shown_questions,
 )
+from audit_app.core.grades import final_grade, moderation_reason
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 from audit_app.core.scoring import AuditScore, round_percent, score_audit
 from audit_app.models import (
@@ -45,6 +48,7 @@ from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.trail import record_event
 
 EDITABLE = ("draft", "returned")
+DEFAULT_SAMPLE_RATE = 0.1
 MAX_TEXT = 10_000
 _UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
 
@@ -218,7 +222,13 @@ def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary
             status=audit.status,
             updated_at=audit.updated_at,
             submitted_at=audit.submitted_at,
-            grade=(result.grade_judged or result.grade_computed) if result else None,
+            grade=final_grade(
+                computed=result.grade_computed,
+                judged=result.grade_judged,
+                moderated=result.grade_moderated,
+            )
+            if result
+            else None,
         )
         for audit, case_ref, title, result in rows
     ]
@@ -479,26 +489,46 @@ def _theme(questionnaire: Questionnaire, theme_id: str) -> Theme:
 
 
 def _bump_version(audit: Audit, expected_version: int, *, session: Session) -> None:
-    """Claim the next version of the audit, or raise StaleAudit if the page was out of date.
+    """Claim the next version of an editable audit, or raise StaleAudit if the page was stale."""
+    if not claim_audit(
+        audit, session=session, statuses=EDITABLE, expected_version=expected_version
+    ):
+        raise StaleAudit()
 
-    One conditional UPDATE: of two saves from pages at the same version, exactly one wins, on
-    SQLite and PostgreSQL alike.
+
+def claim_audit(
+    audit: Audit,
+    *,
+    session: Session,
+    statuses: tuple[str, ...],
+    expected_version: int | None = None,
+    **values: object,
+) -> bool:
+    """Bump the audit's version (and set ``values``) if it is still as the caller saw it.
+
+    One conditional UPDATE: of two changes made from the same state (two tabs, two people),
+    exactly one wins, on SQLite and PostgreSQL alike. Returns False, changing nothing, when the
+    audit's status is not one of ``statuses`` or its version is not ``expected_version``.
     """
     now = utcnow()
+    conditions = [col(Audit.id) == audit.id, col(Audit.status).in_(statuses)]
+    if expected_version is not None:
+        conditions.append(col(Audit.version) == expected_version)
+    version = audit.version if expected_version is None else expected_version
     result = session.execute(
         update(Audit)
-        .where(
-            col(Audit.id) == audit.id,
-            col(Audit.version) == expected_version,
-            col(Audit.status).in_(EDITABLE),
-        )
-        .values(version=expected_version + 1, updated_at=now)
+        .where(*conditions)
+        .values(version=Audit.version + 1, updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleAudit()
-    audit.version = expected_version + 1
-    audit.updated_at = now
+        return False
+    if expected_version is None:
+        version = session.exec(select(Audit.version).where(Audit.id == audit.id)).one() - 1
+    # The row already holds these values: mark them as loaded, not as changes to write again.
+    for name, value in {"version": version + 1, "updated_at": now, **values}.items():
+        set_committed_value(audit, name, value)
+    return True
 
 
 def _write_answers(
@@ -577,6 +607,90 @@ def raise_concern(view: AuditView, description: str, actor: Actor, *, session: S
     )
 
 
+# --- the practitioner's voice --------------------------------------------------------------
+
+
+VOICE_STATUSES = ("draft", "submitted", "returned", "moderated")
+
+
+def date_from_parts(day: str, month: str, year: str, what: str) -> tuple[date | None, str | None]:
+    """A date typed as day, month and year (the GOV.UK date input), or the problem with it.
+
+    ``what`` names the date in messages, e.g. "The due date". Blank parts give (None, None).
+    """
+    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
+    if not any(parts.values()):
+        return None, None
+    missing = [name for name, value in parts.items() if not value]
+    if missing:
+        return None, f"{what} must include a {' and '.join(missing)}"
+    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
+        return None, f"{what} must be a real date, for example 27 3 2026"
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None
+    except ValueError:
+        return None, f"{what} must be a real date, for example 27 3 2026"
+
+
+def record_voice(
+    view: AuditView,
+    discussed: tuple[str, str, str],
+    reflection: str,
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+    today: date,
+) -> None:
+    """Record when the findings were discussed with the allocated worker, and their reflection."""
+    if view.audit.auditor_id != actor.id:
+        raise AuditNotFound(view.audit.id)
+    if view.audit.status not in VOICE_STATUSES:
+        raise AuditError("This audit is closed, so the discussion can no longer be recorded.")
+    errors: dict[str, str] = {}
+    discussed_on, problem = date_from_parts(*discussed, "The date of the discussion")
+    if problem:
+        errors["discussed-day"] = problem
+    elif discussed_on is None:
+        errors["discussed-day"] = "Enter the date you discussed the findings with the worker"
+    elif discussed_on > today:
+        errors["discussed-day"] = "The date of the discussion must be today or in the past"
+    text = reflection.strip()
+    if not text:
+        errors["reflection"] = "Write the worker's reflection, in their own words"
+    elif len(text) > MAX_TEXT:
+        errors["reflection"] = f"The reflection must be {MAX_TEXT:,} characters or fewer"
+    if errors:
+        raise FieldErrors(errors)
+    before = [_iso(view.audit.discussed_with_worker_on), view.audit.worker_reflection]
+    after = [_iso(discussed_on), text]
+    if before == after:
+        return
+    claimed = claim_audit(
+        view.audit,
+        session=session,
+        statuses=VOICE_STATUSES,
+        expected_version=expected_version,
+        discussed_with_worker_on=discussed_on,
+        worker_reflection=text,
+    )
+    if not claimed:
+        raise StaleAudit()
+    _event(
+        "audit.voice_recorded",
+        view.audit,
+        view.case.case_ref,
+        actor,
+        session=session,
+        before=before,
+        after=after,
+    )
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 # --- submitting ----------------------------------------------------------------------------
 
 
@@ -614,8 +728,19 @@ def submission_problems(view: AuditView) -> dict[str, tuple[str, str]]:
     return problems
 
 
-def submit(view: AuditView, expected_version: int, actor: Actor, *, session: Session) -> None:
-    """Store the scoring results, lock the answers and mark the audit submitted: one change."""
+def submit(
+    view: AuditView,
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+    sampling: Sampling | None = None,
+) -> None:
+    """Store the scoring results, lock the answers and mark the audit submitted: one change.
+
+    A first submission also decides whether the audit is due for moderation (``sampling`` gives
+    the sample rate and the random source); a resubmission after a return keeps that decision.
+    """
     if view.audit.auditor_id != actor.id:
         raise AuditNotFound(view.audit.id)
     problems = submission_problems(view)
@@ -668,6 +793,9 @@ def submit(view: AuditView, expected_version: int, actor: Actor, *, session: Ses
     before = view.audit.status
     view.audit.status = "submitted"
     view.audit.submitted_at = now
+    moderation = choose_for_moderation(
+        view.audit, view.questionnaire, sampling or Sampling(), resubmission=before == "returned"
+    )
     session.add(view.audit)
     session.flush()
     _event(
@@ -680,7 +808,50 @@ def submit(view: AuditView, expected_version: int, actor: Actor, *, session: Ses
         after="submitted",
         overall_grade_computed=score.overall.grade,
         overall_grade_judged=view.audit.overall_grade_judged,
+        moderation=moderation,
     )
+
+
+# --- choosing audits for moderation --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How audits are sampled for moderation: the rate, and the random source of the draw."""
+
+    rate: float = DEFAULT_SAMPLE_RATE
+    rng: random.Random = field(default_factory=random.SystemRandom)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> Sampling:
+        """The configured rate; tests may put a seeded ``MODERATION_RANDOM`` in the config."""
+        rate = config.get("MODERATION_SAMPLE_RATE", DEFAULT_SAMPLE_RATE)
+        rng = config.get("MODERATION_RANDOM")
+        return cls(
+            rate=float(rate),  # type: ignore[arg-type]
+            rng=rng if isinstance(rng, random.Random) else random.SystemRandom(),
+        )
+
+
+def choose_for_moderation(
+    audit: Audit, questionnaire: Questionnaire, sampling: Sampling, *, resubmission: bool
+) -> dict[str, object]:
+    """Decide at submission whether the audit is due for moderation, and record why.
+
+    Every audit judged in the questionnaire's worst band is due; the others are sampled at
+    random. The number drawn is kept on the audit so the choice can be checked. A resubmitted
+    audit (returned by its moderator) stays due, with its first reason and draw.
+    """
+    if resubmission and audit.moderation_due:
+        return {"due": True, "reason": audit.moderation_reason, "kept": True}
+    draw = sampling.rng.random()
+    reason = moderation_reason(
+        audit.overall_grade_judged, questionnaire.grades, draw, sampling.rate
+    )
+    audit.moderation_draw = draw
+    audit.moderation_due = reason is not None
+    audit.moderation_reason = reason
+    return {"due": audit.moderation_due, "reason": reason, "draw": draw, "rate": sampling.rate}
 
 
 def _stored_percent(percent: Fraction | None) -> Decimal | None:

@@ -15,10 +15,22 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from audit_app.core.questionnaire import Questionnaire
-from audit_app.models import Allocation, Audit, Case, Service, Team, User, utcnow
+from audit_app.models import (
+    Action,
+    Allocation,
+    Audit,
+    Case,
+    ManagedService,
+    Moderation,
+    SafeguardingConcern,
+    Service,
+    Team,
+    User,
+    utcnow,
+)
 from audit_app.services import accounts
 from audit_app.services import audits as audit_service
-from audit_app.services.audits import Actor
+from audit_app.services.audits import Actor, Sampling
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 
 # Service -> teams, with how strong each team's practice is (0..1) so that the reports show
@@ -50,6 +62,24 @@ COMMENTS = [
 ]
 
 
+# A little above the default, so that a small demo has a moderation queue worth looking at.
+DEMO_SAMPLE_RATE = 0.2
+
+ACTIONS = [
+    ("child", "Visit the child and see them alone; record their wishes in their own words."),
+    ("record", "Update the chronology and use it to inform the next review."),
+    ("child", "Hold a core group meeting and make the plan SMART."),
+    ("record", "Record the manager's reasons for the decision at the last review."),
+    ("child", "Offer a return home interview after each missing episode."),
+    ("record", "Add a genogram to the record."),
+]
+
+GRADE_CHANGE_RATIONALE = (
+    "The record does not show the child being seen alone in the last six months, so this "
+    "theme cannot be graded as highly as the auditor judged."
+)
+
+
 class DemoRefused(RuntimeError):
     """The database already has data: the demo is only for an empty one."""
 
@@ -61,6 +91,9 @@ class DemoSummary:
     allocations: int = 0
     submitted: int = 0
     drafts: int = 0
+    moderated: int = 0
+    actions: int = 0
+    concerns: int = 0
 
 
 def seed(*, session: Session, rng: random.Random, today: date | None = None) -> DemoSummary:
@@ -187,7 +220,209 @@ def seed(*, session: Session, rng: random.Random, today: date | None = None) -> 
                 session.add(allocation)
                 summary.drafts += 1
     session.flush()
+    _manage(session, rng, people, today, summary)
     return summary
+
+
+def _manage(
+    session: Session,
+    rng: random.Random,
+    people: dict[str, User],
+    today: date,
+    summary: DemoSummary,
+) -> None:
+    """The group manager's side: moderations, actions, the worker's voice, one open concern."""
+    from audit_app.services import actions as action_service
+    from audit_app.services import moderation as moderation_service
+
+    manager = people["manager"]
+    managed = frozenset(
+        session.exec(select(ManagedService.service_id).where(ManagedService.user_id == manager.id))
+    )
+    boss = Actor(
+        id=manager.id,  # type: ignore[arg-type]
+        username=manager.username,
+        role=manager.role,
+        managed_service_ids=managed,
+    )
+    audits = list(
+        session.exec(
+            select(Audit).where(Audit.status == "submitted").order_by(col(Audit.submitted_at))
+        )
+    )
+    in_managed = [
+        a for a in audits if _service_of(session, a) in managed and a.auditor_id != manager.id
+    ]
+
+    # The manager pulls a few audits that were not sampled into moderation, as managers do.
+    for audit in [a for a in in_managed if not a.moderation_due][::4]:
+        moderation_service.request_moderation(audit.id, boss, session=session)  # type: ignore[arg-type]
+
+    # Moderate the older audits that were due, leaving the newest in the queue; return one.
+    due = [a for a in in_managed if a.moderation_due]
+    to_moderate, queue = due[:-3], due[-3:]
+    for audit in to_moderate:
+        assert audit.id is not None and audit.submitted_at is not None
+        moderation_service.start_moderation(audit.id, boss, session=session)
+        view = moderation_service.load_for_manager(audit.id, boss, session=session)
+        rows = [r for r in moderation_service.grade_rows(view, session=session) if r.moderatable]
+        grades = view.questionnaire.grades
+        posted: dict[str, str] = {}
+        # About one moderation in three finds a theme graded too generously.
+        themes = [r.key for r in rows if r.key != "overall" and r.auditor_grade != grades[-1]]
+        regrade = rng.choice(themes) if themes and rng.random() < 0.35 else None
+        for row in rows:
+            grade = row.auditor_grade or grades[-1]
+            if row.key == regrade:
+                grade = grades[grades.index(grade) + 1]
+                posted[f"rationale-{row.key}"] = GRADE_CHANGE_RATIONALE
+            posted[f"grade-{row.key}"] = grade
+        changed = regrade is not None
+        moderation_service.save_grades(
+            view, posted, view.audit.version, boss, session=session, blind=False
+        )
+        view = moderation_service.load_for_manager(audit.id, boss, session=session)
+        moderation_service.complete(
+            view,
+            "grade_changed" if changed else "agreed",
+            "",
+            {},
+            view.audit.version,
+            boss,
+            session=session,
+        )
+        moderated_on = min(
+            audit.submitted_at + timedelta(days=rng.randint(2, 9)), utcnow() - timedelta(hours=2)
+        )
+        session.execute(
+            update(Moderation)
+            .where(col(Moderation.audit_id) == audit.id)
+            .values(started_at=moderated_on, completed_at=moderated_on + timedelta(hours=1))
+            .execution_options(synchronize_session=False)
+        )
+        summary.moderated += 1
+        # Moderated audits from more than six months ago are finished with.
+        if moderated_on.date() < _months_before(today, 6):
+            moderation_service.close_audit(audit.id, boss, session=session)
+            _set_closed_at(session, audit.id, moderated_on + timedelta(days=7))
+    if queue:
+        returned = queue[0]
+        assert returned.id is not None
+        moderation_service.start_moderation(returned.id, boss, session=session)
+        view = moderation_service.load_for_manager(returned.id, boss, session=session)
+        moderation_service.complete(
+            view,
+            "returned",
+            "The planning theme says the plan is SMART, but the plan on file has no dates. "
+            "Check it against the record and resubmit.",
+            {},
+            view.audit.version,
+            boss,
+            session=session,
+        )
+
+    # Actions, with owners and due dates a month after each audit; older ones mostly done.
+    recent = [a for a in audits if a.status != "returned"][-18:]
+    for number, audit in enumerate(recent):
+        assert audit.id is not None and audit.submitted_at is not None
+        auditor = session.get(User, audit.auditor_id)
+        assert auditor is not None
+        actor = _actor(auditor)
+        view = audit_service.load_audit(audit.id, actor, session=session)
+        if view.audit.status == "closed":
+            continue
+        for_whom, description = ACTIONS[number % len(ACTIONS)]
+        submitted_on = audit.submitted_at.date()
+        due = submitted_on + timedelta(days=28)
+        if number >= len(recent) - 4:
+            due = today + timedelta(days=7 * (number % 4 + 1))  # agreed lately, not yet due
+        action = action_service.add_action(
+            view,
+            description=description,
+            for_whom=for_whom,
+            owner=view.case.worker or "Allocated worker",
+            due=(str(due.day), str(due.month), str(due.year)),
+            actor=actor,
+            session=session,
+            today=submitted_on,
+        )
+        created = datetime.combine(submitted_on, time(11, 0), tzinfo=UTC)
+        session.execute(
+            update(Action)
+            .where(col(Action.id) == action.id)
+            .values(created_at=created)
+            .execution_options(synchronize_session=False)
+        )
+        summary.actions += 1
+        if due < today and rng.random() < 0.6:
+            action_service.complete_action(
+                action.id,  # type: ignore[arg-type]
+                "Done and recorded on the case file; checked at supervision.",
+                action.version,
+                actor,
+                session=session,
+                today=today,
+            )
+            session.execute(
+                update(Action)
+                .where(col(Action.id) == action.id)
+                .values(closed_at=created + timedelta(days=rng.randint(7, 27)))
+                .execution_options(synchronize_session=False)
+            )
+        # The worker's voice, recorded a few days after the audit.
+        if number % 2 == 0 and view.audit.status in audit_service.VOICE_STATUSES:
+            view = audit_service.load_audit(audit.id, actor, session=session)
+            talked = min(submitted_on + timedelta(days=3), today)
+            audit_service.record_voice(
+                view,
+                (str(talked.day), str(talked.month), str(talked.year)),
+                "I can see the plan drifted after the last review; I will book the core group "
+                "and update the chronology this month.",
+                view.audit.version,
+                actor,
+                session=session,
+                today=today,
+            )
+
+    # One open safeguarding concern in the manager's services, raised two days ago.
+    candidates = [a for a in in_managed if a.status in ("submitted", "moderated")]
+    if candidates:
+        audit = candidates[-1]
+        auditor = session.get(User, audit.auditor_id)
+        assert auditor is not None and audit.id is not None
+        view = audit_service.load_audit(audit.id, _actor(auditor), session=session)
+        audit_service.raise_concern(
+            view,
+            "No recorded visit for nine weeks while the child is on a child protection plan; "
+            "I have told the team manager.",
+            _actor(auditor),
+            session=session,
+        )
+        session.execute(
+            update(SafeguardingConcern)
+            .where(col(SafeguardingConcern.audit_id) == audit.id)
+            .values(raised_at=utcnow() - timedelta(days=2))
+            .execution_options(synchronize_session=False)
+        )
+        summary.concerns += 1
+    session.flush()
+
+
+def _service_of(session: Session, audit: Audit) -> int | None:
+    return session.exec(
+        select(Team.service_id)
+        .join(Case, col(Case.team_id) == Team.id)
+        .where(Case.id == audit.case_id)
+    ).first()
+
+
+def _set_closed_at(session: Session, audit_id: int, when: datetime) -> None:
+    session.execute(
+        update(Audit)
+        .where(col(Audit.id) == audit_id)
+        .values(closed_at=when)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _actor(user: User) -> Actor:
@@ -236,7 +471,13 @@ def _audit(
         view, grade, analysis, view.audit.version, actor, session=session
     )
     view = audit_service.load_audit(audit.id, actor, session=session)  # type: ignore[arg-type]
-    audit_service.submit(view, view.audit.version, actor, session=session)
+    audit_service.submit(
+        view,
+        view.audit.version,
+        actor,
+        session=session,
+        sampling=Sampling(rate=DEMO_SAMPLE_RATE, rng=rng),
+    )
     _backdate(session, audit.id, datetime.combine(submit_on, time(10, 30), tzinfo=UTC))  # type: ignore[arg-type]
     return audit
 

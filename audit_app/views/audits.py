@@ -9,6 +9,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -29,8 +30,11 @@ from audit_app.forms.audits import (
     SubmitForm,
     theme_form_class,
 )
+from audit_app.forms.managers import VoiceForm
 from audit_app.models import PendingSave
 from audit_app.services import audits as audit_service
+from audit_app.services import moderation as moderation_service
+from audit_app.services.allocations import local_today
 from audit_app.services.audits import Actor, AuditError, AuditNotFound, FieldErrors, StaleAudit
 from audit_app.services.questionnaires import current_versions
 
@@ -122,7 +126,74 @@ def show(audit_id: int) -> str:
     view = _load(audit_id)
     template = "audits/task_list.html" if view.editable else "audits/summary.html"
     can_edit = view.editable and view.audit.auditor_id == current_user.id
-    return render_template(template, view=view, can_edit=can_edit)
+    page = moderation_service.audit_page(
+        view,
+        actor(),
+        session=get_session(),
+        today=local_today(),
+        blind=bool(current_app.config.get("MODERATION_BLIND")),
+    )
+    return render_template(template, view=view, can_edit=can_edit, page=page)
+
+
+@bp.route("/audits/<int:audit_id>/voice", methods=["GET", "POST"])
+@role_required(*AUDITORS)
+def voice(audit_id: int) -> str | Response:
+    """The practitioner's voice: when the findings were discussed with the worker, their view."""
+    view = _load(audit_id)
+    if view.audit.auditor_id != current_user.id:
+        abort(404)
+    if view.audit.status not in audit_service.VOICE_STATUSES:
+        flash("This audit is closed, so the discussion can no longer be recorded.", "info")
+        return redirect(url_for("audits.show", audit_id=audit_id))
+    form = VoiceForm()
+    errors: dict[str, str] = {}
+    notice = None
+    stale = False
+    discussed = (
+        request.form.get("discussed-day", ""),
+        request.form.get("discussed-month", ""),
+        request.form.get("discussed-year", ""),
+    )
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            audit_service.record_voice(
+                view,
+                discussed,
+                form.reflection.data or "",
+                form.expected_version(),
+                actor(),
+                session=db,
+                today=local_today(),
+            )
+        except StaleAudit as refused:
+            db.rollback()
+            notice, stale = str(refused), True
+            view = _load(audit_id)
+        except FieldErrors as problems:
+            db.rollback()
+            errors = problems.errors
+        except AuditError as refused:
+            db.rollback()
+            flash(str(refused), "info")
+            return redirect(url_for("audits.show", audit_id=audit_id))
+        else:
+            db.commit()
+            flash("The discussion with the worker is recorded.", "success")
+            return redirect(url_for("audits.show", audit_id=audit_id) + "#voice")
+    elif request.method == "GET":
+        on = view.audit.discussed_with_worker_on
+        discussed = (str(on.day), str(on.month), str(on.year)) if on else ("", "", "")
+        form.reflection.data = view.audit.worker_reflection or ""
+    return render_template(
+        "audits/voice.html",
+        view=view,
+        form=form,
+        discussed=discussed,
+        errors=errors,
+        notice=notice,
+    ), (400 if errors else 409 if stale else 200)
 
 
 @bp.route("/audits/<int:audit_id>/themes/<theme_id>", methods=["GET", "POST"])
@@ -354,7 +425,13 @@ def check(audit_id: int) -> str | Response:
     if form.validate_on_submit():
         db = get_session()
         try:
-            audit_service.submit(view, form.expected_version(), actor(), session=db)
+            audit_service.submit(
+                view,
+                form.expected_version(),
+                actor(),
+                session=db,
+                sampling=audit_service.Sampling.from_config(current_app.config),
+            )
         except StaleAudit as refused:
             db.rollback()
             notice = str(refused)
@@ -415,8 +492,18 @@ def concern(audit_id: int) -> str | Response:
 @role_required(*READERS)
 def history(audit_id: int) -> str:
     view = _load(audit_id)
-    events = audit_service.history(audit_id, session=get_session())
+    db = get_session()
+    events = audit_service.history(audit_id, session=db)
     details = [json.loads(e.detail or "{}") for e in events]
+    blind = bool(current_app.config.get("MODERATION_BLIND"))
+    if moderation_service.judgements_hidden(view, actor(), session=db, blind=blind):
+        # Blind moderation: the history must not give the auditor's judgements away either.
+        kept = [
+            (e, moderation_service.without_judgements(e.action, d))
+            for e, d in zip(events, details, strict=True)
+            if e.action != "audit.judged"
+        ]
+        events, details = [e for e, _ in kept], [d for _, d in kept]
     return render_template(
         "audits/history.html",
         view=view,
@@ -432,4 +519,16 @@ EVENT_NAMES = {
     "audit.judged": "Overall judgement recorded",
     "audit.submitted": "Audit submitted",
     "concern.raised": "Safeguarding concern raised",
+    "concern.acknowledged": "Safeguarding concern acknowledged",
+    "audit.voice_recorded": "Discussion with the worker recorded",
+    "moderation.requested": "Moderation requested",
+    "moderation.started": "Moderation started",
+    "moderation.taken_over": "Moderation taken over",
+    "moderation.graded": "Moderation grades recorded",
+    "audit.moderated": "Audit moderated",
+    "audit.returned": "Returned to the auditor",
+    "audit.closed": "Audit closed",
+    "action.created": "Action recorded",
+    "action.completed": "Action done",
+    "action.cancelled": "Action cancelled",
 }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from audit_app.auth import ALL_ROLES, role_required
 from audit_app.db import get_session
+from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
+from audit_app.services import concerns as concern_service
+from audit_app.services import moderation as moderation_service
 from audit_app.services import questionnaires as questionnaire_service
+from audit_app.views.audits import actor
 
 bp = Blueprint("home", __name__)
 
@@ -27,6 +31,18 @@ def index() -> str:
         context["allocations"] = allocation_service.allocations_for_auditor(
             current_user.id, session=db
         )
-        context["drafts"] = [a for a in mine if a.status in audit_service.EDITABLE]
+        context["drafts"] = [a for a in mine if a.status == "draft"]
         context["submitted"] = [a for a in mine if a.status not in audit_service.EDITABLE]
+        context["returned"] = moderation_service.returned_to_auditor(current_user.id, session=db)
+        me = actor()
+        today = allocation_service.local_today()
+        if current_user.has_role("manager"):
+            context["concerns"] = concern_service.open_concerns(me, session=db)
+            context["queue"] = moderation_service.queue(
+                me, session=db, blind=bool(current_app.config.get("MODERATION_BLIND"))
+            )
+            context["blind"] = bool(current_app.config.get("MODERATION_BLIND"))
+            context["open_actions"] = action_service.open_actions(me, session=db, today=today)
+        else:
+            context["my_actions"] = action_service.open_actions(me, session=db, today=today)
     return render_template("home/index.html", **context)

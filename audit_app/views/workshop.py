@@ -1,7 +1,577 @@
-"""Workshop pages."""
+"""The QA leads' workshop: questionnaires listed, uploaded, previewed, compared and rescored.
+
+Every page is for admins only. Uploads are checked by the same code as the command line and
+confirmed in a second step that sends the checked bytes back (base64, with their hash) and
+checks them again, so nothing is kept on the server between the two steps.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import base64
+import binascii
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
 
-bp = Blueprint("workshop", __name__)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovFileInput,
+    GovSelect,
+    GovSubmitInput,
+)
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import DateField, HiddenField, SelectField, SubmitField
+from wtforms.validators import InputRequired, ValidationError
+
+from audit_app.auth import role_required
+from audit_app.core.rescore import CHANGES, DIRECTIONS, Impact
+from audit_app.db import get_session
+from audit_app.models import QuestionnaireVersion
+from audit_app.services import workshop as workshop_service
+from audit_app.services.allocations import local_today
+from audit_app.services.questionnaires import FileProblem, LoadRefused
+from audit_app.services.workshop import Preview, UploadChanged, VersionNotFound
+
+bp = Blueprint("workshop", __name__, url_prefix="/questionnaires")
+
+# Far larger than any real questionnaire (the shipped ones are under 40 KB).
+DEFAULT_MAX_UPLOAD = 5 * 1024 * 1024
+# A file with thousands of problems would make an unusable page: show the first ones.
+MAX_PROBLEMS_SHOWN = 200
+DIRECTION_NAMES = {
+    "better": "Better",
+    "worse": "Worse",
+    "now graded": "Graded only under the new rules",
+    "no longer graded": "No longer graded",
+    "renamed": "A grade of another name",
+    "unchanged": "Unchanged",
+}
+
+
+# --- forms ---------------------------------------------------------------------------------
+
+
+class UploadForm(FlaskForm):
+    questionnaire_file = FileField(
+        "Upload a questionnaire file",
+        description="The questionnaire's JSON file, in the case-audit/1 format.",
+        widget=GovFileInput(),
+        validators=[FileRequired(message="Select a questionnaire file")],
+    )
+    check_submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """The checked file, sent back to be checked again and loaded."""
+
+    content = HiddenField()
+    sha256 = HiddenField()
+    source = HiddenField()
+    compared_with = HiddenField()
+    confirm_submit = SubmitField("Load this version", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+class VersionField(SelectField):
+    """A choice of loaded version, with a message in the users' words."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data not in {value for value, _ in self.choices or []}:
+            raise ValidationError(f"Select a version for “{self.label.text}” from the list")
+
+
+class DayField(DateField):
+    """A GOV.UK date input: day, month and year sent as three values of one name."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        super().process(formdata, data=data, extra_filters=extra_filters)
+        # The widget shows three boxes whatever was sent, so a crafted address cannot break it.
+        if self.raw_data is not None and len(self.raw_data) != 3:
+            self.raw_data = [*self.raw_data, "", "", ""][:3]
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        parts = [value.strip() for value in valuelist]
+        name = self.label.text.lower()
+        if len(parts) != 3 or not all(parts):
+            self.data = None
+            raise ValueError(f"Enter the {name} as a day, month and year, for example 1 4 2025")
+        day, month, year = parts
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError:
+            self.data = None
+            raise ValueError(f"The {name} must be a real date, for example 1 4 2025") from None
+
+
+class CompareForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    before = VersionField("Older version", widget=GovSelect())
+    after = VersionField("Newer version", widget=GovSelect())
+    compare_submit = SubmitField("Compare", widget=GovSubmitInput())
+
+
+class ImpactForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    before = VersionField("Audits of version", widget=GovSelect())
+    after = VersionField("Rescored with the rules of version", widget=GovSelect())
+    start = DayField(
+        "Start date",
+        description="Audits submitted on or after this day. For example, 1 4 2025",
+        validators=[InputRequired(message="Enter the start date")],
+    )
+    end = DayField(
+        "End date",
+        description="Audits submitted on or before this day. For example, 31 3 2026",
+        validators=[InputRequired(message="Enter the end date")],
+    )
+    impact_submit = SubmitField("Work out the impact", widget=GovSubmitInput())
+
+    def validate_end(self, field: DayField) -> None:
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError("The end date must be the same as or after the start date")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _version_or_404(questionnaire_id: str, version: int) -> QuestionnaireVersion:
+    try:
+        return workshop_service.get_version(questionnaire_id, version, session=get_session())
+    except VersionNotFound:
+        abort(404)
+
+
+def _versions_or_404(questionnaire_id: str) -> list[QuestionnaireVersion]:
+    try:
+        return workshop_service.versions_of(questionnaire_id, session=get_session())
+    except VersionNotFound:
+        abort(404)
+
+
+def _max_upload_bytes() -> int:
+    """The largest questionnaire file whose confirmation (base64 in a form field) still fits."""
+    config = current_app.config
+    # The confirmation's other fields and multipart framing need room beside the file.
+    limits = [DEFAULT_MAX_UPLOAD * 4 // 3]
+    if config.get("MAX_CONTENT_LENGTH"):
+        limits.append(int(config["MAX_CONTENT_LENGTH"]) - 64 * 1024)
+    if config.get("MAX_FORM_MEMORY_SIZE"):
+        limits.append(int(config["MAX_FORM_MEMORY_SIZE"]))
+    return max(1024, min(limits) * 3 // 4)
+
+
+def _source_name(filename: str | None) -> str:
+    """The uploaded file's name without any folders, for messages and the audit trail."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:200] or "uploaded file"
+
+
+def _problem_items(problems: tuple[FileProblem, ...], href: str) -> list[dict[str, str]]:
+    items = [
+        {"text": f"{p.path}: {p.message}", "href": href} for p in problems[:MAX_PROBLEMS_SHOWN]
+    ]
+    hidden = len(problems) - MAX_PROBLEMS_SHOWN
+    if hidden > 0:
+        items.append({"text": f"And {hidden} more problems later in the file", "href": href})
+    return items
+
+
+def _upload_page(
+    form: UploadForm, problems: tuple[FileProblem, ...] = (), source: str = ""
+) -> tuple[str, int]:
+    error_list: list[dict[str, str]] = []
+    if problems:
+        count = len(problems)
+        noun = "problem" if count == 1 else "problems"
+        form.questionnaire_file.errors = [
+            f"{source or 'The file'} has {count} {noun}. Nothing was loaded: correct the file "
+            "and upload it again"
+        ]
+        error_list = _problem_items(problems, f"#{form.questionnaire_file.id}")
+    elif form.errors:
+        error_list = [
+            {"text": errors[0], "href": f"#{getattr(form, name).id}"}
+            for name, errors in form.errors.items()
+            if errors and hasattr(form, name)
+        ]
+    page = render_template(
+        "workshop/upload.html",
+        form=form,
+        error_list=error_list,
+        problems=problems[:MAX_PROBLEMS_SHOWN],
+        more_problems=max(0, len(problems) - MAX_PROBLEMS_SHOWN),
+        source=source,
+        max_bytes=_max_upload_bytes(),
+    )
+    return page, (400 if error_list else 200)
+
+
+def _check_page(check: workshop_service.UploadCheck, source: str, notice: str | None = None) -> str:
+    form = ConfirmForm(formdata=None)
+    form.content.data = base64.b64encode(check.raw).decode("ascii")
+    form.sha256.data = check.raw_sha256
+    form.source.data = source
+    form.compared_with.data = str(check.baseline_id or "")
+    return render_template(
+        "workshop/upload_check.html", check=check, form=form, source=source, notice=notice
+    )
+
+
+def _query(answers: Mapping[str, str]) -> str:
+    """Sandbox answers as a query string ("" when there are none)."""
+    return ("?" + urlencode(list(answers.items()))) if answers else ""
+
+
+def _preview_urls(row: QuestionnaireVersion, view: Preview) -> dict[str, Any]:
+    """Links between the preview pages that carry the sandbox answers."""
+    base = {"questionnaire_id": row.questionnaire_id, "version": row.version}
+    query = _query(view.answers)
+
+    def theme_href(theme: Any) -> str:
+        return url_for("workshop.preview_theme", theme_id=theme.id, **base) + query
+
+    return {
+        "theme_href": theme_href,
+        "task_list_href": url_for("workshop.preview", **base) + query,
+        "clear_href": url_for("workshop.preview", **base),
+    }
+
+
+def _version_choices(rows: list[QuestionnaireVersion]) -> list[tuple[str, str]]:
+    return [
+        (str(r.version), f"Version {r.version}{' (retired)' if r.retired_at else ''}")
+        for r in reversed(rows)
+    ]
+
+
+def _default_pair(rows: list[QuestionnaireVersion]) -> tuple[str, str]:
+    """The previous version and the latest, by default."""
+    latest = rows[-1].version
+    previous = rows[-2].version if len(rows) > 1 else latest
+    return str(previous), str(latest)
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+@bp.get("")
+@role_required("admin")
+def index() -> str:
+    """Every questionnaire with its versions, audits, downloads and actions."""
+    entries = workshop_service.list_questionnaires(session=get_session())
+    return render_template("workshop/index.html", entries=entries, action_form=ActionForm())
+
+
+@bp.get("/<questionnaire_id>/versions/<int:version>/download")
+@role_required("admin")
+def download(questionnaire_id: str, version: int) -> BaseResponse:
+    """The JSON file exactly as it was loaded."""
+    row = _version_or_404(questionnaire_id, version)
+    filename = f"{row.questionnaire_id}-version-{row.version}.json"
+    return Response(
+        row.content.encode("utf-8"),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/<questionnaire_id>/versions/<int:version>/retire")
+@role_required("admin")
+def retire(questionnaire_id: str, version: int) -> BaseResponse:
+    return _set_retired(questionnaire_id, version, True)
+
+
+@bp.post("/<questionnaire_id>/versions/<int:version>/reinstate")
+@role_required("admin")
+def reinstate(questionnaire_id: str, version: int) -> BaseResponse:
+    return _set_retired(questionnaire_id, version, False)
+
+
+def _set_retired(questionnaire_id: str, version: int, retired: bool) -> BaseResponse:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        outcome = workshop_service.set_version_retired(
+            questionnaire_id, version, retired, session=db, actor=current_user.username
+        )
+    except VersionNotFound:
+        db.rollback()
+        abort(404)
+    db.commit()
+    flash(outcome.message(), "success")
+    return redirect(url_for("workshop.index") + f"#{questionnaire_id}")
+
+
+# --- uploading -----------------------------------------------------------------------------
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@role_required("admin")
+def upload() -> str | tuple[str, int]:
+    """Choose a file; a valid one is summarised and compared before it is loaded."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        if request.method == "GET":
+            form = UploadForm(formdata=None)
+        return _upload_page(form)
+    storage = form.questionnaire_file.data
+    source = _source_name(storage.filename)
+    limit = _max_upload_bytes()
+    # Read one byte past the limit: enough to know the file is too large, and no more.
+    raw = storage.stream.read(limit + 1)
+    db = get_session()
+    try:
+        check = workshop_service.check_upload(
+            source, raw, session=db, max_bytes=limit, actor=current_user.username
+        )
+    except LoadRefused as refused:
+        db.rollback()
+        return _upload_page(form, refused.problems, source)
+    db.rollback()
+    return _check_page(check, source)
+
+
+@bp.post("/upload/confirm")
+@role_required("admin")
+def upload_confirm() -> str | tuple[str, int] | BaseResponse:
+    """Check the file again and load it, or say why not."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    source = _source_name(form.source.data)
+    try:
+        raw = base64.b64decode(form.content.data or "", validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    upload_form = UploadForm(formdata=None)
+    if not raw:
+        flash("The file could not be confirmed. Upload it again.", "info")
+        return _upload_page(upload_form)[0], 400
+    db = get_session()
+    limit = _max_upload_bytes()
+    try:
+        check = workshop_service.check_upload(
+            source, raw, session=db, max_bytes=limit, actor=current_user.username
+        )
+    except LoadRefused as refused:
+        db.rollback()
+        return _upload_page(upload_form, refused.problems, source)
+    if str(check.baseline_id or "") != (form.compared_with.data or ""):
+        db.rollback()
+        notice = (
+            "Another version of this questionnaire was loaded, retired or reinstated after you "
+            "checked this file. Check the differences below again before you load it."
+        )
+        return _check_page(check, source, notice), 409
+    try:
+        outcome = workshop_service.confirm_upload(
+            source,
+            raw,
+            form.sha256.data or "",
+            session=db,
+            max_bytes=limit,
+            actor=current_user.username,
+        )
+    except UploadChanged as changed:
+        db.rollback()
+        flash(str(changed), "info")
+        return _upload_page(upload_form)[0], 400
+    except LoadRefused as refused:
+        db.rollback()
+        return _upload_page(upload_form, refused.problems, source)
+    db.commit()
+    current = workshop_service.current_version(outcome.questionnaire_id, session=db)
+    name = f"{outcome.title} version {outcome.version}"
+    if outcome.status == "unchanged":
+        message = f"{name} was already loaded with exactly this content: nothing has changed."
+    elif current is not None and current.version == outcome.version:
+        message = f"{name} is loaded. New audits use it from now on."
+    else:
+        message = f"{name} is loaded. New audits still use the current version."
+    flash(message, "success")
+    return redirect(url_for("workshop.index") + f"#{outcome.questionnaire_id}")
+
+
+# --- preview and scoring sandbox ------------------------------------------------------------
+
+
+@bp.get("/<questionnaire_id>/versions/<int:version>/preview")
+@role_required("admin")
+def preview(questionnaire_id: str, version: int) -> str:
+    """The auditor's task list for this version, with the sandbox's scores."""
+    row = _version_or_404(questionnaire_id, version)
+    view = workshop_service.preview(row, request.args)
+    return render_template(
+        "workshop/preview_task_list.html",
+        view=view,
+        can_edit=False,
+        **_preview_urls(row, view),
+    )
+
+
+@bp.get("/<questionnaire_id>/versions/<int:version>/preview/<theme_id>")
+@role_required("admin")
+def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
+    """A theme page as the auditor sees it; its form recalculates the scores, storing nothing."""
+    row = _version_or_404(questionnaire_id, version)
+    view = workshop_service.preview(row, request.args)
+    theme = next((t for t in view.questionnaire.themes if t.id == theme_id), None)
+    if theme is None:
+        abort(404)
+    ids = [q.id for q in theme.questions]
+    themes = [t.id for t in view.questionnaire.themes]
+    position = themes.index(theme_id)
+    base = {"questionnaire_id": questionnaire_id, "version": version}
+    if position + 1 < len(themes):
+        next_href = url_for("workshop.preview_theme", theme_id=themes[position + 1], **base)
+    else:
+        next_href = url_for("workshop.preview", **base)
+    return render_template(
+        "workshop/preview_theme.html",
+        view=view,
+        theme=theme,
+        theme_score=view.score.theme(theme_id),
+        values={qid: view.typed.get(qid, "") for qid in ids},
+        errors={qid: view.errors[qid] for qid in ids if qid in view.errors},
+        notice=None,
+        shown=view.shown,
+        carried=view.carried(theme),
+        next_href=next_href,
+        **_preview_urls(row, view),
+    )
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+
+@bp.get("/<questionnaire_id>/compare")
+@role_required("admin")
+def compare(questionnaire_id: str) -> str | tuple[str, int]:
+    """Two versions side by side: what was added, removed and changed."""
+    rows = _versions_or_404(questionnaire_id)
+    before, after = _default_pair(rows)
+    form = CompareForm(formdata=request.args or None, before=before, after=after)
+    form.before.choices = form.after.choices = _version_choices(rows)
+    comparison = None
+    if not request.args or form.validate():
+        comparison = workshop_service.compare_versions(
+            questionnaire_id,
+            int(form.before.data or 0),
+            int(form.after.data or 0),
+            session=get_session(),
+        )
+    page = render_template(
+        "workshop/compare.html",
+        form=form,
+        rows=rows,
+        title=rows[-1].title,
+        questionnaire_id=questionnaire_id,
+        comparison=comparison,
+    )
+    return page if comparison is not None else (page, 400)
+
+
+# --- rescoring impact ----------------------------------------------------------------------
+
+
+def _scope_name(scope: str, result: Impact | None) -> str:
+    """What a figure's key names, in words: "Overall grades", "Child Protection, theme grades"."""
+    if scope == "overall":
+        return "Overall grades"
+    if scope == "themes":
+        return "Theme grades"
+    if result is not None and scope.startswith("theme:"):
+        theme_id = scope.removeprefix("theme:")
+        title = next((t.title for t in result.by_theme if t.theme_id == theme_id), theme_id)
+        return f"Grades of the theme “{title}”"
+    for suffix, words in ((":overall", "overall grades"), (":themes", "theme grades")):
+        if scope.startswith("service:") and scope.endswith(suffix):
+            return f"{scope.removeprefix('service:').removesuffix(suffix)}, {words}"
+    return scope
+
+
+@bp.get("/<questionnaire_id>/rescoring")
+@role_required("admin")
+def impact(questionnaire_id: str) -> str | tuple[str, int]:
+    """What another version's rules would do to the grades of audits already submitted."""
+    rows = _versions_or_404(questionnaire_id)
+    before, after = _default_pair(rows)
+    today = local_today()
+    form = ImpactForm(
+        formdata=request.args or None,
+        before=before,
+        after=after,
+        start=today - timedelta(days=365),
+        end=today,
+    )
+    form.before.choices = form.after.choices = _version_choices(rows)
+    result = None
+    if not request.args or form.validate():
+        assert form.start.data is not None and form.end.data is not None
+        result = workshop_service.rescoring_impact(
+            questionnaire_id,
+            int(form.before.data or 0),
+            int(form.after.data or 0),
+            form.start.data,
+            form.end.data,
+            session=get_session(),
+        )
+    scope = request.args.get("scope", "")
+    which = request.args.get("which", "")
+    behind = result.audits_behind(scope, which) if result is not None and scope else None
+    params: dict[str, Any] = {
+        "questionnaire_id": questionnaire_id,
+        "before": form.before.data,
+        "after": form.after.data,
+    }
+    if form.start.data and form.end.data:
+        params["start"] = form.start.data.strftime("%d %m %Y").split(" ")
+        params["end"] = form.end.data.strftime("%d %m %Y").split(" ")
+
+    def figure_href(scope: str, which: str) -> str:
+        return url_for("workshop.impact", scope=scope, which=which, **params) + "#audits"
+
+    page = render_template(
+        "workshop/impact.html",
+        scope_name=_scope_name(scope, result),
+        form=form,
+        rows=rows,
+        title=rows[-1].title,
+        questionnaire_id=questionnaire_id,
+        impact=result,
+        behind=behind,
+        scope=scope,
+        which=which,
+        figure_href=figure_href,
+        directions=DIRECTIONS,
+        changes=CHANGES,
+        direction_names=DIRECTION_NAMES,
+    )
+    return page if result is not None else (page, 400)

@@ -1,0 +1,499 @@
+"""Two versions of a questionnaire compared, and one summarised, in words a QA lead uses.
+
+Themes and questions are matched by id. Every difference is a :class:`Change`: what differs, and
+how it reads in the older and the newer version, so that a page can show them side by side.
+Nothing here performs I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from audit_app.core.questionnaire import Option, Question, Questionnaire, Theme
+
+__all__ = [
+    "Change",
+    "Comparison",
+    "QuestionChange",
+    "Summary",
+    "ThemeChange",
+    "band_ranges",
+    "compare",
+    "describe_overall_rule",
+    "points_text",
+    "summarise",
+]
+
+Status = Literal["added", "removed", "changed", "unchanged"]
+
+ABSENT = ""
+"""How a change reads in a version that does not have the thing at all."""
+
+_TYPE_NAMES = {
+    "choice": "Choice of options",
+    "text": "Free text",
+    "date": "Date",
+    "number": "Number",
+}
+_KIND_NAMES = {"monthly": "Monthly case-file audit", "deep_dive": "Deep dive"}
+
+_LIMITS = "Limits the overall grade (it is never better than this theme's grade)"
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference: what it is, and how it reads before and after ("" when absent)."""
+
+    what: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class QuestionChange:
+    """A question added, removed or changed, with each of its differences."""
+
+    question_id: str
+    text: str
+    status: Status
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class ThemeChange:
+    """A theme added, removed or changed: its own differences and its questions' differences."""
+
+    theme_id: str
+    title: str
+    status: Status
+    changes: tuple[Change, ...]
+    questions: tuple[QuestionChange, ...]
+    unchanged_questions: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything that differs between an older and a newer version of one questionnaire."""
+
+    before_version: int
+    after_version: int
+    details: tuple[Change, ...]
+    grading: tuple[Change, ...]
+    themes: tuple[ThemeChange, ...]
+
+    @property
+    def changed_themes(self) -> tuple[ThemeChange, ...]:
+        """The themes with any difference, in page order."""
+        return tuple(t for t in self.themes if t.status != "unchanged")
+
+    @property
+    def identical(self) -> bool:
+        """Whether the two versions ask and score exactly the same things."""
+        return not self.details and not self.grading and not self.changed_themes
+
+    def _count(self, status: str) -> int:
+        return sum(1 for t in self.themes for q in t.questions if q.status == status)
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """One plain sentence per kind of difference, such as "2 questions changed"."""
+        lines: list[str] = []
+        for status in ("added", "removed", "changed"):
+            themes = sum(1 for t in self.themes if t.status == status)
+            if themes:
+                lines.append(f"{_plural(themes, 'theme')} {status}")
+        for status in ("added", "removed", "changed"):
+            questions = self._count(status)
+            if questions:
+                lines.append(f"{_plural(questions, 'question')} {status}")
+        if self.grading:
+            lines.append("Grading changed")
+        if self.details:
+            lines.append("Title or description changed")
+        return tuple(lines)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a questionnaire holds, counted."""
+
+    questionnaire_id: str
+    version: int
+    title: str
+    kind: str
+    themes: int
+    questions: int
+    scored_questions: int
+    compliance_measures: tuple[str, ...]
+    bands: tuple[tuple[str, str], ...]
+    overall_rule: str
+
+
+# --------------------------------------------------------------------------------------
+# Words
+# --------------------------------------------------------------------------------------
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _number(value: float) -> str:
+    """A number as its author wrote it, without a needless ``.0``."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _quoted(text: str) -> str:
+    return f"“{text}”"
+
+
+def _yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def points_text(score: float | None) -> str:
+    """What an option earns, in words: "2 points", or that it is left out of the score."""
+    if score is None:
+        return "not counted in the score"
+    return f"{_number(score)} point" if score == 1 else f"{_number(score)} points"
+
+
+def describe_overall_rule(questionnaire: Questionnaire) -> str:
+    """How the overall grade is found, in a sentence."""
+    if questionnaire.grading.overall == "lowest":
+        return "The worst grade of any graded theme"
+    limiting = [t.title for t in questionnaire.themes if t.limiting]
+    rule = "The band of the weighted average of the graded themes' percents"
+    if limiting:
+        names = ", ".join(_quoted(title) for title in limiting)
+        rule += f", never better than the grade of {names}"
+    return rule
+
+
+def _overall_rule_only(rule: str) -> str:
+    if rule == "lowest":
+        return "The worst grade of any graded theme"
+    return "The band of the weighted average of the graded themes' percents"
+
+
+def band_ranges(questionnaire: Questionnaire) -> tuple[tuple[str, str], ...]:
+    """Each grade with the percents that earn it, best first."""
+    ranges: list[tuple[str, str]] = []
+    upper: float | None = None
+    for band in questionnaire.grading.bands:
+        low = _number(band.min)
+        if upper is None:
+            text = f"{low}% and above"
+        elif band.min == 0:
+            text = f"below {_number(upper)}%"
+        else:
+            text = f"{low}% to below {_number(upper)}%"
+        ranges.append((band.grade, text))
+        upper = band.min
+    return tuple(ranges)
+
+
+def _option_text(option: Option) -> str:
+    return f"{option.label} ({points_text(option.score)})"
+
+
+def _show_if_text(questionnaire: Questionnaire, question: Question) -> str:
+    rule = question.show_if
+    if rule is None:
+        return "Always"
+    controller = questionnaire.questions.get(rule.question)
+    if controller is None:
+        return f"Only after certain answers to {rule.question}"
+    labels = []
+    for value in rule.in_:
+        option = controller.option(value)
+        labels.append(_quoted(option.label if option else value))
+    answers = " or ".join(labels)
+    return f"Only when {_quoted(controller.text)} is answered {answers}"
+
+
+def _compliance_text(question: Question) -> str:
+    return _quoted(question.compliance) if question.compliance else "None"
+
+
+# --------------------------------------------------------------------------------------
+# Summary
+# --------------------------------------------------------------------------------------
+
+
+def summarise(questionnaire: Questionnaire) -> Summary:
+    """Count a questionnaire's themes, questions, scored questions, measures and bands."""
+    questions = list(questionnaire.questions.values())
+    measures: list[str] = []
+    for question in questions:
+        if question.compliance and question.compliance not in measures:
+            measures.append(question.compliance)
+    return Summary(
+        questionnaire_id=questionnaire.id,
+        version=questionnaire.version,
+        title=questionnaire.title,
+        kind=_KIND_NAMES.get(questionnaire.kind, questionnaire.kind),
+        themes=len(questionnaire.themes),
+        questions=len(questions),
+        scored_questions=sum(1 for q in questions if q.is_scored),
+        compliance_measures=tuple(measures),
+        bands=band_ranges(questionnaire),
+        overall_rule=describe_overall_rule(questionnaire),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Comparison
+# --------------------------------------------------------------------------------------
+
+
+def compare(before: Questionnaire, after: Questionnaire) -> Comparison:
+    """Every difference between two versions, matching themes and questions by id."""
+    return Comparison(
+        before_version=before.version,
+        after_version=after.version,
+        details=tuple(_detail_changes(before, after)),
+        grading=tuple(_grading_changes(before, after)),
+        themes=tuple(_theme_changes(before, after)),
+    )
+
+
+def _changed(what: str, before: str, after: str) -> list[Change]:
+    return [Change(what, before, after)] if before != after else []
+
+
+def _order_change(what: str, before: Sequence[str], after: Sequence[str]) -> list[Change]:
+    """A change of order among the items both lists share (additions and removals aside)."""
+    common = set(before) & set(after)
+    old = [item for item in before if item in common]
+    new = [item for item in after if item in common]
+    if old == new:
+        return []
+    return [Change(what, "; ".join(old), "; ".join(new))]
+
+
+def _detail_changes(before: Questionnaire, after: Questionnaire) -> list[Change]:
+    return [
+        *_changed("Title", before.title, after.title),
+        *_changed(
+            "Kind",
+            _KIND_NAMES.get(before.kind, before.kind),
+            _KIND_NAMES.get(after.kind, after.kind),
+        ),
+        *_changed("Description", before.description or "None", after.description or "None"),
+        *_order_change(
+            "Order of themes",
+            [t.title for t in before.themes if t.id in {u.id for u in after.themes}],
+            [_title_in(before, t) for t in after.themes if t.id in {u.id for u in before.themes}],
+        ),
+    ]
+
+
+def _title_in(questionnaire: Questionnaire, theme: Theme) -> str:
+    """A theme's title as the other version has it, so that a rename is not an order change."""
+    return next((t.title for t in questionnaire.themes if t.id == theme.id), theme.title)
+
+
+def _grading_changes(before: Questionnaire, after: Questionnaire) -> list[Change]:
+    changes: list[Change] = []
+    old = {b.grade: b for b in before.grading.bands}
+    new = {b.grade: b for b in after.grading.bands}
+    old_ranges = dict(band_ranges(before))
+    new_ranges = dict(band_ranges(after))
+    for grade in _merge_order(list(old), list(new)):
+        what = f"{_quoted(grade)} band"
+        if grade not in new:
+            changes.append(Change(what, old_ranges[grade], ABSENT))
+        elif grade not in old:
+            changes.append(Change(what, ABSENT, new_ranges[grade]))
+        elif old[grade].min != new[grade].min or old_ranges[grade] != new_ranges[grade]:
+            changes.append(Change(what, old_ranges[grade], new_ranges[grade]))
+    changes.extend(
+        _order_change("Order of grades, best first", list(old), list(new)),
+    )
+    changes.extend(
+        _changed(
+            "How the overall grade is found",
+            _overall_rule_only(before.grading.overall),
+            _overall_rule_only(after.grading.overall),
+        )
+    )
+    return changes
+
+
+def _theme_changes(before: Questionnaire, after: Questionnaire) -> list[ThemeChange]:
+    old = {t.id: t for t in before.themes}
+    new = {t.id: t for t in after.themes}
+    order = _merge_order(list(old), list(new))
+    # A question's place in the page: under its theme in the newer version, or, when it was
+    # removed, under its theme in the older one.
+    placed: dict[str, list[QuestionChange]] = {theme_id: [] for theme_id in order}
+    unchanged: dict[str, int] = {theme_id: 0 for theme_id in order}
+    old_ids = list(before.questions)
+    new_ids = list(after.questions)
+    for qid in _merge_order(old_ids, new_ids):
+        change = _question_change(before, after, qid)
+        theme_id = after.theme_of.get(qid) or before.theme_of[qid]
+        if change.status == "unchanged":
+            unchanged[theme_id] += 1
+        else:
+            placed[theme_id].append(change)
+
+    themes: list[ThemeChange] = []
+    for theme_id in order:
+        old_theme, new_theme = old.get(theme_id), new.get(theme_id)
+        questions = tuple(placed[theme_id])
+        own: tuple[Change, ...] = ()
+        status: Status
+        if new_theme is None:
+            assert old_theme is not None
+            title, status = old_theme.title, "removed"
+            own = tuple(Change(what, text, ABSENT) for what, text in _theme_facts(old_theme))
+        elif old_theme is None:
+            title, status = new_theme.title, "added"
+            own = tuple(Change(what, ABSENT, text) for what, text in _theme_facts(new_theme))
+        else:
+            own = tuple(_theme_own_changes(old_theme, new_theme))
+            title, status = new_theme.title, "changed" if own or questions else "unchanged"
+        themes.append(ThemeChange(theme_id, title, status, own, questions, unchanged[theme_id]))
+    return themes
+
+
+def _theme_facts(theme: Theme) -> list[tuple[str, str]]:
+    """What a theme is, row by row, for a theme only one version has."""
+    facts = [("Title", theme.title)]
+    if theme.description:
+        facts.append(("Description", theme.description))
+    facts.append(("Weight in the overall percent", _number(theme.weight)))
+    facts.append((_LIMITS, _yes_no(theme.limiting)))
+    return facts
+
+
+def _question_facts(questionnaire: Questionnaire, question: Question) -> list[tuple[str, str]]:
+    """What a question is, row by row, for a question only one version has."""
+    facts = [
+        ("Theme", _theme_title(questionnaire, questionnaire.theme_of[question.id])),
+        ("Question", question.text),
+    ]
+    if question.help:
+        facts.append(("Guidance", question.help))
+    facts += [
+        ("Type of answer", _TYPE_NAMES[question.type]),
+        ("Must be answered before submitting", _yes_no(question.is_required)),
+        ("Counts towards the score", _yes_no(question.is_scored)),
+    ]
+    if question.is_scored:
+        facts.append(("Weight within its theme", _number(question.effective_weight)))
+    facts += [(f"Answer {_quoted(o.label)}", _option_text(o)) for o in question.options or ()]
+    facts.append(("Shown", _show_if_text(questionnaire, question)))
+    facts.append(("Compliance measure", _compliance_text(question)))
+    return facts
+
+
+def _theme_own_changes(old: Theme, new: Theme) -> list[Change]:
+    changes = [
+        *_changed("Title", old.title, new.title),
+        *_changed("Description", old.description or "None", new.description or "None"),
+        *_changed("Weight in the overall percent", _number(old.weight), _number(new.weight)),
+    ]
+    if old.limiting != new.limiting:
+        changes.append(Change(_LIMITS, _yes_no(old.limiting), _yes_no(new.limiting)))
+    old_texts = {q.id: q.text for q in old.questions}
+    changes.extend(
+        _order_change(
+            "Order of questions",
+            [q.text for q in old.questions if q.id in {n.id for n in new.questions}],
+            [old_texts[q.id] for q in new.questions if q.id in old_texts],
+        )
+    )
+    return changes
+
+
+def _question_change(before: Questionnaire, after: Questionnaire, qid: str) -> QuestionChange:
+    old, new = before.questions.get(qid), after.questions.get(qid)
+    # An added or removed question is described in full on the side that has it.
+    if new is None:
+        assert old is not None
+        facts = _question_facts(before, old)
+        return QuestionChange(
+            qid, old.text, "removed", tuple(Change(what, text, ABSENT) for what, text in facts)
+        )
+    if old is None:
+        facts = _question_facts(after, new)
+        return QuestionChange(
+            qid, new.text, "added", tuple(Change(what, ABSENT, text) for what, text in facts)
+        )
+    changes: list[Change] = []
+    old_theme, new_theme = before.theme_of[qid], after.theme_of[qid]
+    if old_theme != new_theme:
+        changes.append(
+            Change("Theme", _theme_title(before, old_theme), _theme_title(after, new_theme))
+        )
+    changes += _changed("Question", old.text, new.text)
+    changes += _changed("Guidance", old.help or "None", new.help or "None")
+    changes += _changed("Type of answer", _TYPE_NAMES[old.type], _TYPE_NAMES[new.type])
+    changes += _changed(
+        "Must be answered before submitting", _yes_no(old.is_required), _yes_no(new.is_required)
+    )
+    changes += _changed("Counts towards the score", _yes_no(old.is_scored), _yes_no(new.is_scored))
+    # A weight only matters on a scored question.
+    if (old.is_scored or new.is_scored) and old.effective_weight != new.effective_weight:
+        changes.append(
+            Change(
+                "Weight within its theme",
+                _number(old.effective_weight),
+                _number(new.effective_weight),
+            )
+        )
+    changes += _option_changes(old, new)
+    # Compared as rules, so that rewording an option does not read as a new condition.
+    if old.show_if != new.show_if:
+        changes.append(Change("Shown", _show_if_text(before, old), _show_if_text(after, new)))
+    changes += _changed("Compliance measure", _compliance_text(old), _compliance_text(new))
+    return QuestionChange(qid, new.text, "changed" if changes else "unchanged", tuple(changes))
+
+
+def _theme_title(questionnaire: Questionnaire, theme_id: str) -> str:
+    return next(t.title for t in questionnaire.themes if t.id == theme_id)
+
+
+def _option_changes(old: Question, new: Question) -> list[Change]:
+    old_options = {o.value: o for o in old.options or ()}
+    new_options = {o.value: o for o in new.options or ()}
+    changes: list[Change] = []
+    for value in _merge_order(list(old_options), list(new_options)):
+        before, after = old_options.get(value), new_options.get(value)
+        if after is None:
+            assert before is not None
+            changes.append(Change(f"Answer {_quoted(before.label)}", _option_text(before), ABSENT))
+        elif before is None:
+            changes.append(Change(f"Answer {_quoted(after.label)}", ABSENT, _option_text(after)))
+        else:
+            what = f"Answer {_quoted(after.label)}"
+            changes += _changed(f"{what}: wording", before.label, after.label)
+            changes += _changed(
+                f"{what}: points", points_text(before.score), points_text(after.score)
+            )
+    changes += _order_change(
+        "Order of answers",
+        [o.label for o in old.options or ()],
+        [old_options[o.value].label for o in new.options or () if o.value in old_options],
+    )
+    return changes
+
+
+def _merge_order(before: Sequence[K], after: Sequence[K]) -> list[K]:
+    """Every key of both lists: the newer order, with removed keys after their old neighbour."""
+    merged = list(after)
+    present = set(after)
+    previous: K | None = None
+    for key in before:
+        if key not in present:
+            position = merged.index(previous) + 1 if previous is not None else 0
+            merged.insert(position, key)
+            present.add(key)
+        previous = key
+    return merged

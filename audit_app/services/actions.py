@@ -1,0 +1,510 @@
+"""Actions agreed on an audit: what must happen, for whom, who owns it, by when.
+
+An action is open until it is done (with a completion note) or cancelled (with a reason); who
+closed it and when are kept. Each carries a version, so a change from a stale page is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import update
+from sqlmodel import Session, col, or_, select
+
+from audit_app.core.grades import final_grade
+from audit_app.models import (
+    Action,
+    Audit,
+    AuditResult,
+    Case,
+    QuestionnaireVersion,
+    Service,
+    Team,
+    User,
+    utcnow,
+)
+from audit_app.services.audits import (
+    MAX_TEXT,
+    Actor,
+    AuditError,
+    AuditNotFound,
+    AuditView,
+    FieldErrors,
+    date_from_parts,
+)
+from audit_app.services.trail import record_event
+
+FOR_WHOM = {"child": "For the child", "record": "For the record"}
+STATUS_NAMES = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
+# Actions are agreed once the audit has findings, and not on a closed one.
+ACTION_STATUSES = ("submitted", "returned", "moderated")
+OWNER_MAX = 120
+STALE_MESSAGE = (
+    "This action was changed by someone else after you opened this page. Nothing was saved; "
+    "it now shows the latest."
+)
+
+
+class StaleAction(AuditError):
+    def __init__(self) -> None:
+        super().__init__(STALE_MESSAGE)
+
+
+# --- who may do what -----------------------------------------------------------------------
+
+
+def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
+    """The audit's auditor, a manager of its service, or an admin."""
+    if actor.role == "admin":
+        return True
+    if actor.role == "manager" and team.service_id in actor.managed_service_ids:
+        return True
+    return actor.role in ("auditor", "manager") and audit.auditor_id == actor.id
+
+
+def may_change(actor: Actor, audit: Audit, team: Team) -> bool:
+    """The audit's auditor or a manager of its service (an admin only looks)."""
+    return actor.role != "admin" and may_see(actor, audit, team)
+
+
+@dataclass(frozen=True)
+class ActionView:
+    action: Action
+    audit: Audit
+    case: Case
+    team: Team
+    questionnaire_title: str
+    created_by: str
+    closed_by: str | None
+    overdue: bool
+
+
+def load_action(
+    action_id: int, actor: Actor, *, session: Session, today: date, to_change: bool = False
+) -> ActionView:
+    """The action, if this person may see it (or change it); otherwise AuditNotFound (404)."""
+    action = session.get(Action, action_id)
+    if action is None:
+        raise AuditNotFound(action_id)
+    audit = session.get(Audit, action.audit_id)
+    assert audit is not None
+    case = session.get(Case, audit.case_id)
+    assert case is not None
+    team = session.get(Team, case.team_id)
+    assert team is not None
+    allowed = may_change if to_change else may_see
+    if not allowed(actor, audit, team):
+        raise AuditNotFound(action_id)
+    version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
+    return ActionView(
+        action=action,
+        audit=audit,
+        case=case,
+        team=team,
+        questionnaire_title=version_row.title if version_row else "",
+        created_by=_name(session, action.created_by_id) or "",
+        closed_by=_name(session, action.closed_by_id),
+        overdue=is_overdue(action, today),
+    )
+
+
+def _name(session: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    return (user.display_name or user.username) if user else None
+
+
+def is_overdue(action: Action, today: date) -> bool:
+    """Open after its due date (an action due today is not yet overdue)."""
+    return action.status == "open" and action.due < today
+
+
+# --- recording and closing -----------------------------------------------------------------
+
+
+def refusal_to_add(view: AuditView) -> str | None:
+    """Why actions cannot be recorded on this audit now, or None."""
+    if view.audit.status == "draft":
+        return "Actions are recorded once the audit has been submitted."
+    if view.audit.status == "closed":
+        return "This audit is closed: record new actions on a later audit of the case."
+    return None
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def add_action(
+    view: AuditView,
+    *,
+    description: str,
+    for_whom: str,
+    owner: str,
+    due: tuple[str, str, str],
+    actor: Actor,
+    session: Session,
+    today: date,
+) -> Action:
+    """Record an action on a submitted audit (by its auditor or a manager of the service)."""
+    if not may_change(actor, view.audit, view.team):
+        raise AuditNotFound(view.audit.id)
+    refusal = refusal_to_add(view)
+    if refusal:
+        raise AuditError(refusal)
+    errors: dict[str, str] = {}
+    text = description.strip()
+    if not text:
+        errors["description"] = "Describe what must happen"
+    elif len(text) > MAX_TEXT:
+        errors["description"] = f"The description must be {MAX_TEXT:,} characters or fewer"
+    if for_whom not in FOR_WHOM:
+        errors["for_whom"] = "Select whether the action is for the child or for the record"
+    who = owner.strip()
+    if not who:
+        errors["owner"] = (
+            "Enter the owner: a person's name or reference as the case management system knows them"
+        )
+    elif len(who) > OWNER_MAX:
+        errors["owner"] = f"The owner must be {OWNER_MAX} characters or fewer"
+    due_on, problem = date_from_parts(*due, "The due date")
+    if problem:
+        errors["due-day"] = problem
+    elif due_on is None:
+        errors["due-day"] = "Enter the due date"
+    elif due_on < today:
+        errors["due-day"] = "The due date must be today or in the future"
+    if not errors and _duplicate(view.case.id, text, session=session):  # type: ignore[arg-type]
+        errors["description"] = (
+            "This case already has an open action with the same description. Update that one "
+            "rather than recording it twice"
+        )
+    if errors:
+        raise FieldErrors(errors)
+    assert due_on is not None
+    action = Action(
+        audit_id=view.audit.id,  # type: ignore[arg-type]
+        description=text,
+        for_whom=for_whom,
+        owner=who,
+        due=due_on,
+        created_by_id=actor.id,
+    )
+    session.add(action)
+    session.flush()
+    _event(
+        "action.created",
+        action,
+        view.case.case_ref,
+        actor,
+        session=session,
+        before=None,
+        after=_snapshot(action),
+    )
+    return action
+
+
+def _duplicate(case_id: int, description: str, *, session: Session) -> bool:
+    wanted = _normalised(description)
+    rows = session.exec(
+        select(Action.description)
+        .join(Audit, col(Audit.id) == Action.audit_id)
+        .where(Audit.case_id == case_id, Action.status == "open")
+    )
+    return any(_normalised(existing) == wanted for existing in rows)
+
+
+def complete_action(
+    action_id: int,
+    note: str,
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+    today: date,
+) -> ActionView:
+    """Mark an open action as done, with a note of what was done."""
+    text = note.strip()
+    if not text:
+        raise FieldErrors({"completion_note": "Say what was done to complete the action"})
+    if len(text) > MAX_TEXT:
+        raise FieldErrors({"completion_note": f"Keep it to {MAX_TEXT:,} characters or fewer"})
+    return _close(
+        action_id,
+        "done",
+        {"completion_note": text},
+        expected_version,
+        actor,
+        session=session,
+        today=today,
+    )
+
+
+def cancel_action(
+    action_id: int,
+    reason: str,
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+    today: date,
+) -> ActionView:
+    """Cancel an open action, saying why."""
+    text = reason.strip()
+    if not text:
+        raise FieldErrors({"cancel_reason": "Give the reason for cancelling the action"})
+    if len(text) > MAX_TEXT:
+        raise FieldErrors({"cancel_reason": f"Keep it to {MAX_TEXT:,} characters or fewer"})
+    return _close(
+        action_id,
+        "cancelled",
+        {"cancel_reason": text},
+        expected_version,
+        actor,
+        session=session,
+        today=today,
+    )
+
+
+def _close(
+    action_id: int,
+    status: str,
+    values: dict[str, str],
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+    today: date,
+) -> ActionView:
+    found = load_action(action_id, actor, session=session, today=today, to_change=True)
+    action = found.action
+    if action.status != "open":
+        raise AuditError(
+            f"This action is already {STATUS_NAMES[action.status].lower()}, so it cannot change."
+        )
+    before = _snapshot(action)
+    now = utcnow()
+    result = session.execute(
+        update(Action)
+        .where(
+            col(Action.id) == action_id,
+            col(Action.version) == expected_version,
+            col(Action.status) == "open",
+        )
+        .values(
+            status=status,
+            closed_by_id=actor.id,
+            closed_at=now,
+            version=expected_version + 1,
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleAction()
+    session.refresh(action)
+    _event(
+        "action.completed" if status == "done" else "action.cancelled",
+        action,
+        found.case.case_ref,
+        actor,
+        session=session,
+        before=before,
+        after=_snapshot(action),
+    )
+    return found
+
+
+def _snapshot(action: Action) -> dict[str, object]:
+    return {
+        "description": action.description,
+        "for_whom": action.for_whom,
+        "owner": action.owner,
+        "due": action.due.isoformat(),
+        "status": action.status,
+        "completion_note": action.completion_note,
+        "cancel_reason": action.cancel_reason,
+    }
+
+
+def _event(
+    name: str, action: Action, case_ref: str, actor: Actor, *, session: Session, **detail: object
+) -> None:
+    record_event(
+        name,
+        session=session,
+        actor=actor.username,
+        actor_id=actor.id,
+        audit_id=action.audit_id,
+        case_ref=case_ref,
+        remote_addr=actor.remote_addr,
+        action_id=action.id,
+        **detail,
+    )
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An action with where it came from, as lists show it."""
+
+    action: Action
+    audit_id: int
+    case_ref: str
+    service_name: str
+    team_name: str
+    overdue: bool
+
+
+def _rows(query, today: date, *, session: Session) -> list[ActionRow]:  # type: ignore[no-untyped-def]
+    return [
+        ActionRow(
+            action=action,
+            audit_id=audit_id,
+            case_ref=case_ref,
+            service_name=service_name,
+            team_name=team_name,
+            overdue=is_overdue(action, today),
+        )
+        for action, audit_id, case_ref, service_name, team_name in session.exec(query)
+    ]
+
+
+def _base():  # type: ignore[no-untyped-def]
+    return (
+        select(Action, Audit.id, Case.case_ref, Service.name, Team.name)
+        .join(Audit, col(Audit.id) == Action.audit_id)
+        .join(Case, col(Case.id) == Audit.case_id)
+        .join(Team, col(Team.id) == Case.team_id)
+        .join(Service, col(Service.id) == Team.service_id)
+    )
+
+
+def _overdue_first(today: date):  # type: ignore[no-untyped-def]
+    overdue = sql_case((col(Action.due) < today, 0), else_=1)
+    return (overdue, col(Action.due), col(Action.id))
+
+
+def open_actions(actor: Actor, *, session: Session, today: date) -> list[ActionRow]:
+    """Open actions the person answers for, overdue first, then by due date.
+
+    A manager: every action in the services they manage, and on their own audits. An auditor:
+    those on their own audits. An admin: all.
+    """
+    query = _base().where(Action.status == "open")
+    if actor.role == "manager":
+        query = query.where(
+            or_(
+                col(Team.service_id).in_(sorted(actor.managed_service_ids)),
+                Audit.auditor_id == actor.id,
+            )
+        )
+    elif actor.role != "admin":
+        query = query.where(Audit.auditor_id == actor.id)
+    return _rows(query.order_by(*_overdue_first(today)), today, session=session)
+
+
+def closed_actions(
+    actor: Actor, *, session: Session, today: date, limit: int = 50
+) -> list[ActionRow]:
+    """Recently closed (done or cancelled) actions the person answers for, newest first."""
+    query = _base().where(Action.status != "open")
+    if actor.role == "manager":
+        query = query.where(
+            or_(
+                col(Team.service_id).in_(sorted(actor.managed_service_ids)),
+                Audit.auditor_id == actor.id,
+            )
+        )
+    elif actor.role != "admin":
+        query = query.where(Audit.auditor_id == actor.id)
+    query = query.order_by(col(Action.closed_at).desc(), col(Action.id).desc()).limit(limit)
+    return _rows(query, today, session=session)
+
+
+def actions_of_audit(audit_id: int, *, session: Session, today: date) -> list[ActionRow]:
+    """Every action on one audit: open ones first (overdue first), then the closed ones."""
+    query = (
+        _base()
+        .where(Action.audit_id == audit_id)
+        .order_by(
+            sql_case((col(Action.status) == "open", 0), else_=1),
+            *_overdue_first(today),
+        )
+    )
+    return _rows(query, today, session=session)
+
+
+# --- earlier audits of the same case -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EarlierAudit:
+    """An earlier audit of the case, its grade and its actions, to see what difference they made."""
+
+    audit_id: int
+    title: str
+    status: str
+    submitted_at: datetime | None
+    grade: str | None
+    grade_hidden: bool
+    may_open: bool
+    actions: list[ActionRow]
+
+
+def earlier_audits(
+    view: AuditView, actor: Actor, *, session: Session, today: date, blind: bool
+) -> list[EarlierAudit]:
+    """Audits of the same case started before this one (drafts left out), newest first.
+
+    Shown to whoever sees this audit, even when they may not open the earlier one: the grade and
+    the actions are what an auditor needs to judge whether the actions made a difference. In
+    blind mode a grade still awaiting moderation is left out for managers, as on its own page.
+    """
+    rows = session.exec(
+        select(Audit, QuestionnaireVersion.title, AuditResult)
+        .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
+        .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)
+        .where(
+            Audit.case_id == view.audit.case_id,
+            Audit.id != view.audit.id,
+            Audit.status != "draft",
+            col(Audit.created_at) < view.audit.created_at,
+        )
+        .order_by(col(Audit.created_at).desc())
+    )
+    earlier = []
+    for audit, title, result in rows:
+        hidden = (
+            blind
+            and audit.status == "submitted"
+            and audit.moderation_due
+            and actor.role == "manager"
+            and audit.auditor_id != actor.id
+        )
+        grade = None
+        if result is not None and not hidden:
+            grade = final_grade(
+                computed=result.grade_computed,
+                judged=result.grade_judged,
+                moderated=result.grade_moderated,
+            )
+        earlier.append(
+            EarlierAudit(
+                audit_id=audit.id,  # type: ignore[arg-type]
+                title=title,
+                status=audit.status,
+                submitted_at=audit.submitted_at,
+                grade=grade,
+                grade_hidden=hidden,
+                may_open=may_see(actor, audit, view.team),
+                actions=actions_of_audit(audit.id, session=session, today=today),  # type: ignore[arg-type]
+            )
+        )
+    return earlier

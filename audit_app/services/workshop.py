@@ -1,0 +1,570 @@
+"""The QA leads' workshop: questionnaires listed, uploaded, previewed, compared and rescored.
+
+Uploads are checked by the same code as ``flask questionnaires load`` (:func:`parse_file` and
+:func:`load`), after a first look at the bytes that names files which are not questionnaires at
+all. Previews, comparisons and rescoring read only: nothing they compute is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from audit_app.core.answers import (
+    check_answer,
+    drop_hidden,
+    is_blank,
+    missing_required,
+    shown_questions,
+)
+from audit_app.core.compare import Comparison, Summary, compare, summarise
+from audit_app.core.questionnaire import Question, Questionnaire, Theme
+from audit_app.core.rescore import Impact, SubmittedAudit, rescore
+from audit_app.core.scoring import AuditScore, score_audit
+from audit_app.models import Answer, Audit, Case, QuestionnaireVersion, Service, Team
+from audit_app.services import questionnaires as questionnaire_service
+from audit_app.services.allocations import LOCAL_TIMEZONE
+from audit_app.services.audits import normalise_answer
+from audit_app.services.questionnaires import FileProblem, LoadOutcome, LoadRefused
+
+SUBMITTED = ("submitted", "moderated", "closed")
+# SQLite allows a limited number of parameters in one statement: read answers in batches.
+_BATCH = 500
+
+
+class VersionNotFound(LookupError):
+    """No questionnaire with that id, or no such version of it."""
+
+
+class UploadChanged(ValueError):
+    """The file sent for confirmation is not the file that was checked."""
+
+
+# --------------------------------------------------------------------------------------
+# Listing
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """One loaded version with how many audits used it and whether new audits use it."""
+
+    row: QuestionnaireVersion
+    audits: int
+    current: bool
+
+    @property
+    def version(self) -> int:
+        return self.row.version
+
+    @property
+    def retired(self) -> bool:
+        return self.row.retired_at is not None
+
+    @property
+    def status(self) -> str:
+        """Current (new audits use it), Retired, or Not in use (a later version is current)."""
+        if self.current:
+            return "Current"
+        return "Retired" if self.retired else "Not in use"
+
+
+@dataclass(frozen=True)
+class QuestionnaireEntry:
+    """Every loaded version of one questionnaire id, newest first."""
+
+    questionnaire_id: str
+    title: str
+    versions: tuple[VersionEntry, ...]
+
+    @property
+    def current(self) -> VersionEntry | None:
+        return next((v for v in self.versions if v.current), None)
+
+    @property
+    def audits(self) -> int:
+        return sum(v.audits for v in self.versions)
+
+
+def list_questionnaires(*, session: Session) -> list[QuestionnaireEntry]:
+    """Every questionnaire id with its versions and audit counts, by title."""
+    counts = questionnaire_service.audit_counts(session=session)
+    current_ids = {row.id for row in questionnaire_service.current_versions(session=session)}
+    grouped: dict[str, list[QuestionnaireVersion]] = {}
+    for row in questionnaire_service.all_versions(session=session):
+        grouped.setdefault(row.questionnaire_id, []).append(row)
+    entries = [
+        QuestionnaireEntry(
+            questionnaire_id=questionnaire_id,
+            title=rows[-1].title,
+            versions=tuple(
+                VersionEntry(row, counts.get(row.id or 0, 0), row.id in current_ids)
+                for row in reversed(rows)
+            ),
+        )
+        for questionnaire_id, rows in grouped.items()
+    ]
+    return sorted(entries, key=lambda e: (e.title.lower(), e.questionnaire_id))
+
+
+def versions_of(questionnaire_id: str, *, session: Session) -> list[QuestionnaireVersion]:
+    """Every loaded version of one id, oldest first; VersionNotFound when there is none."""
+    rows = list(
+        session.exec(
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+            .order_by(col(QuestionnaireVersion.version))
+        )
+    )
+    if not rows:
+        raise VersionNotFound(questionnaire_id)
+    return rows
+
+
+def get_version(questionnaire_id: str, version: int, *, session: Session) -> QuestionnaireVersion:
+    """One loaded version; VersionNotFound when it is not loaded."""
+    row = session.exec(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id,
+            QuestionnaireVersion.version == version,
+        )
+    ).first()
+    if row is None:
+        raise VersionNotFound(f"{questionnaire_id} version {version}")
+    return row
+
+
+def current_version(questionnaire_id: str, *, session: Session) -> QuestionnaireVersion | None:
+    """The version new audits of this id use, if any."""
+    return next(
+        (
+            row
+            for row in questionnaire_service.current_versions(session=session)
+            if row.questionnaire_id == questionnaire_id
+        ),
+        None,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Retiring and reinstating
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetireOutcome:
+    """What retiring or reinstating did, and which version new audits now use."""
+
+    row: QuestionnaireVersion
+    changed: bool
+    current: QuestionnaireVersion | None
+
+    def message(self) -> str:
+        """A sentence for the admin saying what happened and what new audits use now."""
+        name = f"{self.row.title} version {self.row.version}"
+        retired = self.row.retired_at is not None
+        if not self.changed:
+            done = f"{name} was already {'retired' if retired else 'in use'}."
+        else:
+            done = f"{name} is {'retired' if retired else 'reinstated'}."
+        if self.current is None:
+            return f"{done} No version of this questionnaire is offered for new audits."
+        return f"{done} New audits use version {self.current.version}."
+
+
+def set_version_retired(
+    questionnaire_id: str, version: int, retired: bool, *, session: Session, actor: str
+) -> RetireOutcome:
+    """Retire one version (new audits no longer use it) or reinstate it; audits keep theirs.
+
+    The questionnaire service records the change in the audit trail. Asking for what is
+    already so changes nothing and records nothing.
+    """
+    row = get_version(questionnaire_id, version, session=session)
+    changed = (row.retired_at is not None) != retired
+    if changed:
+        questionnaire_service.set_retired(
+            questionnaire_id, retired, session=session, actor=actor, version=version
+        )
+    return RetireOutcome(row, changed, current_version(questionnaire_id, session=session))
+
+
+# --------------------------------------------------------------------------------------
+# Uploading
+# --------------------------------------------------------------------------------------
+
+# The first bytes of files that people pick by mistake, and what to call them.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a Word, Excel or other zipped file"),
+    (b"\xd0\xcf\x11\xe0", "an older Word or Excel file"),
+    (b"{\\rtf", "a rich text (RTF) document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a compressed (gzip) file"),
+)
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _size(count: int) -> str:
+    """A file size in words: "512 bytes", "37 KB", "1.5 MB"."""
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.0f} KB"
+    return f"{count / (1024 * 1024):.1f} MB"
+
+
+def content_problem(raw: bytes, *, max_bytes: int) -> str | None:
+    """Why these bytes cannot be a questionnaire file at all, judged by content, or None."""
+    if len(raw) > max_bytes:
+        return (
+            f"the file is {_size(len(raw))}; a questionnaire file can be at most {_size(max_bytes)}"
+        )
+    if not raw.strip():
+        return "the file is empty: choose the questionnaire's JSON file"
+    for signature, kind in _SIGNATURES:
+        if raw.startswith(signature):
+            return (
+                f"this is {kind}, not a questionnaire: choose the questionnaire's JSON file, "
+                "a text file that starts with {"
+            )
+    if raw.startswith(_UTF16_MARKS):
+        return "the file is saved as UTF-16: save it with UTF-8 encoding and upload it again"
+    if b"\x00" in raw[:8192]:
+        return (
+            "this is not a text file, so it cannot be a questionnaire: choose the "
+            "questionnaire's JSON file, a text file that starts with {"
+        )
+    return None
+
+
+def read_upload(
+    source: str, raw: bytes, *, max_bytes: int
+) -> questionnaire_service.QuestionnaireFile:
+    """Check an uploaded file as the command line does; LoadRefused lists every problem."""
+    problem = content_problem(raw, max_bytes=max_bytes)
+    if problem is not None:
+        raise LoadRefused([FileProblem(source, "$", problem)])
+    return questionnaire_service.parse_file(source, raw)
+
+
+def bytes_sha256(raw: bytes) -> str:
+    """The hash of a file's exact bytes, carried from the check to the confirmation."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """A valid upload, summarised and compared with what is loaded, before it is confirmed."""
+
+    file: questionnaire_service.QuestionnaireFile
+    raw: bytes
+    summary: Summary
+    baseline: QuestionnaireVersion | None
+    baseline_is_current: bool
+    comparison: Comparison | None
+    already_loaded: bool
+    latest_version: int
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return self.file.questionnaire
+
+    @property
+    def raw_sha256(self) -> str:
+        return bytes_sha256(self.raw)
+
+    @property
+    def baseline_id(self) -> int | None:
+        return self.baseline.id if self.baseline is not None else None
+
+    @property
+    def not_latest(self) -> bool:
+        """Whether a later version is already loaded, so this one would not be offered."""
+        return not self.already_loaded and self.questionnaire.version < self.latest_version
+
+
+def check_upload(
+    source: str, raw: bytes, *, session: Session, max_bytes: int, actor: str
+) -> UploadCheck:
+    """Validate an upload and compare it with the current version; store nothing.
+
+    The same id and version with different content is refused with the command line's
+    message; the same content again is reported as already loaded.
+    """
+    file = read_upload(source, raw, max_bytes=max_bytes)
+    questionnaire = file.questionnaire
+    stored = session.exec(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire.id,
+            QuestionnaireVersion.version == questionnaire.version,
+        )
+    ).first()
+    if stored is not None and stored.content_sha256 != file.sha256:
+        # The loader refuses this without writing anything; its message says what to do.
+        questionnaire_service.load([file], session=session, loaded_by=actor)
+    current = current_version(questionnaire.id, session=session)
+    latest = questionnaire_service.latest_version_number(questionnaire.id, session=session)
+    baseline = current
+    if baseline is None and latest:
+        baseline = get_version(questionnaire.id, latest, session=session)
+    comparison = None
+    if baseline is not None:
+        comparison = compare(questionnaire_service.questionnaire_of(baseline), questionnaire)
+    return UploadCheck(
+        file=file,
+        raw=raw,
+        summary=summarise(questionnaire),
+        baseline=baseline,
+        baseline_is_current=baseline is not None and baseline is current,
+        comparison=comparison,
+        already_loaded=stored is not None,
+        latest_version=latest,
+    )
+
+
+def confirm_upload(
+    source: str,
+    raw: bytes,
+    expected_sha256: str,
+    *,
+    session: Session,
+    max_bytes: int,
+    actor: str,
+) -> LoadOutcome:
+    """Load a checked upload: the same bytes, checked again, loaded as the command line does.
+
+    The loader records the load in the audit trail. LoadRefused when anything is wrong, and
+    UploadChanged when these are not the bytes that were checked.
+    """
+    if bytes_sha256(raw) != expected_sha256:
+        raise UploadChanged(
+            "The file could not be confirmed because it changed after it was checked. "
+            "Upload it again."
+        )
+    file = read_upload(source, raw, max_bytes=max_bytes)
+    [outcome] = questionnaire_service.load([file], session=session, loaded_by=actor)
+    return outcome
+
+
+# --------------------------------------------------------------------------------------
+# Preview and scoring sandbox
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PreviewAudit:
+    id: int | None = None
+    status: str = "draft"
+    version: int = 0
+    overall_grade_judged: str | None = None
+    overall_analysis: str | None = None
+
+
+@dataclass(frozen=True)
+class _PreviewCase:
+    case_ref: str = "000000"
+
+
+@dataclass(frozen=True)
+class _PreviewTeam:
+    name: str = "Example team"
+
+
+@dataclass(frozen=True)
+class _PreviewPerson:
+    username: str = "auditor"
+    display_name: str = "An auditor"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A questionnaire version with sandbox answers, shaped like an audit for its pages.
+
+    The auditor's task list and theme pages render it as they render an audit; nothing of it
+    is stored.
+    """
+
+    version_row: QuestionnaireVersion
+    questionnaire: Questionnaire
+    answers: dict[str, str]
+    score: AuditScore
+    errors: dict[str, str]
+    typed: dict[str, str]
+    audit: _PreviewAudit = field(default_factory=_PreviewAudit)
+    case: _PreviewCase = field(default_factory=_PreviewCase)
+    team: _PreviewTeam = field(default_factory=_PreviewTeam)
+    auditor: _PreviewPerson = field(default_factory=_PreviewPerson)
+    judgements: dict[str, object] = field(default_factory=dict)
+    concerns: tuple[object, ...] = ()
+
+    def theme_status(self, theme: Theme) -> str:
+        """Not started, In progress or Completed: every required question shown is answered.
+
+        The sandbox has no judgements, so unlike an audit a theme needs none to be completed.
+        """
+        ids = {q.id for q in theme.questions}
+        if not ids & set(self.answers):
+            return "Not started"
+        missing = [q for q in missing_required(self.questionnaire, self.answers) if q in ids]
+        return "In progress" if missing else "Completed"
+
+    @property
+    def shown(self) -> set[str]:
+        """The questions the sandbox answers show (the others' answers are dropped)."""
+        return shown_questions(self.questionnaire, self.answers)
+
+    def carried(self, theme: Theme | None = None) -> list[tuple[str, str]]:
+        """The sandbox answers outside a theme (all when None), to carry from page to page."""
+        inside = {q.id for q in theme.questions} if theme is not None else set()
+        return [(qid, value) for qid, value in self.answers.items() if qid not in inside]
+
+
+def _answer_problem(question: Question, value: str) -> str | None:
+    """The auditor's message for a value their theme page would refuse, or None."""
+    if check_answer(question, value) is None:
+        return None
+    if question.type == "date":
+        return f"{question.text}: enter a real date, for example 27/3/2026"
+    if question.type == "number":
+        return f"{question.text}: enter a number, for example 3"
+    return f"{question.text}: select one of the options"
+
+
+def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Preview:
+    """Score sandbox answers with a version's rules, as an audit with those answers would be.
+
+    ``raw_answers`` may hold other keys (a page's query string): only question ids are read.
+
+    Values are tidied and checked as the auditor's theme page does; a value it would refuse is
+    left out of the score and reported. Answers to questions the others hide are dropped.
+    """
+    questionnaire = questionnaire_service.questionnaire_of(row)
+    typed: dict[str, str] = {}
+    valid: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for qid, question in questionnaire.questions.items():
+        raw = raw_answers.get(qid)
+        if raw is None:
+            continue
+        value = normalise_answer(question, raw)
+        if is_blank(value):
+            continue
+        typed[qid] = value
+        problem = _answer_problem(question, value)
+        if problem:
+            errors[qid] = problem
+        else:
+            valid[qid] = value
+    answers = drop_hidden(questionnaire, valid)
+    shown = shown_questions(questionnaire, answers)
+    return Preview(
+        version_row=row,
+        questionnaire=questionnaire,
+        answers=answers,
+        score=score_audit(questionnaire, answers),
+        errors={qid: message for qid, message in errors.items() if qid in shown},
+        typed=typed,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Comparing and rescoring
+# --------------------------------------------------------------------------------------
+
+
+def compare_versions(
+    questionnaire_id: str, before: int, after: int, *, session: Session
+) -> Comparison:
+    """Every difference between two loaded versions of one questionnaire."""
+    old = get_version(questionnaire_id, before, session=session)
+    new = get_version(questionnaire_id, after, session=session)
+    return compare(
+        questionnaire_service.questionnaire_of(old), questionnaire_service.questionnaire_of(new)
+    )
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants (UTC) at which a period of days in England begins and ends (exclusive)."""
+    first = datetime.combine(start, time.min, tzinfo=LOCAL_TIMEZONE)
+    after_last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=LOCAL_TIMEZONE)
+    return first.astimezone(UTC), after_last.astimezone(UTC)
+
+
+def submitted_audits(
+    version_row: QuestionnaireVersion, start: date, end: date, *, session: Session
+) -> list[SubmittedAudit]:
+    """The audits of a version submitted in a period (days in England, both included)."""
+    first, after_last = period_bounds(start, end)
+    rows = list(
+        session.exec(
+            select(Audit.id, Audit.submitted_at, Case.case_ref, Team.name, Service.name)
+            .join(Case, col(Case.id) == Audit.case_id)
+            .join(Team, col(Team.id) == Case.team_id)
+            .join(Service, col(Service.id) == Team.service_id)
+            .where(
+                Audit.questionnaire_version_id == version_row.id,
+                col(Audit.status).in_(SUBMITTED),
+                col(Audit.submitted_at) >= first,
+                col(Audit.submitted_at) < after_last,
+            )
+            .order_by(col(Audit.submitted_at), col(Audit.id))
+        )
+    )
+    answers = _answers_of([audit_id for audit_id, *_ in rows], session=session)
+    return [
+        SubmittedAudit(
+            audit_id=audit_id,
+            case_ref=case_ref,
+            team=team,
+            service=service,
+            submitted_at=submitted_at,
+            answers=answers.get(audit_id, {}),
+        )
+        for audit_id, submitted_at, case_ref, team, service in rows
+    ]
+
+
+def _answers_of(audit_ids: Sequence[int], *, session: Session) -> dict[int, dict[str, str]]:
+    found: dict[int, dict[str, str]] = {}
+    for batch in _batches(audit_ids, _BATCH):
+        for audit_id, question_id, value in session.exec(
+            select(Answer.audit_id, Answer.question_id, Answer.value).where(
+                col(Answer.audit_id).in_(batch)
+            )
+        ):
+            found.setdefault(audit_id, {})[question_id] = value
+    return found
+
+
+def _batches(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def rescoring_impact(
+    questionnaire_id: str,
+    before: int,
+    after: int,
+    start: date,
+    end: date,
+    *,
+    session: Session,
+) -> Impact:
+    """What the rules of version ``after`` would do to the grades of version ``before``'s audits.
+
+    A what-if: the audits' stored results are read, never changed.
+    """
+    old = get_version(questionnaire_id, before, session=session)
+    new = get_version(questionnaire_id, after, session=session)
+    return rescore(
+        questionnaire_service.questionnaire_of(old),
+        questionnaire_service.questionnaire_of(new),
+        submitted_audits(old, start, end, session=session),
+    )

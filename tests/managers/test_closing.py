@@ -1,0 +1,118 @@
+"""Closing an audit, and every move the audit's state does not allow."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.journey.conftest import audit_version
+from tests.managers.conftest import POOR, audit_row, complete_audit, events, submitted_audit
+
+
+def _close(client, audit_id: int) -> str:  # type: ignore[no-untyped-def]
+    response = client.post(f"/moderation/audits/{audit_id}/close")
+    assert response.status_code == 302
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def _moderate(client, app: Flask, audit_id: int) -> None:  # type: ignore[no-untyped-def]
+    client.post(f"/moderation/audits/{audit_id}/start")
+    grades = {"grade-voice": "Inadequate", "grade-planning": "Inadequate"}
+    client.post(
+        f"/moderation/audits/{audit_id}",
+        data={
+            "version": str(audit_version(app, audit_id)),
+            "grade-overall": "Inadequate",
+            **grades,
+        },
+    )
+    response = client.post(
+        f"/moderation/audits/{audit_id}/outcome",
+        data={"version": str(audit_version(app, audit_id)), "outcome": "agreed"},
+    )
+    assert response.status_code == 302
+
+
+def test_a_submitted_audit_not_due_for_moderation_can_be_closed(
+    managers: Flask, client, sign_in
+) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, rate=0.0)
+    sign_in("manager1")
+    assert "The audit is closed" in _close(client, audit_id)
+    audit = audit_row(managers, audit_id)
+    assert audit.status == "closed" and audit.closed_at is not None
+    assert events(managers, audit_id)[-1] == "audit.closed"
+
+
+def test_a_moderated_audit_can_be_closed(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, answers=POOR)
+    sign_in("manager1")
+    _moderate(client, managers, audit_id)
+    _close(client, audit_id)
+    assert audit_row(managers, audit_id).status == "closed"
+
+
+def test_an_audit_due_for_moderation_cannot_be_closed_before_it(
+    managers: Flask, client, sign_in
+) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, answers=POOR)
+    sign_in("manager1")
+    page = _close(client, audit_id)
+    assert "This audit is due for moderation: it can be closed once it has been moderated" in page
+    assert audit_row(managers, audit_id).status == "submitted"
+
+
+def test_a_draft_cannot_be_closed(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+    audit_id = complete_audit(managers, "auditor1")
+    sign_in("manager1")
+    assert "A draft cannot be closed" in _close(client, audit_id)
+    assert audit_row(managers, audit_id).status == "draft"
+
+
+def test_closing_is_refused_while_a_concern_is_unacknowledged(
+    managers: Flask, client, sign_in, switch
+) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, rate=0.0)
+    sign_in("auditor1")
+    client.post(f"/audits/{audit_id}/concern", data={"description": "Risk not assessed."})
+    switch("manager1")
+    before = events(managers, audit_id)
+    page = _close(client, audit_id)
+    assert "has a safeguarding concern that no manager has acknowledged" in page
+    assert audit_row(managers, audit_id).status == "submitted"
+    assert events(managers, audit_id) == before
+
+    from sqlmodel import select
+
+    from audit_app.db import session_scope
+    from audit_app.models import SafeguardingConcern
+
+    with session_scope(managers) as session:
+        concern_id = session.exec(select(SafeguardingConcern.id)).one()
+    client.post(f"/concerns/{concern_id}/acknowledge", data={"acknowledgement": "Referred."})
+    _close(client, audit_id)
+    assert audit_row(managers, audit_id).status == "closed"
+
+
+def test_a_closed_audit_cannot_be_closed_or_moderated_again(
+    managers: Flask, client, sign_in
+) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, rate=0.0)
+    sign_in("manager1")
+    _close(client, audit_id)
+    assert "This audit is already closed" in _close(client, audit_id)
+    requested = client.post(f"/moderation/audits/{audit_id}/request", follow_redirects=True)
+    assert "This audit is closed, so it can no longer be moderated" in requested.get_data(
+        as_text=True
+    )
+    assert events(managers, audit_id).count("audit.closed") == 1
+
+
+def test_only_a_manager_of_the_service_closes(managers: Flask, client, sign_in, switch) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, rate=0.0)
+    sign_in("auditor1")
+    assert client.post(f"/moderation/audits/{audit_id}/close").status_code == 403
+    switch("manager2")
+    assert client.post(f"/moderation/audits/{audit_id}/close").status_code == 404
+    switch("admin1")
+    assert client.post(f"/moderation/audits/{audit_id}/close").status_code == 403
+    assert audit_row(managers, audit_id).status == "submitted"

@@ -1,0 +1,97 @@
+"""Returning an audit to its auditor, who edits and resubmits it."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlmodel import select
+
+from audit_app.db import session_scope
+from audit_app.models import AuditResult, Moderation
+from tests.journey.conftest import audit_version
+from tests.managers.conftest import POOR, audit_row, events, submitted_audit
+
+
+def _return(client, app: Flask, audit_id: int, comment: str):  # type: ignore[no-untyped-def]
+    client.post(f"/moderation/audits/{audit_id}/start")
+    return client.post(
+        f"/moderation/audits/{audit_id}/outcome",
+        data={
+            "version": str(audit_version(app, audit_id)),
+            "outcome": "returned",
+            "comment": comment,
+        },
+    )
+
+
+def test_returning_needs_a_comment(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, answers=POOR)
+    sign_in("manager1")
+    response = _return(client, managers, audit_id, "  ")
+    assert response.status_code == 400
+    assert "Write a comment for the auditor" in response.get_data(as_text=True)
+    assert audit_row(managers, audit_id).status == "submitted"
+
+
+def test_a_returned_audit_reopens_for_its_auditor_and_is_resubmitted(
+    managers: Flask, client, sign_in, switch
+) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, answers=POOR)
+    sign_in("manager1")
+    response = _return(client, managers, audit_id, "Check the visit records from May.")
+    assert response.status_code == 302
+    audit = audit_row(managers, audit_id)
+    assert audit.status == "returned" and audit.moderation_due
+    with session_scope(managers) as session:
+        moderation = session.exec(select(Moderation)).one()
+    assert moderation.outcome == "returned"
+    assert moderation.comment == "Check the visit records from May."
+
+    switch("auditor1")
+    home = client.get("/").get_data(as_text=True)
+    assert "Returned to you for changes" in home and "Check the visit records from May." in home
+    task_list = client.get(f"/audits/{audit_id}").get_data(as_text=True)
+    assert "Returned for changes" in task_list and "Check the visit records from May." in task_list
+
+    saved = client.post(
+        f"/audits/{audit_id}/themes/voice",
+        data={
+            "version": str(audit_version(managers, audit_id)),
+            "seen-alone": "partly",
+            "voice-comment": "Seen alone in May.",
+            "judgement": "Requires improvement",
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    resubmitted = client.post(
+        f"/audits/{audit_id}/check", data={"version": str(audit_version(managers, audit_id))}
+    )
+    assert resubmitted.status_code == 302, resubmitted.get_data(as_text=True)
+    audit = audit_row(managers, audit_id)
+    assert audit.status == "submitted"
+    assert (audit.moderation_due, audit.moderation_reason) == (True, "worst band")
+    with session_scope(managers) as session:
+        result = session.get(AuditResult, audit_id)
+    assert result is not None and result.grade_moderated is None
+
+    switch("manager1")
+    assert f'href="/audits/{audit_id}"' in client.get("/").get_data(as_text=True)
+    trail = events(managers, audit_id)
+    returned_at = trail.index("audit.returned")
+    assert trail[returned_at:] == ["audit.returned", "audit.saved", "audit.submitted"]
+    history = client.get(f"/audits/{audit_id}/history").get_data(as_text=True)
+    assert "Returned to the auditor" in history
+    assert "Comment: Check the visit records from May." in history
+    assert "Still due for moderation" in history
+
+
+def test_a_returned_audit_cannot_be_moderated_or_closed_until_resubmitted(
+    managers: Flask, client, sign_in
+) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers, answers=POOR)
+    sign_in("manager1")
+    _return(client, managers, audit_id, "Add the strategy meeting.")
+    moderate = client.post(f"/moderation/audits/{audit_id}/start", follow_redirects=True)
+    assert "It can be moderated again when they resubmit it" in moderate.get_data(as_text=True)
+    close = client.post(f"/moderation/audits/{audit_id}/close", follow_redirects=True)
+    assert "This audit has been returned to the auditor" in close.get_data(as_text=True)
+    assert audit_row(managers, audit_id).status == "returned"

@@ -1,0 +1,76 @@
+"""The practitioner's voice: the discussion with the allocated worker, on the audit's page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from audit_app.models import utcnow
+from tests.journey.conftest import audit_version
+from tests.managers.conftest import audit_row, events, submitted_audit
+
+
+def _post(client, app: Flask, audit_id: int, **data: str):  # type: ignore[no-untyped-def]
+    data.setdefault("version", str(audit_version(app, audit_id)))
+    return client.post(f"/audits/{audit_id}/voice", data=data)
+
+
+def test_the_auditor_records_the_discussion_and_it_shows_beside_the_grades(
+    managers: Flask, client, sign_in, switch
+) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers)
+    sign_in("auditor1")
+    assert client.get(f"/audits/{audit_id}/voice").status_code == 200
+    response = _post(
+        client,
+        managers,
+        audit_id,
+        **{"discussed-day": "3", "discussed-month": "3", "discussed-year": "2025"},
+        reflection="I had not seen how long the gap between visits was.",
+    )
+    assert response.status_code == 302
+    audit = audit_row(managers, audit_id)
+    assert audit.discussed_with_worker_on.isoformat() == "2025-03-03"  # type: ignore[union-attr]
+    assert audit.worker_reflection == "I had not seen how long the gap between visits was."
+    switch("manager1")
+    page = client.get(f"/audits/{audit_id}").get_data(as_text=True)
+    grades = page.index("Grades</caption>")
+    voice = page.index("The practitioner's voice")
+    assert grades < voice < page.index('id="moderation"')
+    assert "3 March 2025" in page and "how long the gap between visits was" in page
+    assert events(managers, audit_id)[-1] == "audit.voice_recorded"
+
+
+def test_the_discussion_needs_a_real_past_date_and_a_reflection(
+    managers: Flask, client, sign_in
+) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers)
+    sign_in("auditor1")
+    empty = _post(client, managers, audit_id)
+    assert empty.status_code == 400
+    html = empty.get_data(as_text=True)
+    assert "Enter the date you discussed the findings with the worker" in html
+    assert "Write the worker&#39;s reflection, in their own words" in html
+    future = utcnow().date() + timedelta(days=2)
+    later = _post(
+        client,
+        managers,
+        audit_id,
+        **{
+            "discussed-day": str(future.day),
+            "discussed-month": str(future.month),
+            "discussed-year": str(future.year),
+        },
+        reflection="x",
+    )
+    assert "must be today or in the past" in later.get_data(as_text=True)
+    assert audit_row(managers, audit_id).discussed_with_worker_on is None
+
+
+def test_only_the_auditor_records_the_discussion(managers: Flask, client, sign_in, switch) -> None:  # type: ignore[no-untyped-def]
+    audit_id = submitted_audit(managers)
+    sign_in("manager1")
+    assert client.get(f"/audits/{audit_id}/voice").status_code == 404
+    switch("auditor2")
+    assert client.get(f"/audits/{audit_id}/voice").status_code == 404

@@ -1,0 +1,57 @@
+"""Retiring and reinstating a version from the browser, each recorded in the audit trail."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.workshop.conftest import events, load, rescore_v1, rescore_v2, version_rows
+
+
+def test_retiring_the_current_version_hands_new_audits_to_the_previous_one(
+    admin: Flask, client
+) -> None:  # type: ignore[no-untyped-def]
+    load(admin, rescore_v1())
+    load(admin, rescore_v2())
+    response = client.post("/questionnaires/rescore-audit/versions/2/retire")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/questionnaires#rescore-audit")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Rescore audit version 2 is retired. New audits use version 1." in page
+    rows = version_rows(admin, "rescore-audit")
+    assert rows[0].retired_at is None and rows[1].retired_at is not None
+    assert events(admin, "questionnaire.retired") == [
+        {"actor": "qa-lead", "questionnaire_id": "rescore-audit", "versions": [2]}
+    ]
+
+
+def test_reinstating_offers_the_version_again(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    load(admin, rescore_v1())
+    client.post("/questionnaires/rescore-audit/versions/1/retire")
+    response = client.post("/questionnaires/rescore-audit/versions/1/reinstate")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Rescore audit version 1 is reinstated. New audits use version 1." in page
+    assert version_rows(admin, "rescore-audit")[0].retired_at is None
+    assert events(admin, "questionnaire.reinstated") == [
+        {"actor": "qa-lead", "questionnaire_id": "rescore-audit", "versions": [1]}
+    ]
+
+
+def test_retiring_the_last_version_says_no_version_is_offered(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    load(admin, rescore_v1())
+    response = client.post("/questionnaires/rescore-audit/versions/1/retire")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "No version of this questionnaire is offered for new audits." in page
+
+
+def test_asking_for_what_is_already_so_changes_and_records_nothing(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    load(admin, rescore_v1())
+    response = client.post("/questionnaires/rescore-audit/versions/1/reinstate")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Rescore audit version 1 was already in use." in page
+    assert events(admin, "questionnaire.reinstated") == []
+
+
+def test_an_unknown_version_cannot_be_retired(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    load(admin, rescore_v1())
+    assert client.post("/questionnaires/rescore-audit/versions/3/retire").status_code == 404
+    assert events(admin, "questionnaire.retired") == []
