@@ -49,8 +49,10 @@ def answers_for(page: str) -> dict[str, str]:
 
 
 class Auditor(HttpUser):
-    # Short pauses: the test measures what the server can take, not how fast people read.
-    wait_time = between(0.1, 0.5)
+    # A pause of one to three seconds after each page, before the next request: far quicker
+    # than anyone reads and answers a theme, so 50 of these stand for many more real auditors.
+    # LOAD_PAUSE="0,0" makes it a stress test (pages back to back) instead.
+    wait_time = between(*(float(x) for x in os.environ.get("LOAD_PAUSE", "1,3").split(",")))
 
     def on_start(self) -> None:
         with _lock:
@@ -69,6 +71,7 @@ class Auditor(HttpUser):
     @task
     def complete_an_allocated_audit(self) -> None:
         home = self.client.get("/", name="home").text
+        self.wait()
         starts = START.findall(home)
         if not starts:
             return
@@ -77,8 +80,10 @@ class Auditor(HttpUser):
         )
         audit_url = reply.headers.get("Location", "")
         task_list = self.client.get(audit_url, name="task list").text
+        self.wait()  # reading the page and answering
         for theme_url in dict.fromkeys(THEME_LINK.findall(task_list)):
             page = self.client.get(theme_url, name="theme page").text
+            self.wait()  # reading the page and answering
             data = {**hidden_fields(page), **answers_for(page)}
             data["judgement"] = random.choice(["Good", "Requires improvement"])
             with self.client.post(
@@ -88,6 +93,7 @@ class Auditor(HttpUser):
                     saved.failure(f"theme save answered {saved.status_code}")
                     return
         judgement = self.client.get(f"{audit_url}/judgement", name="judgement page").text
+        self.wait()  # reading the page and answering
         self.client.post(
             f"{audit_url}/judgement",
             data={**hidden_fields(judgement), "judgement": "Good", "analysis": "Overall, good."},
@@ -95,6 +101,7 @@ class Auditor(HttpUser):
             allow_redirects=False,
         )
         check = self.client.get(f"{audit_url}/check", name="check answers").text
+        self.wait()  # reading the page and answering
         with self.client.post(
             f"{audit_url}/check",
             data=hidden_fields(check),

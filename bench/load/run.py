@@ -120,7 +120,15 @@ def wait_up(url: str) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def locust(host: str, user_class: str, users: int, duration: str, prefix: Path, env: dict) -> dict:
+def locust(
+    host: str,
+    user_class: str,
+    users: int,
+    duration: str,
+    prefix: Path,
+    env: dict,
+    spawn_rate: float = 10,
+) -> dict:
     subprocess.run(
         [
             sys.executable,
@@ -133,7 +141,7 @@ def locust(host: str, user_class: str, users: int, duration: str, prefix: Path, 
             "--users",
             str(users),
             "--spawn-rate",
-            "10",
+            str(spawn_rate),
             "--run-time",
             duration,
             "--host",
@@ -197,6 +205,12 @@ def main() -> None:
     parser.add_argument("--duration", default="2m")
     parser.add_argument("--ceiling-duration", default="30s")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=2,
+        help="auditors signing in per second (argon2 makes sign-in deliberately slow)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="load-"))
@@ -242,7 +256,9 @@ def main() -> None:
         print(f"Ceiling: a trivial page alone for {args.ceiling_duration} ...", flush=True)
         ceiling = locust(host, "Ceiling", args.users, args.ceiling_duration, work / "ceiling", env)
         print(f"Auditors: {args.users} for {args.duration} ...", flush=True)
-        stats = locust(host, "Auditor", args.users, args.duration, work / "auditors", env)
+        stats = locust(
+            host, "Auditor", args.users, args.duration, work / "auditors", env, args.spawn_rate
+        )
     finally:
         server.terminate()
         server.wait(timeout=60)
