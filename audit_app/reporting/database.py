@@ -1,0 +1,349 @@
+"""How reports read the database: outside the write lock, in one snapshot, streaming when asked.
+
+The application's sessions begin every SQLite transaction with ``BEGIN IMMEDIATE`` so that two
+writers never interleave (see ``audit_app/db.py``). A report only reads, and an export of every
+answer can take seconds at a regional scale: holding the write lock that long would stall every
+auditor's save. So reports use the driver connection directly: on SQLite a deferred ``BEGIN``
+(in WAL mode a reader sees one snapshot and never blocks a writer), on PostgreSQL a read-only
+transaction with a server-side cursor for streams. Statements are still built with SQLAlchemy
+Core and compiled for the database in use.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from itertools import count
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, String, case, func, literal, table, values
+from sqlalchemy import column as sql_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.selectable import Select
+from sqlalchemy.types import Text
+
+BATCH_ROWS = 5000
+CACHE_ENTRIES = 64
+CACHE_SECONDS = 300
+_cursor_names = count(1)
+_table_names = count(1)
+
+# Text that a spreadsheet would read as a formula, or that would hide the start of a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ResultCache:
+    """Aggregated results kept between requests until the audit trail records a change.
+
+    Every change to the data is written to the append-only audit trail in the same transaction
+    (``services/trail.py``), so the trail's latest events identify the data a result was
+    computed from: an unchanged stamp means unchanged figures. Entries also expire after
+    ``CACHE_SECONDS``, in case something changed the database without the trail.
+    """
+
+    def __init__(self, entries: int = CACHE_ENTRIES, seconds: float = CACHE_SECONDS) -> None:
+        self.entries = entries
+        self.seconds = seconds
+        self._data: OrderedDict[Any, tuple[float, list[tuple[Any, ...]]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> list[tuple[Any, ...]] | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is None or time.monotonic() - found[0] > self.seconds:
+                self._data.pop(key, None)
+                return None
+            self._data.move_to_end(key)
+            return found[1]
+
+    def put(self, key: Any, rows: list[tuple[Any, ...]]) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic(), rows)
+            self._data.move_to_end(key)
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+RESULTS = ResultCache()
+
+# The trail's latest id, and how many of the last thousand ids exist: on PostgreSQL ids are
+# handed out before commit, so an earlier id can appear later; the count notices it.
+_STAMP_WINDOW = 1000
+
+
+class ReportReader:
+    """A read-only snapshot of the database for one report or export."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._pooled: Any = None
+        self._dbapi: Any = None
+        # The lookup tables made for this snapshot: (CREATE statement, INSERT statement, rows).
+        self.lookups: list[tuple[str, str, list[tuple[Any, ...]]]] = []
+        self._stamp: tuple[Any, ...] | None = None
+
+    def __enter__(self) -> ReportReader:
+        self._pooled = self.engine.raw_connection()
+        self._dbapi = self._pooled.driver_connection
+        if self.is_sqlite:
+            # The engine's connections are in autocommit mode; a deferred BEGIN takes no lock
+            # until something writes, and nothing here does.
+            self._dbapi.execute("BEGIN")
+        else:
+            with self._dbapi.cursor() as cursor:
+                cursor.execute("SET TRANSACTION READ ONLY")
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self._dbapi.rollback() if not self.is_sqlite else self._dbapi.execute("ROLLBACK")
+        finally:
+            self._pooled.close()
+
+    def lookup(
+        self,
+        name: str,
+        columns: list[tuple[str, Any]],
+        key: list[str],
+        rows: list[tuple[Any, ...]],
+    ) -> Any:
+        """A small table of constants to join large results with, looked up by ``key``.
+
+        PostgreSQL hash-joins a ``VALUES`` list well. SQLite scans it once per row of the large
+        side, so there the rows go into a temporary table with a primary key (it belongs to this
+        connection and disappears with the transaction's rollback).
+        """
+        if not self.is_sqlite:
+            return (
+                values(*(sql_column(n, t) for n, t in columns), name=name)
+                # No rows: one that matches nothing (no version has id 0), typed like the rest.
+                .data(rows or [tuple(0 if t.__name__ == "Integer" else "" for _, t in columns)])
+                .cte(name)
+            )
+        real = f"report_{name}_{next(_table_names)}"
+        definitions = ", ".join(
+            f"{n} {'INTEGER' if t.__name__ == 'Integer' else 'TEXT'}" for n, t in columns
+        )
+        create = f"CREATE TEMP TABLE {real} ({definitions}, PRIMARY KEY ({', '.join(key)}))"
+        insert = f"INSERT INTO temp.{real} VALUES ({', '.join('?' for _ in columns)})"
+        self._dbapi.execute(create)
+        self._dbapi.executemany(insert, rows)
+        self.lookups.append((create, insert, rows))
+        return table(real, *(sql_column(n, t()) for n, t in columns), schema="temp")
+
+    def compile(self, statement: Select[Any]) -> tuple[str, Sequence[Any] | dict[str, Any]]:
+        """The statement as the driver's SQL text and parameters."""
+        compiled = statement.compile(
+            dialect=self.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        params = {name: self._driver_value(value) for name, value in compiled.params.items()}
+        if compiled.positiontup is not None:
+            return compiled.string, tuple(params[name] for name in compiled.positiontup)
+        return compiled.string, params
+
+    def _driver_value(self, value: Any) -> Any:
+        if not self.is_sqlite:
+            return value
+        # SQLAlchemy's storage formats on SQLite, so that comparisons with stored text hold.
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, Decimal):
+            return float(value)
+        return value
+
+    def stamp(self) -> tuple[Any, ...]:
+        """What the data looks like now, as the audit trail tells it (see ResultCache)."""
+        if self._stamp is None:
+            cursor = self._dbapi.cursor()
+            try:
+                cursor.execute("SELECT max(id) FROM audit_event")
+                latest = cursor.fetchone()[0] or 0
+                cursor.execute(
+                    "SELECT count(*) FROM audit_event WHERE id > " + str(latest - _STAMP_WINDOW)
+                )
+                recent = cursor.fetchone()[0]
+            finally:
+                cursor.close()
+            self._stamp = (str(self.engine.url), latest, recent)
+        return self._stamp
+
+    def rows(self, statement: Select[Any], *, cached: bool = False) -> list[tuple[Any, ...]]:
+        """Every row of a (small, aggregated) result; ``cached`` keeps it until the data
+        changes."""
+        sql, params = self.compile(statement)
+        key = (
+            (
+                self.stamp(),
+                sql,
+                tuple(params) if isinstance(params, tuple) else tuple(sorted(params.items())),
+            )
+            if cached
+            else None
+        )
+        if key is not None:
+            found = RESULTS.get(key)
+            if found is not None:
+                return found
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(sql, params)
+            rows = [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+        if key is not None:
+            RESULTS.put(key, rows)
+        return rows
+
+    def frame(self, statement: Select[Any], *, cached: bool = False) -> pd.DataFrame:
+        """A small result as a DataFrame, columns named as the statement names them."""
+        columns = [c.name for c in statement.selected_columns]
+        return pd.DataFrame.from_records(self.rows(statement, cached=cached), columns=columns)
+
+    def scalar(self, statement: Select[Any]) -> Any:
+        rows = self.rows(statement)
+        return rows[0][0] if rows else None
+
+    def stream(self, statement: Select[Any], batch: int = BATCH_ROWS) -> Iterator[list[Any]]:
+        """The rows of a large result in batches, without holding them all in memory.
+
+        A second thread reads the next batches while the caller writes the last one: the
+        database drivers let go of Python's lock while the database works, so reading and
+        writing overlap, and at most ``PREFETCH`` batches wait in between.
+        """
+        sql, params = self.compile(statement)
+        if self.is_sqlite:
+            cursor = self._dbapi.cursor()  # SQLite steps through the result as it is read
+        else:
+            cursor = self._dbapi.cursor(name=f"report_stream_{next(_cursor_names)}")
+            cursor.itersize = batch
+        batches: queue.Queue[Any] = queue.Queue(maxsize=PREFETCH)
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                cursor.execute(sql, params)
+                while not stop.is_set():
+                    rows = cursor.fetchmany(batch)
+                    _hand_over(batches, stop, rows)
+                    if not rows:
+                        return
+            except BaseException as error:  # handed to the caller, raised there
+                _hand_over(batches, stop, error)
+
+        reader = threading.Thread(target=read, name="report-stream", daemon=True)
+        reader.start()
+        try:
+            while True:
+                item = batches.get()
+                if isinstance(item, BaseException):
+                    raise item
+                if not item:
+                    return
+                yield item
+        finally:
+            stop.set()
+            reader.join()
+            cursor.close()
+
+
+PREFETCH = 4
+
+
+def _hand_over(batches: queue.Queue[Any], stop: threading.Event, item: Any) -> None:
+    """Put an item on the queue unless the reader is told to stop."""
+    while not stop.is_set():
+        try:
+            batches.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+# --- SQL that differs between SQLite and PostgreSQL -------------------------------------------
+
+
+class month_of(FunctionElement[str]):  # noqa: N801 - reads as a SQL function
+    """The calendar month (UTC) of a timestamp, as ``YYYY-MM``."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
+    # SQLite stores timestamps as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+class iso_utc(FunctionElement[str]):  # noqa: N801
+    """A timestamp as ISO 8601 text in UTC with ``Z``, to the second."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(iso_utc, "sqlite")
+def _iso_utc_sqlite(element: iso_utc, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(iso_utc, "postgresql")
+def _iso_utc_postgresql(element: iso_utc, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(element.clauses, **kw)
+    return f"to_char(({inner}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+
+class one_decimal(FunctionElement[str]):  # noqa: N801
+    """A stored one-decimal percent as text, such as ``62.3`` or ``100.0``."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(one_decimal, "sqlite")
+def _one_decimal_sqlite(element: one_decimal, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(element.clauses, **kw)
+    return f"CASE WHEN {inner} IS NULL THEN NULL ELSE printf('%.1f', {inner}) END"
+
+
+@compiles(one_decimal, "postgresql")
+def _one_decimal_postgresql(element: one_decimal, compiler: Any, **kw: Any) -> str:
+    return f"CAST(CAST({compiler.process(element.clauses, **kw)} AS NUMERIC(4, 1)) AS TEXT)"
+
+
+def neutralised(text: ColumnElement[Any]) -> ColumnElement[str]:
+    """Text that no spreadsheet will run as a formula: a risky first character gets a ``'``."""
+    first = func.substr(text, 1, 1)
+    return case(
+        (first.in_(FORMULA_STARTS), literal("'", Text) + text),
+        else_=text,
+    )

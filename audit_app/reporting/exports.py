@@ -1,0 +1,392 @@
+"""The board's exports: four tidy tables as CSV, and one workbook with all four and the dictionary.
+
+Each table is one SQL statement whose columns are already the exported text (timestamps in ISO
+8601 UTC, percents to one decimal, formula-like text neutralised), so Python only writes rows:
+the database streams them in batches and nothing holds the whole export in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.types import Integer, String
+
+from audit_app.models import (
+    Answer,
+    Case,
+    ComplianceResult,
+    QuestionnaireVersion,
+    Service,
+    Team,
+    ThemeResult,
+    User,
+)
+from audit_app.reporting.database import (
+    ReportReader,
+    iso_utc,
+    neutralised,
+    one_decimal,
+)
+from audit_app.reporting.dictionary import RULES, TABLES
+from audit_app.reporting.questionnaires import question_meta, theme_titles
+from audit_app.reporting.selection import AUDIT, CASE, A, C, R, Selection
+
+KINDS = tuple(TABLES)
+BOM = "\ufeff"
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, the header row included
+
+T = ThemeResult.__table__.c  # type: ignore[attr-defined]
+CR = ComplianceResult.__table__.c  # type: ignore[attr-defined]
+AN = Answer.__table__.c  # type: ignore[attr-defined]
+QV = QuestionnaireVersion.__table__.c  # type: ignore[attr-defined]
+TM = Team.__table__.c  # type: ignore[attr-defined]
+SV = Service.__table__.c  # type: ignore[attr-defined]
+US = User.__table__.c  # type: ignore[attr-defined]
+CASE_REF = Case.__table__.c.case_ref  # type: ignore[attr-defined]
+
+
+def _versions_in(reader: ReportReader, selection: Selection) -> list[QuestionnaireVersion]:
+    """The questionnaire versions of the exported audits (their labels go into the SQL)."""
+    ids = (
+        select(A.questionnaire_version_id)
+        .select_from(selection.audits())
+        .where(*selection.conditions(in_id_order=True))
+        .distinct()
+    )
+    rows = reader.rows(
+        select(
+            QV.id, QV.questionnaire_id, QV.version, QV.title, QV.kind, QV.content, QV.content_sha256
+        )
+        .where(QV.id.in_(ids))
+        .order_by(QV.id)
+    )
+    return [
+        QuestionnaireVersion(
+            id=r[0],
+            questionnaire_id=r[1],
+            version=r[2],
+            title=r[3],
+            kind=r[4],
+            content=r[5],
+            content_sha256=r[6],
+        )
+        for r in rows
+    ]
+
+
+def _with_places(joined: Any) -> Any:
+    return joined.join(Team.__table__, TM.id == C.team_id).join(
+        Service.__table__, SV.id == TM.service_id
+    )
+
+
+def _grades(computed: Any, judged: Any, moderated: Any) -> list[Any]:
+    final = func.coalesce(moderated, judged, computed)
+    return [neutralised(g) for g in (computed, judged, moderated, final)]
+
+
+def audits_statement(
+    _reader: ReportReader, selection: Selection, _versions: list[QuestionnaireVersion]
+) -> Any:
+    joined = (
+        _with_places(selection.audits_with_result())
+        .join(QuestionnaireVersion.__table__, QV.id == A.questionnaire_version_id)
+        .join(User.__table__, US.id == A.auditor_id)
+    )
+    return (
+        select(
+            A.id,
+            neutralised(CASE_REF),
+            QV.questionnaire_id,
+            QV.version,
+            QV.kind,
+            neutralised(SV.name),
+            neutralised(TM.name),
+            neutralised(US.username),
+            A.status,
+            iso_utc(A.submitted_at),
+            one_decimal(R.percent_rounded),
+            *_grades(R.grade_computed, R.grade_judged, R.grade_moderated),
+        )
+        .select_from(joined)
+        .where(*selection.conditions(in_id_order=True))
+        .order_by(A.id)
+    )
+
+
+def _theme_lookup(reader: ReportReader, versions: list[QuestionnaireVersion]) -> Any:
+    return reader.lookup(
+        "theme_meta",
+        [("version_id", Integer), ("theme_id", String), ("title", String), ("position", Integer)],
+        ["version_id", "theme_id"],
+        theme_titles(versions),
+    )
+
+
+def themes_statement(
+    reader: ReportReader, selection: Selection, versions: list[QuestionnaireVersion]
+) -> Any:
+    meta = _theme_lookup(reader, versions)
+    joined = (
+        _with_places(
+            ThemeResult.__table__.join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)  # type: ignore[attr-defined]
+        )
+        .join(QuestionnaireVersion.__table__, QV.id == A.questionnaire_version_id)
+        .outerjoin(
+            meta,
+            and_(meta.c.version_id == A.questionnaire_version_id, meta.c.theme_id == T.theme_id),
+        )
+    )
+    return (
+        select(
+            A.id,
+            neutralised(CASE_REF),
+            QV.questionnaire_id,
+            QV.version,
+            T.theme_id,
+            neutralised(meta.c.title),
+            one_decimal(T.percent_rounded),
+            *_grades(T.grade_computed, T.grade_judged, T.grade_moderated),
+            neutralised(SV.name),
+            neutralised(TM.name),
+            iso_utc(A.submitted_at),
+        )
+        .select_from(joined)
+        .where(*selection.conditions(in_id_order=True))
+        .order_by(T.audit_id, meta.c.position, T.id)
+    )
+
+
+def _question_lookups(
+    reader: ReportReader, versions: list[QuestionnaireVersion]
+) -> tuple[Any, Any]:
+    questions, options = question_meta(versions)
+    question_table = reader.lookup(
+        "question_meta",
+        [
+            ("version_id", Integer),
+            ("question_id", String),
+            ("theme_id", String),
+            ("position", Integer),
+            ("max_score", String),
+        ],
+        ["version_id", "question_id"],
+        [(q.version_id, q.question_id, q.theme_id, q.position, q.max_score) for q in questions],
+    )
+    option_table = reader.lookup(
+        "option_meta",
+        [
+            ("version_id", Integer),
+            ("question_id", String),
+            ("value", String),
+            ("label", String),
+            ("score", String),
+        ],
+        ["version_id", "question_id", "value"],
+        [(o.version_id, o.question_id, o.value, o.label, o.score) for o in options],
+    )
+    return question_table, option_table
+
+
+def compliance_statement(
+    reader: ReportReader, selection: Selection, versions: list[QuestionnaireVersion]
+) -> Any:
+    options = _question_lookups(reader, versions)[1]
+    joined = (
+        _with_places(
+            ComplianceResult.__table__.join(AUDIT, A.id == CR.audit_id).join(  # type: ignore[attr-defined]
+                CASE, C.id == A.case_id
+            )
+        )
+        .join(QuestionnaireVersion.__table__, QV.id == A.questionnaire_version_id)
+        .outerjoin(
+            options,
+            and_(
+                options.c.version_id == A.questionnaire_version_id,
+                options.c.question_id == CR.question_id,
+                options.c.value == CR.value,
+            ),
+        )
+    )
+    return (
+        select(
+            A.id,
+            neutralised(CASE_REF),
+            neutralised(SV.name),
+            neutralised(TM.name),
+            iso_utc(A.submitted_at),
+            CR.question_id,
+            neutralised(CR.measure),
+            neutralised(options.c.label),
+            case((CR.compliant, literal("yes")), else_=literal("no")),
+            QV.questionnaire_id,
+            QV.version,
+            CR.theme_id,
+            neutralised(CR.value),
+        )
+        .select_from(joined)
+        .where(*selection.conditions(in_id_order=True))
+        .order_by(A.id, CR.id)
+    )
+
+
+def answers_statement(
+    reader: ReportReader, selection: Selection, versions: list[QuestionnaireVersion]
+) -> Any:
+    questions, options = _question_lookups(reader, versions)
+    joined = (
+        Answer.__table__.join(AUDIT, A.id == AN.audit_id)  # type: ignore[attr-defined]
+        .join(CASE, C.id == A.case_id)
+        .join(QuestionnaireVersion.__table__, QV.id == A.questionnaire_version_id)
+        .join(
+            questions,
+            and_(
+                questions.c.version_id == A.questionnaire_version_id,
+                questions.c.question_id == AN.question_id,
+            ),
+        )
+        .outerjoin(
+            options,
+            and_(
+                options.c.version_id == A.questionnaire_version_id,
+                options.c.question_id == AN.question_id,
+                options.c.value == AN.value,
+            ),
+        )
+    )
+    return (
+        select(
+            A.id,
+            neutralised(CASE_REF),
+            QV.questionnaire_id,
+            QV.version,
+            questions.c.theme_id,
+            AN.question_id,
+            neutralised(AN.value),
+            neutralised(options.c.label),
+            options.c.score,
+            questions.c.max_score,
+        )
+        .select_from(joined)
+        .where(*selection.conditions(in_id_order=True))
+        .order_by(AN.audit_id, questions.c.position)
+    )
+
+
+STATEMENTS: dict[str, Callable[[ReportReader, Selection, list[QuestionnaireVersion]], Any]] = {
+    "audits": audits_statement,
+    "themes": themes_statement,
+    "compliance": compliance_statement,
+    "answers": answers_statement,
+}
+
+
+def statement(reader: ReportReader, kind: str, selection: Selection) -> Any:
+    return STATEMENTS[kind](reader, selection, _versions_in(reader, selection))
+
+
+def rows(reader: ReportReader, kind: str, selection: Selection) -> Iterator[list[Any]]:
+    """The table's rows, in batches."""
+    yield from reader.stream(statement(reader, kind, selection))
+
+
+class RowCount:
+    """How many data rows an export has written so far."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+
+def csv_chunks(
+    reader: ReportReader, kind: str, selection: Selection, counter: RowCount
+) -> Iterator[bytes]:
+    """The CSV file as a stream of UTF-8 byte chunks, byte-order mark first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # RFC 4180: quotes where needed, CRLF line ends
+    writer.writerow(TABLES[kind].names)
+    yield (BOM + buffer.getvalue()).encode("utf-8")
+    for batch in rows(reader, kind, selection):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        counter.rows += len(batch)
+        yield buffer.getvalue().encode("utf-8")
+
+
+def write_csv(reader: ReportReader, kind: str, selection: Selection, out: BinaryIO) -> int:
+    """Write one table as CSV; return how many rows."""
+    counter = RowCount()
+    for chunk in csv_chunks(reader, kind, selection, counter):
+        out.write(chunk)
+    return counter.rows
+
+
+_NUMERIC_TYPES = {"integer", "percent", "number"}
+
+
+def write_workbook(
+    reader: ReportReader, selection: Selection, out: BinaryIO | str
+) -> dict[str, int]:
+    """The four tables as sheets (split across sheets beyond Excel's row limit) and the
+    dictionary; return the rows of each table."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,  # rows go to disk as written
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "in_memory": False,
+        },
+    )
+    bold = workbook.add_format({"bold": True})
+    counts: dict[str, int] = {}
+    for kind, table in TABLES.items():
+        numeric = [c.type in _NUMERIC_TYPES for c in table.columns]
+        sheet_number = 1
+        sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold)
+        row_index = 1
+        counts[kind] = 0
+        for batch in rows(reader, kind, selection):
+            for record in batch:
+                if row_index >= XLSX_MAX_ROWS:
+                    sheet_number += 1
+                    sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold)
+                    row_index = 1
+                for col, value in enumerate(record):
+                    if value is None or value == "":
+                        continue
+                    if numeric[col]:
+                        sheet.write_number(row_index, col, float(value))
+                    else:
+                        sheet.write_string(row_index, col, str(value))
+                row_index += 1
+            counts[kind] += len(batch)
+    sheet = workbook.add_worksheet("dictionary")
+    sheet.write_row(0, 0, ["table", "column", "type", "meaning", "example"], bold)
+    row_index = 1
+    for kind, table in TABLES.items():
+        for column in table.columns:
+            sheet.write_row(
+                row_index, 0, [kind, column.name, column.type, column.meaning, column.example]
+            )
+            row_index += 1
+    row_index += 1
+    for rule in RULES:
+        sheet.write_string(row_index, 0, rule)
+        row_index += 1
+    workbook.close()
+    return counts
+
+
+def _new_sheet(workbook: Any, kind: str, number: int, names: list[str], bold: Any) -> Any:
+    sheet = workbook.add_worksheet(kind if number == 1 else f"{kind} ({number})")
+    sheet.write_row(0, 0, names, bold)
+    sheet.freeze_panes(1, 0)
+    return sheet

@@ -1,0 +1,175 @@
+"""Report filters (kept in the query string) and who may see what."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from audit_app.models import KINDS
+
+KIND_NAMES = {"monthly": "Monthly case-file audit", "deep_dive": "Deep dive"}
+_UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
+_ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose audits a person may see in reports.
+
+    Admins and viewers see every service; a manager the services they manage; an auditor only
+    their own audits.
+    """
+
+    all_services: bool = False
+    service_ids: frozenset[int] = frozenset()
+    auditor_id: int | None = None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(all_services=True)
+
+    @classmethod
+    def for_person(cls, role: str, user_id: int, managed_service_ids: frozenset[int]) -> Scope:
+        if role in ("admin", "viewer"):
+            return cls(all_services=True)
+        if role == "manager":
+            return cls(service_ids=frozenset(managed_service_ids))
+        if role == "auditor":
+            return cls(auditor_id=user_id)
+        return cls()  # nothing
+
+    def describe(self) -> str:
+        if self.all_services:
+            return "all services"
+        if self.auditor_id is not None:
+            return f"own audits of user {self.auditor_id}"
+        return "services " + ", ".join(str(i) for i in sorted(self.service_ids))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report covers. ``None`` means "any"; the period is on the submission date."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    questionnaire_id: str | None = None
+    kind: str | None = None
+    service_id: int | None = None
+    team_id: int | None = None
+    auditor_id: int | None = None
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as query-string arguments, for links that keep them."""
+        args = {
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "questionnaire": self.questionnaire_id or "",
+            "kind": self.kind or "",
+            "service": str(self.service_id) if self.service_id else "",
+            "team": str(self.team_id) if self.team_id else "",
+            "auditor": str(self.auditor_id) if self.auditor_id else "",
+        }
+        return {key: value for key, value in args.items() if value}
+
+    def trail(self) -> dict[str, Any]:
+        """The filters as the audit trail records them."""
+        return {
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "questionnaire": self.questionnaire_id,
+            "kind": self.kind,
+            "service_id": self.service_id,
+            "team_id": self.team_id,
+            "auditor_id": self.auditor_id,
+        }
+
+    def with_(self, **changes: Any) -> Filters:
+        return replace(self, **changes)
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last twelve calendar months, this one included."""
+    year, month = today.year, today.month - 11
+    if month < 1:
+        month += 12
+        year -= 1
+    return date(year, month, 1), today
+
+
+def parse_date(text: str) -> date | None:
+    """An ISO date (2025-04-01) or a UK one (1/4/2025); None if it is not a real date."""
+    match = _ISO_DATE.fullmatch(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = _UK_DATE.fullmatch(text)
+        if not match:
+            return None
+        day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@dataclass
+class ParsedFilters:
+    filters: Filters
+    errors: dict[str, str] = field(default_factory=dict)
+    # What was typed, so that a page with an error shows it back.
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+def parse_filters(args: Mapping[str, str], today: date) -> ParsedFilters:
+    """Read the filters from query-string arguments; problems are reported by field."""
+    errors: dict[str, str] = {}
+    raw = {key: (args.get(key) or "").strip() for key in FILTER_KEYS}
+    default_from, default_to = default_period(today)
+
+    def read_date(key: str, default: date, what: str) -> date:
+        if not raw[key]:
+            return default
+        parsed = parse_date(raw[key])
+        if parsed is None:
+            errors[key] = f"Enter the {what} as a real date, for example {default.isoformat()}"
+            return default
+        return parsed
+
+    date_from = read_date("from", default_from, "start of the period")
+    date_to = read_date("to", default_to, "end of the period")
+    if "from" not in errors and "to" not in errors and date_from > date_to:
+        errors["from"] = "The start of the period must be on or before its end"
+
+    def read_id(key: str, what: str) -> int | None:
+        if not raw[key]:
+            return None
+        if not raw[key].isdigit():
+            errors[key] = f"Select a {what} from the list"
+            return None
+        return int(raw[key])
+
+    kind = raw["kind"] or None
+    if kind is not None and kind not in KINDS:
+        errors["kind"] = "Select a kind of audit from the list"
+        kind = None
+    filters = Filters(
+        date_from=date_from,
+        date_to=date_to,
+        questionnaire_id=raw["questionnaire"] or None,
+        kind=kind,
+        service_id=read_id("service", "service"),
+        team_id=read_id("team", "team"),
+        auditor_id=read_id("auditor", "auditor"),
+    )
+    return ParsedFilters(filters=filters, errors=errors, raw=raw)
+
+
+FILTER_KEYS = ("from", "to", "questionnaire", "kind", "service", "team", "auditor")
+
+
+def end_exclusive(day: date) -> date:
+    """The day after, so that "to" includes the whole of its day."""
+    return day + timedelta(days=1)

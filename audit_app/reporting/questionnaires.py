@@ -1,0 +1,191 @@
+"""What reports need from the questionnaire versions: grade bands, theme titles, questions.
+
+Themes and questions are matched across versions of a questionnaire by their ids; titles come
+from the newest version that has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+
+from audit_app.core.scoring import exact
+from audit_app.models import QuestionnaireVersion
+from audit_app.services.questionnaires import questionnaire_of
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version_id: int
+    questionnaire_id: str
+    version: int
+    title: str
+    kind: str
+    grades: tuple[str, ...]  # best first
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every loaded questionnaire version, as reports see them."""
+
+    versions: dict[int, VersionInfo]
+    # (questionnaire id, theme id) -> title, in questionnaire order.
+    themes: dict[tuple[str, str], str]
+    questionnaire_titles: dict[str, str]
+
+    @classmethod
+    def build(cls, rows: list[QuestionnaireVersion]) -> Catalogue:
+        versions: dict[int, VersionInfo] = {}
+        themes: dict[tuple[str, str], str] = {}
+        titles: dict[str, str] = {}
+        # Oldest first, so that the newest version's titles win while first-seen order is kept.
+        for row in sorted(rows, key=lambda r: (r.questionnaire_id, r.version)):
+            questionnaire = questionnaire_of(row)
+            assert row.id is not None
+            versions[row.id] = VersionInfo(
+                version_id=row.id,
+                questionnaire_id=row.questionnaire_id,
+                version=row.version,
+                title=row.title,
+                kind=row.kind,
+                grades=tuple(questionnaire.grades),
+            )
+            titles[row.questionnaire_id] = row.title
+            for theme in questionnaire.themes:
+                themes[(row.questionnaire_id, theme.id)] = theme.title
+        return cls(versions=versions, themes=themes, questionnaire_titles=titles)
+
+    def version_ids(self, questionnaire_id: str | None, kind: str | None) -> list[int] | None:
+        """The versions a questionnaire or kind filter selects (None: no such filter)."""
+        if questionnaire_id is None and kind is None:
+            return None
+        return [
+            v.version_id
+            for v in self.versions.values()
+            if (questionnaire_id is None or v.questionnaire_id == questionnaire_id)
+            and (kind is None or v.kind == kind)
+        ]
+
+    def questionnaire_ids(self, kind: str | None) -> list[str]:
+        return sorted(
+            {v.questionnaire_id for v in self.versions.values() if kind in (None, v.kind)}
+        )
+
+    def scale_frame(self) -> pd.DataFrame:
+        """One row per (version, grade): its band index (0 is best) and what it counts as."""
+        records = []
+        for info in self.versions.values():
+            last = len(info.grades) - 1
+            for index, grade in enumerate(info.grades):
+                records.append(
+                    {
+                        "version_id": info.version_id,
+                        "grade": grade,
+                        "band": index,
+                        # Good or better: the questionnaire's two best bands.
+                        "good": index <= 1,
+                        "worst": index == last,
+                        # Higher is better, so that "moderated minus judged" is negative when the
+                        # moderator graded lower than the auditor.
+                        "rank": last - index,
+                    }
+                )
+        return pd.DataFrame.from_records(
+            records, columns=["version_id", "grade", "band", "good", "worst", "rank"]
+        )
+
+    def grade_order(self, version_ids: list[int] | None = None) -> list[str]:
+        """Grade names best first across versions (by band position, then first seen)."""
+        seen: dict[str, tuple[float, int]] = {}
+        for info in self.versions.values():
+            if version_ids is not None and info.version_id not in version_ids:
+                continue
+            last = max(len(info.grades) - 1, 1)
+            for index, grade in enumerate(info.grades):
+                position = index / last
+                if grade not in seen or position < seen[grade][0]:
+                    seen[grade] = (position, len(seen))
+        return sorted(seen, key=lambda g: seen[g])
+
+    def grades_where(self, band: str) -> list[tuple[int, str]]:
+        """(version id, grade) pairs that count as "good" (two best bands) or "worst"."""
+        pairs = []
+        for info in self.versions.values():
+            last = len(info.grades) - 1
+            for index, grade in enumerate(info.grades):
+                if (band == "good" and index <= 1) or (band == "worst" and index == last):
+                    pairs.append((info.version_id, grade))
+        return pairs
+
+
+@dataclass(frozen=True)
+class QuestionMeta:
+    version_id: int
+    question_id: str
+    theme_id: str
+    position: int
+    max_score: str | None
+
+
+@dataclass(frozen=True)
+class OptionMeta:
+    version_id: int
+    question_id: str
+    value: str
+    label: str
+    score: str | None
+
+
+def number_text(value: float | None) -> str | None:
+    """A questionnaire number as its author wrote it: 2 not 2.0, 0.5 not 0.5000."""
+    if value is None:
+        return None
+    fraction: Fraction = exact(value)
+    if fraction.denominator == 1:
+        return str(fraction.numerator)
+    return str(float(value))
+
+
+def question_meta(rows: list[QuestionnaireVersion]) -> tuple[list[QuestionMeta], list[OptionMeta]]:
+    """Every question and option of the given versions, for labelling exported answers."""
+    questions: list[QuestionMeta] = []
+    options: list[OptionMeta] = []
+    for row in rows:
+        assert row.id is not None
+        questionnaire = questionnaire_of(row)
+        position = 0
+        for theme in questionnaire.themes:
+            for question in theme.questions:
+                position += 1
+                questions.append(
+                    QuestionMeta(
+                        version_id=row.id,
+                        question_id=question.id,
+                        theme_id=theme.id,
+                        position=position,
+                        max_score=number_text(question.max_score),
+                    )
+                )
+                for option in question.options or ():
+                    options.append(
+                        OptionMeta(
+                            version_id=row.id,
+                            question_id=question.id,
+                            value=option.value,
+                            label=option.label,
+                            score=number_text(option.score),
+                        )
+                    )
+    return questions, options
+
+
+def theme_titles(rows: list[QuestionnaireVersion]) -> list[tuple[int, str, str, int]]:
+    """(version id, theme id, title, position) for every theme of the given versions."""
+    found = []
+    for row in rows:
+        assert row.id is not None
+        for position, theme in enumerate(questionnaire_of(row).themes, start=1):
+            found.append((row.id, theme.id, theme.title, position))
+    return found

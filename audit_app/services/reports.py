@@ -1,0 +1,124 @@
+"""Reports as use cases: what a person may see, and the trail of every export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from audit_app.models import QuestionnaireVersion, Service, utcnow
+from audit_app.reporting.database import ReportReader
+from audit_app.reporting.filters import Filters, Scope
+from audit_app.reporting.questionnaires import Catalogue
+from audit_app.reporting.selection import A, Places, Selection
+from audit_app.services.trail import record_event
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asks for a report, as the trail records them."""
+
+    username: str
+    id: int | None
+    scope: Scope
+    remote_addr: str | None = None
+
+
+def record_export(
+    kind: str,
+    file_format: str,
+    requester: Requester,
+    filters: Filters,
+    rows: int | dict[str, int],
+    *,
+    session: Session,
+    via: str,
+    completed: bool = True,
+) -> None:
+    """Write the trail event of an export: who, what, which filters, how many rows."""
+    record_event(
+        "report.exported",
+        session=session,
+        actor=requester.username,
+        actor_id=requester.id,
+        remote_addr=requester.remote_addr,
+        kind=kind,
+        format=file_format,
+        via=via,
+        filters=filters.trail(),
+        scope=requester.scope.describe(),
+        rows=rows,
+        completed=completed,
+    )
+
+
+class UnknownName(LookupError):
+    """A service or questionnaire named on the command line that the tool does not know."""
+
+
+def service_id_by_name(name: str, *, session: Session) -> int:
+    """The id of the service with this name (case-insensitive), or UnknownName listing them."""
+    services = session.execute(select(Service.id, Service.name)).all()  # type: ignore[call-overload]
+    for service_id, service_name in services:
+        if service_name.casefold() == name.strip().casefold():
+            return int(service_id)
+    known = ", ".join(sorted(n for _, n in services)) or "none yet"
+    raise UnknownName(f"There is no service called “{name}”. Services: {known}.")
+
+
+def check_questionnaire(questionnaire_id: str, *, session: Session) -> None:
+    """UnknownName unless a questionnaire with this id has been loaded."""
+    ids = sorted(
+        set(session.execute(select(QuestionnaireVersion.questionnaire_id)).scalars())  # type: ignore[call-overload]
+    )
+    if questionnaire_id not in ids:
+        known = ", ".join(ids) or "none loaded yet"
+        raise UnknownName(
+            f"There is no questionnaire “{questionnaire_id}”. Questionnaires: {known}."
+        )
+
+
+def auditor_ids(reader: ReportReader, selection: Selection) -> list[int]:
+    """The auditors with audits in the selection, ignoring the auditor filter and the period."""
+    wider = replace(selection, filters=selection.filters.with_(auditor_id=None))
+    statement = (
+        select(A.auditor_id)
+        .select_from(wider.audits())
+        .where(*wider.conditions(period=False))
+        .distinct()
+    )
+    return [row[0] for row in reader.rows(statement, cached=True)]
+
+
+def filter_problems(
+    filters: Filters, catalogue: Catalogue, places: Places, auditors: dict[int, str]
+) -> dict[str, str]:
+    """Filters that name something this person cannot choose."""
+    problems: dict[str, str] = {}
+    if filters.questionnaire_id and filters.questionnaire_id not in catalogue.questionnaire_titles:
+        problems["questionnaire"] = "Select a questionnaire from the list"
+    if filters.service_id is not None and filters.service_id not in places.services:
+        problems["service"] = "Select a service from the list"
+    if filters.team_id is not None and filters.team_id not in places.teams:
+        problems["team"] = "Select a team from the list"
+    if filters.auditor_id is not None and filters.auditor_id not in auditors:
+        problems["auditor"] = "Select an auditor from the list"
+    return problems
+
+
+def today_utc() -> date:
+    return utcnow().date()
+
+
+__all__ = [
+    "Requester",
+    "UnknownName",
+    "auditor_ids",
+    "check_questionnaire",
+    "filter_problems",
+    "record_export",
+    "service_id_by_name",
+    "today_utc",
+]

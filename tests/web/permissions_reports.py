@@ -1,0 +1,24 @@
+"""Permission rows for the reports area: every signed-in role may open reports (each sees only
+what their role allows, which tests/reports checks); anonymous visitors are sent to sign in."""
+
+from __future__ import annotations
+
+# Written out rather than imported: the permission test imports this module while it loads.
+EVERYONE = {
+    "anonymous": "sign-in",
+    "auditor": "ok",
+    "other_auditor": "ok",
+    "manager_own": "ok",
+    "manager_other": "ok",
+    "viewer": "ok",
+    "admin": "ok",
+}
+
+ROWS = {
+    "reports.dashboard": [("GET", "/reports", EVERYONE)],
+    "reports.audits": [("GET", "/reports/audits?band=good", EVERYONE)],
+    "reports.compliance": [("GET", "/reports/compliance?measure=Child+seen+alone", EVERYONE)],
+    "reports.dictionary": [("GET", "/reports/data-dictionary", EVERYONE)],
+    "reports.export_csv": [("GET", "/reports/export/audits.csv", EVERYONE)],
+    "reports.export_workbook": [("GET", "/reports/export/workbook.xlsx", EVERYONE)],
+}
