@@ -34,7 +34,7 @@ run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi questionnaires load
 	$(BIN)/flask --app wsgi demo seed --if-empty
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers $(WORKERS) --timeout 300 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 ## make test: install, lint, and run the whole test suite (browser tests included)
 test: install browser lint
