@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +67,8 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A migrated SQLite database with the shipped questionnaires, served by gunicorn."""
-    instance = tmp_path_factory.mktemp("live")
+def new_server(instance: Path) -> LiveServer:
+    """A migrated SQLite database under ``instance``, with the shipped questionnaires."""
     env = {
         **os.environ,
         "APP_ENV": "development",
@@ -77,11 +76,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "DATABASE_URL": f"sqlite:///{instance / 'browser.db'}",
     }
     env.pop("TEST_DATABASE_URL", None)
-    port = _free_port()
-    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env)
+    server = LiveServer(url=f"http://127.0.0.1:{_free_port()}", env=env)
     server.flask("db", "upgrade")
     server.flask("questionnaires", "load")
+    return server
+
+
+@contextmanager
+def serving(server: LiveServer, instance: Path) -> Iterator[LiveServer]:
+    """Serve the app with gunicorn (2 workers) until the block ends."""
     log = instance / "gunicorn.log"
+    port = server.url.rsplit(":", 1)[1]
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [
@@ -96,7 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 "wsgi:app",
             ],
             cwd=ROOT,
-            env=env,
+            env=server.env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
@@ -106,6 +111,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The shared server of the browser tests."""
+    instance = tmp_path_factory.mktemp("live")
+    with serving(new_server(instance), instance) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

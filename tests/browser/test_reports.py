@@ -6,10 +6,7 @@ so that the shared live server's data, which other modules add to, does not matt
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +15,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     LiveServer,
-    _free_port,
-    _wait_until_up,
     check_accessibility,
+    new_server,
+    serving,
     sign_in,
 )
-from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +28,7 @@ def demo_server(
 ) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     """gunicorn over a fresh SQLite database with the demo data; the demo accounts' passwords."""
     instance = tmp_path_factory.mktemp("reports-live")
-    env = {
-        **os.environ,
-        "APP_ENV": "development",
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": f"sqlite:///{instance / 'reports.db'}",
-    }
-    env.pop("TEST_DATABASE_URL", None)
-    port = _free_port()
-    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env)
-    server.flask("db", "upgrade")
-    server.flask("questionnaires", "load")
+    server = new_server(instance)
     seeded = server.flask("demo", "seed")
     passwords = {
         match.group(1): match.group(2)
@@ -50,30 +36,8 @@ def demo_server(
             r"^(\w+)\s+(?:admin|manager|auditor|viewer)\s+(\S+)$", seeded, re.M
         )
     }
-    log = instance / "gunicorn.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_up(server.url, process, log)
-            yield server, passwords
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with serving(server, instance):
+        yield server, passwords
 
 
 def test_a_manager_filters_drills_down_and_downloads(demo_server, new_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
