@@ -150,6 +150,8 @@ def _session_is_live(db: Any, user_id: int) -> bool:
     idle = timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
     if now - row.last_seen_at > idle:
         return False
+    if now - row.created_at > current_app.config["PERMANENT_SESSION_LIFETIME"]:
+        return False  # the absolute lifetime, whatever the cookie says
     if now - row.last_seen_at > LAST_SEEN_PRECISION:
         # Written at most once a minute, to keep reads from turning into writes.
         row.last_seen_at = now
@@ -196,9 +198,9 @@ def init_app(app: Flask) -> None:
         last_seen = _timestamp(session.get("last_seen"))
         idle = timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"]))
         lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+        too_old = started is not None and now - started > lifetime
         if "_user_id" in session and (
-            (last_seen is not None and now - last_seen > idle)
-            or (started is not None and now - started > lifetime)
+            too_old or (last_seen is not None and now - last_seen > idle)
         ):
             expired_user = session.get("_user_id")
             logout_user()
@@ -206,7 +208,11 @@ def init_app(app: Flask) -> None:
             session.pop("signed_in_at", None)
             # Kept so that answers posted after expiry can be restored for the same person.
             session["expired_user"] = expired_user
-            flash("Your session ended because you were inactive. Sign in again.", "info")
+            if too_old:
+                hours = int(lifetime.total_seconds() // 3600)
+                flash(f"Your session ended after {hours} hours. Sign in again.", "info")
+            else:
+                flash("Your session ended because you were inactive. Sign in again.", "info")
             return None
         if current_user.is_authenticated:
             session["last_seen"] = now.isoformat()

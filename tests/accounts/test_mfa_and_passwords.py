@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -10,7 +11,9 @@ from flask import Flask
 from sqlmodel import select
 
 from audit_app.db import session_scope
-from audit_app.models import User
+from audit_app.models import SignInAttempt, User
+from audit_app.services import mfa
+from tests.accounts.conftest import events
 from tests.conftest import PASSWORD
 
 
@@ -168,3 +171,67 @@ def test_re_entering_the_password_does_not_reset_the_count_of_wrong_codes(
     refused = app.test_client().post("/sign-in", data={"username": "alice", "password": PASSWORD})
     assert refused.status_code == 400
     assert "Too many failed attempts" in refused.get_data(as_text=True)
+
+
+def test_a_code_from_the_step_either_side_is_accepted_and_no_further(app: Flask) -> None:
+    # Phones' clocks drift, and a code typed in its last seconds arrives in the next step.
+    secret = mfa.new_secret()
+    totp = pyotp.TOTP(secret)
+    now = 1_900_000_015.0  # the middle of a 30-second step
+    step = int(now // 30)
+    for drift in (-1, 0, 1):
+        assert mfa.matching_step(secret, totp.at(now + drift * 30), now=now) == step + drift
+    for drift in (-2, 2):
+        code = totp.at(now + drift * 30)
+        if code not in {totp.at(now + d * 30) for d in (-1, 0, 1)}:
+            assert mfa.matching_step(secret, code, now=now) is None
+
+
+def test_the_password_step_and_the_code_step_are_recorded_apart(
+    app: Flask,
+    make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    secret, _codes = _enrol(app, client)
+    succeeded_before = len(events(app, "sign_in.succeeded"))
+
+    fresh, _ = _client(app, "alice")
+    [accepted] = events(app, "sign_in.password_accepted")
+    assert accepted.actor == "alice"
+    # The password alone starts no session, and neither counts as a success for throttling.
+    assert len(events(app, "sign_in.succeeded")) == succeeded_before
+    with session_scope(app) as session:
+        successes = session.exec(select(SignInAttempt).where(SignInAttempt.succeeded)).all()
+    assert len(successes) == 1  # the sign-in before two-factor authentication was on
+
+    assert fresh.post("/sign-in/code", data={"code": _next_code(secret)}).status_code == 302
+    succeeded = events(app, "sign_in.succeeded")
+    assert len(succeeded) == succeeded_before + 1
+    assert json.loads(succeeded[-1].detail) == {"second_factor": True}
+    with session_scope(app) as session:
+        successes = session.exec(select(SignInAttempt).where(SignInAttempt.succeeded)).all()
+    assert len(successes) == 2
+
+
+def test_someone_with_the_password_who_keeps_guessing_codes_is_locked_out(
+    app: Flask,
+    make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    secret, _codes = _enrol(app, client)
+    for n in range(5):
+        # A fresh password step for every guess, each from a new address: only the account's
+        # own count can stop this.
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
+        response = attacker.post("/sign-in", data={"username": "alice", "password": PASSWORD})
+        assert response.status_code == 302
+        assert attacker.post("/sign-in/code", data={"code": "000000"}).status_code == 400
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    refused = elsewhere.post("/sign-in", data={"username": "alice", "password": PASSWORD})
+    assert refused.status_code == 400
+    assert "Too many failed attempts" in refused.get_data(as_text=True)
+    assert len(events(app, "sign_in.failed")) == 5

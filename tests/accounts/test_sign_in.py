@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import select
 from werkzeug.test import TestResponse
 
-from audit_app.models import utcnow
-from audit_app.services.accounts import TOO_MANY, WRONG_DETAILS
+from audit_app.auth import password_hasher
+from audit_app.db import session_scope
+from audit_app.models import SignInAttempt, User, UserSession, utcnow
+from audit_app.services.accounts import (
+    TOO_MANY,
+    WRONG_DETAILS,
+    AccountError,
+    check_password_rules,
+)
 from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
 from tests.conftest import PASSWORD
 
@@ -222,3 +232,157 @@ def test_a_session_in_use_stays_open(
     with client.session_transaction() as session:
         session["last_seen"] = (utcnow() - timedelta(seconds=30)).isoformat()
     assert client.get("/").status_code == 200
+
+
+def test_a_session_in_use_still_ends_after_its_absolute_lifetime(
+    app: Flask,
+    client: FlaskClient,
+    make_user: MakeUser,
+    sign_in: SignIn,
+) -> None:
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)  # SESSION_MAX_HOURS
+    sign_in(make_user("alice", "auditor"))
+    with client.session_transaction() as session:
+        session["signed_in_at"] = (utcnow() - timedelta(hours=11, minutes=59)).isoformat()
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        # Used a moment ago, but signed in more than 12 hours ago.
+        session["signed_in_at"] = (utcnow() - timedelta(hours=12, minutes=1)).isoformat()
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your session ended after 12 hours. Sign in again." in page
+    assert client.get("/").status_code == 302
+
+
+def test_the_server_ends_a_session_after_its_absolute_lifetime_whatever_the_cookie_says(
+    app: Flask,
+    client: FlaskClient,
+    make_user: MakeUser,
+    sign_in: SignIn,
+) -> None:
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=2)
+    sign_in(make_user("alice", "auditor"))
+    with session_scope(app) as db:
+        row = db.exec(select(UserSession)).one()
+        row.created_at = utcnow() - timedelta(hours=2, minutes=1)
+        db.add(row)
+    # The cookie's own sign-in time is recent (as a forged or replayed cookie's could be).
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_hash_made_with_older_parameters_is_replaced_at_sign_in(
+    app: Flask,
+    client: FlaskClient,
+    make_user: MakeUser,
+    sign_in: SignIn,
+) -> None:
+    make_user("alice", "auditor")
+    older = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(PASSWORD)
+    with session_scope(app) as db:
+        user = db.exec(select(User).where(User.username == "alice")).one()
+        user.password_hash = older
+        db.add(user)
+    sign_in("alice")
+    user = stored_user(app, "alice")
+    assert user is not None and user.password_hash != older
+    with app.app_context():
+        current = password_hasher()
+        assert not current.check_needs_rehash(user.password_hash)
+        assert current.verify(user.password_hash, PASSWORD)
+    assert f"m={current.memory_cost},t={current.time_cost},p={current.parallelism}" in (
+        user.password_hash
+    )
+    # A hash with the current parameters is left as it is.
+    client.post("/sign-out")
+    sign_in("alice")
+    again = stored_user(app, "alice")
+    assert again is not None and again.password_hash == user.password_hash
+
+
+def _passphrase(length: int) -> str:
+    return ("a long and quite unusual passphrase " * 4)[:length]
+
+
+@pytest.mark.parametrize("length", [64, 128])
+def test_long_passwords_are_accepted_whole(app: Flask, make_user: MakeUser, length: int) -> None:
+    password = _passphrase(length)
+    make_user("alice", "auditor", password=password)
+    client = app.test_client()
+    assert attempt(client, "alice", password).status_code == 302
+    # Every character counts: nothing is cut off at 64, 72 (bcrypt's limit) or anywhere else.
+    assert attempt(app.test_client(), "alice", password[:-1]).status_code == 400
+
+
+def test_a_password_of_129_characters_is_refused(
+    client: FlaskClient, make_user: MakeUser, sign_in: SignIn
+) -> None:
+    sign_in(make_user("alice", "auditor"))
+    too_long = _passphrase(129)
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": too_long, "confirm_password": too_long},
+    )
+    assert response.status_code == 400
+    assert "Password must be 128 characters or fewer" in response.get_data(as_text=True)
+    with pytest.raises(AccountError):
+        check_password_rules(too_long)
+    check_password_rules(too_long[:128])
+
+
+def test_a_refused_attempt_does_not_extend_the_lock_which_lifts_after_15_minutes(
+    app: Flask,
+    client: FlaskClient,
+    make_user: MakeUser,
+) -> None:
+    make_user("alice", "auditor")
+    for n in range(5):
+        attempt(client, "alice", f"wrong guess {n}")
+
+    def failures() -> list[SignInAttempt]:
+        with session_scope(app) as db:
+            return list(db.exec(select(SignInAttempt)))
+
+    def age_failures(minutes: float) -> None:
+        with session_scope(app) as db:
+            for row in db.exec(select(SignInAttempt)):
+                row.attempted_at = utcnow() - timedelta(minutes=minutes)
+                db.add(row)
+
+    for _ in range(3):
+        refused = attempt(client, "alice", PASSWORD)
+        assert TOO_MANY in refused.get_data(as_text=True)
+    # Refusals during the lock are not failures: they do not push its end further away.
+    assert len(failures()) == 5
+    assert len(events(app, "sign_in.throttled")) == 3
+    age_failures(14)
+    assert TOO_MANY in attempt(client, "alice", PASSWORD).get_data(as_text=True)
+    assert len(failures()) == 5
+    age_failures(15.5)
+    assert attempt(client, "alice", PASSWORD).status_code == 302
+
+
+def test_signing_in_gives_a_new_session_token(
+    app: Flask,
+    client: FlaskClient,
+    make_user: MakeUser,
+) -> None:
+    make_user("alice", "auditor")
+    planted = "a-token-chosen-by-someone-else"
+    with client.session_transaction() as session:
+        session["sid"] = planted
+    before = client.get_cookie("session")
+    assert before is not None
+    assert attempt(client, "alice", PASSWORD).status_code == 302
+    with client.session_transaction() as session:
+        token = session["sid"]
+    assert token != planted and len(token) >= 43  # 256 random bits
+    with session_scope(app) as db:
+        [row] = db.exec(select(UserSession))
+    assert row.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
+    # The cookie from before sign-in does not become a signed-in one.
+    client.set_cookie("session", before.value)
+    assert client.get("/").status_code == 302
