@@ -85,6 +85,13 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     elif app_env == "production" and len(secret_key) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters long in production")
 
+    sql_echo = _bool(env.get("SQL_ECHO", "false"), "SQL_ECHO")
+    if sql_echo and app_env == "production":
+        raise ConfigError(
+            "SQL_ECHO writes every database statement to the log and is for development only: "
+            "unset it, or set it to false, in production"
+        )
+
     database_url = env.get("DATABASE_URL", "") or f"sqlite:///{instance_dir / 'case-audit.db'}"
     case_id_pattern = env.get("CASE_ID_PATTERN", r"^[A-Za-z0-9][A-Za-z0-9/-]{0,31}$")
     try:
@@ -114,7 +121,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         ),
         "QUESTIONNAIRE_DIR": env.get("QUESTIONNAIRE_DIR", str(BASE_DIR / "questionnaires")),
         "INSTANCE_PATH": str(instance_dir),
-        "SQL_ECHO": _bool(env.get("SQL_ECHO", "false"), "SQL_ECHO"),
+        "SQL_ECHO": sql_echo,
         "CASE_ID_PATTERN": case_id_pattern,
         "SESSION_IDLE_MINUTES": idle_minutes,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),

@@ -18,7 +18,9 @@ def create_app(
 
     ``environ`` replaces the process environment (tests use it); ``overrides`` are applied last.
     """
-    app = Flask(__name__, instance_relative_config=False)
+    from audit_app.web import Application
+
+    app = Application(__name__, instance_relative_config=False)
     settings = load_config(environ)
     if overrides:
         settings.update(overrides)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request, url_for
@@ -13,6 +14,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from audit_app.core.scoring import format_percent
+from audit_app.logs import application_frames, database_error_in, describe_database_error
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -57,6 +59,21 @@ STATUS_COLOURS = {
     "moderated": "green",
     "closed": "purple",
 }
+
+
+class Application(Flask):
+    """Flask, leaving unexpected errors to the error page's handler to log.
+
+    Flask's own ``log_exception`` writes the traceback with the exception's message, which for
+    a database error can quote the row the server refused; ``register_errorhandlers`` logs every
+    unexpected error instead, under the reference the person is shown.
+    """
+
+    def log_exception(
+        self,
+        exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
+    ) -> None:
+        return None
 
 
 def init_app(app: Flask) -> None:
@@ -160,9 +177,15 @@ def _record_quietly(action: str, *, audit_id: int | None = None, **detail: Any) 
             **detail,
         )
         db.commit()
-    except SQLAlchemyError:
+    except SQLAlchemyError as error:
         db.rollback()
-        current_app.logger.exception("Could not record %s in the audit trail", action)
+        # Not the error's message: the database's own text can quote the row it refused.
+        current_app.logger.error(
+            "Could not record %s in the audit trail: %s at %s",
+            action,
+            describe_database_error(error),
+            application_frames(error),
+        )
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -194,8 +217,8 @@ def register_errorhandlers(app: Flask) -> None:
         text = str(error.orig).lower()
         cannot_write = any(words in text for words in CANNOT_WRITE)
         app.logger.error(
-            "Database error (%s): %s",
-            type(error.orig).__name__,
+            "Database error %s: %s",
+            describe_database_error(error),
             "cannot write" if cannot_write else "unavailable",
         )
         return render_template("errors/unavailable.html", cannot_write=cannot_write), 503
@@ -204,6 +227,27 @@ def register_errorhandlers(app: Flask) -> None:
     def _server_error(error: Exception) -> tuple[str, int]:
         reference = secrets.token_hex(4).upper()
         original = getattr(error, "original_exception", None) or error
-        # The traceback goes to the log, with the reference the person is shown; never to them.
-        app.logger.error("Unhandled error, reference %s", reference, exc_info=original)
+        database_error = database_error_in(original)
+        if database_error is not None:
+            # Without the message or a traceback, which would carry it: PostgreSQL's DETAIL can
+            # quote the refused row (answer text, a password hash). The class, the SQLSTATE code
+            # and where in the code are enough to find the cause.
+            app.logger.error(
+                "Unhandled database error on %s %s, reference %s: %s, raised as %s at %s",
+                request.method,
+                request.path,
+                reference,
+                describe_database_error(database_error),
+                type(original).__name__,
+                application_frames(original),
+            )
+        else:
+            # The traceback goes to the log, with the reference the person is shown; never to them.
+            app.logger.error(
+                "Unhandled error on %s %s, reference %s",
+                request.method,
+                request.path,
+                reference,
+                exc_info=original,
+            )
         return render_template("errors/error.html", code=500, reference=reference), 500

@@ -29,6 +29,12 @@ def test_production_refuses_a_short_secret_key() -> None:
         load_config({"APP_ENV": "production", "SECRET_KEY": "short"})
 
 
+def test_production_refuses_sql_echo() -> None:
+    with pytest.raises(ConfigError, match="SQL_ECHO .* is for development only"):
+        load_config({"APP_ENV": "production", "SECRET_KEY": "x" * 40, "SQL_ECHO": "true"})
+    assert load_config({"APP_ENV": "test", "SQL_ECHO": "true"})["SQL_ECHO"] is True
+
+
 def test_an_unknown_environment_is_named() -> None:
     with pytest.raises(ConfigError, match="APP_ENV must be one of development, test, production"):
         load_config({"APP_ENV": "staging"})
