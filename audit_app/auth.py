@@ -136,14 +136,19 @@ def _token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _session_is_live(db: Any, user_id: int) -> bool:
-    """Whether this browser's session is still open on the server (not signed out or ended)."""
+def this_browser_session(db: Any) -> UserSession | None:
+    """This browser's session record, if its cookie names one (ended or not)."""
     token = session.get("sid")
     if not isinstance(token, str):
-        return False
-    row = db.exec(
+        return None
+    return db.exec(
         select(UserSession).where(UserSession.token_sha256 == _token_sha256(token))
     ).first()
+
+
+def _session_is_live(db: Any, user_id: int) -> bool:
+    """Whether this browser's session is still open on the server (not signed out or ended)."""
+    row = this_browser_session(db)
     if row is None or row.user_id != user_id or row.ended_at is not None:
         return False
     now = utcnow()
@@ -181,6 +186,7 @@ def end_sessions(db: Any, user_id: int, reason: str, *, only_this_browser: bool 
     for row in rows:
         row.ended_at = now
         row.ended_reason = reason
+        row.pending_totp_secret = None
         db.add(row)
     return len(rows)
 

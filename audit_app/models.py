@@ -89,6 +89,9 @@ class UserSession(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None)
     ended_reason: str | None = Field(default=None, max_length=32)
     remote_addr: str | None = Field(default=None, max_length=64)
+    # A TOTP secret shown during enrolment in this browser, until a code confirms it (or the
+    # session ends): kept here, never in the cookie.
+    pending_totp_secret: str | None = Field(default=None, max_length=64)
 
 
 class RecoveryCode(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Sign-in form."""
+"""Forms for signing in and for the account's own security settings."""
 
 from __future__ import annotations
 
@@ -48,3 +48,19 @@ class ChangePasswordForm(FlaskForm):
         validators=[InputRequired(message="Enter the new password again"), Length(max=1024)],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class MfaSetupForm(FlaskForm):
+    """The first code from the app, with the password again: enrolment changes how one signs in."""
+
+    code = StringField(
+        "Code from your app",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the code your app shows"), Length(max=20)],
+    )
+    current_password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"), Length(max=1024)],
+    )
+    submit = SubmitField("Turn on two-factor authentication", widget=GovSubmitInput())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -16,10 +16,11 @@ from audit_app.auth import (
     role_required,
     signed_in_user,
     start_session,
+    this_browser_session,
     verify_password,
 )
 from audit_app.db import get_session
-from audit_app.forms.auth import ChangePasswordForm, SecondFactorForm, SignInForm
+from audit_app.forms.auth import ChangePasswordForm, MfaSetupForm, SecondFactorForm, SignInForm
 from audit_app.models import User, utcnow
 from audit_app.services import accounts, mfa
 from audit_app.services.trail import record_event
@@ -132,36 +133,63 @@ def second_factor() -> str | Response:
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
 @role_required(*ALL_ROLES)
-def mfa_setup() -> str | Response:
-    """Set up an authenticator app: scan the code, then prove it works with one code."""
+def mfa_setup() -> str | Response | tuple[str, int]:
+    """Set up an authenticator app: scan the code, then prove it works with one code.
+
+    The password is asked for again with that code. The new secret waits on this browser's
+    session record, on the server, until a code confirms it.
+    """
     db = get_session()
     user = db.get(User, current_user.id)
     assert user is not None
     if user.mfa_enabled:
         return render_template("auth/mfa_enabled.html", codes=None)
-    secret = session.get("mfa_secret") or mfa.new_secret()
-    session["mfa_secret"] = secret
-    form = SecondFactorForm()
-    error = None
+    record = this_browser_session(db)
+    if record is None:  # cannot happen for a live session; refuse rather than guess
+        abort(400)
+    if record.pending_totp_secret is None:
+        record.pending_totp_secret = mfa.new_secret()
+        db.add(record)
+        db.commit()
+    secret = record.pending_totp_secret
+    form = MfaSetupForm()
+    errors: dict[str, str] = {}
     if form.validate_on_submit():
-        codes = mfa.enable(
-            user, secret, form.code.data or "", session=db, actor=current_user.username
-        )
-        if codes is not None:
+        address = request.remote_addr or ""
+        try:
+            # A wrong password here counts towards the account's limit, as at sign-in.
+            accounts.check_throttle(user.username, address, session=db)
+        except accounts.SignInRefused as refused:
             db.commit()
-            session.pop("mfa_secret", None)
-            # The signed-in identity carries the MFA flag: refresh it for this session.
-            start_session(
-                signed_in_user(user, current_user.managed_service_ids),
-                remote_addr=request.remote_addr,
-            )
-            db.commit()
-            return render_template("auth/mfa_enabled.html", codes=codes)
-        error = "Enter the 6-digit code your app shows now"
+            errors["current_password"] = str(refused)
+        else:
+            if not verify_password(user.password_hash, form.current_password.data or ""):
+                accounts.record_failure(user.username, address, session=db)
+                db.commit()
+                errors["current_password"] = "Your password is not right"
+            else:
+                codes = mfa.enable(
+                    user, secret, form.code.data or "", session=db, actor=current_user.username
+                )
+                if codes is not None:
+                    # A fresh session, carrying the MFA flag; this browser's old one ends.
+                    end_sessions(db, current_user.id, "two-factor set up", only_this_browser=True)
+                    db.commit()
+                    start_session(
+                        signed_in_user(user, current_user.managed_service_ids),
+                        remote_addr=request.remote_addr,
+                    )
+                    db.commit()
+                    return render_template("auth/mfa_enabled.html", codes=codes)
+                errors["code"] = "Enter the 6-digit code your app shows now"
+    for name, messages in form.errors.items():
+        errors.setdefault(name, messages[0])
+    errors = {name: errors[name] for name in ("code", "current_password") if name in errors}
     uri = mfa.provisioning_uri(user, secret)
-    return render_template(
-        "auth/mfa_setup.html", form=form, error=error, qr=mfa.qr_code_svg(uri), secret=secret
-    ), (400 if error else 200)
+    page = render_template(
+        "auth/mfa_setup.html", form=form, errors=errors, qr=mfa.qr_code_svg(uri), secret=secret
+    )
+    return (page, 400) if errors else page
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -11,7 +12,7 @@ from flask import Flask
 from sqlmodel import select
 
 from audit_app.db import session_scope
-from audit_app.models import SignInAttempt, User
+from audit_app.models import SignInAttempt, User, UserSession
 from audit_app.services import mfa
 from tests.accounts.conftest import events
 from tests.conftest import PASSWORD
@@ -24,6 +25,10 @@ def _client(app: Flask, username: str, password: str = PASSWORD):  # type: ignor
     return client, response
 
 
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def _next_code(secret: str) -> str:
     """The app's code for the next 30 seconds: the current one was used to confirm enrolment."""
     return pyotp.TOTP(secret).at(time.time() + 30)
@@ -33,7 +38,9 @@ def _enrol(app: Flask, client) -> tuple[str, list[str]]:  # type: ignore[no-unty
     page = client.get("/account/mfa").get_data(as_text=True)
     assert "<svg" in page and "QR code for your authenticator app" in page
     secret = re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
-    done = client.post("/account/mfa", data={"code": pyotp.TOTP(secret).now()})
+    done = client.post(
+        "/account/mfa", data={"code": pyotp.TOTP(secret).now(), "current_password": PASSWORD}
+    )
     assert done.status_code == 200
     codes = re.findall(
         r"<li><code>([0-9a-f]{6}-[0-9a-f]{6})</code></li>", done.get_data(as_text=True)
@@ -45,7 +52,7 @@ def test_enrolment_needs_a_correct_code(app: Flask, make_user) -> None:  # type:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     client.get("/account/mfa")
-    response = client.post("/account/mfa", data={"code": "000000"})
+    response = client.post("/account/mfa", data={"code": "000000", "current_password": PASSWORD})
     assert response.status_code == 400
     assert "Enter the 6-digit code your app shows now" in response.get_data(as_text=True)
     with session_scope(app) as session:
@@ -151,7 +158,8 @@ def test_the_code_that_confirmed_enrolment_cannot_sign_in(app: Flask, make_user)
     page = client.get("/account/mfa").get_data(as_text=True)
     secret = re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
     code = pyotp.TOTP(secret).now()
-    assert client.post("/account/mfa", data={"code": code}).status_code == 200
+    confirmed = client.post("/account/mfa", data={"code": code, "current_password": PASSWORD})
+    assert confirmed.status_code == 200
     later, _ = _client(app, "alice")
     assert later.post("/sign-in/code", data={"code": code}).status_code == 400
 
@@ -235,3 +243,78 @@ def test_someone_with_the_password_who_keeps_guessing_codes_is_locked_out(
     assert refused.status_code == 400
     assert "Too many failed attempts" in refused.get_data(as_text=True)
     assert len(events(app, "sign_in.failed")) == 5
+
+
+def _secret_on(page: str) -> str:
+    return re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
+
+
+def test_enrolment_needs_the_password_with_the_first_code(
+    app: Flask,
+    make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    secret = _secret_on(client.get("/account/mfa").get_data(as_text=True))
+    code = pyotp.TOTP(secret).now()
+    missing = client.post("/account/mfa", data={"code": code})
+    assert missing.status_code == 400
+    assert "Enter your password" in missing.get_data(as_text=True)
+    wrong = client.post("/account/mfa", data={"code": code, "current_password": "not it at all"})
+    assert wrong.status_code == 400
+    page = wrong.get_data(as_text=True)
+    assert "Your password is not right" in page
+    assert 'href="#current_password"' in page  # the error summary links to the field
+    with session_scope(app) as session:
+        assert not session.exec(select(User).where(User.username == "alice")).one().mfa_enabled
+    # A wrong password here is a failure like one at sign-in, towards the account's limit.
+    assert len(events(app, "sign_in.failed")) == 1
+    for _ in range(4):
+        client.post("/account/mfa", data={"code": code, "current_password": "not it at all"})
+    locked = client.post("/account/mfa", data={"code": code, "current_password": PASSWORD})
+    assert locked.status_code == 400
+    assert "Too many failed attempts" in locked.get_data(as_text=True)
+    with session_scope(app) as session:
+        assert not session.exec(select(User).where(User.username == "alice")).one().mfa_enabled
+
+
+def test_the_new_secret_waits_on_the_server_and_enrolment_starts_a_fresh_session(
+    app: Flask,
+    make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    make_user("alice", "auditor")
+    client, _ = _client(app, "alice")
+    secret = _secret_on(client.get("/account/mfa").get_data(as_text=True))
+    # The same secret on every visit from this browser; never in the cookie.
+    assert _secret_on(client.get("/account/mfa").get_data(as_text=True)) == secret
+    with client.session_transaction() as cookie:
+        assert secret not in json.dumps(dict(cookie), default=str)
+        old_token = cookie["sid"]
+    with session_scope(app) as session:
+        [record] = session.exec(select(UserSession))
+        assert record.pending_totp_secret == secret
+    # Another browser of the same person is shown a secret of its own.
+    other, _ = _client(app, "alice")
+    assert _secret_on(other.get("/account/mfa").get_data(as_text=True)) != secret
+
+    done = client.post(
+        "/account/mfa", data={"code": pyotp.TOTP(secret).now(), "current_password": PASSWORD}
+    )
+    assert done.status_code == 200
+    with client.session_transaction() as cookie:
+        new_token = cookie["sid"]
+    assert new_token != old_token
+    assert client.get("/").status_code == 200
+    with session_scope(app) as session:
+        old = session.exec(
+            select(UserSession).where(UserSession.token_sha256 == _sha256(old_token))
+        ).one()
+        assert old.ended_reason == "two-factor set up" and old.pending_totp_secret is None
+        user = session.exec(select(User).where(User.username == "alice")).one()
+        assert user.mfa_enabled and user.totp_secret == secret
+    # A copy of the cookie from before enrolment no longer signs anyone in.
+    for token, expected in ((new_token, 200), (old_token, 302)):
+        copy = app.test_client()
+        with copy.session_transaction() as cookie:
+            cookie.update({"sid": token, "_user_id": f"{user.id}:{user.session_version}"})
+        assert copy.get("/").status_code == expected
