@@ -7,8 +7,19 @@ from datetime import date
 from types import TracebackType
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    template_rendered,
+    url_for,
+)
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -44,6 +55,9 @@ CANNOT_WRITE = (
     "no space left",
     "disk full",
 )
+
+# Answers to a POST that mean its input was refused: invalid (400) or too large (413).
+REFUSED_INPUT = (400, 413)
 
 STATUS_NAMES = {
     "draft": "Draft",
@@ -104,6 +118,27 @@ def init_app(app: Flask) -> None:
             _record_quietly("audit.viewed", audit_id=audit_id, page=request.endpoint)
         return response
 
+    template_rendered.connect(_note_refused_fields, app)
+
+    @app.after_request
+    def _record_refused_input(response: Response) -> Response:
+        """A form or upload refused by validation: who, which page and which fields, no values."""
+        if (
+            request.method == "POST"
+            and response.status_code in REFUSED_INPUT
+            and current_user.is_authenticated
+            and not g.get("refusal_recorded")  # a refused CSRF token has its own event
+        ):
+            _record_quietly(
+                "input.refused",
+                audit_id=(request.view_args or {}).get("audit_id"),
+                page=request.endpoint,
+                path=request.path[:200],
+                status=response.status_code,
+                fields=sorted(g.get("refused_fields", ())),
+            )
+        return response
+
     @app.template_global("navigation_items")
     def _navigation_items() -> list[dict[str, Any]]:
         """Links for the signed-in user's role, for the service navigation."""
@@ -150,6 +185,25 @@ def init_app(app: Flask) -> None:
     @app.template_filter("date")
     def _date(value: Any) -> str:
         return value.strftime("%-d %B %Y") if value else ""
+
+
+def _note_refused_fields(
+    _app: Flask, template: Any, context: dict[str, Any], **_extra: Any
+) -> None:
+    """Note the names of the fields a page shows as wrong, for the ``input.refused`` event.
+
+    Every form page shows its errors from its forms' fields, or from an ``errors`` dictionary
+    keyed by field name; only the names are kept, never what was entered.
+    """
+    if not has_request_context() or request.method != "POST":
+        return
+    names: set[str] = g.setdefault("refused_fields", set())
+    for value in context.values():
+        if isinstance(value, FlaskForm):
+            names.update(field.name for field in value if field.errors)
+    errors = context.get("errors")
+    if isinstance(errors, dict):
+        names.update(str(name) for name in errors)
 
 
 def _record_quietly(action: str, *, audit_id: int | None = None, **detail: Any) -> None:
@@ -207,6 +261,7 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:
         _record_quietly("csrf.refused", path=request.path[:200], reason=error.description)
+        g.refusal_recorded = True
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(OperationalError)

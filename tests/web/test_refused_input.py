@@ -1,0 +1,192 @@
+"""Refused input is recorded in the trail: who, which page and which fields, never the values."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import select
+
+from audit_app import create_app
+from audit_app.db import get_engine, session_scope
+from audit_app.models import AuditEvent
+from tests.conftest import PASSWORD, ROOT
+from tests.journey.conftest import (
+    audit_version,
+    journey_questionnaire,
+    load_questionnaire,
+    make_case,
+    start,
+)
+
+MARKER = "entered-value-5d1e"
+
+
+def _events(app: Flask, action: str) -> list[AuditEvent]:
+    with session_scope(app) as session:
+        return list(
+            session.exec(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        )
+
+
+def _client(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/sign-in", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _upload(client: FlaskClient, url: str, field: str, content: bytes):  # type: ignore[no-untyped-def]
+    return client.post(
+        url, data={field: (io.BytesIO(content), "file.csv")}, content_type="multipart/form-data"
+    )
+
+
+def _only_refusal(app: Flask) -> dict[str, object]:
+    (event,) = _events(app, "input.refused")
+    assert MARKER not in event.detail
+    detail = json.loads(event.detail)
+    detail["actor"] = event.actor
+    detail["actor_id"] = event.actor_id
+    return detail
+
+
+def test_a_refused_case_import_is_recorded_without_its_rows(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin1", "admin")
+    admin = _client(app, "admin1")
+    content = f"case_id,service,team,worker\n{MARKER} x,CP,T1,{MARKER}\n".encode()
+    assert _upload(admin, "/admin/cases", "cases_file", content).status_code == 400
+    detail = _only_refusal(app)
+    assert detail["actor"] == "admin1" and detail["actor_id"] is not None
+    assert detail["page"] == "admin.cases" and detail["path"] == "/admin/cases"
+    assert detail["fields"] == ["cases_file"] and detail["status"] == 400
+
+    good = b"case_id,service,team,worker\n1001,CP,T1,\n"
+    assert _upload(admin, "/admin/cases", "cases_file", good).status_code == 302
+    assert len(_events(app, "input.refused")) == 1  # accepted input is not a refusal
+
+
+def test_a_refused_allocations_import_and_draw_are_recorded(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin1", "admin")
+    admin = _client(app, "admin1")
+    content = f"case_id,questionnaire_id,auditor,due\n{MARKER},x,y,z\n".encode()
+    assert _upload(admin, "/admin/allocations/import", "allocations_file", content).status_code
+    response = admin.post("/admin/allocations/draw", data={"month": "1999-01", "per_auditor": "0"})
+    assert response.status_code == 400
+    imported, drawn = _events(app, "input.refused")
+    assert json.loads(imported.detail)["fields"] == ["allocations_file"]
+    assert MARKER not in imported.detail
+    detail = json.loads(drawn.detail)
+    assert detail["page"] == "admin.allocations_draw"
+    assert {"month", "per_auditor", "questionnaire"} <= set(detail["fields"])
+
+
+def test_a_refused_admin_form_names_the_fields_never_the_values(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin1", "admin")
+    admin = _client(app, "admin1")
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "username": "",
+            "display_name": MARKER,
+            "role": "auditor",
+            "password": MARKER,
+            "confirm_password": f"{MARKER}!",  # does not match
+        },
+    )
+    assert response.status_code == 400
+    detail = _only_refusal(app)
+    assert detail["page"] == "admin.user_new"
+    assert detail["fields"] == ["confirm_password", "username"]
+
+
+def test_a_refused_questionnaire_upload_is_recorded(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin1", "admin")
+    admin = _client(app, "admin1")
+    content = json.dumps({"id": MARKER, "title": MARKER}).encode()
+    response = admin.post(
+        "/questionnaires/upload",
+        data={"questionnaire_file": (io.BytesIO(content), f"{MARKER}.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    detail = _only_refusal(app)
+    assert detail["page"] == "workshop.upload" and detail["fields"] == ["questionnaire_file"]
+
+
+def test_a_refused_answer_is_recorded_against_its_audit(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    load_questionnaire(app, journey_questionnaire())
+    make_case(app)
+    make_user("auditor1", "auditor", team="Children in Need 1")
+    auditor = _client(app, "auditor1")
+    audit_id = start(auditor)
+    response = auditor.post(
+        f"/audits/{audit_id}/themes/planning",
+        data={"version": str(audit_version(app, audit_id)), "last-visit": f"31/2/{MARKER}"},
+    )
+    assert response.status_code == 400
+    (event,) = _events(app, "input.refused")
+    assert (event.actor, event.audit_id, event.case_ref) == ("auditor1", audit_id, "100824")
+    assert json.loads(event.detail)["fields"] == ["last-visit"]
+    assert MARKER not in event.detail
+
+
+def test_a_request_too_large_to_read_is_recorded(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin1", "admin")
+    admin = _client(app, "admin1")
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    content = b"case_id,service,team,worker\n" + b"1001,CP,T1,\n" * 400
+    assert _upload(admin, "/admin/cases", "cases_file", content).status_code == 413
+    detail = _only_refusal(app)
+    assert detail["status"] == 413 and detail["fields"] == []
+
+
+def test_refused_sign_ins_are_left_to_the_sign_in_events(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin1", "admin")
+    client = app.test_client()
+    assert client.post("/sign-in", data={"username": "admin1"}).status_code == 400
+    assert _events(app, "input.refused") == []
+
+
+@pytest.fixture
+def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application with CSRF protection on, as in production."""
+    application = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": True},
+        environ={
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
+            "SQLITE_BUSY_TIMEOUT_MS": "2000",
+        },
+    )
+    yield application
+    get_engine(application).dispose()
+
+
+def test_a_refused_csrf_token_is_recorded_once(csrf_app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin1", "admin")
+    client = csrf_app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token is not None
+    client.post(
+        "/sign-in",
+        data={"username": "admin1", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
+    response = client.post("/admin/users/new", data={"username": "intruder", "role": "admin"})
+    assert response.status_code == 400
+    (event,) = _events(csrf_app, "csrf.refused")
+    assert event.actor == "admin1" and event.actor_id is not None
+    detail = json.loads(event.detail)
+    assert detail["path"] == "/admin/users/new" and "CSRF token" in detail["reason"]
+    assert _events(csrf_app, "input.refused") == []  # one event for one refusal
