@@ -1,4 +1,5 @@
-"""`flask users ...`: create users, set passwords, deactivate and reactivate, list."""
+"""`flask users ...`: create users, set passwords, deactivate and reactivate, reset two-factor
+authentication, list."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from audit_app.services import accounts
 from audit_app.services import users as user_service
 from audit_app.services.accounts import AccountError
 
-users_cli = AppGroup("users", help="Create users, set passwords, deactivate and list users.")
+users_cli = AppGroup(
+    "users",
+    help="Create users, set passwords, deactivate, reset two-factor authentication and list users.",
+)
 
 
 def _prompt_password() -> str:
@@ -110,6 +114,30 @@ def users_deactivate(username: str) -> None:
 def users_activate(username: str) -> None:
     """Let a deactivated user sign in again."""
     _set_active(username, True)
+
+
+@users_cli.command("reset-mfa")
+@click.argument("username")
+@click.option(
+    "--reason",
+    required=True,
+    help="How you checked who they are, for the audit trail (for example: met in person, "
+    "saw their staff ID card).",
+)
+def users_reset_mfa(username: str, reason: str) -> None:
+    """Turn off two-factor authentication for someone who lost their authenticator app and
+    their recovery codes, after checking who they are; ends their live sessions."""
+    try:
+        with session_scope() as session:
+            user = _existing_user(username, session=session)
+            ended = user_service.reset_mfa(user, reason=reason, session=session, actor=CLI_ACTOR)
+            name = user.username
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Two-factor authentication reset for {name}; {ended} open session(s) ended. They can "
+        "sign in with their password alone until they set up their authenticator app again."
+    )
 
 
 @users_cli.command("list")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from audit_app.auth import (
     end_sessions,
@@ -17,7 +17,16 @@ from audit_app.auth import (
     password_hasher,
     verify_password,
 )
-from audit_app.models import ROLES, ManagedService, Service, SignInAttempt, Team, User, utcnow
+from audit_app.models import (
+    ROLES,
+    ManagedService,
+    Service,
+    SignInAttempt,
+    Team,
+    User,
+    UserSession,
+    utcnow,
+)
 from audit_app.services.trail import record_event
 
 MIN_PASSWORD_LENGTH = 12
@@ -169,6 +178,51 @@ def set_active(user: User, active: bool, *, session: Session, actor: str) -> Non
         username=user.username,
     )
     session.flush()
+
+
+def live_sessions(
+    user_id: int, *, session: Session, idle: timedelta, lifetime: timedelta
+) -> list[UserSession]:
+    """A person's sessions that are still open: not ended, used within ``idle`` and younger than
+    ``lifetime``; the most recently used first."""
+    now = utcnow()
+    return list(
+        session.exec(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                UserSession.ended_at.is_(None),  # type: ignore[union-attr]
+                UserSession.last_seen_at >= now - idle,
+                UserSession.created_at >= now - lifetime,
+            )
+            .order_by(col(UserSession.last_seen_at).desc(), col(UserSession.id).desc())
+        )
+    )
+
+
+def end_own_session(
+    user_id: int, session_id: int, *, session: Session, actor: str
+) -> UserSession | None:
+    """End one of a person's own sessions (another device, say); None when they have no such
+    open session, so that nobody learns about anyone else's."""
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != user_id or row.ended_at is not None:
+        return None
+    row.ended_at = utcnow()
+    row.ended_reason = "ended from the account page"
+    row.pending_totp_secret = None
+    session.add(row)
+    record_event(
+        "session.ended",
+        session=session,
+        actor=actor,
+        actor_id=user_id,
+        session_id=row.id,
+        signed_in_at=row.created_at,
+        signed_in_from=row.remote_addr,
+    )
+    session.flush()
+    return row
 
 
 def _recent_failures(session: Session, *, username: str | None, address: str | None) -> int:

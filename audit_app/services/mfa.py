@@ -13,7 +13,7 @@ import segno
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from audit_app.auth import hash_password, verify_password
+from audit_app.auth import end_sessions, hash_password, verify_password
 from audit_app.models import RecoveryCode, User, utcnow
 from audit_app.services.trail import record_event
 
@@ -78,15 +78,42 @@ def enable(user: User, secret: str, code: str, *, session: Session, actor: str) 
     return codes
 
 
-def disable(user: User, *, session: Session, actor: str) -> None:
-    """Turn MFA off for a user (an admin does this when a person loses their device)."""
+def disable(
+    user: User,
+    *,
+    session: Session,
+    actor: str,
+    reason: str,
+    actor_id: int | None = None,
+    remote_addr: str | None = None,
+) -> int:
+    """Turn MFA off for a person who lost their authenticator, once an admin has checked who
+    they are; ``reason`` says how. Their recovery codes go and every session of theirs ends.
+
+    Returns how many sessions ended. They set up a new authenticator after signing in again.
+    """
+    assert user.id is not None
     user.totp_secret = None
+    user.totp_last_step = None
     user.mfa_enabled = False
+    user.session_version += 1
     session.add(user)
     for row in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         session.delete(row)
-    record_event("mfa.disabled", session=session, actor=actor, username=user.username)
+    ended = end_sessions(session, user.id, "two-factor reset")
+    record_event(
+        "mfa.disabled",
+        session=session,
+        actor=actor,
+        actor_id=actor_id,
+        remote_addr=remote_addr,
+        username=user.username,
+        identity_checked=True,
+        reason=reason,
+        sessions_ended=ended,
+    )
     session.flush()
+    return ended
 
 
 def _replace_recovery_codes(user: User, *, session: Session) -> list[str]:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from audit_app.auth import end_sessions
 from audit_app.models import ROLES, ManagedService, Service, Team, User
-from audit_app.services import accounts
+from audit_app.services import accounts, mfa
 from audit_app.services.accounts import AccountError
 from audit_app.services.trail import record_event
 
@@ -284,3 +285,70 @@ def change_active(
         return False
     accounts.set_active(user, active, session=session, actor=actor)
     return True
+
+
+def reset_mfa(
+    user: User,
+    *,
+    reason: str,
+    session: Session,
+    actor: str,
+    actor_id: int | None = None,
+    remote_addr: str | None = None,
+) -> int:
+    """Turn off two-factor authentication for a person who lost their authenticator and their
+    recovery codes, after checking who they are; returns how many of their sessions ended.
+
+    ``reason`` says how their identity was checked, for the trail. Nobody resets their own: a
+    second person checks.
+    """
+    if user.id is not None and user.id == actor_id:
+        raise SelfChangeRefused(
+            "You cannot reset your own two-factor authentication. Ask another admin to do it."
+        )
+    if not user.mfa_enabled:
+        raise AccountError(f"{user.username} does not have two-factor authentication on")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise AccountError("Say how you checked who they are")
+    return mfa.disable(
+        user,
+        session=session,
+        actor=actor,
+        reason=reason,
+        actor_id=actor_id,
+        remote_addr=remote_addr,
+    )
+
+
+def end_all_sessions(
+    user: User,
+    *,
+    session: Session,
+    actor: str,
+    actor_id: int | None = None,
+    remote_addr: str | None = None,
+) -> int:
+    """End every session of a person, on every device; returns how many were open.
+
+    An admin ends their own with "Sign out everywhere" on their account page instead.
+    """
+    assert user.id is not None
+    if user.id == actor_id:
+        raise SelfChangeRefused(
+            "To end your own sessions, use Sign out everywhere on your account page."
+        )
+    ended = end_sessions(session, user.id, "ended by an admin")
+    user.session_version += 1
+    session.add(user)
+    record_event(
+        "user.sessions_ended",
+        session=session,
+        actor=actor,
+        actor_id=actor_id,
+        remote_addr=remote_addr,
+        username=user.username,
+        sessions_ended=ended,
+    )
+    session.flush()
+    return ended

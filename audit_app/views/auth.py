@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -252,7 +262,40 @@ def sign_out() -> Response:
 @bp.get("/account")
 @role_required(*ALL_ROLES)
 def account() -> str:
-    return render_template("auth/account.html")
+    """The person's details, security settings, and the sessions they have open."""
+    db = get_session()
+    this_browser = this_browser_session(db)
+    return render_template(
+        "auth/account.html",
+        sessions=accounts.live_sessions(
+            current_user.id,
+            session=db,
+            idle=timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"])),
+            lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"],
+        ),
+        this_session_id=this_browser.id if this_browser else None,
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@role_required(*ALL_ROLES)
+def end_session(session_id: int) -> Response:
+    """End one of your own sessions: another device's, or this one (which signs you out)."""
+    db = get_session()
+    this_browser = this_browser_session(db)
+    ended = accounts.end_own_session(
+        current_user.id, session_id, session=db, actor=current_user.username
+    )
+    if ended is None:
+        abort(404)
+    db.commit()
+    if this_browser is not None and this_browser.id == ended.id:
+        logout_user()
+        session.clear()
+        flash("You have signed out.", "success")
+        return redirect(url_for("auth.sign_in"))
+    flash("That session has ended: the device will need to sign in again.", "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/sign-out-everywhere")

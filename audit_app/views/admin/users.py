@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovPasswordInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
 from werkzeug.wrappers import Response
 from wtforms import (
+    BooleanField,
     Field,
     HiddenField,
     PasswordField,
@@ -27,8 +31,16 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    ValidationError,
+)
 
 from audit_app.auth import role_required
 from audit_app.db import get_session
@@ -166,6 +178,37 @@ class StatusForm(FlaskForm):
     action = HiddenField(validators=[AnyOf(("deactivate", "reactivate"))])
 
 
+class ResetMfaForm(FlaskForm):
+    """Turn off someone's two-factor authentication, saying how their identity was checked."""
+
+    identity_checked = BooleanField(
+        "I have checked that I am dealing with this person, as carefully as when their account "
+        "was set up",
+        description="Not only by the phone number or email address they contacted you from: "
+        "those may not be theirs.",
+        widget=GovCheckboxInput(),
+        validators=[DataRequired(message="Confirm that you have checked who they are")],
+    )
+    reason = TextAreaField(
+        "How did you check who they are?",
+        description="For example: met in person and saw their staff ID card, or called them "
+        "back on the number in the staff directory. This goes in the audit trail.",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Say how you checked who they are"),
+            Length(max=500, message="Say how you checked in 500 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Reset two-factor authentication", widget=GovSubmitInput())
+
+    def fields_in_page_order(self) -> list[Field]:
+        return [self.identity_checked, self.reason]
+
+
+class EndSessionsForm(FlaskForm):
+    """End every session of a user (the form carries its CSRF token only)."""
+
+
 def error_list(*fields: Field, extra: Sequence[tuple[str, str]] = ()) -> list[dict[str, Any]]:
     """Error summary items for the fields, in the order they appear on the page."""
     items = [{"text": field.errors[0], "href": f"#{field.id}"} for field in fields if field.errors]
@@ -227,14 +270,26 @@ def user_new() -> str | Response | tuple[str, int]:
     return (page, 400) if form.errors else page
 
 
+def _live_sessions(user: User) -> list[Any]:
+    assert user.id is not None
+    return accounts.live_sessions(
+        user.id,
+        session=get_session(),
+        idle=timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"])),
+        lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"],
+    )
+
+
 def _edit_page(
     user: User,
     *,
     form: EditUserForm | None = None,
     password_form: PasswordForm | None = None,
+    mfa_form: ResetMfaForm | None = None,
     status_error: str | None = None,
+    sessions_error: str | None = None,
 ) -> str | tuple[str, int]:
-    """The user's page with its three forms; 400 when one of them has errors."""
+    """The user's page with its forms; 400 when one of them has errors."""
     db = get_session()
     row = user_service.user_row(user, session=db)
     if form is None:
@@ -247,10 +302,15 @@ def _edit_page(
         )
         form.fill_choices()
     password_form = password_form or PasswordForm(formdata=None, prefix="new")
+    mfa_form = mfa_form or ResetMfaForm(formdata=None, prefix="mfa")
+    extra = [(sessions_error, "#sessions-button")] if sessions_error else []
+    if status_error:
+        extra.append((status_error, "#status-button"))
     errors = error_list(
         *form.fields_in_page_order(),
         *password_form.fields_in_page_order(),
-        extra=[(status_error, "#status-button")] if status_error else (),
+        *mfa_form.fields_in_page_order(),
+        extra=extra,
     )
     page = render_template(
         "admin/users_edit.html",
@@ -258,6 +318,9 @@ def _edit_page(
         row=row,
         form=form,
         password_form=password_form,
+        mfa_form=mfa_form,
+        sessions=_live_sessions(user),
+        sessions_form=EndSessionsForm(formdata=None, prefix="sessions"),
         status_form=StatusForm(
             formdata=None,
             prefix="status",
@@ -355,3 +418,65 @@ def user_status(user_id: int) -> str | Response | tuple[str, int]:
             "success",
         )
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@role_required("admin")
+def user_mfa_reset(user_id: int) -> str | Response | tuple[str, int]:
+    """For a person who lost their authenticator and their recovery codes: after checking who
+    they are, turn two-factor authentication off so that they can set it up again."""
+    user = _user_or_404(user_id)
+    form = ResetMfaForm(prefix="mfa")
+    if not form.validate():
+        return _edit_page(user, mfa_form=form)
+    db = get_session()
+    try:
+        ended = user_service.reset_mfa(
+            user,
+            reason=form.reason.data or "",
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            remote_addr=request.remote_addr,
+        )
+    except AccountError as error:
+        db.rollback()
+        form.identity_checked.errors = [str(error)]
+        return _edit_page(user, mfa_form=form)
+    db.commit()
+    flash(
+        f"Two-factor authentication has been reset for {user.username}, and {_sessions(ended)} "
+        "ended. They can sign in with their password alone until they set up their authenticator "
+        "app again.",
+        "success",
+    )
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@role_required("admin")
+def user_sessions_end(user_id: int) -> str | Response | tuple[str, int]:
+    """Sign a person out on every device (a lost laptop, someone leaving in a hurry)."""
+    user = _user_or_404(user_id)
+    form = EndSessionsForm(prefix="sessions")
+    if not form.validate():
+        abort(400)
+    db = get_session()
+    try:
+        ended = user_service.end_all_sessions(
+            user,
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            remote_addr=request.remote_addr,
+        )
+    except AccountError as error:
+        db.rollback()
+        return _edit_page(user, sessions_error=str(error))
+    db.commit()
+    flash(f"{user.username} has been signed out everywhere: {_sessions(ended)} ended.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _sessions(count: int) -> str:
+    return f"{count} open session{'' if count == 1 else 's'}" if count else "no open session was"
