@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class BackupError(RuntimeError):
@@ -22,7 +22,15 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
-    plain = parsed.set(drivername="postgresql", password=None)
+    # Built afresh: ``URL.set(password=None)`` would leave the password where it was.
+    plain = URL.create(
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
     return plain.render_as_string(hide_password=False), env
 
 
