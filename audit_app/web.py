@@ -22,7 +22,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from audit_app.core.scoring import format_percent
 from audit_app.logs import application_frames, database_error_in, describe_database_error
@@ -243,8 +243,11 @@ def _record_quietly(action: str, *, audit_id: int | None = None, **detail: Any) 
 
 
 def register_errorhandlers(app: Flask) -> None:
-    def render_error(error: HTTPException) -> tuple[str, int]:
+    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
         code = error.code or 500
+        headers: dict[str, str] = {}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)  # as HTTP requires with a 405
         if code in (403, 404) and current_user.is_authenticated:
             # Someone signed in reached for something they may not see: the trail keeps it.
             _record_quietly(
@@ -253,7 +256,7 @@ def register_errorhandlers(app: Flask) -> None:
                 status=code,
                 path=request.path[:200],
             )
-        return render_template("errors/error.html", code=code, error=error), code
+        return render_template("errors/error.html", code=code, error=error), code, headers
 
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, render_error)

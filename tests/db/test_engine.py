@@ -1,15 +1,18 @@
-"""The engine's settings: SQLite made safe for concurrent writers, one session per request."""
+"""The engine's settings: SQLite made safe for concurrent writers, one session per request,
+bound values kept out of error messages."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from audit_app.db import make_engine, session_scope
-from audit_app.models import Service
+from audit_app.models import Service, User
 
 
 def _sqlite_engine(tmp_path: Path) -> Engine:
@@ -73,3 +76,17 @@ def test_session_scope_commits_on_success_and_rolls_back_on_error(app) -> None: 
     with session_scope(app) as session:
         names = list(session.exec(select(Service.name).order_by(Service.name)))
     assert names == ["Child Protection"]
+
+
+def test_bound_values_are_kept_out_of_database_error_messages(app) -> None:  # type: ignore[no-untyped-def]
+    marker = "answer-text-3b8e"
+    with session_scope(app) as session:
+        session.add(User(username="someone", role="auditor"))
+    with pytest.raises(IntegrityError) as refused, session_scope(app) as session:
+        # The same username again: refused, with the other values bound to the statement.
+        session.add(User(username="someone", role="auditor", display_name=marker))
+        session.flush()
+    message = str(refused.value)
+    assert "INSERT INTO app_user" in message
+    assert "[SQL parameters hidden due to hide_parameters=True]" in message
+    assert marker not in message

@@ -1,17 +1,18 @@
 """Hostile requests: an oversized upload is refused without reading it; markup in any text
-field is shown as text, never run."""
+field is shown as text, never run, on every page that shows it."""
 
 from __future__ import annotations
 
 import socket
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 from sqlmodel import select
 
 from audit_app.db import session_scope
-from audit_app.models import Case, User
+from audit_app.models import Action, Case, SafeguardingConcern, Service, Team, User, utcnow
 from tests.conftest import PASSWORD
 from tests.faults.test_killed_worker import server  # noqa: F401  (a gunicorn fixture)
 from tests.journey.conftest import (
@@ -21,6 +22,7 @@ from tests.journey.conftest import (
     make_case,
     start,
 )
+from tests.managers.conftest import POOR, submitted_audit
 
 PAYLOAD = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
 ESCAPED = "&lt;script&gt;alert("
@@ -102,3 +104,117 @@ def test_markup_in_text_fields_is_escaped_everywhere_it_appears(
             or "<img src=x" not in html
         ), page
     assert ESCAPED in client.get(f"/audits/{audit_id}/themes/voice").get_data(as_text=True)
+
+
+def _shown_as_text(html: str, page: str) -> None:
+    """The payload is on the page, escaped: neither its script nor its image is markup."""
+    assert ESCAPED in html, f"the payload is not on {page}: the check would prove nothing"
+    assert "<script>alert(" not in html, page
+    assert "<img src=x" not in html, page
+
+
+def test_markup_is_escaped_on_moderation_actions_reports_questionnaires_and_the_trail(
+    app: Flask,
+    make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    data = journey_questionnaire()
+    data["title"] = f"Audit {PAYLOAD}"
+    data["themes"][0]["title"] = f"Voice {PAYLOAD}"
+    data["themes"][0]["questions"][0]["help"] = PAYLOAD
+    load_questionnaire(app, data)
+    make_case(app, "100824")
+    make_user("auditor1", "auditor", team="Children in Need 1")
+    make_user("manager1", "manager", services=("Child Protection",))
+    make_user("admin1", "admin")
+    answers = dict(POOR, **{"voice-comment": PAYLOAD})
+    audit_id = submitted_audit(app, "auditor1", answers=answers, rate=1.0)
+    with session_scope(app) as session:
+        for user in session.exec(select(User)):
+            user.display_name = f"{user.username} {PAYLOAD}"
+            session.add(user)
+        case = session.exec(select(Case)).one()
+        case.worker = PAYLOAD
+        team = session.exec(select(Team).where(Team.name == "Child Protection 1")).one()
+        team.name = f"Team {PAYLOAD}"
+        service = session.exec(select(Service).where(Service.name == "Child Protection")).one()
+        service.name = f"Service {PAYLOAD}"
+
+    auditor = app.test_client()
+    auditor.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
+    concern = auditor.post(f"/audits/{audit_id}/concern", data={"description": PAYLOAD})
+    assert concern.status_code == 302
+    manager = app.test_client()
+    manager.post("/sign-in", data={"username": "manager1", "password": PASSWORD})
+    assert manager.post(f"/moderation/audits/{audit_id}/start").status_code == 302
+    graded = manager.post(
+        f"/moderation/audits/{audit_id}",
+        data={
+            "version": str(audit_version(app, audit_id)),
+            "grade-voice": "Requires improvement",
+            "rationale-voice": PAYLOAD,
+            "grade-planning": "Inadequate",
+            "grade-overall": "Inadequate",
+        },
+    )
+    assert graded.status_code == 302
+    due = utcnow().date() + timedelta(days=3)
+    added = manager.post(
+        f"/audits/{audit_id}/actions/new",
+        data={
+            "description": PAYLOAD,
+            "for_whom": "record",
+            "owner": PAYLOAD,
+            "due-day": str(due.day),
+            "due-month": str(due.month),
+            "due-year": str(due.year),
+        },
+    )
+    assert added.status_code == 302
+    with session_scope(app) as session:
+        concern_id = session.exec(select(SafeguardingConcern)).one().id
+        action_id = session.exec(select(Action)).one().id
+    admin = app.test_client()
+    admin.post("/sign-in", data={"username": "admin1", "password": PASSWORD})
+
+    reports = [
+        "/reports",
+        "/reports/audits",
+        "/reports/compliance?measure=Child+seen+alone",
+        "/reports/data-dictionary",
+    ]
+    version = "/questionnaires/journey-audit/versions/1"
+    visits = (
+        [
+            (manager, page)
+            for page in [
+                "/",
+                "/moderation",
+                f"/moderation/audits/{audit_id}",
+                f"/moderation/audits/{audit_id}/outcome",
+                f"/concerns/{concern_id}/acknowledge",
+                "/actions",
+                f"/actions/{action_id}/complete",
+                f"/actions/{action_id}/cancel",
+                *reports,
+            ]
+        ]
+        + [(auditor, page) for page in ["/actions", *reports]]
+        + [
+            (admin, page)
+            for page in [
+                "/questionnaires",
+                f"{version}/preview",
+                f"{version}/preview/voice",
+                "/questionnaires/journey-audit/compare",
+                "/questionnaires/journey-audit/rescoring",
+                "/admin/trail",
+                "/admin/trail?actor=auditor1",
+                "/admin/allocations",
+                *reports,
+            ]
+        ]
+    )
+    for who, page in visits:
+        response = who.get(page)
+        assert response.status_code == 200, page
+        _shown_as_text(response.get_data(as_text=True), page)

@@ -24,6 +24,19 @@ def test_pages_carry_the_security_headers(app: Flask, make_user, sign_in, client
         assert headers["Cache-Control"] == "no-store"
 
 
+def test_trace_is_refused_on_every_route(app: Flask, make_user, sign_in, client) -> None:  # type: ignore[no-untyped-def]
+    """TRACE would echo the request back, cookies included: no route accepts it."""
+    sign_in(make_user("admin1", "admin"))
+    urls = app.url_map.bind("localhost")
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 50
+    for rule in rules:
+        path = urls.build(rule.endpoint, dict.fromkeys(rule.arguments, 1))
+        response = client.open(path, method="TRACE")
+        assert response.status_code == 405, path
+        assert "TRACE" not in response.headers["Allow"], path
+
+
 def test_static_files_may_be_cached(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/static/dist/js-enabled.js")
     assert response.status_code == 200
@@ -68,5 +81,8 @@ def test_production_cookies_are_host_only_secure_and_hsts_is_sent(
     for attribute in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
         assert attribute in cookie
     assert "Domain=" not in cookie
-    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+    hsts = "max-age=31536000; includeSubDomains"
+    assert response.headers["Strict-Transport-Security"] == hsts
+    page = client.get("/", base_url="https://audits.example.org")
+    assert page.headers["Strict-Transport-Security"] == hsts
     get_engine(production).dispose()
