@@ -147,4 +147,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         # How many reverse proxies (e.g. nginx) stand in front of the app: their
         # X-Forwarded-For/-Proto headers are then trusted for the client's address and scheme.
         "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
+        # Exports (reports CSV, workbook, trail CSV): at most EXPORT_LIMIT per person in any
+        # EXPORT_LIMIT_MINUTES, counted in the database so that every server agrees.
+        "EXPORT_LIMIT": _int(env.get("EXPORT_LIMIT", "30"), "EXPORT_LIMIT", 1),
+        "EXPORT_LIMIT_MINUTES": _int(
+            env.get("EXPORT_LIMIT_MINUTES", "10"), "EXPORT_LIMIT_MINUTES", 1
+        ),
     }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
 from types import TracebackType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask import (
     Flask,
@@ -22,10 +24,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from audit_app.core.scoring import format_percent
 from audit_app.logs import application_frames, database_error_in, describe_database_error
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -187,6 +192,32 @@ def init_app(app: Flask) -> None:
         return value.strftime("%-d %B %Y") if value else ""
 
 
+def export_limited(view: Callable[P, R]) -> Callable[P, R]:
+    """Refuse the export with 429 once the person has made ``EXPORT_LIMIT`` in the window.
+
+    Goes under ``role_required``, so that the person is known.
+    """
+    from audit_app.db import get_session
+    from audit_app.services.throttling import ExportLimit, ExportLimitReached, check_export_limit
+
+    @wraps(view)
+    def limited(*args: P.args, **kwargs: P.kwargs) -> R:
+        limit = ExportLimit(
+            count=int(current_app.config["EXPORT_LIMIT"]),
+            window=timedelta(minutes=int(current_app.config["EXPORT_LIMIT_MINUTES"])),
+        )
+        db = get_session()
+        try:
+            check_export_limit(current_user.id, current_user.username, limit, session=db)
+        except ExportLimitReached as reached:
+            db.commit()  # the refusal is in the trail
+            raise TooManyRequests(str(reached), retry_after=reached.retry_after) from None
+        db.rollback()  # nothing written: the export starts without a transaction open
+        return view(*args, **kwargs)
+
+    return limited
+
+
 def _note_refused_fields(
     _app: Flask, template: Any, context: dict[str, Any], **_extra: Any
 ) -> None:
@@ -245,9 +276,8 @@ def _record_quietly(action: str, *, audit_id: int | None = None, **detail: Any) 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
         code = error.code or 500
-        headers: dict[str, str] = {}
-        if isinstance(error, MethodNotAllowed) and error.valid_methods:
-            headers["Allow"] = ", ".join(error.valid_methods)  # as HTTP requires with a 405
+        # The headers HTTP asks for with a 405 (Allow) and a 429 (Retry-After).
+        headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
         if code in (403, 404) and current_user.is_authenticated:
             # Someone signed in reached for something they may not see: the trail keeps it.
             _record_quietly(
@@ -258,7 +288,7 @@ def register_errorhandlers(app: Flask) -> None:
             )
         return render_template("errors/error.html", code=code, error=error), code, headers
 
-    for code in (400, 403, 404, 405, 413):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)
 
     @app.errorhandler(CSRFError)

@@ -33,6 +33,7 @@ from audit_app.reporting.presentation import dashboard_charts, measure_charts
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.selection import Places, Selection
 from audit_app.services import reports as report_service
+from audit_app.web import export_limited
 
 bp = Blueprint("reports", __name__)
 
@@ -269,6 +270,7 @@ def _file_name(filters: Filters, kind: str, extension: str) -> str:
 
 @bp.get("/reports/export/<kind>.csv")
 @role_required(*ALL_ROLES)
+@export_limited
 def export_csv(kind: str) -> Response:
     if kind not in exports.KINDS:
         abort(404)
@@ -312,6 +314,7 @@ def export_csv(kind: str) -> Response:
 
 @bp.get("/reports/export/workbook.xlsx")
 @role_required(*ALL_ROLES)
+@export_limited
 def export_workbook() -> Response:
     db = get_session()
     # Nothing is pending in this read-only request; ending its transaction now means that on

@@ -14,6 +14,7 @@ from flask_login import current_user
 from audit_app.auth import role_required
 from audit_app.db import get_session, read_only_session
 from audit_app.services.trail import TrailFilters, iter_events, record_event, search_events
+from audit_app.web import export_limited
 
 bp = Blueprint("trail", __name__, url_prefix="/admin/trail")
 
@@ -79,6 +80,7 @@ def cell(value: object) -> str:
 
 @bp.get("/export.csv")
 @role_required("admin")
+@export_limited
 def export() -> Response:
     filters, errors = _filters()
     if errors:
