@@ -34,6 +34,7 @@ ET.register_namespace("xlink", XLINK_NS)
 GRADE_COLOURS = ("#00703c", "#85994b", "#f47738", "#d4351c", "#6f72af", "#505a5f")
 GRADE_HATCHES = ("", "///", "\\\\\\", "xxx", "---", "|||")
 BAR_COLOUR = "#1d70b8"
+BAR_WIDTH = 0.7  # of the space for each category
 FONTS = ["DejaVu Sans", "Arial", "Helvetica", "sans-serif"]
 
 # CSS properties that SVG also accepts as presentation attributes.
@@ -152,7 +153,9 @@ def _stacked(
 ) -> str:
     import matplotlib
     import numpy as np
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
+    from matplotlib.transforms import blended_transform_factory
 
     count = len(categories)
     settings = {
@@ -190,33 +193,50 @@ def _stacked(
             values = values / totals * 100
         base = np.zeros(count)
         for s, row in zip(series, values, strict=True):
-            common: dict[str, Any] = {
-                "color": s.colour,
-                "label": s.name or None,
-                "edgecolor": "white",
-                "linewidth": 0.5,
-                "hatch": s.hatch or None,
-            }
-            if horizontal:
-                axes.barh(positions, row, left=base, height=0.7, **common)
-            else:
-                axes.bar(positions, row, bottom=base, width=0.7, **common)
+            # One collection of rectangles per series: drawn like bars, at a fraction of the
+            # cost of one patch per bar.
+            axes.add_collection(
+                PolyCollection(
+                    _rectangles(positions, base, row, horizontal),
+                    facecolors=s.colour,
+                    edgecolors="white",
+                    linewidths=0.5,
+                    hatch=s.hatch or None,
+                    label=s.name or None,
+                ),
+                autolim=False,
+            )
             base = base + row
+        top = (100 if percent else limit) or max(float(base.max(initial=0)) * 1.05, 1.0)
+        categories_span = (-0.5, count - 0.5)
+        # Categories are labelled with plain text rather than ticks, which cost several
+        # times as much to draw and add nothing here.
         if horizontal:
-            axes.set_yticks(positions, labels=list(categories))
-            axes.invert_yaxis()  # first category at the top, as in the table
+            axes.set_yticks([])
+            axes.set_ylim(categories_span[1], categories_span[0])  # first at the top
             axes.set_xlabel(axis_label)
-            if percent or limit:
-                axes.set_xlim(0, 100 if percent else limit)
+            axes.set_xlim(0, top)
+            place = blended_transform_factory(axes.transAxes, axes.transData)
+            for position, category in zip(positions, categories, strict=True):
+                axes.text(-0.01, position, category, transform=place, ha="right", va="center")
         else:
-            axes.set_xticks(positions, labels=list(categories))
+            axes.set_xticks([])
+            axes.set_xlim(*categories_span)
             axes.set_ylabel(axis_label)
-            if count > 6:
-                axes.tick_params(axis="x", labelrotation=45)
-                for label in axes.get_xticklabels():
-                    label.set_horizontalalignment("right")
-            if percent or limit:
-                axes.set_ylim(0, 100 if percent else limit)
+            axes.set_ylim(0, top)
+            place = blended_transform_factory(axes.transData, axes.transAxes)
+            turned = count > 6
+            for position, category in zip(positions, categories, strict=True):
+                axes.text(
+                    position + (0.2 if turned else 0),
+                    -0.03,
+                    category,
+                    transform=place,
+                    ha="right" if turned else "center",
+                    va="top",
+                    rotation=45 if turned else 0,
+                    rotation_mode="anchor" if turned else "default",
+                )
         if len(series) > 1:
             figure.legend(loc="outside lower center", ncols=min(len(series), 4), frameon=False)
         buffer = io.StringIO()
@@ -226,6 +246,20 @@ def _stacked(
             metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
         )
     return without_inline_styles(buffer.getvalue(), key, title, description)
+
+
+def _rectangles(positions: Any, base: Any, row: Any, horizontal: bool) -> list[Any]:
+    """The corners of each bar of a series, stacked on ``base``."""
+    half = BAR_WIDTH / 2
+    shapes = []
+    for position, start, value in zip(positions, base, row, strict=True):
+        low, high = position - half, position + half
+        end = start + value
+        if horizontal:
+            shapes.append([(start, low), (start, high), (end, high), (end, low)])
+        else:
+            shapes.append([(low, start), (high, start), (high, end), (low, end)])
+    return shapes
 
 
 def without_inline_styles(svg: str, key: str, title: str, description: str) -> str:
