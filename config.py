@@ -119,6 +119,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "SQLITE_BUSY_TIMEOUT_MS": _int(
             env.get("SQLITE_BUSY_TIMEOUT_MS", "15000"), "SQLITE_BUSY_TIMEOUT_MS"
         ),
+        "SQLITE_MMAP_MB": _int(env.get("SQLITE_MMAP_MB", "1024"), "SQLITE_MMAP_MB"),
         "QUESTIONNAIRE_DIR": env.get("QUESTIONNAIRE_DIR", str(BASE_DIR / "questionnaires")),
         "INSTANCE_PATH": str(instance_dir),
         "SQL_ECHO": sql_echo,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, before_render_template, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -19,7 +19,9 @@ from sqlmodel import Session
 READ_ONLY = "audit_app_read_only"
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, sqlite_busy_timeout_ms: int = 15000, sqlite_mmap_mb: int = 0, echo: bool = False
+) -> Engine:
     """Create an engine; on SQLite, make concurrent writers safe (WAL, busy timeout, IMMEDIATE)."""
     parsed = make_url(url)
     # Bound values (answer text, say) never appear in error messages and logs.
@@ -30,11 +32,11 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = F
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        _make_sqlite_safe(engine, sqlite_busy_timeout_ms)
+        _make_sqlite_safe(engine, sqlite_busy_timeout_ms, sqlite_mmap_mb)
     return engine
 
 
-def _make_sqlite_safe(engine: Engine, busy_timeout_ms: int) -> None:
+def _make_sqlite_safe(engine: Engine, busy_timeout_ms: int, mmap_mb: int = 0) -> None:
     """SQLAlchemy's documented recipe for SQLite transactions, plus WAL and foreign keys.
 
     With pysqlite's defaults a transaction begins with a deferred ``BEGIN`` (or not at all before a
@@ -53,6 +55,9 @@ def _make_sqlite_safe(engine: Engine, busy_timeout_ms: int) -> None:
             if engine.url.database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
+                # Reads through memory mapping: no copy of each page per connection, which
+                # makes the reports' large scans markedly faster. Writes are unaffected.
+                cursor.execute(f"PRAGMA mmap_size = {int(mmap_mb) * 1024 * 1024}")
         finally:
             cursor.close()
 
@@ -63,6 +68,34 @@ def _make_sqlite_safe(engine: Engine, busy_timeout_ms: int) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Rows changed on this connection so far: unchanged at the end means nothing written.
+        connection.info[CHANGES_AT_BEGIN] = connection.connection.dbapi_connection.total_changes
+
+
+CHANGES_AT_BEGIN = "audit_app_changes_at_begin"
+
+
+def release_if_unwritten(session: Session) -> bool:
+    """End the session's SQLite transaction early when it has written nothing; return whether.
+
+    Every SQLite transaction of the application holds the write lock from its start (``BEGIN
+    IMMEDIATE``). A page that only read has no need of it while its template renders, and other
+    servers' saves wait for it, so the lock is let go before rendering. Objects loaded stay
+    usable (sessions do not expire them on commit). PostgreSQL has no such lock: nothing to do.
+    """
+    if not session.is_active or not session.in_transaction():
+        return False  # nothing begun, or a failed transaction that the error handling ends
+    if session.new or session.dirty or session.deleted:
+        return False
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    if connection.connection.dbapi_connection.total_changes != connection.info.get(
+        CHANGES_AT_BEGIN
+    ):
+        return False
+    session.commit()
+    return True
 
 
 def init_app(app: Flask) -> None:
@@ -70,9 +103,16 @@ def init_app(app: Flask) -> None:
     engine = make_engine(
         str(app.config["DATABASE_URL"]),
         sqlite_busy_timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]),
+        sqlite_mmap_mb=int(app.config.get("SQLITE_MMAP_MB", 0)),
         echo=bool(app.config.get("SQL_ECHO")),
     )
     app.extensions["db_engine"] = engine
+
+    @before_render_template.connect_via(app)
+    def _release_before_rendering(_sender: Flask, **_extra: Any) -> None:
+        session: Session | None = g.get("db_session")
+        if session is not None:
+            release_if_unwritten(session)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

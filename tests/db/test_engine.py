@@ -90,3 +90,62 @@ def test_bound_values_are_kept_out_of_database_error_messages(app) -> None:  # t
     assert "INSERT INTO app_user" in message
     assert "[SQL parameters hidden due to hide_parameters=True]" in message
     assert marker not in message
+
+
+def _can_write_now(path: Path) -> bool:
+    """Whether another connection can take SQLite's write lock without waiting."""
+    import sqlite3
+
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+def test_a_transaction_that_wrote_nothing_lets_go_of_the_write_lock(tmp_path: Path) -> None:
+    from sqlmodel import Session
+
+    from audit_app.db import release_if_unwritten
+
+    engine = _sqlite_engine(tmp_path)
+    path = tmp_path / "engine.db"
+    try:
+        session = Session(engine, expire_on_commit=False)
+        value = session.execute(text("SELECT value FROM counter")).scalar()
+        assert value == 0 and not _can_write_now(path)  # BEGIN IMMEDIATE holds it
+        assert release_if_unwritten(session)
+        assert _can_write_now(path)
+        session.execute(text("UPDATE counter SET value = 1"))
+        assert not release_if_unwritten(session)  # a write waits for the view's own commit
+        assert not _can_write_now(path)
+        session.rollback()
+        session.close()
+    finally:
+        engine.dispose()
+
+
+def test_pages_let_go_of_the_write_lock_before_rendering(app, client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+    """A page that only read renders without holding SQLite's write lock."""
+    from flask import template_rendered
+
+    from audit_app.db import get_engine
+
+    engine = get_engine(app)
+    sqlite = engine.dialect.name == "sqlite"  # PostgreSQL has no database-wide write lock
+    make_user("ada", "admin")
+    sign_in("ada")
+    free_while_rendering: list[bool] = []
+
+    def _check(_sender, **_extra) -> None:  # type: ignore[no-untyped-def]
+        free_while_rendering.append(
+            _can_write_now(Path(engine.url.database or "")) if sqlite else True
+        )
+
+    with template_rendered.connected_to(_check, app):
+        assert client.get("/account").status_code == 200
+    assert free_while_rendering and all(free_while_rendering)
