@@ -224,10 +224,22 @@ class ThemeResult(SQLModel, table=True):
     """One theme's scoring result, stored at submission."""
 
     __tablename__ = "theme_result"
-    __table_args__ = (UniqueConstraint("audit_id", "theme_id", name="uq_theme_result"),)
+    __table_args__ = (
+        UniqueConstraint("audit_id", "theme_id", name="uq_theme_result"),
+        # Covering the reports' statements, which then never read the table itself.
+        Index(
+            "ix_theme_result_report",
+            "audit_id",
+            "theme_id",
+            "grade_computed",
+            "grade_judged",
+            "grade_moderated",
+            "percent",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    audit_id: int = Field(foreign_key="audit.id", index=True)
+    audit_id: int = Field(foreign_key="audit.id")
     theme_id: str = Field(max_length=64)
     percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 6)))
     percent_rounded: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
@@ -245,10 +257,12 @@ class ComplianceResult(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("audit_id", "question_id", name="uq_compliance_result"),
         Index("ix_compliance_result_measure", "measure"),
+        # Covering the dashboard's statement, which then never reads the table itself.
+        Index("ix_compliance_result_report", "audit_id", "measure", "compliant"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    audit_id: int = Field(foreign_key="audit.id", index=True)
+    audit_id: int = Field(foreign_key="audit.id")
     theme_id: str = Field(max_length=64)
     question_id: str = Field(max_length=64)
     measure: str = Field(max_length=200)
@@ -399,9 +413,102 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
+# --- report summaries ------------------------------------------------------------------------
+# Derived tables that make the dashboard fast at a regional scale (see reporting/summaries.py).
+# They hold nothing that the tables above do not: each past month is recomputed from them
+# whenever database triggers have marked it changed, and can be rebuilt at any time.
+
+
+class ReportStaleMonth(SQLModel, table=True):
+    """A change to the audits of a month (``YYYY-MM``, UTC) since its summaries were made.
+
+    Written by database triggers on every table the summaries read, in the changing transaction.
+    """
+
+    __tablename__ = "report_stale_month"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)
+
+
+class ReportAudit(SQLModel, table=True):
+    """One row per audit whose submission stands, with what the dashboard groups it by."""
+
+    __tablename__ = "report_audit"
+    # Covering indexes: the dashboard's statements read these alone, never the table.
+    __table_args__ = (
+        Index(
+            "ix_report_audit_grades",
+            "month",
+            "questionnaire_version_id",
+            "team_id",
+            "grade_computed",
+            "grade_judged",
+            "grade_moderated",
+        ),
+        Index(
+            "ix_report_audit_people",
+            "month",
+            "auditor_id",
+            "questionnaire_version_id",
+            "team_id",
+            "grade_computed",
+            "grade_judged",
+            "moderation_grade",
+        ),
+    )
+
+    audit_id: int = Field(primary_key=True)
+    month: str = Field(max_length=7)
+    questionnaire_version_id: int
+    team_id: int
+    auditor_id: int
+    grade_computed: str | None = Field(default=None, max_length=64)
+    grade_judged: str | None = Field(default=None, max_length=64)
+    grade_moderated: str | None = Field(default=None, max_length=64)
+    # The overall grade of the audit's latest completed moderation, if any.
+    moderation_grade: str | None = Field(default=None, max_length=64)
+
+
+class ReportThemeMonth(SQLModel, table=True):
+    """Theme results of a month, counted by version, team, theme and grades."""
+
+    __tablename__ = "report_theme_month"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)
+    questionnaire_version_id: int
+    team_id: int
+    theme_id: str = Field(max_length=64)
+    grade_computed: str | None = Field(default=None, max_length=64)
+    grade_judged: str | None = Field(default=None, max_length=64)
+    grade_moderated: str | None = Field(default=None, max_length=64)
+    themes: int
+    graded: int
+    percent_sum: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 6)))
+
+
+class ReportComplianceMonth(SQLModel, table=True):
+    """Recording-compliance answers of a month, counted by version, team and measure."""
+
+    __tablename__ = "report_compliance_month"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)
+    questionnaire_version_id: int
+    team_id: int
+    measure: str = Field(max_length=200)
+    compliant: int
+    applicable: int
+
+
 __all__ = [
     "AUDIT_STATUSES",
     "RecoveryCode",
+    "ReportAudit",
+    "ReportComplianceMonth",
+    "ReportStaleMonth",
+    "ReportThemeMonth",
     "UserSession",
     "Action",
     "Allocation",

@@ -14,7 +14,7 @@ def register(app: Flask) -> None:
     from audit_app.commands.db import db_cli
     from audit_app.commands.demo import demo_cli
     from audit_app.commands.export import export_cli
-    from audit_app.commands.maintenance import backup_cli, retention_cli
+    from audit_app.commands.maintenance import backup_cli, retention_cli, summaries_cli
     from audit_app.commands.questionnaires import questionnaires_cli
     from audit_app.commands.users import users_cli
 
@@ -28,5 +28,6 @@ def register(app: Flask) -> None:
         export_cli,
         backup_cli,
         retention_cli,
+        summaries_cli,
     ):
         app.cli.add_command(group)

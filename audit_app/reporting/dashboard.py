@@ -9,6 +9,7 @@ judgement, else the computed grade.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,6 +26,7 @@ from audit_app.models import (
     QuestionnaireVersion,
     ThemeResult,
 )
+from audit_app.reporting import summaries
 from audit_app.reporting.database import ReportReader, month_of
 from audit_app.reporting.figures import (
     Share,
@@ -294,13 +296,13 @@ def moderation_statement(selection: Selection) -> Any:
 
 def allocation_statement(selection: Selection, catalogue: Catalogue) -> Any:
     """Allocations due in the period, and how many have an audit whose submission stands."""
-    done = case((A.status.in_(REPORTED_STATUSES), 1), else_=0)
+    allocations = Allocation.__table__  # type: ignore[attr-defined]
+    if selection.team_ids is not None:  # the case tells the team
+        allocations = allocations.join(CASE, C.id == AL.case_id)
     return (
-        select(func.count().label("due"), func.coalesce(func.sum(done), 0).label("completed"))
+        select(func.count().label("due"), func.count(A.id).label("completed"))
         .select_from(
-            Allocation.__table__.join(CASE, C.id == AL.case_id).outerjoin(  # type: ignore[attr-defined]
-                AUDIT, A.id == AL.audit_id
-            )
+            allocations.outerjoin(AUDIT, and_(A.id == AL.audit_id, A.status.in_(REPORTED_STATUSES)))
         )
         .where(*allocation_conditions(selection, catalogue))
     )
@@ -381,6 +383,30 @@ def load_catalogue(reader: ReportReader) -> Catalogue:
     return Catalogue.build(rows)
 
 
+def _gather(
+    reader: ReportReader,
+    live: Callable[[Selection], Any],
+    summary: Callable[[Selection, summaries.Window], Any],
+    selection: Selection,
+    found: summaries.Window,
+    *,
+    summarised: bool = True,
+) -> pd.DataFrame:
+    """One figure's rows: whole past months from the summaries, the rest from the live tables.
+
+    Every figure adds up counts by group, so rows from the two sources simply go together.
+    """
+    if not found.uses_summaries or not summarised:
+        return reader.frame(live(selection), cached=True)
+    frames = [reader.frame(summary(selection, found), cached=True)]
+    if found.live:
+        frames.append(reader.frame(live(selection.within(found.live)), cached=True))
+    filled = [frame for frame in frames if len(frame)]
+    if len(filled) == 2:
+        return pd.concat(filled, ignore_index=True)
+    return filled[0] if filled else frames[0]
+
+
 def _final(frame: pd.DataFrame) -> pd.Series:
     """moderated, else judged, else computed."""
     return frame["moderated"].combine_first(frame["judged"]).combine_first(frame["computed"])
@@ -420,21 +446,37 @@ def build(
     selection = Selection.build(filters, scope, catalogue, places)
     scale = catalogue.scale_frame()
 
-    grades = reader.frame(grade_statement(selection), cached=True)
+    found = summaries.window(reader, filters.date_from, filters.date_to, today)
+    everyone = not summaries.by_person(selection)
+
+    grades = _gather(reader, grade_statement, summaries.grade_statement, selection, found)
     grades["final"] = _final(grades) if len(grades) else pd.Series(dtype=object)
     grades = _with_bands(grades, scale, "final")
     grades["service_id"] = grades["team_id"].map(places.team_service)
 
-    themes = reader.frame(theme_statement(selection), cached=True)
+    themes = _gather(
+        reader, theme_statement, summaries.theme_statement, selection, found, summarised=everyone
+    )
     if len(themes):
         themes["final"] = _final(themes)
     else:
         themes["final"] = pd.Series(dtype=object)
     themes = _with_bands(themes, scale, "final")
 
-    judgements = reader.frame(judgement_statement(selection), cached=True)
-    compliance = reader.frame(compliance_statement(selection), cached=True)
-    moderations = reader.frame(moderation_statement(selection), cached=True)
+    judgements = _gather(
+        reader, judgement_statement, summaries.judgement_statement, selection, found
+    )
+    compliance = _gather(
+        reader,
+        compliance_statement,
+        summaries.compliance_statement,
+        selection,
+        found,
+        summarised=everyone,
+    )
+    moderations = _gather(
+        reader, moderation_statement, summaries.moderation_statement, selection, found
+    )
     due, done = reader.rows(allocation_statement(selection, catalogue), cached=True)[0]
     actions_open, actions_overdue = reader.rows(action_statement(selection, today), cached=True)[0]
 
@@ -834,12 +876,22 @@ def measure_breakdown(
     scope: Scope,
     measure: str,
     *,
+    today: date,
     catalogue: Catalogue,
     places: Places,
 ) -> MeasureBreakdown:
     """One recording-compliance measure by team (worst first) and by month."""
     selection = Selection.build(filters, scope, catalogue, places)
-    frame = reader.frame(compliance_statement(selection).where(CR.measure == measure), cached=True)
+    frame = _gather(
+        reader,
+        lambda chosen: compliance_statement(chosen).where(CR.measure == measure),
+        lambda chosen, found: summaries.compliance_statement(chosen, found).where(
+            summaries.COMPLIANCE.c.measure == measure
+        ),
+        selection,
+        summaries.window(reader, filters.date_from, filters.date_to, today),
+        summarised=not summaries.by_person(selection),
+    )
     months = (
         months_between(filters.date_from, filters.date_to)
         if filters.date_from and filters.date_to

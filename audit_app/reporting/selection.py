@@ -7,7 +7,7 @@ team ids first, so that the large queries join only ``audit`` and ``case_file``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -71,6 +71,12 @@ class Selection:
     scope: Scope
     version_ids: list[int] | None
     team_ids: list[int] | None
+    # Submission-time ranges that replace the period of the filters (see reporting/summaries).
+    ranges: tuple[tuple[datetime | None, datetime | None], ...] | None = None
+
+    def within(self, ranges: tuple[tuple[datetime | None, datetime | None], ...]) -> Selection:
+        """The same audits, submitted within these ranges instead of the filters' period."""
+        return replace(self, ranges=ranges)
 
     @classmethod
     def build(
@@ -105,9 +111,11 @@ class Selection:
         if status:
             tested = A.status.concat("") if in_id_order else A.status
             found.append(tested.in_(REPORTED_STATUSES))
-        if period and f.date_from is not None:
+        if period and self.ranges is not None:
+            found.append(_within(self.ranges))
+        elif period and f.date_from is not None:
             found.append(A.submitted_at >= datetime.combine(f.date_from, time(), UTC))
-        if period and f.date_to is not None:
+        if period and self.ranges is None and f.date_to is not None:
             found.append(A.submitted_at < datetime.combine(end_exclusive(f.date_to), time(), UTC))
         if self.version_ids is not None:
             found.append(
@@ -127,6 +135,20 @@ class Selection:
 
     def audits_with_result(self) -> Any:
         return self.audits().outerjoin(RESULT, R.audit_id == A.id)
+
+
+def _within(ranges: tuple[tuple[datetime | None, datetime | None], ...]) -> ColumnElement[bool]:
+    if not ranges:
+        return false()
+    parts = []
+    for start, end in ranges:
+        bounds = []
+        if start is not None:
+            bounds.append(A.submitted_at >= start)
+        if end is not None:
+            bounds.append(A.submitted_at < end)
+        parts.append(and_(*bounds) if bounds else A.submitted_at.is_not(None))
+    return or_(*parts)
 
 
 def month_range(month: str) -> tuple[datetime, datetime]:

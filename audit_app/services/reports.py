@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from audit_app.models import QuestionnaireVersion, Service, utcnow
+from audit_app.reporting import summaries
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.questionnaires import Catalogue
@@ -80,16 +81,22 @@ def check_questionnaire(questionnaire_id: str, *, session: Session) -> None:
         )
 
 
-def auditor_ids(reader: ReportReader, selection: Selection) -> list[int]:
+def auditor_ids(reader: ReportReader, selection: Selection, *, today: date) -> list[int]:
     """The auditors with audits in the selection, ignoring the auditor filter and the period."""
-    wider = replace(selection, filters=selection.filters.with_(auditor_id=None))
-    statement = (
+    wider = replace(
+        selection,
+        filters=selection.filters.with_(auditor_id=None, date_from=None, date_to=None),
+    )
+    found = summaries.window(reader, None, None, today)
+    live = (
         select(A.auditor_id)
         .select_from(wider.audits())
-        .where(*wider.conditions(period=False))
+        .where(*wider.within(found.live).conditions())
         .distinct()
     )
-    return [row[0] for row in reader.rows(statement, cached=True)]
+    rows = reader.rows(live, cached=True)
+    rows += reader.rows(summaries.auditor_statement(wider, found), cached=True)
+    return sorted({row[0] for row in rows})
 
 
 def filter_problems(
@@ -106,6 +113,16 @@ def filter_problems(
     if filters.auditor_id is not None and filters.auditor_id not in auditors:
         problems["auditor"] = "Select an auditor from the list"
     return problems
+
+
+def refresh_summaries(*, session: Session, today: date) -> list[str]:
+    """Remake the report summaries of past months changed since they were made."""
+    return summaries.refresh(session, today=today)
+
+
+def mark_all_summaries_stale(*, session: Session) -> list[str]:
+    """Mark every month with audits for remaking at the next refresh."""
+    return summaries.rebuild(session)
 
 
 def today_utc() -> date:

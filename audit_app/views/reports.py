@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from audit_app.auth import ALL_ROLES, role_required
 from audit_app.db import get_engine, get_session, session_scope
@@ -111,7 +112,7 @@ def _page(reader: ReportReader) -> Page:
     base = Selection.build(parsed.filters, scope, catalogue, places)
     auditors = {
         uid: places.users.get(uid, f"User {uid}")
-        for uid in report_service.auditor_ids(reader, base)
+        for uid in report_service.auditor_ids(reader, base, today=report_service.today_utc())
     }
     if parsed.filters.auditor_id is not None and current_user.has_role("auditor"):
         auditors.setdefault(current_user.id, current_user.name)
@@ -134,6 +135,7 @@ def _page(reader: ReportReader) -> Page:
 @bp.get("/reports")
 @role_required(*ALL_ROLES)
 def dashboard() -> tuple[str, int] | str:
+    _refresh_summaries()
     with ReportReader(get_engine()) as reader:
         page = _page(reader)
         if page.errors:
@@ -147,6 +149,19 @@ def dashboard() -> tuple[str, int] | str:
             places=page.places,
         )
     return _render_dashboard(page, data, dashboard_charts(data))
+
+
+def _refresh_summaries() -> None:
+    """Bring the summaries of past months up to date (the figures are right without it, only
+    slower), and end the request's transaction before the long read."""
+    db = get_session()
+    try:
+        report_service.refresh_summaries(session=db, today=report_service.today_utc())
+        db.commit()
+    except SQLAlchemyError as error:
+        db.rollback()
+        # The class only: a database's message can quote the values of a row.
+        current_app.logger.warning("report summaries not refreshed: %s", type(error).__name__)
 
 
 def _render_dashboard(page: Page, data: Any, charts: dict[str, Any]) -> str:
@@ -233,6 +248,7 @@ def _describe_filters(page: Page) -> list[str]:
 @role_required(*ALL_ROLES)
 def compliance() -> str:
     measure = (request.args.get("measure") or "").strip()
+    _refresh_summaries()
     with ReportReader(get_engine()) as reader:
         page = _page(reader)
         if page.errors or not measure:
@@ -242,6 +258,7 @@ def compliance() -> str:
             page.filters,
             page.scope,
             measure,
+            today=report_service.today_utc(),
             catalogue=page.catalogue,
             places=page.places,
         )

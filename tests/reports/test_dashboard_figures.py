@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from audit_app.db import get_engine
-from audit_app.reporting import dashboard
+import pytest
+from flask import Flask
+
+from audit_app.db import get_engine, session_scope
+from audit_app.reporting import dashboard, summaries
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.figures import Share
 from audit_app.reporting.filters import Filters, Scope
-from tests.reports.conftest import ReportData
+from tests.reports.conftest import ReportData, build_report_data
 
 PERIOD = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
 TODAY = date(2026, 11, 29)
+
+
+@pytest.fixture(params=["live tables", "month summaries"])
+def report_data(request: pytest.FixtureRequest, app: Flask, make_user: Any) -> ReportData:
+    """Each figure read from the live tables, and again from the summaries of past months."""
+    data = build_report_data(app, make_user)
+    if request.param == "month summaries":
+        with session_scope(app) as session:
+            assert summaries.refresh(session, today=TODAY) == ["2026-01", "2026-02", "2026-03"]
+    return data
 
 
 def _build(data: ReportData, filters: Filters = PERIOD, scope: Scope | None = None):  # type: ignore[no-untyped-def]

@@ -1,0 +1,418 @@
+"""Summaries of past months, so that the dashboard stays quick at a regional scale.
+
+At a hundred thousand audits the dashboard's figures group half a million theme results and
+nearly a million compliance answers; computed from the live tables that takes seconds. Most of
+those rows belong to months that no longer change, so each past month (UTC, by submission date)
+is summarised once into three small tables (``models.py``: ``ReportAudit``, one row per audit;
+``ReportThemeMonth`` and ``ReportComplianceMonth``, counts by version, team and grade or
+measure) and the dashboard adds up those rows instead.
+
+Staying right:
+
+- Database triggers (migration 0008) add a row to ``report_stale_month`` in the same transaction
+  as any change to an audit, its results, its moderations or its case's team. A month with such
+  a row is *stale*.
+- :func:`refresh` recomputes the stale months before the current one and deletes the stale rows
+  it read, in one transaction (one refresh at a time on PostgreSQL: an advisory lock).
+- :func:`window` decides, inside the report's snapshot, which months come from the summaries:
+  the whole past months of the period that are not stale there. Everything else (the current
+  month, part-months at either end of the period, stale months) is read from the live tables.
+  So a figure is the same whether or not a refresh has run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import String, case, delete, false, func, insert, literal, select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from audit_app.models import (
+    ComplianceResult,
+    Moderation,
+    ReportAudit,
+    ReportComplianceMonth,
+    ReportStaleMonth,
+    ReportThemeMonth,
+    ThemeResult,
+)
+from audit_app.reporting.database import ReportReader, month_of
+from audit_app.reporting.selection import (
+    AUDIT,
+    CASE,
+    REPORTED_STATUSES,
+    RESULT,
+    A,
+    C,
+    R,
+    Selection,
+    month_range,
+)
+
+STALE = ReportStaleMonth.__table__  # type: ignore[attr-defined]
+AUDITS = ReportAudit.__table__  # type: ignore[attr-defined]
+THEMES = ReportThemeMonth.__table__  # type: ignore[attr-defined]
+COMPLIANCE = ReportComplianceMonth.__table__  # type: ignore[attr-defined]
+T = ThemeResult.__table__.c  # type: ignore[attr-defined]
+CR = ComplianceResult.__table__.c  # type: ignore[attr-defined]
+MOD = Moderation.__table__  # type: ignore[attr-defined]
+
+# Any fixed number: PostgreSQL's advisory lock that lets one refresh run at a time.
+REFRESH_LOCK = 72_410_001
+_DELETE_BATCH = 500
+
+Range = tuple[datetime | None, datetime | None]
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def next_month(month: str) -> str:
+    return month_range(month)[1].strftime("%Y-%m")
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where a period's figures come from.
+
+    ``first`` to ``last`` (``YYYY-MM``; ``first`` None for "from the start", ``last``
+    exclusive) are read from the summaries, except the ``stale`` months; ``live`` lists the
+    submission-time ranges read from the live tables (start inclusive, end exclusive; None is
+    open).
+    """
+
+    first: str | None
+    last: str | None
+    stale: tuple[str, ...]
+    live: tuple[Range, ...]
+
+    @property
+    def uses_summaries(self) -> bool:
+        return self.last is not None
+
+
+def plan(date_from: date | None, date_to: date | None, today: date) -> Window:
+    """The whole past months of a period, and the ranges around them, before stale months are
+    known. ``today`` is the UTC date: its month is still changing, so it is always live."""
+    current = month_key(today)
+    first = None
+    if date_from is not None:
+        first = month_key(date_from)
+        if date_from.day != 1:
+            first = next_month(first)
+    # Nothing is submitted after today, so a period that reaches today ends with the current
+    # month; otherwise the last whole month is the one that ends on ``date_to``.
+    if date_to is None or date_to >= today:
+        last = current
+    else:
+        after = date_to + timedelta(days=1)
+        last = min(month_key(after) if after.day == 1 else month_key(date_to), current)
+    end = None if date_to is None else _start(date_to + timedelta(days=1))
+    start = None if date_from is None else _start(date_from)
+    if first is not None and first >= last:
+        return Window(first=None, last=None, stale=(), live=((start, end),))
+    live: list[Range] = []
+    if date_from is not None and first is not None and start < month_range(first)[0]:  # type: ignore[operator]
+        live.append((start, month_range(first)[0]))
+    last_start = month_range(last)[0]
+    if end is None or last_start < end:
+        live.append((last_start, end))
+    return Window(first=first, last=last, stale=(), live=tuple(live))
+
+
+def window(
+    reader: ReportReader, date_from: date | None, date_to: date | None, today: date
+) -> Window:
+    """:func:`plan`, with the months that are stale in this snapshot read live."""
+    planned = plan(date_from, date_to, today)
+    if not planned.uses_summaries:
+        return planned
+    query = select(STALE.c.month).distinct().where(STALE.c.month < planned.last)
+    if planned.first is not None:
+        query = query.where(STALE.c.month >= planned.first)
+    stale = tuple(sorted(row[0] for row in reader.rows(query)))
+    if not stale:
+        return planned
+    live = list(planned.live) + [month_range(m) for m in stale]
+    return Window(first=planned.first, last=planned.last, stale=stale, live=tuple(live))
+
+
+# --- reading the summaries -------------------------------------------------------------------
+
+
+def _conditions(columns: Any, selection: Selection, found: Window, *, people: bool) -> list[Any]:
+    conditions: list[Any] = [columns.month < found.last]
+    if found.first is not None:
+        conditions.append(columns.month >= found.first)
+    if found.stale:
+        conditions.append(columns.month.not_in(found.stale))
+    if selection.version_ids is not None:
+        conditions.append(
+            columns.questionnaire_version_id.in_(selection.version_ids)
+            if selection.version_ids
+            else false()
+        )
+    if selection.team_ids is not None:
+        conditions.append(
+            columns.team_id.in_(selection.team_ids) if selection.team_ids else false()
+        )
+    if people:
+        for auditor_id in (selection.filters.auditor_id, selection.scope.auditor_id):
+            if auditor_id is not None:
+                conditions.append(columns.auditor_id == auditor_id)
+    return conditions
+
+
+def by_person(selection: Selection) -> bool:
+    """Whether the report is limited to one auditor's audits: the month tables of themes and
+    compliance do not keep the auditor, so such a report reads them live."""
+    return selection.filters.auditor_id is not None or selection.scope.auditor_id is not None
+
+
+def grade_statement(selection: Selection, found: Window) -> Any:
+    c = AUDITS.c
+    return (
+        select(
+            c.questionnaire_version_id.label("version_id"),
+            c.month.label("month"),
+            c.team_id.label("team_id"),
+            c.grade_computed.label("computed"),
+            c.grade_judged.label("judged"),
+            c.grade_moderated.label("moderated"),
+            func.count().label("audits"),
+        )
+        .where(*_conditions(c, selection, found, people=True))
+        # In the order of the covering index, which then needs no sorting.
+        .group_by(c.month, c.questionnaire_version_id, c.team_id)
+        .group_by(c.grade_computed, c.grade_judged, c.grade_moderated)
+    )
+
+
+def auditor_statement(selection: Selection, found: Window) -> Any:
+    """The auditors of the summarised audits."""
+    c = AUDITS.c
+    return select(c.auditor_id).where(*_conditions(c, selection, found, people=True)).distinct()
+
+
+def judgement_statement(selection: Selection, found: Window) -> Any:
+    c = AUDITS.c
+    return (
+        select(
+            c.auditor_id.label("auditor_id"),
+            c.questionnaire_version_id.label("version_id"),
+            c.grade_computed.label("computed"),
+            c.grade_judged.label("judged"),
+            func.count().label("audits"),
+        )
+        .where(
+            *_conditions(c, selection, found, people=True),
+            c.grade_computed.is_not(None),
+            c.grade_judged.is_not(None),
+        )
+        .group_by(c.auditor_id, c.questionnaire_version_id, c.grade_computed, c.grade_judged)
+    )
+
+
+def moderation_statement(selection: Selection, found: Window) -> Any:
+    c = AUDITS.c
+    return (
+        select(
+            c.auditor_id.label("auditor_id"),
+            c.questionnaire_version_id.label("version_id"),
+            c.grade_judged.label("judged"),
+            c.moderation_grade.label("moderated"),
+            func.count().label("moderations"),
+        )
+        .where(*_conditions(c, selection, found, people=True), c.moderation_grade.is_not(None))
+        .group_by(c.auditor_id, c.questionnaire_version_id, c.grade_judged, c.moderation_grade)
+    )
+
+
+def theme_statement(selection: Selection, found: Window) -> Any:
+    c = THEMES.c
+    return (
+        select(
+            c.questionnaire_version_id.label("version_id"),
+            c.theme_id.label("theme_id"),
+            c.team_id.label("team_id"),
+            c.grade_computed.label("computed"),
+            c.grade_judged.label("judged"),
+            c.grade_moderated.label("moderated"),
+            func.sum(c.themes).label("themes"),
+            func.sum(c.graded).label("graded"),
+            func.sum(c.percent_sum).label("percent_sum"),
+        )
+        .where(*_conditions(c, selection, found, people=False))
+        .group_by(c.questionnaire_version_id, c.theme_id, c.team_id)
+        .group_by(c.grade_computed, c.grade_judged, c.grade_moderated)
+    )
+
+
+def compliance_statement(selection: Selection, found: Window) -> Any:
+    c = COMPLIANCE.c
+    return (
+        select(
+            c.measure.label("measure"),
+            c.team_id.label("team_id"),
+            c.month.label("month"),
+            func.sum(c.compliant).label("compliant"),
+            func.sum(c.applicable).label("applicable"),
+        )
+        .where(*_conditions(c, selection, found, people=False))
+        .group_by(c.measure, c.team_id, c.month)
+    )
+
+
+# --- making the summaries ----------------------------------------------------------------------
+
+
+def _in_month(month: str) -> list[Any]:
+    start, end = month_range(month)
+    return [A.status.in_(REPORTED_STATUSES), A.submitted_at >= start, A.submitted_at < end]
+
+
+def _latest_moderation_grade() -> Any:
+    """The overall grade of the audit's latest completed moderation (None if it gave none)."""
+    return (
+        select(MOD.c.overall_grade)
+        .where(
+            MOD.c.audit_id == A.id,
+            MOD.c.completed_at.is_not(None),
+            MOD.c.outcome.is_not(None),
+        )
+        .order_by(MOD.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _summarise(connection: Connection, month: str) -> None:
+    """Replace one month's summaries with what the live tables hold now."""
+    for summary in (AUDITS, THEMES, COMPLIANCE):
+        connection.execute(delete(summary).where(summary.c.month == month))
+    label = literal(month, String)  # the same text on every row
+    connection.execute(
+        insert(AUDITS).from_select(
+            [
+                "audit_id",
+                "month",
+                "questionnaire_version_id",
+                "team_id",
+                "auditor_id",
+                "grade_computed",
+                "grade_judged",
+                "grade_moderated",
+                "moderation_grade",
+            ],
+            select(
+                A.id,
+                label,
+                A.questionnaire_version_id,
+                C.team_id,
+                A.auditor_id,
+                R.grade_computed,
+                R.grade_judged,
+                R.grade_moderated,
+                _latest_moderation_grade(),
+            )
+            .select_from(AUDIT.join(CASE, C.id == A.case_id).outerjoin(RESULT, R.audit_id == A.id))
+            .where(*_in_month(month)),
+        )
+    )
+    theme_groups = (
+        A.questionnaire_version_id,
+        C.team_id,
+        T.theme_id,
+        T.grade_computed,
+        T.grade_judged,
+        T.grade_moderated,
+    )
+    connection.execute(
+        insert(THEMES).from_select(
+            [
+                "month",
+                "questionnaire_version_id",
+                "team_id",
+                "theme_id",
+                "grade_computed",
+                "grade_judged",
+                "grade_moderated",
+                "themes",
+                "graded",
+                "percent_sum",
+            ],
+            select(
+                label,
+                *theme_groups,
+                func.count(),
+                func.count(T.percent),
+                func.sum(T.percent),
+            )
+            .select_from(
+                ThemeResult.__table__.join(AUDIT, A.id == T.audit_id).join(  # type: ignore[attr-defined]
+                    CASE, C.id == A.case_id
+                )
+            )
+            .where(*_in_month(month))
+            .group_by(*theme_groups),
+        )
+    )
+    compliance_groups = (A.questionnaire_version_id, C.team_id, CR.measure)
+    connection.execute(
+        insert(COMPLIANCE).from_select(
+            ["month", "questionnaire_version_id", "team_id", "measure", "compliant", "applicable"],
+            select(
+                label,
+                *compliance_groups,
+                func.sum(case((CR.compliant, 1), else_=0)),
+                func.count(),
+            )
+            .select_from(
+                ComplianceResult.__table__.join(AUDIT, A.id == CR.audit_id).join(  # type: ignore[attr-defined]
+                    CASE, C.id == A.case_id
+                )
+            )
+            .where(*_in_month(month))
+            .group_by(*compliance_groups),
+        )
+    )
+
+
+def refresh(session: Session, *, today: date) -> list[str]:
+    """Recompute the stale months before the current one; return them. The caller commits."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(REFRESH_LOCK)))
+    current = month_key(today)
+    seen = connection.execute(
+        select(STALE.c.id, STALE.c.month).where(STALE.c.month < current)
+    ).all()
+    months = sorted({month for _, month in seen})
+    for month in months:
+        _summarise(connection, month)
+    ids = [row_id for row_id, _ in seen]
+    for at in range(0, len(ids), _DELETE_BATCH):
+        connection.execute(delete(STALE).where(STALE.c.id.in_(ids[at : at + _DELETE_BATCH])))
+    return months
+
+
+def rebuild(session: Session) -> list[str]:
+    """Mark every month with audits stale, so that the next refresh remakes every summary."""
+    connection = session.connection()
+    months = sorted(
+        row[0]
+        for row in connection.execute(
+            select(month_of(A.submitted_at)).where(A.submitted_at.is_not(None)).distinct()
+        )
+    )
+    if months:
+        connection.execute(insert(STALE), [{"month": month} for month in months])
+    return months
