@@ -52,6 +52,36 @@ def _fraction(value: str, name: str) -> float:
     return number
 
 
+# Words about this service that nobody's password may contain (ASVS 6.2.11): its name as the
+# header shows it, what it is about, and the case management systems its cases come from. A
+# deployment replaces the list with PASSWORD_CONTEXT_WORDS, adding the council's name.
+DEFAULT_PASSWORD_CONTEXT_WORDS = (
+    "Case file audits",
+    "case audit",
+    "casefile",
+    "children's services",
+    "social care",
+    "social work",
+    "safeguarding",
+    "Ofsted",
+    "Liquidlogic",
+    "Mosaic",
+)
+
+
+def _words(value: str, name: str) -> tuple[str, ...]:
+    """A comma-separated list of words or phrases; each needs three letters or digits, since it
+    is compared with those alone (a shorter one would refuse too many passwords)."""
+    words = tuple(word.strip() for word in value.split(",") if word.strip())
+    short = [word for word in words if sum(ch.isalnum() for ch in word) < 3]
+    if short:
+        raise ConfigError(
+            f"{name} must list words of at least three letters or digits, separated by commas; "
+            f"too short: {', '.join(repr(word) for word in short)}"
+        )
+    return words
+
+
 def _development_secret_key(instance_dir: Path) -> str:
     """A random key kept under instance/, so that every gunicorn worker shares it."""
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -144,6 +174,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile) outside tests.
         "PASSWORD_HASH_FAST": app_env == "test",
         "MFA_REQUIRED_ROLES": mfa_roles,
+        "PASSWORD_CONTEXT_WORDS": _words(
+            env.get("PASSWORD_CONTEXT_WORDS", ",".join(DEFAULT_PASSWORD_CONTEXT_WORDS)),
+            "PASSWORD_CONTEXT_WORDS",
+        ),
         "RETENTION_YEARS": _int(env.get("RETENTION_YEARS", "7"), "RETENTION_YEARS", 1),
         # How many reverse proxies (e.g. nginx) stand in front of the app: their
         # X-Forwarded-For/-Proto headers are then trusted for the client's address and scheme.

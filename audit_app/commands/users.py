@@ -4,6 +4,7 @@ authentication, list."""
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlmodel import Session
 
@@ -20,11 +21,21 @@ users_cli = AppGroup(
 )
 
 
-def _prompt_password() -> str:
-    """Ask for the password twice without echoing it; piped input works too."""
+def _context_words() -> tuple[str, ...]:
+    return tuple(current_app.config["PASSWORD_CONTEXT_WORDS"])
+
+
+def _prompt_password(username: str, display_name: str) -> str:
+    """Ask for the password twice without echoing it; piped input works too. It must not
+    contain the words about this service, nor the person's username or name."""
     password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        accounts.check_password_rules(password)
+        accounts.check_password_rules(
+            password,
+            context_words=_context_words(),
+            username=username,
+            display_name=display_name,
+        )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     return password
@@ -58,7 +69,7 @@ def users_create(
             username = user_service.check_new_user(
                 username, role, session=session, team=team, services=services
             )
-        password = _prompt_password()
+        password = _prompt_password(username, display_name)
         with session_scope() as session:
             user_service.add_user(
                 username,
@@ -69,6 +80,7 @@ def users_create(
                 display_name=display_name,
                 team=team,
                 services=services,
+                context_words=_context_words(),
             )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
@@ -80,12 +92,18 @@ def users_create(
 def users_set_password(username: str) -> None:
     """Set a user's password and end their live sessions."""
     with session_scope() as session:
-        _existing_user(username, session=session)
-    password = _prompt_password()
-    with session_scope() as session:
         user = _existing_user(username, session=session)
-        accounts.set_password(user, password, session=session, actor=CLI_ACTOR)
-        name = user.username
+        owner = user.username, user.display_name
+    password = _prompt_password(*owner)
+    try:
+        with session_scope() as session:
+            user = _existing_user(username, session=session)
+            accounts.set_password(
+                user, password, session=session, actor=CLI_ACTOR, context_words=_context_words()
+            )
+            name = user.username
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Password set for {name}. Any session they had open has ended.")
 
 

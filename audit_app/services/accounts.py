@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import lru_cache
 
@@ -64,8 +65,16 @@ def _dummy_hash() -> str:
     return _DUMMY_HASHES[params]
 
 
-def check_password_rules(password: str) -> None:
-    """Refuse passwords that are too short, too long, or among the commonest passwords."""
+def check_password_rules(
+    password: str,
+    *,
+    context_words: Iterable[str] = (),
+    username: str = "",
+    display_name: str = "",
+) -> None:
+    """Refuse passwords that are too short, too long, among the commonest passwords, or that
+    contain one of ``context_words`` (the ``PASSWORD_CONTEXT_WORDS`` setting) or the person's
+    username or name, ignoring case, spaces and punctuation."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -75,6 +84,43 @@ def check_password_rules(password: str) -> None:
             "That password is one of the most common passwords, so it is easy to guess: "
             "choose another, for example three or four unrelated words"
         )
+    letters = letters_and_digits(password)
+    for word in context_words:
+        key = letters_and_digits(word)
+        if key and key in letters:
+            raise AccountError(
+                f"Password must not include “{word.strip()}”: words about this service are easy "
+                "to guess. Choose another, for example three or four unrelated words"
+            )
+    if any(key in letters for key in personal_words(username, display_name)):
+        raise AccountError(
+            "Password must not include the username or the person’s name: they are easy to "
+            "guess. Choose another, for example three or four unrelated words"
+        )
+
+
+def letters_and_digits(text: str) -> str:
+    """``text`` in lower case with everything but letters and digits taken out, so that
+    "Children's Services" and "childrens-services" compare equal."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+MIN_PERSONAL_WORD = 4
+
+
+def personal_words(username: str, display_name: str) -> set[str]:
+    """What a password must not contain about its owner: the whole username and name, the part
+    of the username before any @, and each part of them split at spaces and punctuation (so
+    "ann.lee@hackney.gov.uk" gives "annleehackneygovuk", "annlee" and "hackney"), leaving out
+    any shorter than four letters or digits, which would refuse too many good passwords."""
+    words = set()
+    for text in (username, display_name):
+        parts = re.split(r"[\W_]+", text.casefold())
+        for candidate in (text, text.split("@")[0], *parts):
+            key = letters_and_digits(candidate)
+            if len(key) >= MIN_PERSONAL_WORD:
+                words.add(key)
+    return words
 
 
 @lru_cache(maxsize=1)
@@ -105,8 +151,13 @@ def create_user(
     display_name: str = "",
     team: str | None = None,
     services: Sequence[str] = (),
+    context_words: Iterable[str] | None = None,
 ) -> User:
-    """Add a user; a manager names the services they manage, an auditor their own team."""
+    """Add a user; a manager names the services they manage, an auditor their own team.
+
+    Where a person chose the password (the admin pages, ``users create``), ``context_words`` is
+    the ``PASSWORD_CONTEXT_WORDS`` setting: the password may then contain none of them, nor the
+    username or name. ``None`` leaves those words unchecked, for users made by the system."""
     username = normalise_username(username)
     if not username or len(username) > 80:
         raise AccountError("Username must be 1 to 80 characters")
@@ -114,7 +165,7 @@ def create_user(
         raise AccountError(f"Role must be one of {', '.join(ROLES)}")
     if find_user(username, session=session) is not None:
         raise AccountError(f"A user called {username} already exists")
-    check_password_rules(password)
+    _check_new_password(password, context_words, username, display_name)
     team_row = None
     if team:
         team_row = session.exec(select(Team).where(Team.name == team)).first()
@@ -152,9 +203,28 @@ def create_user(
     return user
 
 
-def set_password(user: User, password: str, *, session: Session, actor: str) -> None:
-    """Change a password; every live session of the user ends."""
-    check_password_rules(password)
+def _check_new_password(
+    password: str, context_words: Iterable[str] | None, username: str, display_name: str
+) -> None:
+    if context_words is None:
+        check_password_rules(password)
+    else:
+        check_password_rules(
+            password, context_words=context_words, username=username, display_name=display_name
+        )
+
+
+def set_password(
+    user: User,
+    password: str,
+    *,
+    session: Session,
+    actor: str,
+    context_words: Iterable[str] | None = None,
+) -> None:
+    """Change a password; every live session of the user ends. ``context_words`` as for
+    :func:`create_user`."""
+    _check_new_password(password, context_words, user.username, user.display_name)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.session_version += 1

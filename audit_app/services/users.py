@@ -8,7 +8,7 @@ messages before anything is written, and changing a user's details.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -126,8 +126,10 @@ def add_user(
     display_name: str = "",
     team: str | None = None,
     services: Sequence[str] = (),
+    context_words: Iterable[str] | None = None,
 ) -> User:
-    """Check and create a user; writes nothing when any detail is wrong."""
+    """Check and create a user; writes nothing when any detail is wrong. ``context_words`` as
+    for :func:`accounts.create_user`."""
     check_new_user(username, role, session=session, team=team, services=services)
     return accounts.create_user(
         username,
@@ -138,6 +140,7 @@ def add_user(
         display_name=display_name,
         team=team or None,
         services=list(dict.fromkeys(services)),
+        context_words=context_words,
     )
 
 

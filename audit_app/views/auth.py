@@ -219,7 +219,11 @@ def change_password() -> str | Response:
         else:
             try:
                 accounts.set_password(
-                    user, form.new_password.data or "", session=db, actor=current_user.username
+                    user,
+                    form.new_password.data or "",
+                    session=db,
+                    actor=current_user.username,
+                    context_words=current_app.config["PASSWORD_CONTEXT_WORDS"],
                 )
             except accounts.AccountError as problem:
                 errors["new_password"] = str(problem)

@@ -71,3 +71,19 @@ def test_the_wsgi_entry_point_exits_with_the_message_when_unsafe() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_password_context_words_default_to_the_services_own_and_can_be_replaced() -> None:
+    default = load_config({"APP_ENV": "test"})["PASSWORD_CONTEXT_WORDS"]
+    assert "Case file audits" in default and "children's services" in default
+    chosen = load_config({"APP_ENV": "test", "PASSWORD_CONTEXT_WORDS": " Hackney , LBH Kids ,, "})
+    assert chosen["PASSWORD_CONTEXT_WORDS"] == ("Hackney", "LBH Kids")
+    assert (
+        load_config({"APP_ENV": "test", "PASSWORD_CONTEXT_WORDS": ""})["PASSWORD_CONTEXT_WORDS"]
+        == ()
+    )
+
+
+def test_password_context_words_too_short_to_compare_are_refused() -> None:
+    with pytest.raises(ConfigError, match="PASSWORD_CONTEXT_WORDS must list words of at least"):
+        load_config({"APP_ENV": "test", "PASSWORD_CONTEXT_WORDS": "Hackney, LA, --"})

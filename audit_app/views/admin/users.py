@@ -51,9 +51,21 @@ from audit_app.services.accounts import AccountError
 from audit_app.views.admin import bp
 
 
-def _check_password_rules(_form: FlaskForm, field: Field) -> None:
+def _context_words() -> tuple[str, ...]:
+    return tuple(current_app.config["PASSWORD_CONTEXT_WORDS"])
+
+
+def _check_password_rules(form: FlaskForm, field: Field) -> None:
+    """The password rules, with the words about this service and the person's own username and
+    name (the form's ``password_owner``)."""
+    username, display_name = form.password_owner()  # type: ignore[attr-defined]
     try:
-        accounts.check_password_rules(field.data or "")
+        accounts.check_password_rules(
+            field.data or "",
+            context_words=_context_words(),
+            username=username,
+            display_name=display_name,
+        )
     except AccountError as error:
         raise ValidationError(str(error)) from None
 
@@ -132,6 +144,9 @@ class NewUserForm(_UserDetailsForm):
         except AccountError as error:
             raise ValidationError(str(error)) from None
 
+    def password_owner(self) -> tuple[str, str]:
+        return self.username.data or "", self.display_name.data or ""
+
     def fields_in_page_order(self) -> list[Field]:
         return [
             self.username,
@@ -167,6 +182,10 @@ class PasswordForm(FlaskForm):
         ],
     )
     submit = SubmitField("Set password", widget=GovSubmitInput())
+    owner: User | None = None  # whose password it is: set before validating
+
+    def password_owner(self) -> tuple[str, str]:
+        return (self.owner.username, self.owner.display_name) if self.owner else ("", "")
 
     def fields_in_page_order(self) -> list[Field]:
         return [self.password, self.confirm_password]
@@ -252,6 +271,7 @@ def user_new() -> str | Response | tuple[str, int]:
                 display_name=form.display_name.data or "",
                 team=form.team.data or None,
                 services=form.services.data or [],
+                context_words=_context_words(),
             )
         except AccountError as error:
             # Only a race gets here (the form checked the same rules): say so on the username.
@@ -373,6 +393,7 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
 def user_password(user_id: int) -> str | Response | tuple[str, int]:
     user = _user_or_404(user_id)
     form = PasswordForm(prefix="new")
+    form.owner = user
     if user.id == current_user.id:
         # Changing one's own password needs the current one, which this page does not ask for.
         form.password.errors = ["You cannot set your own password here. Ask another admin."]
@@ -380,7 +401,13 @@ def user_password(user_id: int) -> str | Response | tuple[str, int]:
     if not form.validate():
         return _edit_page(user, password_form=form)
     db = get_session()
-    accounts.set_password(user, form.password.data or "", session=db, actor=current_user.username)
+    accounts.set_password(
+        user,
+        form.password.data or "",
+        session=db,
+        actor=current_user.username,
+        context_words=_context_words(),
+    )
     db.commit()
     flash(
         f"A new password has been set for {user.username}. Any session they had open has ended.",
