@@ -502,9 +502,23 @@ class ReportComplianceMonth(SQLModel, table=True):
     applicable: int
 
 
+class ReportAllocationMonth(SQLModel, table=True):
+    """Allocations due in a month, and how many have an audit whose submission stands."""
+
+    __tablename__ = "report_allocation_month"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)
+    questionnaire_id: str = Field(max_length=64)
+    team_id: int
+    due: int
+    completed: int
+
+
 __all__ = [
     "AUDIT_STATUSES",
     "RecoveryCode",
+    "ReportAllocationMonth",
     "ReportAudit",
     "ReportComplianceMonth",
     "ReportStaleMonth",

@@ -682,7 +682,10 @@ def dashboard_floor(app: Any, filters: Filters, today: date, runs: int) -> dict[
                 getattr(dashboard_data, f"{name}_statement")(live),
             )
         ] + [
-            dashboard_data.allocation_statement(selection, catalogue),
+            summaries.allocation_statement(
+                selection, found, dashboard_data.allocation_questionnaires(filters, catalogue)
+            ),
+            dashboard_data.allocation_statement(live, catalogue),
             dashboard_data.action_statement(selection, today),
         ]
         compiled = [reader.compile(s) for s in statements]

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, false, func, or_, select
 
 from audit_app.models import (
     Action,
@@ -308,19 +308,41 @@ def allocation_statement(selection: Selection, catalogue: Catalogue) -> Any:
     )
 
 
+def allocation_questionnaires(filters: Filters, catalogue: Catalogue) -> list[str] | None:
+    """The questionnaires whose allocations the filters count; None for any."""
+    if filters.questionnaire_id is None and filters.kind is None:
+        return None
+    return [
+        q
+        for q in catalogue.questionnaire_ids(filters.kind)
+        if filters.questionnaire_id is None or q == filters.questionnaire_id
+    ]
+
+
 def allocation_conditions(selection: Selection, catalogue: Catalogue) -> list[Any]:
     f = selection.filters
     conditions: list[Any] = []
-    if f.date_from is not None:
-        conditions.append(AL.due >= f.date_from)
-    if f.date_to is not None:
-        conditions.append(AL.due <= f.date_to)
-    if f.questionnaire_id is not None or f.kind is not None:
-        ids = [
-            q
-            for q in catalogue.questionnaire_ids(f.kind)
-            if f.questionnaire_id is None or q == f.questionnaire_id
-        ]
+    if selection.ranges is not None:
+        conditions.append(
+            or_(
+                *(
+                    and_(
+                        *([AL.due >= start.date()] if start is not None else []),
+                        *([AL.due < end.date()] if end is not None else []),
+                    )
+                    for start, end in selection.ranges
+                )
+            )
+            if selection.ranges
+            else false()
+        )
+    else:
+        if f.date_from is not None:
+            conditions.append(AL.due >= f.date_from)
+        if f.date_to is not None:
+            conditions.append(AL.due <= f.date_to)
+    ids = allocation_questionnaires(f, catalogue)
+    if ids is not None:
         conditions.append(AL.questionnaire_id.in_(ids) if ids else AL.id.is_(None))
     if selection.team_ids is not None:
         conditions.append(
@@ -407,6 +429,23 @@ def _gather(
     return filled[0] if filled else frames[0]
 
 
+def _allocations(
+    reader: ReportReader, selection: Selection, catalogue: Catalogue, found: summaries.Window
+) -> tuple[int, int]:
+    """Allocations due in the period, and how many are completed: whole past months from the
+    summaries, the rest from the live tables."""
+    if not found.uses_summaries or summaries.by_person(selection):
+        due, done = reader.rows(allocation_statement(selection, catalogue), cached=True)[0]
+        return int(due or 0), int(done or 0)
+    ids = allocation_questionnaires(selection.filters, catalogue)
+    due, done = reader.rows(summaries.allocation_statement(selection, found, ids), cached=True)[0]
+    if found.live:
+        live = allocation_statement(selection.within(found.live), catalogue)
+        more_due, more_done = reader.rows(live, cached=True)[0]
+        due, done = int(due or 0) + int(more_due or 0), int(done or 0) + int(more_done or 0)
+    return int(due or 0), int(done or 0)
+
+
 def _final(frame: pd.DataFrame) -> pd.Series:
     """moderated, else judged, else computed."""
     return frame["moderated"].combine_first(frame["judged"]).combine_first(frame["computed"])
@@ -477,7 +516,7 @@ def build(
     moderations = _gather(
         reader, moderation_statement, summaries.moderation_statement, selection, found
     )
-    due, done = reader.rows(allocation_statement(selection, catalogue), cached=True)[0]
+    due, done = _allocations(reader, selection, catalogue, found)
     actions_open, actions_overdue = reader.rows(action_statement(selection, today), cached=True)[0]
 
     version_ids = sorted(set(grades["version_id"].tolist())) or None

@@ -26,13 +26,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, delete, false, func, insert, literal, select
+from sqlalchemy import String, and_, case, delete, false, func, insert, literal, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from audit_app.models import (
+    Allocation,
     ComplianceResult,
     Moderation,
+    ReportAllocationMonth,
     ReportAudit,
     ReportComplianceMonth,
     ReportStaleMonth,
@@ -56,6 +58,8 @@ STALE = ReportStaleMonth.__table__  # type: ignore[attr-defined]
 AUDITS = ReportAudit.__table__  # type: ignore[attr-defined]
 THEMES = ReportThemeMonth.__table__  # type: ignore[attr-defined]
 COMPLIANCE = ReportComplianceMonth.__table__  # type: ignore[attr-defined]
+ALLOCATIONS = ReportAllocationMonth.__table__  # type: ignore[attr-defined]
+AL = Allocation.__table__.c  # type: ignore[attr-defined]
 T = ThemeResult.__table__.c  # type: ignore[attr-defined]
 CR = ComplianceResult.__table__.c  # type: ignore[attr-defined]
 MOD = Moderation.__table__  # type: ignore[attr-defined]
@@ -148,13 +152,15 @@ def window(
 # --- reading the summaries -------------------------------------------------------------------
 
 
-def _conditions(columns: Any, selection: Selection, found: Window, *, people: bool) -> list[Any]:
+def _conditions(
+    columns: Any, selection: Selection, found: Window, *, people: bool, versions: bool = True
+) -> list[Any]:
     conditions: list[Any] = [columns.month < found.last]
     if found.first is not None:
         conditions.append(columns.month >= found.first)
     if found.stale:
         conditions.append(columns.month.not_in(found.stale))
-    if selection.version_ids is not None:
+    if versions and selection.version_ids is not None:
         conditions.append(
             columns.questionnaire_version_id.in_(selection.version_ids)
             if selection.version_ids
@@ -271,6 +277,22 @@ def compliance_statement(selection: Selection, found: Window) -> Any:
     )
 
 
+def allocation_statement(selection: Selection, found: Window, questionnaire_ids: Any) -> Any:
+    """Allocations due in the summarised months, and how many are completed.
+
+    ``questionnaire_ids``: None for any, else the questionnaires the filters allow."""
+    c = ALLOCATIONS.c
+    conditions = _conditions(c, selection, found, people=False, versions=False)
+    if questionnaire_ids is not None:
+        conditions.append(
+            c.questionnaire_id.in_(questionnaire_ids) if questionnaire_ids else false()
+        )
+    return select(
+        func.coalesce(func.sum(c.due), 0).label("due"),
+        func.coalesce(func.sum(c.completed), 0).label("completed"),
+    ).where(*conditions)
+
+
 # --- making the summaries ----------------------------------------------------------------------
 
 
@@ -296,7 +318,7 @@ def _latest_moderation_grade() -> Any:
 
 def _summarise(connection: Connection, month: str) -> None:
     """Replace one month's summaries with what the live tables hold now."""
-    for summary in (AUDITS, THEMES, COMPLIANCE):
+    for summary in (AUDITS, THEMES, COMPLIANCE, ALLOCATIONS):
         connection.execute(delete(summary).where(summary.c.month == month))
     label = literal(month, String)  # the same text on every row
     connection.execute(
@@ -382,6 +404,26 @@ def _summarise(connection: Connection, month: str) -> None:
             )
             .where(*_in_month(month))
             .group_by(*compliance_groups),
+        )
+    )
+    _summarise_allocations(connection, month)
+
+
+def _summarise_allocations(connection: Connection, month: str) -> None:
+    """Allocations due in the month by questionnaire and team, and how many are completed."""
+    start, end = (moment.date() for moment in month_range(month))
+    groups = (AL.questionnaire_id, C.team_id)
+    connection.execute(
+        insert(ALLOCATIONS).from_select(
+            ["month", "questionnaire_id", "team_id", "due", "completed"],
+            select(literal(month, String), *groups, func.count(), func.count(A.id))
+            .select_from(
+                Allocation.__table__.join(CASE, C.id == AL.case_id).outerjoin(  # type: ignore[attr-defined]
+                    AUDIT, and_(A.id == AL.audit_id, A.status.in_(REPORTED_STATUSES))
+                )
+            )
+            .where(AL.due >= start, AL.due < end)
+            .group_by(*groups),
         )
     )
 

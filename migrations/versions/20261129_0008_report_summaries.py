@@ -32,6 +32,7 @@ CHILD_TABLES = ("audit_result", "theme_result", "compliance_result", "moderation
 TRIGGERS = (
     ["report_stale_audit_insert", "report_stale_audit_update", "report_stale_audit_delete"]
     + [f"report_stale_{t}_{verb}" for t in CHILD_TABLES for verb in ("insert", "update", "delete")]
+    + [f"report_stale_allocation_{verb}" for verb in ("insert", "update", "delete")]
     + ["report_stale_case_team"]
 )
 
@@ -121,6 +122,22 @@ def upgrade() -> None:
         ["month"],
         unique=False,
     )
+    op.create_table(
+        "report_allocation_month",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("month", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        sa.Column("questionnaire_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("due", sa.Integer(), nullable=False),
+        sa.Column("completed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_allocation_month")),
+    )
+    op.create_index(
+        op.f("ix_report_allocation_month_month"),
+        "report_allocation_month",
+        ["month"],
+        unique=False,
+    )
     # Covering indexes for the statements that read the current month from the live tables.
     op.drop_index("ix_theme_result_audit_id", table_name="theme_result")
     op.create_index(
@@ -137,10 +154,12 @@ def upgrade() -> None:
         unique=False,
     )
     create_triggers()
-    # Every month that already has audits is out of date: its summaries are made on first use.
+    # Every month that already has audits or allocations is out of date: its summaries are
+    # made on first use.
     op.execute(
         "INSERT INTO report_stale_month (month) "
-        f"SELECT DISTINCT {_month('submitted_at')} FROM audit WHERE submitted_at IS NOT NULL"
+        f"SELECT DISTINCT {_month('submitted_at')} FROM audit WHERE submitted_at IS NOT NULL "
+        f"UNION SELECT DISTINCT {_due_month('due')} FROM allocation"
     )
 
 
@@ -148,6 +167,12 @@ def _month(moment: str) -> str:
     if op.get_bind().dialect.name == "sqlite":
         return f"substr({moment}, 1, 7)"  # timestamps are stored as UTC text
     return f"to_char(({moment}) AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+def _due_month(day: str) -> str:
+    if op.get_bind().dialect.name == "sqlite":
+        return f"substr({day}, 1, 7)"  # dates are stored as ISO text
+    return f"to_char({day}, 'YYYY-MM')"
 
 
 def create_triggers() -> None:
@@ -158,13 +183,26 @@ def create_triggers() -> None:
 
 
 def _sqlite_mark(moment: str) -> str:
+    return _sqlite_mark_months(f"SELECT {_month(moment)} AS month")
+
+
+def _sqlite_mark_months(months: str) -> str:
+    """Mark the months a SELECT gives (one column, named ``month``)."""
     # SQLite runs one writer at a time, so a month already marked need not be marked again.
     return (
-        "INSERT INTO report_stale_month (month) SELECT changed.month FROM "
-        f"(SELECT DISTINCT {_month(moment)} AS month) AS changed "
+        "INSERT INTO report_stale_month (month) SELECT DISTINCT changed.month FROM "
+        f"({months}) AS changed "
         "WHERE changed.month IS NOT NULL AND NOT EXISTS "
         "(SELECT 1 FROM report_stale_month AS s WHERE s.month = changed.month);"
     )
+
+
+def _due_months_of(dates: str) -> str:
+    return f"SELECT {_due_month('due')} AS month FROM ({dates}) AS changed_dates"
+
+
+def _allocations_of(condition: str) -> str:
+    return f"SELECT {_due_month('due')} AS month FROM allocation WHERE {condition}"
 
 
 def _sqlite_triggers() -> None:
@@ -174,7 +212,9 @@ def _sqlite_triggers() -> None:
     )
     op.execute(
         f"CREATE TRIGGER report_stale_audit_update AFTER UPDATE OF {AUDIT_COLUMNS} ON audit "
-        f"BEGIN {_sqlite_mark('OLD.submitted_at')} {_sqlite_mark('NEW.submitted_at')} END"
+        f"BEGIN {_sqlite_mark('OLD.submitted_at')} {_sqlite_mark('NEW.submitted_at')} "
+        # An allocation counts as completed once its audit's submission stands.
+        f"{_sqlite_mark_months(_allocations_of('audit_id = NEW.id'))} END"
     )
     op.execute(
         "CREATE TRIGGER report_stale_audit_delete AFTER DELETE ON audit "
@@ -195,13 +235,22 @@ def _sqlite_triggers() -> None:
             f"CREATE TRIGGER report_stale_{table}_delete AFTER DELETE ON {table} "
             f"BEGIN {_sqlite_mark(old)} END"
         )
+    for verb, months in (
+        ("insert", "SELECT NEW.due AS due"),
+        ("update", "SELECT OLD.due AS due UNION SELECT NEW.due AS due"),
+        ("delete", "SELECT OLD.due AS due"),
+    ):
+        op.execute(
+            f"CREATE TRIGGER report_stale_allocation_{verb} AFTER {verb.upper()} ON allocation "
+            f"BEGIN {_sqlite_mark_months(_due_months_of(months))} END"
+        )
     op.execute(
         "CREATE TRIGGER report_stale_case_team AFTER UPDATE OF team_id ON case_file BEGIN "
-        "INSERT INTO report_stale_month (month) SELECT changed.month FROM "
-        f"(SELECT DISTINCT {_month('submitted_at')} AS month FROM audit "
-        "WHERE case_id = NEW.id AND submitted_at IS NOT NULL) AS changed "
-        "WHERE NOT EXISTS (SELECT 1 FROM report_stale_month AS s WHERE s.month = changed.month);"
-        " END"
+        + _sqlite_mark_months(
+            f"SELECT {_month('submitted_at')} AS month FROM audit WHERE case_id = NEW.id"
+        )
+        + _sqlite_mark_months(_allocations_of("case_id = NEW.id"))
+        + " END"
     )
 
 
@@ -220,6 +269,9 @@ def _postgresql_triggers() -> None:
         "IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' "
         "OR NEW.submitted_at IS DISTINCT FROM OLD.submitted_at) "
         "THEN PERFORM report_mark_month(NEW.submitted_at); END IF; "
+        # An allocation counts as completed once its audit's submission stands.
+        "IF TG_OP = 'UPDATE' THEN INSERT INTO report_stale_month (month) "
+        f"{_allocations_of('audit_id = NEW.id')}; END IF; "
         "RETURN NULL; END $$"
     )
     op.execute(
@@ -241,10 +293,23 @@ def _postgresql_triggers() -> None:
             "FOR EACH ROW EXECUTE FUNCTION report_mark_child()"
         )
     op.execute(
+        "CREATE FUNCTION report_mark_allocation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' THEN INSERT INTO report_stale_month (month) "
+        f"VALUES ({_due_month('OLD.due')}); END IF; "
+        "IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.due <> OLD.due) "
+        f"THEN INSERT INTO report_stale_month (month) VALUES ({_due_month('NEW.due')}); END IF; "
+        "RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER report_stale_allocation AFTER INSERT OR UPDATE OR DELETE ON allocation "
+        "FOR EACH ROW EXECUTE FUNCTION report_mark_allocation()"
+    )
+    op.execute(
         "CREATE FUNCTION report_mark_case() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "INSERT INTO report_stale_month (month) "
         f"SELECT DISTINCT {_month('submitted_at')} FROM audit "
-        "WHERE case_id = NEW.id AND submitted_at IS NOT NULL; RETURN NULL; END $$"
+        "WHERE case_id = NEW.id AND submitted_at IS NOT NULL "
+        f"UNION {_allocations_of('case_id = NEW.id')}; RETURN NULL; END $$"
     )
     op.execute(
         "CREATE TRIGGER report_stale_case_team AFTER UPDATE OF team_id ON case_file "
@@ -260,14 +325,22 @@ def drop_triggers() -> None:
     op.execute("DROP TRIGGER IF EXISTS report_stale_audit ON audit")
     for table in CHILD_TABLES:
         op.execute(f"DROP TRIGGER IF EXISTS report_stale_{table} ON {table}")
+    op.execute("DROP TRIGGER IF EXISTS report_stale_allocation ON allocation")
     op.execute("DROP TRIGGER IF EXISTS report_stale_case_team ON case_file")
-    for function in ("report_mark_audit()", "report_mark_child()", "report_mark_case()"):
+    for function in (
+        "report_mark_audit()",
+        "report_mark_child()",
+        "report_mark_allocation()",
+        "report_mark_case()",
+    ):
         op.execute(f"DROP FUNCTION IF EXISTS {function}")
     op.execute("DROP FUNCTION IF EXISTS report_mark_month(timestamptz)")
 
 
 def downgrade() -> None:
     drop_triggers()
+    op.drop_index(op.f("ix_report_allocation_month_month"), table_name="report_allocation_month")
+    op.drop_table("report_allocation_month")
     op.drop_index("ix_compliance_result_report", table_name="compliance_result")
     op.create_index(
         "ix_compliance_result_audit_id", "compliance_result", ["audit_id"], unique=False

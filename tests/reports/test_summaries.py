@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from audit_app.db import get_engine, session_scope
 from audit_app.models import (
+    Allocation,
     Audit,
     AuditResult,
     Case,
@@ -206,6 +207,42 @@ def test_every_kind_of_change_marks_its_month(report_data: ReportData) -> None:
 
     _change_and_expect(app, {"2026-02"}, purge)
 
+    # Allocations count in the month they are due.
+    def allocate(session: Any) -> None:
+        case_id = session.get(Audit, a5).case_id
+        session.add(
+            Allocation(
+                case_id=case_id,
+                questionnaire_id="report-audit",
+                auditor_id=report_data.users["amber"],
+                due=date(2026, 6, 30),
+            )
+        )
+
+    _change_and_expect(app, {"2026-06"}, allocate)
+    _change_and_expect(
+        app,
+        {"2026-06", "2026-07"},
+        lambda s: s.execute(
+            update(Allocation)
+            .where(col(Allocation.due) == date(2026, 6, 30))
+            .values(due=date(2026, 7, 1))
+        ),
+    )
+
+    def link_and_submit(session: Any) -> None:
+        session.execute(
+            update(Allocation).where(col(Allocation.due) == date(2026, 7, 1)).values(audit_id=a5)
+        )
+
+    _change_and_expect(app, {"2026-07"}, link_and_submit)
+    # The allocation's audit is returned: the allocation is no longer completed.
+    _change_and_expect(
+        app,
+        {"2026-07"},
+        lambda s: s.execute(update(Audit).where(col(Audit.id) == a5).values(status="returned")),
+    )
+
 
 def test_report_triggers_exist_at_head(app: Any) -> None:
     """A later migration that rebuilds a table (SQLite batch mode) must make them again."""
@@ -216,14 +253,14 @@ def test_report_triggers_exist_at_head(app: Any) -> None:
                     text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
                 ).scalars()
             )
-            expected = 3 + 4 * 3 + 1
+            expected = 3 + 4 * 3 + 3 + 1
         else:
             names = set(
                 connection.execute(
                     text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
                 ).scalars()
             )
-            expected = 1 + 4 + 1
+            expected = 1 + 4 + 1 + 1
     assert len({n for n in names if n.startswith("report_stale_")}) == expected
 
 
