@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install assets browser lint schema bench load clean
+.PHONY: run test install assets browser lint schema bench load audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,5 +70,19 @@ load: install
 	$(BIN)/python -m pip install --quiet -e '.[load]'
 	$(BIN)/python bench/load/run.py $(if $(LOAD_DATABASE_URL),--database-url $(LOAD_DATABASE_URL))
 
+## make audit: a CycloneDX bill of materials of the installed Python packages in
+## build/sbom.json; those packages checked for known vulnerabilities (pip-audit, which asks PyPI,
+## or OSV with PIP_AUDIT_VULNERABILITY_SERVICE=osv) and failing if any could not be checked; then
+## the front end's packages (npm audit). Needs the network, so it is not part of `make test`.
+audit: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[audit]'
+	mkdir -p build
+	$(BIN)/cyclonedx-py environment --output-reproducible --of JSON -o build/sbom.json $(BIN)/python
+	@echo "Bill of materials: build/sbom.json"
+	$(BIN)/python -m pip freeze --exclude-editable > build/installed-requirements.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+		-r build/installed-requirements.txt
+	npm audit --omit=dev
+
 clean:
-	rm -rf $(VENV) node_modules audit_app/static/dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules audit_app/static/dist build .pytest_cache .ruff_cache .hypothesis
