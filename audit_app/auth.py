@@ -71,6 +71,7 @@ class SignedInUser:
     session_version: int
     managed_service_ids: frozenset[int] = field(default_factory=frozenset)
     mfa_enabled: bool = False
+    password_change_required: bool = False
 
     is_authenticated = True
     is_active = True
@@ -110,6 +111,7 @@ def signed_in_user(user: User, managed: frozenset[int]) -> SignedInUser:
         session_version=user.session_version,
         managed_service_ids=managed,
         mfa_enabled=user.mfa_enabled,
+        password_change_required=user.password_change_required,
     )
 
 
@@ -168,6 +170,8 @@ def _session_is_live(db: Any, user_id: int) -> bool:
 LAST_SEEN_PRECISION = timedelta(minutes=1)
 # Pages a person whose role needs MFA can still use before they have set it up.
 MFA_SETUP_ENDPOINTS = {"auth.mfa_setup", "auth.sign_out", "static"}
+# Pages a person whose password was set by an admin can still use before they have changed it.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.sign_out", "static"}
 
 
 def end_sessions(db: Any, user_id: int, reason: str, *, only_this_browser: bool = False) -> int:
@@ -222,7 +226,11 @@ def init_app(app: Flask) -> None:
             return None
         if current_user.is_authenticated:
             session["last_seen"] = now.isoformat()
-            if (
+            if current_user.password_change_required:
+                # First the password that only its owner knows, then two-factor set-up.
+                if request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                    return redirect(url_for("auth.change_password"))
+            elif (
                 current_user.role in app.config["MFA_REQUIRED_ROLES"]
                 and not current_user.mfa_enabled
                 and request.endpoint not in MFA_SETUP_ENDPOINTS

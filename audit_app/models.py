@@ -69,6 +69,9 @@ class User(SQLModel, table=True):
     session_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime | None = Field(default=None)
+    # Set when an admin chose the password (Admin > Users, `users create`, `users set-password`):
+    # its owner must change it at their next sign-in before doing anything else.
+    password_change_required: bool = Field(default=False)
     # Multi-factor authentication: a TOTP secret, confirmed when enrolment finished.
     totp_secret: str | None = Field(default=None, max_length=64)
     mfa_enabled: bool = Field(default=False)

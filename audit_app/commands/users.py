@@ -62,7 +62,8 @@ def _existing_user(username: str, *, session: Session) -> User:
 def users_create(
     username: str, role: str, team: str | None, services: tuple[str, ...], display_name: str
 ) -> None:
-    """Add a user; prompts for the password (hidden, asked twice)."""
+    """Add a user; prompts for the password (hidden, asked twice), which they must change at
+    their first sign-in."""
     try:
         # Check everything before asking for the password, so nobody types it in vain.
         with session_scope() as session:
@@ -81,16 +82,20 @@ def users_create(
                 team=team,
                 services=services,
                 context_words=_context_words(),
+                change_at_sign_in=True,
             )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created {username} ({role}).")
+    click.echo(
+        f"Created {username} ({role}). They must change the password when they first sign in."
+    )
 
 
 @users_cli.command("set-password")
 @click.argument("username")
 def users_set_password(username: str) -> None:
-    """Set a user's password and end their live sessions."""
+    """Set a user's password and end their live sessions; they must change it at their next
+    sign-in."""
     with session_scope() as session:
         user = _existing_user(username, session=session)
         owner = user.username, user.display_name
@@ -99,12 +104,20 @@ def users_set_password(username: str) -> None:
         with session_scope() as session:
             user = _existing_user(username, session=session)
             accounts.set_password(
-                user, password, session=session, actor=CLI_ACTOR, context_words=_context_words()
+                user,
+                password,
+                session=session,
+                actor=CLI_ACTOR,
+                context_words=_context_words(),
+                change_at_sign_in=True,
             )
             name = user.username
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Password set for {name}. Any session they had open has ended.")
+    click.echo(
+        f"Password set for {name}. Any session they had open has ended. They must change it "
+        "when they next sign in."
+    )
 
 
 def _set_active(username: str, active: bool) -> None:

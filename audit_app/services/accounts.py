@@ -152,12 +152,15 @@ def create_user(
     team: str | None = None,
     services: Sequence[str] = (),
     context_words: Iterable[str] | None = None,
+    change_at_sign_in: bool = False,
 ) -> User:
     """Add a user; a manager names the services they manage, an auditor their own team.
 
     Where a person chose the password (the admin pages, ``users create``), ``context_words`` is
     the ``PASSWORD_CONTEXT_WORDS`` setting: the password may then contain none of them, nor the
-    username or name. ``None`` leaves those words unchecked, for users made by the system."""
+    username or name. ``None`` leaves those words unchecked, for users made by the system.
+    ``change_at_sign_in``: the password was chosen by an admin, so its owner must change it at
+    their first sign-in."""
     username = normalise_username(username)
     if not username or len(username) > 80:
         raise AccountError("Username must be 1 to 80 characters")
@@ -185,6 +188,7 @@ def create_user(
         password_hash=hash_password(password),
         role=role,
         team_id=team_row.id if team_row else None,
+        password_change_required=change_at_sign_in,
     )
     session.add(user)
     session.flush()
@@ -198,6 +202,7 @@ def create_user(
         role=role,
         team=team,
         services=list(services),
+        change_at_next_sign_in=change_at_sign_in,
     )
     session.flush()
     return user
@@ -221,16 +226,26 @@ def set_password(
     session: Session,
     actor: str,
     context_words: Iterable[str] | None = None,
+    change_at_sign_in: bool = False,
 ) -> None:
     """Change a password; every live session of the user ends. ``context_words`` as for
-    :func:`create_user`."""
+    :func:`create_user`. ``change_at_sign_in``: someone other than its owner (an admin) chose
+    it, so the owner must change it at their next sign-in; a password they choose themselves
+    lifts that."""
     _check_new_password(password, context_words, user.username, user.display_name)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    user.password_change_required = change_at_sign_in
     user.session_version += 1
     end_sessions(session, user.id, "password changed")  # type: ignore[arg-type]
     session.add(user)
-    record_event("user.password_set", session=session, actor=actor, username=user.username)
+    record_event(
+        "user.password_set",
+        session=session,
+        actor=actor,
+        username=user.username,
+        change_at_next_sign_in=change_at_sign_in,
+    )
     session.flush()
 
 

@@ -127,9 +127,10 @@ def add_user(
     team: str | None = None,
     services: Sequence[str] = (),
     context_words: Iterable[str] | None = None,
+    change_at_sign_in: bool = False,
 ) -> User:
-    """Check and create a user; writes nothing when any detail is wrong. ``context_words`` as
-    for :func:`accounts.create_user`."""
+    """Check and create a user; writes nothing when any detail is wrong. ``context_words`` and
+    ``change_at_sign_in`` as for :func:`accounts.create_user`."""
     check_new_user(username, role, session=session, team=team, services=services)
     return accounts.create_user(
         username,
@@ -141,6 +142,7 @@ def add_user(
         team=team or None,
         services=list(dict.fromkeys(services)),
         context_words=context_words,
+        change_at_sign_in=change_at_sign_in,
     )
 
 

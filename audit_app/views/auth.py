@@ -216,6 +216,9 @@ def change_password() -> str | Response:
             errors["current_password"] = "Your current password is not right"
         elif form.new_password.data != form.confirm_password.data:
             errors["confirm_password"] = "The two new passwords do not match"
+        elif form.new_password.data == form.current_password.data:
+            # Above all when an admin set it: they would still know it.
+            errors["new_password"] = "Your new password must be different from your current one"
         else:
             try:
                 accounts.set_password(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +25,9 @@ import pytest
 from tests.conftest import IN_CI, PASSWORD, ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The password an admin gives a new user, which they change at their first sign-in.
+FIRST_PASSWORD = "a first passphrase given out"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -45,6 +50,34 @@ class LiveServer:
         )
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
+
+    def add_user(self, username: str, *options: str) -> None:
+        """``users create`` with a first password, then the person's first sign-in, where the
+        app has them change it (to ``PASSWORD``) before anything else; signed out after."""
+        self.flask("users", "create", username, *options, stdin=f"{FIRST_PASSWORD}\n" * 2)
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
+        def post(path: str, page: str, **fields: str) -> str:
+            """Submit the form on ``page`` (its CSRF token) to ``path``; the page it leads to."""
+            match = CSRF_FIELD.search(page)
+            assert match, page
+            data = urllib.parse.urlencode({"csrf_token": match.group(1), **fields}).encode()
+            with browser.open(f"{self.url}{path}", data=data, timeout=30) as response:
+                return str(response.read().decode("utf-8"))
+
+        with browser.open(f"{self.url}/sign-in", timeout=30) as response:
+            page = response.read().decode("utf-8")
+        page = post("/sign-in", page, username=username, password=FIRST_PASSWORD)
+        assert "Change your password" in page, page
+        page = post(
+            "/account/password",
+            page,
+            current_password=FIRST_PASSWORD,
+            new_password=PASSWORD,
+            confirm_password=PASSWORD,
+        )
+        assert "Your password has been changed" in page, page
+        post("/sign-out", page)
 
 
 def _free_port() -> int:

@@ -14,7 +14,6 @@ from tests.browser.conftest import (
     check_accessibility_of_markup,
     sign_in,
 )
-from tests.conftest import PASSWORD
 from tests.journey.conftest import journey_questionnaire
 
 
@@ -34,15 +33,8 @@ def journey_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFac
         "utf-8",
     )
     live_server.flask("cases", "import", str(cases))
-    live_server.flask(
-        "users",
-        "create",
-        "browser-auditor",
-        "--role",
-        "auditor",
-        "--team",
-        "Children in Need Team A",
-        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    live_server.add_user(
+        "browser-auditor", "--role", "auditor", "--team", "Children in Need Team A"
     )
     allocations = folder / "allocations.csv"
     allocations.write_text(

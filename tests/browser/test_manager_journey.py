@@ -14,7 +14,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, sign_in
-from tests.conftest import PASSWORD
 from tests.journey.conftest import journey_questionnaire
 
 AUDITOR = "cic-auditor"
@@ -38,15 +37,8 @@ def manager_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFac
         "utf-8",
     )
     live_server.flask("cases", "import", str(cases))
-    passwords = f"{PASSWORD}\n{PASSWORD}\n"
-    live_server.flask(
-        "users", "create", AUDITOR, "--role", "auditor", "--team", "Leaving Care Team 9",
-        stdin=passwords,
-    )  # fmt: skip
-    live_server.flask(
-        "users", "create", MANAGER, "--role", "manager", "--service", "Children in Care",
-        stdin=passwords,
-    )  # fmt: skip
+    live_server.add_user(AUDITOR, "--role", "auditor", "--team", "Leaving Care Team 9")
+    live_server.add_user(MANAGER, "--role", "manager", "--service", "Children in Care")
     allocations = folder / "allocations.csv"
     allocations.write_text(
         "case_id,questionnaire_id,auditor,due\n"

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, sign_in
-from tests.conftest import PASSWORD
 from tests.workshop.conftest import rescore_v1, rescore_v2
 
 QUESTIONNAIRE_ID = "browser-workshop-audit"
@@ -28,9 +27,7 @@ def workshop_server(
     first = folder / "workshop-audit.json"
     first.write_text(json.dumps(_version(rescore_v1())), "utf-8")
     live_server.flask("questionnaires", "load", str(first))
-    live_server.flask(
-        "users", "create", "workshop-admin", "--role", "admin", stdin=f"{PASSWORD}\n{PASSWORD}\n"
-    )
+    live_server.add_user("workshop-admin", "--role", "admin")
     return live_server
 
 

@@ -272,6 +272,7 @@ def user_new() -> str | Response | tuple[str, int]:
                 team=form.team.data or None,
                 services=form.services.data or [],
                 context_words=_context_words(),
+                change_at_sign_in=True,
             )
         except AccountError as error:
             # Only a race gets here (the form checked the same rules): say so on the username.
@@ -279,7 +280,11 @@ def user_new() -> str | Response | tuple[str, int]:
             form.username.errors.append(str(error))
         else:
             db.commit()
-            flash(f"{user.username} has been added.", "success")
+            flash(
+                f"{user.username} has been added. They must change their password when they "
+                "first sign in.",
+                "success",
+            )
             return redirect(url_for("admin.users"))
     page = render_template(
         "admin/users_new.html",
@@ -407,10 +412,12 @@ def user_password(user_id: int) -> str | Response | tuple[str, int]:
         session=db,
         actor=current_user.username,
         context_words=_context_words(),
+        change_at_sign_in=True,
     )
     db.commit()
     flash(
-        f"A new password has been set for {user.username}. Any session they had open has ended.",
+        f"A new password has been set for {user.username}. Any session they had open has ended. "
+        "They must change it when they next sign in.",
         "success",
     )
     return redirect(url_for("admin.user_edit", user_id=user.id))
