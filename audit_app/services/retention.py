@@ -27,6 +27,7 @@ from audit_app.models import (
     ThemeResult,
     utcnow,
 )
+from audit_app.reporting import summaries
 from audit_app.services.trail import record_event
 
 # Child tables of an audit, deleted before it (foreign keys point at the audit).
@@ -87,6 +88,8 @@ def purge(expired: list[Expired], *, session: Session, actor: str, years: int) -
         update(Allocation).where(col(Allocation.audit_id).in_(ids)).values(audit_id=None)
     )
     session.execute(delete(Audit).where(col(Audit.id).in_(ids)))
+    # Their months' report summaries are remade now, not at the next dashboard view.
+    summaries.refresh(session, today=utcnow().date())
     record_event(
         "retention.purged",
         session=session,

@@ -13,7 +13,8 @@ from sqlmodel import SQLModel, col, func, select
 
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
-from audit_app.models import Answer, Audit, AuditEvent, AuditResult, utcnow
+from audit_app.models import Answer, Audit, AuditEvent, AuditResult, ReportAudit, utcnow
+from audit_app.reporting import summaries
 from tests.conftest import PASSWORD, ROOT, create_postgres_database, drop_postgres_database
 from tests.journey.conftest import (
     audit_version,
@@ -138,6 +139,9 @@ def test_retention_purge_lists_then_removes_old_audits_and_keeps_the_trail(
     _age(app, old, 8)
     runner = app.test_cli_runner()
 
+    with session_scope(app) as session:  # the dashboard's summaries hold the old audit
+        summaries.refresh(session, today=utcnow().date())
+        assert session.get(ReportAudit, old) is not None
     dry = runner.invoke(args=["retention", "purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert f"audit {old}  case 100824  submitted" in dry.output
@@ -151,6 +155,7 @@ def test_retention_purge_lists_then_removes_old_audits_and_keeps_the_trail(
     with session_scope(app) as session:
         assert session.get(Audit, old) is None
         assert session.get(AuditResult, old) is None
+        assert session.get(ReportAudit, old) is None
         assert not list(session.exec(select(Answer).where(Answer.audit_id == old)))
         assert session.get(Audit, recent) is not None
         kept = session.exec(
