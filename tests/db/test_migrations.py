@@ -72,3 +72,53 @@ def test_downgrade_to_base_and_back_again(empty_database_url: str) -> None:
         assert migrate.is_at_head(engine)
     finally:
         engine.dispose()
+
+
+def test_migrations_go_down_and_up_again_on_a_database_holding_data(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """A live database is upgraded with its data in it: tables that SQLite must copy to alter
+    are referred to by other rows, and the report summaries start from the audits there."""
+    from sqlalchemy import text
+
+    from audit_app import create_app
+
+    migrate.upgrade(empty_database_url, configure_logging=False)
+    app = create_app(
+        {"PASSWORD_HASH_FAST": True},
+        environ={
+            "APP_ENV": "development",
+            "DATABASE_URL": empty_database_url,
+            "INSTANCE_PATH": str(tmp_path),
+        },
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["questionnaires", "load"]).exit_code == 0
+    seeded = runner.invoke(args=["demo", "seed"])
+    assert seeded.exit_code == 0, seeded.output
+    tables = ("app_user", "audit", "answer", "theme_result", "allocation", "audit_event")
+
+    def counts() -> dict[str, int]:
+        engine = make_engine(empty_database_url)
+        try:
+            with engine.connect() as connection:
+                return {
+                    t: connection.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                    for t in tables
+                }
+        finally:
+            engine.dispose()
+
+    before = counts()
+    assert before["audit"] > 0
+    app.extensions["db_engine"].dispose()
+    migrate.downgrade(empty_database_url, "0005", configure_logging=False)  # the last release
+    migrate.upgrade(empty_database_url, configure_logging=False)
+    assert counts() == before
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            stale = connection.execute(text("SELECT count(*) FROM report_stale_month"))
+            assert stale.scalar_one() > 0  # every month with audits, to be summarised
+    finally:
+        engine.dispose()
