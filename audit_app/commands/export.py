@@ -69,6 +69,13 @@ def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     metavar="FILE",
     help="Where to write: a file, or - for standard output.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Processes that write a large CSV export together, in parts put together in order.",
+)
 def export_cli(
     kind: str,
     date_from: date | None,
@@ -76,6 +83,7 @@ def export_cli(
     service_name: str | None,
     questionnaire_id: str | None,
     out: str,
+    jobs: int,
 ) -> None:
     """Export audits, themes, compliance or answers as CSV, or all four as a workbook.
 
@@ -102,11 +110,11 @@ def export_cli(
         service_id=service_id,
     )
     scope = Scope.everything()
-    with ReportReader(get_engine()) as reader:
+    with ReportReader(get_engine(), every_row=True) as reader:
         selection = Selection.build(
             filters, scope, load_catalogue(reader), Places.load(reader, scope)
         )
-        rows = _write(reader, kind, selection, out)
+        rows = _write(reader, kind, selection, out, jobs)
     with session_scope() as session:
         report_service.record_export(
             kind,
@@ -122,7 +130,9 @@ def export_cli(
         click.echo(f"Wrote {total:,} rows to {out}.", err=True)
 
 
-def _write(reader: ReportReader, kind: str, selection: Selection, out: str) -> int | dict[str, int]:
+def _write(
+    reader: ReportReader, kind: str, selection: Selection, out: str, jobs: int
+) -> int | dict[str, int]:
     """Write to standard output, or to a file that appears whole or not at all."""
     if out == "-":
         stream = sys.stdout.buffer
@@ -133,7 +143,7 @@ def _write(reader: ReportReader, kind: str, selection: Selection, out: str) -> i
                 stream.write(path.read_bytes())
                 stream.flush()
                 return counts
-        rows = exports.write_csv(reader, kind, selection, stream)
+        rows = exports.write_csv(reader, kind, selection, stream, jobs=jobs)
         stream.flush()
         return rows
     target = Path(out)
@@ -146,7 +156,7 @@ def _write(reader: ReportReader, kind: str, selection: Selection, out: str) -> i
                 file.close()
                 result: int | dict[str, int] = exports.write_workbook(reader, selection, temporary)
             else:
-                result = exports.write_csv(reader, kind, selection, file)
+                result = exports.write_csv(reader, kind, selection, file, jobs=jobs)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

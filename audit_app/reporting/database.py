@@ -87,8 +87,13 @@ _STAMP_WINDOW = 1000
 class ReportReader:
     """A read-only snapshot of the database for one report or export."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, every_row: bool = False) -> None:
+        """``every_row``: for exports, which read whole tables once. On SQLite they then read
+        without memory mapping, so that the database file's pages neither count in the
+        process's memory nor push other data out of it."""
         self.engine = engine
+        self.every_row = every_row
+        self._mapped: int | None = None
         self.dialect = engine.dialect
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._pooled: Any = None
@@ -101,6 +106,9 @@ class ReportReader:
         self._pooled = self.engine.raw_connection()
         self._dbapi = self._pooled.driver_connection
         if self.is_sqlite:
+            if self.every_row:
+                self._mapped = self._dbapi.execute("PRAGMA mmap_size").fetchone()[0]
+                self._dbapi.execute("PRAGMA mmap_size = 0")
             # The engine's connections are in autocommit mode; a deferred BEGIN takes no lock
             # until something writes, and nothing here does.
             self._dbapi.execute("BEGIN")
@@ -117,6 +125,8 @@ class ReportReader:
     ) -> None:
         try:
             self._dbapi.rollback() if not self.is_sqlite else self._dbapi.execute("ROLLBACK")
+            if self._mapped:
+                self._dbapi.execute(f"PRAGMA mmap_size = {int(self._mapped)}")
         finally:
             self._pooled.close()
 

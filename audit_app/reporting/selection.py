@@ -73,6 +73,8 @@ class Selection:
     team_ids: list[int] | None
     # Submission-time ranges that replace the period of the filters (see reporting/summaries).
     ranges: tuple[tuple[datetime | None, datetime | None], ...] | None = None
+    # Audit ids from (inclusive) and to (exclusive): one part of an export written in parts.
+    audit_ids: tuple[int | None, int | None] = (None, None)
 
     def within(self, ranges: tuple[tuple[datetime | None, datetime | None], ...]) -> Selection:
         """The same audits, submitted within these ranges instead of the filters' period."""
@@ -127,6 +129,11 @@ class Selection:
             found.append(A.auditor_id == f.auditor_id)
         if self.scope.auditor_id is not None:
             found.append(A.auditor_id == self.scope.auditor_id)
+        low, high = self.audit_ids
+        if low is not None:
+            found.append(A.id >= low)
+        if high is not None:
+            found.append(A.id < high)
         return found
 
     def audits(self) -> Any:

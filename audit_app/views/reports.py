@@ -302,7 +302,7 @@ def export_csv(kind: str) -> Response:
         counter = exports.RowCount()
         completed = False
         try:
-            with ReportReader(get_engine(app)) as reader:
+            with ReportReader(get_engine(app), every_row=True) as reader:
                 yield from exports.csv_chunks(reader, kind, page.selection, counter)
             completed = True
         finally:
@@ -340,7 +340,7 @@ def export_workbook() -> Response:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        with ReportReader(get_engine()) as reader:
+        with ReportReader(get_engine(), every_row=True) as reader:
             page = _page(reader)
             if page.errors:
                 abort(400)

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import literal, select
+
 from audit_app.reporting.charts import bars, grade_series, stacked_bars
 from audit_app.reporting.figures import Share, mean_percent, months_between
 from audit_app.reporting.filters import Filters, default_period, parse_filters
@@ -89,3 +91,24 @@ def test_charts_are_svg_without_inline_styles_with_a_title_and_description() -> 
 def test_chart_labels_are_escaped() -> None:
     chart = bars("chart-x", "A <b> title", "Desc & more", ["<script>alert(1)</script>"], [50.0])
     assert "<script>" not in str(chart) and "&lt;script&gt;" in str(chart)
+
+
+def test_exports_read_without_memory_mapping_and_leave_the_connection_as_it_was(app) -> None:  # type: ignore[no-untyped-def]
+    from audit_app.db import get_engine
+    from audit_app.reporting.database import ReportReader
+
+    engine = get_engine(app)
+
+    def mapped(reader: ReportReader) -> int:
+        return int(reader._dbapi.execute("PRAGMA mmap_size").fetchone()[0])
+
+    if engine.dialect.name != "sqlite":  # PostgreSQL has no such setting: readers just work
+        with ReportReader(engine, every_row=True) as reader:
+            assert reader.rows(select(literal(1))) == [(1,)]
+        return
+    with ReportReader(engine) as reader:
+        assert mapped(reader) == app.config["SQLITE_MMAP_MB"] * 1024 * 1024 > 0
+    with ReportReader(engine, every_row=True) as reader:
+        assert mapped(reader) == 0
+    with ReportReader(engine) as reader:
+        assert mapped(reader) > 0

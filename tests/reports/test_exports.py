@@ -269,3 +269,38 @@ def test_an_export_with_nothing_to_export_is_the_header_alone(
 ) -> None:  # type: ignore[no-untyped-def]
     frame = _read(_cli(runner, tmp_path, kind, "--from", "2030-01-01"))
     assert list(frame.columns) == TABLES[kind].names and len(frame) == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_export_written_in_parts_by_several_processes_has_the_same_bytes(
+    kind: str, report_data: ReportData, runner, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Even cut after every audit, the parts put together are the export written in one go."""
+    from audit_app.reporting import exports
+
+    monkeypatch.setattr(exports, "PARALLEL_FROM_AUDITS", 1)
+    whole = _cli(runner, tmp_path, kind, "--jobs", "1")
+    in_parts = _cli(runner, tmp_path, kind, "--jobs", "4")
+    assert in_parts == whole
+    assert len(_read(in_parts)) > 1
+
+
+def test_a_part_that_fails_fails_the_export_and_leaves_no_file(
+    report_data: ReportData, runner, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from audit_app.reporting import exports
+
+    monkeypatch.setattr(exports, "PARALLEL_FROM_AUDITS", 1)
+    real_chunks = exports.csv_chunks
+
+    def failing(*args, header=True, **kwargs):  # type: ignore[no-untyped-def]
+        if not header:  # the later parts, in their own processes
+            raise OSError("disk full")
+        return real_chunks(*args, header=header, **kwargs)
+
+    monkeypatch.setattr(exports, "csv_chunks", failing)
+    out = tmp_path / "answers.csv"
+    result = runner.invoke(args=["export", "answers", "--jobs", "2", "--out", str(out)])
+    assert result.exit_code != 0
+    assert "A part of the export failed: OSError: disk full" in str(result.exception)
+    assert not [path for path in tmp_path.iterdir() if "answers" in path.name]  # nor a part
