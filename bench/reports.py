@@ -553,6 +553,13 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Measure an existing database.")
     parser.add_argument("--build-only", action="store_true", help="Build, then stop.")
     parser.add_argument("--skip-exports", action="store_true", help="Measure the dashboard only.")
+    parser.add_argument("--skip-dashboard", action="store_true", help="Measure the exports only.")
+    parser.add_argument(
+        "--export",
+        action="append",
+        choices=exports.KINDS,
+        help="Measure this export only (repeatable; default: all four).",
+    )
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument(
         "--index",
@@ -637,7 +644,9 @@ def main() -> None:
                 {"m": last_month},
             )
 
-    for label, query in (("no filter", ""), ("one service", "?service=1")):
+    for label, query in (
+        () if args.skip_dashboard else (("no filter", ""), ("one service", "?service=1"))
+    ):
         url_ = f"/reports{query}"
         fresh, fresh_runs = median_of(
             args.repeats, page(url_, (RESULTS.clear, _stacked.cache_clear))
@@ -663,7 +672,7 @@ def main() -> None:
             f"{floor['cli'] * 1000:.0f} ms in the sqlite3 tool"
         )
 
-    for kind in () if args.skip_exports else exports.KINDS:
+    for kind in () if args.skip_exports else (args.export or exports.KINDS):
         measure_export(app, url, env, kind, args.export_repeats, folder, sqlite)
 
 

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from audit_app import migrate
+# Alembic is imported by the commands that use it, not by every start of the application.
 
 db_cli = AppGroup("db", help="Apply and write database migrations (Alembic).")
 
@@ -19,6 +19,8 @@ def _database_url() -> str:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
+    from audit_app import migrate
+
     migrate.upgrade(_database_url(), revision)
     click.echo(f"Database is at {revision}.")
 
@@ -27,6 +29,8 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION (e.g. -1)."""
+    from audit_app import migrate
+
     migrate.downgrade(_database_url(), revision)
 
 
@@ -37,6 +41,8 @@ def db_revision(message: str, autogenerate: bool) -> None:
     """Write a new migration script under migrations/versions/."""
     from alembic import command
 
+    from audit_app import migrate
+
     command.revision(
         migrate.alembic_config(_database_url()), message=message, autogenerate=autogenerate
     )
@@ -46,5 +52,7 @@ def db_revision(message: str, autogenerate: bool) -> None:
 def db_current() -> None:
     """Show the database's migration revision."""
     from alembic import command
+
+    from audit_app import migrate
 
     command.current(migrate.alembic_config(_database_url()))

@@ -7,7 +7,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from audit_app import migrate
 from audit_app.auth import public
 from audit_app.db import get_session
 
@@ -29,6 +28,8 @@ def readyz() -> tuple[Response, int]:
         # The request's own session: on SQLite a second connection would wait for its lock.
         connection = get_session().connection()
         connection.execute(text("SELECT 1"))
+        from audit_app import migrate  # Alembic is large: loaded by the first readiness check
+
         at_head = migrate.is_at_head(connection)
     except SQLAlchemyError:
         current_app.logger.warning("Readiness check: the database is unreachable")
