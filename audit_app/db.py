@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, before_render_template, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 READ_ONLY = "audit_app_read_only"
@@ -83,18 +84,20 @@ def release_if_unwritten(session: Session) -> bool:
     servers' saves wait for it, so the lock is let go before rendering. Objects loaded stay
     usable (sessions do not expire them on commit). PostgreSQL has no such lock: nothing to do.
     """
+    if session.get_bind().dialect.name != "sqlite":
+        return False
     if not session.is_active or not session.in_transaction():
         return False  # nothing begun, or a failed transaction that the error handling ends
     if session.new or session.dirty or session.deleted:
         return False
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return False
-    if connection.connection.dbapi_connection.total_changes != connection.info.get(
-        CHANGES_AT_BEGIN
-    ):
-        return False
-    session.commit()
+    try:
+        connection = session.connection()
+        changes = connection.connection.dbapi_connection.total_changes
+        if changes != connection.info.get(CHANGES_AT_BEGIN):
+            return False
+        session.commit()
+    except SQLAlchemyError:
+        return False  # an error page is being drawn: the error's own handling ends it
     return True
 
 
