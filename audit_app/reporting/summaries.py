@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, delete, false, func, insert, literal, select
+from sqlalchemy import String, and_, case, delete, false, func, insert, literal, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -441,8 +441,14 @@ def refresh(session: Session, *, today: date) -> list[str]:
     for month in months:
         _summarise(connection, month)
     ids = [row_id for row_id, _ in seen]
-    for at in range(0, len(ids), _DELETE_BATCH):
-        connection.execute(delete(STALE).where(STALE.c.id.in_(ids[at : at + _DELETE_BATCH])))
+    if connection.dialect.name == "postgresql":
+        # After a bulk load there can be millions: one statement, the ids as one array.
+        connection.execute(
+            text("DELETE FROM report_stale_month WHERE id = ANY(:ids)"), {"ids": ids}
+        )
+    else:
+        for at in range(0, len(ids), _DELETE_BATCH):
+            connection.execute(delete(STALE).where(STALE.c.id.in_(ids[at : at + _DELETE_BATCH])))
     return months
 
 
