@@ -32,6 +32,7 @@ def summaries_refresh(everything: bool) -> None:
         if everything:
             report_service.mark_all_summaries_stale(session=session)
         months = report_service.refresh_summaries(session=session, today=report_service.today_utc())
+    report_service.tidy_summaries(get_engine())
     click.echo(
         f"Summaries made for {len(months)} month(s)"
         + (f": {', '.join(months)}." if months else ".")

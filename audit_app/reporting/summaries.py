@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, delete, false, func, insert, literal, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from audit_app.models import (
@@ -450,6 +450,20 @@ def refresh(session: Session, *, today: date) -> list[str]:
         for at in range(0, len(ids), _DELETE_BATCH):
             connection.execute(delete(STALE).where(STALE.c.id.in_(ids[at : at + _DELETE_BATCH])))
     return months
+
+
+def tidy(engine: Engine) -> None:
+    """On PostgreSQL, clean up after a large refresh (VACUUM ANALYZE of the summary tables).
+
+    Remaking many months leaves as many dead rows; until they are vacuumed, reads of the
+    summaries must visit the tables instead of their indexes alone. Autovacuum gets there in
+    time; after a bulk load or an upgrade there is no need to wait. (SQLite needs nothing.)
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    tables = ", ".join(t.name for t in (STALE, AUDITS, THEMES, COMPLIANCE, ALLOCATIONS))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"VACUUM ANALYZE {tables}"))
 
 
 def rebuild(session: Session) -> list[str]:

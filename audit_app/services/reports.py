@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from audit_app.models import QuestionnaireVersion, Service, utcnow
@@ -118,6 +118,11 @@ def filter_problems(
 def refresh_summaries(*, session: Session, today: date) -> list[str]:
     """Remake the report summaries of past months changed since they were made."""
     return summaries.refresh(session, today=today)
+
+
+def tidy_summaries(engine: Engine) -> None:
+    """Clean up the summary tables after a large refresh (PostgreSQL)."""
+    summaries.tidy(engine)
 
 
 def mark_all_summaries_stale(*, session: Session) -> list[str]:
