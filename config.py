@@ -141,6 +141,13 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
             f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(unknown)} "
             "(roles are auditor, manager, admin, viewer)"
         )
+    # Imported here: the app package imports this module as it starts.
+    from audit_app.core.dates import DEFAULT_CALENDAR, check_calendar
+
+    try:
+        working_days_calendar = check_calendar(env.get("WORKING_DAYS_CALENDAR", DEFAULT_CALENDAR))
+    except ValueError as exc:
+        raise ConfigError(f"WORKING_DAYS_CALENDAR: {exc}") from None
     return {
         "APP_ENV": app_env,
         "SECRET_KEY": secret_key,
@@ -185,6 +192,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         # Exports (reports CSV, workbook, trail CSV): at most EXPORT_LIMIT per person in any
         # EXPORT_LIMIT_MINUTES, counted in the database so that every server agrees.
         "EXPORT_LIMIT": _int(env.get("EXPORT_LIMIT", "30"), "EXPORT_LIMIT", 1),
+        # Whose bank holidays a "working day" skips (safeguarding concerns' acknowledgement).
+        "WORKING_DAYS_CALENDAR": working_days_calendar,
         "EXPORT_LIMIT_MINUTES": _int(
             env.get("EXPORT_LIMIT_MINUTES", "10"), "EXPORT_LIMIT_MINUTES", 1
         ),

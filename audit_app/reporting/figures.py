@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from audit_app.core import dates
+from audit_app.core.dates import month_key
 from audit_app.core.scoring import round_percent
 
 
@@ -49,14 +51,7 @@ def mean_percent(total: float | Decimal | None, count: int) -> Decimal | None:
 
 def months_between(start: date, end: date) -> list[str]:
     """Every ``YYYY-MM`` from the month of ``start`` to the month of ``end``."""
-    months = []
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        months.append(f"{year:04d}-{month:02d}")
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-    return months
+    return [month_key(first) for first in dates.months(start, end)]
 
 
 def month_label(month: str) -> str:

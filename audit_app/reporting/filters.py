@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from audit_app.core.dates import last_twelve_months
 from audit_app.models import KINDS
 
 KIND_NAMES = {"monthly": "Monthly case-file audit", "deep_dive": "Deep dive"}
@@ -92,11 +93,7 @@ class Filters:
 
 def default_period(today: date) -> tuple[date, date]:
     """The last twelve calendar months, this one included."""
-    year, month = today.year, today.month - 11
-    if month < 1:
-        month += 12
-        year -= 1
-    return date(year, month, 1), today
+    return last_twelve_months(today)
 
 
 def parse_date(text: str) -> date | None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from audit_app.core.dates import add_months, parse_month_key
 from audit_app.models import Audit, AuditResult, Case, Service, Team, User
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.filters import Filters, Scope, end_exclusive
@@ -160,9 +161,9 @@ def _within(ranges: tuple[tuple[datetime | None, datetime | None], ...]) -> Colu
 
 def month_range(month: str) -> tuple[datetime, datetime]:
     """The first instant of a ``YYYY-MM`` month and of the next, in UTC."""
-    year, number = (int(part) for part in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=UTC)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+    first = parse_month_key(month)
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    end = datetime.combine(add_months(first, 1), time.min, tzinfo=UTC)
     return start, end
 
 

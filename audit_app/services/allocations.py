@@ -7,19 +7,19 @@ than their own, never a case audited in the previous 12 months.
 
 from __future__ import annotations
 
-import calendar
 import random
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from audit_app import clock
+from audit_app.core.dates import add_months, month_end
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
 from audit_app.services.cases import (
     ImportProblem,
@@ -36,7 +36,6 @@ AUDITOR_ROLES = ("auditor",)
 OPEN_AUDIT_STATUSES = ("draft", "returned")
 LOOKBACK_MONTHS = 12
 MAX_PER_AUDITOR = 50
-LOCAL_TIMEZONE = ZoneInfo("Europe/London")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
@@ -174,15 +173,6 @@ class AllocationPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-def local_today() -> date:
-    """Today in England, where due dates fall."""
-    return datetime.now(LOCAL_TIMEZONE).date()
-
-
-def month_end(month: date) -> date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def parse_month(text: str) -> date:
@@ -404,7 +394,7 @@ def draw_allocations(
     if not auditors:
         raise DrawRefused("There are no active auditors to allocate cases to")
 
-    window_start = datetime(month.year - 1, month.month, 1, tzinfo=UTC)
+    window_start = datetime.combine(add_months(month, -12), time.min, tzinfo=UTC)
     recently_audited = set(
         session.exec(
             select(Audit.case_id).where(
@@ -546,7 +536,7 @@ def list_allocations(
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
-    rows = _rows(query, session=session, today=today or local_today())
+    rows = _rows(query, session=session, today=today or clock.today())
     return AllocationPage(rows=rows, total=total, page=page, per_page=per_page)
 
 
@@ -565,4 +555,4 @@ def allocations_for_auditor(
         )
         .order_by(col(Allocation.due), col(Case.case_ref))
     )
-    return _rows(query, session=session, today=today or local_today())
+    return _rows(query, session=session, today=today or clock.today())

@@ -7,11 +7,13 @@ was done. One that is still unacknowledged a working day after it was raised is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from audit_app import clock
+from audit_app.core.dates import one_working_day_after
 from audit_app.models import (
     Audit,
     Case,
@@ -22,34 +24,32 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services.allocations import LOCAL_TIMEZONE
 from audit_app.services.audits import MAX_TEXT, Actor, AuditError, AuditNotFound, FieldErrors
 from audit_app.services.trail import record_event
 
-SATURDAY = 5
 
-
-def acknowledgement_due(raised_at: datetime) -> datetime:
+def acknowledgement_due(raised_at: datetime, calendar: str | None = None) -> datetime:
     """When an unacknowledged concern becomes overdue: one working day after it was raised.
 
-    Weekends do not count: a concern raised on Friday at 10:00 is due on Monday at 10:00, and one
-    raised at the weekend is due at the end of Monday. Bank holidays are not known to the tool.
+    Weekends and the bank holidays of ``calendar`` (``WORKING_DAYS_CALENDAR``) do not count: a
+    concern raised on Friday at 10:00 is due on Monday at 10:00, one raised on Christmas Eve at
+    10:00 is due on the next working day after Christmas at 10:00, and one raised on a day off is
+    due at the end of the next working day.
     """
     # Counted on the council's clock: raised late on a Friday evening in England is due late on
     # Monday evening, not on Monday morning UTC.
-    local = raised_at.astimezone(LOCAL_TIMEZONE)
-    start = local
-    while start.weekday() >= SATURDAY:
-        start = (start + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    due = start + timedelta(days=1)
-    while due.weekday() >= SATURDAY:
-        due += timedelta(days=1)
-    return due
+    return one_working_day_after(
+        clock.local(raised_at), calendar or clock.working_days_calendar()
+    )
 
 
-def is_overdue(concern: SafeguardingConcern, now: datetime) -> bool:
+def is_overdue(
+    concern: SafeguardingConcern, now: datetime, calendar: str | None = None
+) -> bool:
     """Whether the concern is unacknowledged more than one working day after it was raised."""
-    return concern.acknowledged_at is None and now > acknowledgement_due(concern.raised_at)
+    return concern.acknowledged_at is None and now > acknowledgement_due(
+        concern.raised_at, calendar
+    )
 
 
 @dataclass(frozen=True)

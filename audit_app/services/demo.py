@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from audit_app.core.dates import add_months, month_end, month_start
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.models import (
     Action,
@@ -191,7 +192,7 @@ def seed(*, session: Session, rng: random.Random, today: date | None = None) -> 
             submit_on=_months_before(today, 1) + timedelta(days=3),
         )
         summary.submitted += 1
-    due = _month_end(today)
+    due = month_end(today)
     for auditor in auditors:
         for n in range(2):
             case = pick_case(auditor)
@@ -529,13 +530,5 @@ def _backdate(session: Session, audit_id: int, when: datetime) -> None:
 
 
 def _months_before(today: date, months: int) -> date:
-    year, month = today.year, today.month - months
-    while month < 1:
-        month += 12
-        year -= 1
-    return date(year, month, 1)
-
-
-def _month_end(today: date) -> date:
-    first_next = _months_before(today, -1)
-    return first_next - timedelta(days=1)
+    """The first day of the month ``months`` before this one."""
+    return add_months(month_start(today), -months)

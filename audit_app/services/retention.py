@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from audit_app.core.dates import add_years
 from audit_app.models import (
     Action,
     Allocation,
@@ -54,10 +55,7 @@ class Expired:
 def cutoff(years: int, now: datetime | None = None) -> datetime:
     """The moment before which an audit's last activity makes it due for removal."""
     now = now or utcnow()
-    try:
-        return now.replace(year=now.year - years)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year - years, day=28)
+    return add_years(now, -years)
 
 
 def expired_audits(years: int, *, session: Session, now: datetime | None = None) -> list[Expired]:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
+from audit_app.clock import LOCAL_TIMEZONE
 from audit_app.core.answers import (
     check_answer,
     drop_hidden,
@@ -27,7 +28,6 @@ from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
 from audit_app.models import Answer, Audit, Case, QuestionnaireVersion, Service, Team
 from audit_app.services import questionnaires as questionnaire_service
-from audit_app.services.allocations import LOCAL_TIMEZONE
 from audit_app.services.audits import normalise_answer
 from audit_app.services.questionnaires import FileProblem, LoadOutcome, LoadRefused
 

@@ -7,12 +7,12 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from audit_app import clock
 from audit_app.auth import role_required
 from audit_app.db import get_session
 from audit_app.forms.managers import ActionForm, CancelActionForm, CompleteActionForm
 from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
-from audit_app.services.allocations import local_today
 from audit_app.services.audits import AuditError, AuditNotFound, FieldErrors
 from audit_app.views.audits import actor
 
@@ -23,7 +23,7 @@ CHANGERS = ("auditor", "manager")
 
 def today() -> date:
     """Today in England, where due dates fall."""
-    return local_today()
+    return clock.today()
 
 
 @bp.get("/actions")

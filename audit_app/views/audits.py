@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
+from audit_app import clock
 from audit_app.auth import expired_user_id, login_manager, role_required
 from audit_app.db import get_session
 from audit_app.forms.audits import (
@@ -34,7 +35,6 @@ from audit_app.forms.managers import VoiceForm
 from audit_app.models import PendingSave
 from audit_app.services import audits as audit_service
 from audit_app.services import moderation as moderation_service
-from audit_app.services.allocations import local_today
 from audit_app.services.audits import Actor, AuditError, AuditNotFound, FieldErrors, StaleAudit
 from audit_app.services.questionnaires import current_versions
 
@@ -130,7 +130,7 @@ def show(audit_id: int) -> str:
         view,
         actor(),
         session=get_session(),
-        today=local_today(),
+        today=clock.today(),
         blind=bool(current_app.config.get("MODERATION_BLIND")),
     )
     return render_template(template, view=view, can_edit=can_edit, page=page)
@@ -165,7 +165,7 @@ def voice(audit_id: int) -> str | Response:
                 form.expected_version(),
                 actor(),
                 session=db,
-                today=local_today(),
+                today=clock.today(),
             )
         except StaleAudit as refused:
             db.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
+from audit_app import clock
 from audit_app.auth import ALL_ROLES, role_required
 from audit_app.db import get_session
 from audit_app.services import actions as action_service
@@ -35,7 +36,7 @@ def index() -> str:
         context["submitted"] = [a for a in mine if a.status not in audit_service.EDITABLE]
         context["returned"] = moderation_service.returned_to_auditor(current_user.id, session=db)
         me = actor()
-        today = allocation_service.local_today()
+        today = clock.today()
         if current_user.has_role("manager"):
             context["concerns"] = concern_service.open_concerns(me, session=db)
             context["queue"] = moderation_service.queue(

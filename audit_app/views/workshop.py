@@ -38,12 +38,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DateField, HiddenField, SelectField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
+from audit_app import clock
 from audit_app.auth import role_required
 from audit_app.core.rescore import CHANGES, DIRECTIONS, Impact
 from audit_app.db import get_session
 from audit_app.models import QuestionnaireVersion
 from audit_app.services import workshop as workshop_service
-from audit_app.services.allocations import local_today
 from audit_app.services.questionnaires import FileProblem, LoadRefused
 from audit_app.services.workshop import Preview, UploadChanged, VersionNotFound
 
@@ -523,7 +523,7 @@ def impact(questionnaire_id: str) -> str | tuple[str, int]:
     """What another version's rules would do to the grades of audits already submitted."""
     rows = _versions_or_404(questionnaire_id)
     before, after = _default_pair(rows)
-    today = local_today()
+    today = clock.today()
     form = ImpactForm(
         formdata=request.args or None,
         before=before,

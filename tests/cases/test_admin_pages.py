@@ -11,9 +11,10 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
+from audit_app.clock import today as local_today
+from audit_app.core.dates import add_months, month_end
 from audit_app.db import session_scope
 from audit_app.models import Allocation, Case
-from audit_app.services.allocations import local_today, month_end
 from tests.cases.conftest import (
     add_audit,
     case_id,
@@ -265,7 +266,7 @@ def test_a_bad_allocations_upload_lists_every_problem_and_stores_nothing(
 
 
 def next_month() -> date:
-    return (local_today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    return add_months(local_today().replace(day=1), 1)
 
 
 def test_drawing_from_the_page(allocated: Flask, client) -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,9 @@ from werkzeug.wrappers import Response
 from wtforms import IntegerField, RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
+from audit_app import clock
 from audit_app.auth import role_required
+from audit_app.core.dates import add_months, month_start
 from audit_app.db import get_session
 from audit_app.services import allocations as allocation_service
 from audit_app.services import questionnaires as questionnaire_service
@@ -100,22 +102,17 @@ class DrawForm(FlaskForm):
 
 def _month_choices(today: date) -> list[tuple[str, str]]:
     """Last month, this month and the next twelve."""
+    first = add_months(month_start(today), -1)
     choices = []
-    year, month = today.year, today.month - 1
-    for _ in range(14):
-        if month < 1:
-            year, month = year - 1, month + 12
-        if month > 12:
-            year, month = year + 1, month - 12
-        first = date(year, month, 1)
-        choices.append((f"{first:%Y-%m}", f"{first:%B %Y}"))
-        month += 1
+    for offset in range(14):
+        month = add_months(first, offset)
+        choices.append((f"{month:%Y-%m}", f"{month:%B %Y}"))
     return choices
 
 
 def _draw_form() -> DrawForm:
     form = DrawForm()
-    today = allocation_service.local_today()
+    today = clock.today()
     form.month.choices = _month_choices(today)
     if not form.is_submitted():
         form.month.data = form.month.choices[2][0]  # next month
