@@ -82,6 +82,21 @@ def _words(value: str, name: str) -> tuple[str, ...]:
     return words
 
 
+DATABASE_URL_EXAMPLES = (
+    "sqlite:///instance/case-audit.db or postgresql+psycopg://user@host:5432/dbname"
+)
+
+
+def _check_database_url(url: str) -> None:
+    """SQLite or PostgreSQL (through psycopg), written as SQLAlchemy expects."""
+    scheme, separator, _rest = url.partition("://")
+    if not separator or scheme not in {"sqlite", "postgresql+psycopg"}:
+        raise ConfigError(
+            "DATABASE_URL must name a SQLite or PostgreSQL database, e.g. "
+            f"{DATABASE_URL_EXAMPLES}; it starts {scheme[:24]!r}"
+        )
+
+
 def _development_secret_key(instance_dir: Path) -> str:
     """A random key kept under instance/, so that every gunicorn worker shares it."""
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -123,6 +138,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         )
 
     database_url = env.get("DATABASE_URL", "") or f"sqlite:///{instance_dir / 'case-audit.db'}"
+    _check_database_url(database_url)
     case_id_pattern = env.get("CASE_ID_PATTERN", r"^[A-Za-z0-9][A-Za-z0-9/-]{0,31}$")
     try:
         re.compile(case_id_pattern)

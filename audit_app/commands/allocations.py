@@ -7,15 +7,17 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
 from audit_app.commands import CLI_ACTOR
+from audit_app.commands.base import CommandGroup
 from audit_app.commands.cases import echo_refusal
 from audit_app.db import session_scope
 from audit_app.services import allocations as allocation_service
 from audit_app.services.cases import ImportRefused
 
-allocations_cli = AppGroup("allocations", help="Import or draw allocations of cases to auditors.")
+allocations_cli = CommandGroup(
+    "allocations", help="Import or draw allocations of cases to auditors."
+)
 
 
 def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> date:

@@ -7,13 +7,13 @@ from typing import NoReturn
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
 from audit_app.commands import CLI_ACTOR
+from audit_app.commands.base import CommandGroup
 from audit_app.db import session_scope
 from audit_app.services import cases as case_service
 
-cases_cli = AppGroup("cases", help="Import cases, with their services and teams.")
+cases_cli = CommandGroup("cases", help="Import cases, with their services and teams.")
 
 
 def echo_refusal(refused: case_service.ImportRefused) -> NoReturn:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+
+from audit_app.commands.base import CommandGroup
 
 # Alembic is imported by the commands that use it, not by every start of the application.
 
-db_cli = AppGroup("db", help="Apply and write database migrations (Alembic).")
+db_cli = CommandGroup("db", help="Apply and write database migrations (Alembic).")
 
 
 def _database_url() -> str:

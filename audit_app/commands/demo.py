@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from audit_app.commands.base import CommandGroup
 from audit_app.db import session_scope
 from audit_app.services import demo
 
-demo_cli = AppGroup("demo", help="Demonstration data for the embedded default database.")
+demo_cli = CommandGroup("demo", help="Demonstration data for the embedded default database.")
 
 
 @demo_cli.command("seed")

@@ -16,6 +16,7 @@ import click
 from flask.cli import with_appcontext
 
 from audit_app.commands import CLI_ACTOR
+from audit_app.commands.base import Command
 from audit_app.db import get_engine, session_scope
 from audit_app.reporting import exports
 from audit_app.reporting.dashboard import load_catalogue
@@ -38,7 +39,7 @@ def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     return parsed
 
 
-@click.command("export")
+@click.command("export", cls=Command)
 @with_appcontext
 @click.argument("kind", type=click.Choice(KINDS))
 @click.option(

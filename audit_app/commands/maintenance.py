@@ -6,16 +6,16 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
 from audit_app.commands import CLI_ACTOR
+from audit_app.commands.base import CommandGroup
 from audit_app.db import get_engine, session_scope
 from audit_app.services import backup, retention
 from audit_app.services import reports as report_service
 
-backup_cli = AppGroup("backup", help="Back up the database, or restore a backup.")
-retention_cli = AppGroup("retention", help="Remove audits older than the retention period.")
-summaries_cli = AppGroup(
+backup_cli = CommandGroup("backup", help="Back up the database, or restore a backup.")
+retention_cli = CommandGroup("retention", help="Remove audits older than the retention period.")
+summaries_cli = CommandGroup(
     "summaries", help="The report summaries of past months, which keep the dashboard quick."
 )
 

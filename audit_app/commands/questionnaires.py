@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
 from audit_app.commands import CLI_ACTOR
+from audit_app.commands.base import CommandGroup
 from audit_app.db import session_scope
 from audit_app.services import questionnaires as questionnaire_service
 
-questionnaires_cli = AppGroup(
+questionnaires_cli = CommandGroup(
     "questionnaires", help="Validate, load, list and retire questionnaires."
 )
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlmodel import Session
 
 from audit_app.commands import CLI_ACTOR
+from audit_app.commands.base import CommandGroup
 from audit_app.db import session_scope
 from audit_app.models import ROLES, User
 from audit_app.services import accounts
 from audit_app.services import users as user_service
 from audit_app.services.accounts import AccountError
 
-users_cli = AppGroup(
+users_cli = CommandGroup(
     "users",
     help="Create users, set passwords, deactivate, reset two-factor authentication and list users.",
 )
