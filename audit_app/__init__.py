@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
         moderation,
         ops,
         reports,
+        session,
         trail,
         workshop,
     )
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         admin.bp,
         ops.bp,
         trail.bp,
+        session.bp,
     ):
         app.register_blueprint(blueprint)
 

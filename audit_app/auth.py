@@ -159,19 +159,23 @@ def _session_is_live(db: Any, user_id: int) -> bool:
         return False
     if now - row.created_at > current_app.config["PERMANENT_SESSION_LIFETIME"]:
         return False  # the absolute lifetime, whatever the cookie says
-    if now - row.last_seen_at > LAST_SEEN_PRECISION:
-        # Written at most once a minute, to keep reads from turning into writes.
-        row.last_seen_at = now
-        db.add(row)
-        db.commit()
+    # The exact time of every request: the idle time is measured from the last one, so a save
+    # one second inside the limit is accepted (a coarser record ended sessions early).
+    row.last_seen_at = now
+    db.add(row)
+    db.commit()
     return True
 
 
-LAST_SEEN_PRECISION = timedelta(minutes=1)
 # Pages a person whose role needs MFA can still use before they have set it up.
-MFA_SETUP_ENDPOINTS = {"auth.mfa_setup", "auth.sign_out", "static"}
+MFA_SETUP_ENDPOINTS = {"auth.mfa_setup", "auth.sign_out", "session.keep_alive", "static"}
 # Pages a person whose password was set by an admin can still use before they have changed it.
-PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.sign_out", "static"}
+PASSWORD_CHANGE_ENDPOINTS = {
+    "auth.change_password",
+    "auth.sign_out",
+    "session.keep_alive",
+    "static",
+}
 
 
 def end_sessions(db: Any, user_id: int, reason: str, *, only_this_browser: bool = False) -> int:

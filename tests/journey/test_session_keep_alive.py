@@ -1,0 +1,187 @@
+"""Time on the page is measured exactly: a save just inside the idle limit is accepted, one just
+past it is kept until the auditor signs in again, and "Stay signed in" keeps the session open."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlmodel import select
+from time_machine import TimeMachineFixture
+
+from audit_app import create_app
+from audit_app.db import get_engine, session_scope
+from audit_app.models import UserSession, utcnow
+from tests.conftest import PASSWORD, ROOT
+from tests.journey.conftest import audit_version, start
+from tests.journey.test_completing_an_audit import _answers
+
+VOICE = "/audits/{}/themes/voice"
+KEEP_ALIVE = "/session/keep-alive"
+
+
+@pytest.fixture
+def clock(journey: Flask, time_machine: TimeMachineFixture) -> TimeMachineFixture:
+    """The clock stopped just after the auditor signed in; tests move it on by hand."""
+    time_machine.move_to(utcnow(), tick=False)
+    return time_machine
+
+
+def _save(client, audit_id: int, version: str, **answers: str):  # type: ignore[no-untyped-def]
+    return client.post(VOICE.format(audit_id), data={"version": version, **answers})
+
+
+def _last_seen_on_the_server(app: Flask):  # type: ignore[no-untyped-def]
+    with session_scope(app) as session:
+        return session.exec(select(UserSession.last_seen_at)).one()
+
+
+@pytest.mark.parametrize("looked_after", [timedelta(0), timedelta(seconds=50)])
+def test_a_save_29_minutes_31_seconds_after_the_last_request_is_accepted(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+    clock: TimeMachineFixture,
+    looked_after: timedelta,
+) -> None:
+    """The reported loss: the page was opened less than a minute after the previous request, and
+    the save came 29 min 31 s after the page was opened."""
+    audit_id = start(client)
+    version = str(audit_version(journey, audit_id))
+    clock.shift(looked_after)
+    assert client.get(VOICE.format(audit_id)).status_code == 200
+
+    clock.shift(timedelta(minutes=29, seconds=31))
+    response = _save(client, audit_id, version, **{"seen-alone": "partly"})
+
+    assert response.status_code == 302
+    assert not response.headers["Location"].startswith("/sign-in")
+    assert _answers(journey, audit_id) == {"seen-alone": "partly"}
+
+
+def test_the_server_records_the_exact_time_of_every_request(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+    clock: TimeMachineFixture,
+) -> None:
+    for step in (timedelta(seconds=1), timedelta(seconds=20), timedelta(minutes=29, seconds=59)):
+        clock.shift(step)
+        assert client.get("/").status_code == 200
+        assert _last_seen_on_the_server(journey) == utcnow()
+
+
+def test_a_save_30_minutes_1_second_after_the_last_request_is_kept_until_signed_in_again(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+    clock: TimeMachineFixture,
+) -> None:
+    audit_id = start(client)
+    version = str(audit_version(journey, audit_id))
+    clock.shift(timedelta(seconds=50))
+    assert client.get(VOICE.format(audit_id)).status_code == 200
+
+    clock.shift(timedelta(minutes=30, seconds=1))
+    response = _save(client, audit_id, version, **{"seen-alone": "no", "voice-comment": "Long."})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+    assert _answers(journey, audit_id) == {}
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your session ended because you were inactive" in page
+    assert "Your answers are kept" in page
+
+    signed_in = client.post(
+        response.headers["Location"], data={"username": "auditor1", "password": PASSWORD}
+    )
+    assert signed_in.headers["Location"] == VOICE.format(audit_id)
+    html = client.get(signed_in.headers["Location"]).get_data(as_text=True)
+    assert "your answers have been saved" in html
+    assert _answers(journey, audit_id) == {"seen-alone": "no", "voice-comment": "Long."}
+
+
+# --- "Stay signed in" ------------------------------------------------------------------------
+
+
+def test_keep_alive_answers_204_and_starts_the_idle_time_again(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+    clock: TimeMachineFixture,
+) -> None:
+    audit_id = start(client)
+    version = str(audit_version(journey, audit_id))
+    clock.shift(timedelta(minutes=29))
+
+    response = client.post(KEEP_ALIVE)
+
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert response.headers["Cache-Control"] == "no-store"
+    assert _last_seen_on_the_server(journey) == utcnow()
+    clock.shift(timedelta(minutes=29, seconds=59))
+    assert _save(client, audit_id, version, **{"seen-alone": "yes"}).status_code == 302
+    assert _answers(journey, audit_id) == {"seen-alone": "yes"}
+
+
+def test_keep_alive_after_the_session_ended_does_not_start_it_again(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+    clock: TimeMachineFixture,
+) -> None:
+    clock.shift(timedelta(minutes=30, seconds=1))
+
+    response = client.post(KEEP_ALIVE)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+    assert client.get("/").status_code == 302
+
+
+def test_keep_alive_is_for_signed_in_people_only(app: Flask) -> None:
+    response = app.test_client().post(KEEP_ALIVE)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_keep_alive_answers_only_post(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get(KEEP_ALIVE).status_code == 405
+
+
+@pytest.fixture
+def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application with CSRF protection on, as in production."""
+    application = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": True},
+        environ={
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
+            "SQLITE_BUSY_TIMEOUT_MS": "2000",
+        },
+    )
+    yield application
+    get_engine(application).dispose()
+
+
+def test_keep_alive_needs_the_csrf_token(csrf_app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    # make_user uses the shared app's database, which csrf_app shares.
+    make_user("auditor1", "auditor")
+    client = csrf_app.test_client()
+    token_of = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    token = token_of.search(client.get("/sign-in").get_data(as_text=True))
+    assert token is not None
+    signed_in = client.post(
+        "/sign-in",
+        data={"username": "auditor1", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
+    assert signed_in.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    token = token_of.search(page)
+    assert token is not None
+
+    assert client.post(KEEP_ALIVE).status_code == 400
+    assert client.post(KEEP_ALIVE, data={"csrf_token": token.group(1)}).status_code == 204
+    assert client.post(KEEP_ALIVE, headers={"X-CSRFToken": token.group(1)}).status_code == 204
