@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         ops,
         reports,
         session,
+        suggestion,
         trail,
         workshop,
     )
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         ops.bp,
         trail.bp,
         session.bp,
+        suggestion.bp,
     ):
         app.register_blueprint(blueprint)
 

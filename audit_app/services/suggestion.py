@@ -1,0 +1,57 @@
+"""The suggested grade of a theme for answers still being typed: nothing is stored.
+
+The theme page asks for it as the auditor changes an answer, so that the grade beside the
+questions follows what is on the page before it is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from audit_app.core.answers import check_answer, drop_hidden, is_blank
+from audit_app.core.questionnaire import Questionnaire
+from audit_app.core.scoring import NOT_GRADED, format_percent, score_audit
+from audit_app.services.audits import normalise_answer
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The suggested grade ("Not graded" when no answer counts yet), its percent ("62.3%", or ""
+    when not graded) and a sentence saying both."""
+
+    grade: str
+    percent: str
+    text: str
+
+
+def theme_suggestion(
+    questionnaire: Questionnaire,
+    stored: Mapping[str, str],
+    theme_id: str,
+    typed: Mapping[str, str],
+) -> Suggestion:
+    """Score the audit as it would be if this theme's answers were ``typed``.
+
+    ``stored`` is the audit's saved answers (other themes' answers can show or hide this
+    theme's questions); ``typed`` maps question ids to raw values and may hold other keys (a
+    form's), which are ignored. A blank value, or one that saving would refuse, counts as
+    unanswered, and answers that others hide are dropped, as when the theme is saved.
+
+    KeyError when the questionnaire has no theme ``theme_id``.
+    """
+    theme = next((t for t in questionnaire.themes if t.id == theme_id), None)
+    if theme is None:
+        raise KeyError(theme_id)
+    answers = dict(stored)
+    for question in theme.questions:
+        value = normalise_answer(question, typed.get(question.id, ""))
+        if is_blank(value) or check_answer(question, value) is not None:
+            answers.pop(question.id, None)
+        else:
+            answers[question.id] = value
+    score = score_audit(questionnaire, drop_hidden(questionnaire, answers)).theme(theme_id)
+    if score.grade is None:
+        return Suggestion(grade=NOT_GRADED, percent="", text=NOT_GRADED)
+    percent = format_percent(score.percent)
+    return Suggestion(grade=score.grade, percent=percent, text=f"{score.grade} ({percent})")
