@@ -14,11 +14,13 @@ from audit_app.core.questionnaire import Questionnaire
 from audit_app.core.scoring import NOT_GRADED, format_percent, score_audit
 from audit_app.services.audits import normalise_answer
 
+LEAD_IN = "Suggested grade for this theme: "
+
 
 @dataclass(frozen=True)
 class Suggestion:
     """The suggested grade ("Not graded" when no answer counts yet), its percent ("62.3%", or ""
-    when not graded) and a sentence saying both."""
+    when not graded) and a sentence saying both, as the theme page does, for a screen reader."""
 
     grade: str
     percent: str
@@ -52,6 +54,8 @@ def theme_suggestion(
             answers[question.id] = value
     score = score_audit(questionnaire, drop_hidden(questionnaire, answers)).theme(theme_id)
     if score.grade is None:
-        return Suggestion(grade=NOT_GRADED, percent="", text=NOT_GRADED)
+        return Suggestion(grade=NOT_GRADED, percent="", text=f"{LEAD_IN}{NOT_GRADED}")
     percent = format_percent(score.percent)
-    return Suggestion(grade=score.grade, percent=percent, text=f"{score.grade} ({percent})")
+    return Suggestion(
+        grade=score.grade, percent=percent, text=f"{LEAD_IN}{score.grade} ({percent})"
+    )
