@@ -52,6 +52,25 @@ def _fraction(value: str, name: str) -> float:
     return number
 
 
+# As the users pages and commands accept them (services/users.py USERNAME_PATTERN).
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
+
+
+def _usernames(value: str, name: str) -> tuple[str, ...]:
+    """A comma-separated list of usernames, in lower case as they are stored, without repeats.
+    Whether each person exists is checked when it matters, not here: the app starts before
+    anyone is added."""
+    names = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    malformed = [part for part in names if not _USERNAME.match(part)]
+    if malformed:
+        raise ConfigError(
+            f"{name} must list usernames separated by commas (letters, numbers, full stops, "
+            f"hyphens, underscores or @, e.g. qa.lead,jsmith); not usernames: "
+            f"{', '.join(repr(part) for part in malformed)}"
+        )
+    return names
+
+
 # Words about this service that nobody's password may contain (ASVS 6.2.11): its name as the
 # header shows it, what it is about, and the case management systems its cases come from. A
 # deployment replaces the list with PASSWORD_CONTEXT_WORDS, adding the council's name.
@@ -210,6 +229,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "EXPORT_LIMIT": _int(env.get("EXPORT_LIMIT", "30"), "EXPORT_LIMIT", 1),
         # Whose bank holidays a "working day" skips (safeguarding concerns' acknowledgement).
         "WORKING_DAYS_CALENDAR": working_days_calendar,
+        # Who, besides the admins, sees the safeguarding concerns of a service that has no
+        # active manager (usernames; unknown or deactivated ones are passed over).
+        "SAFEGUARDING_FALLBACK": _usernames(
+            env.get("SAFEGUARDING_FALLBACK", ""), "SAFEGUARDING_FALLBACK"
+        ),
         "EXPORT_LIMIT_MINUTES": _int(
             env.get("EXPORT_LIMIT_MINUTES", "10"), "EXPORT_LIMIT_MINUTES", 1
         ),

@@ -476,16 +476,21 @@ def concern(audit_id: int) -> str | Response:
             errors = problems.errors
         else:
             db.commit()
-            flash(
-                "Safeguarding concern recorded. The case's service managers can see it now.",
-                "success",
-            )
+            flash(_concern_recorded(view), "success")
             return redirect(url_for("audits.show", audit_id=audit_id))
     for name, messages in form.errors.items():
         errors.setdefault(name, messages[0])
     return render_template("audits/concern.html", view=view, form=form, errors=errors), (
         400 if errors else 200
     )
+
+
+def _concern_recorded(view: audit_service.AuditView) -> str:
+    """What the auditor is told once a concern is raised: truthfully, who can see it now."""
+    from audit_app.services import concerns as concern_service
+
+    who = concern_service.audience(view.team.service_id, session=get_session())
+    return f"Safeguarding concern recorded. {who.sentence()}"
 
 
 @bp.get("/audits/<int:audit_id>/history")

@@ -25,6 +25,11 @@ def index() -> str:
     context: dict[str, object] = {
         "versions": questionnaire_service.current_versions(session=db),
     }
+    me = actor()
+    if concern_service.could_see_concerns(me):
+        # Managers see their services' concerns, admins every concern, and the safeguarding
+        # fallback (whatever their role) those of services without an active manager.
+        context["concerns"] = concern_service.open_concerns(me, session=db)
     if current_user.has_role("auditor", "manager"):
         from audit_app.services import allocations as allocation_service
 
@@ -35,10 +40,8 @@ def index() -> str:
         context["drafts"] = [a for a in mine if a.status == "draft"]
         context["submitted"] = [a for a in mine if a.status not in audit_service.EDITABLE]
         context["returned"] = moderation_service.returned_to_auditor(current_user.id, session=db)
-        me = actor()
         today = clock.today()
         if current_user.has_role("manager"):
-            context["concerns"] = concern_service.open_concerns(me, session=db)
             context["queue"] = moderation_service.queue(
                 me, session=db, blind=bool(current_app.config.get("MODERATION_BLIND"))
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from audit_app.auth import role_required
+from audit_app.auth import ALL_ROLES, role_required
 from audit_app.db import get_session
 from audit_app.forms.managers import AcknowledgeForm, ButtonForm, ModerationGradesForm, OutcomeForm
 from audit_app.services import concerns as concern_service
@@ -227,10 +227,21 @@ def close(audit_id: int) -> Response:
     return redirect(url_for("audits.show", audit_id=audit_id))
 
 
+@bp.app_template_global("concern_audience")
+def concern_audience(service_id: int) -> concern_service.Audience:
+    """Who can see a concern raised in the service, for the auditor's pages."""
+    return concern_service.audience(service_id, session=get_session())
+
+
 @bp.route("/concerns/<int:concern_id>/acknowledge", methods=["GET", "POST"])
-@role_required(*MANAGERS)
+@role_required(*ALL_ROLES)
 def acknowledge(concern_id: int) -> str | Response:
+    """For the service's managers, the admins, and the safeguarding fallback while the service
+    has no active manager. Others who could never see a concern are refused (403); a concern
+    they may not see is not revealed (404)."""
     db = get_session()
+    if not concern_service.could_see_concerns(actor()):
+        abort(403)
     try:
         found = concern_service.load_concern(concern_id, actor(), session=db)
     except AuditNotFound:

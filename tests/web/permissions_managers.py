@@ -47,6 +47,7 @@ def _rows() -> dict[str, list[tuple[str, str, dict[str, str]]]]:
         "missing", auditor="ok", manager_own="ok", viewer="forbidden", admin="forbidden"
     )
     own_audit = _expect("missing", auditor="ok", viewer="forbidden", admin="forbidden")
+    concern_readers = _expect("forbidden", manager_own="ok", manager_other="missing", admin="ok")
     return {
         "moderation.queue": [
             (
@@ -72,9 +73,11 @@ def _rows() -> dict[str, list[tuple[str, str, dict[str, str]]]]:
         "moderation.close": [
             ("POST", "/moderation/audits/{submitted}/close", managers_of_the_service)
         ],
+        # Admins may acknowledge every concern; the safeguarding fallback (none here) those of
+        # services without an active manager.
         "moderation.acknowledge": [
-            ("GET", "/concerns/{concern}/acknowledge", managers_of_the_service),
-            ("POST", "/concerns/{concern}/acknowledge", managers_of_the_service),
+            ("GET", "/concerns/{concern}/acknowledge", concern_readers),
+            ("POST", "/concerns/{concern}/acknowledge", concern_readers),
         ],
         "actions.index": [("GET", "/actions", _expect("ok", viewer="forbidden"))],
         "actions.new": [
