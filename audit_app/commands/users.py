@@ -12,6 +12,7 @@ from audit_app.commands.base import CommandGroup
 from audit_app.db import session_scope
 from audit_app.models import ROLES, User
 from audit_app.services import accounts
+from audit_app.services import concerns as concern_service
 from audit_app.services import users as user_service
 from audit_app.services.accounts import AccountError
 
@@ -120,10 +121,18 @@ def users_set_password(username: str) -> None:
     )
 
 
-def _set_active(username: str, active: bool) -> None:
+def _set_active(username: str, active: bool, *, confirmed: bool = False) -> None:
     with session_scope() as session:
         user = _existing_user(username, session=session)
-        changed = user_service.change_active(user, active, session=session, actor=CLI_ACTOR)
+        try:
+            changed = user_service.change_active(
+                user, active, session=session, actor=CLI_ACTOR, confirmed=confirmed
+            )
+        except user_service.LastManagerWarning as warning:
+            # Only a change since the warning was printed gets here.
+            raise click.ClickException(
+                f"{warning}\nNothing was changed: run the command again to confirm."
+            ) from None
         name = user.username
     if not changed:
         click.echo(f"{name} is already {'active' if active else 'deactivated'}.")
@@ -135,9 +144,34 @@ def _set_active(username: str, active: bool) -> None:
 
 @users_cli.command("deactivate")
 @click.argument("username")
-def users_deactivate(username: str) -> None:
-    """Stop a user signing in, and end their live sessions."""
-    _set_active(username, False)
+@click.option(
+    "--yes",
+    "assume_yes",
+    is_flag=True,
+    help="Deactivate the last active manager of a service without asking (the warning is "
+    "still printed).",
+)
+def users_deactivate(username: str, assume_yes: bool) -> None:
+    """Stop a user signing in, and end their live sessions.
+
+    For the last active manager of a service, first print the open safeguarding concerns that
+    would be left without a manager to see them (they go to the admins and the safeguarding
+    fallback), and ask to confirm unless --yes is given.
+    """
+    with session_scope() as session:
+        user = _existing_user(username, session=session)
+        left = concern_service.left_without_manager(user, session=session)
+        name = user.username
+        warning = user_service.last_manager_warning(name, left) if left else []
+    if warning:
+        first, *rest = warning
+        click.echo(f"Warning: {first}", err=True)
+        for line in rest:
+            click.echo(line, err=True)
+        if not assume_yes:
+            # Nothing is held open while the prompt waits; no answer (or end of input) aborts.
+            click.confirm(f"Deactivate {name} anyway?", abort=True, err=True)
+    _set_active(username, False, confirmed=bool(warning))
 
 
 @users_cli.command("activate")

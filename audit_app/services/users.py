@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from audit_app import clock
 from audit_app.auth import end_sessions
 from audit_app.models import ROLES, ManagedService, Service, Team, User
 from audit_app.services import accounts, mfa
+from audit_app.services import concerns as concern_service
 from audit_app.services.accounts import AccountError
 from audit_app.services.trail import record_event
 
@@ -43,6 +45,43 @@ IMPORT_HINT = "Teams and services are created when cases are imported (flask cas
 
 class SelfChangeRefused(AccountError):
     """An admin tried to deactivate themselves or give up their own admin role."""
+
+
+class LastManagerWarning(Exception):
+    """Deactivating this group manager would leave services with no active manager: their open
+    safeguarding concerns would have no manager to see them, and would go to the safeguarding
+    fallback. The person deactivating must confirm (``confirmed=True``)."""
+
+    def __init__(self, username: str, left: list[concern_service.LeftWithoutManager]) -> None:
+        self.username = username
+        self.left = left
+        super().__init__("\n".join(last_manager_warning(username, left)))
+
+
+def last_manager_warning(
+    username: str, left: Sequence[concern_service.LeftWithoutManager]
+) -> list[str]:
+    """The warning, as lines: each service left without a manager, and its open concerns."""
+    services = ", ".join(service.service_name for service in left)
+    lines = [
+        f"{username} is the last active manager of {services}. Once they are deactivated, no "
+        "manager sees the safeguarding concerns raised there: they go to the admins and the "
+        "safeguarding fallback (SAFEGUARDING_FALLBACK) until another manager is added."
+    ]
+    for service in left:
+        if not service.concerns:
+            lines.append(f"{service.service_name}: no open concerns.")
+            continue
+        count = len(service.concerns)
+        lines.append(
+            f"{service.service_name}: {count} open concern{'s' if count != 1 else ''} would be "
+            "left without a manager to see them:"
+        )
+        for item in service.concerns:
+            raised = clock.local(item.concern.raised_at).strftime("%-d %B %Y %H:%M")
+            overdue = " (overdue)" if item.overdue else ""
+            lines.append(f"  - case {item.case_ref}, raised {raised}{overdue}")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -276,11 +315,20 @@ def update_user(
 
 
 def change_active(
-    user: User, active: bool, *, session: Session, actor: str, actor_id: int | None = None
+    user: User,
+    active: bool,
+    *,
+    session: Session,
+    actor: str,
+    actor_id: int | None = None,
+    confirmed: bool = False,
 ) -> bool:
     """Deactivate or reactivate a user; False when they were already in that state.
 
-    Nobody can deactivate themselves: an admin would lock themselves out mid-task.
+    Nobody can deactivate themselves: an admin would lock themselves out mid-task. Deactivating
+    the last active manager of a service raises LastManagerWarning unless ``confirmed``; once
+    confirmed, a ``user.last_manager_deactivated`` event names the services and their open
+    concerns.
     """
     if not active and user.id is not None and user.id == actor_id:
         raise SelfChangeRefused(
@@ -288,7 +336,28 @@ def change_active(
         )
     if user.active == active:
         return False
+    left = [] if active else concern_service.left_without_manager(user, session=session)
+    if left and not confirmed:
+        raise LastManagerWarning(user.username, left)
     accounts.set_active(user, active, session=session, actor=actor)
+    if left:
+        record_event(
+            "user.last_manager_deactivated",
+            session=session,
+            actor=actor,
+            actor_id=actor_id,
+            username=user.username,
+            services=[service.service_name for service in left],
+            open_concerns=[
+                {
+                    "concern_id": item.concern.id,
+                    "case_ref": item.case_ref,
+                    "service": item.service_name,
+                }
+                for service in left
+                for item in service.concerns
+            ],
+        )
     return True
 
 

@@ -46,6 +46,7 @@ from audit_app.auth import role_required
 from audit_app.db import get_session
 from audit_app.models import User
 from audit_app.services import accounts
+from audit_app.services import concerns as concern_service
 from audit_app.services import users as user_service
 from audit_app.services.accounts import AccountError
 from audit_app.views.admin import bp
@@ -195,6 +196,9 @@ class StatusForm(FlaskForm):
     """Deactivate or reactivate. The intended state is explicit, so a second click is harmless."""
 
     action = HiddenField(validators=[AnyOf(("deactivate", "reactivate"))])
+    # "yes" once the admin has seen the warning that the user is the last active manager of a
+    # service (the confirmation page sends it).
+    confirmed = HiddenField()
 
 
 class ResetMfaForm(FlaskForm):
@@ -434,11 +438,19 @@ def user_status(user_id: int) -> str | Response | tuple[str, int]:
     db = get_session()
     try:
         changed = user_service.change_active(
-            user, activate, session=db, actor=current_user.username, actor_id=current_user.id
+            user,
+            activate,
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            confirmed=form.confirmed.data == "yes",
         )
     except user_service.SelfChangeRefused as error:
         db.rollback()
         return _edit_page(user, status_error=str(error))
+    except user_service.LastManagerWarning as warning:
+        db.rollback()
+        return _confirm_deactivation(user, warning)
     db.commit()
     if not changed:
         state = "active" if activate else "deactivated"
@@ -452,6 +464,22 @@ def user_status(user_id: int) -> str | Response | tuple[str, int]:
             "success",
         )
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _confirm_deactivation(user: User, warning: user_service.LastManagerWarning) -> str:
+    """The last active manager of a service: say which concerns would be left without a manager
+    to see them, and ask again. Nothing has changed yet."""
+    admins, fallback = concern_service.fallback_people(session=get_session())
+    return render_template(
+        "admin/users_deactivate.html",
+        user=user,
+        left=warning.left,
+        admins=sorted(person.display_name or person.username for person in admins),
+        fallback=sorted(person.display_name or person.username for person in fallback),
+        status_form=StatusForm(
+            formdata=None, prefix="status", action="deactivate", confirmed="yes"
+        ),
+    )
 
 
 @bp.post("/users/<int:user_id>/two-factor/reset")
