@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     """Attach every command group to the application."""
     from audit_app.commands.allocations import allocations_cli
     from audit_app.commands.cases import cases_cli
+    from audit_app.commands.concerns import concerns_cli
     from audit_app.commands.db import db_cli
     from audit_app.commands.demo import demo_cli
     from audit_app.commands.export import export_cli
@@ -29,5 +30,6 @@ def register(app: Flask) -> None:
         backup_cli,
         retention_cli,
         summaries_cli,
+        concerns_cli,
     ):
         app.cli.add_command(group)
