@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from audit_app import clock
 from audit_app.core.dates import add_months, month_end, month_start
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.models import (
@@ -104,7 +105,7 @@ def seed(*, session: Session, rng: random.Random, today: date | None = None) -> 
     versions = current_versions(session=session)
     if not versions:
         raise DemoRefused("Load the questionnaires first: flask --app wsgi questionnaires load")
-    today = today or utcnow().date()
+    today = today or clock.today()
     summary = DemoSummary()
     quality: dict[int, float] = {}
 

@@ -92,10 +92,6 @@ def test_migrations_go_down_and_up_again_on_a_database_holding_data(
             "INSTANCE_PATH": str(tmp_path),
         },
     )
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["questionnaires", "load"]).exit_code == 0
-    seeded = runner.invoke(args=["demo", "seed"])
-    assert seeded.exit_code == 0, seeded.output
     tables = ("app_user", "audit", "answer", "theme_result", "allocation", "audit_event")
 
     def counts() -> dict[str, int]:
@@ -109,9 +105,17 @@ def test_migrations_go_down_and_up_again_on_a_database_holding_data(
         finally:
             engine.dispose()
 
-    before = counts()
-    assert before["audit"] > 0
-    app.extensions["db_engine"].dispose()
+    # The app's connections are closed whatever happens, so that a failure here cannot leave
+    # one open for a later test to trip over.
+    try:
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["questionnaires", "load"]).exit_code == 0
+        seeded = runner.invoke(args=["demo", "seed"])
+        assert seeded.exit_code == 0, seeded.output
+        before = counts()
+        assert before["audit"] > 0
+    finally:
+        app.extensions["db_engine"].dispose()
     migrate.downgrade(empty_database_url, "0005", configure_logging=False)  # the last release
     migrate.upgrade(empty_database_url, configure_logging=False)
     assert counts() == before
