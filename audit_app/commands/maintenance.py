@@ -43,6 +43,8 @@ def summaries_refresh(everything: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup_create(file: Path) -> None:
     """Write a backup of the whole database to FILE."""
+    if not file.parent.is_dir():
+        raise click.UsageError(f"FILE {file}: the folder {file.parent} does not exist")
     try:
         how = backup.create(get_engine(), file)
     except backup.BackupError as error:
@@ -67,7 +69,9 @@ def backup_restore(file: Path) -> None:
 
 @retention_cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
-@click.option("--years", type=int, help="Override RETENTION_YEARS for this run.")
+@click.option(
+    "--years", type=click.IntRange(min=1), help="Override RETENTION_YEARS for this run."
+)
 def retention_purge(dry_run: bool, years: int | None) -> None:
     """Remove audits whose last activity is older than RETENTION_YEARS, with their answers."""
     years = years if years is not None else int(current_app.config["RETENTION_YEARS"])
