@@ -24,4 +24,7 @@ cpSync(join(govuk, "assets", "images", "favicon.ico"), join(out, "images", "favi
 cpSync(join(govuk, "assets", "images", "favicon.svg"), join(out, "images", "favicon.svg"));
 cpSync(join(root, "assets", "application.js"), join(out, "application.js"));
 cpSync(join(root, "assets", "js-enabled.js"), join(out, "js-enabled.js"));
+for (const script of ["timeout-warning.js", "unsaved-changes.js", "suggested-grade.js"]) {
+  cpSync(join(root, "assets", script), join(out, script));
+}
 console.log(`Built assets in ${out}`);
