@@ -163,6 +163,8 @@ def _stacked(
         "svg.hashsalt": key,  # stable ids, so that equal data gives equal bytes
         "font.family": "sans-serif",
         "font.sans-serif": FONTS,
+        # 10 units of a viewBox 576 wide (8 inches): assets/application.scss never draws a
+        # chart narrower than 720 CSS px, so that this text is at least 12 px on any screen.
         "font.size": 10,
         "axes.spines.top": False,
         "axes.spines.right": False,
