@@ -1,10 +1,15 @@
-"""Forms of the auditor's journey, including the one factory that builds a theme page's form."""
+"""Forms of the auditor's journey, including the one factory that builds a theme page's form.
+
+The forms carry the values and the CSRF token; the audit service checks them and words the
+messages, limits included (one rule per limit, in one place), so these fields have no length
+validators of their own.
+"""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 
@@ -23,7 +28,7 @@ class VersionedForm(FlaskForm):
 
 class JudgementForm(VersionedForm):
     judgement = RadioField("Your judgement", choices=[], validate_choice=False)
-    analysis = TextAreaField("Analysis", validators=[Length(max=10_000)])
+    analysis = TextAreaField("Analysis")
 
 
 class SubmitForm(VersionedForm):
@@ -39,18 +44,12 @@ class StartAuditForm(FlaskForm):
     )
     case_id = StringField(
         "Case ID",
-        validators=[InputRequired(message="Enter the case ID"), Length(max=32)],
+        validators=[InputRequired(message="Enter the case ID")],
     )
 
 
 class ConcernForm(FlaskForm):
-    description = TextAreaField(
-        "Describe the concern",
-        validators=[
-            InputRequired(message="Describe the concern and what you have done so far"),
-            Length(max=10_000),
-        ],
-    )
+    description = TextAreaField("Describe the concern")
 
 
 def _field_for(question: Question) -> Field:

@@ -50,6 +50,7 @@ from audit_app.services.trail import record_event
 EDITABLE = ("draft", "returned")
 DEFAULT_SAMPLE_RATE = 0.1
 MAX_TEXT = 10_000
+MAX_CASE_ID = 32
 _UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
 
 STALE_MESSAGE = (
@@ -259,6 +260,11 @@ def start_audit(
     case = None
     if not reference:
         errors["case_id"] = "Enter the case ID"
+    elif len(reference) > MAX_CASE_ID:
+        errors["case_id"] = (
+            f"The case ID must be {MAX_CASE_ID} characters or fewer. Check the ID in the case "
+            "management system"
+        )
     else:
         case = session.exec(select(Case).where(Case.case_ref == reference)).first()
         if case is None:
