@@ -7,14 +7,22 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install assets browser lint schema bench load audit clean
+.PHONY: run test test-fast install lock assets browser lint schema bench load audit clean
+
+# Every Python package comes from a lock file in requirements/, pinned with its hashes, and pip
+# refuses any file whose hash is not there (README.md, Dependencies). `make lock` rewrites them.
+REQ := requirements
+LOCK := $(REQ)/lock.txt
+PIP_LOCKED := $(BIN)/python -m pip install --quiet --require-hashes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(INSTALLED): pyproject.toml $(REQ)/installer.txt $(LOCK) | $(BIN)/python
+	$(PIP_LOCKED) --no-deps -r $(REQ)/installer.txt
+	$(PIP_LOCKED) -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 ASSETS := audit_app/static/dist/.built
@@ -56,6 +64,22 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m audit_app.schema --check
 
+## make lock: rewrite the lock files in requirements/ from pyproject.toml and requirements/*.in,
+## keeping the pinned versions that still fit; `make lock UPGRADE=1` takes the newest that fit.
+## Resolved on PyPI alone for Python 3.11 on Linux x86_64, with the hashes of every file.
+UV_COMPILE = $(BIN)/uv --no-config pip compile --quiet --default-index https://pypi.org/simple \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+	--custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
+
+lock: | $(BIN)/python
+	$(PIP_LOCKED) --no-deps -r $(REQ)/uv.txt
+	$(UV_COMPILE) $(REQ)/uv.in -o $(REQ)/uv.txt
+	$(UV_COMPILE) $(REQ)/installer.in -o $(REQ)/installer.txt
+	$(UV_COMPILE) pyproject.toml --extra test -o $(LOCK)
+	$(UV_COMPILE) pyproject.toml --extra load -c $(LOCK) -c $(REQ)/installer.txt -o $(REQ)/load.txt
+	$(UV_COMPILE) pyproject.toml --extra audit -c $(LOCK) -c $(REQ)/installer.txt \
+		-o $(REQ)/audit.txt
+
 ## make schema: regenerate questionnaires/schema.json from the questionnaire models
 schema: install
 	$(BIN)/python -m audit_app.schema
@@ -67,7 +91,7 @@ bench: install
 ## make load: the load test (locust, 50 auditors for 2 minutes) on SQLite; add
 ## LOAD_DATABASE_URL=postgresql+psycopg://... (an empty database) for PostgreSQL
 load: install
-	$(BIN)/python -m pip install --quiet -e '.[load]'
+	$(PIP_LOCKED) -r $(REQ)/load.txt
 	$(BIN)/python bench/load/run.py $(if $(LOAD_DATABASE_URL),--database-url $(LOAD_DATABASE_URL))
 
 ## make audit: a CycloneDX bill of materials of the installed Python packages in
@@ -75,7 +99,7 @@ load: install
 ## or OSV with PIP_AUDIT_VULNERABILITY_SERVICE=osv) and failing if any could not be checked; then
 ## the front end's packages (npm audit). Needs the network, so it is not part of `make test`.
 audit: $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e '.[audit]'
+	$(PIP_LOCKED) -r $(REQ)/audit.txt
 	mkdir -p build
 	$(BIN)/cyclonedx-py environment --output-reproducible --of JSON -o build/sbom.json $(BIN)/python
 	@echo "Bill of materials: build/sbom.json"
