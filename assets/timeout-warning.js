@@ -110,7 +110,9 @@
         method: "POST",
         body: new FormData(form),
         credentials: "same-origin",
-        headers: { Accept: "application/json" },
+        // An ended session answers with a redirect to sign in: not followed, so that the page
+        // that says why is left for the person to see when they go there.
+        redirect: "manual",
       });
       if (response.status === 204) {
         announced = "";

@@ -159,6 +159,53 @@ def test_sign_out_in_the_warning_signs_out(
     expect(page.get_by_text("You have signed out.")).to_be_visible()
 
 
+def test_stay_signed_in_after_signing_out_elsewhere_says_signed_out(
+    short_idle_server: LiveServer,
+    new_page,  # type: ignore[no-untyped-def]
+) -> None:
+    page = new_page()
+    page.clock.install()
+    sign_in(page, short_idle_server, "idle-viewer", check=False)
+    expect(page).not_to_have_url(re.compile("/sign-in"))
+    # Signed out in another tab: this page does not know yet.
+    other = page.context.new_page()
+    other.goto(f"{short_idle_server.url}/account")
+    other.get_by_role("button", name="Sign out", exact=True).click()
+    expect(other).to_have_url(re.compile("/sign-in$"))
+
+    page.clock.run_for(31_000)
+    dialog = page.get_by_role("dialog")
+    with page.expect_response(re.compile("/session/keep-alive$")) as refused:
+        dialog.get_by_role("button", name="Stay signed in").click()
+    # Signing out cleared the session, its CSRF token with it: refused (an idle one redirects).
+    assert refused.value.status == 400
+    expect(dialog.get_by_role("heading")).to_have_text("You have been signed out")
+    expect(dialog.get_by_role("link", name="Sign in again")).to_be_focused()
+
+
+def test_asking_for_the_suggested_grade_counts_as_activity(
+    audit_server: LiveServer,
+    new_page,  # type: ignore[no-untyped-def]
+) -> None:
+    """Each suggestion is a request, which starts the idle time again: the warning waits."""
+    page = new_page()
+    page.clock.install()
+    _open_theme(page, audit_server, CASES[2])
+    dialog = page.get_by_role("dialog")
+    page.clock.run_for(1_650_000)  # 27.5 of the 30 idle minutes
+    expect(dialog).to_be_hidden()
+
+    seen_alone = page.get_by_role("group", name="Was the child seen alone?")
+    seen_alone.get_by_label("No", exact=True).check()
+    with page.expect_response(re.compile("/suggestion$")):
+        page.clock.run_for(1_000)
+    expect(page.locator("#suggested-grade")).to_have_text("Inadequate")
+    page.clock.run_for(100_000)  # 29 min 11 s after the page loaded
+    expect(dialog).to_be_hidden()
+    page.clock.run_for(1_600_000)  # 2 minutes before the end of the idle time from the change
+    expect(dialog).to_be_visible()
+
+
 # --- leaving with unsaved changes ----------------------------------------------------------
 
 
