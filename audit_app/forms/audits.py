@@ -29,6 +29,9 @@ class VersionedForm(FlaskForm):
 class JudgementForm(VersionedForm):
     judgement = RadioField("Your judgement", choices=[], validate_choice=False)
     analysis = TextAreaField("Analysis")
+    # What the page showed when it was opened, field by field (see audit_service.page_state):
+    # a save is refused only when a field it changes was changed underneath it.
+    loaded_state = HiddenField()
 
 
 class SubmitForm(VersionedForm):

@@ -2,10 +2,17 @@
 
 Every change goes through :func:`_bump_version`, an optimistic lock: the page carries the audit's
 version, and a save from a stale page (two tabs, two people) is refused without writing anything.
+
+Theme pages and the overall judgement page also carry what they showed when they were opened,
+field by field (:func:`page_state`). A save from such a page is refused only when a field it
+changes was changed underneath it (:class:`EditConflict`); other fields, and other themes, are
+left as they are now, so that two tabs working on different answers both keep their work.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import re
 from collections.abc import Mapping
@@ -27,7 +34,7 @@ from audit_app.core.answers import (
 )
 from audit_app.core.grades import final_grade, moderation_reason
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
-from audit_app.core.scoring import AuditScore, round_percent, score_audit
+from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
 from audit_app.models import (
     Allocation,
     Answer,
@@ -51,6 +58,9 @@ EDITABLE = ("draft", "returned")
 DEFAULT_SAMPLE_RATE = 0.1
 MAX_TEXT = 10_000
 MAX_CASE_ID = 32
+# A theme page's own fields beside its questions' (question ids are slugs: no underscores).
+JUDGEMENT = "__judgement"
+ANALYSIS = "__analysis"
 _UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
 
 STALE_MESSAGE = (
@@ -67,11 +77,35 @@ class AuditError(ValueError):
     """A request about an audit that cannot be met; the message says why."""
 
 
+CONFLICT_MESSAGE = (
+    "Some answers on this page were changed in another tab or by someone else after you opened "
+    "it, so nothing on this page was saved. Each one shows what is saved now; what you typed is "
+    "kept in its place. Choose which to keep, then save again."
+)
+
+
 class StaleAudit(AuditError):
     """The page was out of date: someone saved the audit since it was opened."""
 
-    def __init__(self) -> None:
-        super().__init__(STALE_MESSAGE)
+    def __init__(self, message: str = STALE_MESSAGE) -> None:
+        super().__init__(message)
+
+
+class EditConflict(StaleAudit):
+    """Fields this save changes were changed underneath it since the page was opened.
+
+    ``saved`` maps each such field to what is stored now; ``mine`` names every field the save
+    changed (what was typed in them is to be shown back); ``errors`` holds any other problem
+    with the values, by field, as FieldErrors would.
+    """
+
+    def __init__(
+        self, saved: dict[str, str], mine: set[str], errors: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(CONFLICT_MESSAGE)
+        self.saved = saved
+        self.mine = mine
+        self.errors = errors or {}
 
 
 @dataclass(frozen=True)
@@ -121,7 +155,8 @@ class AuditView:
         if not answered and theme.id not in self.judgements:
             return "Not started"
         missing = [qid for qid in missing_required(self.questionnaire, self.answers) if qid in ids]
-        judged = theme.id in self.judgements or not self.score.theme(theme.id).graded
+        judgement = self.judgements.get(theme.id)
+        judged = bool(judgement and judgement.grade) or not self.score.theme(theme.id).graded
         return "Completed" if not missing and judged else "In progress"
 
 
@@ -377,6 +412,159 @@ class SaveOutcome:
     newly_shown: list[str]
 
 
+# --- what a page showed, field by field ----------------------------------------------------
+
+
+def analysis_question(theme: Theme) -> Question | None:
+    """The theme's own analysis question, when its questionnaire asks for one.
+
+    A free-text question whose id ends in "analysis" (e.g. "safety-analysis") and that is always
+    shown is the theme's analysis: the page shows it as the analysis of the auditor's judgement,
+    in place of a second box, and the judgement's analysis is kept in step with it.
+    """
+    for question in theme.questions:
+        if (
+            question.type == "text"
+            and question.show_if is None
+            and (question.id == "analysis" or question.id.endswith("-analysis"))
+        ):
+            return question
+    return None
+
+
+def analysis_field(theme: Theme) -> str:
+    """The id of the box that holds a theme judgement's analysis on its page."""
+    question = analysis_question(theme)
+    return question.id if question is not None else "analysis"
+
+
+def _canonical(value: str | None) -> str:
+    """A value as compared between page and database: line endings and outer spaces aside."""
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def _combined(*texts: str | None) -> str:
+    """Distinct non-blank texts, one after another: two analyses become one, neither lost."""
+    kept: list[str] = []
+    for text in texts:
+        if _canonical(text) and _canonical(text) not in (_canonical(k) for k in kept):
+            kept.append((text or "").strip())
+    return "\n\n".join(kept)
+
+
+def theme_values(view: AuditView, theme: Theme) -> dict[str, str]:
+    """What a theme page shows of the stored audit: each question, the judgement, its analysis.
+
+    Keys are question ids, :data:`JUDGEMENT` and (for a theme without its own analysis
+    question) :data:`ANALYSIS`.
+    """
+    values = {q.id: view.answers.get(q.id, "") for q in theme.questions}
+    judgement = view.judgements.get(theme.id)
+    values[JUDGEMENT] = judgement.grade if judgement else ""
+    stored_analysis = (judgement.analysis or "") if judgement else ""
+    question = analysis_question(theme)
+    if question is None:
+        values[ANALYSIS] = stored_analysis
+    else:
+        values[question.id] = _combined(view.answers.get(question.id), stored_analysis)
+    return values
+
+
+def overall_values(view: AuditView) -> dict[str, str]:
+    """What the overall judgement page shows of the stored audit."""
+    return {
+        JUDGEMENT: view.audit.overall_grade_judged or "",
+        ANALYSIS: view.audit.overall_analysis or "",
+    }
+
+
+def _digest(value: str | None) -> str:
+    return hashlib.sha256(_canonical(value).encode()).hexdigest()[:16]
+
+
+def page_state(values: Mapping[str, str]) -> str:
+    """A token for a page's hidden field: a short digest of each value it shows, not the values."""
+    return json.dumps({k: _digest(v) for k, v in values.items()}, separators=(",", ":"))
+
+
+def read_page_state(token: str | None) -> dict[str, str] | None:
+    """The digests a page was opened with, or None when it carries none (or garbage)."""
+    if not token:
+        return None
+    try:
+        state = json.loads(token)
+    except ValueError:
+        return None
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in state.items()
+    ):
+        return None
+    return state
+
+
+def _merge(
+    stored: Mapping[str, str], typed: Mapping[str, str], loaded: Mapping[str, str] | None
+) -> tuple[dict[str, str], set[str], dict[str, str]]:
+    """What to write, which fields this save changes, and those changed underneath it too.
+
+    Without ``loaded`` (a page that did not say what it showed) every typed value counts. With
+    it, a field counts as changed by this save when what was typed differs from what the page
+    showed; a field this save leaves alone keeps what is stored now, whoever stored it. A field
+    both changed here and underneath is a conflict, unless both ended at the same value.
+    """
+    if loaded is None:
+        return dict(typed), set(typed), {}
+    effective: dict[str, str] = {}
+    mine: set[str] = set()
+    conflicts: dict[str, str] = {}
+    for name, value in typed.items():
+        now = stored.get(name, "")
+        shown = loaded.get(name, _digest(now))
+        if _digest(value) == shown:
+            effective[name] = now
+            continue
+        mine.add(name)
+        effective[name] = value
+        if _digest(now) != shown and _canonical(now) != _canonical(value):
+            conflicts[name] = now
+    return effective, mine, conflicts
+
+
+def differences(view: AuditView, theme: Theme, typed: Mapping[str, str]) -> dict[str, str]:
+    """The fields of ``typed`` (keyed as :func:`theme_values`) that differ from what is stored
+    now, each with what is stored: for a stale page that did not say what it showed."""
+    stored = theme_values(view, theme)
+    questions = {q.id: q for q in theme.questions}
+    found: dict[str, str] = {}
+    for name, value in typed.items():
+        question = questions.get(name)
+        mine = normalise_answer(question, value) if question is not None else value
+        if _canonical(mine) != _canonical(stored.get(name)):
+            found[name] = stored.get(name, "")
+    return found
+
+
+def typed_theme_score(view: AuditView, theme_id: str, typed: Mapping[str, str]) -> ThemeScore:
+    """The theme's score as it would be with ``typed`` as its answers (nothing is stored).
+
+    A blank value, or one that saving would refuse, counts as unanswered; answers that others
+    hide are dropped, as when the theme is saved. Other keys of ``typed`` are ignored.
+    """
+    theme = _theme(view.questionnaire, theme_id)
+    answers = dict(view.answers)
+    for question in theme.questions:
+        value = normalise_answer(question, typed.get(question.id, ""))
+        if is_blank(value) or _answer_error(question, value) is not None:
+            answers.pop(question.id, None)
+        else:
+            answers[question.id] = value
+    kept = drop_hidden(view.questionnaire, answers)
+    return score_audit(view.questionnaire, kept).theme(theme_id)
+
+
+# --- saving a theme and the overall judgement ----------------------------------------------
+
+
 def save_theme(
     view: AuditView,
     theme_id: str,
@@ -386,18 +574,44 @@ def save_theme(
     *,
     session: Session,
     judgement: tuple[str, str] | None = None,
+    loaded: Mapping[str, str] | None = None,
+    complete: bool = True,
 ) -> SaveOutcome:
     """Save one theme's answers (and the auditor's judgement of it) in one change.
 
     ``posted`` maps question ids to raw values (blank means unanswered). Values are checked by
     type first; any problem writes nothing. Answers that the new answers hide, anywhere in the
     audit, are discarded.
+
+    ``loaded``, from :func:`read_page_state`, is what the page showed when it was opened: then
+    only the fields the auditor changed are written, and the save is refused (EditConflict) only
+    when one of them was changed underneath; ``expected_version`` is not needed. Without it, any
+    save since ``expected_version`` refuses this one (StaleAudit).
+
+    ``complete=False`` ("save and come back later") stores an unfinished page: a judgement may be
+    kept without the analysis it will need before submission. Values that cannot be stored as
+    typed are refused all the same.
+
+    For a theme with its own analysis question (:func:`analysis_question`), that question holds
+    the judgement's analysis: ``judgement[1]`` is added to it when different, and the judgement
+    keeps a copy.
     """
     theme = _theme(view.questionnaire, theme_id)
+    own_analysis = analysis_question(theme)
+    typed = {q.id: normalise_answer(q, posted.get(q.id, "")) for q in theme.questions}
+    if judgement is not None:
+        grade, analysis = judgement
+        typed[JUDGEMENT] = grade
+        if own_analysis is None:
+            typed[ANALYSIS] = analysis.strip()
+        elif _canonical(analysis) != _canonical(typed[own_analysis.id]):
+            typed[own_analysis.id] = _combined(typed[own_analysis.id], analysis)
+    effective, mine, conflicts = _merge(theme_values(view, theme), typed, loaded)
+
     errors: dict[str, str] = {}
     merged = dict(view.answers)
     for question in theme.questions:
-        raw = normalise_answer(question, posted.get(question.id, ""))
+        raw = effective[question.id]
         problem = _answer_error(question, raw) if raw else None
         if problem:
             errors[question.id] = problem
@@ -407,19 +621,38 @@ def save_theme(
             merged[question.id] = raw
     kept = drop_hidden(view.questionnaire, merged)
     theme_score = score_audit(view.questionnaire, kept).theme(theme_id)
+    new_judgement = None
     if judgement is not None:
-        problem = judgement_problem(view.questionnaire, theme_score.grade, *judgement)
-        if problem:
-            errors["judgement"] = problem
+        analysis_text = effective[own_analysis.id if own_analysis else ANALYSIS]
+        new_judgement = (effective[JUDGEMENT], analysis_text)
+        problems = judgement_problems(
+            view.questionnaire,
+            theme_score.grade,
+            *new_judgement,
+            analysis_field=analysis_field(theme),
+            complete=complete,
+        )
+        for name, problem in problems.items():
+            errors.setdefault(name, problem)
+    if conflicts:
+        raise EditConflict(conflicts, mine, errors)
     if errors:
         raise FieldErrors(errors)
 
     before_shown = shown_questions(view.questionnaire, view.answers)
-    _bump_version(view.audit, expected_version, session=session)
+    _bump_version(
+        view.audit, view.audit.version if loaded is not None else expected_version, session=session
+    )
     changes = _write_answers(view, kept, session=session)
     judgement_change = None
-    if judgement is not None:
-        judgement_change = _write_judgement(view, theme_id, *judgement, session=session)
+    if new_judgement is not None:
+        judgement_change = _write_judgement(
+            view,
+            theme_id,
+            *new_judgement,
+            keep_analysis_alone=own_analysis is None,
+            session=session,
+        )
     if changes or judgement_change:
         _event(
             "audit.saved",
@@ -440,19 +673,42 @@ def save_theme(
     return SaveOutcome(changes=changes, newly_shown=newly_shown)
 
 
+ANALYSIS_REQUIRED = (
+    "Write your analysis: it is required when your grade differs from the suggested one"
+)
+
+
+def judgement_problems(
+    questionnaire: Questionnaire,
+    suggested: str | None,
+    grade: str,
+    analysis: str,
+    *,
+    analysis_field: str = "analysis",
+    complete: bool = True,
+) -> dict[str, str]:
+    """What is wrong with a judgement, by the id of the field it is about ("judgement" for the
+    grade, ``analysis_field`` for the analysis). Blank grade means "not judged yet".
+
+    ``complete=False`` leaves out what only a finished judgement needs (the analysis of a grade
+    that differs from the suggested one).
+    """
+    problems: dict[str, str] = {}
+    if grade and grade not in questionnaire.grades:
+        problems["judgement"] = "Select one of the grades"
+    if len(analysis.strip()) > MAX_TEXT:
+        problems[analysis_field] = f"Analysis must be {MAX_TEXT:,} characters or fewer"
+    elif complete and grade and grade != suggested and not analysis.strip():
+        problems[analysis_field] = ANALYSIS_REQUIRED
+    return problems
+
+
 def judgement_problem(
     questionnaire: Questionnaire, suggested: str | None, grade: str, analysis: str
 ) -> str | None:
     """Why a judgement cannot stand, or None. Blank grade means "not judged yet"."""
-    if not grade:
-        return None
-    if grade not in questionnaire.grades:
-        return "Select one of the grades"
-    if grade != suggested and not analysis.strip():
-        return "Write your analysis: it is required when your grade differs from the suggested one"
-    if len(analysis) > MAX_TEXT:
-        return f"Analysis must be {MAX_TEXT:,} characters or fewer"
-    return None
+    problems = judgement_problems(questionnaire, suggested, grade, analysis)
+    return next(iter(problems.values()), None)
 
 
 def save_overall_judgement(
@@ -463,17 +719,32 @@ def save_overall_judgement(
     actor: Actor,
     *,
     session: Session,
+    loaded: Mapping[str, str] | None = None,
 ) -> None:
-    """Record the auditor's overall judgement."""
-    problem = judgement_problem(view.questionnaire, view.score.overall.grade, grade, analysis)
+    """Record the auditor's overall judgement.
+
+    ``loaded`` works as for :func:`save_theme`: with it, the save is refused only when the
+    grade or the analysis it changes was changed underneath it.
+    """
+    typed = {JUDGEMENT: grade, ANALYSIS: analysis.strip()}
+    effective, mine, conflicts = _merge(overall_values(view), typed, loaded)
+    grade, analysis = effective[JUDGEMENT], effective[ANALYSIS]
+    errors = judgement_problems(view.questionnaire, view.score.overall.grade, grade, analysis)
     if not grade:
-        problem = "Select your overall grade"
-    if problem:
-        raise FieldErrors({"judgement": problem})
-    _bump_version(view.audit, expected_version, session=session)
+        errors = {"judgement": "Select your overall grade", **errors}
+    if conflicts:
+        raise EditConflict(conflicts, mine, errors)
+    if errors:
+        raise FieldErrors(errors)
     before = [view.audit.overall_grade_judged, view.audit.overall_analysis]
+    after = [grade, analysis or None]
+    if loaded is not None and before == after:
+        return
+    _bump_version(
+        view.audit, view.audit.version if loaded is not None else expected_version, session=session
+    )
     view.audit.overall_grade_judged = grade
-    view.audit.overall_analysis = analysis.strip() or None
+    view.audit.overall_analysis = analysis or None
     session.add(view.audit)
     _event(
         "audit.judged",
@@ -483,7 +754,7 @@ def save_overall_judgement(
         session=session,
         theme=None,
         before=before,
-        after=[grade, view.audit.overall_analysis],
+        after=after,
     )
 
 
@@ -566,11 +837,22 @@ def _write_answers(
 
 
 def _write_judgement(
-    view: AuditView, theme_id: str, grade: str, analysis: str, *, session: Session
+    view: AuditView,
+    theme_id: str,
+    grade: str,
+    analysis: str,
+    *,
+    keep_analysis_alone: bool,
+    session: Session,
 ) -> list[object] | None:
+    """Store the theme's judgement; return [before, after] as [grade, analysis] pairs, or None.
+
+    An analysis typed before a grade is chosen is kept on its own (with a blank grade) when
+    ``keep_analysis_alone``; otherwise (the theme's analysis question holds it) no grade, no row.
+    """
     current = view.judgements.get(theme_id)
     new_analysis = analysis.strip() or None
-    if not grade:
+    if not grade and not (keep_analysis_alone and new_analysis):
         if current is None:
             return None
         session.delete(current)
@@ -701,7 +983,11 @@ def _iso(value: date | None) -> str | None:
 
 
 def submission_problems(view: AuditView) -> dict[str, tuple[str, str]]:
-    """What stops submission: key -> (message, theme id the link goes to; "" for overall)."""
+    """What stops submission: key -> (message, theme id the link goes to; "" for overall).
+
+    Keys: a question's id; "judgement-<theme>" or "overall" for a grade; "analysis-<theme>" or
+    "overall-analysis" for an analysis (the link goes to the analysis box).
+    """
     problems: dict[str, tuple[str, str]] = {}
     q = view.questionnaire
     for qid in missing_required(q, view.answers):
@@ -709,28 +995,33 @@ def submission_problems(view: AuditView) -> dict[str, tuple[str, str]]:
         problems[qid] = (f"Answer “{question.text}”", q.theme_of[qid])
     for theme in q.themes:
         theme_score = view.score.theme(theme.id)
-        judgement = view.judgements.get(theme.id)
-        if judgement is None:
+        values = theme_values(view, theme)
+        grade = values[JUDGEMENT]
+        if not grade:
             if theme_score.graded:
                 problems[f"judgement-{theme.id}"] = (
                     f"Record your judgement of “{theme.title}”",
                     theme.id,
                 )
             continue
-        problem = judgement_problem(q, theme_score.grade, judgement.grade, judgement.analysis or "")
-        if problem:
-            problems[f"judgement-{theme.id}"] = (f"{theme.title}: {problem}", theme.id)
+        own_analysis = analysis_question(theme)
+        analysis = values[own_analysis.id if own_analysis else ANALYSIS]
+        found = judgement_problems(q, theme_score.grade, grade, analysis)
+        for name, problem in found.items():
+            key = "judgement" if name == "judgement" else "analysis"
+            problems[f"{key}-{theme.id}"] = (f"{theme.title}: {problem}", theme.id)
     if not view.audit.overall_grade_judged:
         problems["overall"] = ("Record your overall judgement", "")
     else:
-        problem = judgement_problem(
+        found = judgement_problems(
             q,
             view.score.overall.grade,
             view.audit.overall_grade_judged,
             view.audit.overall_analysis or "",
         )
-        if problem:
-            problems["overall"] = (f"Overall judgement: {problem}", "")
+        for name, problem in found.items():
+            key = "overall" if name == "judgement" else "overall-analysis"
+            problems[key] = (f"Overall judgement: {problem}", "")
     return problems
 
 
@@ -781,7 +1072,7 @@ def submit(
                 points=_decimal(theme_score.points),
                 possible=_decimal(theme_score.possible),
                 grade_computed=theme_score.grade,
-                grade_judged=judgement.grade if judgement else None,
+                grade_judged=(judgement.grade or None) if judgement else None,
             )
         )
     for answer in score.compliance_answers:

@@ -35,7 +35,14 @@ from audit_app.forms.managers import VoiceForm
 from audit_app.models import PendingSave
 from audit_app.services import audits as audit_service
 from audit_app.services import moderation as moderation_service
-from audit_app.services.audits import Actor, AuditError, AuditNotFound, FieldErrors, StaleAudit
+from audit_app.services.audits import (
+    Actor,
+    AuditError,
+    AuditNotFound,
+    EditConflict,
+    FieldErrors,
+    StaleAudit,
+)
 from audit_app.services.questionnaires import current_versions
 
 bp = Blueprint("audits", __name__)
@@ -133,7 +140,13 @@ def show(audit_id: int) -> str:
         today=clock.today(),
         blind=bool(current_app.config.get("MODERATION_BLIND")),
     )
-    return render_template(template, view=view, can_edit=can_edit, page=page)
+    return render_template(
+        template,
+        view=view,
+        can_edit=can_edit,
+        page=page,
+        analysis_fields={t.id: audit_service.analysis_field(t) for t in view.questionnaire.themes},
+    )
 
 
 @bp.route("/audits/<int:audit_id>/voice", methods=["GET", "POST"])
@@ -196,6 +209,19 @@ def voice(audit_id: int) -> str | Response:
     ), (400 if errors else 409 if stale else 200)
 
 
+# Where a page may send the auditor back to after saving (?return_to=...): names, never URLs.
+RETURN_TO = {"check": "audits.check"}
+# What a theme page's buttons ask for after saving.
+AFTER_SAVE = ("continue", "update", "later")
+RACE_RETRIES = 3
+
+
+def _return_to() -> str | None:
+    """The page to go back to after saving, when it is one of RETURN_TO's; else None."""
+    value = request.values.get("return_to", "")
+    return value if value in RETURN_TO else None
+
+
 @bp.route("/audits/<int:audit_id>/themes/<theme_id>", methods=["GET", "POST"])
 def theme(audit_id: int, theme_id: str) -> str | Response:
     if not current_user.is_authenticated:
@@ -210,70 +236,144 @@ def theme(audit_id: int, theme_id: str) -> str | Response:
     if theme_obj is None:
         abort(404)
     form_class = theme_form_class(view.questionnaire, theme_id)
+    own_analysis = audit_service.analysis_question(theme_obj)
     db = get_session()
     errors: dict[str, str] = {}
+    conflicts: dict[str, dict[str, str]] = {}
     notice = None
-    stale = False
-    posted: dict[str, str] | None = None
+    status = 200
+    shown_back: dict[str, str] | None = None  # what the page shows when not what is stored
+    page_version: str | None = None
+    page_state: str | None = None
+    return_to = _return_to()
+    after_save = request.form.get("after_save", "continue")
+    if after_save not in AFTER_SAVE:
+        after_save = "continue"
 
+    posted: dict[str, str] | None = None
     restored = _restore_pending(view, theme_id)
     if restored is not None:
-        posted, version = restored
+        posted, version, state = restored
         form = form_class(formdata=None)
         form.version.data = str(version)
+        form.loaded_state.data = state
     else:
         form = form_class()
         if request.method == "POST":
             if not form.validate_on_submit():
-                abort(400)
-            posted = _posted_answers(form, theme_obj)
+                # The fields have no rules of their own (the service checks the values); say
+                # what is wrong and keep what was typed rather than give a bare error page.
+                for name, messages in form.errors.items():
+                    errors.setdefault(name, str(messages[0]))
+                status = 400
+            posted = _posted_values(form, theme_obj)
 
-    if posted is not None:
-        judgement = (
-            str(posted.pop("__judgement", "")),
-            str(posted.pop("__analysis", "")),
-        )
-        try:
-            outcome = audit_service.save_theme(
-                view,
-                theme_id,
-                posted,
-                form.expected_version(),
-                actor(),
-                session=db,
-                judgement=judgement,
-            )
-        except StaleAudit as refused:
-            db.rollback()
-            notice, stale = str(refused), True
-            view = audit_service.load_audit(audit_id, actor(), session=db)
-        except FieldErrors as problems:
-            db.rollback()
-            errors = problems.errors
-        else:
-            db.commit()
-            if restored is not None:
-                flash("Your session had ended, but your answers have been saved.", "success")
-            view = audit_service.load_audit(audit_id, actor(), session=db)
-            if outcome.newly_shown:
-                notice = (
-                    "Your answers mean that more questions apply. Answer them, then save again."
+    if posted is not None and not errors:
+        typed = _typed_values(posted, theme_obj, own_analysis)
+        analysis_name = own_analysis.id if own_analysis else "analysis"
+        judgement = (posted.get("judgement", ""), posted.get(analysis_name, ""))
+        answers = {q.id: posted.get(q.id, "") for q in theme_obj.questions}
+        state = audit_service.read_page_state(form.loaded_state.data)
+        for attempt in range(RACE_RETRIES):
+            try:
+                outcome = audit_service.save_theme(
+                    view,
+                    theme_id,
+                    answers,
+                    form.expected_version(),
+                    actor(),
+                    session=db,
+                    judgement=judgement,
+                    loaded=state,
+                    complete=after_save == "continue",
                 )
-            elif restored is None:
-                return redirect(_next_after(view, theme_id))
+            except EditConflict as conflict:
+                db.rollback()
+                view = audit_service.load_audit(audit_id, actor(), session=db)
+                stored = audit_service.theme_values(view, theme_obj)
+                shown_back = {k: typed[k] if k in conflict.mine else v for k, v in stored.items()}
+                conflicts = {
+                    _element_id(name): {"saved": saved, "typed": typed.get(name, "")}
+                    for name, saved in conflict.saved.items()
+                }
+                errors = _conflict_errors(theme_obj, own_analysis, conflicts, conflict.errors)
+                notice, status = str(conflict), 409
+            except StaleAudit as refused:
+                db.rollback()
+                view = audit_service.load_audit(audit_id, actor(), session=db)
+                if state is not None and attempt + 1 < RACE_RETRIES:
+                    continue  # another save landed between reading and writing: read again
+                notice, status = str(refused), 409
+                # A page that did not say what it showed: every field typed differently from
+                # what is stored now is shown both ways, and what was typed is kept.
+                saved = audit_service.differences(view, theme_obj, typed)
+                if saved:
+                    shown_back = typed
+                    conflicts = {
+                        _element_id(name): {"saved": value, "typed": typed.get(name, "")}
+                        for name, value in saved.items()
+                    }
+                    errors = _conflict_errors(theme_obj, own_analysis, conflicts, {})
+                    notice = audit_service.CONFLICT_MESSAGE
+            except FieldErrors as problems:
+                db.rollback()
+                errors = _in_page_order(theme_obj, own_analysis, problems.errors)
+                shown_back = typed
+                page_version, page_state = form.version.data, form.loaded_state.data
+                status = 400
+            else:
+                db.commit()
+                if restored is not None:
+                    flash("Your session had ended, but your answers have been saved.", "success")
+                view = audit_service.load_audit(audit_id, actor(), session=db)
+                if after_save == "later" and restored is None:
+                    flash(
+                        f"Your answers to “{theme_obj.title}” are saved. You can come back to "
+                        "them later.",
+                        "success",
+                    )
+                    return redirect(url_for("audits.show", audit_id=audit_id))
+                if outcome.newly_shown:
+                    notice = (
+                        "Your answers mean that more questions apply. Answer them, then save again."
+                    )
+                elif after_save == "update":
+                    score = view.score.theme(theme_id)
+                    notice = (
+                        "Your answers are saved. The suggested grade for this theme is now "
+                        f"{score.grade_label}. Record your judgement, then save and continue."
+                    )
+                elif restored is None:
+                    if return_to is not None:
+                        return redirect(url_for(RETURN_TO[return_to], audit_id=audit_id))
+                    return redirect(_next_after(view, theme_id))
+            break
+    elif posted is not None:
+        shown_back = _typed_values(posted, theme_obj, own_analysis)
 
-    values = _page_values(view, theme_obj, posted if errors else None)
+    stored = audit_service.theme_values(view, theme_obj)
+    values = shown_back if shown_back is not None else stored
+    theme_score = (
+        audit_service.typed_theme_score(view, theme_id, values)
+        if shown_back is not None
+        else view.score.theme(theme_id)
+    )
     return render_template(
         "audits/theme.html",
         view=view,
         theme=theme_obj,
-        theme_score=view.score.theme(theme_id),
+        theme_score=theme_score,
         form=form,
         values=values,
         errors=errors,
+        conflicts=conflicts,
         notice=notice,
         shown=audit_service.shown_questions(view.questionnaire, _answers_for_shown(view, values)),
-    ), (400 if errors else 409 if stale else 200)
+        analysis_question=own_analysis,
+        page_version=page_version or str(view.audit.version),
+        loaded_state=page_state or audit_service.page_state(stored),
+        return_to=return_to,
+    ), status
 
 
 # Signing in is checked inside the view, so that a save after the session ended is kept.
@@ -286,24 +386,58 @@ def _answers_for_shown(view: audit_service.AuditView, values: dict[str, str]) ->
     return merged
 
 
-def _posted_answers(form: JudgementForm, theme_obj: Any) -> dict[str, str]:
+def _posted_values(form: JudgementForm, theme_obj: Any) -> dict[str, str]:
+    """What a theme page sent, by field name: each question, the grade and the analysis."""
     posted = {q.id: str(form[q.id].data or "") for q in theme_obj.questions}
-    posted["__judgement"] = str(form.judgement.data or "")
-    posted["__analysis"] = str(form.analysis.data or "")
+    posted["judgement"] = str(form.judgement.data or "")
+    posted["analysis"] = str(form.analysis.data or "")
     return posted
 
 
-def _page_values(
-    view: audit_service.AuditView, theme_obj: Any, posted: dict[str, str] | None
+def _typed_values(posted: dict[str, str], theme_obj: Any, own_analysis: Any) -> dict[str, str]:
+    """What was typed, keyed as audit_service.theme_values keys what is stored."""
+    typed = {q.id: posted.get(q.id, "") for q in theme_obj.questions}
+    typed[audit_service.JUDGEMENT] = posted.get("judgement", "")
+    if own_analysis is None:
+        typed[audit_service.ANALYSIS] = posted.get("analysis", "")
+    return typed
+
+
+def _element_id(name: str) -> str:
+    """The id of the page element that shows a field of audit_service.theme_values."""
+    return {audit_service.JUDGEMENT: "judgement", audit_service.ANALYSIS: "analysis"}.get(
+        name, name
+    )
+
+
+def _in_page_order(theme_obj: Any, own_analysis: Any, errors: dict[str, str]) -> dict[str, str]:
+    """Errors by element id, in the order the page shows the fields (the error summary's)."""
+    order = [q.id for q in theme_obj.questions if own_analysis is None or q.id != own_analysis.id]
+    order += ["judgement", own_analysis.id if own_analysis else "analysis"]
+    ranked = {name: position for position, name in enumerate(order)}
+    return dict(sorted(errors.items(), key=lambda item: ranked.get(item[0], len(order))))
+
+
+def _conflict_errors(
+    theme_obj: Any,
+    own_analysis: Any,
+    conflicts: dict[str, dict[str, str]],
+    other: dict[str, str],
 ) -> dict[str, str]:
-    """What each field shows: what was just typed (after an error), else what is stored."""
-    if posted is not None:
-        return posted
-    values = {q.id: view.answers.get(q.id, "") for q in theme_obj.questions}
-    judgement = view.judgements.get(theme_obj.id)
-    values["__judgement"] = judgement.grade if judgement else ""
-    values["__analysis"] = (judgement.analysis or "") if judgement else ""
-    return values
+    """A message at each field changed underneath, then any other problem with the values."""
+    labels = {q.id: q.text for q in theme_obj.questions}
+    labels["judgement"] = "Your judgement"
+    labels["analysis"] = "Analysis"
+    errors = {
+        element_id: (
+            f"{labels.get(element_id, element_id)}: changed in another tab or by someone else "
+            "since you opened this page. Choose which version to keep, then save again"
+        )
+        for element_id in conflicts
+    }
+    for name, message in other.items():
+        errors.setdefault(name, message)
+    return _in_page_order(theme_obj, own_analysis, errors)
 
 
 def _next_after(view: audit_service.AuditView, theme_id: str) -> str:
@@ -338,14 +472,16 @@ def _keep_answers_until_signed_in(audit_id: int, theme_id: str) -> Response:
             "to save them.",
             "info",
         )
-        target = url_for("audits.theme", audit_id=audit_id, theme_id=theme_id)
+        target = url_for(
+            "audits.theme", audit_id=audit_id, theme_id=theme_id, return_to=_return_to()
+        )
         return redirect(url_for("auth.sign_in", next=target))
     return login_manager.unauthorized()
 
 
 def _restore_pending(
     view: audit_service.AuditView, theme_id: str
-) -> tuple[dict[str, str], int] | None:
+) -> tuple[dict[str, str], int, str] | None:
     """Answers kept when the session ended, for this person, audit and theme (used once)."""
     token = session.get("pending_save")
     if not token:
@@ -364,10 +500,9 @@ def _restore_pending(
         version = int(payload.pop("version", 0))
     except (TypeError, ValueError):
         version = 0
+    state = str(payload.pop("loaded_state", "") or "")
     posted = {str(k): str(v) for k, v in payload.items()}
-    posted["__judgement"] = posted.pop("judgement", "")
-    posted["__analysis"] = posted.pop("analysis", "")
-    return posted, version
+    return posted, version, state
 
 
 # --- overall judgement, check and submit ---------------------------------------------------
@@ -382,34 +517,84 @@ def judgement(audit_id: int) -> str | Response:
     view = loaded
     form = JudgementForm()
     errors: dict[str, str] = {}
+    conflicts: dict[str, dict[str, str]] = {}
     notice = None
-    if form.validate_on_submit():
+    status = 200
+    page_version: str | None = None
+    page_state: str | None = None
+    if request.method == "POST" and not form.validate_on_submit():
+        # The fields have no rules of their own: say what is wrong, keep what was typed.
+        errors = {name: str(messages[0]) for name, messages in form.errors.items()}
+        status = 400
+    elif request.method == "POST":
         db = get_session()
-        try:
-            audit_service.save_overall_judgement(
-                view,
-                form.judgement.data or "",
-                form.analysis.data or "",
-                form.expected_version(),
-                actor(),
-                session=db,
-            )
-        except StaleAudit as refused:
-            db.rollback()
-            notice = str(refused)
-            view = audit_service.load_audit(audit_id, actor(), session=db)
-        except FieldErrors as problems:
-            db.rollback()
-            errors = problems.errors
-        else:
-            db.commit()
-            return redirect(url_for("audits.check", audit_id=audit_id))
-    elif request.method == "GET":
+        typed = {
+            audit_service.JUDGEMENT: form.judgement.data or "",
+            audit_service.ANALYSIS: form.analysis.data or "",
+        }
+        state = audit_service.read_page_state(form.loaded_state.data)
+        for attempt in range(RACE_RETRIES):
+            try:
+                audit_service.save_overall_judgement(
+                    view,
+                    typed[audit_service.JUDGEMENT],
+                    typed[audit_service.ANALYSIS],
+                    form.expected_version(),
+                    actor(),
+                    session=db,
+                    loaded=state,
+                )
+            except EditConflict as conflict:
+                db.rollback()
+                view = audit_service.load_audit(audit_id, actor(), session=db)
+                stored = audit_service.overall_values(view)
+                shown = {k: typed[k] if k in conflict.mine else v for k, v in stored.items()}
+                form.judgement.data = shown[audit_service.JUDGEMENT]
+                form.analysis.data = shown[audit_service.ANALYSIS]
+                conflicts = {
+                    _element_id(name): {"saved": saved, "typed": typed.get(name, "")}
+                    for name, saved in conflict.saved.items()
+                }
+                labels = {"judgement": "Your overall judgement", "analysis": "Analysis"}
+                errors = {
+                    element_id: (
+                        f"{labels[element_id]}: changed in another tab or by someone else since "
+                        "you opened this page. Choose which version to keep, then save again"
+                    )
+                    for element_id in sorted(conflicts, key=("judgement", "analysis").index)
+                }
+                for name, message in conflict.errors.items():
+                    errors.setdefault(name, message)
+                notice, status = str(conflict), 409
+            except StaleAudit as refused:
+                db.rollback()
+                view = audit_service.load_audit(audit_id, actor(), session=db)
+                if state is not None and attempt + 1 < RACE_RETRIES:
+                    continue  # another save landed between reading and writing: read again
+                notice, status = str(refused), 409
+            except FieldErrors as problems:
+                db.rollback()
+                errors = problems.errors
+                page_version, page_state = form.version.data, form.loaded_state.data
+                status = 400
+            else:
+                db.commit()
+                return redirect(url_for("audits.check", audit_id=audit_id))
+            break
+    else:
         form.judgement.data = view.audit.overall_grade_judged or ""
         form.analysis.data = view.audit.overall_analysis or ""
     return render_template(
-        "audits/judgement.html", view=view, form=form, errors=errors, notice=notice
-    ), (400 if errors else 200)
+        "audits/judgement.html",
+        view=view,
+        form=form,
+        errors=errors,
+        conflicts=conflicts,
+        notice=notice,
+        page_version=page_version or str(view.audit.version),
+        loaded_state=page_state or audit_service.page_state(audit_service.overall_values(view)),
+        return_to=_return_to(),
+    ), status
 
 
 @bp.route("/audits/<int:audit_id>/check", methods=["GET", "POST"])
@@ -443,7 +628,12 @@ def check(audit_id: int) -> str | Response:
             db.commit()
             return redirect(url_for("audits.submitted", audit_id=audit_id))
     return render_template(
-        "audits/check.html", view=view, form=form, problems=problems, notice=notice
+        "audits/check.html",
+        view=view,
+        form=form,
+        problems=problems,
+        notice=notice,
+        analysis_fields={t.id: audit_service.analysis_field(t) for t in view.questionnaire.themes},
     ), (400 if problems else 200)
 
 

@@ -65,7 +65,10 @@ def test_saving_a_theme_stores_answers_and_moves_on(journey: Flask, client) -> N
     assert response.headers["Location"].endswith(f"/audits/{audit_id}/themes/planning")
     assert _answers(journey, audit_id) == {"seen-alone": "partly"}
     html = client.get(f"/audits/{audit_id}/themes/voice").get_data(as_text=True)
-    assert "Suggested grade for this theme: <strong>Requires improvement</strong> (50.0%)" in html
+    assert (
+        'Suggested grade for this theme: <strong id="suggested-grade">Requires improvement</strong>'
+        " (50.0%)" in html
+    )
     assert "Answers that pulled the score down" in html
 
 

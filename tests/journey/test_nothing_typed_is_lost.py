@@ -7,6 +7,7 @@ included) and post it back with the auditor's changes.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -15,8 +16,11 @@ from flask import Flask
 from sqlmodel import select
 
 from audit_app.db import session_scope
-from audit_app.models import SafeguardingConcern, ThemeJudgement
-from tests.journey.conftest import start
+from audit_app.models import Audit, SafeguardingConcern, ThemeJudgement
+from audit_app.services import audits as audit_service
+from tests.conftest import ROOT
+from tests.journey.conftest import audit_version, load_questionnaire, make_case, start
+from tests.journey.test_completing_an_audit import _answers
 
 OVER_LIMIT = "x" * 10_001
 
@@ -165,7 +169,101 @@ def _judgement(app: Flask, audit_id: int, theme: str) -> ThemeJudgement | None:
         ).first()
 
 
-# --- input over a limit is kept, with a message at its field --------------------------
+# --- 1. an error keeps everything typed on the page ----------------------------------------
+
+
+def test_an_error_on_a_theme_page_keeps_the_answers_the_judgement_and_the_analysis(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "planning")
+    data = fields(get(client, url))
+    data.update(
+        {
+            "child-status": "cic",
+            "plan-smart": "yes",
+            "last-visit": "31/2/2026",
+            "judgement": "Good",
+            "analysis": "Plan reviewed at every visit.",
+        }
+    )
+
+    response = client.post(url, data=data)
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert field_error(html, "last-visit").endswith("enter a real date, for example 27/3/2026")
+    assert checked(html, "child-status") == "cic"
+    assert checked(html, "plan-smart") == "yes"
+    assert fields(html)["last-visit"] == "31/2/2026"
+    assert checked(html, "judgement") == "Good"
+    assert fields(html)["analysis"] == "Plan reviewed at every visit."
+    assert _answers(journey, audit_id) == {}
+
+
+# --- 2. input over a limit is kept, with a message at its field ----------------------------
+
+
+def test_an_analysis_over_the_limit_on_a_theme_page_is_kept_with_a_message(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    data = fields(get(client, url))
+    data.update({"seen-alone": "yes", "judgement": "Good", "analysis": OVER_LIMIT})
+
+    response = client.post(url, data=data)
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html
+    assert 'href="#analysis"' in html
+    assert field_error(html, "analysis") == "Error: Analysis must be 10,000 characters or fewer"
+    assert fields(html)["analysis"] == OVER_LIMIT
+    assert checked(html, "judgement") == "Good"
+    assert checked(html, "seen-alone") == "yes"
+    assert _answers(journey, audit_id) == {}
+
+
+def test_an_answer_over_the_limit_is_kept_with_a_message(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    data = fields(get(client, url))
+    data.update({"seen-alone": "no", "voice-comment": OVER_LIMIT})
+
+    response = client.post(url, data=data)
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'href="#voice-comment"' in html
+    assert field_error(html, "voice-comment") == (
+        "Error: Comment: must be 10,000 characters or fewer"
+    )
+    assert fields(html)["voice-comment"] == OVER_LIMIT
+    assert checked(html, "seen-alone") == "no"
+
+
+def test_an_overall_analysis_over_the_limit_is_kept_with_a_message(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = f"/audits/{audit_id}/judgement"
+    data = fields(get(client, url))
+    data.update({"judgement": "Good", "analysis": OVER_LIMIT})
+
+    response = client.post(url, data=data)
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'href="#analysis"' in html
+    assert field_error(html, "analysis") == "Error: Analysis must be 10,000 characters or fewer"
+    assert fields(html)["analysis"] == OVER_LIMIT
+    assert checked(html, "judgement") == "Good"
+    with session_scope(journey) as session:
+        assert session.get(Audit, audit_id).overall_grade_judged is None  # type: ignore[union-attr]
 
 
 def test_a_concern_over_the_limit_gets_the_services_message(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
@@ -197,3 +295,389 @@ def test_a_case_id_over_the_limit_gets_the_services_message(journey: Flask, clie
 
 
 # --- 3. two tabs: only a real conflict is refused ------------------------------------------
+
+
+def test_saves_of_different_themes_from_two_tabs_both_count(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    audit_id = start(client)
+    voice = fields(get(client, theme_url(audit_id, "voice")))
+    planning = fields(get(client, theme_url(audit_id, "planning")))
+
+    voice["seen-alone"] = "yes"
+    assert client.post(theme_url(audit_id, "voice"), data=voice).status_code == 302
+    planning["plan-smart"] = "partly"
+    assert client.post(theme_url(audit_id, "planning"), data=planning).status_code == 302
+
+    assert _answers(journey, audit_id) == {"seen-alone": "yes", "plan-smart": "partly"}
+
+
+def test_saves_of_different_answers_of_one_theme_from_two_tabs_merge(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    first, second = fields(get(client, url)), fields(get(client, url))
+
+    first["seen-alone"] = "partly"
+    assert client.post(url, data=first).status_code == 302
+    second["voice-comment"] = "Seen at school."
+    assert client.post(url, data=second).status_code == 302
+
+    assert _answers(journey, audit_id) == {
+        "seen-alone": "partly",
+        "voice-comment": "Seen at school.",
+    }
+
+
+def test_a_judgement_saved_in_another_tab_is_not_undone_by_an_answer_saved_in_this_one(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    first = fields(get(client, url))
+    first["seen-alone"] = "yes"
+    assert client.post(url, data=first).status_code == 302
+    first, second = fields(get(client, url)), fields(get(client, url))
+
+    first["judgement"] = "Outstanding"
+    assert client.post(url, data=first).status_code == 302
+    second["voice-comment"] = "Seen alone at school."
+    assert client.post(url, data=second).status_code == 302
+
+    judgement = _judgement(journey, audit_id, "voice")
+    assert judgement is not None and judgement.grade == "Outstanding"
+    assert _answers(journey, audit_id)["voice-comment"] == "Seen alone at school."
+
+
+def test_a_real_conflict_shows_both_versions_and_keeps_what_was_typed(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    first, second = fields(get(client, url)), fields(get(client, url))
+    first["seen-alone"] = "yes"
+    assert client.post(url, data=first).status_code == 302
+
+    second.update({"seen-alone": "no", "voice-comment": "No record of a visit alone."})
+    response = client.post(url, data=second)
+
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "changed in another tab or by someone else" in html
+    assert 'href="#seen-alone"' in html
+    assert "Yes, evidenced" in text_of(html, "conflict-seen-alone")
+    assert checked(html, "seen-alone") == "no"
+    assert fields(html)["voice-comment"] == "No record of a visit alone."
+    assert _answers(journey, audit_id) == {"seen-alone": "yes"}
+
+    # Having seen both, the auditor keeps what they typed.
+    again = client.post(url, data=fields(html))
+    assert again.status_code == 302
+    assert _answers(journey, audit_id) == {
+        "seen-alone": "no",
+        "voice-comment": "No record of a visit alone.",
+    }
+
+
+def test_a_stale_page_that_does_not_say_what_it_showed_keeps_what_was_typed(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    """A page opened before pages carried what they showed has only the audit's version."""
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    version = str(audit_version(journey, audit_id))
+    assert client.post(url, data={"version": version, "seen-alone": "yes"}).status_code == 302
+
+    response = client.post(
+        url, data={"version": version, "seen-alone": "no", "voice-comment": "Typed at length."}
+    )
+
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "changed in another tab or by someone else" in html
+    assert "Yes, evidenced" in text_of(html, "conflict-seen-alone")
+    assert checked(html, "seen-alone") == "no"
+    assert fields(html)["voice-comment"] == "Typed at length."
+    assert _answers(journey, audit_id) == {"seen-alone": "yes"}
+    assert client.post(url, data=fields(html)).status_code == 302
+    assert _answers(journey, audit_id) == {"seen-alone": "no", "voice-comment": "Typed at length."}
+
+
+def test_both_tabs_saving_the_same_answer_is_no_conflict(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    first, second = fields(get(client, url)), fields(get(client, url))
+    first["seen-alone"] = "yes"
+    second["seen-alone"] = "yes"
+    assert client.post(url, data=first).status_code == 302
+    assert client.post(url, data=second).status_code == 302
+    assert _answers(journey, audit_id) == {"seen-alone": "yes"}
+
+
+def test_the_overall_judgement_is_saved_after_a_theme_changed_in_another_tab(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    overall = fields(get(client, f"/audits/{audit_id}/judgement"))
+    voice = fields(get(client, theme_url(audit_id, "voice")))
+    voice["seen-alone"] = "yes"
+    assert client.post(theme_url(audit_id, "voice"), data=voice).status_code == 302
+
+    overall["judgement"] = "Outstanding"
+    response = client.post(f"/audits/{audit_id}/judgement", data=overall)
+
+    assert response.status_code == 302
+    with session_scope(journey) as session:
+        assert session.get(Audit, audit_id).overall_grade_judged == "Outstanding"  # type: ignore[union-attr]
+
+
+def test_a_save_that_lost_a_race_is_tried_again_on_what_is_stored_now(
+    journey: Flask,
+    client,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Another save can land between reading the audit and writing it (PostgreSQL)."""
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    data = fields(get(client, url))
+    data["seen-alone"] = "yes"
+    claims: list[int] = []
+    claim = audit_service.claim_audit
+
+    def lose_the_first(audit, **kwargs):  # type: ignore[no-untyped-def]
+        claims.append(1)
+        return False if len(claims) == 1 else claim(audit, **kwargs)
+
+    monkeypatch.setattr(audit_service, "claim_audit", lose_the_first)
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    assert len(claims) == 2
+    assert _answers(journey, audit_id) == {"seen-alone": "yes"}
+
+
+# --- 4. save and come back later -----------------------------------------------------------
+
+
+def test_save_and_come_back_later_is_on_every_theme_page(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    audit_id = start(client)
+    for theme in ("voice", "planning"):
+        html = get(client, theme_url(audit_id, theme))
+        later = find_button(html, "Save and come back later")
+        assert "govuk-button--secondary" in later["class"].split()
+
+
+def test_save_and_come_back_later_saves_an_unfinished_page_and_returns_to_the_task_list(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "planning")
+    html = get(client, url)
+    data = fields(html)
+    # Unfinished: the plan question unanswered, a grade chosen but no analysis yet.
+    data.update({"child-status": "cin", "judgement": "Good"})
+    data.update(button(html, "Save and come back later"))
+
+    response = client.post(url, data=data)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/audits/{audit_id}"
+    assert _answers(journey, audit_id) == {"child-status": "cin"}
+    judgement = _judgement(journey, audit_id, "planning")
+    assert judgement is not None and judgement.grade == "Good"
+    task_list = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "saved" in task_list
+
+
+def test_save_and_come_back_later_still_refuses_what_cannot_be_stored(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "planning")
+    html = get(client, url)
+    data = fields(html)
+    data.update({"last-visit": "31/2/2026", "plan-smart": "yes"})
+    data.update(button(html, "Save and come back later"))
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    assert fields(response.get_data(as_text=True))["last-visit"] == "31/2/2026"
+    assert _answers(journey, audit_id) == {}
+
+
+def test_an_analysis_typed_before_choosing_a_grade_is_kept(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    html = get(client, url)
+    data = fields(html)
+    data.update({"seen-alone": "yes", "analysis": "Half a thought, to finish later."})
+    assert client.post(url, data=data).status_code == 302
+    assert fields(get(client, url))["analysis"] == "Half a thought, to finish later."
+
+
+# --- 5. change links on check answers come back to it --------------------------------------
+
+
+def test_change_links_on_check_answers_return_to_it_after_saving(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    check = get(client, f"/audits/{audit_id}/check")
+    links = re.findall(r'href="([^"]*)"[^>]*>\s*Change', check)
+    theme_links = [link for link in links if "/themes/" in link]
+    judgement_links = [link for link in links if re.split("[?#]", link)[0].endswith("/judgement")]
+    assert theme_links and judgement_links
+    assert all("return_to=check" in link for link in links)
+
+    change = theme_links[0].replace("&amp;", "&").split("#")[0]
+    data = fields(get(client, change))
+    data["seen-alone"] = "yes"
+    response = client.post(change, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/audits/{audit_id}/check"
+
+    change = judgement_links[0].replace("&amp;", "&").split("#")[0]
+    data = fields(get(client, change))
+    data["judgement"] = "Outstanding"
+    data["analysis"] = "Judged on the child's experience."
+    response = client.post(change, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/audits/{audit_id}/check"
+
+
+def test_return_to_accepts_only_pages_it_knows(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    audit_id = start(client)
+    for target in ("https://example.com/", "//example.com", "/sign-out", "checks"):
+        url = theme_url(audit_id, "voice") + "?return_to=" + target
+        data = fields(get(client, url))
+        data["seen-alone"] = "yes"
+        response = client.post(url, data=data)
+        assert response.status_code == 302
+        assert response.headers["Location"] == theme_url(audit_id, "planning"), target
+
+
+# --- 6. one analysis box per judgement -----------------------------------------------------
+
+
+def _analysis_boxes(html: str) -> list[str]:
+    parsed = parse(html)
+    return [tid for tid in parsed.textareas if "analysis" in parsed.labels.get(tid, "").lower()]
+
+
+def test_the_analysis_required_message_links_to_the_analysis_box(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    assert _analysis_boxes(get(client, url)) == ["analysis"]
+    data = fields(get(client, url))
+    data.update({"seen-alone": "yes", "judgement": "Good"})
+    html = client.post(url, data=data).get_data(as_text=True)
+    assert 'href="#analysis"' in html
+    assert "required when your grade differs" in field_error(html, "analysis")
+
+    url = f"/audits/{audit_id}/judgement"
+    assert _analysis_boxes(get(client, url)) == ["analysis"]
+    data = fields(get(client, url))
+    data.update({"judgement": "Inadequate"})
+    html = client.post(url, data=data).get_data(as_text=True)
+    assert 'href="#analysis"' in html
+    assert "required when your grade differs" in field_error(html, "analysis")
+
+
+def test_a_theme_with_its_own_analysis_question_has_one_analysis_box(
+    app: Flask,
+    make_user,
+    sign_in,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    monthly = json.loads((ROOT / "questionnaires" / "monthly-case-file-audit.json").read_text())
+    load_questionnaire(app, monthly)
+    make_case(app)
+    sign_in(make_user("auditor1", "auditor", team="Children in Need 1"))
+    response = client.post(
+        "/audits/new", data={"questionnaire": monthly["id"], "case_id": "100824"}
+    )
+    audit_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    theme = monthly["themes"][0]
+    url = theme_url(audit_id, theme["id"])
+    html = get(client, url)
+    assert _analysis_boxes(html) == ["lived-experience-analysis"]
+
+    data = fields(html)
+    for question in theme["questions"]:
+        if question["type"] == "choice" and "show_if" not in question:
+            data[question["id"]] = question["options"][0]["value"]
+    data["judgement"] = "Inadequate"
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'href="#lived-experience-analysis"' in html
+    assert "required when your grade differs" in field_error(html, "lived-experience-analysis")
+    assert checked(html, "judgement") == "Inadequate"
+
+    data["lived-experience-analysis"] = "Strong record, but the plan has drifted."
+    assert client.post(url, data=data).status_code == 302
+    judgement = _judgement(app, audit_id, theme["id"])
+    assert judgement is not None and judgement.grade == "Inadequate"
+    assert judgement.analysis == "Strong record, but the plan has drifted."
+    html = get(client, url)
+    assert fields(html)["lived-experience-analysis"] == "Strong record, but the plan has drifted."
+
+
+# --- 7. the suggested grade without JavaScript ---------------------------------------------
+
+
+def test_the_theme_page_shows_the_suggested_grade_in_a_stable_element(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    assert text_of(get(client, theme_url(audit_id, "voice")), "suggested-grade") == "Not graded"
+
+
+def test_a_theme_can_be_judged_on_its_first_visit_without_javascript(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    html = get(client, url)
+    data = fields(html)
+    data["seen-alone"] = "partly"
+    data.update(button(html, "Save and update the suggested grade"))
+
+    response = client.post(url, data=data)
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert text_of(html, "suggested-grade") == "Requires improvement"
+    assert checked(html, "seen-alone") == "partly"
+    assert _answers(journey, audit_id) == {"seen-alone": "partly"}
+
+    data = fields(html)
+    data["judgement"] = "Requires improvement"
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    judgement = _judgement(journey, audit_id, "voice")
+    assert judgement is not None and judgement.grade == "Requires improvement"
+
+
+def test_a_page_shown_again_with_an_error_suggests_the_grade_of_what_was_typed(
+    journey: Flask,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    audit_id = start(client)
+    url = theme_url(audit_id, "voice")
+    data = fields(get(client, url))
+    data.update({"seen-alone": "yes", "judgement": "Good"})
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert text_of(html, "suggested-grade") == "Outstanding"
