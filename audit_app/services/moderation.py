@@ -12,7 +12,7 @@ A moderation completed without an outcome was taken over by another manager and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -914,10 +914,19 @@ def audit_page(
 HIDDEN = "hidden until you record your grades"
 
 
-def without_judgements(action: str, detail: dict[str, object]) -> dict[str, object]:
-    """A trail event's detail with the auditor's judgements taken out (blind moderation)."""
+def without_judgements(
+    action: str, detail: dict[str, object], analysis_questions: Collection[str] = ()
+) -> dict[str, object]:
+    """A trail event's detail with the auditor's judgements taken out (blind moderation).
+
+    ``analysis_questions`` are the themes' own analysis questions, which hold the judgements'
+    analyses: their changes are taken out too.
+    """
     kept = dict(detail)
     kept.pop("judgement", None)
+    changes = kept.get("changes")
+    if isinstance(changes, dict) and analysis_questions:
+        kept["changes"] = {k: v for k, v in changes.items() if k not in analysis_questions}
     if action in ("audit.moderated", "audit.returned"):
         kept.pop("grades", None)  # an earlier round's comparison names the auditor's grades
         kept.pop("final_grades", None)

@@ -693,8 +693,13 @@ def history(audit_id: int) -> str:
     blind = bool(current_app.config.get("MODERATION_BLIND"))
     if moderation_service.judgements_hidden(view, actor(), session=db, blind=blind):
         # Blind moderation: the history must not give the auditor's judgements away either.
+        analysis_questions = {
+            q.id
+            for q in map(audit_service.analysis_question, view.questionnaire.themes)
+            if q is not None
+        }
         kept = [
-            (e, moderation_service.without_judgements(e.action, d))
+            (e, moderation_service.without_judgements(e.action, d, analysis_questions))
             for e, d in zip(events, details, strict=True)
             if e.action != "audit.judged"
         ]

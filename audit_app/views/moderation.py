@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from audit_app.auth import ALL_ROLES, role_required
 from audit_app.db import get_session
 from audit_app.forms.managers import AcknowledgeForm, ButtonForm, ModerationGradesForm, OutcomeForm
+from audit_app.services import audits as audit_service
 from audit_app.services import concerns as concern_service
 from audit_app.services import moderation as moderation_service
 from audit_app.services.audits import AuditError, AuditNotFound, AuditView, FieldErrors, StaleAudit
@@ -134,6 +135,7 @@ def grades(audit_id: int) -> str | Response:
         form=form,
         hidden=moderation_service.judgements_hidden(view, me, session=db, blind=blind()),
         blind=blind(),
+        analysis_fields={t.id: audit_service.analysis_field(t) for t in view.questionnaire.themes},
     ), (400 if errors else 409 if stale else 200)
 
 

@@ -109,3 +109,56 @@ def test_without_blind_mode_the_moderator_sees_the_auditors_grades(
     client.post(f"/moderation/audits/{audit_id}/start")
     html = client.get(f"/moderation/audits/{audit_id}").get_data(as_text=True)
     assert "Judged on the whole record" in html and "The auditor&#39;s grade" in html
+
+
+def test_a_themes_analysis_question_is_hidden_like_the_judgement_it_belongs_to(
+    managers: Flask, client, sign_in
+) -> None:  # type: ignore[no-untyped-def]
+    """The theme's own analysis question is its judgement's analysis: hidden until grading."""
+    from audit_app.db import session_scope
+    from audit_app.services import audits as audit_service
+    from tests.journey.conftest import journey_questionnaire, load_questionnaire
+    from tests.managers.conftest import GOOD, actor_for
+
+    data = journey_questionnaire()
+    data["id"] = "analysis-audit"
+    data["themes"][0]["questions"].append(
+        {"id": "voice-analysis", "text": "Auditor's analysis of the child's voice", "type": "text"}
+    )
+    load_questionnaire(managers, data)
+    managers.config["MODERATION_BLIND"] = True
+    secret = "The auditor's own reading of the record, kept from the moderator."
+    actor = actor_for(managers, "auditor1")
+    with managers.app_context(), session_scope(managers) as session:
+        audit_id = audit_service.start_audit("analysis-audit", "100825", actor, session=session).id
+        assert audit_id is not None
+        for theme in ("voice", "planning"):
+            view = audit_service.load_audit(audit_id, actor, session=session)
+            theme_obj = next(t for t in view.questionnaire.themes if t.id == theme)
+            posted = {q.id: GOOD.get(q.id, "") for q in theme_obj.questions}
+            if theme == "voice":
+                posted["voice-analysis"] = secret
+            audit_service.save_theme(
+                view, theme, posted, view.audit.version, actor, session=session
+            )
+            view = audit_service.load_audit(audit_id, actor, session=session)
+            grade = view.score.theme(theme).grade or ""
+            audit_service.save_theme(
+                view,
+                theme,
+                posted,
+                view.audit.version,
+                actor,
+                session=session,
+                judgement=(grade, secret if theme == "voice" else ""),
+            )
+        view = audit_service.load_audit(audit_id, actor, session=session)
+        audit_service.save_overall_judgement(
+            view, view.score.overall.grade or "Good", "", view.audit.version, actor, session=session
+        )
+    submit_audit(managers, audit_id, "auditor1", rate=1.0)
+    sign_in("manager1")
+    client.post(f"/moderation/audits/{audit_id}/start")
+    escaped = secret.replace("'", "&#39;")
+    for url, html in _pages(client, audit_id).items():
+        assert escaped not in html and secret not in html, url
