@@ -39,8 +39,6 @@ from audit_app.services.trail import record_event
 
 FOR_WHOM = {"child": "For the child", "record": "For the record"}
 STATUS_NAMES = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
-# Actions are agreed once the audit has findings, and not on a closed one.
-ACTION_STATUSES = ("submitted", "returned", "moderated")
 OWNER_MAX = 120
 STALE_MESSAGE = (
     "This action was changed by someone else after you opened this page. Nothing was saved; "

@@ -34,6 +34,7 @@ from audit_app.services.trail import record_event
 ALLOCATION_COLUMNS = ("case_id", "questionnaire_id", "auditor", "due")
 AUDITOR_ROLES = ("auditor",)
 OPEN_AUDIT_STATUSES = ("draft", "returned")
+# A case audited (started or submitted) this many months before a draw's month is not drawn.
 LOOKBACK_MONTHS = 12
 MAX_PER_AUDITOR = 50
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -394,7 +395,7 @@ def draw_allocations(
     if not auditors:
         raise DrawRefused("There are no active auditors to allocate cases to")
 
-    window_start = datetime.combine(add_months(month, -12), time.min, tzinfo=UTC)
+    window_start = datetime.combine(add_months(month, -LOOKBACK_MONTHS), time.min, tzinfo=UTC)
     recently_audited = set(
         session.exec(
             select(Audit.case_id).where(

@@ -470,11 +470,6 @@ def cases_by_ref(refs: Sequence[str], *, session: Session) -> dict[str, Case]:
     return found
 
 
-def find_case(case_ref: str, *, session: Session) -> Case | None:
-    """The case with this reference, if it has been imported."""
-    return session.exec(select(Case).where(Case.case_ref == case_ref.strip())).first()
-
-
 def list_cases(*, session: Session, page: int = 1, per_page: int = 50) -> CasePage:
     """One page of cases, by reference, with their team, service and number of audits."""
     total = int(session.exec(select(func.count()).select_from(Case)).one())

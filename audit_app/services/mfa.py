@@ -58,11 +58,6 @@ def matching_step(secret: str, code: str, *, now: float | None = None) -> int | 
     return None
 
 
-def code_is_valid(secret: str, code: str) -> bool:
-    """A six-digit code from the app, allowing 30 seconds of clock drift either way."""
-    return matching_step(secret, code) is not None
-
-
 def enable(user: User, secret: str, code: str, *, session: Session, actor: str) -> list[str] | None:
     """Turn MFA on when the code proves the app is set up; return new recovery codes."""
     step = matching_step(secret, code)
