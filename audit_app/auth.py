@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import AnonymousUserMixin, LoginManager, current_user, logout_user
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from audit_app.db import get_session
@@ -163,7 +164,12 @@ def _session_is_live(db: Any, user_id: int) -> bool:
     # one second inside the limit is accepted (a coarser record ended sessions early).
     row.last_seen_at = now
     db.add(row)
-    db.commit()
+    try:
+        db.commit()
+    except OperationalError:
+        # Storage full or read-only: the request carries on, so that a page that only reads
+        # still works and a save says what is wrong; the cookie keeps the exact time meanwhile.
+        db.rollback()
     return True
 
 

@@ -17,10 +17,14 @@ from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import UserSession, utcnow
 from tests.conftest import PASSWORD, ROOT
+from tests.faults import test_storage_faults
 from tests.journey.conftest import audit_version, start
 from tests.journey.test_completing_an_audit import _answers
 
 VOICE = "/audits/{}/themes/voice"
+# A signed-in auditor with a draft, on a SQLite file of its own.
+draft = test_storage_faults.draft
+sqlite_file = test_storage_faults.sqlite_file
 KEEP_ALIVE = "/session/keep-alive"
 
 
@@ -185,3 +189,31 @@ def test_keep_alive_needs_the_csrf_token(csrf_app: Flask, make_user) -> None:  #
     assert client.post(KEEP_ALIVE).status_code == 400
     assert client.post(KEEP_ALIVE, data={"csrf_token": token.group(1)}).status_code == 204
     assert client.post(KEEP_ALIVE, headers={"X-CSRFToken": token.group(1)}).status_code == 204
+
+
+def test_a_page_still_opens_when_the_time_of_the_request_cannot_be_written(
+    draft: tuple[Flask, object, int],
+    sqlite_file: Path,
+    tmp_path: Path,
+) -> None:
+    """Storage full or read-only: reading carries on (saving says what is wrong)."""
+    app, client, audit_id = draft
+    get_engine(app).dispose()
+    read_only = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": False},
+        environ={
+            "APP_ENV": "test",
+            "DATABASE_URL": f"sqlite:///file:{sqlite_file}?mode=ro&uri=true",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
+            "SQLITE_BUSY_TIMEOUT_MS": "2000",
+        },
+    )
+    reader = read_only.test_client()
+    reader.set_cookie("session", client.get_cookie("session").value)  # type: ignore[attr-defined]
+    try:
+        page = reader.get(VOICE.format(audit_id))
+        assert page.status_code == 200
+        assert "Was the child seen alone?" in page.get_data(as_text=True)
+    finally:
+        get_engine(read_only).dispose()
