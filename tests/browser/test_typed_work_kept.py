@@ -23,7 +23,7 @@ from tests.journey.conftest import journey_questionnaire
 
 AUDITOR = "typed-work-auditor"
 # Cases of their own, so that these tests share the live server with the others.
-CASES = ("700001", "700002", "700003")
+CASES = ("700001", "700002", "700003", "700004")
 
 
 @pytest.fixture(scope="module")
@@ -254,6 +254,32 @@ def test_leaving_a_theme_or_the_judgement_with_unsaved_changes_asks_first(
     page.wait_for_timeout(500)
     assert asked == ["beforeunload", "beforeunload"]
     expect(page.get_by_role("heading", name="Overall judgement")).to_be_visible()
+
+
+def test_leaving_answers_refused_for_an_error_asks_first(
+    audit_server: LiveServer,
+    new_page,  # type: ignore[no-untyped-def]
+) -> None:
+    """Shown again with an error, the answers typed are on the page only."""
+    page = new_page()
+    asked: list[str] = []
+
+    def answer(dialog) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    _open_theme(page, audit_server, CASES[3], "Planning")
+    page.get_by_role("group", name="Is the plan SMART?").get_by_label("Partly").check()
+    page.get_by_label("Date of the last visit").fill("31/2/2026")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("enter a real date")
+    assert asked == []
+
+    page.get_by_role("link", name="Back to the audit").click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    expect(page.get_by_label("Date of the last visit")).to_have_value("31/2/2026")
 
 
 # --- the suggested grade -------------------------------------------------------------------
