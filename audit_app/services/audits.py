@@ -872,7 +872,11 @@ def _write_judgement(
 
 
 def raise_concern(view: AuditView, description: str, actor: Actor, *, session: Session) -> None:
-    """Flag an immediate safeguarding concern; the case's service managers see it at once."""
+    """Flag an immediate safeguarding concern, seen at once by the service's active managers, or
+    by the admins and the safeguarding fallback when it has none; the trail records who."""
+    from audit_app.services.concerns import audience  # concerns builds on this module
+
+
     text = description.strip()
     if not text:
         raise FieldErrors({"description": "Describe the concern and what you have done so far"})
@@ -892,6 +896,7 @@ def raise_concern(view: AuditView, description: str, actor: Actor, *, session: S
         actor,
         session=session,
         concern_id=concern.id,
+        seen_by=audience(view.team.service_id, session=session).readers(),
     )
 
 

@@ -119,6 +119,11 @@ def test_a_concern_in_a_service_without_a_manager_goes_to_the_admins_and_the_fal
     assert f"Who can see it:</strong> {told}" in page
     # Unknown and deactivated names in SAFEGUARDING_FALLBACK are passed over.
     assert "no.such.person" not in page and "gone" not in page
+    with session_scope(world) as session:
+        raised = session.exec(select(AuditEvent).where(AuditEvent.action == "concern.raised")).one()
+    assert json.loads(raised.detail or "{}")["seen_by"] == (
+        "no active manager, so the admins (admin1) and the safeguarding fallback (qalead)"
+    )
 
     switch("qalead")  # a viewer, who sees no concern otherwise
     home = text_of(client.get("/"))
