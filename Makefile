@@ -48,6 +48,13 @@ run: install
 test: install browser lint
 	$(BIN)/python -m pytest
 
+## make test-fast: the everyday loop: lint, then every test but the browser tests and the slow
+## ones (tests/faults/, tests/calendar/), on SQLite only, in TEST_JOBS processes (0: in this one)
+TEST_JOBS ?= 2
+test-fast: lint
+	env -u TEST_DATABASE_URL -u CI $(BIN)/python -m pytest -m "not browser and not slow" \
+		-n $(TEST_JOBS)
+
 # Browser tests drive Debian's Chromium; install it when it is missing and we may.
 CHROMIUM ?= /usr/bin/chromium
 browser:

@@ -41,6 +41,24 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database backends: {', '.join(BACKENDS)}"
 
 
+# Marks by folder, for `make test-fast` to leave out (`-m "not browser and not slow"`); `make test`
+# deselects nothing. Slow: the fault tests, which serve the app with gunicorn and kill or pause it,
+# and the calendar tests, which seed the demo on each of the days that break dates.
+MARKS_BY_FOLDER = {"browser": "browser", "faults": "slow", "calendar": "slow"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by these marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            folder = item.path.relative_to(tests).parts[0]
+        except ValueError:
+            continue
+        if folder in MARKS_BY_FOLDER:
+            item.add_marker(MARKS_BY_FOLDER[folder])
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:
     if not TEST_DATABASE_URL:
