@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
@@ -57,6 +59,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if folder in MARKS_BY_FOLDER:
             item.add_marker(MARKS_BY_FOLDER[folder])
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept in memory for the whole run, for every app a test makes.
+
+    Each test makes its own app, whose Jinja environment would otherwise compile every template
+    it renders again: most of a web test's time. Jinja checks each template's source against the
+    checksum kept with its code, so a changed template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Flask passes jinja_options to each app's environment when it is made.
+    Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCode()}
 
 
 @pytest.fixture(scope="session")
