@@ -1,8 +1,19 @@
-"""The one place that makes the database engine and sessions.
+"""The one place that makes the database engine and sessions, and that commits.
 
-Views use :func:`get_session` (one session per request, closed at teardown); CLI commands and
-scripts use :func:`session_scope`. Services take ``*, session`` and flush, never commit: the edge
-(the view or the command) commits once, and any error rolls back.
+Who commits:
+
+- A request has one session (:func:`get_session`, closed at teardown). A view that changes
+  anything does it inside ``with changes() as db:``: the block commits once when it ends and
+  rolls back, then re-raises, when anything in it raises (a refused input, an ``abort``, a
+  database error, which the error handlers in ``web.py`` then answer, 503 for an unreachable
+  database). A view that only reads needs no block: on SQLite the write lock is let go before
+  rendering (:func:`release_if_unwritten`) and the session is closed at teardown.
+- A view whose refusal must still be kept (a failed sign-in counted, a refused export in the
+  trail) records it in a ``changes()`` block of its own, beside the main one, saying why.
+- CLI commands and scripts use :func:`session_scope`, which owns its commit the same way.
+- Services and reporting take ``*, session`` and flush, never commit or roll back
+  (``tests/unit/test_no_commit_in_services.py`` checks it, and that views never call
+  ``commit()`` or ``rollback()`` themselves).
 """
 
 from __future__ import annotations
@@ -134,6 +145,27 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
+
+
+@contextmanager
+def changes() -> Iterator[Session]:
+    """The request's unit of work: commit once when the block ends, roll back when it raises.
+
+    Yields the request's session. Whatever raises inside the block (a service's refusal, an
+    ``abort``, a database error, a failed commit) rolls back everything since the last commit
+    and is raised again, for the view or the error handlers to answer. Blocks are not nested:
+    a second change that must be kept whatever the first does goes in a block of its own.
+    """
+    session = get_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            pass  # the connection is gone: the error being raised is the one to answer
+        raise
 
 
 @contextmanager
