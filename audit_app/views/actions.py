@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from audit_app import clock
 from audit_app.auth import role_required
-from audit_app.db import get_session
+from audit_app.db import changes, get_session
 from audit_app.forms.managers import ActionForm, CancelActionForm, CompleteActionForm
 from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
@@ -63,25 +63,23 @@ def new(audit_id: int) -> str | Response:
     )
     if form.validate_on_submit():
         try:
-            action_service.add_action(
-                view,
-                description=form.description.data or "",
-                for_whom=form.for_whom.data or "",
-                owner=form.owner.data or "",
-                due=due,
-                actor=me,
-                session=db,
-                today=today(),
-            )
+            with changes():
+                action_service.add_action(
+                    view,
+                    description=form.description.data or "",
+                    for_whom=form.for_whom.data or "",
+                    owner=form.owner.data or "",
+                    due=due,
+                    actor=me,
+                    session=db,
+                    today=today(),
+                )
         except FieldErrors as problems:
-            db.rollback()
             errors = problems.errors
         except AuditError as refused:
-            db.rollback()
             flash(str(refused), "info")
             return redirect(url_for("audits.show", audit_id=audit_id))
         else:
-            db.commit()
             flash("Action recorded.", "success")
             return redirect(url_for("audits.show", audit_id=audit_id) + "#actions")
     return render_template(
@@ -131,37 +129,34 @@ def _close(action_id: int, kind: str) -> str | Response:
     stale = False
     if form.validate_on_submit():
         try:
-            if isinstance(form, CompleteActionForm):
-                action_service.complete_action(
-                    action_id,
-                    form.completion_note.data or "",
-                    form.expected_version(),
-                    actor(),
-                    session=db,
-                    today=today(),
-                )
-            else:
-                action_service.cancel_action(
-                    action_id,
-                    form.cancel_reason.data or "",
-                    form.expected_version(),
-                    actor(),
-                    session=db,
-                    today=today(),
-                )
+            with changes():
+                if isinstance(form, CompleteActionForm):
+                    action_service.complete_action(
+                        action_id,
+                        form.completion_note.data or "",
+                        form.expected_version(),
+                        actor(),
+                        session=db,
+                        today=today(),
+                    )
+                else:
+                    action_service.cancel_action(
+                        action_id,
+                        form.cancel_reason.data or "",
+                        form.expected_version(),
+                        actor(),
+                        session=db,
+                        today=today(),
+                    )
         except FieldErrors as problems:
-            db.rollback()
             errors = problems.errors
         except action_service.StaleAction as refused:
-            db.rollback()
             notice, stale = str(refused), True
             found = _load_to_change(action_id)
         except AuditError as refused:
-            db.rollback()
             flash(str(refused), "info")
             return redirect(back)
         else:
-            db.commit()
             flash("Action done." if kind == "complete" else "Action cancelled.", "success")
             return redirect(back)
     return render_template(

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from werkzeug.wrappers import Response
 
 from audit_app.auth import ALL_ROLES, role_required
-from audit_app.db import get_session
+from audit_app.db import changes, get_session
 from audit_app.forms.managers import AcknowledgeForm, ButtonForm, ModerationGradesForm, OutcomeForm
 from audit_app.services import audits as audit_service
 from audit_app.services import concerns as concern_service
@@ -58,11 +58,10 @@ def request_moderation(audit_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        moderation_service.request_moderation(audit_id, actor(), session=db)
+        with changes():
+            moderation_service.request_moderation(audit_id, actor(), session=db)
     except AuditError as refused:
-        db.rollback()
         return _back_to_audit(audit_id, str(refused))
-    db.commit()
     flash("The audit is now in the moderation queue.", "success")
     return redirect(url_for("audits.show", audit_id=audit_id))
 
@@ -76,13 +75,12 @@ def start(audit_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        moderation_service.start_moderation(
-            audit_id, actor(), session=db, take_over=form.take_over.data == "yes"
-        )
+        with changes():
+            moderation_service.start_moderation(
+                audit_id, actor(), session=db, take_over=form.take_over.data == "yes"
+            )
     except AuditError as refused:
-        db.rollback()
         return _back_to_audit(audit_id, str(refused))
-    db.commit()
     return redirect(url_for("moderation.grades", audit_id=audit_id))
 
 
@@ -106,21 +104,18 @@ def grades(audit_id: int) -> str | Response:
     if form.validate_on_submit():
         posted = {k: v for k, v in request.form.items() if k.startswith(("grade-", "rationale-"))}
         try:
-            moderation_service.save_grades(
-                view, posted, form.expected_version(), me, session=db, blind=blind()
-            )
+            with changes():
+                moderation_service.save_grades(
+                    view, posted, form.expected_version(), me, session=db, blind=blind()
+                )
         except StaleAudit as refused:
-            db.rollback()
             notice, stale = str(refused), True
             view = _load(audit_id)
         except FieldErrors as problems:
-            db.rollback()
             errors = problems.errors
         except AuditError as refused:
-            db.rollback()
             return _back_to_audit(audit_id, str(refused))
         else:
-            db.commit()
             return redirect(url_for("moderation.outcome", audit_id=audit_id))
     rows = [r for r in moderation_service.grade_rows(view, session=db) if r.moderatable]
     saved = moderation_service.moderator_grades(moderation, session=db)
@@ -171,27 +166,24 @@ def outcome(audit_id: int) -> str | Response:
             if k.startswith("rationale-")
         }
         try:
-            done = moderation_service.complete(
-                view,
-                form.outcome.data or "",
-                form.comment.data or "",
-                rationales,
-                form.expected_version(),
-                me,
-                session=db,
-            )
+            with changes():
+                done = moderation_service.complete(
+                    view,
+                    form.outcome.data or "",
+                    form.comment.data or "",
+                    rationales,
+                    form.expected_version(),
+                    me,
+                    session=db,
+                )
         except StaleAudit as refused:
-            db.rollback()
             notice, stale = str(refused), True
             view = _load(audit_id)
         except FieldErrors as problems:
-            db.rollback()
             errors = problems.errors
         except AuditError as refused:
-            db.rollback()
             return _back_to_audit(audit_id, str(refused))
         else:
-            db.commit()
             message = {
                 "agreed": "Moderation recorded: you agreed with the auditor's grades.",
                 "grade_changed": "Moderation recorded: your grades are now the final grades.",
@@ -220,11 +212,10 @@ def close(audit_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        moderation_service.close_audit(audit_id, actor(), session=db)
+        with changes():
+            moderation_service.close_audit(audit_id, actor(), session=db)
     except AuditError as refused:
-        db.rollback()
         return _back_to_audit(audit_id, str(refused))
-    db.commit()
     flash("The audit is closed.", "success")
     return redirect(url_for("audits.show", audit_id=audit_id))
 
@@ -252,18 +243,16 @@ def acknowledge(concern_id: int) -> str | Response:
     errors: dict[str, str] = {}
     if found.concern.acknowledged_at is None and form.validate_on_submit():
         try:
-            concern_service.acknowledge(
-                concern_id, form.acknowledgement.data or "", actor(), session=db
-            )
+            with changes():
+                concern_service.acknowledge(
+                    concern_id, form.acknowledgement.data or "", actor(), session=db
+                )
         except FieldErrors as problems:
-            db.rollback()
             errors = problems.errors
         except AuditError as refused:
-            db.rollback()
             flash(str(refused), "info")
             return redirect(url_for("moderation.acknowledge", concern_id=concern_id))
         else:
-            db.commit()
             flash(
                 f"Concern on case {found.case.case_ref} acknowledged. It is no longer shown as "
                 "open.",

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask_login import current_user
 
 from audit_app.auth import role_required
-from audit_app.db import get_session, read_only_session
+from audit_app.db import changes, get_session, read_only_session
 from audit_app.services.trail import TrailFilters, iter_events, record_event, search_events
 from audit_app.web import export_limited
 
@@ -85,18 +85,17 @@ def export() -> Response:
     filters, errors = _filters()
     if errors:
         return Response("; ".join(errors.values()), status=400, mimetype="text/plain")
-    db = get_session()
-    counted = search_events(filters, session=db, limit=0)[1]
-    record_event(
-        "trail.exported",
-        session=db,
-        actor=current_user.username,
-        actor_id=current_user.id,
-        remote_addr=request.remote_addr,
-        filters=filters.as_dict(),
-        rows=counted,
-    )
-    db.commit()
+    with changes() as db:
+        counted = search_events(filters, session=db, limit=0)[1]
+        record_event(
+            "trail.exported",
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            remote_addr=request.remote_addr,
+            filters=filters.as_dict(),
+            rows=counted,
+        )
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
