@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from audit_app import clock
 from audit_app.auth import expired_user_id, login_manager, role_required
-from audit_app.db import get_session
+from audit_app.db import changes, get_session
 from audit_app.forms.audits import (
     ConcernForm,
     JudgementForm,
@@ -92,14 +92,13 @@ def start() -> str | Response:
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            audit = audit_service.start_audit(
-                form.questionnaire.data or "", form.case_id.data or "", actor(), session=db
-            )
+            with changes():
+                audit = audit_service.start_audit(
+                    form.questionnaire.data or "", form.case_id.data or "", actor(), session=db
+                )
         except FieldErrors as problems:
-            db.rollback()
             errors = problems.errors
         else:
-            db.commit()
             return redirect(url_for("audits.show", audit_id=audit.id))
     for name, messages in form.errors.items():
         errors.setdefault(name, messages[0])
@@ -113,14 +112,13 @@ def start() -> str | Response:
 def start_allocated(allocation_id: int) -> Response:
     db = get_session()
     try:
-        audit = audit_service.start_allocated(allocation_id, actor(), session=db)
+        with changes():
+            audit = audit_service.start_allocated(allocation_id, actor(), session=db)
     except AuditNotFound:
         abort(404)
     except AuditError as problem:
-        db.rollback()
         flash(str(problem), "info")
         return redirect(url_for("home.index"))
-    db.commit()
     return redirect(url_for("audits.show", audit_id=audit.id))
 
 
@@ -171,28 +169,25 @@ def voice(audit_id: int) -> str | Response:
     if form.validate_on_submit():
         db = get_session()
         try:
-            audit_service.record_voice(
-                view,
-                discussed,
-                form.reflection.data or "",
-                form.expected_version(),
-                actor(),
-                session=db,
-                today=clock.today(),
-            )
+            with changes():
+                audit_service.record_voice(
+                    view,
+                    discussed,
+                    form.reflection.data or "",
+                    form.expected_version(),
+                    actor(),
+                    session=db,
+                    today=clock.today(),
+                )
         except StaleAudit as refused:
-            db.rollback()
             notice, stale = str(refused), True
             view = _load(audit_id)
         except FieldErrors as problems:
-            db.rollback()
             errors = problems.errors
         except AuditError as refused:
-            db.rollback()
             flash(str(refused), "info")
             return redirect(url_for("audits.show", audit_id=audit_id))
         else:
-            db.commit()
             flash("The discussion with the worker is recorded.", "success")
             return redirect(url_for("audits.show", audit_id=audit_id) + "#voice")
     elif request.method == "GET":
@@ -276,19 +271,19 @@ def theme(audit_id: int, theme_id: str) -> str | Response:
         state = audit_service.read_page_state(form.loaded_state.data)
         for attempt in range(RACE_RETRIES):
             try:
-                outcome = audit_service.save_theme(
-                    view,
-                    theme_id,
-                    answers,
-                    form.expected_version(),
-                    actor(),
-                    session=db,
-                    judgement=judgement,
-                    loaded=state,
-                    complete=after_save == "continue",
-                )
+                with changes():
+                    outcome = audit_service.save_theme(
+                        view,
+                        theme_id,
+                        answers,
+                        form.expected_version(),
+                        actor(),
+                        session=db,
+                        judgement=judgement,
+                        loaded=state,
+                        complete=after_save == "continue",
+                    )
             except EditConflict as conflict:
-                db.rollback()
                 view = audit_service.load_audit(audit_id, actor(), session=db)
                 stored = audit_service.theme_values(view, theme_obj)
                 shown_back = {k: typed[k] if k in conflict.mine else v for k, v in stored.items()}
@@ -299,7 +294,6 @@ def theme(audit_id: int, theme_id: str) -> str | Response:
                 errors = _conflict_errors(theme_obj, own_analysis, conflicts, conflict.errors)
                 notice, status = str(conflict), 409
             except StaleAudit as refused:
-                db.rollback()
                 view = audit_service.load_audit(audit_id, actor(), session=db)
                 if state is not None and attempt + 1 < RACE_RETRIES:
                     continue  # another save landed between reading and writing: read again
@@ -316,13 +310,11 @@ def theme(audit_id: int, theme_id: str) -> str | Response:
                     errors = _conflict_errors(theme_obj, own_analysis, conflicts, {})
                     notice = audit_service.CONFLICT_MESSAGE
             except FieldErrors as problems:
-                db.rollback()
                 errors = _in_page_order(theme_obj, own_analysis, problems.errors)
                 shown_back = typed
                 page_version, page_state = form.version.data, form.loaded_state.data
                 status = 400
             else:
-                db.commit()
                 if restored is not None:
                     flash("Your session had ended, but your answers have been saved.", "success")
                 view = audit_service.load_audit(audit_id, actor(), session=db)
@@ -455,17 +447,16 @@ def _keep_answers_until_signed_in(audit_id: int, theme_id: str) -> Response:
         form = request.form
         payload = {k: v for k, v in form.items() if k != "csrf_token"}
         token = secrets.token_urlsafe(24)
-        db = get_session()
-        db.add(
-            PendingSave(
-                token=token,
-                user_id=user_id,
-                audit_id=audit_id,
-                theme_id=theme_id,
-                payload=json.dumps(payload),
+        with changes() as db:
+            db.add(
+                PendingSave(
+                    token=token,
+                    user_id=user_id,
+                    audit_id=audit_id,
+                    theme_id=theme_id,
+                    payload=json.dumps(payload),
+                )
             )
-        )
-        db.commit()
         session["pending_save"] = token
         flash(
             "Your session ended because you were inactive. Your answers are kept: sign in again "
@@ -491,8 +482,9 @@ def _restore_pending(
     if pending is None or pending.audit_id != view.audit.id or pending.theme_id != theme_id:
         return None
     session.pop("pending_save", None)
-    db.delete(pending)
-    db.commit()
+    # Used once, whatever becomes of the save it restores: gone before that save is tried.
+    with changes():
+        db.delete(pending)
     if pending.user_id != current_user.id:
         return None
     payload = json.loads(pending.payload)
@@ -535,17 +527,17 @@ def judgement(audit_id: int) -> str | Response:
         state = audit_service.read_page_state(form.loaded_state.data)
         for attempt in range(RACE_RETRIES):
             try:
-                audit_service.save_overall_judgement(
-                    view,
-                    typed[audit_service.JUDGEMENT],
-                    typed[audit_service.ANALYSIS],
-                    form.expected_version(),
-                    actor(),
-                    session=db,
-                    loaded=state,
-                )
+                with changes():
+                    audit_service.save_overall_judgement(
+                        view,
+                        typed[audit_service.JUDGEMENT],
+                        typed[audit_service.ANALYSIS],
+                        form.expected_version(),
+                        actor(),
+                        session=db,
+                        loaded=state,
+                    )
             except EditConflict as conflict:
-                db.rollback()
                 view = audit_service.load_audit(audit_id, actor(), session=db)
                 stored = audit_service.overall_values(view)
                 shown = {k: typed[k] if k in conflict.mine else v for k, v in stored.items()}
@@ -567,18 +559,15 @@ def judgement(audit_id: int) -> str | Response:
                     errors.setdefault(name, message)
                 notice, status = str(conflict), 409
             except StaleAudit as refused:
-                db.rollback()
                 view = audit_service.load_audit(audit_id, actor(), session=db)
                 if state is not None and attempt + 1 < RACE_RETRIES:
                     continue  # another save landed between reading and writing: read again
                 notice, status = str(refused), 409
             except FieldErrors as problems:
-                db.rollback()
                 errors = problems.errors
                 page_version, page_state = form.version.data, form.loaded_state.data
                 status = 400
             else:
-                db.commit()
                 return redirect(url_for("audits.check", audit_id=audit_id))
             break
     else:
@@ -610,22 +599,20 @@ def check(audit_id: int) -> str | Response:
     if form.validate_on_submit():
         db = get_session()
         try:
-            audit_service.submit(
-                view,
-                form.expected_version(),
-                actor(),
-                session=db,
-                sampling=audit_service.Sampling.from_config(current_app.config),
-            )
+            with changes():
+                audit_service.submit(
+                    view,
+                    form.expected_version(),
+                    actor(),
+                    session=db,
+                    sampling=audit_service.Sampling.from_config(current_app.config),
+                )
         except StaleAudit as refused:
-            db.rollback()
             notice = str(refused)
             view = audit_service.load_audit(audit_id, actor(), session=db)
         except FieldErrors:
-            db.rollback()
             problems = audit_service.submission_problems(view)
         else:
-            db.commit()
             return redirect(url_for("audits.submitted", audit_id=audit_id))
     return render_template(
         "audits/check.html",
@@ -660,12 +647,11 @@ def concern(audit_id: int) -> str | Response:
     if form.validate_on_submit():
         db = get_session()
         try:
-            audit_service.raise_concern(view, form.description.data or "", actor(), session=db)
+            with changes():
+                audit_service.raise_concern(view, form.description.data or "", actor(), session=db)
         except FieldErrors as problems:
-            db.rollback()
             errors = problems.errors
         else:
-            db.commit()
             flash(_concern_recorded(view), "success")
             return redirect(url_for("audits.show", audit_id=audit_id))
     for name, messages in form.errors.items():

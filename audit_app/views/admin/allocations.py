@@ -23,7 +23,7 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 from audit_app import clock
 from audit_app.auth import role_required
 from audit_app.core.dates import add_months, month_start
-from audit_app.db import get_session
+from audit_app.db import changes, get_session
 from audit_app.services import allocations as allocation_service
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.cases import ImportRefused
@@ -157,18 +157,17 @@ def allocations_import() -> str | tuple[str, int] | Response:
         return _page(form, _draw_form(), wtforms_error_list(form))
     db = get_session()
     try:
-        summary = allocation_service.import_allocations(
-            form.allocations_file.data.read(),
-            session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            remote_addr=request.remote_addr,
-        )
+        with changes():
+            summary = allocation_service.import_allocations(
+                form.allocations_file.data.read(),
+                session=db,
+                actor=current_user.username,
+                actor_id=current_user.id,
+                remote_addr=request.remote_addr,
+            )
     except ImportRefused as refused:
-        db.rollback()
         form.allocations_file.errors = [refusal_message(len(refused.problems))]
         return _page(form, _draw_form(), problem_list(refused.problems, "#allocations_file"))
-    db.commit()
     flash(f"Allocations imported. {summary}", "success")
     return redirect(url_for("admin.allocations"))
 
@@ -182,23 +181,22 @@ def allocations_draw() -> str | tuple[str, int] | Response:
         return _page(upload_form, form, wtforms_error_list(form))
     db = get_session()
     try:
-        drawn = allocation_service.draw_allocations(
-            session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            remote_addr=request.remote_addr,
-            month=allocation_service.parse_month(form.month.data or ""),
-            per_auditor=int(form.per_auditor.data or 0),
-            questionnaire_id=form.questionnaire.data or "",
-            rng=random.Random(),
-        )
+        with changes():
+            drawn = allocation_service.draw_allocations(
+                session=db,
+                actor=current_user.username,
+                actor_id=current_user.id,
+                remote_addr=request.remote_addr,
+                month=allocation_service.parse_month(form.month.data or ""),
+                per_auditor=int(form.per_auditor.data or 0),
+                questionnaire_id=form.questionnaire.data or "",
+                rng=random.Random(),
+            )
     except allocation_service.DrawRefused as refused:
-        db.rollback()
         field = getattr(form, refused.field or "", None)
         if field is not None:
             field.errors = [str(refused)]
         href = f"#{field.id}" if field is not None else "#draw"
         return _page(upload_form, form, [{"text": str(refused), "href": href}])
-    db.commit()
     flash(" ".join(drawn.lines()), "success")
     return redirect(url_for("admin.allocations"))

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from wtforms import SubmitField
 
 from audit_app.auth import role_required
-from audit_app.db import get_session
+from audit_app.db import changes, get_session
 from audit_app.services import cases as case_service
 from audit_app.views.admin import bp
 
@@ -84,20 +84,19 @@ def cases() -> str | Response | tuple[str, int]:
     error_list: list[dict[str, str]] = []
     if form.validate_on_submit():
         try:
-            summary = case_service.import_cases(
-                form.cases_file.data.read(),
-                session=db,
-                actor=current_user.username,
-                actor_id=current_user.id,
-                remote_addr=request.remote_addr,
-                case_id_pattern=current_app.config["CASE_ID_PATTERN"],
-            )
+            with changes():
+                summary = case_service.import_cases(
+                    form.cases_file.data.read(),
+                    session=db,
+                    actor=current_user.username,
+                    actor_id=current_user.id,
+                    remote_addr=request.remote_addr,
+                    case_id_pattern=current_app.config["CASE_ID_PATTERN"],
+                )
         except case_service.ImportRefused as refused:
-            db.rollback()
             form.cases_file.errors = [refusal_message(len(refused.problems))]
             error_list = problem_list(refused.problems, f"#{form.cases_file.id}")
         else:
-            db.commit()
             flash(f"Cases imported. {summary}", "success")
             return redirect(url_for("admin.cases"))
     elif form.errors:

@@ -43,7 +43,7 @@ from wtforms.validators import (
 )
 
 from audit_app.auth import role_required
-from audit_app.db import get_session
+from audit_app.db import changes, get_session
 from audit_app.models import User
 from audit_app.services import accounts
 from audit_app.services import concerns as concern_service
@@ -266,24 +266,23 @@ def user_new() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         db = get_session()
         try:
-            user = user_service.add_user(
-                form.username.data or "",
-                form.password.data or "",
-                form.role.data or "",
-                session=db,
-                actor=current_user.username,
-                display_name=form.display_name.data or "",
-                team=form.team.data or None,
-                services=form.services.data or [],
-                context_words=_context_words(),
-                change_at_sign_in=True,
-            )
+            with changes():
+                user = user_service.add_user(
+                    form.username.data or "",
+                    form.password.data or "",
+                    form.role.data or "",
+                    session=db,
+                    actor=current_user.username,
+                    display_name=form.display_name.data or "",
+                    team=form.team.data or None,
+                    services=form.services.data or [],
+                    context_words=_context_words(),
+                    change_at_sign_in=True,
+                )
         except AccountError as error:
             # Only a race gets here (the form checked the same rules): say so on the username.
-            db.rollback()
             form.username.errors.append(str(error))
         else:
-            db.commit()
             flash(
                 f"{user.username} has been added. They must change their password when they "
                 "first sign in.",
@@ -374,23 +373,22 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
         return _edit_page(user, form=form)
     db = get_session()
     try:
-        changes = user_service.update_user(
-            user,
-            session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            remote_addr=request.remote_addr,
-            display_name=form.display_name.data or "",
-            role=form.role.data or "",
-            team=form.team.data or None,
-            services=form.services.data or [],
-        )
+        with changes():
+            altered = user_service.update_user(
+                user,
+                session=db,
+                actor=current_user.username,
+                actor_id=current_user.id,
+                remote_addr=request.remote_addr,
+                display_name=form.display_name.data or "",
+                role=form.role.data or "",
+                team=form.team.data or None,
+                services=form.services.data or [],
+            )
     except user_service.SelfChangeRefused as error:
-        db.rollback()
         form.role.errors.append(str(error))
         return _edit_page(user, form=form)
-    db.commit()
-    if changes:
+    if altered:
         flash(f"Changes to {user.username} have been saved.", "success")
     else:
         flash(f"Nothing was changed for {user.username}.", "info")
@@ -409,16 +407,15 @@ def user_password(user_id: int) -> str | Response | tuple[str, int]:
         return _edit_page(user, password_form=form)
     if not form.validate():
         return _edit_page(user, password_form=form)
-    db = get_session()
-    accounts.set_password(
-        user,
-        form.password.data or "",
-        session=db,
-        actor=current_user.username,
-        context_words=_context_words(),
-        change_at_sign_in=True,
-    )
-    db.commit()
+    with changes() as db:
+        accounts.set_password(
+            user,
+            form.password.data or "",
+            session=db,
+            actor=current_user.username,
+            context_words=_context_words(),
+            change_at_sign_in=True,
+        )
     flash(
         f"A new password has been set for {user.username}. Any session they had open has ended. "
         "They must change it when they next sign in.",
@@ -437,21 +434,19 @@ def user_status(user_id: int) -> str | Response | tuple[str, int]:
     activate = form.action.data == "reactivate"
     db = get_session()
     try:
-        changed = user_service.change_active(
-            user,
-            activate,
-            session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            confirmed=form.confirmed.data == "yes",
-        )
+        with changes():
+            changed = user_service.change_active(
+                user,
+                activate,
+                session=db,
+                actor=current_user.username,
+                actor_id=current_user.id,
+                confirmed=form.confirmed.data == "yes",
+            )
     except user_service.SelfChangeRefused as error:
-        db.rollback()
         return _edit_page(user, status_error=str(error))
     except user_service.LastManagerWarning as warning:
-        db.rollback()
         return _confirm_deactivation(user, warning)
-    db.commit()
     if not changed:
         state = "active" if activate else "deactivated"
         flash(f"{user.username} was already {state}.", "info")
@@ -493,19 +488,18 @@ def user_mfa_reset(user_id: int) -> str | Response | tuple[str, int]:
         return _edit_page(user, mfa_form=form)
     db = get_session()
     try:
-        ended = user_service.reset_mfa(
-            user,
-            reason=form.reason.data or "",
-            session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            remote_addr=request.remote_addr,
-        )
+        with changes():
+            ended = user_service.reset_mfa(
+                user,
+                reason=form.reason.data or "",
+                session=db,
+                actor=current_user.username,
+                actor_id=current_user.id,
+                remote_addr=request.remote_addr,
+            )
     except AccountError as error:
-        db.rollback()
         form.identity_checked.errors = [str(error)]
         return _edit_page(user, mfa_form=form)
-    db.commit()
     flash(
         f"Two-factor authentication has been reset for {user.username}, and {_sessions(ended)} "
         "ended. They can sign in with their password alone until they set up their authenticator "
@@ -525,17 +519,16 @@ def user_sessions_end(user_id: int) -> str | Response | tuple[str, int]:
         abort(400)
     db = get_session()
     try:
-        ended = user_service.end_all_sessions(
-            user,
-            session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            remote_addr=request.remote_addr,
-        )
+        with changes():
+            ended = user_service.end_all_sessions(
+                user,
+                session=db,
+                actor=current_user.username,
+                actor_id=current_user.id,
+                remote_addr=request.remote_addr,
+            )
     except AccountError as error:
-        db.rollback()
         return _edit_page(user, sessions_error=str(error))
-    db.commit()
     flash(f"{user.username} has been signed out everywhere: {_sessions(ended)} ended.", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
