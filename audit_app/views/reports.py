@@ -23,7 +23,13 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit_app.auth import ALL_ROLES, role_required
-from audit_app.db import get_engine, get_session, session_scope
+from audit_app.db import (
+    changes,
+    get_engine,
+    get_session,
+    release_if_unwritten,
+    session_scope,
+)
 from audit_app.models import KINDS as AUDIT_KINDS
 from audit_app.reporting import dashboard as dashboard_data
 from audit_app.reporting import drilldown, exports
@@ -154,12 +160,10 @@ def dashboard() -> tuple[str, int] | str:
 def _refresh_summaries() -> None:
     """Bring the summaries of past months up to date (the figures are right without it, only
     slower), and end the request's transaction before the long read."""
-    db = get_session()
     try:
-        report_service.refresh_summaries(session=db, today=report_service.today_utc())
-        db.commit()
+        with changes() as db:
+            report_service.refresh_summaries(session=db, today=report_service.today_utc())
     except SQLAlchemyError as error:
-        db.rollback()
         # The class only: a database's message can quote the values of a row.
         current_app.logger.warning("report summaries not refreshed: %s", type(error).__name__)
 
@@ -333,10 +337,9 @@ def export_csv(kind: str) -> Response:
 @role_required(*ALL_ROLES)
 @export_limited
 def export_workbook() -> Response:
-    db = get_session()
     # Nothing is pending in this read-only request; ending its transaction now means that on
     # SQLite the workbook is built without holding the write lock.
-    db.rollback()
+    release_if_unwritten(get_session())
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
@@ -348,10 +351,10 @@ def export_workbook() -> Response:
         data = open(path, "rb")  # noqa: SIM115 - closed when sent, below
     finally:
         os.unlink(path)  # the open handle keeps the data until it is sent
-    report_service.record_export(
-        "workbook", "xlsx", _requester(), page.filters, counts, session=db, via="web"
-    )
-    db.commit()
+    with changes() as db:
+        report_service.record_export(
+            "workbook", "xlsx", _requester(), page.filters, counts, session=db, via="web"
+        )
 
     def chunks() -> Iterator[bytes]:
         with data:

@@ -41,7 +41,7 @@ from wtforms.validators import InputRequired, ValidationError
 from audit_app import clock
 from audit_app.auth import role_required
 from audit_app.core.rescore import CHANGES, DIRECTIONS, Impact
-from audit_app.db import get_session
+from audit_app.db import changes, get_session
 from audit_app.models import QuestionnaireVersion
 from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import FileProblem, LoadRefused
@@ -318,13 +318,12 @@ def _set_retired(questionnaire_id: str, version: int, retired: bool) -> BaseResp
         abort(400)
     db = get_session()
     try:
-        outcome = workshop_service.set_version_retired(
-            questionnaire_id, version, retired, session=db, actor=current_user.username
-        )
+        with changes():
+            outcome = workshop_service.set_version_retired(
+                questionnaire_id, version, retired, session=db, actor=current_user.username
+            )
     except VersionNotFound:
-        db.rollback()
         abort(404)
-    db.commit()
     flash(outcome.message(), "success")
     return redirect(url_for("workshop.index") + f"#{questionnaire_id}")
 
@@ -346,15 +345,13 @@ def upload() -> str | tuple[str, int]:
     limit = _max_upload_bytes()
     # Read one byte past the limit: enough to know the file is too large, and no more.
     raw = storage.stream.read(limit + 1)
-    db = get_session()
+    # Checking stores nothing, so no changes() block: the read ends with the request.
     try:
         check = workshop_service.check_upload(
-            source, raw, session=db, max_bytes=limit, actor=current_user.username
+            source, raw, session=get_session(), max_bytes=limit, actor=current_user.username
         )
     except LoadRefused as refused:
-        db.rollback()
         return _upload_page(form, refused.problems, source)
-    db.rollback()
     return _check_page(check, source)
 
 
@@ -377,36 +374,33 @@ def upload_confirm() -> str | tuple[str, int] | BaseResponse:
     db = get_session()
     limit = _max_upload_bytes()
     try:
+        # Checking again stores nothing: only the load below is a change.
         check = workshop_service.check_upload(
             source, raw, session=db, max_bytes=limit, actor=current_user.username
         )
     except LoadRefused as refused:
-        db.rollback()
         return _upload_page(upload_form, refused.problems, source)
     if str(check.baseline_id or "") != (form.compared_with.data or ""):
-        db.rollback()
         notice = (
             "Another version of this questionnaire was loaded, retired or reinstated after you "
             "checked this file. Check the differences below again before you load it."
         )
         return _check_page(check, source, notice), 409
     try:
-        outcome = workshop_service.confirm_upload(
-            source,
-            raw,
-            form.sha256.data or "",
-            session=db,
-            max_bytes=limit,
-            actor=current_user.username,
-        )
+        with changes():
+            outcome = workshop_service.confirm_upload(
+                source,
+                raw,
+                form.sha256.data or "",
+                session=db,
+                max_bytes=limit,
+                actor=current_user.username,
+            )
     except UploadChanged as changed:
-        db.rollback()
         flash(str(changed), "info")
         return _upload_page(upload_form)[0], 400
     except LoadRefused as refused:
-        db.rollback()
         return _upload_page(upload_form, refused.problems, source)
-    db.commit()
     current = workshop_service.current_version(outcome.questionnaire_id, session=db)
     name = f"{outcome.title} version {outcome.version}"
     if outcome.status == "unchanged":
