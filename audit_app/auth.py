@@ -21,7 +21,8 @@ from flask_login import AnonymousUserMixin, LoginManager, current_user, logout_u
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from audit_app.db import get_session
+from audit_app.core.roles import ALL_ROLES as ALL_ROLES  # who can sign in; views import it here
+from audit_app.db import changes, get_session
 from audit_app.models import ManagedService, User, UserSession, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -162,14 +163,15 @@ def _session_is_live(db: Any, user_id: int) -> bool:
         return False  # the absolute lifetime, whatever the cookie says
     # The exact time of every request: the idle time is measured from the last one, so a save
     # one second inside the limit is accepted (a coarser record ended sessions early).
-    row.last_seen_at = now
-    db.add(row)
     try:
-        db.commit()
+        with changes():
+            row.last_seen_at = now
+            db.add(row)
     except OperationalError:
-        # Storage full or read-only: the request carries on, so that a page that only reads
-        # still works and a save says what is wrong; the cookie keeps the exact time meanwhile.
-        db.rollback()
+        # Storage full or read-only (rolled back): the request carries on, so that a page that
+        # only reads still works and a save says what is wrong; the cookie keeps the exact
+        # time meanwhile.
+        pass
     return True
 
 
@@ -318,6 +320,3 @@ def public(view: F) -> F:
 
 def redirect_to_sign_in() -> Any:
     return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
-
-
-ALL_ROLES = ("auditor", "manager", "admin", "viewer")

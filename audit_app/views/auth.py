@@ -29,7 +29,7 @@ from audit_app.auth import (
     this_browser_session,
     verify_password,
 )
-from audit_app.db import get_session
+from audit_app.db import changes, get_session
 from audit_app.forms.auth import ChangePasswordForm, MfaSetupForm, SecondFactorForm, SignInForm
 from audit_app.models import User, utcnow
 from audit_app.services import accounts, mfa
@@ -56,19 +56,18 @@ def sign_in() -> str | Response:
     form = SignInForm()
     error = None
     if form.validate_on_submit():
-        db = get_session()
-        try:
-            user = accounts.authenticate(
-                form.username.data or "",
-                form.password.data or "",
-                request.remote_addr or "",
-                session=db,
-            )
-        except accounts.SignInRefused as refused:
-            db.commit()  # the failed attempt counts towards throttling
-            error = str(refused)
-        else:
-            db.commit()
+        with changes() as db:
+            try:
+                user = accounts.authenticate(
+                    form.username.data or "",
+                    form.password.data or "",
+                    request.remote_addr or "",
+                    session=db,
+                )
+            except accounts.SignInRefused as refused:
+                # Committed all the same: the failed attempt counts towards throttling.
+                error = str(refused)
+        if error is None:
             if user.mfa_enabled:
                 # The password was right; the session starts only after the second factor.
                 session["mfa_pending"] = {
@@ -77,19 +76,22 @@ def sign_in() -> str | Response:
                     "next": _safe_next(request.args.get("next")),
                 }
                 return redirect(url_for("auth.second_factor"))
-            return _begin(user, _safe_next(request.args.get("next")))
+            # A commit of its own, as before: the attempt above is kept whatever happens here.
+            with changes():
+                return _begin(user, _safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form, error=error), (
         400 if (error or form.errors) else 200
     )
 
 
 def _begin(user: User, target: str) -> Response:
-    """Start the session, keeping answers saved while signed out for restoring."""
-    db = get_session()
-    managed = accounts.managed_service_ids(user, session=db)
+    """Start the session, keeping answers saved while signed out for restoring.
+
+    Called inside the caller's ``changes()`` block, which commits the session's record.
+    """
+    managed = accounts.managed_service_ids(user, session=get_session())
     pending = session.get("pending_save")
     start_session(signed_in_user(user, managed), remote_addr=request.remote_addr)
-    db.commit()
     if pending:
         session["pending_save"] = pending
     return redirect(target)
@@ -116,26 +118,26 @@ def second_factor() -> str | Response:
     form = SecondFactorForm()
     error = None
     if form.validate_on_submit():
-        try:
-            accounts.check_throttle(user.username, request.remote_addr or "", session=db)
-        except accounts.SignInRefused as refused:
-            db.commit()
-            error = str(refused)
-        else:
-            if mfa.check_second_factor(user, form.code.data or "", session=db):
-                session.pop("mfa_pending", None)
-                accounts.record_success(user.username, request.remote_addr or "", session=db)
-                record_event(
-                    "sign_in.succeeded",
-                    session=db,
-                    actor=user.username,
-                    actor_id=user.id,
-                    second_factor=True,
-                )
-                return _begin(user, pending["next"])
-            accounts.record_failure(user.username, request.remote_addr or "", session=db)
-            db.commit()
-            error = "Enter a correct security code"
+        # One commit, whatever the outcome: a refusal and a wrong code count towards throttling.
+        with changes():
+            try:
+                accounts.check_throttle(user.username, request.remote_addr or "", session=db)
+            except accounts.SignInRefused as refused:
+                error = str(refused)
+            else:
+                if mfa.check_second_factor(user, form.code.data or "", session=db):
+                    session.pop("mfa_pending", None)
+                    accounts.record_success(user.username, request.remote_addr or "", session=db)
+                    record_event(
+                        "sign_in.succeeded",
+                        session=db,
+                        actor=user.username,
+                        actor_id=user.id,
+                        second_factor=True,
+                    )
+                    return _begin(user, pending["next"])
+                accounts.record_failure(user.username, request.remote_addr or "", session=db)
+                error = "Enter a correct security code"
     return render_template("auth/second_factor.html", form=form, error=error), (
         400 if (error or form.errors) else 200
     )
@@ -158,40 +160,47 @@ def mfa_setup() -> str | Response | tuple[str, int]:
     if record is None:  # cannot happen for a live session; refuse rather than guess
         abort(400)
     if record.pending_totp_secret is None:
-        record.pending_totp_secret = mfa.new_secret()
-        db.add(record)
-        db.commit()
+        # Kept at once, whatever the form below does: the code the app shows is made from it.
+        with changes():
+            record.pending_totp_secret = mfa.new_secret()
+            db.add(record)
     secret = record.pending_totp_secret
     form = MfaSetupForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         address = request.remote_addr or ""
-        try:
-            # A wrong password here counts towards the account's limit, as at sign-in.
-            accounts.check_throttle(user.username, address, session=db)
-        except accounts.SignInRefused as refused:
-            db.commit()
-            errors["current_password"] = str(refused)
-        else:
-            if not verify_password(user.password_hash, form.current_password.data or ""):
-                accounts.record_failure(user.username, address, session=db)
-                db.commit()
-                errors["current_password"] = "Your password is not right"
+        codes = None
+        # Committed whatever the outcome: a wrong password here counts towards the account's
+        # limit, as at sign-in.
+        with changes():
+            try:
+                accounts.check_throttle(user.username, address, session=db)
+            except accounts.SignInRefused as refused:
+                errors["current_password"] = str(refused)
             else:
-                codes = mfa.enable(
-                    user, secret, form.code.data or "", session=db, actor=current_user.username
-                )
-                if codes is not None:
-                    # A fresh session, carrying the MFA flag; this browser's old one ends.
-                    end_sessions(db, current_user.id, "two-factor set up", only_this_browser=True)
-                    db.commit()
-                    start_session(
-                        signed_in_user(user, current_user.managed_service_ids),
-                        remote_addr=request.remote_addr,
+                if not verify_password(user.password_hash, form.current_password.data or ""):
+                    accounts.record_failure(user.username, address, session=db)
+                    errors["current_password"] = "Your password is not right"
+                else:
+                    codes = mfa.enable(
+                        user, secret, form.code.data or "", session=db, actor=current_user.username
                     )
-                    db.commit()
-                    return render_template("auth/mfa_enabled.html", codes=codes)
-                errors["code"] = "Enter the 6-digit code your app shows now"
+                    if codes is not None:
+                        # This browser's old session ends; a fresh one, carrying the MFA flag,
+                        # starts below.
+                        end_sessions(
+                            db, current_user.id, "two-factor set up", only_this_browser=True
+                        )
+                    else:
+                        errors["code"] = "Enter the 6-digit code your app shows now"
+        if codes is not None:
+            # A commit of its own, as before: two-factor is on whatever happens here.
+            with changes():
+                start_session(
+                    signed_in_user(user, current_user.managed_service_ids),
+                    remote_addr=request.remote_addr,
+                )
+            return render_template("auth/mfa_enabled.html", codes=codes)
     for name, messages in form.errors.items():
         errors.setdefault(name, messages[0])
     errors = {name: errors[name] for name in ("code", "current_password") if name in errors}
@@ -221,22 +230,23 @@ def change_password() -> str | Response:
             errors["new_password"] = "Your new password must be different from your current one"
         else:
             try:
-                accounts.set_password(
-                    user,
-                    form.new_password.data or "",
-                    session=db,
-                    actor=current_user.username,
-                    context_words=current_app.config["PASSWORD_CONTEXT_WORDS"],
-                )
+                with changes():
+                    accounts.set_password(
+                        user,
+                        form.new_password.data or "",
+                        session=db,
+                        actor=current_user.username,
+                        context_words=current_app.config["PASSWORD_CONTEXT_WORDS"],
+                    )
             except accounts.AccountError as problem:
                 errors["new_password"] = str(problem)
             else:
-                db.commit()
-                start_session(
-                    signed_in_user(user, current_user.managed_service_ids),
-                    remote_addr=request.remote_addr,
-                )
-                db.commit()
+                # A commit of its own, as before: the new password holds whatever happens here.
+                with changes():
+                    start_session(
+                        signed_in_user(user, current_user.managed_service_ids),
+                        remote_addr=request.remote_addr,
+                    )
                 flash("Your password has been changed. Other sessions have ended.", "success")
                 return redirect(url_for("auth.account"))
     for name, messages in form.errors.items():
@@ -249,17 +259,16 @@ def change_password() -> str | Response:
 @bp.post("/sign-out")
 @role_required(*ALL_ROLES)
 def sign_out() -> Response:
-    db = get_session()
-    # Ended on the server: a copy of the cookie can never be used again.
-    end_sessions(db, current_user.id, "signed out", only_this_browser=True)
-    record_event(
-        "sign_out",
-        session=db,
-        actor=current_user.username,
-        actor_id=current_user.id,
-        remote_addr=request.remote_addr,
-    )
-    db.commit()
+    with changes() as db:
+        # Ended on the server: a copy of the cookie can never be used again.
+        end_sessions(db, current_user.id, "signed out", only_this_browser=True)
+        record_event(
+            "sign_out",
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            remote_addr=request.remote_addr,
+        )
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -288,14 +297,13 @@ def account() -> str:
 @role_required(*ALL_ROLES)
 def end_session(session_id: int) -> Response:
     """End one of your own sessions: another device's, or this one (which signs you out)."""
-    db = get_session()
-    this_browser = this_browser_session(db)
-    ended = accounts.end_own_session(
-        current_user.id, session_id, session=db, actor=current_user.username
-    )
-    if ended is None:
-        abort(404)
-    db.commit()
+    with changes() as db:
+        this_browser = this_browser_session(db)
+        ended = accounts.end_own_session(
+            current_user.id, session_id, session=db, actor=current_user.username
+        )
+        if ended is None:
+            abort(404)
     if this_browser is not None and this_browser.id == ended.id:
         logout_user()
         session.clear()
@@ -309,21 +317,20 @@ def end_session(session_id: int) -> Response:
 @role_required(*ALL_ROLES)
 def sign_out_everywhere() -> Response:
     """End every session of this person, on every device, this one included."""
-    db = get_session()
-    ended = end_sessions(db, current_user.id, "signed out everywhere")
-    user = db.get(User, current_user.id)
-    assert user is not None
-    user.session_version += 1
-    db.add(user)
-    record_event(
-        "sign_out.everywhere",
-        session=db,
-        actor=current_user.username,
-        actor_id=current_user.id,
-        remote_addr=request.remote_addr,
-        sessions_ended=ended,
-    )
-    db.commit()
+    with changes() as db:
+        ended = end_sessions(db, current_user.id, "signed out everywhere")
+        user = db.get(User, current_user.id)
+        assert user is not None
+        user.session_version += 1
+        db.add(user)
+        record_event(
+            "sign_out.everywhere",
+            session=db,
+            actor=current_user.username,
+            actor_id=current_user.id,
+            remote_addr=request.remote_addr,
+            sessions_ended=ended,
+        )
     logout_user()
     session.clear()
     flash("You have signed out on every device.", "success")
