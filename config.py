@@ -170,11 +170,14 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     mfa_roles = tuple(
         r.strip() for r in env.get("MFA_REQUIRED_ROLES", mfa_default).split(",") if r.strip()
     )
-    unknown = [r for r in mfa_roles if r not in ("auditor", "manager", "admin", "viewer")]
+    # Imported here: the app package imports this module as it starts.
+    from audit_app.core.roles import ROLES
+
+    unknown = [r for r in mfa_roles if r not in ROLES]
     if unknown:
         raise ConfigError(
             f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(unknown)} "
-            "(roles are auditor, manager, admin, viewer)"
+            f"(roles are {', '.join(ROLES)})"
         )
     # Imported here: the app package imports this module as it starts.
     from audit_app.core.dates import DEFAULT_CALENDAR, check_calendar

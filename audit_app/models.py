@@ -15,6 +15,9 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from audit_app.core.lifecycle import AUDIT_STATUSES, DRAFT
+from audit_app.core.roles import ROLES
+
 # Named constraints, so that Alembic's batch mode can alter them on SQLite.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -24,8 +27,6 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("auditor", "manager", "admin", "viewer")
-AUDIT_STATUSES = ("draft", "submitted", "returned", "moderated", "closed")
 KINDS = ("monthly", "deep_dive")
 
 
@@ -163,7 +164,7 @@ class Audit(SQLModel, table=True):
     case_id: int = Field(foreign_key="case_file.id", index=True)
     questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id", index=True)
     auditor_id: int = Field(foreign_key="app_user.id", index=True)
-    status: str = Field(default="draft", max_length=16)
+    status: str = Field(default=DRAFT, max_length=16)
     # Optimistic locking: every change bumps it; a save from a stale page is refused.
     version: int = Field(default=1)
     overall_grade_judged: str | None = Field(default=None, max_length=64)

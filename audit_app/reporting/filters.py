@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from audit_app.core.dates import last_twelve_months
+from audit_app.core.roles import EVERY_SERVICE
 from audit_app.models import KINDS
 
 KIND_NAMES = {"monthly": "Monthly case-file audit", "deep_dive": "Deep dive"}
@@ -34,7 +35,7 @@ class Scope:
 
     @classmethod
     def for_person(cls, role: str, user_id: int, managed_service_ids: frozenset[int]) -> Scope:
-        if role in ("admin", "viewer"):
+        if role in EVERY_SERVICE:
             return cls(all_services=True)
         if role == "manager":
             return cls(service_ids=frozenset(managed_service_ids))

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from audit_app.core.grades import final_grade
+from audit_app.core.roles import AUDITORS
 from audit_app.models import (
     Action,
     Audit,
@@ -60,7 +61,7 @@ def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
         return True
     if actor.role == "manager" and team.service_id in actor.managed_service_ids:
         return True
-    return actor.role in ("auditor", "manager") and audit.auditor_id == actor.id
+    return actor.role in AUDITORS and audit.auditor_id == actor.id
 
 
 def may_change(actor: Actor, audit: Audit, team: Team) -> bool:

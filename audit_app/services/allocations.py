@@ -20,6 +20,8 @@ from sqlmodel import Session, col, select
 
 from audit_app import clock
 from audit_app.core.dates import add_months, month_end
+from audit_app.core.lifecycle import OPEN
+from audit_app.core.roles import ALLOCATABLE
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
 from audit_app.services.cases import (
     ImportProblem,
@@ -32,8 +34,6 @@ from audit_app.services.questionnaires import current_versions
 from audit_app.services.trail import record_event
 
 ALLOCATION_COLUMNS = ("case_id", "questionnaire_id", "auditor", "due")
-AUDITOR_ROLES = ("auditor",)
-OPEN_AUDIT_STATUSES = ("draft", "returned")
 # A case audited (started or submitted) this many months before a draw's month is not drawn.
 LOOKBACK_MONTHS = 12
 MAX_PER_AUDITOR = 50
@@ -324,7 +324,7 @@ def _auditor_problem(given: str, user: User | None) -> str | None:
         return f'auditor "{given}" is not a user'
     if not user.active:
         return f'auditor "{user.username}" is deactivated'
-    if user.role not in AUDITOR_ROLES:
+    if user.role not in ALLOCATABLE:
         return f'auditor "{user.username}" is {_article(user.role)} {user.role}, not an auditor'
     return None
 
@@ -388,7 +388,7 @@ def draw_allocations(
     auditors = list(
         session.exec(
             select(User)
-            .where(col(User.role).in_(AUDITOR_ROLES), col(User.active).is_(True))
+            .where(col(User.role).in_(ALLOCATABLE), col(User.active).is_(True))
             .order_by(col(User.username))
         )
     )
@@ -487,7 +487,7 @@ def draw_allocations(
 
 
 def _status(audit_status: str | None, due: date, today: date) -> str:
-    if audit_status is not None and audit_status not in OPEN_AUDIT_STATUSES:
+    if audit_status is not None and audit_status not in OPEN:
         return "submitted"
     if due < today:
         return "overdue"
@@ -551,7 +551,7 @@ def allocations_for_auditor(
             col(Allocation.auditor_id) == user_id,
             or_(
                 col(Allocation.audit_id).is_(None),
-                col(Audit.status).in_(OPEN_AUDIT_STATUSES),
+                col(Audit.status).in_(OPEN),
             ),
         )
         .order_by(col(Allocation.due), col(Case.case_ref))

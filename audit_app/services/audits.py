@@ -33,7 +33,9 @@ from audit_app.core.answers import (
     shown_questions,
 )
 from audit_app.core.grades import final_grade, moderation_reason
+from audit_app.core.lifecycle import EDITABLE, VOICE_STATUSES
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
+from audit_app.core.roles import AUDITORS
 from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
 from audit_app.models import (
     Allocation,
@@ -54,7 +56,6 @@ from audit_app.models import (
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.trail import record_event
 
-EDITABLE = ("draft", "returned")
 DEFAULT_SAMPLE_RATE = 0.1
 MAX_TEXT = 10_000
 MAX_CASE_ID = 32
@@ -210,7 +211,7 @@ def _may_see(actor: Actor, audit: Audit, team: Team) -> bool:
         return True
     if actor.role == "manager" and team.service_id in actor.managed_service_ids:
         return True
-    return audit.auditor_id == actor.id and actor.role in ("auditor", "manager")
+    return audit.auditor_id == actor.id and actor.role in AUDITORS
 
 
 def load_own_editable(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
@@ -901,9 +902,6 @@ def raise_concern(view: AuditView, description: str, actor: Actor, *, session: S
 
 
 # --- the practitioner's voice --------------------------------------------------------------
-
-
-VOICE_STATUSES = ("draft", "submitted", "returned", "moderated")
 
 
 def date_from_parts(day: str, month: str, year: str, what: str) -> tuple[date | None, str | None]:

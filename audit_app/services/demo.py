@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from audit_app import clock
 from audit_app.core.dates import add_months, month_end, month_start
+from audit_app.core.lifecycle import MODERATED, SUBMITTED
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.models import (
     Action,
@@ -387,7 +388,7 @@ def _manage(
             )
 
     # One open safeguarding concern in the manager's services, raised two days ago.
-    candidates = [a for a in in_managed if a.status in ("submitted", "moderated")]
+    candidates = [a for a in in_managed if a.status in (SUBMITTED, MODERATED)]
     if candidates:
         audit = candidates[-1]
         auditor = session.get(User, audit.auditor_id)

@@ -23,6 +23,7 @@ from audit_app.core.answers import (
     shown_questions,
 )
 from audit_app.core.compare import Comparison, Summary, compare, summarise
+from audit_app.core.lifecycle import STANDING
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
@@ -31,7 +32,6 @@ from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.audits import normalise_answer
 from audit_app.services.questionnaires import FileProblem, LoadOutcome, LoadRefused
 
-SUBMITTED = ("submitted", "moderated", "closed")
 # SQLite allows a limited number of parameters in one statement: read answers in batches.
 _BATCH = 500
 
@@ -510,7 +510,7 @@ def submitted_audits(
             .join(Service, col(Service.id) == Team.service_id)
             .where(
                 Audit.questionnaire_version_id == version_row.id,
-                col(Audit.status).in_(SUBMITTED),
+                col(Audit.status).in_(STANDING),
                 col(Audit.submitted_at) >= first,
                 col(Audit.submitted_at) < after_last,
             )
