@@ -8,8 +8,11 @@ Who commits:
   database error, which the error handlers in ``web.py`` then answer, 503 for an unreachable
   database). A view that only reads needs no block: on SQLite the write lock is let go before
   rendering (:func:`release_if_unwritten`) and the session is closed at teardown.
-- A view whose refusal must still be kept (a failed sign-in counted, a refused export in the
-  trail) records it in a ``changes()`` block of its own, beside the main one, saying why.
+- A refusal that must still be kept (a failed sign-in counts towards throttling) is caught
+  inside the block, so that it commits; a change that must be kept whatever the next one does
+  gets a block of its own, with a comment saying why.
+- Around the views, ``web.py`` keeps short transactions of its own: the export limit's check
+  (a refusal goes in the trail) and the trail events recorded after a response.
 - CLI commands and scripts use :func:`session_scope`, which owns its commit the same way.
 - Services and reporting take ``*, session`` and flush, never commit or roll back
   (``tests/unit/test_no_commit_in_services.py`` checks it, and that views never call
