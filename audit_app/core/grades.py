@@ -12,6 +12,22 @@ from typing import Literal
 ModerationReason = Literal["worst band", "sample"]
 
 
+GradeSource = Literal["moderated", "judged", "computed"]
+
+FINAL_GRADE_PRECEDENCE: tuple[GradeSource, ...] = ("moderated", "judged", "computed")
+"""Which grade counts, first choice first: the moderator's, then the auditor's judgement, then the
+grade the answers scored. A grade that is missing (None) or blank ("") is passed over.
+
+Every form of the rule is built from this tuple: :func:`final_grade` here, and the SQL and pandas
+forms in :mod:`audit_app.reporting.final_grade`.
+"""
+
+
+def is_grade(value: str | None) -> bool:
+    """Whether a grade is there: not missing (None) and not blank ("")."""
+    return bool(value)
+
+
 def final_grade(
     *, computed: str | None, judged: str | None, moderated: str | None = None
 ) -> str | None:
@@ -23,9 +39,17 @@ def final_grade(
     'Outstanding'
     >>> final_grade(computed="Good", judged=None)
     'Good'
+    >>> final_grade(computed="Good", judged="", moderated="")
+    'Good'
     """
-    for grade in (moderated, judged, computed):
-        if grade:
+    grades: dict[GradeSource, str | None] = {
+        "moderated": moderated,
+        "judged": judged,
+        "computed": computed,
+    }
+    for source in FINAL_GRADE_PRECEDENCE:
+        grade = grades[source]
+        if is_grade(grade):
             return grade
     return None
 

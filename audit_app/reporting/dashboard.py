@@ -4,7 +4,7 @@ Every query returns one row per group (month, team, grade, measure...), never on
 the work in Python stays the same whether a deployment holds a thousand audits or a million.
 
 The final grade of an audit or theme is the moderated grade if there is one, else the auditor's
-judgement, else the computed grade.
+judgement, else the computed grade (:mod:`audit_app.reporting.final_grade`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from audit_app.reporting.figures import (
     short_month_label,
 )
 from audit_app.reporting.filters import Filters, Scope
+from audit_app.reporting.final_grade import final_grade_series
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.selection import (
     AUDIT,
@@ -446,11 +447,6 @@ def _allocations(
     return int(due or 0), int(done or 0)
 
 
-def _final(frame: pd.DataFrame) -> pd.Series:
-    """moderated, else judged, else computed."""
-    return frame["moderated"].combine_first(frame["judged"]).combine_first(frame["computed"])
-
-
 def _with_bands(
     frame: pd.DataFrame, scale: pd.DataFrame, grade_column: str, prefix: str = ""
 ) -> pd.DataFrame:
@@ -489,7 +485,7 @@ def build(
     everyone = not summaries.by_person(selection)
 
     grades = _gather(reader, grade_statement, summaries.grade_statement, selection, found)
-    grades["final"] = _final(grades) if len(grades) else pd.Series(dtype=object)
+    grades["final"] = final_grade_series(grades) if len(grades) else pd.Series(dtype=object)
     grades = _with_bands(grades, scale, "final")
     grades["service_id"] = grades["team_id"].map(places.team_service)
 
@@ -497,7 +493,7 @@ def build(
         reader, theme_statement, summaries.theme_statement, selection, found, summarised=everyone
     )
     if len(themes):
-        themes["final"] = _final(themes)
+        themes["final"] = final_grade_series(themes)
     else:
         themes["final"] = pd.Series(dtype=object)
     themes = _with_bands(themes, scale, "final")

@@ -29,6 +29,7 @@ from audit_app.reporting.dashboard import (
 )
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.figures import month_label
+from audit_app.reporting.final_grade import final_grade_column
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.selection import (
     CASE,
@@ -253,7 +254,9 @@ def _theme_condition(focus: Focus, catalogue: Catalogue) -> ColumnElement[bool]:
     # An alias: the list itself joins theme_result to show the theme's grade.
     t = ThemeResult.__table__.alias("focus_theme").c  # type: ignore[attr-defined]
     theme = select(t.audit_id).where(t.audit_id == A.id, t.theme_id == theme_id)
-    final = func.coalesce(t.grade_moderated, t.grade_judged, t.grade_computed)
+    final = final_grade_column(
+        computed=t.grade_computed, judged=t.grade_judged, moderated=t.grade_moderated
+    )
     if focus.theme_band == "graded":
         theme = theme.where(t.percent.is_not(None))
     elif focus.theme_band == "final":
@@ -341,7 +344,9 @@ def list_audits(
             and_(T.audit_id == A.id, T.theme_id == theme_id),
         )
         columns += [
-            func.coalesce(T.grade_moderated, T.grade_judged, T.grade_computed),
+            final_grade_column(
+                computed=T.grade_computed, judged=T.grade_judged, moderated=T.grade_moderated
+            ),
             T.percent_rounded,
         ]
     statement = (

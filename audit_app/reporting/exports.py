@@ -34,6 +34,7 @@ from audit_app.reporting.database import (
     one_decimal,
 )
 from audit_app.reporting.dictionary import RULES, TABLES
+from audit_app.reporting.final_grade import final_grade_column
 from audit_app.reporting.questionnaires import question_meta, theme_titles
 from audit_app.reporting.selection import AUDIT, CASE, A, C, R, Selection
 
@@ -87,7 +88,7 @@ def _with_places(joined: Any) -> Any:
 
 
 def _grades(computed: Any, judged: Any, moderated: Any) -> list[Any]:
-    final = func.coalesce(moderated, judged, computed)
+    final = final_grade_column(computed=computed, judged=judged, moderated=moderated)
     return [neutralised(g) for g in (computed, judged, moderated, final)]
 
 

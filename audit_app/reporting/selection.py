@@ -11,17 +11,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from audit_app.core.dates import add_months, parse_month_key
+from audit_app.core.lifecycle import STANDING
 from audit_app.models import Audit, AuditResult, Case, Service, Team, User
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.filters import Filters, Scope, end_exclusive
+from audit_app.reporting.final_grade import final_grade_column
 from audit_app.reporting.questionnaires import Catalogue
 
 # An audit counts once its latest submission stands: not a draft, not returned to its auditor.
-REPORTED_STATUSES = ("submitted", "moderated", "closed")
+REPORTED_STATUSES = STANDING
 
 AUDIT = Audit.__table__  # type: ignore[attr-defined]
 CASE = Case.__table__  # type: ignore[attr-defined]
@@ -30,7 +32,9 @@ A = AUDIT.c
 C = CASE.c
 R = RESULT.c
 
-FINAL_GRADE = func.coalesce(R.grade_moderated, R.grade_judged, R.grade_computed)
+FINAL_GRADE = final_grade_column(
+    computed=R.grade_computed, judged=R.grade_judged, moderated=R.grade_moderated
+)
 
 
 @dataclass(frozen=True)
