@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from audit_app.core.grades import final_grade
+from audit_app.core.lifecycle import CLOSED, DRAFT, SUBMITTED
 from audit_app.core.roles import AUDITORS
 from audit_app.models import (
     Action,
@@ -127,9 +128,9 @@ def is_overdue(action: Action, today: date) -> bool:
 
 def refusal_to_add(view: AuditView) -> str | None:
     """Why actions cannot be recorded on this audit now, or None."""
-    if view.audit.status == "draft":
+    if view.audit.status == DRAFT:
         return "Actions are recorded once the audit has been submitted."
-    if view.audit.status == "closed":
+    if view.audit.status == CLOSED:
         return "This audit is closed: record new actions on a later audit of the case."
     return None
 
@@ -473,7 +474,7 @@ def earlier_audits(
         .where(
             Audit.case_id == view.audit.case_id,
             Audit.id != view.audit.id,
-            Audit.status != "draft",
+            Audit.status != DRAFT,
             col(Audit.created_at) < view.audit.created_at,
         )
         .order_by(col(Audit.created_at).desc())
@@ -482,7 +483,7 @@ def earlier_audits(
     for audit, title, result in rows:
         hidden = (
             blind
-            and audit.status == "submitted"
+            and audit.status == SUBMITTED
             and audit.moderation_due
             and actor.role == "manager"
             and audit.auditor_id != actor.id

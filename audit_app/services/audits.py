@@ -33,7 +33,7 @@ from audit_app.core.answers import (
     shown_questions,
 )
 from audit_app.core.grades import final_grade, moderation_reason
-from audit_app.core.lifecycle import EDITABLE, VOICE_STATUSES
+from audit_app.core.lifecycle import EDITABLE, RETURNED, SUBMITTED, VOICE_STATUSES
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 from audit_app.core.roles import AUDITORS
 from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
@@ -1091,10 +1091,10 @@ def submit(
         )
     now = utcnow()
     before = view.audit.status
-    view.audit.status = "submitted"
+    view.audit.status = SUBMITTED
     view.audit.submitted_at = now
     moderation = choose_for_moderation(
-        view.audit, view.questionnaire, sampling or Sampling(), resubmission=before == "returned"
+        view.audit, view.questionnaire, sampling or Sampling(), resubmission=before == RETURNED
     )
     session.add(view.audit)
     session.flush()
@@ -1105,7 +1105,7 @@ def submit(
         actor,
         session=session,
         before=before,
-        after="submitted",
+        after=SUBMITTED,
         overall_grade_computed=score.overall.grade,
         overall_grade_judged=view.audit.overall_grade_judged,
         moderation=moderation,

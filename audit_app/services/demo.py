@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from audit_app import clock
 from audit_app.core.dates import add_months, month_end, month_start
-from audit_app.core.lifecycle import MODERATED, SUBMITTED
+from audit_app.core.lifecycle import CLOSED, MODERATED, RETURNED, SUBMITTED
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.models import (
     Action,
@@ -250,7 +250,7 @@ def _manage(
     )
     audits = list(
         session.exec(
-            select(Audit).where(Audit.status == "submitted").order_by(col(Audit.submitted_at))
+            select(Audit).where(Audit.status == SUBMITTED).order_by(col(Audit.submitted_at))
         )
     )
     in_managed = [
@@ -325,14 +325,14 @@ def _manage(
         )
 
     # Actions, with owners and due dates a month after each audit; older ones mostly done.
-    recent = [a for a in audits if a.status != "returned"][-18:]
+    recent = [a for a in audits if a.status != RETURNED][-18:]
     for number, audit in enumerate(recent):
         assert audit.id is not None and audit.submitted_at is not None
         auditor = session.get(User, audit.auditor_id)
         assert auditor is not None
         actor = _actor(auditor)
         view = audit_service.load_audit(audit.id, actor, session=session)
-        if view.audit.status == "closed":
+        if view.audit.status == CLOSED:
             continue
         for_whom, description = ACTIONS[number % len(ACTIONS)]
         submitted_on = audit.submitted_at.date()

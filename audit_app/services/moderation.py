@@ -20,6 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from audit_app.core.grades import final_grade
+from audit_app.core.lifecycle import CLOSED, DRAFT, MODERATED, RETURNED, SUBMITTED
 from audit_app.models import (
     Audit,
     AuditResult,
@@ -85,7 +86,7 @@ def judgements_hidden(view: AuditView, actor: Actor, *, session: Session, blind:
     sees their own judgements, and an admin (who does not moderate) sees everything.
     """
     audit = view.audit
-    if not blind or audit.status != "submitted" or not audit.moderation_due:
+    if not blind or audit.status != SUBMITTED or not audit.moderation_due:
         return False
     if actor.id == audit.auditor_id or actor.role != "manager":
         return False
@@ -102,16 +103,16 @@ def refusal_to_moderate(view: AuditView, actor: Actor) -> str | None:
     audit = view.audit
     if audit.auditor_id == actor.id:
         return "You cannot moderate your own audit: another group manager of the service must."
-    if audit.status == "draft":
+    if audit.status == DRAFT:
         return "This audit is a draft: it can be moderated only after the auditor submits it."
-    if audit.status == "returned":
+    if audit.status == RETURNED:
         return (
             "This audit has been returned to the auditor. It can be moderated again when they "
             "resubmit it."
         )
-    if audit.status == "moderated":
+    if audit.status == MODERATED:
         return "This audit has already been moderated."
-    if audit.status == "closed":
+    if audit.status == CLOSED:
         return "This audit is closed, so it can no longer be moderated."
     if not audit.moderation_due:
         return (
@@ -124,16 +125,16 @@ def refusal_to_moderate(view: AuditView, actor: Actor) -> str | None:
 def refusal_to_close(view: AuditView, *, session: Session) -> str | None:
     """Why the audit cannot be closed now, or None when it can."""
     audit = view.audit
-    if audit.status == "draft":
+    if audit.status == DRAFT:
         return "A draft cannot be closed: the auditor must submit it first."
-    if audit.status == "returned":
+    if audit.status == RETURNED:
         return (
             "This audit has been returned to the auditor: it can be closed after they resubmit it "
             "and it has been moderated."
         )
-    if audit.status == "closed":
+    if audit.status == CLOSED:
         return "This audit is already closed."
-    if audit.status == "submitted" and audit.moderation_due:
+    if audit.status == SUBMITTED and audit.moderation_due:
         return "This audit is due for moderation: it can be closed once it has been moderated."
     if unacknowledged_concerns(audit.id, session=session):  # type: ignore[arg-type]
         return (
@@ -203,7 +204,7 @@ def _submitted(
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .join(User, col(User.id) == Audit.auditor_id)
         .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)
-        .where(Audit.status == "submitted", Audit.moderation_due == due)
+        .where(Audit.status == SUBMITTED, Audit.moderation_due == due)
     )
     if actor.role != "admin":
         query = query.where(col(Team.service_id).in_(sorted(actor.managed_service_ids)))
@@ -266,14 +267,14 @@ def request_moderation(audit_id: int, actor: Actor, *, session: Session) -> Audi
     """A manager pulls a submitted audit of their service into moderation ("requested")."""
     view = load_for_manager(audit_id, actor, session=session)
     audit = view.audit
-    if audit.status != "submitted":
+    if audit.status != SUBMITTED:
         raise TransitionRefused(
             {
-                "draft": "This audit is a draft: moderation can be requested once it is submitted.",
-                "returned": "This audit has been returned to the auditor and is already due for "
+                DRAFT: "This audit is a draft: moderation can be requested once it is submitted.",
+                RETURNED: "This audit has been returned to the auditor and is already due for "
                 "moderation when they resubmit it.",
-                "moderated": "This audit has already been moderated.",
-                "closed": "This audit is closed, so it can no longer be moderated.",
+                MODERATED: "This audit has already been moderated.",
+                CLOSED: "This audit is closed, so it can no longer be moderated.",
             }.get(audit.status, "This audit cannot be moderated.")
         )
     if audit.moderation_due:
@@ -281,7 +282,7 @@ def request_moderation(audit_id: int, actor: Actor, *, session: Session) -> Audi
     claimed = claim_audit(
         audit,
         session=session,
-        statuses=("submitted",),
+        statuses=(SUBMITTED,),
         expected_version=audit.version,
         moderation_due=True,
         moderation_reason="requested",
@@ -332,7 +333,7 @@ def start_moderation(
             "moderation runs at a time: ask them, or take it over."
         )
     # Claiming the audit makes two managers starting at once safe: one of them wins.
-    if not claim_audit(view.audit, session=session, statuses=("submitted",)):
+    if not claim_audit(view.audit, session=session, statuses=(SUBMITTED,)):
         raise StaleAudit()
     if current is not None:
         current.completed_at = utcnow()
@@ -501,7 +502,7 @@ def save_grades(
     if errors:
         raise FieldErrors(errors)
     if not claim_audit(
-        view.audit, session=session, statuses=("submitted",), expected_version=expected_version
+        view.audit, session=session, statuses=(SUBMITTED,), expected_version=expected_version
     ):
         raise StaleAudit()
     changes = _write_grades(moderation, chosen, session=session)
@@ -645,11 +646,11 @@ def complete(
     if errors:
         raise FieldErrors(errors)
 
-    after_status = "returned" if outcome == "returned" else "moderated"
+    after_status = RETURNED if outcome == "returned" else MODERATED
     if not claim_audit(
         view.audit,
         session=session,
-        statuses=("submitted",),
+        statuses=(SUBMITTED,),
         expected_version=expected_version,
         status=after_status,
     ):
@@ -673,7 +674,7 @@ def complete(
         view,
         actor,
         session=session,
-        before="submitted",
+        before=SUBMITTED,
         after=after_status,
         moderation_id=moderation.id,
         outcome=outcome,
@@ -736,14 +737,14 @@ def close_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
         session=session,
         statuses=(before,),
         expected_version=view.audit.version,
-        status="closed",
+        status=CLOSED,
         closed_at=now,
     ):
         raise StaleAudit()
     # A concern raised in the same moment must still stop the close: check again under the claim.
     if unacknowledged_concerns(audit_id, session=session):
         raise TransitionRefused(refusal_to_close(view, session=session) or "")
-    _event("audit.closed", view, actor, session=session, before=before, after="closed")
+    _event("audit.closed", view, actor, session=session, before=before, after=CLOSED)
     return view
 
 
@@ -810,7 +811,7 @@ def returned_to_auditor(auditor_id: int, *, session: Session) -> list[ReturnedAu
         select(Audit, Case.case_ref, QuestionnaireVersion.title)
         .join(Case, col(Case.id) == Audit.case_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
-        .where(Audit.auditor_id == auditor_id, Audit.status == "returned")
+        .where(Audit.auditor_id == auditor_id, Audit.status == RETURNED)
     )
     items = []
     for audit, case_ref, title in audits:
@@ -895,7 +896,7 @@ def audit_page(
         in_progress=in_progress,
         in_progress_by=in_progress_by,
         last_return=latest_return(audit.id, session=session)  # type: ignore[arg-type]
-        if audit.status == "returned"
+        if audit.status == RETURNED
         else None,
         actions=action_service.actions_of_audit(audit.id, session=session, today=today),  # type: ignore[arg-type]
         earlier=action_service.earlier_audits(
@@ -903,7 +904,7 @@ def audit_page(
         ),
         is_manager=is_manager,
         moderate_refusal=refusal_to_moderate(view, actor) if is_manager else None,
-        may_request=is_manager and audit.status == "submitted" and not audit.moderation_due,
+        may_request=is_manager and audit.status == SUBMITTED and not audit.moderation_due,
         close_refusal=refusal_to_close(view, session=session) if is_manager else None,
         may_add_action=may_change and action_service.refusal_to_add(view) is None,
         may_change_actions=may_change,

@@ -23,7 +23,7 @@ from audit_app.core.answers import (
     shown_questions,
 )
 from audit_app.core.compare import Comparison, Summary, compare, summarise
-from audit_app.core.lifecycle import STANDING
+from audit_app.core.lifecycle import DRAFT, STANDING
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
@@ -361,7 +361,7 @@ def confirm_upload(
 @dataclass(frozen=True)
 class _PreviewAudit:
     id: int | None = None
-    status: str = "draft"
+    status: str = DRAFT
     version: int = 0
     overall_grade_judged: str | None = None
     overall_analysis: str | None = None
