@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from audit_app import clock
 from audit_app.auth import role_required
+from audit_app.core.roles import AUDITORS, READERS
 from audit_app.db import changes, get_session
 from audit_app.forms.managers import ActionForm, CancelActionForm, CompleteActionForm
 from audit_app.services import actions as action_service
@@ -18,7 +19,7 @@ from audit_app.views.audits import actor
 
 bp = Blueprint("actions", __name__)
 
-CHANGERS = ("auditor", "manager")
+CHANGERS = AUDITORS
 
 
 def today() -> date:
@@ -27,7 +28,7 @@ def today() -> date:
 
 
 @bp.get("/actions")
-@role_required("auditor", "manager", "admin")
+@role_required(*READERS)
 def index() -> str:
     db = get_session()
     me = actor()

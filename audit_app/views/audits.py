@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from audit_app import clock
 from audit_app.auth import expired_user_id, login_manager, role_required
+from audit_app.core.roles import AUDITORS, READERS
 from audit_app.db import changes, get_session
 from audit_app.forms.audits import (
     ConcernForm,
@@ -46,9 +47,6 @@ from audit_app.services.audits import (
 from audit_app.services.questionnaires import current_versions
 
 bp = Blueprint("audits", __name__)
-
-AUDITORS = ("auditor", "manager")
-READERS = ("auditor", "manager", "admin")
 
 
 def actor() -> Actor:

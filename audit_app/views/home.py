@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from audit_app import clock
 from audit_app.auth import ALL_ROLES, role_required
+from audit_app.core.roles import AUDITORS
 from audit_app.db import get_session
 from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
@@ -30,7 +31,7 @@ def index() -> str:
         # Managers see their services' concerns, admins every concern, and the safeguarding
         # fallback (whatever their role) those of services without an active manager.
         context["concerns"] = concern_service.open_concerns(me, session=db)
-    if current_user.has_role("auditor", "manager"):
+    if current_user.has_role(*AUDITORS):
         from audit_app.services import allocations as allocation_service
 
         mine = audit_service.audits_of_auditor(current_user.id, session=db)

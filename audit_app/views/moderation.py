@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from werkzeug.wrappers import Response
 
 from audit_app.auth import ALL_ROLES, role_required
+from audit_app.core.roles import MANAGERS
 from audit_app.db import changes, get_session
 from audit_app.forms.managers import AcknowledgeForm, ButtonForm, ModerationGradesForm, OutcomeForm
 from audit_app.services import audits as audit_service
@@ -15,8 +16,6 @@ from audit_app.services.audits import AuditError, AuditNotFound, AuditView, Fiel
 from audit_app.views.audits import actor
 
 bp = Blueprint("moderation", __name__)
-
-MANAGERS = ("manager",)
 
 
 def blind() -> bool:

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
 from audit_app.auth import role_required
+from audit_app.core.roles import AUDITORS
 from audit_app.db import get_session, release_if_unwritten
 from audit_app.services import audits as audit_service
 from audit_app.services import suggestion as suggestion_service
 from audit_app.services.audits import AuditError, AuditNotFound
-from audit_app.views.audits import AUDITORS, actor
+from audit_app.views.audits import actor
 
 bp = Blueprint("suggestion", __name__)
 
