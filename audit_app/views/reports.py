@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit_app.auth import ALL_ROLES, role_required
+from audit_app.core.roles import AUDITORS
 from audit_app.db import (
     changes,
     get_engine,
@@ -225,7 +226,7 @@ def _may_open(row: drilldown.ListedAudit) -> bool:
         return True
     if current_user.has_role("manager") and row.service_id in current_user.managed_service_ids:
         return True
-    return current_user.has_role("auditor", "manager") and row.auditor_id == current_user.id
+    return current_user.has_role(*AUDITORS) and row.auditor_id == current_user.id
 
 
 def _describe_filters(page: Page) -> list[str]:
