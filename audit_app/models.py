@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, Numeric, Table, Text, UniqueConstraint
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from audit_app.core.lifecycle import AUDIT_STATUSES, DRAFT
@@ -28,6 +30,11 @@ SQLModel.metadata.naming_convention = {
 }
 
 KINDS = ("monthly", "deep_dive")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table of a model class, typed as SQLAlchemy Core's (for the reports' statements)."""
+    return cast(Table, sa_inspect(model).local_table)
 
 
 def utcnow() -> datetime:

@@ -364,10 +364,11 @@ def json_path(loc: Iterable[str | int]) -> str:
 def parse_questionnaire(text: str | bytes) -> Questionnaire:
     """Parse JSON text into a validated questionnaire, or raise QuestionnaireInvalid."""
     if isinstance(text, bytes | bytearray):
+        raw = bytes(text)
         try:
-            text = bytes(text).decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise QuestionnaireInvalid([Problem("$", _utf8_message(bytes(text), exc))]) from None
+            raise QuestionnaireInvalid([Problem("$", _utf8_message(raw, exc))]) from None
     text = text.removeprefix("\ufeff")
     data, found = _decode_json(text)
     if found:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
-from typing import Literal, cast
+from typing import Literal
 
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.core.scoring import AuditScore, score_audit
@@ -177,7 +177,7 @@ class Impact:
         if which == "changed":
             ids: Iterable[int] = figures.changed_audit_ids
         elif which in DIRECTIONS:
-            ids = figures.audit_ids.get(cast(Direction, which), ())
+            ids = figures.audit_ids.get(which, ())
         else:
             return None
         wanted = set(ids)

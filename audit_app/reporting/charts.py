@@ -158,7 +158,8 @@ def _stacked(
     from matplotlib.transforms import blended_transform_factory
 
     count = len(categories)
-    settings = {
+    # Typed loosely: matplotlib's stubs list every rc key as a literal.
+    settings: Any = {
         "svg.fonttype": "none",  # text stays text: smaller, selectable, scales when printed
         "svg.hashsalt": key,  # stable ids, so that equal data gives equal bytes
         "font.family": "sans-serif",
@@ -220,7 +221,9 @@ def _stacked(
             axes.set_xlim(0, top)
             place = blended_transform_factory(axes.transAxes, axes.transData)
             for position, category in zip(positions, categories, strict=True):
-                axes.text(-0.01, position, category, transform=place, ha="right", va="center")
+                axes.text(
+                    -0.01, float(position), category, transform=place, ha="right", va="center"
+                )
         else:
             axes.set_xticks([])
             axes.set_xlim(*categories_span)

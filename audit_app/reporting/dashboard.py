@@ -25,6 +25,7 @@ from audit_app.models import (
     Moderation,
     QuestionnaireVersion,
     ThemeResult,
+    table_of,
 )
 from audit_app.reporting import summaries
 from audit_app.reporting.database import ReportReader, month_of
@@ -50,11 +51,11 @@ from audit_app.reporting.selection import (
     Selection,
 )
 
-T = ThemeResult.__table__.c  # type: ignore[attr-defined]
-CR = ComplianceResult.__table__.c  # type: ignore[attr-defined]
-M = Moderation.__table__.c  # type: ignore[attr-defined]
-AL = Allocation.__table__.c  # type: ignore[attr-defined]
-AC = Action.__table__.c  # type: ignore[attr-defined]
+T = table_of(ThemeResult).c
+CR = table_of(ComplianceResult).c
+M = table_of(Moderation).c
+AL = table_of(Allocation).c
+AC = table_of(Action).c
 
 
 # --- shapes the page shows -----------------------------------------------------------------
@@ -229,7 +230,7 @@ def theme_statement(selection: Selection) -> Any:
             func.sum(T.percent).label("percent_sum"),
         )
         .select_from(
-            ThemeResult.__table__.join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)  # type: ignore[attr-defined]
+            table_of(ThemeResult).join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)
         )
         .where(*selection.conditions())
         .group_by(A.questionnaire_version_id, T.theme_id, C.team_id)
@@ -249,7 +250,7 @@ def compliance_statement(selection: Selection) -> Any:
             func.count().label("applicable"),
         )
         .select_from(
-            ComplianceResult.__table__.join(AUDIT, A.id == CR.audit_id).join(  # type: ignore[attr-defined]
+            table_of(ComplianceResult).join(AUDIT, A.id == CR.audit_id).join(
                 CASE, C.id == A.case_id
             )
         )
@@ -264,9 +265,9 @@ def completed(moderation: Any) -> Any:
 
 def latest_moderation() -> Any:
     """Conditions on ``moderation`` (as M): completed, and the audit's latest such."""
-    later = Moderation.__table__.alias("later_moderation")  # type: ignore[attr-defined]
+    later = table_of(Moderation).alias("later_moderation")
     return and_(
-        completed(Moderation.__table__),
+        completed(table_of(Moderation)),
         ~exists(
             select(later.c.id).where(
                 later.c.audit_id == M.audit_id, later.c.id > M.id, completed(later)
@@ -286,7 +287,7 @@ def moderation_statement(selection: Selection) -> Any:
             func.count().label("moderations"),
         )
         .select_from(
-            Moderation.__table__.join(AUDIT, A.id == M.audit_id)  # type: ignore[attr-defined]
+            table_of(Moderation).join(AUDIT, A.id == M.audit_id)
             .join(CASE, C.id == A.case_id)
             .outerjoin(RESULT, R.audit_id == A.id)
         )
@@ -297,7 +298,7 @@ def moderation_statement(selection: Selection) -> Any:
 
 def allocation_statement(selection: Selection, catalogue: Catalogue) -> Any:
     """Allocations due in the period, and how many have an audit whose submission stands."""
-    allocations = Allocation.__table__  # type: ignore[attr-defined]
+    allocations: Any = table_of(Allocation)
     if selection.team_ids is not None:  # the case tells the team
         allocations = allocations.join(CASE, C.id == AL.case_id)
     return (
@@ -371,7 +372,7 @@ def action_statement(selection: Selection, today: date) -> Any:
             ),
         )
         .select_from(
-            Action.__table__.join(AUDIT, A.id == AC.audit_id).join(CASE, C.id == A.case_id)  # type: ignore[attr-defined]
+            table_of(Action).join(AUDIT, A.id == AC.audit_id).join(CASE, C.id == A.case_id)
         )
         .where(*selection.conditions(period=False, status=False))
     )

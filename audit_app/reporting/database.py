@@ -209,7 +209,7 @@ class ReportReader:
             (
                 self.stamp(),
                 sql,
-                tuple(params) if isinstance(params, tuple) else tuple(sorted(params.items())),
+                tuple(sorted(params.items())) if isinstance(params, dict) else tuple(params),
             )
             if cached
             else None

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, exists, false, func, select, tuple_
 from sqlalchemy.sql import ColumnElement
 
-from audit_app.models import Allocation, ThemeResult
+from audit_app.models import Allocation, ThemeResult, table_of
 from audit_app.reporting.dashboard import (
     AC,
     AL,
@@ -236,7 +236,7 @@ def conditions(
     if focus.allocation:
         completed = (
             select(AL.audit_id)
-            .select_from(Allocation.__table__.join(CASE, C.id == AL.case_id))  # type: ignore[attr-defined]
+            .select_from(table_of(Allocation).join(CASE, C.id == AL.case_id))
             .where(AL.audit_id.is_not(None), *allocation_conditions(selection, catalogue))
         )
         found.append(A.id.in_(completed))
@@ -252,7 +252,7 @@ def _theme_condition(focus: Focus, catalogue: Catalogue) -> ColumnElement[bool]:
     questionnaire_id, _, theme_id = (focus.theme or "").partition("/")
     versions = catalogue.version_ids(questionnaire_id, None) or []
     # An alias: the list itself joins theme_result to show the theme's grade.
-    t = ThemeResult.__table__.alias("focus_theme").c  # type: ignore[attr-defined]
+    t = table_of(ThemeResult).alias("focus_theme").c
     theme = select(t.audit_id).where(t.audit_id == A.id, t.theme_id == theme_id)
     final = final_grade_column(
         computed=t.grade_computed, judged=t.grade_judged, moderated=t.grade_moderated
@@ -328,7 +328,7 @@ def list_audits(
     total = reader.scalar(select(func.count()).select_from(joined).where(*where)) or 0
     columns: list[Any] = [
         A.id,
-        Case.__table__.c.case_ref,  # type: ignore[attr-defined]
+        table_of(Case).c.case_ref,
         A.questionnaire_version_id,
         C.team_id,
         A.auditor_id,
@@ -340,7 +340,7 @@ def list_audits(
     if focus.theme:
         theme_id = focus.theme.partition("/")[2]
         joined = joined.outerjoin(
-            ThemeResult.__table__,  # type: ignore[attr-defined]
+            table_of(ThemeResult),
             and_(T.audit_id == A.id, T.theme_id == theme_id),
         )
         columns += [

@@ -26,6 +26,7 @@ from audit_app.models import (
     Team,
     ThemeResult,
     User,
+    table_of,
 )
 from audit_app.reporting.database import (
     ReportReader,
@@ -42,14 +43,14 @@ KINDS = tuple(TABLES)
 BOM = "\ufeff"
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, the header row included
 
-T = ThemeResult.__table__.c  # type: ignore[attr-defined]
-CR = ComplianceResult.__table__.c  # type: ignore[attr-defined]
-AN = Answer.__table__.c  # type: ignore[attr-defined]
-QV = QuestionnaireVersion.__table__.c  # type: ignore[attr-defined]
-TM = Team.__table__.c  # type: ignore[attr-defined]
-SV = Service.__table__.c  # type: ignore[attr-defined]
-US = User.__table__.c  # type: ignore[attr-defined]
-CASE_REF = Case.__table__.c.case_ref  # type: ignore[attr-defined]
+T = table_of(ThemeResult).c
+CR = table_of(ComplianceResult).c
+AN = table_of(Answer).c
+QV = table_of(QuestionnaireVersion).c
+TM = table_of(Team).c
+SV = table_of(Service).c
+US = table_of(User).c
+CASE_REF = table_of(Case).c.case_ref
 
 
 def _versions_in(reader: ReportReader, selection: Selection) -> list[QuestionnaireVersion]:
@@ -82,8 +83,8 @@ def _versions_in(reader: ReportReader, selection: Selection) -> list[Questionnai
 
 
 def _with_places(joined: Any) -> Any:
-    return joined.join(Team.__table__, TM.id == C.team_id).join(
-        Service.__table__, SV.id == TM.service_id
+    return joined.join(table_of(Team), TM.id == C.team_id).join(
+        table_of(Service), SV.id == TM.service_id
     )
 
 
@@ -97,8 +98,8 @@ def audits_statement(
 ) -> Any:
     joined = (
         _with_places(selection.audits_with_result())
-        .join(QuestionnaireVersion.__table__, QV.id == A.questionnaire_version_id)
-        .join(User.__table__, US.id == A.auditor_id)
+        .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
+        .join(table_of(User), US.id == A.auditor_id)
     )
     return (
         select(
@@ -136,9 +137,9 @@ def themes_statement(
     meta = _theme_lookup(reader, versions)
     joined = (
         _with_places(
-            ThemeResult.__table__.join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)  # type: ignore[attr-defined]
+            table_of(ThemeResult).join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)
         )
-        .join(QuestionnaireVersion.__table__, QV.id == A.questionnaire_version_id)
+        .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
         .outerjoin(
             meta,
             and_(meta.c.version_id == A.questionnaire_version_id, meta.c.theme_id == T.theme_id),
@@ -201,11 +202,11 @@ def compliance_statement(
     options = _question_lookups(reader, versions)[1]
     joined = (
         _with_places(
-            ComplianceResult.__table__.join(AUDIT, A.id == CR.audit_id).join(  # type: ignore[attr-defined]
+            table_of(ComplianceResult).join(AUDIT, A.id == CR.audit_id).join(
                 CASE, C.id == A.case_id
             )
         )
-        .join(QuestionnaireVersion.__table__, QV.id == A.questionnaire_version_id)
+        .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
         .outerjoin(
             options,
             and_(
@@ -242,9 +243,9 @@ def answers_statement(
 ) -> Any:
     questions, options = _question_lookups(reader, versions)
     joined = (
-        Answer.__table__.join(AUDIT, A.id == AN.audit_id)  # type: ignore[attr-defined]
+        table_of(Answer).join(AUDIT, A.id == AN.audit_id)
         .join(CASE, C.id == A.case_id)
-        .join(QuestionnaireVersion.__table__, QV.id == A.questionnaire_version_id)
+        .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
         .join(
             questions,
             and_(

@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement
 
 from audit_app.core.dates import add_months, parse_month_key
 from audit_app.core.lifecycle import STANDING
-from audit_app.models import Audit, AuditResult, Case, Service, Team, User
+from audit_app.models import Audit, AuditResult, Case, Service, Team, User, table_of
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.filters import Filters, Scope, end_exclusive
 from audit_app.reporting.final_grade import final_grade_column
@@ -25,9 +25,9 @@ from audit_app.reporting.questionnaires import Catalogue
 # An audit counts once its latest submission stands: not a draft, not returned to its auditor.
 REPORTED_STATUSES = STANDING
 
-AUDIT = Audit.__table__  # type: ignore[attr-defined]
-CASE = Case.__table__  # type: ignore[attr-defined]
-RESULT = AuditResult.__table__  # type: ignore[attr-defined]
+AUDIT = table_of(Audit)
+CASE = table_of(Case)
+RESULT = table_of(AuditResult)
 A = AUDIT.c
 C = CASE.c
 R = RESULT.c
@@ -48,7 +48,7 @@ class Places:
 
     @classmethod
     def load(cls, reader: ReportReader, scope: Scope) -> Places:
-        services = dict(reader.rows(select(Service.id, Service.name), cached=True))  # type: ignore[call-overload]
+        services: dict[int, str] = dict(reader.rows(select(Service.id, Service.name), cached=True))  # type: ignore[call-overload]
         teams_rows = reader.rows(select(Team.id, Team.name, Team.service_id), cached=True)  # type: ignore[call-overload]
         users = {
             uid: (display or username)

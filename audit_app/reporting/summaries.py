@@ -40,6 +40,7 @@ from audit_app.models import (
     ReportStaleMonth,
     ReportThemeMonth,
     ThemeResult,
+    table_of,
 )
 from audit_app.reporting.database import ReportReader, month_of
 from audit_app.reporting.selection import (
@@ -54,15 +55,15 @@ from audit_app.reporting.selection import (
     month_range,
 )
 
-STALE = ReportStaleMonth.__table__  # type: ignore[attr-defined]
-AUDITS = ReportAudit.__table__  # type: ignore[attr-defined]
-THEMES = ReportThemeMonth.__table__  # type: ignore[attr-defined]
-COMPLIANCE = ReportComplianceMonth.__table__  # type: ignore[attr-defined]
-ALLOCATIONS = ReportAllocationMonth.__table__  # type: ignore[attr-defined]
-AL = Allocation.__table__.c  # type: ignore[attr-defined]
-T = ThemeResult.__table__.c  # type: ignore[attr-defined]
-CR = ComplianceResult.__table__.c  # type: ignore[attr-defined]
-MOD = Moderation.__table__  # type: ignore[attr-defined]
+STALE = table_of(ReportStaleMonth)
+AUDITS = table_of(ReportAudit)
+THEMES = table_of(ReportThemeMonth)
+COMPLIANCE = table_of(ReportComplianceMonth)
+ALLOCATIONS = table_of(ReportAllocationMonth)
+AL = table_of(Allocation).c
+T = table_of(ThemeResult).c
+CR = table_of(ComplianceResult).c
+MOD = table_of(Moderation)
 
 # Any fixed number: PostgreSQL's advisory lock that lets one refresh run at a time.
 REFRESH_LOCK = 72_410_001
@@ -379,7 +380,7 @@ def _summarise(connection: Connection, month: str) -> None:
                 func.sum(T.percent),
             )
             .select_from(
-                ThemeResult.__table__.join(AUDIT, A.id == T.audit_id).join(  # type: ignore[attr-defined]
+                table_of(ThemeResult).join(AUDIT, A.id == T.audit_id).join(
                     CASE, C.id == A.case_id
                 )
             )
@@ -398,7 +399,7 @@ def _summarise(connection: Connection, month: str) -> None:
                 func.count(),
             )
             .select_from(
-                ComplianceResult.__table__.join(AUDIT, A.id == CR.audit_id).join(  # type: ignore[attr-defined]
+                table_of(ComplianceResult).join(AUDIT, A.id == CR.audit_id).join(
                     CASE, C.id == A.case_id
                 )
             )
@@ -418,7 +419,7 @@ def _summarise_allocations(connection: Connection, month: str) -> None:
             ["month", "questionnaire_id", "team_id", "due", "completed"],
             select(literal(month, String), *groups, func.count(), func.count(A.id))
             .select_from(
-                Allocation.__table__.join(CASE, C.id == AL.case_id).outerjoin(  # type: ignore[attr-defined]
+                table_of(Allocation).join(CASE, C.id == AL.case_id).outerjoin(
                     AUDIT, and_(A.id == AL.audit_id, A.status.in_(REPORTED_STATUSES))
                 )
             )
