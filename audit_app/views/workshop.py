@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,22 +26,19 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
-    GovFileInput,
-    GovSelect,
-    GovSubmitInput,
-)
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import DateField, HiddenField, SelectField, SubmitField
-from wtforms.validators import InputRequired, ValidationError
 
 from audit_app import clock
 from audit_app.auth import role_required
 from audit_app.core.rescore import CHANGES, DIRECTIONS, Impact
 from audit_app.db import changes, get_session
+from audit_app.forms.workshop import (
+    CompareForm,
+    ConfirmUploadForm,
+    ImpactForm,
+    RetireOrReinstateForm,
+    UploadForm,
+)
 from audit_app.models import QuestionnaireVersion
 from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import FileProblem, LoadRefused
@@ -61,99 +58,6 @@ DIRECTION_NAMES = {
     "renamed": "A grade of another name",
     "unchanged": "Unchanged",
 }
-
-
-# --- forms ---------------------------------------------------------------------------------
-
-
-class UploadForm(FlaskForm):
-    questionnaire_file = FileField(
-        "Upload a questionnaire file",
-        description="The questionnaire's JSON file, in the case-audit/1 format.",
-        widget=GovFileInput(),
-        validators=[FileRequired(message="Select a questionnaire file")],
-    )
-    check_submit = SubmitField("Check the file", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    """The checked file, sent back to be checked again and loaded."""
-
-    content = HiddenField()
-    sha256 = HiddenField()
-    source = HiddenField()
-    compared_with = HiddenField()
-    confirm_submit = SubmitField("Load this version", widget=GovSubmitInput())
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: only its CSRF token."""
-
-
-class VersionField(SelectField):
-    """A choice of loaded version, with a message in the users' words."""
-
-    def pre_validate(self, form: FlaskForm) -> None:
-        if self.data not in {value for value, _ in self.choices or []}:
-            raise ValidationError(f"Select a version for “{self.label.text}” from the list")
-
-
-class DayField(DateField):
-    """A GOV.UK date input: day, month and year sent as three values of one name."""
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
-
-    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
-        super().process(formdata, data=data, extra_filters=extra_filters)
-        # The widget shows three boxes whatever was sent, so a crafted address cannot break it.
-        if self.raw_data is not None and len(self.raw_data) != 3:
-            self.raw_data = [*self.raw_data, "", "", ""][:3]
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        parts = [value.strip() for value in valuelist]
-        name = self.label.text.lower()
-        if len(parts) != 3 or not all(parts):
-            self.data = None
-            raise ValueError(f"Enter the {name} as a day, month and year, for example 1 4 2025")
-        day, month, year = parts
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            self.data = None
-            raise ValueError(f"The {name} must be a real date, for example 1 4 2025") from None
-
-
-class CompareForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    before = VersionField("Older version", widget=GovSelect())
-    after = VersionField("Newer version", widget=GovSelect())
-    compare_submit = SubmitField("Compare", widget=GovSubmitInput())
-
-
-class ImpactForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    before = VersionField("Audits of version", widget=GovSelect())
-    after = VersionField("Rescored with the rules of version", widget=GovSelect())
-    start = DayField(
-        "Start date",
-        description="Audits submitted on or after this day. For example, 1 4 2025",
-        validators=[InputRequired(message="Enter the start date")],
-    )
-    end = DayField(
-        "End date",
-        description="Audits submitted on or before this day. For example, 31 3 2026",
-        validators=[InputRequired(message="Enter the end date")],
-    )
-    impact_submit = SubmitField("Work out the impact", widget=GovSubmitInput())
-
-    def validate_end(self, field: DayField) -> None:
-        if self.start.data and field.data and field.data < self.start.data:
-            raise ValidationError("The end date must be the same as or after the start date")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -232,7 +136,7 @@ def _upload_page(
 
 
 def _check_page(check: workshop_service.UploadCheck, source: str, notice: str | None = None) -> str:
-    form = ConfirmForm(formdata=None)
+    form = ConfirmUploadForm(formdata=None)
     form.content.data = base64.b64encode(check.raw).decode("ascii")
     form.sha256.data = check.raw_sha256
     form.source.data = source
@@ -284,7 +188,9 @@ def _default_pair(rows: list[QuestionnaireVersion]) -> tuple[str, str]:
 def index() -> str:
     """Every questionnaire with its versions, audits, downloads and actions."""
     entries = workshop_service.list_questionnaires(session=get_session())
-    return render_template("workshop/index.html", entries=entries, action_form=ActionForm())
+    return render_template(
+        "workshop/index.html", entries=entries, action_form=RetireOrReinstateForm()
+    )
 
 
 @bp.get("/<questionnaire_id>/versions/<int:version>/download")
@@ -313,7 +219,7 @@ def reinstate(questionnaire_id: str, version: int) -> BaseResponse:
 
 
 def _set_retired(questionnaire_id: str, version: int, retired: bool) -> BaseResponse:
-    form = ActionForm()
+    form = RetireOrReinstateForm()
     if not form.validate_on_submit():
         abort(400)
     db = get_session()
@@ -359,7 +265,7 @@ def upload() -> str | tuple[str, int]:
 @role_required("admin")
 def upload_confirm() -> str | tuple[str, int] | BaseResponse:
     """Check the file again and load it, or say why not."""
-    form = ConfirmForm()
+    form = ConfirmUploadForm()
     if not form.validate_on_submit():
         abort(400)
     source = _source_name(form.source.data)
