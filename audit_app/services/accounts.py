@@ -192,7 +192,9 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    assert user.id is not None  # flushed above
     for row in service_rows:
+        assert row.id is not None  # read from the database
         session.add(ManagedService(user_id=user.id, service_id=row.id))
     record_event(
         "user.created",

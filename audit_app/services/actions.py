@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import update
@@ -376,9 +377,11 @@ def _rows(query, today: date, *, session: Session) -> list[ActionRow]:  # type: 
     ]
 
 
-def _base():  # type: ignore[no-untyped-def]
+def _base() -> Any:
     return (
-        select(Action, Audit.id, Case.case_ref, Service.name, Team.name)
+        select(  # type: ignore[call-overload]
+            Action, Audit.id, Case.case_ref, Service.name, Team.name
+        )
         .join(Audit, col(Audit.id) == Action.audit_id)
         .join(Case, col(Case.id) == Audit.case_id)
         .join(Team, col(Team.id) == Case.team_id)

@@ -267,8 +267,9 @@ def import_allocations(
     existing = _existing_allocations([case.id for _, case, _, _, _ in wanted], session=session)
     created = already = 0
     for _, case, questionnaire_id, user, due in wanted:
-        key = (case.id, questionnaire_id, user.id, due)
-        if key in existing:
+        assert case.id is not None and user.id is not None  # both read from the database
+        allocation_key = (case.id, questionnaire_id, user.id, due)
+        if allocation_key in existing:
             already += 1
             continue
         session.add(
@@ -280,7 +281,7 @@ def import_allocations(
                 created_by=actor,
             )
         )
-        existing.add(key)
+        existing.add(allocation_key)
         created += 1
     summary = AllocationImportSummary(
         rows=len(table.rows),
@@ -412,7 +413,9 @@ def draw_allocations(
         )
     )
     taken = {a.case_id for a in in_month} | recently_audited
-    already = Counter(a.auditor_id for a in in_month if a.questionnaire_id == questionnaire_id)
+    already: Counter[int | None] = Counter(
+        a.auditor_id for a in in_month if a.questionnaire_id == questionnaire_id
+    )
     refs: dict[int, str] = {}
     candidates: list[tuple[int, int]] = []
     for case_id, team_id, case_ref in session.exec(
@@ -445,6 +448,7 @@ def draw_allocations(
     allocations: list[Allocation] = []
     shortfalls: list[Shortfall] = []
     for auditor in auditors:  # stored and reported in username order
+        assert auditor.id is not None  # read from the database
         for case_id in drawn[auditor.id]:
             allocation = Allocation(
                 case_id=case_id,
@@ -517,7 +521,9 @@ def _rows(query: Any, *, session: Session, today: date) -> list[AllocationRow]:
 def _base_query() -> Any:
     """Allocations with their case reference, auditor and audit status (if started)."""
     return (
-        select(Allocation, Case.case_ref, User.username, User.display_name, Audit.status)
+        select(  # type: ignore[call-overload]
+            Allocation, Case.case_ref, User.username, User.display_name, Audit.status
+        )
         .join(Case, col(Case.id) == col(Allocation.case_id))
         .join(User, col(User.id) == col(Allocation.auditor_id))
         .outerjoin(Audit, col(Audit.id) == col(Allocation.audit_id))

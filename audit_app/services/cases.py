@@ -405,6 +405,7 @@ def import_cases(
         key = row.get("team").casefold()
         if key not in teams:
             service_row = services[row.get("service").casefold()]
+            assert service_row.id is not None  # flushed above
             teams[key] = Team(name=row.get("team"), service_id=service_row.id)
             session.add(teams[key])
             new_teams.append(row.get("team"))
@@ -416,19 +417,19 @@ def import_cases(
     for row in table.rows:
         team_id = teams[row.get("team").casefold()].id
         assert team_id is not None
-        worker = (row.get("worker") or None) if has_worker else None
+        case_worker = (row.get("worker") or None) if has_worker else None
         case = existing_cases.get(row.get("case_id"))
         if case is None:
-            session.add(Case(case_ref=row.get("case_id"), team_id=team_id, worker=worker))
+            session.add(Case(case_ref=row.get("case_id"), team_id=team_id, worker=case_worker))
             created += 1
             continue
-        changed = case.team_id != team_id or (has_worker and case.worker != worker)
+        changed = case.team_id != team_id or (has_worker and case.worker != case_worker)
         if not changed:
             unchanged += 1
             continue
         case.team_id = team_id
         if has_worker:
-            case.worker = worker
+            case.worker = case_worker
         case.updated_at = now
         session.add(case)
         updated += 1

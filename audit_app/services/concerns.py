@@ -106,7 +106,7 @@ def fallback_people(
         session.exec(
             select(User).where(
                 col(User.active).is_(True),
-                or_(User.role == "admin", col(User.username).in_(named)),
+                or_(col(User.role) == "admin", col(User.username).in_(named)),
             )
         )
     )
@@ -237,7 +237,9 @@ class ConcernItem:
 
 def _open_concern_query() -> Any:
     return (
-        select(SafeguardingConcern, Audit, Case, Team, Service, QuestionnaireVersion, User)
+        select(  # type: ignore[call-overload]
+            SafeguardingConcern, Audit, Case, Team, Service, QuestionnaireVersion, User
+        )
         .join(Audit, col(Audit.id) == SafeguardingConcern.audit_id)
         .join(Case, col(Case.id) == Audit.case_id)
         .join(Team, col(Team.id) == Case.team_id)

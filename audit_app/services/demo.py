@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from audit_app import clock
 from audit_app.core.dates import add_months, month_end, month_start
-from audit_app.core.lifecycle import CLOSED, MODERATED, RETURNED, SUBMITTED
-from audit_app.core.questionnaire import Questionnaire
+from audit_app.core.lifecycle import CLOSED, MODERATED, RETURNED, SUBMITTED, VOICE_STATUSES
+from audit_app.core.questionnaire import Question, Questionnaire
 from audit_app.models import (
     Action,
     Allocation,
@@ -121,7 +121,7 @@ def seed(*, session: Session, rng: random.Random, today: date | None = None) -> 
             quality[team.id] = strength  # type: ignore[index]
 
     people: dict[str, User] = {}
-    for username, role, name, team, services in PEOPLE:
+    for username, role, name, person_team, services in PEOPLE:
         password = "-".join(secrets.token_hex(3) for _ in range(3))
         people[username] = accounts.create_user(
             username,
@@ -130,7 +130,7 @@ def seed(*, session: Session, rng: random.Random, today: date | None = None) -> 
             session=session,
             actor="demo seed",
             display_name=name,
-            team=team,
+            team=person_team,
             services=services,
         )
         summary.passwords[username] = (role, password)
@@ -262,8 +262,8 @@ def _manage(
         moderation_service.request_moderation(audit.id, boss, session=session)  # type: ignore[arg-type]
 
     # Moderate the older audits that were due, leaving the newest in the queue; return one.
-    due = [a for a in in_managed if a.moderation_due]
-    to_moderate, queue = due[:-3], due[-3:]
+    due_for_moderation = [a for a in in_managed if a.moderation_due]
+    to_moderate, queue = due_for_moderation[:-3], due_for_moderation[-3:]
     for audit in to_moderate:
         assert audit.id is not None and audit.submitted_at is not None
         moderation_service.start_moderation(audit.id, boss, session=session)
@@ -373,7 +373,7 @@ def _manage(
                 .execution_options(synchronize_session=False)
             )
         # The worker's voice, recorded a few days after the audit.
-        if number % 2 == 0 and view.audit.status in audit_service.VOICE_STATUSES:
+        if number % 2 == 0 and view.audit.status in VOICE_STATUSES:
             view = audit_service.load_audit(audit.id, actor, session=session)
             talked = min(submitted_on + timedelta(days=3), today)
             audit_service.record_voice(
@@ -485,18 +485,20 @@ def _audit(
     return audit
 
 
-def _answer(rng: random.Random, question, strength: float, answers: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _answer(
+    rng: random.Random, question: Question, strength: float, answers: dict[str, str]
+) -> str:
     if question.type == "choice":
         options = question.options or []
-        scored = [o for o in options if o.score is not None]
+        scored = [(o.score, o) for o in options if o.score is not None]
         unscored = [o for o in options if o.score is None]
         if not scored:
             return rng.choice(options).value
         if unscored and rng.random() < 0.08:
             return rng.choice(unscored).value
-        best = max(o.score for o in scored)
+        best = max(score for score, _ in scored)
         # Stronger teams more often get full marks.
-        ranked = sorted(scored, key=lambda o: -o.score)
+        ranked = [o for _, o in sorted(scored, key=lambda pair: -pair[0])]
         if rng.random() < strength:
             return ranked[0].value
         return rng.choice(ranked[1:] or ranked).value if best else ranked[0].value

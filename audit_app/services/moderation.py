@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from audit_app.core.grades import final_grade
-from audit_app.core.lifecycle import CLOSED, DRAFT, MODERATED, RETURNED, SUBMITTED
+from audit_app.core.lifecycle import CLOSED, DRAFT, MODERATED, RETURNED, SUBMITTED, VOICE_STATUSES
 from audit_app.models import (
     Audit,
     AuditResult,
@@ -38,7 +38,6 @@ from audit_app.models import (
 from audit_app.services import actions as action_service
 from audit_app.services.audits import (
     MAX_TEXT,
-    VOICE_STATUSES,
     Actor,
     AuditError,
     AuditNotFound,
@@ -197,7 +196,9 @@ def _submitted(
     actor: Actor, *, due: bool, session: Session, blind: bool, limit: int | None = None
 ) -> list[QueueItem]:
     query = (
-        select(Audit, Case, Team, Service, QuestionnaireVersion, User, AuditResult)
+        select(  # type: ignore[call-overload]
+            Audit, Case, Team, Service, QuestionnaireVersion, User, AuditResult
+        )
         .join(Case, col(Case.id) == Audit.case_id)
         .join(Team, col(Team.id) == Case.team_id)
         .join(Service, col(Service.id) == Team.service_id)
@@ -254,10 +255,11 @@ def _open_moderators(audit_ids: list[int], *, session: Session) -> dict[int, tup
         .join(User, col(User.id) == Moderation.moderator_id)
         .where(col(Moderation.audit_id).in_(audit_ids), col(Moderation.completed_at).is_(None))
     )
-    return {
-        m.audit_id: (u.id, u.display_name or u.username, m.overall_grade is not None)
-        for m, u in rows
-    }
+    moderators: dict[int, tuple[int, str, bool]] = {}
+    for m, u in rows:
+        assert u.id is not None  # read from the database
+        moderators[m.audit_id] = (u.id, u.display_name or u.username, m.overall_grade is not None)
+    return moderators
 
 
 # --- pulling an audit in, starting ---------------------------------------------------------

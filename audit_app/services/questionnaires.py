@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from audit_app.core.questionnaire import Questionnaire, QuestionnaireInvalid, parse_questionnaire
 from audit_app.models import Audit, QuestionnaireVersion, utcnow
@@ -201,7 +201,7 @@ def all_versions(*, session: Session) -> list[QuestionnaireVersion]:
     return list(
         session.exec(
             select(QuestionnaireVersion).order_by(
-                QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version
+                col(QuestionnaireVersion.questionnaire_id), col(QuestionnaireVersion.version)
             )
         )
     )
@@ -220,7 +220,7 @@ def audit_counts(*, session: Session) -> dict[int, int]:
     """How many audits used each questionnaire version."""
     rows = session.exec(
         select(Audit.questionnaire_version_id, func.count()).group_by(
-            Audit.questionnaire_version_id
+            col(Audit.questionnaire_version_id)
         )
     )
     return {version_id: count for version_id, count in rows}

@@ -67,7 +67,11 @@ def expired_audits(years: int, *, session: Session, now: datetime | None = None)
         .where(last < cutoff(years, now))
         .order_by(last)
     )
-    return [Expired(audit_id, ref, status, when) for audit_id, ref, status, when in rows]
+    expired: list[Expired] = []
+    for audit_id, ref, status, when in rows:
+        assert audit_id is not None  # a primary key read from the database
+        expired.append(Expired(audit_id, ref, status, when))
+    return expired
 
 
 def purge(expired: list[Expired], *, session: Session, actor: str, years: int) -> int:

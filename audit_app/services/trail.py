@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import has_request_context, request
-from flask_login import current_user
+from flask_login import current_user  # type: ignore[import-untyped]
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 

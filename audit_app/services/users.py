@@ -299,6 +299,7 @@ def update_user(
             session.delete(link)
         session.flush()
         for row in service_rows:
+            assert row.id is not None  # read from the database
             session.add(ManagedService(user_id=user.id, service_id=row.id))
     record_event(
         "user.updated",

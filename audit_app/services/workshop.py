@@ -504,7 +504,9 @@ def submitted_audits(
     first, after_last = period_bounds(start, end)
     rows = list(
         session.exec(
-            select(Audit.id, Audit.submitted_at, Case.case_ref, Team.name, Service.name)
+            select(  # type: ignore[call-overload]
+                Audit.id, Audit.submitted_at, Case.case_ref, Team.name, Service.name
+            )
             .join(Case, col(Case.id) == Audit.case_id)
             .join(Team, col(Team.id) == Case.team_id)
             .join(Service, col(Service.id) == Team.service_id)
