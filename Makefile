@@ -69,6 +69,7 @@ browser:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m audit_app.schema --check
 
 ## make lock: rewrite the lock files in requirements/ from pyproject.toml and requirements/*.in,
