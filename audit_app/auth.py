@@ -317,6 +317,3 @@ def public(view: F) -> F:
     view.public = True  # type: ignore[attr-defined]
     return view
 
-
-def redirect_to_sign_in() -> Any:
-    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
