@@ -7,23 +7,13 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovFileInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextInput,
-)
 from werkzeug.wrappers import Response
-from wtforms import IntegerField, RadioField, SelectField, SubmitField
-from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from audit_app import clock
 from audit_app.auth import role_required
 from audit_app.core.dates import add_months, month_start
 from audit_app.db import changes, get_session
+from audit_app.forms.admin import AllocationsUploadForm, DrawForm
 from audit_app.services import allocations as allocation_service
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.cases import ImportRefused
@@ -36,68 +26,6 @@ from audit_app.views.admin.cases import (
 )
 
 PER_PAGE = 50
-
-
-class AllocationsUploadForm(FlaskForm):
-    allocations_file = FileField(
-        "Upload a CSV file of allocations",
-        description="Columns case_id, questionnaire_id, auditor and due.",
-        widget=GovFileInput(),
-        validators=[FileRequired(message="Select a CSV file of allocations")],
-    )
-    import_submit = SubmitField("Import allocations", widget=GovSubmitInput())
-
-
-class MonthField(SelectField):
-    def pre_validate(self, form: FlaskForm) -> None:
-        if self.data not in {value for value, _ in self.choices or []}:
-            raise ValidationError("Select a month from the list")
-
-
-class WholeNumberField(IntegerField):
-    """An integer field whose message for a non-number says what to enter."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if valuelist and valuelist[0].strip() and not valuelist[0].strip().isdigit():
-            self.data = None
-            raise ValueError(
-                "Cases per auditor must be a whole number from 1 to "
-                f"{allocation_service.MAX_PER_AUDITOR}"
-            )
-        super().process_formdata([v.strip() for v in valuelist])
-
-
-class DrawForm(FlaskForm):
-    month = MonthField(
-        "Month",
-        description="Allocations are due on the last day of the month.",
-        widget=GovSelect(),
-        validators=[InputRequired(message="Select a month from the list")],
-    )
-    per_auditor = WholeNumberField(
-        "Cases per auditor",
-        description=f"A whole number from 1 to {allocation_service.MAX_PER_AUDITOR}.",
-        widget=GovTextInput(),
-        default=2,
-        validators=[
-            InputRequired(message="Enter how many cases each auditor gets"),
-            NumberRange(
-                min=1,
-                max=allocation_service.MAX_PER_AUDITOR,
-                message=(
-                    "Cases per auditor must be a whole number from 1 to "
-                    f"{allocation_service.MAX_PER_AUDITOR}"
-                ),
-            ),
-        ],
-    )
-    questionnaire = RadioField(
-        "Questionnaire",
-        description="Questionnaires in use: retired ones are not listed.",
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select the questionnaire the auditors will use")],
-    )
-    draw_submit = SubmitField("Draw allocations", widget=GovSubmitInput())
 
 
 def _month_choices(today: date) -> list[tuple[str, str]]:

@@ -7,13 +7,11 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from werkzeug.wrappers import Response
-from wtforms import SubmitField
 
 from audit_app.auth import role_required
 from audit_app.db import changes, get_session
+from audit_app.forms.admin import CasesUploadForm
 from audit_app.services import cases as case_service
 from audit_app.views.admin import bp
 
@@ -21,16 +19,6 @@ PER_PAGE = 50
 # A file with thousands of bad rows would make an unusable page: show the first ones, and say
 # how many more there are (the command line lists them all).
 MAX_PROBLEMS_SHOWN = 200
-
-
-class CasesUploadForm(FlaskForm):
-    cases_file = FileField(
-        "Upload a CSV file of cases",
-        description="Columns case_id, service and team, and optionally worker.",
-        widget=GovFileInput(),
-        validators=[FileRequired(message="Select a CSV file of cases")],
-    )
-    import_submit = SubmitField("Import cases", widget=GovSubmitInput())
 
 
 def problem_list(problems: Any, href: str) -> list[dict[str, str]]:

@@ -8,228 +8,26 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovPasswordInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from werkzeug.wrappers import Response
-from wtforms import (
-    BooleanField,
-    Field,
-    HiddenField,
-    PasswordField,
-    RadioField,
-    SelectChoice,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import (
-    AnyOf,
-    DataRequired,
-    EqualTo,
-    InputRequired,
-    Length,
-    ValidationError,
-)
+from wtforms import Field
 
 from audit_app.auth import role_required
 from audit_app.db import changes, get_session
+from audit_app.forms.admin import (
+    EditUserForm,
+    EndSessionsForm,
+    NewUserForm,
+    PasswordForm,
+    ResetMfaForm,
+    StatusForm,
+    password_context_words,
+)
 from audit_app.models import User
 from audit_app.services import accounts
 from audit_app.services import concerns as concern_service
 from audit_app.services import users as user_service
 from audit_app.services.accounts import AccountError
 from audit_app.views.admin import bp
-
-
-def _context_words() -> tuple[str, ...]:
-    return tuple(current_app.config["PASSWORD_CONTEXT_WORDS"])
-
-
-def _check_password_rules(form: FlaskForm, field: Field) -> None:
-    """The password rules, with the words about this service and the person's own username and
-    name (the form's ``password_owner``)."""
-    username, display_name = form.password_owner()  # type: ignore[attr-defined]
-    try:
-        accounts.check_password_rules(
-            field.data or "",
-            context_words=_context_words(),
-            username=username,
-            display_name=display_name,
-        )
-    except AccountError as error:
-        raise ValidationError(str(error)) from None
-
-
-class _UserDetailsForm(FlaskForm):
-    display_name = StringField(
-        "Name",
-        description="As colleagues know them. Leave blank to show the username.",
-        widget=GovTextInput(),
-        validators=[Length(max=120, message="Name must be 120 characters or fewer")],
-    )
-    role = RadioField(
-        "Role",
-        description="What they can see and do.",
-        choices=[SelectChoice(role, name) for role, name in user_service.ROLE_NAMES.items()],
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Choose a role")],
-        validate_choice=True,
-    )
-    team = SelectField(
-        "Team (optional)",
-        description="The team they work in, if any.",
-        widget=GovSelect(),
-        default="",
-        validate_choice=True,
-    )
-    services = SelectMultipleField(
-        "Services managed",
-        description="For group managers only. Select every service they manage.",
-        widget=GovCheckboxesInput(),
-    )
-
-    def fill_choices(self) -> None:
-        db = get_session()
-        self.team.choices = [SelectChoice("", "No team")] + [
-            SelectChoice(team, f"{team} ({service})")
-            for team, service in user_service.team_names(session=db)
-        ]
-        self.services.choices = [
-            SelectChoice(name) for name in user_service.service_names(session=db)
-        ]
-
-    def validate_services(self, field: Field) -> None:
-        try:
-            user_service.check_services_for_role(self.role.data or "", field.data or [])
-        except AccountError as error:
-            raise ValidationError(str(error)) from None
-
-
-class NewUserForm(_UserDetailsForm):
-    username = StringField(
-        "Username",
-        description="What they type to sign in, for example their council email address.",
-        widget=GovTextInput(),
-        validators=[InputRequired(message="Enter a username")],
-    )
-    password = PasswordField(
-        "Password",
-        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a password"), _check_password_rules],
-    )
-    confirm_password = PasswordField(
-        "Confirm password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter the password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
-    )
-    submit = SubmitField("Add user", widget=GovSubmitInput())
-
-    def validate_username(self, field: Field) -> None:
-        try:
-            user_service.check_username(field.data or "", session=get_session())
-        except AccountError as error:
-            raise ValidationError(str(error)) from None
-
-    def password_owner(self) -> tuple[str, str]:
-        return self.username.data or "", self.display_name.data or ""
-
-    def fields_in_page_order(self) -> list[Field]:
-        return [
-            self.username,
-            self.display_name,
-            self.role,
-            self.team,
-            self.services,
-            self.password,
-            self.confirm_password,
-        ]
-
-
-class EditUserForm(_UserDetailsForm):
-    submit = SubmitField("Save changes", widget=GovSubmitInput())
-
-    def fields_in_page_order(self) -> list[Field]:
-        return [self.display_name, self.role, self.team, self.services]
-
-
-class PasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a new password"), _check_password_rules],
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter the new password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
-    )
-    submit = SubmitField("Set password", widget=GovSubmitInput())
-    owner: User | None = None  # whose password it is: set before validating
-
-    def password_owner(self) -> tuple[str, str]:
-        return (self.owner.username, self.owner.display_name) if self.owner else ("", "")
-
-    def fields_in_page_order(self) -> list[Field]:
-        return [self.password, self.confirm_password]
-
-
-class StatusForm(FlaskForm):
-    """Deactivate or reactivate. The intended state is explicit, so a second click is harmless."""
-
-    action = HiddenField(validators=[AnyOf(("deactivate", "reactivate"))])
-    # "yes" once the admin has seen the warning that the user is the last active manager of a
-    # service (the confirmation page sends it).
-    confirmed = HiddenField()
-
-
-class ResetMfaForm(FlaskForm):
-    """Turn off someone's two-factor authentication, saying how their identity was checked."""
-
-    identity_checked = BooleanField(
-        "I have checked that I am dealing with this person, as carefully as when their account "
-        "was set up",
-        description="Not only by the phone number or email address they contacted you from: "
-        "those may not be theirs.",
-        widget=GovCheckboxInput(),
-        validators=[DataRequired(message="Confirm that you have checked who they are")],
-    )
-    reason = TextAreaField(
-        "How did you check who they are?",
-        description="For example: met in person and saw their staff ID card, or called them "
-        "back on the number in the staff directory. This goes in the audit trail.",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Say how you checked who they are"),
-            Length(max=500, message="Say how you checked in 500 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Reset two-factor authentication", widget=GovSubmitInput())
-
-    def fields_in_page_order(self) -> list[Field]:
-        return [self.identity_checked, self.reason]
-
-
-class EndSessionsForm(FlaskForm):
-    """End every session of a user (the form carries its CSRF token only)."""
 
 
 def error_list(*fields: Field, extra: Sequence[tuple[str, str]] = ()) -> list[dict[str, Any]]:
@@ -276,7 +74,7 @@ def user_new() -> str | Response | tuple[str, int]:
                     display_name=form.display_name.data or "",
                     team=form.team.data or None,
                     services=form.services.data or [],
-                    context_words=_context_words(),
+                    context_words=password_context_words(),
                     change_at_sign_in=True,
                 )
         except AccountError as error:
@@ -413,7 +211,7 @@ def user_password(user_id: int) -> str | Response | tuple[str, int]:
             form.password.data or "",
             session=db,
             actor=current_user.username,
-            context_words=_context_words(),
+            context_words=password_context_words(),
             change_at_sign_in=True,
         )
     flash(
