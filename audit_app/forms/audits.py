@@ -55,6 +55,13 @@ class ConcernForm(FlaskForm):
     description = TextAreaField("Describe the concern")
 
 
+class VoiceForm(VersionedForm):
+    """The practitioner's voice: the discussion's date (day, month and year fields named with
+    hyphens, read from the request by the view) and the worker's reflection."""
+
+    reflection = TextAreaField("The worker's reflection")
+
+
 def _field_for(question: Question) -> Field:
     if question.type == "choice":
         # The page renders the options from the questionnaire, and the audit service checks the

@@ -11,7 +11,7 @@ from audit_app import clock
 from audit_app.auth import role_required
 from audit_app.core.roles import AUDITORS, READERS
 from audit_app.db import changes, get_session
-from audit_app.forms.managers import ActionForm, CancelActionForm, CompleteActionForm
+from audit_app.forms.actions import CancelActionForm, CompleteActionForm, NewActionForm
 from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
 from audit_app.services.audits import AuditError, AuditNotFound, FieldErrors
@@ -55,7 +55,7 @@ def new(audit_id: int) -> str | Response:
     if refusal:
         flash(refusal, "info")
         return redirect(url_for("audits.show", audit_id=audit_id))
-    form = ActionForm()
+    form = NewActionForm()
     errors: dict[str, str] = {}
     due = (
         request.form.get("due-day", ""),

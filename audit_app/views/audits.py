@@ -30,9 +30,9 @@ from audit_app.forms.audits import (
     JudgementForm,
     StartAuditForm,
     SubmitForm,
+    VoiceForm,
     theme_form_class,
 )
-from audit_app.forms.managers import VoiceForm
 from audit_app.models import PendingSave
 from audit_app.services import audits as audit_service
 from audit_app.services import moderation as moderation_service

@@ -8,7 +8,12 @@ from werkzeug.wrappers import Response
 from audit_app.auth import ALL_ROLES, role_required
 from audit_app.core.roles import MANAGERS
 from audit_app.db import changes, get_session
-from audit_app.forms.managers import AcknowledgeForm, ButtonForm, ModerationGradesForm, OutcomeForm
+from audit_app.forms.moderation import (
+    AcknowledgeForm,
+    ButtonForm,
+    ModerationGradesForm,
+    OutcomeForm,
+)
 from audit_app.services import audits as audit_service
 from audit_app.services import concerns as concern_service
 from audit_app.services import moderation as moderation_service
