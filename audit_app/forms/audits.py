@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired
 
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 
@@ -39,16 +38,9 @@ class SubmitForm(VersionedForm):
 
 
 class StartAuditForm(FlaskForm):
-    questionnaire = RadioField(
-        "Which questionnaire?",
-        choices=[],
-        validators=[InputRequired(message="Select the questionnaire to use")],
-        validate_choice=False,
-    )
-    case_id = StringField(
-        "Case ID",
-        validators=[InputRequired(message="Enter the case ID")],
-    )
+    # The audit service says when either is missing, unknown or too long.
+    questionnaire = RadioField("Which questionnaire?", choices=[], validate_choice=False)
+    case_id = StringField("Case ID")
 
 
 class ConcernForm(FlaskForm):
