@@ -8,11 +8,12 @@ the end) whose tables are emptied before each test.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,10 @@ from sqlmodel import SQLModel
 
 from audit_app import create_app, migrate
 from audit_app.db import get_engine
+from tests.builders import PASSWORD, add_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PASSWORD = "correct horse battery staple"
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -189,37 +190,9 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def make_user(app: Flask):  # type: ignore[no-untyped-def]
-    """Create a user (and the team or services it names) and return its username."""
-    from audit_app.db import session_scope
-    from audit_app.services import accounts
-    from tests.factories import ensure_team
-
-    def make(
-        username: str = "auditor1",
-        role: str = "auditor",
-        *,
-        team: str | None = None,
-        services: tuple[str, ...] = (),
-        password: str = PASSWORD,
-    ) -> str:
-        with app.app_context(), session_scope(app) as session:
-            if team:
-                ensure_team(session, team, service="Children in Need")
-            for service in services:
-                ensure_team(session, f"{service} team", service=service)
-            accounts.create_user(
-                username,
-                password,
-                role,
-                session=session,
-                actor="test",
-                team=team,
-                services=services,
-            )
-        return username
-
-    return make
+def make_user(app: Flask) -> Callable[..., str]:
+    """``add_user`` on this app: ``make_user(username, role, team=..., services=...)``."""
+    return functools.partial(add_user, app)
 
 
 @pytest.fixture

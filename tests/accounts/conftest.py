@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,7 +15,6 @@ from sqlmodel import select
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import AuditEvent, User
-from audit_app.services import mfa
 from audit_app.services.accounts import find_user
 from audit_app.services.users import UserRow, user_row
 from tests.conftest import ROOT
@@ -74,22 +71,3 @@ def events(app: Flask, action: str) -> list[AuditEvent]:
                 select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
             )
         )
-
-
-def enrol(app: Flask, username: str) -> str:
-    """Turn two-factor authentication on for a user, as enrolment would; return the secret.
-
-    The step of the code used is recorded, so the next code to sign in with is ``later_code``'s.
-    """
-    with app.app_context(), session_scope(app) as session:
-        user = find_user(username, session=session)
-        assert user is not None
-        secret = mfa.new_secret()
-        codes = mfa.enable(user, secret, pyotp.TOTP(secret).now(), session=session, actor="test")
-        assert codes is not None
-    return secret
-
-
-def later_code(secret: str) -> str:
-    """The app's code for the next 30-second step (the current one may have been used)."""
-    return pyotp.TOTP(secret).at(time.time() + 30)

@@ -14,7 +14,7 @@ from sqlmodel import select
 from audit_app.db import session_scope
 from audit_app.models import UserSession, utcnow
 from tests.accounts.conftest import MakeUser, SignIn, csrf_token, events, stored_user
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 
 def _device(app: Flask, username: str, address: str) -> FlaskClient:

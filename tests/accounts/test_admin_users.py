@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 
 from audit_app.services import users as user_service
 from tests.accounts.conftest import MakeUser, SignIn, events, stored_row, stored_user
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 NEW_PASSWORD = "a different long passphrase"
 

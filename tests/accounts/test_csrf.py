@@ -7,7 +7,7 @@ from flask import Flask
 from audit_app.db import session_scope
 from audit_app.services import accounts
 from tests.accounts.conftest import csrf_token, events, stored_user
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 
 def add_user(app: Flask, username: str, role: str) -> int:

@@ -12,8 +12,8 @@ from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.services.accounts import find_user
-from tests.accounts.conftest import MakeUser, SignIn, enrol, events, later_code, stored_user
-from tests.conftest import PASSWORD
+from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
+from tests.builders import PASSWORD, enrol, later_code
 
 OWN_PASSWORD = "a passphrase only i know"
 MUST_CHANGE = "An admin set your password, so they know it too."

@@ -13,15 +13,8 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import RecoveryCode
-from tests.accounts.conftest import (
-    MakeUser,
-    SignIn,
-    enrol,
-    events,
-    later_code,
-    stored_user,
-)
-from tests.conftest import PASSWORD
+from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
+from tests.builders import PASSWORD, enrol, later_code
 
 HOW = "Met in person; saw her staff ID card"
 

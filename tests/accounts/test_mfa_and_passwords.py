@@ -15,7 +15,7 @@ from audit_app.db import session_scope
 from audit_app.models import SignInAttempt, User, UserSession
 from audit_app.services import mfa
 from tests.accounts.conftest import events
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 
 def _client(app: Flask, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]

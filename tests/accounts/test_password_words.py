@@ -12,7 +12,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from audit_app.services.accounts import AccountError, check_password_rules, personal_words
 from config import DEFAULT_PASSWORD_CONTEXT_WORDS
 from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 GOOD = "a long and quite unusual passphrase"
 

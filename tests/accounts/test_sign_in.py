@@ -23,7 +23,7 @@ from audit_app.services.accounts import (
     check_password_rules,
 )
 from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 IDLE_MESSAGE = "Your session ended because you were inactive. Sign in again."
 

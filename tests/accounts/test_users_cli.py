@@ -11,8 +11,7 @@ from sqlmodel import select
 from audit_app.db import session_scope
 from audit_app.models import ManagedService, Service, Team
 from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
-from tests.conftest import PASSWORD
-from tests.factories import ensure_team
+from tests.builders import PASSWORD, ensure_team
 
 NEW_PASSWORD = "a different long passphrase"
 

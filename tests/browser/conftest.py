@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, PASSWORD, ROOT
+from tests.builders import PASSWORD
+from tests.conftest import IN_CI, ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The password an admin gives a new user, which they change at their first sign-in.

@@ -14,7 +14,7 @@ from tests.browser.conftest import (
     check_accessibility_of_markup,
     sign_in,
 )
-from tests.journey.conftest import journey_questionnaire
+from tests.builders import journey_questionnaire
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, sign_in
-from tests.journey.conftest import journey_questionnaire
+from tests.builders import journey_questionnaire
 
 AUDITOR = "cic-auditor"
 MANAGER = "cic-manager"

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, new_server, serving, sign_in
-from tests.journey.conftest import journey_questionnaire
+from tests.builders import journey_questionnaire
 
 VIEWPORT = {"width": 320, "height": 640}
 MIN_CHART_TEXT_PX = 12

@@ -19,7 +19,7 @@ from tests.browser.conftest import (
     serving,
     sign_in,
 )
-from tests.journey.conftest import journey_questionnaire
+from tests.builders import journey_questionnaire
 
 AUDITOR = "typed-work-auditor"
 # Cases of their own, so that these tests share the live server with the others.

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, sign_in
-from tests.workshop.conftest import rescore_v1, rescore_v2
+from tests.builders import rescore_v1, rescore_v2
 
 QUESTIONNAIRE_ID = "browser-workshop-audit"
 

@@ -24,7 +24,7 @@ from sqlmodel import col, func, select
 from audit_app.clock import LOCAL_TIMEZONE
 from audit_app.db import session_scope
 from audit_app.models import Action, Allocation, Audit, SafeguardingConcern
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 STANDING = ("submitted", "moderated", "closed")
 MINUTE = timedelta(minutes=1)

@@ -15,15 +15,8 @@ from audit_app.clock import today as local_today
 from audit_app.core.dates import add_months, month_end
 from audit_app.db import session_scope
 from audit_app.models import Allocation, Case
-from tests.cases.conftest import (
-    add_audit,
-    case_id,
-    cases_csv,
-    events,
-    load_questionnaire,
-    table_counts,
-    user_id,
-)
+from tests.builders import add_audit, case_id, cases_csv, load_small_questionnaire, user_id
+from tests.cases.conftest import events, table_counts
 
 PAGES = ["/admin/cases", "/admin/allocations"]
 POSTS = ["/admin/cases", "/admin/allocations/import", "/admin/allocations/draw"]
@@ -105,7 +98,7 @@ def test_the_cases_table_counts_audits(app: Flask, client, make_user, sign_in) -
     sign_in(make_user("admin1", "admin"))
     upload(client, "/admin/cases", "cases_file", cases_csv("1001,CP,T1,").encode())
     make_user("auditor1", "auditor")
-    version_id = load_questionnaire(app)
+    version_id = load_small_questionnaire(app)
     for _ in range(2):
         add_audit(app, "1001", "auditor1", version_id, created_at=datetime.now(UTC))
     assert "1001 T1 CP 2" in text_of(client.get("/admin/cases"))
@@ -182,7 +175,7 @@ def allocated(app: Flask, client, make_user, sign_in) -> Flask:  # type: ignore[
     )
     make_user("auditor-a", "auditor", team="Team A")
     make_user("auditor-b", "auditor", team="Team B")
-    load_questionnaire(app, "test-audit")
+    load_small_questionnaire(app, "test-audit")
     return app
 
 
@@ -214,7 +207,7 @@ def test_allocations_show_their_status(allocated: Flask, client) -> None:  # typ
     assert "Allocations imported. 4 allocations in the file: 4 created" in text_of(
         client.get("/admin/allocations")
     )
-    version_id = load_questionnaire(allocated)
+    version_id = load_small_questionnaire(allocated)
     draft = add_audit(allocated, "A2", "auditor-b", version_id, created_at=datetime.now(UTC))
     submitted = add_audit(
         allocated,
@@ -311,7 +304,7 @@ def test_a_draw_form_with_errors_says_what_to_fix(allocated: Flask, client) -> N
 
 def test_a_draw_with_no_auditors_is_explained(app: Flask, client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
     sign_in(make_user("admin1", "admin"))
-    load_questionnaire(app, "test-audit")
+    load_small_questionnaire(app, "test-audit")
     month = f"{local_today():%Y-%m}"
     response = client.post(
         "/admin/allocations/draw",

@@ -14,7 +14,8 @@ from audit_app.services import accounts
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.allocations import AllocationImportSummary, import_allocations
 from audit_app.services.cases import ImportRefused, import_cases
-from tests.cases.conftest import cases_csv, events, load_questionnaire, table_counts
+from tests.builders import cases_csv, load_small_questionnaire
+from tests.cases.conftest import events, table_counts
 
 HEADER = "case_id,questionnaire_id,auditor,due"
 
@@ -35,8 +36,8 @@ def setting(app: Flask, make_user) -> Flask:  # type: ignore[no-untyped-def]
         user = accounts.find_user("gone1", session=session)
         assert user is not None
         accounts.set_active(user, False, session=session, actor="test")
-    load_questionnaire(app, "test-audit")
-    load_questionnaire(app, "old-audit")
+    load_small_questionnaire(app, "test-audit")
+    load_small_questionnaire(app, "old-audit")
     with session_scope(app) as session:
         questionnaire_service.set_retired("old-audit", True, session=session, actor="test")
     return app

@@ -15,7 +15,8 @@ from audit_app.services.cases import (
     import_cases,
     list_cases,
 )
-from tests.cases.conftest import add_audit, cases_csv, events, load_questionnaire, table_counts
+from tests.builders import add_audit, cases_csv, load_small_questionnaire
+from tests.cases.conftest import events, table_counts
 
 
 def run_import(
@@ -106,7 +107,7 @@ def test_reimport_updates_team_and_worker_and_never_deletes_a_case(
         cases_csv("1001,Child Protection,CP Team 1,A", "1002,Child Protection,CP Team 1,B"),
     )
     make_user("auditor1", "auditor")
-    version_id = load_questionnaire(app)
+    version_id = load_small_questionnaire(app)
     add_audit(app, "1002", "auditor1", version_id, created_at=datetime.now(UTC))
 
     summary = run_import(app, cases_csv("1001,Child Protection,CP Team 2,Z"))

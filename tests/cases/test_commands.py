@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from tests.cases.conftest import cases_csv, events, load_questionnaire, table_counts
+from tests.builders import cases_csv, load_small_questionnaire
+from tests.cases.conftest import events, table_counts
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> str:
@@ -78,7 +79,7 @@ def test_cases_import_refuses_a_file_that_is_not_utf8(
 def test_allocations_import(app: Flask, runner: FlaskCliRunner, make_user, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     runner.invoke(args=["cases", "import", write(tmp_path, "c.csv", cases_csv("1001,CP,T1,"))])
     make_user("auditor1", "auditor")
-    load_questionnaire(app, "test-audit")
+    load_small_questionnaire(app, "test-audit")
     good = write(
         tmp_path,
         "a.csv",
@@ -114,7 +115,7 @@ def test_allocations_draw(app: Flask, runner: FlaskCliRunner, make_user, tmp_pat
     assert runner.invoke(args=["cases", "import", path]).exit_code == 0
     make_user("auditor-a", "auditor", team="Team A")
     make_user("auditor-b", "auditor", team="Team B")
-    load_questionnaire(app, "test-audit")
+    load_small_questionnaire(app, "test-audit")
     args = ["allocations", "draw", "--month", "2025-03", "--questionnaire", "test-audit"]
     result = runner.invoke(args=[*args, "--per-auditor", "2", "--seed", "7"])
     assert result.exit_code == 0, result.output

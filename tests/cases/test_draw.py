@@ -22,15 +22,8 @@ from audit_app.services.allocations import (
     draw_allocations,
 )
 from audit_app.services.cases import import_cases
-from tests.cases.conftest import (
-    add_audit,
-    case_id,
-    cases_csv,
-    events,
-    load_questionnaire,
-    table_counts,
-    user_id,
-)
+from tests.builders import add_audit, case_id, cases_csv, load_small_questionnaire, user_id
+from tests.cases.conftest import events, table_counts
 
 MARCH = date(2025, 3, 1)
 SEEDS = range(25)
@@ -62,7 +55,7 @@ def council(app: Flask, make_user) -> Flask:  # type: ignore[no-untyped-def]
         user = accounts.find_user("gone1", session=session)
         assert user is not None
         accounts.set_active(user, False, session=session, actor="test")
-    load_questionnaire(app, "test-audit")
+    load_small_questionnaire(app, "test-audit")
     return app
 
 
@@ -122,7 +115,7 @@ def test_the_same_seed_draws_the_same_cases(council: Flask) -> None:
 
 
 def test_cases_audited_in_the_previous_12_months_are_never_drawn(council: Flask) -> None:
-    version_id = load_questionnaire(council, "test-audit")
+    version_id = load_small_questionnaire(council, "test-audit")
     # Created inside the window.
     add_audit(council, "C1", "auditor-b", version_id, created_at=datetime(2024, 3, 1, tzinfo=UTC))
     # Created before the window, submitted inside it.
@@ -222,7 +215,7 @@ def test_a_retired_or_unknown_questionnaire_is_refused(council: Flask) -> None:
 
 def test_a_draw_with_no_active_auditors_is_refused(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
     make_user("manager1", "manager")
-    load_questionnaire(app, "test-audit")
+    load_small_questionnaire(app, "test-audit")
     with pytest.raises(DrawRefused, match="no active auditors"):
         with session_scope(app) as session:
             draw(session, seed=1)
@@ -232,7 +225,7 @@ def test_an_auditor_sees_their_open_allocations_with_overdue_flagged(council: Fl
     with session_scope(council) as session:
         drawn = draw(session, seed=8, per_auditor=2, month=date(2025, 1, 1))
         draw(session, seed=8, per_auditor=1, month=date(2025, 3, 1))
-    version_id = load_questionnaire(council, "test-audit")
+    version_id = load_small_questionnaire(council, "test-audit")
     auditor_id = user_id(council, "auditor-a")
     mine = [a for a in drawn if a.auditor_id == auditor_id]
     submitted_case = session_case_ref(council, mine[0].case_id)

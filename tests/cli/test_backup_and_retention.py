@@ -15,14 +15,9 @@ from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import Answer, Audit, AuditEvent, AuditResult, ReportAudit, utcnow
 from audit_app.reporting import summaries
-from tests.conftest import PASSWORD, ROOT, create_postgres_database, drop_postgres_database
-from tests.journey.conftest import (
-    audit_version,
-    journey_questionnaire,
-    load_questionnaire,
-    make_case,
-    start,
-)
+from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
+from tests.conftest import ROOT, create_postgres_database, drop_postgres_database
+from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers, _complete
 
 

@@ -23,8 +23,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from tests.factories import ensure_team
-from tests.journey.conftest import journey_questionnaire, load_questionnaire
+from tests.builders import ensure_team, journey_questionnaire, load_questionnaire
 
 
 @pytest.fixture

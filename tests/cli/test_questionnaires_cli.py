@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from audit_app.db import session_scope
 from audit_app.models import AuditEvent, QuestionnaireVersion
-from tests.factories import questionnaire_dict, write_questionnaire
+from tests.builders import questionnaire_dict, write_questionnaire
 
 SHIPPED = sorted(
     p.name

@@ -19,8 +19,8 @@ from sqlmodel import col, select
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import Audit, AuditEvent
-from tests.conftest import PASSWORD, ROOT
-from tests.journey.conftest import journey_questionnaire, load_questionnaire, make_case
+from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case
+from tests.conftest import ROOT
 from tests.journey.test_completing_an_audit import _answers
 
 PROCESSES = 4

@@ -13,16 +13,17 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import Action, Case, SafeguardingConcern, Service, Team, User, utcnow
-from tests.conftest import PASSWORD
-from tests.faults.test_killed_worker import server  # noqa: F401  (a gunicorn fixture)
-from tests.journey.conftest import (
-    audit_version,
+from tests.builders import (
+    PASSWORD,
+    POOR,
     journey_questionnaire,
     load_questionnaire,
     make_case,
     start,
+    submitted_audit,
 )
-from tests.managers.conftest import POOR, submitted_audit
+from tests.faults.test_killed_worker import server  # noqa: F401  (a gunicorn fixture)
+from tests.journey.conftest import audit_version
 
 PAYLOAD = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
 ESCAPED = "&lt;script&gt;alert("

@@ -19,9 +19,9 @@ from sqlmodel import func, select
 
 from audit_app.db import get_engine, session_scope
 from audit_app.models import Audit, AuditResult, ComplianceResult, ThemeResult
-from tests.conftest import PASSWORD, ROOT
+from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
+from tests.conftest import ROOT
 from tests.faults.http import Client
-from tests.journey.conftest import journey_questionnaire, load_questionnaire, make_case, start
 from tests.journey.test_completing_an_audit import _complete
 
 HERE = Path(__file__).parent

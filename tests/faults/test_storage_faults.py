@@ -19,13 +19,9 @@ from sqlalchemy import event
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.services import accounts
-from tests.conftest import PASSWORD, ROOT
-from tests.journey.conftest import (
-    audit_version,
-    journey_questionnaire,
-    load_questionnaire,
-    make_case,
-)
+from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case
+from tests.conftest import ROOT
+from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers
 
 

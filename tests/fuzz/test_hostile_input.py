@@ -21,7 +21,7 @@ from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, QuestionnaireVersion, Service, Team
 from audit_app.services import allocations, cases
 from audit_app.services import questionnaires as questionnaire_service
-from tests.factories import questionnaire_dict
+from tests.builders import questionnaire_dict
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

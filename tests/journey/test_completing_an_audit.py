@@ -17,7 +17,8 @@ from audit_app.models import (
     SafeguardingConcern,
     ThemeResult,
 )
-from tests.journey.conftest import audit_version, make_case, start
+from tests.builders import make_case, start
+from tests.journey.conftest import audit_version
 
 
 def _answers(app: Flask, audit_id: int) -> dict[str, str]:

@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import Audit, AuditResult, User
-from tests.journey.conftest import audit_version, start
+from tests.builders import start
+from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers
 
 

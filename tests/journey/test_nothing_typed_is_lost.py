@@ -18,8 +18,9 @@ from sqlmodel import select
 from audit_app.db import session_scope
 from audit_app.models import Audit, SafeguardingConcern, ThemeJudgement
 from audit_app.services import audits as audit_service
+from tests.builders import load_questionnaire, make_case, start
 from tests.conftest import ROOT
-from tests.journey.conftest import audit_version, load_questionnaire, make_case, start
+from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers
 
 OVER_LIMIT = "x" * 10_001

@@ -7,8 +7,8 @@ from datetime import timedelta
 from flask import Flask
 
 from audit_app.models import utcnow
-from tests.conftest import PASSWORD
-from tests.journey.conftest import audit_version, start
+from tests.builders import PASSWORD, start
+from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers
 
 

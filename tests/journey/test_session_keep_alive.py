@@ -16,9 +16,10 @@ from time_machine import TimeMachineFixture
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import UserSession, utcnow
-from tests.conftest import PASSWORD, ROOT
+from tests.builders import PASSWORD, start
+from tests.conftest import ROOT
 from tests.faults import test_storage_faults
-from tests.journey.conftest import audit_version, start
+from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers
 
 VOICE = "/audits/{}/themes/voice"

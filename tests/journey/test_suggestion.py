@@ -16,8 +16,9 @@ from audit_app.db import get_engine, session_scope
 from audit_app.models import AuditEvent
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.suggestion import theme_suggestion
-from tests.conftest import PASSWORD, ROOT
-from tests.journey.conftest import audit_version, journey_questionnaire, load_questionnaire, start
+from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, start
+from tests.conftest import ROOT
+from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers, _complete, _save
 
 

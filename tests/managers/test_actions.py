@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import Action, User, utcnow
-from tests.managers.conftest import POOR, complete_audit, events, submitted_audit
+from tests.builders import POOR, complete_audit, submitted_audit
+from tests.managers.conftest import events
 
 TOMORROW = utcnow().date() + timedelta(days=1)
 

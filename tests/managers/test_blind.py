@@ -7,8 +7,9 @@ import re
 import pytest
 from flask import Flask
 
+from tests.builders import POOR, complete_audit, submit_audit
 from tests.journey.conftest import audit_version
-from tests.managers.conftest import POOR, audit_row, complete_audit, submit_audit
+from tests.managers.conftest import audit_row
 
 RADIO = re.compile(r'<div class="govuk-radios__item">.*?</div>', re.DOTALL)
 
@@ -117,8 +118,7 @@ def test_a_themes_analysis_question_is_hidden_like_the_judgement_it_belongs_to(
     """The theme's own analysis question is its judgement's analysis: hidden until grading."""
     from audit_app.db import session_scope
     from audit_app.services import audits as audit_service
-    from tests.journey.conftest import journey_questionnaire, load_questionnaire
-    from tests.managers.conftest import GOOD, actor_for
+    from tests.builders import GOOD, actor_for, journey_questionnaire, load_questionnaire
 
     data = journey_questionnaire()
     data["id"] = "analysis-audit"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from tests.builders import POOR, complete_audit, submitted_audit
 from tests.journey.conftest import audit_version
-from tests.managers.conftest import POOR, audit_row, complete_audit, events, submitted_audit
+from tests.managers.conftest import audit_row, events
 
 
 def _close(client, audit_id: int) -> str:  # type: ignore[no-untyped-def]

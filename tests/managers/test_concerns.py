@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import SafeguardingConcern
-from tests.managers.conftest import backdate_concerns, complete_audit, events, submitted_audit
+from tests.builders import backdate_concerns, complete_audit, submitted_audit
+from tests.managers.conftest import events
 
 CONCERN = "No visit for nine weeks while on a child protection plan."
 

@@ -22,9 +22,8 @@ from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import AuditEvent, Case, SafeguardingConcern, User
 from config import ConfigError, load_config
-from tests.conftest import PASSWORD, ROOT
-from tests.factories import ensure_team
-from tests.managers.conftest import backdate_concerns, complete_audit, submitted_audit
+from tests.builders import PASSWORD, backdate_concerns, complete_audit, ensure_team, submitted_audit
+from tests.conftest import ROOT
 
 CONCERN = "No visit for nine weeks while on a child protection plan."
 ORPHAN_CASE = "500001"  # in Adolescent Services, which no manager manages

@@ -7,14 +7,9 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import AuditResult, Moderation, ModerationGrade, ThemeResult
+from tests.builders import POOR, complete_audit, submitted_audit
 from tests.journey.conftest import audit_version
-from tests.managers.conftest import (
-    POOR,
-    audit_row,
-    complete_audit,
-    events,
-    submitted_audit,
-)
+from tests.managers.conftest import audit_row, events
 
 AGREE_POOR = {
     "grade-voice": "Inadequate",

@@ -7,8 +7,9 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import AuditResult, Moderation
+from tests.builders import POOR, submitted_audit
 from tests.journey.conftest import audit_version
-from tests.managers.conftest import POOR, audit_row, events, submitted_audit
+from tests.managers.conftest import audit_row, events
 
 
 def _return(client, app: Flask, audit_id: int, comment: str):  # type: ignore[no-untyped-def]

@@ -12,14 +12,9 @@ from audit_app.db import session_scope
 from audit_app.models import Audit
 from audit_app.services.audits import Sampling
 from config import ConfigError, load_config
+from tests.builders import POOR, complete_audit, submit_audit, submitted_audit
 from tests.journey.conftest import audit_version
-from tests.managers.conftest import (
-    POOR,
-    audit_row,
-    complete_audit,
-    submit_audit,
-    submitted_audit,
-)
+from tests.managers.conftest import audit_row
 
 
 def test_every_audit_judged_in_the_worst_band_is_due(managers: Flask) -> None:

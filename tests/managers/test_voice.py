@@ -7,8 +7,9 @@ from datetime import timedelta
 from flask import Flask
 
 from audit_app.models import utcnow
+from tests.builders import submitted_audit
 from tests.journey.conftest import audit_version
-from tests.managers.conftest import audit_row, events, submitted_audit
+from tests.managers.conftest import audit_row, events
 
 
 def _post(client, app: Flask, audit_id: int, **data: str):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from audit_app.reporting import dashboard, summaries
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.figures import Share
 from audit_app.reporting.filters import Filters, Scope
-from tests.reports.conftest import ReportData, build_report_data
+from tests.builders import ReportData, build_report_data
 
 PERIOD = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
 TODAY = date(2026, 11, 29)

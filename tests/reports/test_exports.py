@@ -16,7 +16,8 @@ from sqlmodel import select
 from audit_app.db import session_scope
 from audit_app.models import AuditEvent
 from audit_app.reporting.dictionary import TABLES
-from tests.reports.conftest import PERIOD, ReportData
+from tests.builders import ReportData
+from tests.reports.conftest import PERIOD
 
 KINDS = ("audits", "themes", "compliance", "answers")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.reports.conftest import PERIOD, ReportData
+from tests.builders import ReportData
+from tests.reports.conftest import PERIOD
 
 
 def _page(client, url: str, **args: str) -> str:  # type: ignore[no-untyped-def]

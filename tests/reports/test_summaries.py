@@ -26,8 +26,7 @@ from audit_app.reporting import dashboard, summaries
 from audit_app.reporting.database import RESULTS, ReportReader
 from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.summaries import Window, plan
-from tests.conftest import PASSWORD
-from tests.reports.conftest import ReportData
+from tests.builders import PASSWORD, ReportData
 
 TODAY = date(2026, 11, 29)
 PERIOD = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))

@@ -14,7 +14,7 @@ from audit_app.db import session_scope
 from audit_app.models import AuditEvent, User, utcnow
 from audit_app.services.throttling import ExportLimit, ExportLimitReached, check_export_limit
 from config import ConfigError, load_config
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 LIMIT = ExportLimit(count=2, window=timedelta(minutes=10))
 

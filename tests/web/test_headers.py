@@ -8,7 +8,8 @@ from flask import Flask
 
 from audit_app import create_app
 from audit_app.db import get_engine
-from tests.conftest import PASSWORD, ROOT
+from tests.builders import PASSWORD
+from tests.conftest import ROOT
 
 
 def test_pages_carry_the_security_headers(app: Flask, make_user, sign_in, client) -> None:  # type: ignore[no-untyped-def]

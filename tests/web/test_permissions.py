@@ -24,9 +24,7 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, User
-from tests.conftest import PASSWORD
-from tests.factories import ensure_team
-from tests.journey.conftest import journey_questionnaire, load_questionnaire
+from tests.builders import PASSWORD, ensure_team, journey_questionnaire, load_questionnaire
 
 PEOPLE = (
     "anonymous",

@@ -10,7 +10,7 @@ from sqlmodel import select
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import AuditEvent
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 
 def _failed_sign_in_from(app: Flask) -> str | None:

@@ -16,14 +16,9 @@ from sqlmodel import select
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import AuditEvent
-from tests.conftest import PASSWORD, ROOT
-from tests.journey.conftest import (
-    audit_version,
-    journey_questionnaire,
-    load_questionnaire,
-    make_case,
-    start,
-)
+from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
+from tests.conftest import ROOT
+from tests.journey.conftest import audit_version
 
 MARKER = "entered-value-5d1e"
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import UserSession
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 
 def _signed_in_client(app: Flask, username: str):  # type: ignore[no-untyped-def]

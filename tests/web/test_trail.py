@@ -10,8 +10,7 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import AuditEvent
-from tests.conftest import PASSWORD
-from tests.journey.conftest import journey_questionnaire, load_questionnaire, make_case, start
+from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
 
 
 def _events(app: Flask, action: str) -> list[AuditEvent]:

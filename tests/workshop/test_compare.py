@@ -7,7 +7,7 @@ from typing import Any
 
 from audit_app.core.compare import Change, compare, summarise
 from audit_app.core.questionnaire import Questionnaire, validate_questionnaire
-from tests.workshop.conftest import rescore_v1
+from tests.builders import rescore_v1
 
 
 def _pair(change) -> tuple[Questionnaire, Questionnaire]:  # type: ignore[no-untyped-def]

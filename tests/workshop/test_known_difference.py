@@ -34,7 +34,7 @@ from audit_app.core.questionnaire import validate_questionnaire
 from audit_app.db import session_scope
 from audit_app.models import AuditResult, ThemeResult
 from audit_app.services import workshop as workshop_service
-from tests.workshop.conftest import load, on, rescore_v1, rescore_v2, submit_audit
+from tests.builders import audit_judged_as_suggested, load_questionnaire, on, rescore_v1, rescore_v2
 
 ANSWERS = {
     "A": ("yes", "no", "yes", "no", "mostly"),
@@ -52,14 +52,16 @@ def _answers(name: str) -> dict[str, str]:
 @pytest.fixture
 def rescored(admin: Flask) -> dict[str, int]:
     """Version 1 with four audits in the period and three that must be left out; version 2."""
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     ids = {
-        "A": submit_audit(admin, "A1", _answers("A"), submitted_at=on(2)),
-        "B": submit_audit(admin, "B1", _answers("B"), submitted_at=on(10), status="moderated"),
-        "C": submit_audit(
+        "A": audit_judged_as_suggested(admin, "A1", _answers("A"), submitted_at=on(2)),
+        "B": audit_judged_as_suggested(
+            admin, "B1", _answers("B"), submitted_at=on(10), status="moderated"
+        ),
+        "C": audit_judged_as_suggested(
             admin, "C1", _answers("C"), service="Children in Care", submitted_at=on(31)
         ),
-        "D": submit_audit(
+        "D": audit_judged_as_suggested(
             admin,
             "D1",
             _answers("D"),
@@ -68,12 +70,14 @@ def rescored(admin: Flask) -> dict[str, int]:
             status="closed",
         ),
         # Left out: a draft, and an audit submitted before the period.
-        "draft": submit_audit(admin, "E1", _answers("A"), status="draft"),
-        "early": submit_audit(admin, "F1", _answers("A"), submitted_at=on(28, month=2)),
+        "draft": audit_judged_as_suggested(admin, "E1", _answers("A"), status="draft"),
+        "early": audit_judged_as_suggested(
+            admin, "F1", _answers("A"), submitted_at=on(28, month=2)
+        ),
     }
-    load(admin, rescore_v2())
+    load_questionnaire(admin, rescore_v2())
     # Left out: an audit of version 2 itself.
-    ids["v2"] = submit_audit(admin, "G1", _answers("A"), submitted_at=on(5))
+    ids["v2"] = audit_judged_as_suggested(admin, "G1", _answers("A"), submitted_at=on(5))
     return ids
 
 

@@ -8,7 +8,8 @@ from flask import Flask
 
 from audit_app.db import session_scope
 from audit_app.services import questionnaires as questionnaire_service
-from tests.workshop.conftest import load, rescore_v1, rescore_v2, submit_audit, version_rows
+from tests.builders import audit_judged_as_suggested, load_questionnaire, rescore_v1, rescore_v2
+from tests.workshop.conftest import version_rows
 
 
 def _load_text(app: Flask, text: str) -> None:
@@ -18,9 +19,9 @@ def _load_text(app: Flask, text: str) -> None:
 
 
 def test_every_id_is_listed_with_its_versions_and_audits(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
-    submit_audit(admin, "100824", {"seen-alone": "yes"}, status="draft")
-    load(admin, rescore_v2())
+    load_questionnaire(admin, rescore_v1())
+    audit_judged_as_suggested(admin, "100824", {"seen-alone": "yes"}, status="draft")
+    load_questionnaire(admin, rescore_v2())
     html = client.get("/questionnaires").get_data(as_text=True)
     assert 'id="rescore-audit"' in html
     assert "New audits use version 2." in html
@@ -36,7 +37,7 @@ def test_every_id_is_listed_with_its_versions_and_audits(admin: Flask, client) -
 
 
 def test_a_retired_version_says_so(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     client.post("/questionnaires/rescore-audit/versions/1/retire")
     html = client.get("/questionnaires").get_data(as_text=True)
     assert "Every version is retired" in html
@@ -58,7 +59,7 @@ def test_the_download_is_the_json_exactly_as_loaded(admin: Flask, client) -> Non
 
 
 def test_an_unknown_version_is_not_found(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     assert client.get("/questionnaires/rescore-audit/versions/9/download").status_code == 404
     assert client.get("/questionnaires/no-such-audit/compare").status_code == 404
     assert client.get("/questionnaires/no-such-audit/versions/1/preview").status_code == 404

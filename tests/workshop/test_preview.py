@@ -8,9 +8,14 @@ import re
 from flask import Flask
 
 from audit_app.models import Audit, AuditEvent
-from tests.conftest import PASSWORD
-from tests.journey.conftest import journey_questionnaire, make_case
-from tests.workshop.conftest import count, load, rescore_v1
+from tests.builders import (
+    PASSWORD,
+    journey_questionnaire,
+    load_questionnaire,
+    make_case,
+    rescore_v1,
+)
+from tests.workshop.conftest import count
 
 BASE = "/questionnaires/rescore-audit/versions/1/preview"
 
@@ -31,7 +36,7 @@ def _question_block(page: str, question_id: str) -> str:
 
 
 def test_the_task_list_is_the_auditors_and_creates_no_audit(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     response = client.get(BASE)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -46,7 +51,7 @@ def test_the_task_list_is_the_auditors_and_creates_no_audit(admin: Flask, client
 
 
 def test_a_theme_page_is_the_auditors_form_without_saving(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     page = client.get(f"{BASE}/voice").get_data(as_text=True)
     form = page[page.index('<form method="get" novalidate>') :]
     form = form[: form.index("</form>")]
@@ -60,7 +65,7 @@ def test_a_theme_page_is_the_auditors_form_without_saving(admin: Flask, client) 
 def test_the_preview_uses_the_same_question_markup_as_an_audit(
     admin: Flask, client, make_user
 ) -> None:  # type: ignore[no-untyped-def]
-    load(admin, journey_questionnaire())
+    load_questionnaire(admin, journey_questionnaire())
     make_case(admin)
     make_user("auditor1", "auditor", team="Children in Need 1")
     auditor = admin.test_client()
@@ -82,7 +87,7 @@ def test_the_preview_uses_the_same_question_markup_as_an_audit(
 
 
 def test_the_sandbox_scores_the_chosen_answers_as_the_engine_does(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     page = client.get(
         f"{BASE}/voice?seen-alone=yes&wishes-recorded=partly&plan-smart=no&plan-reviewed=yes"
     ).get_data(as_text=True)
@@ -99,7 +104,7 @@ def test_the_sandbox_scores_the_chosen_answers_as_the_engine_does(admin: Flask, 
 
 
 def test_answers_are_carried_between_pages_in_the_address(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     page = client.get(f"{BASE}/planning?seen-alone=yes&plan-smart=no").get_data(as_text=True)
     assert '<input type="hidden" name="seen-alone" value="yes">' in page
     # This page's own questions are its radios, not hidden fields.
@@ -111,7 +116,7 @@ def test_answers_are_carried_between_pages_in_the_address(admin: Flask, client) 
 
 
 def test_answers_to_hidden_questions_do_not_count(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, journey_questionnaire())
+    load_questionnaire(admin, journey_questionnaire())
     url = "/questionnaires/journey-audit/versions/1/preview/planning"
     shown = _sandbox(
         client.get(f"{url}?child-status=cic&permanence-plan=no&plan-smart=yes").get_data(
@@ -131,7 +136,7 @@ def test_answers_to_hidden_questions_do_not_count(admin: Flask, client) -> None:
 def test_a_value_the_auditor_could_not_save_is_reported_and_not_scored(
     admin: Flask, client
 ) -> None:  # type: ignore[no-untyped-def]
-    load(admin, journey_questionnaire())
+    load_questionnaire(admin, journey_questionnaire())
     page = client.get(
         "/questionnaires/journey-audit/versions/1/preview/planning?last-visit=31/2/2026"
         "&plan-smart=maybe"
@@ -142,5 +147,5 @@ def test_a_value_the_auditor_could_not_save_is_reported_and_not_scored(
 
 
 def test_an_unknown_theme_is_not_found(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     assert client.get(f"{BASE}/no-such-theme").status_code == 404

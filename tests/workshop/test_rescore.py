@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from audit_app.core.questionnaire import validate_questionnaire
 from audit_app.core.rescore import SubmittedAudit, direction, rescore
-from tests.workshop.conftest import rescore_v1
+from tests.builders import rescore_v1
 
 GRADES = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
 

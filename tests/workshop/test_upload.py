@@ -13,7 +13,8 @@ from flask import Flask
 
 from audit_app.core.questionnaire import QuestionnaireInvalid, parse_questionnaire
 from audit_app.models import AuditEvent, QuestionnaireVersion
-from tests.workshop.conftest import count, events, load, rescore_v1, rescore_v2, version_rows
+from tests.builders import load_questionnaire, rescore_v1, rescore_v2
+from tests.workshop.conftest import count, events, version_rows
 
 URL = "/questionnaires/upload"
 
@@ -198,7 +199,7 @@ def test_a_new_questionnaire_is_summarised_and_loaded_only_when_confirmed(
 def test_the_difference_from_the_current_version_is_shown_before_confirming(
     admin: Flask, client
 ) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     page = _upload(client, json.dumps(rescore_v2())).get_data(as_text=True)
     text = _text(page)
     assert "Compared with version 1, the version new audits use now." in text
@@ -215,7 +216,7 @@ def test_the_difference_from_the_current_version_is_shown_before_confirming(
 def test_a_changed_file_under_a_loaded_version_is_refused_as_by_the_command_line(
     admin: Flask, client
 ) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     changed = rescore_v1()
     changed["title"] = "Rescore audit, revised"
     response = _upload(client, json.dumps(changed), "revised.json")
@@ -233,11 +234,11 @@ def test_a_changed_file_under_a_loaded_version_is_refused_as_by_the_command_line
 def test_a_version_loaded_by_someone_else_meanwhile_is_refused_at_confirmation(
     admin: Flask, client
 ) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     page = _upload(client, json.dumps(rescore_v2())).get_data(as_text=True)
     other = rescore_v2()
     other["title"] = "Someone else's version 2"
-    load(admin, other)
+    load_questionnaire(admin, other)
     response = _confirm(client, _confirm_fields(page))
     assert response.status_code == 400
     assert "rescore-audit version 2 is already loaded with different content" in _text(
@@ -252,11 +253,11 @@ def test_a_version_loaded_by_someone_else_meanwhile_is_refused_at_confirmation(
 def test_a_new_current_version_meanwhile_asks_to_check_the_differences_again(
     admin: Flask, client
 ) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     v3 = rescore_v2()
     v3["version"] = 3
     page = _upload(client, json.dumps(v3)).get_data(as_text=True)
-    load(admin, rescore_v2())
+    load_questionnaire(admin, rescore_v2())
     response = _confirm(client, _confirm_fields(page))
     assert response.status_code == 409
     text = _text(response.get_data(as_text=True))
@@ -294,16 +295,16 @@ def test_content_that_cannot_be_read_at_confirmation_is_refused(admin: Flask, cl
 
 
 def test_the_same_file_again_is_already_loaded(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     page = _upload(client, json.dumps(rescore_v1(), indent=4)).get_data(as_text=True)
     assert "already loaded with exactly this content" in page
     assert "/questionnaires/upload/confirm" not in page
 
 
 def test_a_version_below_the_latest_is_flagged(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    load(admin, rescore_v1())
+    load_questionnaire(admin, rescore_v1())
     v3 = rescore_v2()
     v3["version"] = 3
-    load(admin, v3)
+    load_questionnaire(admin, v3)
     text = _text(_upload(client, json.dumps(rescore_v2())).get_data(as_text=True))
     assert "Version 3 is already loaded, so new audits will not use version 2" in text
