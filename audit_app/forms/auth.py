@@ -32,6 +32,8 @@ class SecondFactorForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
+    # The account service limits a new password's length (and says so in its message); the
+    # current one is only limited here, so that nobody makes the server hash a huge string.
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
@@ -40,12 +42,12 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a new password"), Length(max=1024)],
+        validators=[InputRequired(message="Enter a new password")],
     )
     confirm_password = PasswordField(
         "Confirm new password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter the new password again"), Length(max=1024)],
+        validators=[InputRequired(message="Enter the new password again")],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
