@@ -1,1 +1,2 @@
-"""Fixed forms, and the factory that builds a questionnaire theme's form."""
+"""The pages' forms, one module per area: each carries the CSRF token and the values, and the
+services check the values and word the messages."""

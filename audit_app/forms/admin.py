@@ -171,7 +171,9 @@ class EditUserForm(_UserDetailsForm):
         return [self.display_name, self.role, self.team, self.services]
 
 
-class PasswordForm(FlaskForm):
+class SetPasswordForm(FlaskForm):
+    """An admin sets someone else's password (they change it at their next sign-in)."""
+
     password = PasswordField(
         "New password",
         description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",

@@ -17,8 +17,8 @@ from audit_app.forms.admin import (
     EditUserForm,
     EndSessionsForm,
     NewUserForm,
-    PasswordForm,
     ResetMfaForm,
+    SetPasswordForm,
     StatusForm,
     password_context_words,
 )
@@ -110,7 +110,7 @@ def _edit_page(
     user: User,
     *,
     form: EditUserForm | None = None,
-    password_form: PasswordForm | None = None,
+    password_form: SetPasswordForm | None = None,
     mfa_form: ResetMfaForm | None = None,
     status_error: str | None = None,
     sessions_error: str | None = None,
@@ -127,7 +127,7 @@ def _edit_page(
             services=list(row.services),
         )
         form.fill_choices()
-    password_form = password_form or PasswordForm(formdata=None, prefix="new")
+    password_form = password_form or SetPasswordForm(formdata=None, prefix="new")
     mfa_form = mfa_form or ResetMfaForm(formdata=None, prefix="mfa")
     extra = [(sessions_error, "#sessions-button")] if sessions_error else []
     if status_error:
@@ -197,7 +197,7 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
 @role_required("admin")
 def user_password(user_id: int) -> str | Response | tuple[str, int]:
     user = _user_or_404(user_id)
-    form = PasswordForm(prefix="new")
+    form = SetPasswordForm(prefix="new")
     form.owner = user
     if user.id == current_user.id:
         # Changing one's own password needs the current one, which this page does not ask for.
