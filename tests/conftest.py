@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
+from werkzeug.test import TestResponse
 
 from audit_app import create_app, migrate
 from audit_app.db import get_engine
@@ -180,7 +181,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(app: Flask):  # type: ignore[no-untyped-def]
+def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
@@ -195,13 +196,36 @@ def make_user(app: Flask) -> Callable[..., str]:
     return functools.partial(add_user, app)
 
 
-@pytest.fixture
-def sign_in(client):  # type: ignore[no-untyped-def]
-    """Sign the test client in as a user."""
+class AuthActions:
+    """Signing the test client in and out, as in Flask's tutorial (Flaskr)."""
 
-    def do(username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-        response = client.post("/sign-in", data={"username": username, "password": password})
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> TestResponse:
+        """Sign in as ``username``; fail unless the app accepts it (a redirect)."""
+        response = self._client.post("/sign-in", data={"username": username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
 
-    return do
+    def sign_out(self) -> TestResponse:
+        """Sign out (whoever is signed in, if anyone)."""
+        return self._client.post("/sign-out")
+
+    def switch(self, username: str) -> TestResponse:
+        """Sign out, then in as ``username``."""
+        self.sign_out()
+        return self.sign_in(username)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Sign ``client`` in and out: ``auth.sign_in(username)``, ``auth.sign_out()``,
+    ``auth.switch(username)``."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def sign_in(auth: AuthActions) -> Callable[..., TestResponse]:
+    """``auth.sign_in``, under the name most tests use."""
+    return auth.sign_in

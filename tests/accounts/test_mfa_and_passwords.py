@@ -6,10 +6,13 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 
 import pyotp
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import SignInAttempt, User, UserSession
@@ -18,7 +21,9 @@ from tests.accounts.conftest import events
 from tests.builders import PASSWORD
 
 
-def _client(app: Flask, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def _client(
+    app: Flask, username: str, password: str = PASSWORD
+) -> tuple[FlaskClient, TestResponse]:
     client = app.test_client()
     response = client.post("/sign-in", data={"username": username, "password": password})
     assert response.status_code == 302
@@ -34,7 +39,7 @@ def _next_code(secret: str) -> str:
     return pyotp.TOTP(secret).at(time.time() + 30)
 
 
-def _enrol(app: Flask, client) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+def _enrol(app: Flask, client: FlaskClient) -> tuple[str, list[str]]:
     page = client.get("/account/mfa").get_data(as_text=True)
     assert "<svg" in page and "QR code for your authenticator app" in page
     secret = re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
@@ -48,7 +53,7 @@ def _enrol(app: Flask, client) -> tuple[str, list[str]]:  # type: ignore[no-unty
     return secret, codes
 
 
-def test_enrolment_needs_a_correct_code(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_enrolment_needs_a_correct_code(app: Flask, make_user: Callable[..., str]) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     client.get("/account/mfa")
@@ -59,7 +64,9 @@ def test_enrolment_needs_a_correct_code(app: Flask, make_user) -> None:  # type:
         assert not session.exec(select(User).where(User.username == "alice")).one().mfa_enabled
 
 
-def test_sign_in_then_needs_the_code_from_the_app(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_then_needs_the_code_from_the_app(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     secret, codes = _enrol(app, client)
@@ -75,7 +82,7 @@ def test_sign_in_then_needs_the_code_from_the_app(app: Flask, make_user) -> None
     assert fresh.get("/").status_code == 200
 
 
-def test_a_recovery_code_signs_in_once(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_recovery_code_signs_in_once(app: Flask, make_user: Callable[..., str]) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     _secret, codes = _enrol(app, client)
@@ -85,7 +92,7 @@ def test_a_recovery_code_signs_in_once(app: Flask, make_user) -> None:  # type: 
     assert again.post("/sign-in/code", data={"code": codes[0]}).status_code == 400
 
 
-def test_wrong_codes_are_throttled(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_codes_are_throttled(app: Flask, make_user: Callable[..., str]) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     secret, _codes = _enrol(app, client)
@@ -97,7 +104,9 @@ def test_wrong_codes_are_throttled(app: Flask, make_user) -> None:  # type: igno
     assert "Too many failed attempts" in refused.get_data(as_text=True)
 
 
-def test_roles_that_need_mfa_are_sent_to_set_it_up(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_roles_that_need_mfa_are_sent_to_set_it_up(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     app.config["MFA_REQUIRED_ROLES"] = ("admin", "manager")
     make_user("boss", "manager", services=("Child Protection",))
     make_user("alice", "auditor")
@@ -110,7 +119,9 @@ def test_roles_that_need_mfa_are_sent_to_set_it_up(app: Flask, make_user) -> Non
     assert auditor.get("/").status_code == 200
 
 
-def test_changing_a_password_needs_the_current_one(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_changing_a_password_needs_the_current_one(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     other_device, _ = _client(app, "alice")
@@ -140,7 +151,7 @@ def test_changing_a_password_needs_the_current_one(app: Flask, make_user) -> Non
     _client(app, "alice", new)
 
 
-def test_a_code_works_once_only(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_code_works_once_only(app: Flask, make_user: Callable[..., str]) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     secret, _codes = _enrol(app, client)
@@ -152,7 +163,9 @@ def test_a_code_works_once_only(app: Flask, make_user) -> None:  # type: ignore[
     assert replay.post("/sign-in/code", data={"code": code}).status_code == 400
 
 
-def test_the_code_that_confirmed_enrolment_cannot_sign_in(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_code_that_confirmed_enrolment_cannot_sign_in(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
     page = client.get("/account/mfa").get_data(as_text=True)
@@ -166,7 +179,7 @@ def test_the_code_that_confirmed_enrolment_cannot_sign_in(app: Flask, make_user)
 
 def test_re_entering_the_password_does_not_reset_the_count_of_wrong_codes(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
@@ -197,7 +210,7 @@ def test_a_code_from_the_step_either_side_is_accepted_and_no_further(app: Flask)
 
 def test_the_password_step_and_the_code_step_are_recorded_apart(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
@@ -224,7 +237,7 @@ def test_the_password_step_and_the_code_step_are_recorded_apart(
 
 def test_someone_with_the_password_who_keeps_guessing_codes_is_locked_out(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
@@ -251,7 +264,7 @@ def _secret_on(page: str) -> str:
 
 def test_enrolment_needs_the_password_with_the_first_code(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")
@@ -280,7 +293,7 @@ def test_enrolment_needs_the_password_with_the_first_code(
 
 def test_the_new_secret_waits_on_the_server_and_enrolment_starts_a_fresh_session(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     make_user("alice", "auditor")
     client, _ = _client(app, "alice")

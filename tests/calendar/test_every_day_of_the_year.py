@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -174,7 +175,7 @@ def test_the_table_is_right_about_the_days() -> None:
 
 
 @pytest.mark.parametrize("day", DAYS, ids=str)
-def test_on_the_day(app: Flask, make_user, tmp_path: Path, day: Day) -> None:  # type: ignore[no-untyped-def]
+def test_on_the_day(app: Flask, make_user: Callable[..., str], tmp_path: Path, day: Day) -> None:
     runner = app.test_cli_runner()
     with time_machine.travel(day.moment, tick=True):
         assert runner.invoke(args=["questionnaires", "load"]).exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -41,7 +42,7 @@ def events(app: Flask, action: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def stored_cases(app: Flask):  # type: ignore[no-untyped-def]
+def stored_cases(app: Flask) -> Callable[[], dict[str, tuple[str, str, str | None]]]:
     """The stored cases as {case_ref: (team, service, worker)}."""
 
     def read() -> dict[str, tuple[str, str, str | None]]:

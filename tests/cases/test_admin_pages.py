@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import Session, select
+from werkzeug.test import TestResponse
 
 from audit_app.clock import today as local_today
 from audit_app.core.dates import add_months, month_end
@@ -22,13 +25,15 @@ PAGES = ["/admin/cases", "/admin/allocations"]
 POSTS = ["/admin/cases", "/admin/allocations/import", "/admin/allocations/draw"]
 
 
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
+def text_of(response: TestResponse) -> str:
     """The page's text, tags removed and whitespace collapsed, for matching what people read."""
     html = response.get_data(as_text=True)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def upload(client, url: str, field: str, content: bytes, name: str = "file.csv"):  # type: ignore[no-untyped-def]
+def upload(
+    client: FlaskClient, url: str, field: str, content: bytes, name: str = "file.csv"
+) -> TestResponse:
     return client.post(
         url,
         data={field: (io.BytesIO(content), name)},
@@ -37,21 +42,32 @@ def upload(client, url: str, field: str, content: bytes, name: str = "file.csv")
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_admins_see_the_page(client, make_user, sign_in, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_admins_see_the_page(
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+    path: str,
+) -> None:
     sign_in(make_user("admin1", "admin"))
     assert client.get(path).status_code == 200
 
 
 @pytest.mark.parametrize("role", ["auditor", "manager", "viewer"])
 @pytest.mark.parametrize("path", PAGES + POSTS)
-def test_other_roles_are_forbidden(client, make_user, sign_in, path: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_other_roles_are_forbidden(
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+    path: str,
+    role: str,
+) -> None:
     sign_in(make_user("someone", role))
     response = client.get(path) if path in PAGES else client.post(path)
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("path", PAGES + POSTS)
-def test_anonymous_visitors_are_sent_to_sign_in(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient, path: str) -> None:
     response = client.get(path) if path in PAGES else client.post(path)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
@@ -61,8 +77,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, path: str) -> None:  # t
 
 
 def test_the_cases_page_has_a_labelled_upload_and_explains_the_columns(
-    client, make_user, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in(make_user("admin1", "admin"))
     html = client.get("/admin/cases").get_data(as_text=True)
     assert re.search(
@@ -74,8 +90,11 @@ def test_the_cases_page_has_a_labelled_upload_and_explains_the_columns(
 
 
 def test_uploading_cases_shows_the_summary_and_lists_them(
-    app: Flask, client, make_user, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> None:
     sign_in(make_user("admin1", "admin"))
     content = cases_csv(
         "100824,Child Protection,CP Team 1,SW0412,Jane",
@@ -94,7 +113,12 @@ def test_uploading_cases_shows_the_summary_and_lists_them(
     assert event["_actor"] == "admin1"
 
 
-def test_the_cases_table_counts_audits(app: Flask, client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_the_cases_table_counts_audits(
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> None:
     sign_in(make_user("admin1", "admin"))
     upload(client, "/admin/cases", "cases_file", cases_csv("1001,CP,T1,").encode())
     make_user("auditor1", "auditor")
@@ -105,8 +129,11 @@ def test_the_cases_table_counts_audits(app: Flask, client, make_user, sign_in) -
 
 
 def test_a_bad_upload_lists_every_problem_and_stores_nothing(
-    app: Flask, client, make_user, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> None:
     sign_in(make_user("admin1", "admin"))
     before = table_counts(app)
     content = cases_csv("1001,CP,T1,", "12 34,CP,T1,", "1001,CP,T1,", "1004,,T1,").encode()
@@ -129,7 +156,12 @@ def test_a_bad_upload_lists_every_problem_and_stores_nothing(
     assert table_counts(app) == before
 
 
-def test_a_non_utf8_upload_is_refused_on_the_page(app: Flask, client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_non_utf8_upload_is_refused_on_the_page(
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> None:
     sign_in(make_user("admin1", "admin"))
     content = "case_id,service,team\n1001,Café,T1\n".encode("cp1252")
     response = upload(client, "/admin/cases", "cases_file", content)
@@ -138,14 +170,21 @@ def test_a_non_utf8_upload_is_refused_on_the_page(app: Flask, client, make_user,
     assert table_counts(app)["Case"] == 0
 
 
-def test_submitting_without_a_file_asks_for_one(client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_submitting_without_a_file_asks_for_one(
+    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in(make_user("admin1", "admin"))
     response = client.post("/admin/cases", data={}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert text_of(response).count("Select a CSV file of cases") >= 2  # summary and field
 
 
-def test_the_cases_list_is_paginated(app: Flask, client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_the_cases_list_is_paginated(
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> None:
     sign_in(make_user("admin1", "admin"))
     rows = [f"{n},CP,T1," for n in range(1001, 1061)]
     upload(client, "/admin/cases", "cases_file", cases_csv(*rows).encode())
@@ -159,7 +198,12 @@ def test_the_cases_list_is_paginated(app: Flask, client, make_user, sign_in) -> 
 
 
 @pytest.fixture
-def allocated(app: Flask, client, make_user, sign_in) -> Flask:  # type: ignore[no-untyped-def]
+def allocated(
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> Flask:
     """An admin signed in; cases in teams A and B; one auditor in each; a questionnaire."""
     sign_in(make_user("admin1", "admin"))
     upload(
@@ -179,7 +223,9 @@ def allocated(app: Flask, client, make_user, sign_in) -> Flask:  # type: ignore[
     return app
 
 
-def test_the_allocations_page_explains_the_csv_and_offers_a_draw(allocated: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_allocations_page_explains_the_csv_and_offers_a_draw(
+    allocated: Flask, client: FlaskClient
+) -> None:
     html = client.get("/admin/allocations").get_data(as_text=True)
     assert re.search(r'for="allocations_file">\s*Upload a CSV file of allocations', html)
     assert "What the CSV file must contain" in html
@@ -192,7 +238,7 @@ def test_the_allocations_page_explains_the_csv_and_offers_a_draw(allocated: Flas
     assert "Draw allocations" in html
 
 
-def test_allocations_show_their_status(allocated: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_allocations_show_their_status(allocated: Flask, client: FlaskClient) -> None:
     today = local_today()
     future, past = today + timedelta(days=10), today - timedelta(days=3)
     content = (
@@ -235,8 +281,8 @@ def test_allocations_show_their_status(allocated: Flask, client) -> None:  # typ
 
 
 def test_a_bad_allocations_upload_lists_every_problem_and_stores_nothing(
-    allocated: Flask, client
-) -> None:  # type: ignore[no-untyped-def]
+    allocated: Flask, client: FlaskClient
+) -> None:
     before = table_counts(allocated)
     content = (
         b"case_id,questionnaire_id,auditor,due\n"
@@ -262,7 +308,7 @@ def next_month() -> date:
     return add_months(local_today().replace(day=1), 1)
 
 
-def test_drawing_from_the_page(allocated: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_drawing_from_the_page(allocated: Flask, client: FlaskClient) -> None:
     month = next_month()
     due = month_end(month)
     assert f'<option value="{month:%Y-%m}" selected>' in client.get("/admin/allocations").get_data(
@@ -292,7 +338,7 @@ def _case_ref(session: Session, case_id_: int) -> str:
     return case.case_ref
 
 
-def test_a_draw_form_with_errors_says_what_to_fix(allocated: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_draw_form_with_errors_says_what_to_fix(allocated: Flask, client: FlaskClient) -> None:
     response = client.post("/admin/allocations/draw", data={"month": "1999-01", "per_auditor": "0"})
     assert response.status_code == 400
     text = text_of(response)
@@ -302,7 +348,12 @@ def test_a_draw_form_with_errors_says_what_to_fix(allocated: Flask, client) -> N
     assert table_counts(allocated)["Allocation"] == 0
 
 
-def test_a_draw_with_no_auditors_is_explained(app: Flask, client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_draw_with_no_auditors_is_explained(
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> None:
     sign_in(make_user("admin1", "admin"))
     load_small_questionnaire(app, "test-audit")
     month = f"{local_today():%Y-%m}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -21,7 +22,7 @@ HEADER = "case_id,questionnaire_id,auditor,due"
 
 
 @pytest.fixture
-def setting(app: Flask, make_user) -> Flask:  # type: ignore[no-untyped-def]
+def setting(app: Flask, make_user: Callable[..., str]) -> Flask:
     """Two cases, an auditor, a manager, a deactivated auditor and two questionnaires."""
     with app.app_context(), session_scope(app) as session:
         import_cases(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -76,7 +77,9 @@ def test_cases_import_refuses_a_file_that_is_not_utf8(
     assert "Nothing was imported." in result.stderr
 
 
-def test_allocations_import(app: Flask, runner: FlaskCliRunner, make_user, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_allocations_import(
+    app: Flask, runner: FlaskCliRunner, make_user: Callable[..., str], tmp_path: Path
+) -> None:
     runner.invoke(args=["cases", "import", write(tmp_path, "c.csv", cases_csv("1001,CP,T1,"))])
     make_user("auditor1", "auditor")
     load_small_questionnaire(app, "test-audit")
@@ -106,7 +109,9 @@ def test_allocations_import(app: Flask, runner: FlaskCliRunner, make_user, tmp_p
     assert table_counts(app)["Allocation"] == 1
 
 
-def test_allocations_draw(app: Flask, runner: FlaskCliRunner, make_user, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_allocations_draw(
+    app: Flask, runner: FlaskCliRunner, make_user: Callable[..., str], tmp_path: Path
+) -> None:
     path = write(
         tmp_path,
         "c.csv",
@@ -130,7 +135,9 @@ def test_allocations_draw(app: Flask, runner: FlaskCliRunner, make_user, tmp_pat
     assert event["month"] == "2025-03" and event["allocated"] == 2
 
 
-def test_allocations_draw_refusals(app: Flask, runner: FlaskCliRunner, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_allocations_draw_refusals(
+    app: Flask, runner: FlaskCliRunner, make_user: Callable[..., str]
+) -> None:
     make_user("auditor1", "auditor")
     base = ["allocations", "draw", "--per-auditor", "2"]
     result = runner.invoke(args=[*base, "--month", "2025-3x", "--questionnaire", "test-audit"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
@@ -30,7 +31,7 @@ SEEDS = range(25)
 
 
 @pytest.fixture
-def council(app: Flask, make_user) -> Flask:  # type: ignore[no-untyped-def]
+def council(app: Flask, make_user: Callable[..., str]) -> Flask:
     """Three teams of cases; two auditors in teams A and B; others who must get nothing."""
     with app.app_context(), session_scope(app) as session:
         import_cases(
@@ -59,7 +60,9 @@ def council(app: Flask, make_user) -> Flask:  # type: ignore[no-untyped-def]
     return app
 
 
-def draw(session: Session, *, seed: int, per_auditor: int = 2, month: date = MARCH):  # type: ignore[no-untyped-def]
+def draw(
+    session: Session, *, seed: int, per_auditor: int = 2, month: date = MARCH
+) -> DrawnAllocations:
     return draw_allocations(
         session=session,
         actor="tester",
@@ -213,7 +216,9 @@ def test_a_retired_or_unknown_questionnaire_is_refused(council: Flask) -> None:
     assert table_counts(council)["Allocation"] == 0
 
 
-def test_a_draw_with_no_active_auditors_is_refused(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_draw_with_no_active_auditors_is_refused(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("manager1", "manager")
     load_small_questionnaire(app, "test-audit")
     with pytest.raises(DrawRefused, match="no active auditors"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +30,7 @@ def _counts(app: Flask) -> dict[str, int]:
 
 
 @pytest.fixture
-def two_audits(app: Flask, make_user) -> list[int]:  # type: ignore[no-untyped-def]
+def two_audits(app: Flask, make_user: Callable[..., str]) -> list[int]:
     """One submitted audit and one draft, by one auditor."""
     load_questionnaire(app, journey_questionnaire())
     make_case(app, "100824")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskCliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,14 +93,14 @@ def test_the_export_command_guards_the_same_way(tmp_path: Path) -> None:
     assert_one_line(result, "database could not be reached")
 
 
-def test_a_backup_into_a_missing_folder_names_the_folder(runner) -> None:  # type: ignore[no-untyped-def]
+def test_a_backup_into_a_missing_folder_names_the_folder(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["backup", "create", "/no/such/folder/audits.db"])
     assert result.exit_code == 2
     assert "the folder /no/such/folder does not exist" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-def test_retention_refuses_to_purge_with_no_years_at_all(runner) -> None:  # type: ignore[no-untyped-def]
+def test_retention_refuses_to_purge_with_no_years_at_all(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["retention", "purge", "--years", "0"])
     assert result.exit_code == 2
     assert "--years" in result.output

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import func, select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import AuditEvent, QuestionnaireVersion
@@ -142,10 +144,10 @@ def test_new_versions_load_beside_old_ones_and_list_shows_them(
 def test_retire_hides_an_id_and_reinstate_brings_it_back(
     app: Flask,
     runner: FlaskCliRunner,
-    client,
+    client: FlaskClient,
     tmp_path: Path,
-    make_user,
-    sign_in,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
 ) -> None:
     sign_in(make_user("admin1", "admin"))
     path = write_questionnaire(tmp_path, "audit.json", questionnaire_dict())

@@ -4,12 +4,16 @@ bound values kept out of error messages."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import make_engine, session_scope
 from audit_app.models import Service, User
@@ -63,7 +67,7 @@ def test_sqlite_read_then_write_transactions_lose_no_update(tmp_path: Path) -> N
     assert final == workers * increments
 
 
-def test_session_scope_commits_on_success_and_rolls_back_on_error(app) -> None:  # type: ignore[no-untyped-def]
+def test_session_scope_commits_on_success_and_rolls_back_on_error(app: Flask) -> None:
     with session_scope(app) as session:
         session.add(Service(name="Child Protection"))
     try:
@@ -78,7 +82,7 @@ def test_session_scope_commits_on_success_and_rolls_back_on_error(app) -> None: 
     assert names == ["Child Protection"]
 
 
-def test_bound_values_are_kept_out_of_database_error_messages(app) -> None:  # type: ignore[no-untyped-def]
+def test_bound_values_are_kept_out_of_database_error_messages(app: Flask) -> None:
     marker = "answer-text-3b8e"
     with session_scope(app) as session:
         session.add(User(username="someone", role="auditor"))
@@ -129,7 +133,12 @@ def test_a_transaction_that_wrote_nothing_lets_go_of_the_write_lock(tmp_path: Pa
         engine.dispose()
 
 
-def test_pages_let_go_of_the_write_lock_before_rendering(app, client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_pages_let_go_of_the_write_lock_before_rendering(
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> None:
     """A page that only read renders without holding SQLite's write lock."""
     from flask import template_rendered
 

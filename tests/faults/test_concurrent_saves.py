@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -71,7 +72,7 @@ def _worker(database_url: str, instance: str, audit_ids: list[int], worker: int,
 def test_concurrent_saves_keep_every_acknowledged_save(
     app: Flask,
     database_url: str,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
     tmp_path: Path,
 ) -> None:
     load_questionnaire(app, journey_questionnaire())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def test_a_100_mb_upload_is_refused_without_reading_it(
 
 def test_markup_in_text_fields_is_escaped_everywhere_it_appears(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     data = journey_questionnaire()
     data["title"] = f"Audit {PAYLOAD}"
@@ -116,7 +117,7 @@ def _shown_as_text(html: str, page: str) -> None:
 
 def test_markup_is_escaped_on_moderation_actions_reports_questionnaires_and_the_trail(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     data = journey_questionnaire()
     data["title"] = f"Audit {PAYLOAD}"

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def ready_audit(app: Flask, make_user) -> int:  # type: ignore[no-untyped-def]
+def ready_audit(app: Flask, make_user: Callable[..., str]) -> int:
     """An audit with every answer and judgement recorded, ready to submit."""
     load_questionnaire(app, journey_questionnaire())
     make_case(app)

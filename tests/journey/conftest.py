@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import Audit
@@ -12,7 +15,9 @@ from tests.builders import journey_questionnaire, load_questionnaire, make_case
 
 
 @pytest.fixture
-def journey(app: Flask, make_user, sign_in):  # type: ignore[no-untyped-def]
+def journey(
+    app: Flask, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
+) -> Flask:
     """An auditor signed in, with a case and the journey questionnaire loaded."""
     load_questionnaire(app, journey_questionnaire())
     make_case(app)

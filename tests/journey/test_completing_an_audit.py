@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import col, select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import (
@@ -27,12 +30,12 @@ def _answers(app: Flask, audit_id: int) -> dict[str, str]:
         return {a.question_id: a.value for a in rows}
 
 
-def _save(client, app: Flask, audit_id: int, theme: str, **data: str):  # type: ignore[no-untyped-def]
+def _save(client: FlaskClient, app: Flask, audit_id: int, theme: str, **data: str) -> TestResponse:
     data.setdefault("version", str(audit_version(app, audit_id)))
     return client.post(f"/audits/{audit_id}/themes/{theme}", data=data)
 
 
-def test_start_needs_a_known_case_and_says_so(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_start_needs_a_known_case_and_says_so(journey: Flask, client: FlaskClient) -> None:
     response = client.post(
         "/audits/new", data={"questionnaire": "journey-audit", "case_id": "999999"}
     )
@@ -42,24 +45,24 @@ def test_start_needs_a_known_case_and_says_so(journey: Flask, client) -> None:  
     assert 'href="#case_id"' in html
 
 
-def test_start_needs_a_questionnaire_and_a_case_id(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_start_needs_a_questionnaire_and_a_case_id(journey: Flask, client: FlaskClient) -> None:
     html = client.post("/audits/new", data={}).get_data(as_text=True)
     assert "Select the questionnaire to use" in html
     assert "Enter the case ID" in html
 
 
-def test_starting_twice_returns_to_the_same_draft(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_starting_twice_returns_to_the_same_draft(journey: Flask, client: FlaskClient) -> None:
     assert start(client) == start(client)
 
 
-def test_the_task_list_shows_every_theme_not_started(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_task_list_shows_every_theme_not_started(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     html = client.get(f"/audits/{audit_id}").get_data(as_text=True)
     assert "The child&#39;s voice" in html and "Planning" in html
     assert html.count("Not started") >= 2
 
 
-def test_saving_a_theme_stores_answers_and_moves_on(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_saving_a_theme_stores_answers_and_moves_on(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     response = _save(client, journey, audit_id, "voice", **{"seen-alone": "partly"})
     assert response.status_code == 302
@@ -73,7 +76,9 @@ def test_saving_a_theme_stores_answers_and_moves_on(journey: Flask, client) -> N
     assert "Answers that pulled the score down" in html
 
 
-def test_an_invalid_date_is_refused_and_nothing_is_saved(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_date_is_refused_and_nothing_is_saved(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     response = _save(
         client, journey, audit_id, "planning", **{"plan-smart": "yes", "last-visit": "31/2/2026"}
@@ -85,13 +90,13 @@ def test_an_invalid_date_is_refused_and_nothing_is_saved(journey: Flask, client)
     assert _answers(journey, audit_id) == {}
 
 
-def test_uk_dates_are_stored_as_iso_dates(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_uk_dates_are_stored_as_iso_dates(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     _save(client, journey, audit_id, "planning", **{"last-visit": "7/3/2026"})
     assert _answers(journey, audit_id) == {"last-visit": "2026-03-07"}
 
 
-def test_answers_to_hidden_questions_are_dropped(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_answers_to_hidden_questions_are_dropped(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     _save(
         client,
@@ -105,7 +110,9 @@ def test_answers_to_hidden_questions_are_dropped(journey: Flask, client) -> None
     assert "permanence-plan" not in _answers(journey, audit_id)
 
 
-def test_a_newly_applicable_question_keeps_the_page_open(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_newly_applicable_question_keeps_the_page_open(
+    journey: Flask, client: FlaskClient
+) -> None:
     """Without JavaScript the server decides what is shown: new questions are asked at once."""
     audit_id = start(client)
     response = _save(client, journey, audit_id, "planning", **{"child-status": "cic"})
@@ -117,7 +124,7 @@ def test_a_newly_applicable_question_keeps_the_page_open(journey: Flask, client)
     assert "hidden" not in html[block_start:permanence].split(">")[0]
 
 
-def test_a_hidden_question_is_in_the_page_but_hidden(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_hidden_question_is_in_the_page_but_hidden(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     html = client.get(f"/audits/{audit_id}/themes/planning").get_data(as_text=True)
     permanence = html.index("Is there a permanence plan")
@@ -127,7 +134,7 @@ def test_a_hidden_question_is_in_the_page_but_hidden(journey: Flask, client) -> 
 
 def test_a_save_from_a_stale_page_is_refused_and_keeps_the_newer_answers(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     old_version = str(audit_version(journey, audit_id))
@@ -140,7 +147,7 @@ def test_a_save_from_a_stale_page_is_refused_and_keeps_the_newer_answers(
     assert _answers(journey, audit_id) == {"seen-alone": "yes"}
 
 
-def test_a_judgement_that_differs_needs_an_analysis(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_judgement_that_differs_needs_an_analysis(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     response = _save(
         client, journey, audit_id, "voice", **{"seen-alone": "yes", "judgement": "Good"}
@@ -158,7 +165,7 @@ def test_a_judgement_that_differs_needs_an_analysis(journey: Flask, client) -> N
     assert response.status_code == 302
 
 
-def _complete(client, app: Flask, audit_id: int) -> None:  # type: ignore[no-untyped-def]
+def _complete(client: FlaskClient, app: Flask, audit_id: int) -> None:
     _save(
         client,
         app,
@@ -186,7 +193,7 @@ def _complete(client, app: Flask, audit_id: int) -> None:  # type: ignore[no-unt
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def test_submit_lists_what_is_missing_with_links(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_submit_lists_what_is_missing_with_links(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     _save(client, journey, audit_id, "planning", **{"child-status": "cic"})
     version = str(audit_version(journey, audit_id))
@@ -201,7 +208,9 @@ def test_submit_lists_what_is_missing_with_links(journey: Flask, client) -> None
         assert session.get(Audit, audit_id).status == "draft"  # type: ignore[union-attr]
 
 
-def test_submitting_stores_results_and_locks_the_answers(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_submitting_stores_results_and_locks_the_answers(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     _complete(client, journey, audit_id)
     version = str(audit_version(journey, audit_id))
@@ -242,7 +251,7 @@ def test_submitting_stores_results_and_locks_the_answers(journey: Flask, client)
     assert _answers(journey, audit_id)["seen-alone"] == "yes"
 
 
-def test_every_change_is_in_the_history(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_every_change_is_in_the_history(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     _complete(client, journey, audit_id)
     client.post(
@@ -268,7 +277,7 @@ def test_every_change_is_in_the_history(journey: Flask, client) -> None:  # type
     assert "Audit submitted" in html
 
 
-def test_a_safeguarding_concern_is_stored_and_shown(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_safeguarding_concern_is_stored_and_shown(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     empty = client.post(f"/audits/{audit_id}/concern", data={"description": " "})
     assert empty.status_code == 400
@@ -286,9 +295,9 @@ def test_a_safeguarding_concern_is_stored_and_shown(journey: Flask, client) -> N
 
 def test_another_auditor_gets_404_for_someone_elses_audit(
     journey: Flask,
-    client,
-    make_user,
-    sign_in,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
 ) -> None:
     audit_id = start(client)
     make_case(journey, "200100")

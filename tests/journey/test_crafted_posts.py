@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
 
 from audit_app.db import session_scope
@@ -12,7 +13,9 @@ from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers
 
 
-def test_extra_fields_in_a_theme_save_change_nothing_else(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_extra_fields_in_a_theme_save_change_nothing_else(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     with session_scope(journey) as session:
         auditor_pk = session.exec(select(User.id).where(User.username == "auditor1")).one()

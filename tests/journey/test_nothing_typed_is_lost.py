@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import Audit, SafeguardingConcern, ThemeJudgement
@@ -151,7 +155,7 @@ def field_error(html: str, field_id: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
 
 
-def get(client, url: str) -> str:  # type: ignore[no-untyped-def]
+def get(client: FlaskClient, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
@@ -175,7 +179,7 @@ def _judgement(app: Flask, audit_id: int, theme: str) -> ThemeJudgement | None:
 
 def test_an_error_on_a_theme_page_keeps_the_answers_the_judgement_and_the_analysis(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "planning")
@@ -208,7 +212,7 @@ def test_an_error_on_a_theme_page_keeps_the_answers_the_judgement_and_the_analys
 
 def test_an_analysis_over_the_limit_on_a_theme_page_is_kept_with_a_message(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
@@ -228,7 +232,9 @@ def test_an_analysis_over_the_limit_on_a_theme_page_is_kept_with_a_message(
     assert _answers(journey, audit_id) == {}
 
 
-def test_an_answer_over_the_limit_is_kept_with_a_message(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_answer_over_the_limit_is_kept_with_a_message(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
     data = fields(get(client, url))
@@ -248,7 +254,7 @@ def test_an_answer_over_the_limit_is_kept_with_a_message(journey: Flask, client)
 
 def test_an_overall_analysis_over_the_limit_is_kept_with_a_message(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = f"/audits/{audit_id}/judgement"
@@ -267,7 +273,9 @@ def test_an_overall_analysis_over_the_limit_is_kept_with_a_message(
         assert session.get(Audit, audit_id).overall_grade_judged is None  # type: ignore[union-attr]
 
 
-def test_a_concern_over_the_limit_gets_the_services_message(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_concern_over_the_limit_gets_the_services_message(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     response = client.post(f"/audits/{audit_id}/concern", data={"description": OVER_LIMIT})
     assert response.status_code == 400
@@ -280,7 +288,9 @@ def test_a_concern_over_the_limit_gets_the_services_message(journey: Flask, clie
         assert list(session.exec(select(SafeguardingConcern))) == []
 
 
-def test_a_case_id_over_the_limit_gets_the_services_message(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_case_id_over_the_limit_gets_the_services_message(
+    journey: Flask, client: FlaskClient
+) -> None:
     too_long = "1" * 33
     response = client.post(
         "/audits/new", data={"questionnaire": "journey-audit", "case_id": too_long}
@@ -298,7 +308,9 @@ def test_a_case_id_over_the_limit_gets_the_services_message(journey: Flask, clie
 # --- 3. two tabs: only a real conflict is refused ------------------------------------------
 
 
-def test_saves_of_different_themes_from_two_tabs_both_count(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_saves_of_different_themes_from_two_tabs_both_count(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     voice = fields(get(client, theme_url(audit_id, "voice")))
     planning = fields(get(client, theme_url(audit_id, "planning")))
@@ -313,7 +325,7 @@ def test_saves_of_different_themes_from_two_tabs_both_count(journey: Flask, clie
 
 def test_saves_of_different_answers_of_one_theme_from_two_tabs_merge(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
@@ -332,7 +344,7 @@ def test_saves_of_different_answers_of_one_theme_from_two_tabs_merge(
 
 def test_a_judgement_saved_in_another_tab_is_not_undone_by_an_answer_saved_in_this_one(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
@@ -353,7 +365,7 @@ def test_a_judgement_saved_in_another_tab_is_not_undone_by_an_answer_saved_in_th
 
 def test_a_real_conflict_shows_both_versions_and_keeps_what_was_typed(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
@@ -384,7 +396,7 @@ def test_a_real_conflict_shows_both_versions_and_keeps_what_was_typed(
 
 def test_a_stale_page_that_does_not_say_what_it_showed_keeps_what_was_typed(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     """A page opened before pages carried what they showed has only the audit's version."""
     audit_id = start(client)
@@ -407,7 +419,9 @@ def test_a_stale_page_that_does_not_say_what_it_showed_keeps_what_was_typed(
     assert _answers(journey, audit_id) == {"seen-alone": "no", "voice-comment": "Typed at length."}
 
 
-def test_both_tabs_saving_the_same_answer_is_no_conflict(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_both_tabs_saving_the_same_answer_is_no_conflict(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
     first, second = fields(get(client, url)), fields(get(client, url))
@@ -420,7 +434,7 @@ def test_both_tabs_saving_the_same_answer_is_no_conflict(journey: Flask, client)
 
 def test_the_overall_judgement_is_saved_after_a_theme_changed_in_another_tab(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     overall = fields(get(client, f"/audits/{audit_id}/judgement"))
@@ -438,8 +452,8 @@ def test_the_overall_judgement_is_saved_after_a_theme_changed_in_another_tab(
 
 def test_a_save_that_lost_a_race_is_tried_again_on_what_is_stored_now(
     journey: Flask,
-    client,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Another save can land between reading the audit and writing it (PostgreSQL)."""
     audit_id = start(client)
@@ -463,7 +477,9 @@ def test_a_save_that_lost_a_race_is_tried_again_on_what_is_stored_now(
 # --- 4. save and come back later -----------------------------------------------------------
 
 
-def test_save_and_come_back_later_is_on_every_theme_page(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_save_and_come_back_later_is_on_every_theme_page(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     for theme in ("voice", "planning"):
         html = get(client, theme_url(audit_id, theme))
@@ -473,7 +489,7 @@ def test_save_and_come_back_later_is_on_every_theme_page(journey: Flask, client)
 
 def test_save_and_come_back_later_saves_an_unfinished_page_and_returns_to_the_task_list(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "planning")
@@ -496,7 +512,7 @@ def test_save_and_come_back_later_saves_an_unfinished_page_and_returns_to_the_ta
 
 def test_save_and_come_back_later_still_refuses_what_cannot_be_stored(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "planning")
@@ -510,7 +526,9 @@ def test_save_and_come_back_later_still_refuses_what_cannot_be_stored(
     assert _answers(journey, audit_id) == {}
 
 
-def test_an_analysis_typed_before_choosing_a_grade_is_kept(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_analysis_typed_before_choosing_a_grade_is_kept(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
     html = get(client, url)
@@ -525,7 +543,7 @@ def test_an_analysis_typed_before_choosing_a_grade_is_kept(journey: Flask, clien
 
 def test_change_links_on_check_answers_return_to_it_after_saving(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     check = get(client, f"/audits/{audit_id}/check")
@@ -551,7 +569,7 @@ def test_change_links_on_check_answers_return_to_it_after_saving(
     assert response.headers["Location"] == f"/audits/{audit_id}/check"
 
 
-def test_return_to_accepts_only_pages_it_knows(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_return_to_accepts_only_pages_it_knows(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     for target in ("https://example.com/", "//example.com", "/sign-out", "checks"):
         url = theme_url(audit_id, "voice") + "?return_to=" + target
@@ -572,7 +590,7 @@ def _analysis_boxes(html: str) -> list[str]:
 
 def test_the_analysis_required_message_links_to_the_analysis_box(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
@@ -594,9 +612,9 @@ def test_the_analysis_required_message_links_to_the_analysis_box(
 
 def test_a_theme_with_its_own_analysis_question_has_one_analysis_box(
     app: Flask,
-    make_user,
-    sign_in,
-    client,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+    client: FlaskClient,
 ) -> None:
     monthly = json.loads((ROOT / "questionnaires" / "monthly-case-file-audit.json").read_text())
     load_questionnaire(app, monthly)
@@ -637,7 +655,7 @@ def test_a_theme_with_its_own_analysis_question_has_one_analysis_box(
 
 def test_the_theme_page_shows_the_suggested_grade_in_a_stable_element(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     assert text_of(get(client, theme_url(audit_id, "voice")), "suggested-grade") == "Not graded"
@@ -645,7 +663,7 @@ def test_the_theme_page_shows_the_suggested_grade_in_a_stable_element(
 
 def test_a_theme_can_be_judged_on_its_first_visit_without_javascript(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
@@ -672,7 +690,7 @@ def test_a_theme_can_be_judged_on_its_first_visit_without_javascript(
 
 def test_a_page_shown_again_with_an_error_suggests_the_grade_of_what_was_typed(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")

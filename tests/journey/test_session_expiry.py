@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from audit_app.models import utcnow
 from tests.builders import PASSWORD, start
@@ -12,14 +14,14 @@ from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers
 
 
-def _expire(client) -> None:  # type: ignore[no-untyped-def]
+def _expire(client: FlaskClient) -> None:
     with client.session_transaction() as session:
         session["last_seen"] = (utcnow() - timedelta(minutes=31)).isoformat()
 
 
 def test_answers_posted_after_the_session_ended_are_saved_after_signing_in(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     version = str(audit_version(journey, audit_id))
@@ -51,8 +53,8 @@ def test_answers_posted_after_the_session_ended_are_saved_after_signing_in(
 
 def test_kept_answers_are_not_given_to_someone_else_who_signs_in(
     journey: Flask,
-    client,
-    make_user,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    make_user: Callable[..., str],
 ) -> None:
     audit_id = start(client)
     version = str(audit_version(journey, audit_id))
@@ -66,7 +68,9 @@ def test_kept_answers_are_not_given_to_someone_else_who_signs_in(
     assert _answers(journey, audit_id) == {}
 
 
-def test_an_idle_session_ends_and_asks_to_sign_in_again(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_idle_session_ends_and_asks_to_sign_in_again(
+    journey: Flask, client: FlaskClient
+) -> None:
     _expire(client)
     response = client.get("/")
     assert response.status_code == 302

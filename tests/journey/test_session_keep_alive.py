@@ -4,14 +4,16 @@ past it is kept until the auditor signs in again, and "Stay signed in" keeps the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
 from time_machine import TimeMachineFixture
+from werkzeug.test import TestResponse
 
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
@@ -36,11 +38,11 @@ def clock(journey: Flask, time_machine: TimeMachineFixture) -> TimeMachineFixtur
     return time_machine
 
 
-def _save(client, audit_id: int, version: str, **answers: str):  # type: ignore[no-untyped-def]
+def _save(client: FlaskClient, audit_id: int, version: str, **answers: str) -> TestResponse:
     return client.post(VOICE.format(audit_id), data={"version": version, **answers})
 
 
-def _last_seen_on_the_server(app: Flask):  # type: ignore[no-untyped-def]
+def _last_seen_on_the_server(app: Flask) -> datetime:
     with session_scope(app) as session:
         return session.exec(select(UserSession.last_seen_at)).one()
 
@@ -48,7 +50,7 @@ def _last_seen_on_the_server(app: Flask):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("looked_after", [timedelta(0), timedelta(seconds=50)])
 def test_a_save_29_minutes_31_seconds_after_the_last_request_is_accepted(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
     clock: TimeMachineFixture,
     looked_after: timedelta,
 ) -> None:
@@ -69,7 +71,7 @@ def test_a_save_29_minutes_31_seconds_after_the_last_request_is_accepted(
 
 def test_the_server_records_the_exact_time_of_every_request(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
     clock: TimeMachineFixture,
 ) -> None:
     for step in (timedelta(seconds=1), timedelta(seconds=20), timedelta(minutes=29, seconds=59)):
@@ -80,7 +82,7 @@ def test_the_server_records_the_exact_time_of_every_request(
 
 def test_a_save_30_minutes_1_second_after_the_last_request_is_kept_until_signed_in_again(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
     clock: TimeMachineFixture,
 ) -> None:
     audit_id = start(client)
@@ -112,7 +114,7 @@ def test_a_save_30_minutes_1_second_after_the_last_request_is_kept_until_signed_
 
 def test_keep_alive_answers_204_and_starts_the_idle_time_again(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
     clock: TimeMachineFixture,
 ) -> None:
     audit_id = start(client)
@@ -132,7 +134,7 @@ def test_keep_alive_answers_204_and_starts_the_idle_time_again(
 
 def test_keep_alive_after_the_session_ended_does_not_start_it_again(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
     clock: TimeMachineFixture,
 ) -> None:
     clock.shift(timedelta(minutes=30, seconds=1))
@@ -150,7 +152,7 @@ def test_keep_alive_is_for_signed_in_people_only(app: Flask) -> None:
     assert response.headers["Location"].startswith("/sign-in")
 
 
-def test_keep_alive_answers_only_post(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_keep_alive_answers_only_post(journey: Flask, client: FlaskClient) -> None:
     assert client.get(KEEP_ALIVE).status_code == 405
 
 
@@ -171,7 +173,7 @@ def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     get_engine(application).dispose()
 
 
-def test_keep_alive_needs_the_csrf_token(csrf_app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_keep_alive_needs_the_csrf_token(csrf_app: Flask, make_user: Callable[..., str]) -> None:
     # make_user uses the shared app's database, which csrf_app shares.
     make_user("auditor1", "auditor")
     client = csrf_app.test_client()

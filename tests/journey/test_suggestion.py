@@ -4,12 +4,14 @@ the page posts its fields and gets the grade back, and nothing is stored."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import col, select
+from werkzeug.test import TestResponse
 
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
@@ -22,7 +24,7 @@ from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers, _complete, _save
 
 
-def _suggest(client, audit_id: int, theme: str, **fields: str):  # type: ignore[no-untyped-def]
+def _suggest(client: FlaskClient, audit_id: int, theme: str, **fields: str) -> TestResponse:
     return client.post(f"/audits/{audit_id}/themes/{theme}/suggestion", data=fields)
 
 
@@ -37,7 +39,9 @@ def _actions(app: Flask, audit_id: int) -> list[str]:
         )
 
 
-def test_the_suggestion_is_the_grade_of_the_answers_posted(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_suggestion_is_the_grade_of_the_answers_posted(
+    journey: Flask, client: FlaskClient
+) -> None:
     audit_id = start(client)
     version = audit_version(journey, audit_id)
 
@@ -57,7 +61,7 @@ def test_the_suggestion_is_the_grade_of_the_answers_posted(journey: Flask, clien
     assert _actions(journey, audit_id) == ["audit.created"]
 
 
-def test_the_suggestion_follows_each_change(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_suggestion_follows_each_change(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     grades = [
         _suggest(client, audit_id, "voice", **{"seen-alone": value}).get_json()["text"]
@@ -72,7 +76,7 @@ def test_the_suggestion_follows_each_change(journey: Flask, client) -> None:  # 
     ]
 
 
-def test_no_scored_answer_is_not_graded(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_no_scored_answer_is_not_graded(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     for fields in ({}, {"seen-alone": "perhaps"}, {"voice-comment": "Seen at school."}):
         assert _suggest(client, audit_id, "voice", **fields).get_json() == {
@@ -82,7 +86,7 @@ def test_no_scored_answer_is_not_graded(journey: Flask, client) -> None:  # type
         }
 
 
-def test_answers_that_others_hide_do_not_count(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_answers_that_others_hide_do_not_count(journey: Flask, client: FlaskClient) -> None:
     """The permanence plan counts for a child in care only, as when the theme is saved."""
     audit_id = start(client)
     answers = {"permanence-plan": "no", "plan-smart": "yes", "last-visit": "3/11/2026"}
@@ -95,7 +99,7 @@ def test_answers_that_others_hide_do_not_count(journey: Flask, client) -> None: 
 
 def test_the_answers_typed_replace_the_saved_ones_of_that_theme_only(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
 ) -> None:
     audit_id = start(client)
     _save(client, journey, audit_id, "voice", **{"seen-alone": "yes"})
@@ -115,7 +119,7 @@ def test_the_answers_typed_replace_the_saved_ones_of_that_theme_only(
     }
 
 
-def test_the_scores_agree_with_saving(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_scores_agree_with_saving(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     fields = {"child-status": "cic", "permanence-plan": "partly", "plan-smart": "partly"}
     suggested = _suggest(client, audit_id, "planning", **fields).get_json()
@@ -143,18 +147,18 @@ def test_the_service_scores_without_the_database(journey: Flask) -> None:
 # --- who may ask -----------------------------------------------------------------------------
 
 
-def test_an_unknown_theme_or_audit_is_not_found(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_theme_or_audit_is_not_found(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     assert _suggest(client, audit_id, "no-such-theme").status_code == 404
     assert _suggest(client, audit_id + 1, "voice").status_code == 404
 
 
-def test_only_post_is_answered(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_only_post_is_answered(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     assert client.get(f"/audits/{audit_id}/themes/voice/suggestion").status_code == 405
 
 
-def test_a_submitted_audit_has_no_suggestions(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_submitted_audit_has_no_suggestions(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     _complete(client, journey, audit_id)
     version = str(audit_version(journey, audit_id))
@@ -164,9 +168,9 @@ def test_a_submitted_audit_has_no_suggestions(journey: Flask, client) -> None:  
 
 def test_another_auditor_or_their_manager_gets_not_found(
     journey: Flask,
-    client,  # type: ignore[no-untyped-def]
-    make_user,  # type: ignore[no-untyped-def]
-    sign_in,  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
 ) -> None:
     audit_id = start(client)
     make_user("auditor2", "auditor", team="Children in Need 1")
@@ -177,7 +181,7 @@ def test_another_auditor_or_their_manager_gets_not_found(
         assert _suggest(client, audit_id, "voice", **{"seen-alone": "no"}).status_code == 404
 
 
-def test_signed_out_people_are_asked_to_sign_in(journey: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_people_are_asked_to_sign_in(journey: Flask, client: FlaskClient) -> None:
     audit_id = start(client)
     client.post("/sign-out")
     response = _suggest(client, audit_id, "voice", **{"seen-alone": "no"})
@@ -235,7 +239,12 @@ def test_the_page_says_where_to_ask_and_the_request_needs_its_csrf_token(
     assert answered.get_json()["grade"] == "Inadequate"
 
 
-def test_the_workshop_preview_does_not_ask(app: Flask, make_user, sign_in, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_workshop_preview_does_not_ask(
+    app: Flask,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+    client: FlaskClient,
+) -> None:
     """The preview of a questionnaire shares the theme page's template but stores nothing."""
     load_questionnaire(app, journey_questionnaire())
     sign_in(make_user("admin1", "admin"))

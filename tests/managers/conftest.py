@@ -59,14 +59,3 @@ def managers(app: Flask, make_user: Callable[..., str]) -> Flask:
     make_user("viewer1", "viewer")
     make_user("admin1", "admin")
     return app
-
-
-@pytest.fixture
-def switch(client, sign_in):  # type: ignore[no-untyped-def]
-    """Sign the test client in as someone else."""
-
-    def do(username: str) -> None:
-        client.post("/sign-out")
-        sign_in(username)
-
-    return do

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import update
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import Action, User, utcnow
 from tests.builders import POOR, complete_audit, submitted_audit
+from tests.conftest import AuthActions
 from tests.managers.conftest import events
 
 TOMORROW = utcnow().date() + timedelta(days=1)
@@ -29,7 +33,7 @@ def _form(due: date = TOMORROW, **overrides: str) -> dict[str, str]:
     return data
 
 
-def _add(client, audit_id: int, **overrides: str):  # type: ignore[no-untyped-def]
+def _add(client: FlaskClient, audit_id: int, **overrides: str) -> TestResponse:
     return client.post(f"/audits/{audit_id}/actions/new", data=_form(**overrides))
 
 
@@ -39,8 +43,8 @@ def _actions(app: Flask) -> list[Action]:
 
 
 def test_the_auditor_records_an_action_on_a_submitted_audit(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     response = _add(client, audit_id)
@@ -58,7 +62,9 @@ def test_the_auditor_records_an_action_on_a_submitted_audit(
     assert events(managers, audit_id)[-1] == "action.created"
 
 
-def test_every_field_of_an_action_is_checked(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_every_field_of_an_action_is_checked(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     response = client.post(f"/audits/{audit_id}/actions/new", data={})
@@ -82,8 +88,8 @@ def test_every_field_of_an_action_is_checked(managers: Flask, client, sign_in) -
 
 
 def test_the_same_open_action_is_not_recorded_twice_on_a_case(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     _add(client, audit_id)
@@ -95,7 +101,9 @@ def test_the_same_open_action_is_not_recorded_twice_on_a_case(
     assert len(_actions(managers)) == 1
 
 
-def test_actions_wait_for_submission(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_actions_wait_for_submission(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = complete_audit(managers, "auditor1")
     sign_in("auditor1")
     response = _add(client, audit_id)
@@ -106,13 +114,13 @@ def test_actions_wait_for_submission(managers: Flask, client, sign_in) -> None: 
 
 
 def test_closing_an_action_needs_a_note_and_records_who_and_when(
-    managers: Flask, client, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     _add(client, audit_id)
     [action] = _actions(managers)
-    switch("manager1")
+    auth.switch("manager1")
     empty = client.post(f"/actions/{action.id}/complete", data={"version": "1"})
     assert empty.status_code == 400
     assert "Say what was done to complete the action" in empty.get_data(as_text=True)
@@ -135,7 +143,9 @@ def test_closing_an_action_needs_a_note_and_records_who_and_when(
     assert events(managers, audit_id)[-2:] == ["action.created", "action.completed"]
 
 
-def test_cancelling_an_action_needs_a_reason(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_cancelling_an_action_needs_a_reason(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     _add(client, audit_id)
@@ -151,7 +161,9 @@ def test_cancelling_an_action_needs_a_reason(managers: Flask, client, sign_in) -
     assert action.cancel_reason == "Duplicates the action from the review."
 
 
-def test_a_change_from_a_stale_page_is_refused(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_from_a_stale_page_is_refused(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     _add(client, audit_id)
@@ -167,8 +179,8 @@ def test_a_change_from_a_stale_page_is_refused(managers: Flask, client, sign_in)
 
 
 def test_managers_see_open_actions_in_their_services_overdue_first(
-    managers: Flask, client, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     protection = submitted_audit(managers, case_ref="100824")
     leaving_care = submitted_audit(managers, case_ref="300001")
     sign_in("auditor1")
@@ -181,28 +193,28 @@ def test_managers_see_open_actions_in_their_services_overdue_first(
             .where(Action.description == "Record the child's wishes in their words.")  # type: ignore[arg-type]
             .values(due=utcnow().date() - timedelta(days=3))
         )
-    switch("manager1")
+    auth.switch("manager1")
     html = client.get("/actions").get_data(as_text=True)
     assert "Review the pathway plan." not in html
     assert html.index("Record the child&#39;s wishes") < html.index("Hold a core group meeting.")
     assert "Overdue" in html and "1 overdue" in html
     home = client.get("/").get_data(as_text=True)
     assert "2 open actions in your services" in home and "1 overdue" in home
-    switch("manager2")
+    auth.switch("manager2")
     html = client.get("/actions").get_data(as_text=True)
     assert "Review the pathway plan." in html and "Hold a core group meeting." not in html
 
 
 def test_an_auditor_sees_the_actions_on_their_audits_only(
-    managers: Flask, client, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     mine = submitted_audit(managers, "auditor1")
     theirs = submitted_audit(managers, "auditor2", case_ref="100825")
     sign_in("auditor2")
     _add(client, theirs, description="Theirs.")
-    switch("manager1")
+    auth.switch("manager1")
     _add(client, mine, description="Agreed by the manager.")
-    switch("auditor1")
+    auth.switch("auditor1")
     html = client.get("/actions").get_data(as_text=True)
     assert "Agreed by the manager." in html and "Theirs." not in html
     assert "Agreed by the manager." in client.get("/").get_data(as_text=True)
@@ -210,7 +222,9 @@ def test_an_auditor_sees_the_actions_on_their_audits_only(
     assert client.get(f"/actions/{theirs_action.id}/complete").status_code == 404
 
 
-def test_an_admin_sees_every_action_but_changes_none(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_sees_every_action_but_changes_none(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     _add(client, audit_id)
@@ -223,12 +237,12 @@ def test_an_admin_sees_every_action_but_changes_none(managers: Flask, client, si
 
 
 def test_a_later_audit_of_the_case_shows_earlier_audits_with_grades_and_actions(
-    managers: Flask, client, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     earlier = submitted_audit(managers, "auditor2", answers=POOR)
     sign_in("manager1")
     _add(client, earlier, description="Visit within ten working days.")
-    switch("auditor1")
+    auth.switch("auditor1")
     later = complete_audit(managers, "auditor1")
     page = client.get(f"/audits/{later}").get_data(as_text=True)
     section = page[page.index("Earlier audits of case 100824") :]
@@ -236,6 +250,6 @@ def test_a_later_audit_of_the_case_shows_earlier_audits_with_grades_and_actions(
     assert "Visit within ten working days." in section
     # The auditor may not open someone else's audit, so it is not a link for them.
     assert f'href="/audits/{earlier}"' not in section
-    switch("manager1")
+    auth.switch("manager1")
     page = client.get(f"/audits/{later}").get_data(as_text=True)
     assert f'href="/audits/{earlier}"' in page

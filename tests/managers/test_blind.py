@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.builders import POOR, complete_audit, submit_audit
 from tests.journey.conftest import audit_version
@@ -23,7 +26,7 @@ def blind_audit(managers: Flask) -> int:
     return audit_id
 
 
-def _pages(client, audit_id: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _pages(client: FlaskClient, audit_id: int) -> dict[str, str]:
     return {
         url: client.get(url).get_data(as_text=True)
         for url in (
@@ -38,8 +41,8 @@ def _pages(client, audit_id: int) -> dict[str, str]:  # type: ignore[no-untyped-
 
 
 def test_the_auditors_judgement_is_in_no_page_before_the_moderator_grades(
-    managers: Flask, blind_audit: int, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, blind_audit: int, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("manager1")
     client.post(f"/moderation/audits/{blind_audit}/start")
     for url, html in _pages(client, blind_audit).items():
@@ -54,8 +57,8 @@ def test_the_auditors_judgement_is_in_no_page_before_the_moderator_grades(
 
 
 def test_the_grades_are_revealed_once_recorded_and_a_rationale_is_asked_for(
-    managers: Flask, blind_audit: int, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, blind_audit: int, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("manager1")
     client.post(f"/moderation/audits/{blind_audit}/start")
     response = client.post(
@@ -94,16 +97,16 @@ def test_the_grades_are_revealed_once_recorded_and_a_rationale_is_asked_for(
 
 
 def test_the_auditor_always_sees_their_own_judgement(
-    managers: Flask, blind_audit: int, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, blind_audit: int, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("auditor1")
     html = client.get(f"/audits/{blind_audit}").get_data(as_text=True)
     assert "Requires improvement" in html and "Judged on the whole record" in html
 
 
 def test_without_blind_mode_the_moderator_sees_the_auditors_grades(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = complete_audit(managers, "auditor1", answers=POOR, overall="Requires improvement")
     submit_audit(managers, audit_id, "auditor1", rate=1.0)
     sign_in("manager1")
@@ -113,8 +116,8 @@ def test_without_blind_mode_the_moderator_sees_the_auditors_grades(
 
 
 def test_a_themes_analysis_question_is_hidden_like_the_judgement_it_belongs_to(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     """The theme's own analysis question is its judgement's analysis: hidden until grading."""
     from audit_app.db import session_scope
     from audit_app.services import audits as audit_service

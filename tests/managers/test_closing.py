@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.builders import POOR, complete_audit, submitted_audit
+from tests.conftest import AuthActions
 from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row, events
 
 
-def _close(client, audit_id: int) -> str:  # type: ignore[no-untyped-def]
+def _close(client: FlaskClient, audit_id: int) -> str:
     response = client.post(f"/moderation/audits/{audit_id}/close")
     assert response.status_code == 302
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def _moderate(client, app: Flask, audit_id: int) -> None:  # type: ignore[no-untyped-def]
+def _moderate(client: FlaskClient, app: Flask, audit_id: int) -> None:
     client.post(f"/moderation/audits/{audit_id}/start")
     grades = {"grade-voice": "Inadequate", "grade-planning": "Inadequate"}
     client.post(
@@ -34,8 +39,8 @@ def _moderate(client, app: Flask, audit_id: int) -> None:  # type: ignore[no-unt
 
 
 def test_a_submitted_audit_not_due_for_moderation_can_be_closed(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, rate=0.0)
     sign_in("manager1")
     assert "The audit is closed" in _close(client, audit_id)
@@ -44,7 +49,9 @@ def test_a_submitted_audit_not_due_for_moderation_can_be_closed(
     assert events(managers, audit_id)[-1] == "audit.closed"
 
 
-def test_a_moderated_audit_can_be_closed(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_moderated_audit_can_be_closed(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _moderate(client, managers, audit_id)
@@ -53,8 +60,8 @@ def test_a_moderated_audit_can_be_closed(managers: Flask, client, sign_in) -> No
 
 
 def test_an_audit_due_for_moderation_cannot_be_closed_before_it(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     page = _close(client, audit_id)
@@ -62,7 +69,9 @@ def test_an_audit_due_for_moderation_cannot_be_closed_before_it(
     assert audit_row(managers, audit_id).status == "submitted"
 
 
-def test_a_draft_cannot_be_closed(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_cannot_be_closed(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = complete_audit(managers, "auditor1")
     sign_in("manager1")
     assert "A draft cannot be closed" in _close(client, audit_id)
@@ -70,12 +79,12 @@ def test_a_draft_cannot_be_closed(managers: Flask, client, sign_in) -> None:  # 
 
 
 def test_closing_is_refused_while_a_concern_is_unacknowledged(
-    managers: Flask, client, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = submitted_audit(managers, rate=0.0)
     sign_in("auditor1")
     client.post(f"/audits/{audit_id}/concern", data={"description": "Risk not assessed."})
-    switch("manager1")
+    auth.switch("manager1")
     before = events(managers, audit_id)
     page = _close(client, audit_id)
     assert "has a safeguarding concern that no manager has acknowledged" in page
@@ -95,8 +104,8 @@ def test_closing_is_refused_while_a_concern_is_unacknowledged(
 
 
 def test_a_closed_audit_cannot_be_closed_or_moderated_again(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, rate=0.0)
     sign_in("manager1")
     _close(client, audit_id)
@@ -108,12 +117,14 @@ def test_a_closed_audit_cannot_be_closed_or_moderated_again(
     assert events(managers, audit_id).count("audit.closed") == 1
 
 
-def test_only_a_manager_of_the_service_closes(managers: Flask, client, sign_in, switch) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_manager_of_the_service_closes(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = submitted_audit(managers, rate=0.0)
     sign_in("auditor1")
     assert client.post(f"/moderation/audits/{audit_id}/close").status_code == 403
-    switch("manager2")
+    auth.switch("manager2")
     assert client.post(f"/moderation/audits/{audit_id}/close").status_code == 404
-    switch("admin1")
+    auth.switch("admin1")
     assert client.post(f"/moderation/audits/{audit_id}/close").status_code == 403
     assert audit_row(managers, audit_id).status == "submitted"

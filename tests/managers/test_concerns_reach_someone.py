@@ -17,23 +17,24 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import col, select
+from werkzeug.test import TestResponse
 
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import AuditEvent, Case, SafeguardingConcern, User
 from config import ConfigError, load_config
 from tests.builders import PASSWORD, backdate_concerns, complete_audit, ensure_team, submitted_audit
-from tests.conftest import ROOT
+from tests.conftest import ROOT, AuthActions
 
 CONCERN = "No visit for nine weeks while on a child protection plan."
 ORPHAN_CASE = "500001"  # in Adolescent Services, which no manager manages
 
 
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
+def text_of(response: TestResponse) -> str:
     return unescape(response.get_data(as_text=True))
 
 
-def _raise(client: FlaskClient, audit_id: int, description: str = CONCERN):  # type: ignore[no-untyped-def]
+def _raise(client: FlaskClient, audit_id: int, description: str = CONCERN) -> TestResponse:
     response = client.post(f"/audits/{audit_id}/concern", data={"description": description})
     assert response.status_code == 302
     return client.get(response.headers["Location"])
@@ -92,8 +93,8 @@ def world(managers: Flask, make_user: Callable[..., str]) -> Flask:
 
 
 def test_the_auditor_is_told_which_managers_can_see_the_concern(
-    world: Flask, client: FlaskClient, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = complete_audit(world, "auditor1")
     sign_in("auditor1")
     told = "The managers of Child Protection (manager1, manager3) can see this concern"
@@ -104,8 +105,8 @@ def test_the_auditor_is_told_which_managers_can_see_the_concern(
 
 
 def test_a_concern_in_a_service_without_a_manager_goes_to_the_admins_and_the_fallback(
-    world: Flask, client: FlaskClient, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = complete_audit(world, "auditor1", ORPHAN_CASE)
     sign_in("auditor1")
     told = (
@@ -124,32 +125,32 @@ def test_a_concern_in_a_service_without_a_manager_goes_to_the_admins_and_the_fal
         "no active manager, so the admins (admin1) and the safeguarding fallback (qalead)"
     )
 
-    switch("qalead")  # a viewer, who sees no concern otherwise
+    auth.switch("qalead")  # a viewer, who sees no concern otherwise
     home = text_of(client.get("/"))
     assert CONCERN in home
     assert "1 open safeguarding concern in services with no active manager" in home
     assert "No active manager" in home
     assert f"Acknowledge the concern on case {ORPHAN_CASE}" in home
 
-    switch("admin1")
+    auth.switch("admin1")
     assert CONCERN in text_of(client.get("/"))
     for manager in ("manager1", "manager2"):
-        switch(manager)
+        auth.switch(manager)
         assert CONCERN not in text_of(client.get("/"))
 
 
 def test_the_fallback_acknowledges_concerns_of_services_without_a_manager_only(
-    world: Flask, client: FlaskClient, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     orphan_audit = complete_audit(world, "auditor1", ORPHAN_CASE)
     managed_audit = complete_audit(world, "auditor2", "100824")
     sign_in("auditor1")
     _raise(client, orphan_audit)
-    switch("auditor2")
+    auth.switch("auditor2")
     _raise(client, managed_audit, "Another concern, in Child Protection.")
     orphan, managed = _concern_id(world, ORPHAN_CASE), _concern_id(world, "100824")
 
-    switch("qalead")
+    auth.switch("qalead")
     assert "Another concern" not in text_of(client.get("/"))
     assert client.get(f"/concerns/{managed}/acknowledge").status_code == 404
     page = client.get(f"/concerns/{orphan}/acknowledge")
@@ -165,13 +166,13 @@ def test_the_fallback_acknowledges_concerns_of_services_without_a_manager_only(
     assert CONCERN not in text_of(client.get("/"))
 
     # Someone who is neither a manager, an admin nor the fallback is still refused outright.
-    switch("viewer1")
+    auth.switch("viewer1")
     assert client.get(f"/concerns/{orphan}/acknowledge").status_code == 403
 
 
 def test_without_a_fallback_a_concern_still_reaches_the_admins(
-    world: Flask, client: FlaskClient, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     world.config["SAFEGUARDING_FALLBACK"] = ("no.such.person",)
     audit_id = complete_audit(world, "auditor1", ORPHAN_CASE)
     sign_in("auditor1")
@@ -180,7 +181,7 @@ def test_without_a_fallback_a_concern_still_reaches_the_admins(
         "Adolescent Services has no active manager: this concern goes to the admins (admin1)."
         in page
     )
-    switch("admin1")
+    auth.switch("admin1")
     assert CONCERN in text_of(client.get("/"))
 
 
@@ -198,8 +199,8 @@ def test_the_fallback_setting_is_checked_at_start_up() -> None:
 
 
 def test_admins_see_and_may_acknowledge_every_open_concern_overdue_ones_marked(
-    world: Flask, client: FlaskClient, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     old = complete_audit(world, "auditor1", "100824")
     sign_in("auditor1")
     _raise(client, old, "An old concern in Child Protection.")
@@ -207,7 +208,7 @@ def test_admins_see_and_may_acknowledge_every_open_concern_overdue_ones_marked(
     new = submitted_audit(world, "auditor1", "300001")
     _raise(client, new, "A new concern in Care Leavers.")
 
-    switch("admin1")
+    auth.switch("admin1")
     home = text_of(client.get("/"))
     banner = home.split("Questionnaires in use")[0]
     assert "2 open safeguarding concerns in all services" in banner
@@ -227,8 +228,8 @@ def test_admins_see_and_may_acknowledge_every_open_concern_overdue_ones_marked(
 
 
 def test_an_admin_is_told_when_no_concern_is_open(
-    world: Flask, client: FlaskClient, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("admin1")
     assert "There are no open safeguarding concerns." in text_of(client.get("/"))
 
@@ -237,12 +238,12 @@ def test_an_admin_is_told_when_no_concern_is_open(
 
 
 def test_deactivating_the_last_manager_of_a_service_names_its_concerns_and_asks_first(
-    world: Flask, client: FlaskClient, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = complete_audit(world, "auditor1", "300001")  # Care Leavers: manager2 alone
     sign_in("auditor1")
     _raise(client, audit_id)
-    switch("admin1")
+    auth.switch("admin1")
     target = _user_id(world, "manager2")
 
     asked = client.post(f"/admin/users/{target}/status", data={"status-action": "deactivate"})
@@ -272,13 +273,13 @@ def test_deactivating_the_last_manager_of_a_service_names_its_concerns_and_asks_
         }
     ]
     # The concern now reaches the fallback.
-    switch("qalead")
+    auth.switch("qalead")
     assert CONCERN in text_of(client.get("/"))
 
 
 def test_deactivating_a_manager_who_is_not_the_last_one_needs_no_confirmation(
-    world: Flask, client: FlaskClient, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("admin1")
     target = _user_id(world, "manager1")  # manager3 also manages Child Protection
     response = client.post(f"/admin/users/{target}/status", data={"status-action": "deactivate"})
@@ -332,8 +333,8 @@ def test_the_confirmation_carries_its_own_csrf_token(csrf_world: Flask) -> None:
 
 
 def test_the_deactivate_command_warns_and_asks_for_the_last_manager(
-    world: Flask, client: FlaskClient, sign_in, runner: FlaskCliRunner
-) -> None:  # type: ignore[no-untyped-def]
+    world: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], runner: FlaskCliRunner
+) -> None:
     audit_id = complete_audit(world, "auditor1", "300001")
     sign_in("auditor1")
     _raise(client, audit_id)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import AuditResult, Moderation, ModerationGrade, ThemeResult
 from tests.builders import POOR, complete_audit, submitted_audit
+from tests.conftest import AuthActions
 from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row, events
 
@@ -18,26 +23,28 @@ AGREE_POOR = {
 }
 
 
-def _start(client, audit_id: int):  # type: ignore[no-untyped-def]
+def _start(client: FlaskClient, audit_id: int) -> TestResponse:
     return client.post(f"/moderation/audits/{audit_id}/start")
 
 
-def _grades(client, app: Flask, audit_id: int, **data: str):  # type: ignore[no-untyped-def]
+def _grades(client: FlaskClient, app: Flask, audit_id: int, **data: str) -> TestResponse:
     data.setdefault("version", str(audit_version(app, audit_id)))
     return client.post(f"/moderation/audits/{audit_id}", data=data)
 
 
-def _outcome(client, app: Flask, audit_id: int, **data: str):  # type: ignore[no-untyped-def]
+def _outcome(client: FlaskClient, app: Flask, audit_id: int, **data: str) -> TestResponse:
     data.setdefault("version", str(audit_version(app, audit_id)))
     return client.post(f"/moderation/audits/{audit_id}/outcome", data=data)
 
 
-def _flash_after(client, response) -> str:  # type: ignore[no-untyped-def]
+def _flash_after(client: FlaskClient, response: TestResponse) -> str:
     assert response.status_code == 302, response.get_data(as_text=True)
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_the_managers_home_lists_due_audits_oldest_first(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_the_managers_home_lists_due_audits_oldest_first(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     first = submitted_audit(managers, case_ref="100824", answers=POOR)
     second = submitted_audit(managers, case_ref="100825", rate=1.0)
     submitted_audit(managers, case_ref="100824", rate=0.0)  # not chosen
@@ -51,7 +58,9 @@ def test_the_managers_home_lists_due_audits_oldest_first(managers: Flask, client
     assert 'Moderate<span class="govuk-visually-hidden"> audit of case 100824' in queue
 
 
-def test_a_manager_of_another_service_sees_none_of_it(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_manager_of_another_service_sees_none_of_it(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager2")
     assert "/audits/" not in client.get("/moderation").get_data(as_text=True)
@@ -61,7 +70,9 @@ def test_a_manager_of_another_service_sees_none_of_it(managers: Flask, client, s
     assert audit_row(managers, audit_id).status == "submitted"
 
 
-def test_agreeing_records_the_moderated_grades(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_agreeing_records_the_moderated_grades(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     assert _start(client, audit_id).headers["Location"].endswith(f"/moderation/audits/{audit_id}")
@@ -84,7 +95,9 @@ def test_agreeing_records_the_moderated_grades(managers: Flask, client, sign_in)
     ]
 
 
-def test_a_different_grade_needs_a_rationale(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_different_grade_needs_a_rationale(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _start(client, audit_id)
@@ -115,7 +128,9 @@ def test_a_different_grade_needs_a_rationale(managers: Flask, client, sign_in) -
     assert "Grade changed: manager1" in page
 
 
-def test_agreed_is_refused_when_the_grades_differ(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_agreed_is_refused_when_the_grades_differ(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _start(client, audit_id)
@@ -132,7 +147,9 @@ def test_agreed_is_refused_when_the_grades_differ(managers: Flask, client, sign_
     assert audit_row(managers, audit_id).status == "submitted"
 
 
-def test_grade_changed_is_refused_when_the_grades_agree(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_grade_changed_is_refused_when_the_grades_agree(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _start(client, audit_id)
@@ -143,7 +160,9 @@ def test_grade_changed_is_refused_when_the_grades_agree(managers: Flask, client,
     assert audit_row(managers, audit_id).status == "submitted"
 
 
-def test_an_outcome_needs_grades_except_a_return(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_an_outcome_needs_grades_except_a_return(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _start(client, audit_id)
@@ -155,8 +174,8 @@ def test_an_outcome_needs_grades_except_a_return(managers: Flask, client, sign_i
 
 
 def test_an_auditor_who_is_also_a_manager_cannot_moderate_their_own_audit(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, "manager3", answers=POOR)
     sign_in("manager3")
     html = client.get("/").get_data(as_text=True)
@@ -169,7 +188,9 @@ def test_an_auditor_who_is_also_a_manager_cannot_moderate_their_own_audit(
     assert "moderation.started" not in events(managers, audit_id)
 
 
-def test_a_draft_cannot_be_moderated(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_cannot_be_moderated(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = complete_audit(managers, "auditor1")
     sign_in("manager1")
     page = _flash_after(client, _start(client, audit_id))
@@ -180,7 +201,9 @@ def test_a_draft_cannot_be_moderated(managers: Flask, client, sign_in) -> None: 
     assert audit.status == "draft" and not audit.moderation_due
 
 
-def test_an_audit_not_chosen_must_be_requested_first(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_an_audit_not_chosen_must_be_requested_first(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, rate=0.0)
     sign_in("manager1")
     page = _flash_after(client, _start(client, audit_id))
@@ -200,7 +223,9 @@ def test_an_audit_not_chosen_must_be_requested_first(managers: Flask, client, si
         assert session.exec(select(Moderation)).one().moderator_id
 
 
-def test_a_moderated_audit_cannot_be_moderated_again(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_moderated_audit_cannot_be_moderated_again(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _start(client, audit_id)
@@ -213,12 +238,12 @@ def test_a_moderated_audit_cannot_be_moderated_again(managers: Flask, client, si
 
 
 def test_a_second_manager_is_told_who_is_moderating_and_can_take_over(
-    managers: Flask, client, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _start(client, audit_id)
-    switch("manager3")
+    auth.switch("manager3")
     page = _flash_after(client, _start(client, audit_id))
     assert "started moderating this audit" in page and "Take over the moderation" in page
     response = client.post(f"/moderation/audits/{audit_id}/start", data={"take_over": "yes"})
@@ -230,7 +255,9 @@ def test_a_second_manager_is_told_who_is_moderating_and_can_take_over(
     assert "moderation.taken_over" in events(managers, audit_id)
 
 
-def test_grades_from_a_stale_page_are_refused(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_grades_from_a_stale_page_are_refused(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _start(client, audit_id)
@@ -242,7 +269,9 @@ def test_grades_from_a_stale_page_are_refused(managers: Flask, client, sign_in) 
         assert session.exec(select(Moderation)).one().overall_grade is None
 
 
-def test_the_history_shows_each_moderation_step(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_the_history_shows_each_moderation_step(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _start(client, audit_id)

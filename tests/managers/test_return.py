@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import AuditResult, Moderation
 from tests.builders import POOR, submitted_audit
+from tests.conftest import AuthActions
 from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row, events
 
 
-def _return(client, app: Flask, audit_id: int, comment: str):  # type: ignore[no-untyped-def]
+def _return(client: FlaskClient, app: Flask, audit_id: int, comment: str) -> TestResponse:
     client.post(f"/moderation/audits/{audit_id}/start")
     return client.post(
         f"/moderation/audits/{audit_id}/outcome",
@@ -24,7 +29,9 @@ def _return(client, app: Flask, audit_id: int, comment: str):  # type: ignore[no
     )
 
 
-def test_returning_needs_a_comment(managers: Flask, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_returning_needs_a_comment(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     response = _return(client, managers, audit_id, "  ")
@@ -34,8 +41,8 @@ def test_returning_needs_a_comment(managers: Flask, client, sign_in) -> None:  #
 
 
 def test_a_returned_audit_reopens_for_its_auditor_and_is_resubmitted(
-    managers: Flask, client, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     response = _return(client, managers, audit_id, "Check the visit records from May.")
@@ -47,7 +54,7 @@ def test_a_returned_audit_reopens_for_its_auditor_and_is_resubmitted(
     assert moderation.outcome == "returned"
     assert moderation.comment == "Check the visit records from May."
 
-    switch("auditor1")
+    auth.switch("auditor1")
     home = client.get("/").get_data(as_text=True)
     assert "Returned to you for changes" in home and "Check the visit records from May." in home
     task_list = client.get(f"/audits/{audit_id}").get_data(as_text=True)
@@ -74,7 +81,7 @@ def test_a_returned_audit_reopens_for_its_auditor_and_is_resubmitted(
         result = session.get(AuditResult, audit_id)
     assert result is not None and result.grade_moderated is None
 
-    switch("manager1")
+    auth.switch("manager1")
     assert f'href="/audits/{audit_id}"' in client.get("/").get_data(as_text=True)
     trail = events(managers, audit_id)
     returned_at = trail.index("audit.returned")
@@ -86,8 +93,8 @@ def test_a_returned_audit_reopens_for_its_auditor_and_is_resubmitted(
 
 
 def test_a_returned_audit_cannot_be_moderated_or_closed_until_resubmitted(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers, answers=POOR)
     sign_in("manager1")
     _return(client, managers, audit_id, "Add the strategy meeting.")

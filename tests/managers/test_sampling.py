@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import Audit
@@ -70,8 +73,8 @@ def test_the_submission_event_records_the_choice(managers: Flask) -> None:
 
 
 def test_submitting_in_the_browser_uses_the_configured_rate(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     managers.config["MODERATION_SAMPLE_RATE"] = 1.0
     managers.config["MODERATION_RANDOM"] = random.Random(7)
     audit_id = complete_audit(managers, "auditor1")

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from audit_app.models import utcnow
 from tests.builders import submitted_audit
+from tests.conftest import AuthActions
 from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row, events
 
 
-def _post(client, app: Flask, audit_id: int, **data: str):  # type: ignore[no-untyped-def]
+def _post(client: FlaskClient, app: Flask, audit_id: int, **data: str) -> TestResponse:
     data.setdefault("version", str(audit_version(app, audit_id)))
     return client.post(f"/audits/{audit_id}/voice", data=data)
 
 
 def test_the_auditor_records_the_discussion_and_it_shows_beside_the_grades(
-    managers: Flask, client, sign_in, switch
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     assert client.get(f"/audits/{audit_id}/voice").status_code == 200
@@ -34,7 +38,7 @@ def test_the_auditor_records_the_discussion_and_it_shows_beside_the_grades(
     audit = audit_row(managers, audit_id)
     assert audit.discussed_with_worker_on.isoformat() == "2025-03-03"  # type: ignore[union-attr]
     assert audit.worker_reflection == "I had not seen how long the gap between visits was."
-    switch("manager1")
+    auth.switch("manager1")
     page = client.get(f"/audits/{audit_id}").get_data(as_text=True)
     grades = page.index("Grades</caption>")
     voice = page.index("The practitioner's voice")
@@ -44,8 +48,8 @@ def test_the_auditor_records_the_discussion_and_it_shows_beside_the_grades(
 
 
 def test_the_discussion_needs_a_real_past_date_and_a_reflection(
-    managers: Flask, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("auditor1")
     empty = _post(client, managers, audit_id)
@@ -69,9 +73,11 @@ def test_the_discussion_needs_a_real_past_date_and_a_reflection(
     assert audit_row(managers, audit_id).discussed_with_worker_on is None
 
 
-def test_only_the_auditor_records_the_discussion(managers: Flask, client, sign_in, switch) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_auditor_records_the_discussion(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+) -> None:
     audit_id = submitted_audit(managers)
     sign_in("manager1")
     assert client.get(f"/audits/{audit_id}/voice").status_code == 404
-    switch("auditor2")
+    auth.switch("auditor2")
     assert client.get(f"/audits/{audit_id}/voice").status_code == 404

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
 
+from flask import Flask
 from sqlalchemy import literal, select
 
 from audit_app.reporting.charts import bars, grade_series, stacked_bars
@@ -93,7 +94,7 @@ def test_chart_labels_are_escaped() -> None:
     assert "<script>" not in str(chart) and "&lt;script&gt;" in str(chart)
 
 
-def test_exports_read_without_memory_mapping_and_leave_the_connection_as_it_was(app) -> None:  # type: ignore[no-untyped-def]
+def test_exports_read_without_memory_mapping_and_leave_the_connection_as_it_was(app: Flask) -> None:
     from audit_app.db import get_engine
     from audit_app.reporting.database import ReportReader
 

@@ -30,7 +30,9 @@ def report_data(request: pytest.FixtureRequest, app: Flask, make_user: Any) -> R
     return data
 
 
-def _build(data: ReportData, filters: Filters = PERIOD, scope: Scope | None = None):  # type: ignore[no-untyped-def]
+def _build(
+    data: ReportData, filters: Filters = PERIOD, scope: Scope | None = None
+) -> dashboard.Dashboard:
     with data.app.app_context(), ReportReader(get_engine(data.app)) as reader:
         return dashboard.build(reader, filters, scope or Scope.everything(), today=TODAY)
 

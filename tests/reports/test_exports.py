@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
-from flask.testing import FlaskCliRunner
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import AuditEvent
@@ -34,7 +37,9 @@ def _cli(runner: FlaskCliRunner, tmp_path: Path, kind: str, *args: str) -> bytes
     return out.read_bytes()
 
 
-def test_audits_columns_and_values(report_data: ReportData, runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_audits_columns_and_values(
+    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     frame = _read(_cli(runner, tmp_path, "audits"))
     assert list(frame.columns) == TABLES["audits"].names
     assert len(frame) == 4  # the returned audit is not exported
@@ -62,7 +67,9 @@ def test_audits_columns_and_values(report_data: ReportData, runner, tmp_path) ->
     assert a3["overall_grade_moderated"] == ""  # never given: empty
 
 
-def test_themes_percent_empty_when_not_graded(report_data: ReportData, runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_themes_percent_empty_when_not_graded(
+    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     frame = _read(_cli(runner, tmp_path, "themes"))
     assert list(frame.columns)[:11] == TABLES["themes"].names[:11]
     voice = frame[
@@ -78,8 +85,8 @@ def test_themes_percent_empty_when_not_graded(report_data: ReportData, runner, t
 
 
 def test_compliance_rows_leave_out_excluded_answers(
-    report_data: ReportData, runner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     frame = _read(_cli(runner, tmp_path, "compliance"))
     assert list(frame.columns)[:9] == TABLES["compliance"].names[:9]
     # A1, A2, A5 answered "seen alone"; A3's was not applicable; A3 answered "plan SMART".
@@ -93,8 +100,8 @@ def test_compliance_rows_leave_out_excluded_answers(
 
 
 def test_answers_neutralise_formulas_in_free_text_and_option_labels(
-    report_data: ReportData, runner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     frame = _read(_cli(runner, tmp_path, "answers"))
     assert list(frame.columns) == TABLES["answers"].names
     comment = frame[frame["question_id"] == "voice-comment"].iloc[0]
@@ -118,7 +125,9 @@ def test_answers_neutralise_formulas_in_free_text_and_option_labels(
     )
 
 
-def test_filters_of_the_command(report_data: ReportData, runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_filters_of_the_command(
+    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     frame = _read(_cli(runner, tmp_path, "audits", "--service", "children in need"))
     assert list(frame["case_id"]) == ["100003"]
     frame = _read(_cli(runner, tmp_path, "audits", "--from", "2026-02-01", "--to", "2026-02-28"))
@@ -128,8 +137,8 @@ def test_filters_of_the_command(report_data: ReportData, runner, tmp_path) -> No
 
 
 def test_the_command_refuses_unknown_names_and_bad_dates(
-    report_data: ReportData, runner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     out = str(tmp_path / "x.csv")
     result = runner.invoke(args=["export", "audits", "--service", "Nowhere", "--out", out])
     assert result.exit_code != 0 and "There is no service called “Nowhere”" in result.output
@@ -143,7 +152,9 @@ def test_the_command_refuses_unknown_names_and_bad_dates(
     assert not Path(out).exists()
 
 
-def test_the_command_writes_to_standard_output(report_data: ReportData, runner) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_writes_to_standard_output(
+    report_data: ReportData, runner: FlaskCliRunner
+) -> None:
     result = runner.invoke(args=["export", "audits", "--out", "-"])
     assert result.exit_code == 0
     assert len(_read(result.stdout_bytes)) == 4
@@ -151,8 +162,13 @@ def test_the_command_writes_to_standard_output(report_data: ReportData, runner) 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_download_and_command_give_the_same_bytes(
-    kind: str, report_data: ReportData, client, sign_in, runner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    kind: str,
+    report_data: ReportData,
+    client: FlaskClient,
+    sign_in: Callable[..., TestResponse],
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+) -> None:
     sign_in("ada")
     service = report_data.services["Child Protection"]
     response = client.get(f"/reports/export/{kind}.csv?{urlencode({**PERIOD, 'service': service})}")
@@ -176,8 +192,12 @@ def test_download_and_command_give_the_same_bytes(
 
 
 def test_each_export_writes_a_trail_event(
-    report_data: ReportData, client, sign_in, runner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData,
+    client: FlaskClient,
+    sign_in: Callable[..., TestResponse],
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+) -> None:
     sign_in("grace")
     client.get(f"/reports/export/audits.csv?{urlencode(PERIOD)}").get_data()
     _cli(runner, tmp_path, "themes", "--questionnaire", "report-audit")
@@ -199,16 +219,20 @@ def test_each_export_writes_a_trail_event(
 
 
 def test_a_managers_download_holds_only_their_services(
-    report_data: ReportData, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("grace")
     frame = _read(client.get(f"/reports/export/audits.csv?{urlencode(PERIOD)}").get_data())
     assert set(frame["service"]) == {"Child Protection"}
 
 
 def test_the_workbook_has_the_four_tables_and_the_dictionary(
-    report_data: ReportData, client, sign_in, runner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData,
+    client: FlaskClient,
+    sign_in: Callable[..., TestResponse],
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+) -> None:
     sign_in("ada")
     response = client.get(f"/reports/export/workbook.xlsx?{urlencode(PERIOD)}")
     assert response.status_code == 200
@@ -229,7 +253,7 @@ def test_the_workbook_has_the_four_tables_and_the_dictionary(
 @pytest.mark.parametrize("kind", KINDS)
 def test_lines_made_by_the_database_are_what_the_csv_module_writes(
     kind: str, report_data: ReportData
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import csv
 
     from audit_app.db import get_engine
@@ -266,16 +290,20 @@ def test_lines_made_by_the_database_are_what_the_csv_module_writes(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_export_with_nothing_to_export_is_the_header_alone(
-    kind: str, app, runner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    kind: str, app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     frame = _read(_cli(runner, tmp_path, kind, "--from", "2030-01-01"))
     assert list(frame.columns) == TABLES[kind].names and len(frame) == 0
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_export_written_in_parts_by_several_processes_has_the_same_bytes(
-    kind: str, report_data: ReportData, runner, tmp_path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    kind: str,
+    report_data: ReportData,
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Even cut after every audit, the parts put together are the export written in one go."""
     from audit_app.reporting import exports
 
@@ -287,8 +315,8 @@ def test_an_export_written_in_parts_by_several_processes_has_the_same_bytes(
 
 
 def test_a_part_that_fails_fails_the_export_and_leaves_no_file(
-    report_data: ReportData, runner, tmp_path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from audit_app.reporting import exports
 
     monkeypatch.setattr(exports, "PARALLEL_FROM_AUDITS", 1)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.builders import ReportData
 from tests.reports.conftest import PERIOD
 
 
-def _page(client, url: str, **args: str) -> str:  # type: ignore[no-untyped-def]
+def _page(client: FlaskClient, url: str, **args: str) -> str:
     response = client.get(f"{url}?{urlencode({**PERIOD, **args})}")
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     return response.get_data(as_text=True)
@@ -21,7 +25,9 @@ def _listed(html: str) -> int:
     return int(match.group(1).replace(",", ""))
 
 
-def test_dashboard_shows_the_headline_figures(report_data: ReportData, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_shows_the_headline_figures(
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("ada")
     html = _page(client, "/reports")
     assert re.search(r'id="figure-submitted">4<', html)
@@ -32,8 +38,8 @@ def test_dashboard_shows_the_headline_figures(report_data: ReportData, client, s
 
 
 def test_dashboard_has_no_inline_styles_and_accessible_charts(
-    report_data: ReportData, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("ada")
     html = _page(client, "/reports")
     assert " style=" not in html and "<style" not in html and "<script>" not in html
@@ -46,8 +52,8 @@ def test_dashboard_has_no_inline_styles_and_accessible_charts(
 
 
 def test_every_figure_links_to_the_audits_behind_it(
-    report_data: ReportData, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("ada")
     html = _page(client, "/reports")
     links = set(re.findall(r'href="(/reports/audits\?[^"]+)"', html))
@@ -75,8 +81,8 @@ def test_every_figure_links_to_the_audits_behind_it(
 
 
 def test_links_keep_the_filters_in_the_query_string(
-    report_data: ReportData, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("ada")
     service = str(report_data.services["Child Protection"])
     html = _page(client, "/reports", service=service)
@@ -88,8 +94,8 @@ def test_links_keep_the_filters_in_the_query_string(
 
 
 def test_a_manager_drills_down_only_into_their_services(
-    report_data: ReportData, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("grace")
     html = _page(client, "/reports")
     assert re.search(r'id="figure-submitted">3<', html)
@@ -102,7 +108,9 @@ def test_a_manager_drills_down_only_into_their_services(
     assert "Select a service from the list" in response.get_data(as_text=True)
 
 
-def test_an_auditor_sees_their_own_results_only(report_data: ReportData, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_an_auditor_sees_their_own_results_only(
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("basil")
     html = _page(client, "/reports")
     assert re.search(r'id="figure-submitted">1<', html)
@@ -111,14 +119,16 @@ def test_an_auditor_sees_their_own_results_only(report_data: ReportData, client,
 
 
 def test_a_viewer_sees_figures_but_no_links_into_audits(
-    report_data: ReportData, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("vera")
     listed = _page(client, "/reports/audits")
     assert "100001" in listed and "/audits/" not in listed.replace("/reports/audits", "")
 
 
-def test_bad_filters_say_what_and_where(report_data: ReportData, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_bad_filters_say_what_and_where(
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("ada")
     response = client.get("/reports?from=2026-02-30&to=2026-01-01")
     assert response.status_code == 400
@@ -130,15 +140,17 @@ def test_bad_filters_say_what_and_where(report_data: ReportData, client, sign_in
 
 
 def test_the_default_period_is_the_last_twelve_months(
-    report_data: ReportData, client, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("ada")
     html = client.get("/reports").get_data(as_text=True)
     field = re.search(r'<input[^>]*id="from"[^>]*>', html)
     assert field and re.search(r'value="\d{4}-\d{2}-01"', field.group(0))
 
 
-def test_a_measure_page_breaks_compliance_down(report_data: ReportData, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_a_measure_page_breaks_compliance_down(
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in("ada")
     html = _page(client, "/reports/compliance", measure="Child seen alone")
     text = re.sub(r"<span class=\"govuk-visually-hidden\">[^<]*</span>|<[^>]+>", "", html)
@@ -146,7 +158,9 @@ def test_a_measure_page_breaks_compliance_down(report_data: ReportData, client, 
     assert html.index("CP Team 2") < html.index("CP Team 1")  # worst first
 
 
-def test_the_data_dictionary_lists_every_column(report_data: ReportData, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_the_data_dictionary_lists_every_column(
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
     from audit_app.reporting.dictionary import TABLES
 
     sign_in("vera")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -38,7 +39,9 @@ def _events(app: Flask, action: str) -> list[AuditEvent]:
         return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_past_the_limit_an_export_is_refused_with_a_clear_page(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_past_the_limit_an_export_is_refused_with_a_clear_page(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     app.config["EXPORT_LIMIT"] = 2
     make_user("viewer1", "viewer")
     make_user("viewer2", "viewer")
@@ -63,7 +66,7 @@ def test_past_the_limit_an_export_is_refused_with_a_clear_page(app: Flask, make_
     assert viewer.get("/reports").status_code == 200
 
 
-def test_the_trail_export_counts_too(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_trail_export_counts_too(app: Flask, make_user: Callable[..., str]) -> None:
     app.config["EXPORT_LIMIT"] = 1
     make_user("admin1", "admin")
     admin = _client(app, "admin1")
@@ -72,7 +75,9 @@ def test_the_trail_export_counts_too(app: Flask, make_user) -> None:  # type: ig
     assert _download(admin, "/admin/trail/export.csv") == 429
 
 
-def test_the_limit_lifts_as_exports_leave_the_window(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_limit_lifts_as_exports_leave_the_window(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("viewer1", "viewer")
     viewer = _client(app, "viewer1")
     for _ in range(2):

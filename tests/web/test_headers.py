@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from audit_app import create_app
 from audit_app.db import get_engine
@@ -12,7 +15,12 @@ from tests.builders import PASSWORD
 from tests.conftest import ROOT
 
 
-def test_pages_carry_the_security_headers(app: Flask, make_user, sign_in, client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_carry_the_security_headers(
+    app: Flask,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+    client: FlaskClient,
+) -> None:
     sign_in(make_user("alice", "auditor"))
     for path in ("/", "/sign-in", "/account", "/healthz"):
         headers = client.get(path).headers
@@ -25,7 +33,12 @@ def test_pages_carry_the_security_headers(app: Flask, make_user, sign_in, client
         assert headers["Cache-Control"] == "no-store"
 
 
-def test_trace_is_refused_on_every_route(app: Flask, make_user, sign_in, client) -> None:  # type: ignore[no-untyped-def]
+def test_trace_is_refused_on_every_route(
+    app: Flask,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+    client: FlaskClient,
+) -> None:
     """TRACE would echo the request back, cookies included: no route accepts it."""
     sign_in(make_user("admin1", "admin"))
     urls = app.url_map.bind("localhost")
@@ -38,7 +51,7 @@ def test_trace_is_refused_on_every_route(app: Flask, make_user, sign_in, client)
         assert "TRACE" not in response.headers["Allow"], path
 
 
-def test_static_files_may_be_cached(client) -> None:  # type: ignore[no-untyped-def]
+def test_static_files_may_be_cached(client: FlaskClient) -> None:
     response = client.get("/static/dist/js-enabled.js")
     assert response.status_code == 200
     assert response.headers.get("Cache-Control") != "no-store"
@@ -57,7 +70,7 @@ def test_templates_have_no_inline_script() -> None:
 def test_production_cookies_are_host_only_secure_and_hsts_is_sent(
     database_url: str,
     tmp_path: Path,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     make_user("alice", "auditor")
     production = create_app(

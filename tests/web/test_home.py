@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.test import TestResponse
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 
 
 def test_home_lists_every_loaded_questionnaire(
-    client, runner: FlaskCliRunner, make_user, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    runner: FlaskCliRunner,
+    make_user: Callable[..., str],
+    sign_in: Callable[..., TestResponse],
+) -> None:
     sign_in(make_user("admin1", "admin"))
     assert runner.invoke(args=["questionnaires", "load"]).exit_code == 0
     titles = [
@@ -27,13 +32,15 @@ def test_home_lists_every_loaded_questionnaire(
     assert titles and all(escape(title) in html for title in titles)
 
 
-def test_home_says_when_nothing_is_loaded(client, make_user, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_home_says_when_nothing_is_loaded(
+    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
+) -> None:
     sign_in(make_user("admin1", "admin"))
     html = client.get("/").get_data(as_text=True)
     assert "No questionnaires are loaded yet" in html
 
 
-def test_home_sends_anonymous_visitors_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_home_sends_anonymous_visitors_to_sign_in(client: FlaskClient) -> None:
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")

@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, User
@@ -94,7 +95,7 @@ def _sign_in(client: FlaskClient, username: str) -> None:
     assert response.status_code == 302, username
 
 
-def _kind(response) -> str:  # type: ignore[no-untyped-def]
+def _kind(response: TestResponse) -> str:
     if response.status_code == 302 and "/sign-in?next=" in response.headers["Location"]:
         return "sign-in"
     if response.status_code == 403:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
@@ -39,7 +40,7 @@ def _client(app: Flask, username: str) -> FlaskClient:
     return client
 
 
-def _upload(client: FlaskClient, url: str, field: str, content: bytes):  # type: ignore[no-untyped-def]
+def _upload(client: FlaskClient, url: str, field: str, content: bytes) -> TestResponse:
     return client.post(
         url, data={field: (io.BytesIO(content), "file.csv")}, content_type="multipart/form-data"
     )
@@ -54,7 +55,9 @@ def _only_refusal(app: Flask) -> dict[str, object]:
     return detail
 
 
-def test_a_refused_case_import_is_recorded_without_its_rows(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_case_import_is_recorded_without_its_rows(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("admin1", "admin")
     admin = _client(app, "admin1")
     content = f"case_id,service,team,worker\n{MARKER} x,CP,T1,{MARKER}\n".encode()
@@ -69,7 +72,9 @@ def test_a_refused_case_import_is_recorded_without_its_rows(app: Flask, make_use
     assert len(_events(app, "input.refused")) == 1  # accepted input is not a refusal
 
 
-def test_a_refused_allocations_import_and_draw_are_recorded(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_allocations_import_and_draw_are_recorded(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("admin1", "admin")
     admin = _client(app, "admin1")
     content = f"case_id,questionnaire_id,auditor,due\n{MARKER},x,y,z\n".encode()
@@ -84,7 +89,9 @@ def test_a_refused_allocations_import_and_draw_are_recorded(app: Flask, make_use
     assert {"month", "per_auditor", "questionnaire"} <= set(detail["fields"])
 
 
-def test_a_refused_admin_form_names_the_fields_never_the_values(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_admin_form_names_the_fields_never_the_values(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("admin1", "admin")
     admin = _client(app, "admin1")
     response = admin.post(
@@ -104,7 +111,9 @@ def test_a_refused_admin_form_names_the_fields_never_the_values(app: Flask, make
     assert detail["fields"] == ["confirm_password", "password", "username"]
 
 
-def test_a_refused_questionnaire_upload_is_recorded(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_questionnaire_upload_is_recorded(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("admin1", "admin")
     admin = _client(app, "admin1")
     content = json.dumps({"id": MARKER, "title": MARKER}).encode()
@@ -118,7 +127,9 @@ def test_a_refused_questionnaire_upload_is_recorded(app: Flask, make_user) -> No
     assert detail["page"] == "workshop.upload" and detail["fields"] == ["questionnaire_file"]
 
 
-def test_a_refused_answer_is_recorded_against_its_audit(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_answer_is_recorded_against_its_audit(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     load_questionnaire(app, journey_questionnaire())
     make_case(app)
     make_user("auditor1", "auditor", team="Children in Need 1")
@@ -135,7 +146,7 @@ def test_a_refused_answer_is_recorded_against_its_audit(app: Flask, make_user) -
     assert MARKER not in event.detail
 
 
-def test_a_request_too_large_to_read_is_recorded(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_too_large_to_read_is_recorded(app: Flask, make_user: Callable[..., str]) -> None:
     make_user("admin1", "admin")
     admin = _client(app, "admin1")
     app.config["MAX_CONTENT_LENGTH"] = 2048
@@ -145,7 +156,9 @@ def test_a_request_too_large_to_read_is_recorded(app: Flask, make_user) -> None:
     assert detail["status"] == 413 and detail["fields"] == []
 
 
-def test_refused_sign_ins_are_left_to_the_sign_in_events(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_refused_sign_ins_are_left_to_the_sign_in_events(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("admin1", "admin")
     client = app.test_client()
     assert client.post("/sign-in", data={"username": "admin1"}).status_code == 400
@@ -169,7 +182,9 @@ def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     get_engine(application).dispose()
 
 
-def test_a_refused_csrf_token_is_recorded_once(csrf_app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_csrf_token_is_recorded_once(
+    csrf_app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("admin1", "admin")
     client = csrf_app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)

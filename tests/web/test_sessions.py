@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
 
 from audit_app.db import session_scope
@@ -10,7 +13,7 @@ from audit_app.models import UserSession
 from tests.builders import PASSWORD
 
 
-def _signed_in_client(app: Flask, username: str):  # type: ignore[no-untyped-def]
+def _signed_in_client(app: Flask, username: str) -> FlaskClient:
     client = app.test_client()
     response = client.post("/sign-in", data={"username": username, "password": PASSWORD})
     assert response.status_code == 302
@@ -19,7 +22,7 @@ def _signed_in_client(app: Flask, username: str):  # type: ignore[no-untyped-def
 
 def test_signing_in_twice_gives_two_sessions_and_signing_out_ends_one(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     make_user("alice", "auditor")
     laptop = _signed_in_client(app, "alice")
@@ -32,7 +35,7 @@ def test_signing_in_twice_gives_two_sessions_and_signing_out_ends_one(
     assert reasons == ["None", "signed out"]
 
 
-def test_sign_out_everywhere_ends_every_session(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_everywhere_ends_every_session(app: Flask, make_user: Callable[..., str]) -> None:
     make_user("alice", "auditor")
     laptop = _signed_in_client(app, "alice")
     phone = _signed_in_client(app, "alice")
@@ -45,7 +48,7 @@ def test_sign_out_everywhere_ends_every_session(app: Flask, make_user) -> None: 
 
 def test_a_session_idle_on_the_server_is_refused_even_with_a_fresh_cookie(
     app: Flask,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: Callable[..., str],
 ) -> None:
     from datetime import timedelta
 

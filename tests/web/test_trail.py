@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
 
 from audit_app.db import session_scope
@@ -18,13 +20,15 @@ def _events(app: Flask, action: str) -> list[AuditEvent]:
         return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def _client(app: Flask, username: str):  # type: ignore[no-untyped-def]
+def _client(app: Flask, username: str) -> FlaskClient:
     client = app.test_client()
     client.post("/sign-in", data={"username": username, "password": PASSWORD})
     return client
 
 
-def test_views_and_denied_access_are_recorded_and_searchable(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_views_and_denied_access_are_recorded_and_searchable(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     load_questionnaire(app, journey_questionnaire())
     make_case(app)
     make_user("auditor1", "auditor")
@@ -51,7 +55,9 @@ def test_views_and_denied_access_are_recorded_and_searchable(app: Flask, make_us
     )
 
 
-def test_the_trail_exports_as_csv_and_records_the_export(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_trail_exports_as_csv_and_records_the_export(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("admin1", "admin")
     admin = _client(app, "admin1")
     response = admin.get("/admin/trail/export.csv?actor=admin1")
@@ -65,7 +71,9 @@ def test_the_trail_exports_as_csv_and_records_the_export(app: Flask, make_user) 
     assert export.actor == "admin1" and '"actor": "admin1"' in export.detail
 
 
-def test_a_formula_in_a_logged_value_exports_as_text(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_formula_in_a_logged_value_exports_as_text(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
     make_user("admin1", "admin")
     with session_scope(app) as session:
         from audit_app.services.trail import record_event

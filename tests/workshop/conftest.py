@@ -4,11 +4,13 @@ audits submitted through the auditor's services."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlmodel import func, select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import AuditEvent, QuestionnaireVersion
@@ -42,7 +44,7 @@ def version_rows(app: Flask, questionnaire_id: str) -> list[QuestionnaireVersion
 
 
 @pytest.fixture
-def admin(app: Flask, make_user, sign_in):  # type: ignore[no-untyped-def]
+def admin(app: Flask, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]) -> Flask:
     """The test client, signed in as an admin."""
     sign_in(make_user("qa-lead", "admin"))
     return app

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
-from audit_app.core.compare import Change, compare, summarise
+from audit_app.core.compare import Change, Comparison, compare, summarise
 from audit_app.core.questionnaire import Questionnaire, validate_questionnaire
 from tests.builders import rescore_v1
 
 
-def _pair(change) -> tuple[Questionnaire, Questionnaire]:  # type: ignore[no-untyped-def]
+def _pair(change: Callable[[dict[str, Any]], object]) -> tuple[Questionnaire, Questionnaire]:
     before = rescore_v1()
     after = copy.deepcopy(before)
     after["version"] = 2
@@ -22,7 +23,7 @@ def _question(data: dict[str, Any], question_id: str) -> dict[str, Any]:
     return next(q for t in data["themes"] for q in t["questions"] if q["id"] == question_id)
 
 
-def _changes_of(comparison, question_id: str) -> tuple[Change, ...]:  # type: ignore[no-untyped-def]
+def _changes_of(comparison: Comparison, question_id: str) -> tuple[Change, ...]:
     return next(
         q.changes for t in comparison.themes for q in t.questions if q.question_id == question_id
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.builders import load_questionnaire, rescore_v1, rescore_v2
 
@@ -10,7 +11,9 @@ COMPARE = "/questionnaires/rescore-audit/compare"
 IMPACT = "/questionnaires/rescore-audit/rescoring"
 
 
-def test_the_comparison_starts_with_the_previous_and_latest_versions(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_comparison_starts_with_the_previous_and_latest_versions(
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     load_questionnaire(admin, rescore_v2())
     page = client.get(COMPARE).get_data(as_text=True)
@@ -18,19 +21,21 @@ def test_the_comparison_starts_with_the_previous_and_latest_versions(admin: Flas
     assert "1 question removed" in page
 
 
-def test_a_version_that_is_not_loaded_is_refused_clearly(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_version_that_is_not_loaded_is_refused_clearly(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     response = client.get(f"{COMPARE}?before=1&after=7")
     assert response.status_code == 400
     assert "Select a version for “Newer version” from the list" in response.get_data(as_text=True)
 
 
-def test_a_single_version_cannot_be_compared_with_itself(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_single_version_cannot_be_compared_with_itself(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     assert "You chose the same version twice" in client.get(COMPARE).get_data(as_text=True)
 
 
-def test_the_rescoring_starts_with_the_last_twelve_months(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_rescoring_starts_with_the_last_twelve_months(
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     load_questionnaire(admin, rescore_v2())
     response = client.get(IMPACT)
@@ -38,7 +43,7 @@ def test_the_rescoring_starts_with_the_last_twelve_months(admin: Flask, client) 
     assert "0 audits of version 1 submitted from" in response.get_data(as_text=True)
 
 
-def test_dates_that_are_not_real_are_refused_clearly(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_dates_that_are_not_real_are_refused_clearly(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     response = client.get(
         f"{IMPACT}?before=1&after=1&start=31&start=2&start=2026&end=1&end=3&end=2026"
@@ -49,7 +54,7 @@ def test_dates_that_are_not_real_are_refused_clearly(admin: Flask, client) -> No
     )
 
 
-def test_an_end_before_the_start_is_refused(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_end_before_the_start_is_refused(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     response = client.get(
         f"{IMPACT}?before=1&after=1&start=1&start=3&start=2026&end=1&end=2&end=2026"
@@ -60,7 +65,7 @@ def test_an_end_before_the_start_is_refused(admin: Flask, client) -> None:  # ty
     )
 
 
-def test_a_crafted_address_gets_an_error_not_a_failure(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_crafted_address_gets_an_error_not_a_failure(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     response = client.get(f"{IMPACT}?before=x&start=1&start=3&end=")
     assert response.status_code == 400

@@ -27,6 +27,7 @@ import re
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
 
 from audit_app.core.compare import Change, compare
@@ -103,7 +104,9 @@ def test_the_comparison_names_the_known_differences() -> None:
     assert themes["oversight"].status == "unchanged"
 
 
-def test_the_comparison_page_shows_them_side_by_side(rescored: dict[str, int], client) -> None:  # type: ignore[no-untyped-def]
+def test_the_comparison_page_shows_them_side_by_side(
+    rescored: dict[str, int], client: FlaskClient
+) -> None:
     html = client.get("/questionnaires/rescore-audit/compare?before=1&after=2").get_data(
         as_text=True
     )
@@ -163,8 +166,8 @@ def test_the_rescoring_figures_match_the_hand_computed_ones(
 
 
 def test_the_impact_page_shows_the_figures_and_the_audits_behind_them(
-    rescored: dict[str, int], client
-) -> None:  # type: ignore[no-untyped-def]
+    rescored: dict[str, int], client: FlaskClient
+) -> None:
     query = "before=1&after=2&start=1&start=3&start=2026&end=31&end=3&end=2026"
     html = client.get(f"/questionnaires/rescore-audit/rescoring?{query}").get_data(as_text=True)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
@@ -183,7 +186,9 @@ def test_the_impact_page_shows_the_figures_and_the_audits_behind_them(
     assert ">A1</a>" not in audits and ">B1</a>" not in audits
 
 
-def test_rescoring_changes_no_stored_result(rescored: dict[str, int], admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_rescoring_changes_no_stored_result(
+    rescored: dict[str, int], admin: Flask, client: FlaskClient
+) -> None:
     def stored() -> list[tuple[object, ...]]:
         with session_scope(admin) as session:
             overall = [

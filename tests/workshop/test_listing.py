@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from audit_app.db import session_scope
 from audit_app.services import questionnaires as questionnaire_service
@@ -18,7 +19,7 @@ def _load_text(app: Flask, text: str) -> None:
         questionnaire_service.load([file], session=session, loaded_by="test")
 
 
-def test_every_id_is_listed_with_its_versions_and_audits(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_every_id_is_listed_with_its_versions_and_audits(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     audit_judged_as_suggested(admin, "100824", {"seen-alone": "yes"}, status="draft")
     load_questionnaire(admin, rescore_v2())
@@ -36,7 +37,7 @@ def test_every_id_is_listed_with_its_versions_and_audits(admin: Flask, client) -
     assert "/questionnaires/rescore-audit/rescoring" in html
 
 
-def test_a_retired_version_says_so(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_retired_version_says_so(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     client.post("/questionnaires/rescore-audit/versions/1/retire")
     html = client.get("/questionnaires").get_data(as_text=True)
@@ -44,7 +45,7 @@ def test_a_retired_version_says_so(admin: Flask, client) -> None:  # type: ignor
     assert "Reinstate<span" in html
 
 
-def test_the_download_is_the_json_exactly_as_loaded(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_download_is_the_json_exactly_as_loaded(admin: Flask, client: FlaskClient) -> None:
     # Unusual layout and key order: the download keeps them.
     text = json.dumps(rescore_v1(), indent=3, sort_keys=True) + "\n\n"
     _load_text(admin, text)
@@ -58,7 +59,7 @@ def test_the_download_is_the_json_exactly_as_loaded(admin: Flask, client) -> Non
     assert response.data.decode("utf-8") == version_rows(admin, "rescore-audit")[0].content
 
 
-def test_an_unknown_version_is_not_found(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_version_is_not_found(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     assert client.get("/questionnaires/rescore-audit/versions/9/download").status_code == 404
     assert client.get("/questionnaires/no-such-audit/compare").status_code == 404

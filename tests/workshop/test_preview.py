@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Callable
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from audit_app.models import Audit, AuditEvent
 from tests.builders import (
@@ -35,7 +37,9 @@ def _question_block(page: str, question_id: str) -> str:
     return page[start:end]
 
 
-def test_the_task_list_is_the_auditors_and_creates_no_audit(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_task_list_is_the_auditors_and_creates_no_audit(
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     response = client.get(BASE)
     assert response.status_code == 200
@@ -50,7 +54,9 @@ def test_the_task_list_is_the_auditors_and_creates_no_audit(admin: Flask, client
     assert count(admin, AuditEvent, AuditEvent.action.startswith("audit.")) == 0  # type: ignore[attr-defined]
 
 
-def test_a_theme_page_is_the_auditors_form_without_saving(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_theme_page_is_the_auditors_form_without_saving(
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     page = client.get(f"{BASE}/voice").get_data(as_text=True)
     form = page[page.index('<form method="get" novalidate>') :]
@@ -63,8 +69,8 @@ def test_a_theme_page_is_the_auditors_form_without_saving(admin: Flask, client) 
 
 
 def test_the_preview_uses_the_same_question_markup_as_an_audit(
-    admin: Flask, client, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient, make_user: Callable[..., str]
+) -> None:
     load_questionnaire(admin, journey_questionnaire())
     make_case(admin)
     make_user("auditor1", "auditor", team="Children in Need 1")
@@ -86,7 +92,9 @@ def test_the_preview_uses_the_same_question_markup_as_an_audit(
     assert 'class="app-show-if" data-show-if="child-status"' in preview_page
 
 
-def test_the_sandbox_scores_the_chosen_answers_as_the_engine_does(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_sandbox_scores_the_chosen_answers_as_the_engine_does(
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     page = client.get(
         f"{BASE}/voice?seen-alone=yes&wishes-recorded=partly&plan-smart=no&plan-reviewed=yes"
@@ -103,7 +111,9 @@ def test_the_sandbox_scores_the_chosen_answers_as_the_engine_does(admin: Flask, 
     assert re.search(r'value="yes" checked', _question_block(page, "seen-alone"))
 
 
-def test_answers_are_carried_between_pages_in_the_address(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_answers_are_carried_between_pages_in_the_address(
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     page = client.get(f"{BASE}/planning?seen-alone=yes&plan-smart=no").get_data(as_text=True)
     assert '<input type="hidden" name="seen-alone" value="yes">' in page
@@ -115,7 +125,7 @@ def test_answers_are_carried_between_pages_in_the_address(admin: Flask, client) 
     assert f'href="{BASE}"' in task_list  # clear all answers
 
 
-def test_answers_to_hidden_questions_do_not_count(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_answers_to_hidden_questions_do_not_count(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, journey_questionnaire())
     url = "/questionnaires/journey-audit/versions/1/preview/planning"
     shown = _sandbox(
@@ -134,8 +144,8 @@ def test_answers_to_hidden_questions_do_not_count(admin: Flask, client) -> None:
 
 
 def test_a_value_the_auditor_could_not_save_is_reported_and_not_scored(
-    admin: Flask, client
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, journey_questionnaire())
     page = client.get(
         "/questionnaires/journey-audit/versions/1/preview/planning?last-visit=31/2/2026"
@@ -146,6 +156,6 @@ def test_a_value_the_auditor_could_not_save_is_reported_and_not_scored(
     assert "Planning – Not graded" in _sandbox(page)
 
 
-def test_an_unknown_theme_is_not_found(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_theme_is_not_found(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     assert client.get(f"{BASE}/no-such-theme").status_code == 404

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.builders import load_questionnaire, rescore_v1, rescore_v2
 from tests.workshop.conftest import events, version_rows
 
 
 def test_retiring_the_current_version_hands_new_audits_to_the_previous_one(
-    admin: Flask, client
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     load_questionnaire(admin, rescore_v2())
     response = client.post("/questionnaires/rescore-audit/versions/2/retire")
@@ -25,7 +26,7 @@ def test_retiring_the_current_version_hands_new_audits_to_the_previous_one(
     ]
 
 
-def test_reinstating_offers_the_version_again(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_reinstating_offers_the_version_again(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     client.post("/questionnaires/rescore-audit/versions/1/retire")
     response = client.post("/questionnaires/rescore-audit/versions/1/reinstate")
@@ -37,14 +38,18 @@ def test_reinstating_offers_the_version_again(admin: Flask, client) -> None:  # 
     ]
 
 
-def test_retiring_the_last_version_says_no_version_is_offered(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_retiring_the_last_version_says_no_version_is_offered(
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     response = client.post("/questionnaires/rescore-audit/versions/1/retire")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "No version of this questionnaire is offered for new audits." in page
 
 
-def test_asking_for_what_is_already_so_changes_and_records_nothing(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_asking_for_what_is_already_so_changes_and_records_nothing(
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     response = client.post("/questionnaires/rescore-audit/versions/1/reinstate")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -52,7 +57,7 @@ def test_asking_for_what_is_already_so_changes_and_records_nothing(admin: Flask,
     assert events(admin, "questionnaire.reinstated") == []
 
 
-def test_an_unknown_version_cannot_be_retired(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_version_cannot_be_retired(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     assert client.post("/questionnaires/rescore-audit/versions/3/retire").status_code == 404
     assert events(admin, "questionnaire.retired") == []

@@ -6,10 +6,13 @@ import html as html_lib
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from audit_app.core.questionnaire import QuestionnaireInvalid, parse_questionnaire
 from audit_app.models import AuditEvent, QuestionnaireVersion
@@ -19,7 +22,9 @@ from tests.workshop.conftest import count, events, version_rows
 URL = "/questionnaires/upload"
 
 
-def _upload(client, raw: bytes | str, name: str = "questionnaire.json"):  # type: ignore[no-untyped-def]
+def _upload(
+    client: FlaskClient, raw: bytes | str, name: str = "questionnaire.json"
+) -> TestResponse:
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     return client.post(
         URL,
@@ -37,7 +42,7 @@ def _confirm_fields(page: str) -> dict[str, str]:
     return fields
 
 
-def _confirm(client, fields: dict[str, str]):  # type: ignore[no-untyped-def]
+def _confirm(client: FlaskClient, fields: dict[str, str]) -> TestResponse:
     return client.post(f"{URL}/confirm", data=fields, content_type="multipart/form-data")
 
 
@@ -71,19 +76,21 @@ def _broken_rules() -> dict[str, Any]:
     return data
 
 
-def test_the_upload_page_offers_a_file_input(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_upload_page_offers_a_file_input(admin: Flask, client: FlaskClient) -> None:
     page = client.get(URL).get_data(as_text=True)
     assert 'type="file"' in page and 'enctype="multipart/form-data"' in page
 
 
-def test_no_file_asks_for_one(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_no_file_asks_for_one(admin: Flask, client: FlaskClient) -> None:
     response = client.post(URL, data={}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "Select a questionnaire file" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("broken", [_broken_fields, _broken_rules])
-def test_every_validation_error_is_shown_with_its_json_path(admin: Flask, client, broken) -> None:  # type: ignore[no-untyped-def]
+def test_every_validation_error_is_shown_with_its_json_path(
+    admin: Flask, client: FlaskClient, broken: Callable[[], dict[str, Any]]
+) -> None:
     raw = json.dumps(broken(), indent=2)
     with pytest.raises(QuestionnaireInvalid) as invalid:
         parse_questionnaire(raw)
@@ -125,22 +132,24 @@ def test_every_validation_error_is_shown_with_its_json_path(admin: Flask, client
     ],
 )
 def test_content_that_is_not_a_questionnaire_is_refused_clearly(
-    admin: Flask, client, raw: bytes, name: str, message: str
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient, raw: bytes, name: str, message: str
+) -> None:
     response = _upload(client, raw, name)
     assert response.status_code == 400
     assert message in _text(response.get_data(as_text=True))
     _nothing_stored(admin)
 
 
-def test_the_content_decides_not_the_file_name(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_content_decides_not_the_file_name(admin: Flask, client: FlaskClient) -> None:
     page = _upload(client, json.dumps(rescore_v1()), "notes.txt").get_data(as_text=True)
     assert "Check Rescore audit version 1 before loading it" in page
     refused = _upload(client, b"%PDF-1.4 ...", "questionnaire.json")
     assert refused.status_code == 400
 
 
-def test_a_file_larger_than_a_questionnaire_can_be_is_refused(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_larger_than_a_questionnaire_can_be_is_refused(
+    admin: Flask, client: FlaskClient
+) -> None:
     # The confirmation sends the file back in a form field, so it must fit in the request too:
     # (80 KB - 64 KB) * 3/4 = 12 KB.
     admin.config["MAX_CONTENT_LENGTH"] = 80 * 1024
@@ -152,7 +161,9 @@ def test_a_file_larger_than_a_questionnaire_can_be_is_refused(admin: Flask, clie
     _nothing_stored(admin)
 
 
-def test_a_request_over_the_size_limit_is_refused_before_it_is_read(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_over_the_size_limit_is_refused_before_it_is_read(
+    admin: Flask, client: FlaskClient
+) -> None:
     admin.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     response = _upload(client, b"{" + b" " * (100 * 1024) + b"}")
     assert response.status_code == 413
@@ -161,8 +172,8 @@ def test_a_request_over_the_size_limit_is_refused_before_it_is_read(admin: Flask
 
 
 def test_a_new_questionnaire_is_summarised_and_loaded_only_when_confirmed(
-    admin: Flask, client
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient
+) -> None:
     text = json.dumps(rescore_v1(), indent=2)
     response = _upload(client, text, "rescore.json")
     assert response.status_code == 200
@@ -197,8 +208,8 @@ def test_a_new_questionnaire_is_summarised_and_loaded_only_when_confirmed(
 
 
 def test_the_difference_from_the_current_version_is_shown_before_confirming(
-    admin: Flask, client
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     page = _upload(client, json.dumps(rescore_v2())).get_data(as_text=True)
     text = _text(page)
@@ -214,8 +225,8 @@ def test_the_difference_from_the_current_version_is_shown_before_confirming(
 
 
 def test_a_changed_file_under_a_loaded_version_is_refused_as_by_the_command_line(
-    admin: Flask, client
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     changed = rescore_v1()
     changed["title"] = "Rescore audit, revised"
@@ -232,8 +243,8 @@ def test_a_changed_file_under_a_loaded_version_is_refused_as_by_the_command_line
 
 
 def test_a_version_loaded_by_someone_else_meanwhile_is_refused_at_confirmation(
-    admin: Flask, client
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     page = _upload(client, json.dumps(rescore_v2())).get_data(as_text=True)
     other = rescore_v2()
@@ -251,8 +262,8 @@ def test_a_version_loaded_by_someone_else_meanwhile_is_refused_at_confirmation(
 
 
 def test_a_new_current_version_meanwhile_asks_to_check_the_differences_again(
-    admin: Flask, client
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Flask, client: FlaskClient
+) -> None:
     load_questionnaire(admin, rescore_v1())
     v3 = rescore_v2()
     v3["version"] = 3
@@ -270,7 +281,9 @@ def test_a_new_current_version_meanwhile_asks_to_check_the_differences_again(
     assert [r.version for r in version_rows(admin, "rescore-audit")] == [1, 2, 3]
 
 
-def test_content_changed_between_check_and_confirmation_is_refused(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_content_changed_between_check_and_confirmation_is_refused(
+    admin: Flask, client: FlaskClient
+) -> None:
     page = _upload(client, json.dumps(rescore_v1())).get_data(as_text=True)
     fields = _confirm_fields(page)
     altered = rescore_v1()
@@ -284,7 +297,9 @@ def test_content_changed_between_check_and_confirmation_is_refused(admin: Flask,
     _nothing_stored(admin)
 
 
-def test_content_that_cannot_be_read_at_confirmation_is_refused(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_content_that_cannot_be_read_at_confirmation_is_refused(
+    admin: Flask, client: FlaskClient
+) -> None:
     page = _upload(client, json.dumps(rescore_v1())).get_data(as_text=True)
     fields = _confirm_fields(page)
     fields["content"] = "not base64!"
@@ -294,14 +309,14 @@ def test_content_that_cannot_be_read_at_confirmation_is_refused(admin: Flask, cl
     _nothing_stored(admin)
 
 
-def test_the_same_file_again_is_already_loaded(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_file_again_is_already_loaded(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     page = _upload(client, json.dumps(rescore_v1(), indent=4)).get_data(as_text=True)
     assert "already loaded with exactly this content" in page
     assert "/questionnaires/upload/confirm" not in page
 
 
-def test_a_version_below_the_latest_is_flagged(admin: Flask, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_version_below_the_latest_is_flagged(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     v3 = rescore_v2()
     v3["version"] = 3
