@@ -15,15 +15,19 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.builders import PASSWORD
 from tests.conftest import IN_CI, ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The password an admin gives a new user, which they change at their first sign-in.
@@ -156,7 +160,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         message = f"Chromium is not installed at {CHROMIUM}: run 'sudo apt-get install chromium'"
         if IN_CI:
@@ -184,11 +188,11 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def new_page(browser):  # type: ignore[no-untyped-def]
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     """Open a page in a fresh context (JavaScript on unless asked otherwise)."""
-    contexts = []
+    contexts: list[BrowserContext] = []
 
-    def open_page(*, javascript: bool = True):  # type: ignore[no-untyped-def]
+    def open_page(*, javascript: bool = True) -> Page:
         # The app's Content-Security-Policy allows no inline script; axe-core is injected as
         # one, so the test browser bypasses the policy for that purpose alone.
         context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
@@ -201,7 +205,7 @@ def new_page(browser):  # type: ignore[no-untyped-def]
         context.close()
 
 
-def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
+def check_accessibility(page: Page) -> None:
     """Run axe-core on the page; fail on any serious or critical violation."""
     page.add_script_tag(path=str(AXE))
     results = page.evaluate(
@@ -218,7 +222,7 @@ def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def check_accessibility_of_markup(page, new_page) -> None:  # type: ignore[no-untyped-def]
+def check_accessibility_of_markup(page: Page, new_page: Callable[..., Page]) -> None:
     """axe-core needs script: check a no-JavaScript page's markup in a page that has it."""
     html = page.content().replace("<head>", f'<head><base href="{page.url}">', 1)
     checker = new_page()
@@ -228,8 +232,8 @@ def check_accessibility_of_markup(page, new_page) -> None:  # type: ignore[no-un
 
 
 def sign_in(
-    page, server: LiveServer, username: str, password: str = PASSWORD, *, check=True
-) -> None:  # type: ignore[no-untyped-def]
+    page: Page, server: LiveServer, username: str, password: str = PASSWORD, *, check: bool = True
+) -> None:
     page.goto(f"{server.url}/sign-in")
     if check:
         check_accessibility(page)

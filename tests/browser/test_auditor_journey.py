@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     LiveServer,
@@ -45,13 +46,13 @@ def journey_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFac
     return live_server
 
 
-def _save(page) -> None:  # type: ignore[no-untyped-def]
+def _save(page: Page) -> None:
     page.get_by_role("button", name="Save and continue").click()
 
 
 def test_auditor_completes_an_allocated_audit_with_javascript(
     journey_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page()
     sign_in(page, journey_server, "browser-auditor")
@@ -113,7 +114,7 @@ def test_auditor_completes_an_allocated_audit_with_javascript(
 
 def test_conditional_questions_work_without_javascript(
     journey_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page(javascript=False)
     sign_in(page, journey_server, "browser-auditor", check=False)
@@ -141,7 +142,7 @@ def test_conditional_questions_work_without_javascript(
 
 def test_the_start_page_explains_an_unknown_case(
     journey_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page()
     sign_in(page, journey_server, "browser-auditor")

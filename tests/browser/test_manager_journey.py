@@ -8,10 +8,11 @@ auditor finds the returned audit, changes it and resubmits it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, sign_in
 from tests.builders import journey_questionnaire
@@ -50,15 +51,17 @@ def manager_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFac
     return live_server
 
 
-def _save(page) -> None:  # type: ignore[no-untyped-def]
+def _save(page: Page) -> None:
     page.get_by_role("button", name="Save and continue").click()
 
 
-def _judge(page, legend: str, grade: str) -> None:  # type: ignore[no-untyped-def]
+def _judge(page: Page, legend: str, grade: str) -> None:
     page.get_by_role("group", name=legend).get_by_label(grade, exact=True).check()
 
 
-def _complete_inadequate_audit(page, server: LiveServer, case_ref: str, concern: bool) -> None:  # type: ignore[no-untyped-def]
+def _complete_inadequate_audit(
+    page: Page, server: LiveServer, case_ref: str, concern: bool
+) -> None:
     """Answer every question with "No" and submit: judged Inadequate, so due for moderation."""
     page.goto(server.url + "/")
     page.get_by_role("button", name=f"Start audit of case {case_ref}").click()
@@ -88,7 +91,7 @@ def _complete_inadequate_audit(page, server: LiveServer, case_ref: str, concern:
 
 def test_a_manager_moderates_and_an_auditor_resubmits(
     manager_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     auditor = new_page()
     sign_in(auditor, manager_server, AUDITOR, check=False)

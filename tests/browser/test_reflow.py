@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, new_server, serving, sign_in
 from tests.builders import journey_questionnaire
@@ -107,7 +107,7 @@ CHART_TEXT_SCRIPT = """
 """
 
 
-def check_reflow(page, *, charts: int = 0) -> None:  # type: ignore[no-untyped-def]
+def check_reflow(page: Page, *, charts: int = 0) -> None:
     """At 320 CSS pixels: no sideways scrolling of the page, nothing cut off, chart text of 12 px
     or more, and axe-core's checks."""
     assert page.evaluate("() => window.innerWidth") == VIEWPORT["width"]
@@ -162,17 +162,17 @@ def reflow_server(
         yield server, passwords
 
 
-def _narrow_page(new_page):  # type: ignore[no-untyped-def]
+def _narrow_page(new_page: Callable[..., Page]) -> Page:
     page = new_page()
     page.set_viewport_size(VIEWPORT)
     return page
 
 
-def _judge(page, legend: str, grade: str) -> None:  # type: ignore[no-untyped-def]
+def _judge(page: Page, legend: str, grade: str) -> None:
     page.get_by_role("group", name=legend).get_by_label(grade, exact=True).check()
 
 
-def _complete_inadequate_audit(page, server: LiveServer, case_ref: str) -> None:  # type: ignore[no-untyped-def]
+def _complete_inadequate_audit(page: Page, server: LiveServer, case_ref: str) -> None:
     """Answer "No" throughout and judge it Inadequate, so that it is always moderated; submit."""
     page.goto(server.url + "/")
     page.get_by_role("button", name=f"Start audit of case {case_ref}").click()
@@ -198,7 +198,9 @@ def _complete_inadequate_audit(page, server: LiveServer, case_ref: str) -> None:
     expect(page.get_by_role("heading", name="Audit submitted")).to_be_visible()
 
 
-def test_an_auditors_submitted_audit_reflows_at_320_css_pixels(reflow_server, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_an_auditors_submitted_audit_reflows_at_320_css_pixels(
+    reflow_server: tuple[LiveServer, dict[str, str]], new_page: Callable[..., Page]
+) -> None:
     server, passwords = reflow_server
     page = _narrow_page(new_page)
     sign_in(page, server, AUDITOR, passwords[AUDITOR], check=False)
@@ -212,7 +214,9 @@ def test_an_auditors_submitted_audit_reflows_at_320_css_pixels(reflow_server, ne
         check_reflow(page)
 
 
-def test_a_managers_queue_and_reports_reflow_at_320_css_pixels(reflow_server, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_managers_queue_and_reports_reflow_at_320_css_pixels(
+    reflow_server: tuple[LiveServer, dict[str, str]], new_page: Callable[..., Page]
+) -> None:
     server, passwords = reflow_server
     page = _narrow_page(new_page)
     sign_in(page, server, "manager", passwords["manager"], check=False)
@@ -248,7 +252,9 @@ def test_a_managers_queue_and_reports_reflow_at_320_css_pixels(reflow_server, ne
     check_reflow(page)
 
 
-def test_the_dashboard_of_every_service_reflows_at_320_css_pixels(reflow_server, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_of_every_service_reflows_at_320_css_pixels(
+    reflow_server: tuple[LiveServer, dict[str, str]], new_page: Callable[..., Page]
+) -> None:
     server, passwords = reflow_server
     page = _narrow_page(new_page)
     sign_in(page, server, "viewer", passwords["viewer"], check=False)

@@ -7,11 +7,11 @@ so that the shared live server's data, which other modules add to, does not matt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import (
     LiveServer,
@@ -40,7 +40,9 @@ def demo_server(
         yield server, passwords
 
 
-def test_a_manager_filters_drills_down_and_downloads(demo_server, new_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_manager_filters_drills_down_and_downloads(
+    demo_server: tuple[LiveServer, dict[str, str]], new_page: Callable[..., Page], tmp_path: Path
+) -> None:
     server, passwords = demo_server
     page = new_page()
     sign_in(page, server, "manager", passwords["manager"], check=False)
@@ -82,7 +84,9 @@ def test_a_manager_filters_drills_down_and_downloads(demo_server, new_page, tmp_
     assert all(",Child Protection," in row for row in rows)
 
 
-def test_the_dashboard_keeps_to_the_content_security_policy(demo_server, browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_keeps_to_the_content_security_policy(
+    demo_server: tuple[LiveServer, dict[str, str]], browser: Browser
+) -> None:
     """The charts are inline SVG without style attributes: nothing is refused by the policy."""
     server, passwords = demo_server
     context = browser.new_context()  # the policy enforced, unlike the accessibility checks

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.browser.conftest import (
     LiveServer,
@@ -64,7 +64,9 @@ def audit_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFacto
     return live_server
 
 
-def _open_theme(page, server: LiveServer, case: str, theme: str = "The child's voice"):  # type: ignore[no-untyped-def]
+def _open_theme(
+    page: Page, server: LiveServer, case: str, theme: str = "The child's voice"
+) -> None:
     """Sign in, start the allocated audit of ``case`` and open one of its themes."""
     sign_in(page, server, AUDITOR, check=False)
     page.get_by_role("button", name=f"Start audit of case {case}").click()
@@ -78,7 +80,7 @@ def _open_theme(page, server: LiveServer, case: str, theme: str = "The child's v
 
 def test_a_warning_opens_before_the_session_ends_and_stay_signed_in_keeps_it(
     short_idle_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page()
     sign_in(page, short_idle_server, "idle-viewer", check=False)
@@ -114,7 +116,7 @@ def test_a_warning_opens_before_the_session_ends_and_stay_signed_in_keeps_it(
 
 def test_the_warning_counts_down_then_says_the_session_has_ended(
     short_idle_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     """The browser's clock is moved on, not the server's: what the page says as time passes."""
     page = new_page()
@@ -145,7 +147,7 @@ def test_the_warning_counts_down_then_says_the_session_has_ended(
 
 def test_sign_out_in_the_warning_signs_out(
     short_idle_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page()
     page.clock.install()
@@ -161,7 +163,7 @@ def test_sign_out_in_the_warning_signs_out(
 
 def test_stay_signed_in_after_signing_out_elsewhere_says_signed_out(
     short_idle_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page()
     page.clock.install()
@@ -185,7 +187,7 @@ def test_stay_signed_in_after_signing_out_elsewhere_says_signed_out(
 
 def test_asking_for_the_suggested_grade_counts_as_activity(
     audit_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     """Each suggestion is a request, which starts the idle time again: the warning waits."""
     page = new_page()
@@ -211,12 +213,12 @@ def test_asking_for_the_suggested_grade_counts_as_activity(
 
 def test_leaving_a_theme_or_the_judgement_with_unsaved_changes_asks_first(
     audit_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page()
     asked: list[str] = []
 
-    def answer(dialog) -> None:  # type: ignore[no-untyped-def]
+    def answer(dialog: Dialog) -> None:
         asked.append(dialog.type)
         dialog.dismiss()  # "Stay on this page"
 
@@ -258,13 +260,13 @@ def test_leaving_a_theme_or_the_judgement_with_unsaved_changes_asks_first(
 
 def test_leaving_answers_refused_for_an_error_asks_first(
     audit_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     """Shown again with an error, the answers typed are on the page only."""
     page = new_page()
     asked: list[str] = []
 
-    def answer(dialog) -> None:  # type: ignore[no-untyped-def]
+    def answer(dialog: Dialog) -> None:
         asked.append(dialog.type)
         dialog.dismiss()
 
@@ -287,7 +289,7 @@ def test_leaving_answers_refused_for_an_error_asks_first(
 
 def test_the_suggested_grade_follows_the_answers_before_they_are_saved(
     audit_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page()
     _open_theme(page, audit_server, CASES[1])

@@ -4,9 +4,10 @@ scored in the sandbox, and compared with the version before it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, sign_in
 from tests.builders import rescore_v1, rescore_v2
@@ -38,7 +39,7 @@ def _file(name: str, content: str | bytes) -> dict[str, object]:
 
 def test_a_qa_lead_uploads_previews_scores_and_compares(
     workshop_server: LiveServer,
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: Callable[..., Page],
 ) -> None:
     page = new_page()
     sign_in(page, workshop_server, "workshop-admin")

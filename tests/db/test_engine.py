@@ -150,7 +150,7 @@ def test_pages_let_go_of_the_write_lock_before_rendering(
     sign_in("ada")
     free_while_rendering: list[bool] = []
 
-    def _check(_sender, **_extra) -> None:  # type: ignore[no-untyped-def]
+    def _check(_sender: object, **_extra: object) -> None:
         free_while_rendering.append(
             _can_write_now(Path(engine.url.database or "")) if sqlite else True
         )

@@ -15,19 +15,19 @@ timeout = 120
 graceful_timeout = 5
 
 
-def post_fork(server, worker):  # type: ignore[no-untyped-def]
+def post_fork(server: object, worker: object) -> None:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
     from audit_app.models import Audit
 
-    def storing_results(session) -> bool:  # type: ignore[no-untyped-def]
+    def storing_results(session: Session) -> bool:
         # The view holds the audit it submits, so it stays in the (weak) identity map.
         return any(
             isinstance(o, Audit) and o.status == "submitted" for o in session.identity_map.values()
         )
 
-    def pause(flag_variable: str, session) -> None:  # type: ignore[no-untyped-def]
+    def pause(flag_variable: str, session: Session) -> None:
         flag = Path(os.environ[flag_variable])
         if flag.exists() and storing_results(session):
             Path(f"{flag}.reached").write_text(str(os.getpid()))

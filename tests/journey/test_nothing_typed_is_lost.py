@@ -463,7 +463,7 @@ def test_a_save_that_lost_a_race_is_tried_again_on_what_is_stored_now(
     claims: list[int] = []
     claim = audit_service.claim_audit
 
-    def lose_the_first(audit, **kwargs):  # type: ignore[no-untyped-def]
+    def lose_the_first(audit: Any, **kwargs: Any) -> Any:
         claims.append(1)
         return False if len(claims) == 1 else claim(audit, **kwargs)
 

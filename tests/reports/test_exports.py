@@ -7,6 +7,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -322,7 +323,7 @@ def test_a_part_that_fails_fails_the_export_and_leaves_no_file(
     monkeypatch.setattr(exports, "PARALLEL_FROM_AUDITS", 1)
     real_chunks = exports.csv_chunks
 
-    def failing(*args, header=True, **kwargs):  # type: ignore[no-untyped-def]
+    def failing(*args: Any, header: bool = True, **kwargs: Any) -> Any:
         if not header:  # the later parts, in their own processes
             raise OSError("disk full")
         return real_chunks(*args, header=header, **kwargs)
