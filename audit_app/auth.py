@@ -24,6 +24,7 @@ from sqlmodel import select
 from audit_app.core.roles import ALL_ROLES as ALL_ROLES  # who can sign in; views import it here
 from audit_app.db import changes, get_session
 from audit_app.models import ManagedService, User, UserSession, utcnow
+from audit_app.services.actor import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,6 +115,19 @@ def signed_in_user(user: User, managed: frozenset[int]) -> SignedInUser:
         managed_service_ids=managed,
         mfa_enabled=user.mfa_enabled,
         password_change_required=user.password_change_required,
+    )
+
+
+def current_actor() -> Actor:
+    """The person signed in to this request, as every service takes them."""
+    if not current_user.is_authenticated:
+        raise RuntimeError("current_actor() is only for views that require signing in")
+    return Actor(
+        id=current_user.id,
+        username=current_user.username,
+        role=current_user.role,
+        managed_service_ids=current_user.managed_service_ids,
+        remote_addr=request.remote_addr,
     )
 
 
@@ -316,4 +330,3 @@ def public(view: F) -> F:
     """Mark a view as open to everyone (the sign-in page, health checks)."""
     view.public = True  # type: ignore[attr-defined]
     return view
-

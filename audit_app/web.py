@@ -25,9 +25,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, TooManyRequests
+from werkzeug.exceptions import NotFound as PageNotFound
 
 from audit_app.core.scoring import format_percent
 from audit_app.logs import application_frames, database_error_in, describe_database_error
+from audit_app.services import errors as refusals
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -290,6 +292,11 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)
+
+    @app.errorhandler(refusals.NotFound)
+    def _not_found(error: refusals.NotFound) -> tuple[str, int, dict[str, str]]:
+        # A service found no such thing, or none this person may see: the same 404 either way.
+        return render_error(PageNotFound())
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -158,7 +158,7 @@ def add_user(
             password,
             role,
             session=session,
-            actor="test",
+            actor=Actor.system("test"),
             team=team,
             services=services,
         )
@@ -175,7 +175,9 @@ def enrol(app: Flask, username: str) -> str:
         user = find_user(username, session=session)
         assert user is not None
         secret = mfa.new_secret()
-        codes = mfa.enable(user, secret, pyotp.TOTP(secret).now(), session=session, actor="test")
+        codes = mfa.enable(
+            user, secret, pyotp.TOTP(secret).now(), session=session, actor=Actor.system("test")
+        )
         assert codes is not None
     return secret
 
@@ -224,7 +226,7 @@ def load_questionnaire(app: Flask, data: Mapping[str, Any]) -> None:
     """Load a questionnaire given as a dict."""
     with app.app_context(), session_scope(app) as session:
         file = questionnaire_service.parse_file("test.json", json.dumps(data))
-        questionnaire_service.load([file], session=session, loaded_by="test")
+        questionnaire_service.load([file], session=session, loaded_by=Actor.system("test"))
 
 
 def make_case(app: Flask, ref: str = "100824", team: str = "Child Protection 1") -> None:
@@ -253,7 +255,7 @@ def load_small_questionnaire(
     data = questionnaire_dict(id=questionnaire_id, **overrides)
     file = questionnaire_service.parse_file(f"{questionnaire_id}.json", json.dumps(data))
     with session_scope(app) as session:
-        questionnaire_service.load([file], session=session, loaded_by="test")
+        questionnaire_service.load([file], session=session, loaded_by=Actor.system("test"))
         row = session.exec(
             select(QuestionnaireVersion).where(
                 QuestionnaireVersion.questionnaire_id == questionnaire_id
@@ -615,7 +617,7 @@ def load_report_questionnaire(app: Flask, version: int) -> None:
         file = questionnaire_service.parse_file(
             f"v{version}.json", json.dumps(report_questionnaire(version))
         )
-        questionnaire_service.load([file], session=session, loaded_by="test")
+        questionnaire_service.load([file], session=session, loaded_by=Actor.system("test"))
 
 
 def report_audit(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-CLI_ACTOR = "command line"
+from audit_app.services.actor import Actor
+
+# Whoever runs a command, as the services and the audit trail see them.
+CLI_ACTOR = Actor.command_line()
 
 
 def register(app: Flask) -> None:

@@ -120,7 +120,7 @@ def export_cli(
         report_service.record_export(
             kind,
             "xlsx" if kind == "workbook" else "csv",
-            report_service.Requester(username=CLI_ACTOR, id=None, scope=scope),
+            report_service.Requester(username=CLI_ACTOR.username, id=None, scope=scope),
             filters,
             rows,
             session=session,

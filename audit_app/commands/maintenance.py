@@ -69,9 +69,7 @@ def backup_restore(file: Path) -> None:
 
 @retention_cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
-@click.option(
-    "--years", type=click.IntRange(min=1), help="Override RETENTION_YEARS for this run."
-)
+@click.option("--years", type=click.IntRange(min=1), help="Override RETENTION_YEARS for this run.")
 def retention_purge(dry_run: bool, years: int | None) -> None:
     """Remove audits whose last activity is older than RETENTION_YEARS, with their answers."""
     years = years if years is not None else int(current_app.config["RETENTION_YEARS"])

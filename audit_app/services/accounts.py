@@ -28,6 +28,8 @@ from audit_app.models import (
     UserSession,
     utcnow,
 )
+from audit_app.services.actor import Actor
+from audit_app.services.errors import Refused
 from audit_app.services.trail import record_event
 
 MIN_PASSWORD_LENGTH = 12
@@ -37,11 +39,11 @@ MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
 
-class AccountError(ValueError):
+class AccountError(Refused, ValueError):
     """A request about an account that cannot be met; the message says why."""
 
 
-class SignInRefused(Exception):
+class SignInRefused(Refused):
     """Sign-in failed. The message never says whether the username exists."""
 
     def __init__(self, message: str, *, throttled: bool = False) -> None:
@@ -147,7 +149,7 @@ def create_user(
     role: str,
     *,
     session: Session,
-    actor: str,
+    actor: Actor,
     display_name: str = "",
     team: str | None = None,
     services: Sequence[str] = (),
@@ -226,7 +228,7 @@ def set_password(
     password: str,
     *,
     session: Session,
-    actor: str,
+    actor: Actor,
     context_words: Iterable[str] | None = None,
     change_at_sign_in: bool = False,
 ) -> None:
@@ -251,7 +253,7 @@ def set_password(
     session.flush()
 
 
-def set_active(user: User, active: bool, *, session: Session, actor: str) -> None:
+def set_active(user: User, active: bool, *, session: Session, actor: Actor) -> None:
     """Deactivate (ending every live session) or reactivate a user."""
     user.active = active
     user.session_version += 1
@@ -287,11 +289,10 @@ def live_sessions(
     )
 
 
-def end_own_session(
-    user_id: int, session_id: int, *, session: Session, actor: str
-) -> UserSession | None:
-    """End one of a person's own sessions (another device, say); None when they have no such
+def end_own_session(session_id: int, *, session: Session, actor: Actor) -> UserSession | None:
+    """End one of the actor's own sessions (another device, say); None when they have no such
     open session, so that nobody learns about anyone else's."""
+    user_id = actor.person_id
     row = session.get(UserSession, session_id)
     if row is None or row.user_id != user_id or row.ended_at is not None:
         return None
@@ -303,7 +304,6 @@ def end_own_session(
         "session.ended",
         session=session,
         actor=actor,
-        actor_id=user_id,
         session_id=row.id,
         signed_in_at=row.created_at,
         signed_in_from=row.remote_addr,

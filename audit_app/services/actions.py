@@ -36,6 +36,7 @@ from audit_app.services.audits import (
     AuditNotFound,
     AuditView,
     FieldErrors,
+    StaleAudit,
     date_from_parts,
 )
 from audit_app.services.trail import record_event
@@ -49,7 +50,9 @@ STALE_MESSAGE = (
 )
 
 
-class StaleAction(AuditError):
+class StaleAction(StaleAudit):
+    """The action was changed by someone else since the page was opened; nothing was saved."""
+
     def __init__(self) -> None:
         super().__init__(STALE_MESSAGE)
 
@@ -193,7 +196,7 @@ def add_action(
         for_whom=for_whom,
         owner=who,
         due=due_on,
-        created_by_id=actor.id,
+        created_by_id=actor.person_id,
     )
     session.add(action)
     session.flush()
@@ -333,16 +336,14 @@ def _snapshot(action: Action) -> dict[str, object]:
 
 
 def _event(
-    name: str, action: Action, case_ref: str, actor: Actor, *, session: Session, **detail: object
+    name: str, action: Action, case_ref: str, actor: Actor, *, session: Session, **detail: Any
 ) -> None:
     record_event(
         name,
         session=session,
-        actor=actor.username,
-        actor_id=actor.id,
+        actor=actor,
         audit_id=action.audit_id,
         case_ref=case_ref,
-        remote_addr=actor.remote_addr,
         action_id=action.id,
         **detail,
     )

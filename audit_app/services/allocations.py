@@ -23,6 +23,7 @@ from audit_app.core.dates import add_months, month_end
 from audit_app.core.lifecycle import OPEN
 from audit_app.core.roles import ALLOCATABLE
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
+from audit_app.services.actor import Actor
 from audit_app.services.cases import (
     ImportProblem,
     ImportRefused,
@@ -30,6 +31,7 @@ from audit_app.services.cases import (
     chunked,
     read_csv,
 )
+from audit_app.services.errors import Refused
 from audit_app.services.questionnaires import current_versions
 from audit_app.services.trail import record_event
 
@@ -55,7 +57,7 @@ STATUS_TAG_CLASSES = {
 }
 
 
-class DrawRefused(ValueError):
+class DrawRefused(Refused, ValueError):
     """A draw that cannot be made; nothing was allocated. The message says why.
 
     ``field`` names the input at fault ("per_auditor", "questionnaire"), if any.
@@ -214,9 +216,7 @@ def import_allocations(
     text: bytes | str,
     *,
     session: Session,
-    actor: str,
-    actor_id: int | None = None,
-    remote_addr: str | None = None,
+    actor: Actor,
 ) -> AllocationImportSummary:
     """Create allocations from a CSV file, all or nothing; rows already allocated are skipped."""
     table = read_csv(text, required=ALLOCATION_COLUMNS)
@@ -278,7 +278,7 @@ def import_allocations(
                 questionnaire_id=questionnaire_id,
                 auditor_id=user.id,
                 due=due,
-                created_by=actor,
+                created_by=actor.username,
             )
         )
         existing.add(allocation_key)
@@ -293,8 +293,6 @@ def import_allocations(
         "allocations.imported",
         session=session,
         actor=actor,
-        actor_id=actor_id,
-        remote_addr=remote_addr,
         rows=summary.rows,
         created=created,
         already_allocated=already,
@@ -358,13 +356,11 @@ def _existing_allocations(
 def draw_allocations(
     *,
     session: Session,
-    actor: str,
+    actor: Actor,
     month: date,
     per_auditor: int,
     questionnaire_id: str,
     rng: random.Random,
-    actor_id: int | None = None,
-    remote_addr: str | None = None,
 ) -> DrawnAllocations:
     """Draw ``per_auditor`` cases at random for each active auditor, due at the month's end.
 
@@ -455,7 +451,7 @@ def draw_allocations(
                 questionnaire_id=questionnaire_id,
                 auditor_id=auditor.id,
                 due=due,
-                created_by=actor,
+                created_by=actor.username,
             )
             session.add(allocation)
             allocations.append(allocation)
@@ -475,8 +471,6 @@ def draw_allocations(
         "allocations.drawn",
         session=session,
         actor=actor,
-        actor_id=actor_id,
-        remote_addr=remote_addr,
         month=f"{month:%Y-%m}",
         questionnaire_id=questionnaire_id,
         per_auditor=per_auditor,

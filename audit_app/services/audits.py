@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -53,6 +54,8 @@ from audit_app.models import (
     User,
     utcnow,
 )
+from audit_app.services import errors
+from audit_app.services.actor import Actor as Actor
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.trail import record_event
 
@@ -70,11 +73,11 @@ STALE_MESSAGE = (
 )
 
 
-class AuditNotFound(LookupError):
+class AuditNotFound(errors.NotFound):
     """No such audit, or not one this person may see (the two are not told apart)."""
 
 
-class AuditError(ValueError):
+class AuditError(errors.Refused, ValueError):
     """A request about an audit that cannot be met; the message says why."""
 
 
@@ -85,7 +88,7 @@ CONFLICT_MESSAGE = (
 )
 
 
-class StaleAudit(AuditError):
+class StaleAudit(AuditError, errors.Stale):
     """The page was out of date: someone saved the audit since it was opened."""
 
     def __init__(self, message: str = STALE_MESSAGE) -> None:
@@ -109,25 +112,8 @@ class EditConflict(StaleAudit):
         self.errors = errors or {}
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, as the trail records them."""
-
-    id: int
-    username: str
-    role: str
-    managed_service_ids: frozenset[int] = frozenset()
-    remote_addr: str | None = None
-
-
-@dataclass
-class FieldErrors(AuditError):
-    """Problems with submitted values, by field name, in page order."""
-
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        super().__init__("; ".join(self.errors.values()))
+class FieldErrors(errors.FieldErrors, AuditError):
+    """Problems with an audit's submitted values, by field name, in page order."""
 
 
 @dataclass(frozen=True)
@@ -326,7 +312,7 @@ def start_audit(
         audit = Audit(
             case_id=case.id,  # type: ignore[arg-type]
             questionnaire_version_id=version_row.id,  # type: ignore[arg-type]
-            auditor_id=actor.id,
+            auditor_id=actor.person_id,
         )
         session.add(audit)
         session.flush()
@@ -877,7 +863,6 @@ def raise_concern(view: AuditView, description: str, actor: Actor, *, session: S
     by the admins and the safeguarding fallback when it has none; the trail records who."""
     from audit_app.services.concerns import audience  # concerns builds on this module
 
-
     text = description.strip()
     if not text:
         raise FieldErrors({"description": "Describe the concern and what you have done so far"})
@@ -885,7 +870,7 @@ def raise_concern(view: AuditView, description: str, actor: Actor, *, session: S
         raise FieldErrors({"description": f"Keep it to {MAX_TEXT:,} characters or fewer"})
     concern = SafeguardingConcern(
         audit_id=view.audit.id,  # type: ignore[arg-type]
-        raised_by_id=actor.id,
+        raised_by_id=actor.person_id,
         description=text,
     )
     session.add(concern)
@@ -1188,15 +1173,8 @@ def _event(
     actor: Actor,
     *,
     session: Session,
-    **detail: object,
+    **detail: Any,
 ) -> None:
     record_event(
-        action,
-        session=session,
-        actor=actor.username,
-        actor_id=actor.id,
-        audit_id=audit.id,
-        case_ref=case_ref,
-        remote_addr=actor.remote_addr,
-        **detail,
+        action, session=session, actor=actor, audit_id=audit.id, case_ref=case_ref, **detail
     )

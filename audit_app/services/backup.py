@@ -11,8 +11,10 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, make_url
 
+from audit_app.services.errors import Refused
 
-class BackupError(RuntimeError):
+
+class BackupError(Refused, RuntimeError):
     """A backup or restore that cannot be done; the message says why."""
 
 

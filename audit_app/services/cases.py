@@ -19,6 +19,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from audit_app.models import Audit, Case, Service, Team, utcnow
+from audit_app.services.actor import Actor
+from audit_app.services.errors import Refused
 from audit_app.services.trail import record_event
 
 DEFAULT_CASE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/-]{0,31}$"
@@ -45,7 +47,7 @@ class ImportProblem:
         return f"Line {self.line}: {self.message}" if self.line is not None else self.message
 
 
-class ImportRefused(ValueError):
+class ImportRefused(Refused, ValueError):
     """Nothing was imported; ``problems`` lists every reason, in line order."""
 
     def __init__(self, problems: Sequence[ImportProblem]) -> None:
@@ -307,10 +309,8 @@ def import_cases(
     rows_or_text: bytes | str | Iterable[Mapping[str, object]],
     *,
     session: Session,
-    actor: str,
+    actor: Actor,
     case_id_pattern: str = DEFAULT_CASE_ID_PATTERN,
-    actor_id: int | None = None,
-    remote_addr: str | None = None,
 ) -> ImportSummary:
     """Create or update cases (and their services and teams) from a CSV file, all or nothing.
 
@@ -447,8 +447,6 @@ def import_cases(
         "cases.imported",
         session=session,
         actor=actor,
-        actor_id=actor_id,
-        remote_addr=remote_addr,
         rows=summary.rows,
         created=created,
         updated=updated,

@@ -448,11 +448,9 @@ def acknowledge(
     record_event(
         "concern.acknowledged",
         session=session,
-        actor=actor.username,
-        actor_id=actor.id,
+        actor=actor,
         audit_id=found.audit.id,
         case_ref=found.case.case_ref,
-        remote_addr=actor.remote_addr,
         concern_id=concern_id,
         before={"acknowledged_at": None, "acknowledgement": None},
         after={"acknowledged_at": when.isoformat(), "acknowledgement": text},

@@ -34,6 +34,7 @@ from audit_app.models import (
 from audit_app.services import accounts
 from audit_app.services import audits as audit_service
 from audit_app.services.audits import Actor, Sampling
+from audit_app.services.errors import Refused
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 
 # Service -> teams, with how strong each team's practice is (0..1) so that the reports show
@@ -83,7 +84,7 @@ GRADE_CHANGE_RATIONALE = (
 )
 
 
-class DemoRefused(RuntimeError):
+class DemoRefused(Refused, RuntimeError):
     """The database already has data: the demo is only for an empty one."""
 
 
@@ -128,7 +129,7 @@ def seed(*, session: Session, rng: random.Random, today: date | None = None) -> 
             password,
             role,
             session=session,
-            actor="demo seed",
+            actor=Actor.system("demo seed"),
             display_name=name,
             team=person_team,
             services=services,
@@ -243,7 +244,7 @@ def _manage(
         session.exec(select(ManagedService.service_id).where(ManagedService.user_id == manager.id))
     )
     boss = Actor(
-        id=manager.id,  # type: ignore[arg-type]
+        id=manager.id,
         username=manager.username,
         role=manager.role,
         managed_service_ids=managed,
@@ -429,7 +430,7 @@ def _set_closed_at(session: Session, audit_id: int, when: datetime) -> None:
 
 
 def _actor(user: User) -> Actor:
-    return Actor(id=user.id, username=user.username, role=user.role)  # type: ignore[arg-type]
+    return Actor(id=user.id, username=user.username, role=user.role)
 
 
 def _audit(

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from audit_app.auth import end_sessions, hash_password, verify_password
 from audit_app.models import RecoveryCode, User, utcnow
+from audit_app.services.actor import Actor
 from audit_app.services.trail import record_event
 
 ISSUER = "Case file audits"
@@ -58,7 +59,9 @@ def matching_step(secret: str, code: str, *, now: float | None = None) -> int | 
     return None
 
 
-def enable(user: User, secret: str, code: str, *, session: Session, actor: str) -> list[str] | None:
+def enable(
+    user: User, secret: str, code: str, *, session: Session, actor: Actor
+) -> list[str] | None:
     """Turn MFA on when the code proves the app is set up; return new recovery codes."""
     step = matching_step(secret, code)
     if step is None:
@@ -68,7 +71,7 @@ def enable(user: User, secret: str, code: str, *, session: Session, actor: str) 
     user.mfa_enabled = True
     session.add(user)
     codes = _replace_recovery_codes(user, session=session)
-    record_event("mfa.enabled", session=session, actor=actor, actor_id=user.id)
+    record_event("mfa.enabled", session=session, actor=actor)
     session.flush()
     return codes
 
@@ -77,10 +80,8 @@ def disable(
     user: User,
     *,
     session: Session,
-    actor: str,
+    actor: Actor,
     reason: str,
-    actor_id: int | None = None,
-    remote_addr: str | None = None,
 ) -> int:
     """Turn MFA off for a person who lost their authenticator, once an admin has checked who
     they are; ``reason`` says how. Their recovery codes go and every session of theirs ends.
@@ -100,8 +101,6 @@ def disable(
         "mfa.disabled",
         session=session,
         actor=actor,
-        actor_id=actor_id,
-        remote_addr=remote_addr,
         username=user.username,
         identity_checked=True,
         reason=reason,

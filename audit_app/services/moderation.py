@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -350,7 +351,7 @@ def start_moderation(
             before={"moderator_id": current.moderator_id},
             after={"moderator_id": actor.id},
         )
-    moderation = Moderation(audit_id=audit_id, moderator_id=actor.id)
+    moderation = Moderation(audit_id=audit_id, moderator_id=actor.person_id)
     session.add(moderation)
     session.flush()
     _event(
@@ -832,17 +833,13 @@ def returned_to_auditor(auditor_id: int, *, session: Session) -> list[ReturnedAu
     return sorted(items, key=lambda r: (r.returned_at is None, r.returned_at or utcnow()))
 
 
-def _event(
-    action: str, view: AuditView, actor: Actor, *, session: Session, **detail: object
-) -> None:
+def _event(action: str, view: AuditView, actor: Actor, *, session: Session, **detail: Any) -> None:
     record_event(
         action,
         session=session,
-        actor=actor.username,
-        actor_id=actor.id,
+        actor=actor,
         audit_id=view.audit.id,
         case_ref=view.case.case_ref,
-        remote_addr=actor.remote_addr,
         **detail,
     )
 

@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from audit_app.core.questionnaire import Questionnaire, QuestionnaireInvalid, parse_questionnaire
 from audit_app.models import Audit, QuestionnaireVersion, utcnow
+from audit_app.services.actor import Actor
+from audit_app.services.errors import Refused
 from audit_app.services.trail import record_event
 
 SCHEMA_FILE_NAME = "schema.json"
@@ -35,7 +37,7 @@ class FileProblem:
         return f"{self.source}: {self.path}: {self.message}"
 
 
-class LoadRefused(ValueError):
+class LoadRefused(Refused, ValueError):
     """Nothing was loaded; ``problems`` lists every reason."""
 
     def __init__(self, problems: Sequence[FileProblem]) -> None:
@@ -114,7 +116,7 @@ def parse_file(source: str, raw: str | bytes) -> QuestionnaireFile:
 
 
 def load(
-    files: Sequence[QuestionnaireFile], *, session: Session, loaded_by: str
+    files: Sequence[QuestionnaireFile], *, session: Session, loaded_by: Actor
 ) -> list[LoadOutcome]:
     """Store new versions; refuse (storing nothing) when any version's content has changed."""
     problems: list[FileProblem] = []
@@ -167,7 +169,7 @@ def load(
                 kind=q.kind,
                 content=file.text,
                 content_sha256=file.sha256,
-                loaded_by=loaded_by,
+                loaded_by=loaded_by.username,
             )
         )
         record_event(
@@ -231,7 +233,7 @@ def set_retired(
     retired: bool,
     *,
     session: Session,
-    actor: str,
+    actor: Actor,
     version: int | None = None,
 ) -> list[QuestionnaireVersion]:
     """Retire (hide from new audits) or reinstate an id, or one version of it."""

@@ -14,6 +14,7 @@ from audit_app.reporting.database import ReportReader
 from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.selection import A, Places, Selection
+from audit_app.services.errors import NotFound
 from audit_app.services.trail import record_event
 
 
@@ -55,7 +56,7 @@ def record_export(
     )
 
 
-class UnknownName(LookupError):
+class UnknownName(NotFound):
     """A service or questionnaire named on the command line that the tool does not know."""
 
 

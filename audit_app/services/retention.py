@@ -29,6 +29,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.reporting import summaries
+from audit_app.services.actor import Actor
 from audit_app.services.trail import record_event
 
 # Child tables of an audit, deleted before it (foreign keys point at the audit).
@@ -74,7 +75,7 @@ def expired_audits(years: int, *, session: Session, now: datetime | None = None)
     return expired
 
 
-def purge(expired: list[Expired], *, session: Session, actor: str, years: int) -> int:
+def purge(expired: list[Expired], *, session: Session, actor: Actor, years: int) -> int:
     """Remove the audits and everything of theirs; keep one trail event recording it."""
     ids = [e.audit_id for e in expired]
     if not ids:

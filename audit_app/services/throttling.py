@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from audit_app.models import AuditEvent, utcnow
+from audit_app.services.errors import Refused
 from audit_app.services.trail import record_event
 
 EXPORT_ACTIONS = ("report.exported", "trail.exported")
@@ -28,7 +29,7 @@ class ExportLimit:
     window: timedelta
 
 
-class ExportLimitReached(Exception):
+class ExportLimitReached(Refused):
     """Too many exports lately; ``retry_after`` is how many seconds until the next is allowed."""
 
     def __init__(self, limit: ExportLimit, retry_after: int) -> None:

@@ -14,13 +14,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from audit_app.models import AuditEvent
+from audit_app.services.actor import Actor
 
 
 def record_event(
     action: str,
     *,
     session: Session,
-    actor: str,
+    actor: Actor | str,
     actor_id: int | None = None,
     audit_id: int | None = None,
     case_ref: str | None = None,
@@ -29,8 +30,13 @@ def record_event(
 ) -> AuditEvent:
     """Add an event to the trail (in the caller's transaction, so it lands with the change).
 
-    Within a web request, who (by id) and from where are filled in when the caller did not.
+    ``actor`` is an :class:`Actor`, or for someone not signed in the name they gave. Within a web
+    request, who (by id) and from where are filled in when the caller did not.
     """
+    if isinstance(actor, Actor):
+        actor_id = actor.id if actor_id is None else actor_id
+        remote_addr = actor.remote_addr if remote_addr is None else remote_addr
+        actor = actor.username
     if has_request_context():
         if actor_id is None and getattr(current_user, "is_authenticated", False):
             actor_id = current_user.id

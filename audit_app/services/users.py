@@ -19,6 +19,8 @@ from audit_app.models import ROLES, ManagedService, Service, Team, User
 from audit_app.services import accounts, mfa
 from audit_app.services import concerns as concern_service
 from audit_app.services.accounts import AccountError
+from audit_app.services.actor import Actor
+from audit_app.services.errors import NotFound, Refused
 from audit_app.services.trail import record_event
 
 # In the order the admin page offers them, with the words users know them by.
@@ -47,7 +49,19 @@ class SelfChangeRefused(AccountError):
     """An admin tried to deactivate themselves or give up their own admin role."""
 
 
-class LastManagerWarning(Exception):
+class UserNotFound(NotFound):
+    """No user with that id."""
+
+
+def get_user(user_id: int, *, session: Session) -> User:
+    """The user with this id; UserNotFound when there is none."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(f"No user with id {user_id}")
+    return user
+
+
+class LastManagerWarning(Refused):
     """Deactivating this group manager would leave services with no active manager: their open
     safeguarding concerns would have no manager to see them, and would go to the safeguarding
     fallback. The person deactivating must confirm (``confirmed=True``)."""
@@ -161,7 +175,7 @@ def add_user(
     role: str,
     *,
     session: Session,
-    actor: str,
+    actor: Actor,
     display_name: str = "",
     team: str | None = None,
     services: Sequence[str] = (),
@@ -251,9 +265,7 @@ def update_user(
     user: User,
     *,
     session: Session,
-    actor: str,
-    actor_id: int | None = None,
-    remote_addr: str | None = None,
+    actor: Actor,
     display_name: str,
     role: str,
     team: str | None,
@@ -267,7 +279,7 @@ def update_user(
     """
     assert user.id is not None
     check_role(role)
-    if user.id == actor_id and user.role == "admin" and role != "admin":
+    if user.id == actor.id and user.role == "admin" and role != "admin":
         raise SelfChangeRefused(
             "You cannot remove your own admin role. Ask another admin to do it."
         )
@@ -305,8 +317,6 @@ def update_user(
         "user.updated",
         session=session,
         actor=actor,
-        actor_id=actor_id,
-        remote_addr=remote_addr,
         username=user.username,
         before={field: old for field, (old, _new) in changes.items()},
         after={field: new for field, (_old, new) in changes.items()},
@@ -320,8 +330,7 @@ def change_active(
     active: bool,
     *,
     session: Session,
-    actor: str,
-    actor_id: int | None = None,
+    actor: Actor,
     confirmed: bool = False,
 ) -> bool:
     """Deactivate or reactivate a user; False when they were already in that state.
@@ -331,7 +340,7 @@ def change_active(
     confirmed, a ``user.last_manager_deactivated`` event names the services and their open
     concerns.
     """
-    if not active and user.id is not None and user.id == actor_id:
+    if not active and user.id is not None and user.id == actor.id:
         raise SelfChangeRefused(
             "You cannot deactivate your own account. Ask another admin to do it."
         )
@@ -346,7 +355,6 @@ def change_active(
             "user.last_manager_deactivated",
             session=session,
             actor=actor,
-            actor_id=actor_id,
             username=user.username,
             services=[service.service_name for service in left],
             open_concerns=[
@@ -367,9 +375,7 @@ def reset_mfa(
     *,
     reason: str,
     session: Session,
-    actor: str,
-    actor_id: int | None = None,
-    remote_addr: str | None = None,
+    actor: Actor,
 ) -> int:
     """Turn off two-factor authentication for a person who lost their authenticator and their
     recovery codes, after checking who they are; returns how many of their sessions ended.
@@ -377,7 +383,7 @@ def reset_mfa(
     ``reason`` says how their identity was checked, for the trail. Nobody resets their own: a
     second person checks.
     """
-    if user.id is not None and user.id == actor_id:
+    if user.id is not None and user.id == actor.id:
         raise SelfChangeRefused(
             "You cannot reset your own two-factor authentication. Ask another admin to do it."
         )
@@ -386,30 +392,21 @@ def reset_mfa(
     reason = " ".join(reason.split())
     if not reason:
         raise AccountError("Say how you checked who they are")
-    return mfa.disable(
-        user,
-        session=session,
-        actor=actor,
-        reason=reason,
-        actor_id=actor_id,
-        remote_addr=remote_addr,
-    )
+    return mfa.disable(user, session=session, actor=actor, reason=reason)
 
 
 def end_all_sessions(
     user: User,
     *,
     session: Session,
-    actor: str,
-    actor_id: int | None = None,
-    remote_addr: str | None = None,
+    actor: Actor,
 ) -> int:
     """End every session of a person, on every device; returns how many were open.
 
     An admin ends their own with "Sign out everywhere" on their account page instead.
     """
     assert user.id is not None
-    if user.id == actor_id:
+    if user.id == actor.id:
         raise SelfChangeRefused(
             "To end your own sessions, use Sign out everywhere on your account page."
         )
@@ -420,8 +417,6 @@ def end_all_sessions(
         "user.sessions_ended",
         session=session,
         actor=actor,
-        actor_id=actor_id,
-        remote_addr=remote_addr,
         username=user.username,
         sessions_ended=ended,
     )

@@ -29,18 +29,20 @@ from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
 from audit_app.models import Answer, Audit, Case, QuestionnaireVersion, Service, Team
 from audit_app.services import questionnaires as questionnaire_service
+from audit_app.services.actor import Actor
 from audit_app.services.audits import normalise_answer
+from audit_app.services.errors import NotFound, Stale
 from audit_app.services.questionnaires import FileProblem, LoadOutcome, LoadRefused
 
 # SQLite allows a limited number of parameters in one statement: read answers in batches.
 _BATCH = 500
 
 
-class VersionNotFound(LookupError):
+class VersionNotFound(NotFound):
     """No questionnaire with that id, or no such version of it."""
 
 
-class UploadChanged(ValueError):
+class UploadChanged(Stale, ValueError):
     """The file sent for confirmation is not the file that was checked."""
 
 
@@ -177,7 +179,7 @@ class RetireOutcome:
 
 
 def set_version_retired(
-    questionnaire_id: str, version: int, retired: bool, *, session: Session, actor: str
+    questionnaire_id: str, version: int, retired: bool, *, session: Session, actor: Actor
 ) -> RetireOutcome:
     """Retire one version (new audits no longer use it) or reinstate it; audits keep theirs.
 
@@ -291,7 +293,7 @@ class UploadCheck:
 
 
 def check_upload(
-    source: str, raw: bytes, *, session: Session, max_bytes: int, actor: str
+    source: str, raw: bytes, *, session: Session, max_bytes: int, actor: Actor
 ) -> UploadCheck:
     """Validate an upload and compare it with the current version; store nothing.
 
@@ -336,7 +338,7 @@ def confirm_upload(
     *,
     session: Session,
     max_bytes: int,
-    actor: str,
+    actor: Actor,
 ) -> LoadOutcome:
     """Load a checked upload: the same bytes, checked again, loaded as the command line does.
 

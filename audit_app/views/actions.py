@@ -8,14 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from audit_app import clock
-from audit_app.auth import role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.core.roles import AUDITORS, READERS
 from audit_app.db import changes, get_session
 from audit_app.forms.actions import CancelActionForm, CompleteActionForm, NewActionForm
 from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
-from audit_app.services.audits import AuditError, AuditNotFound, FieldErrors
-from audit_app.views.audits import actor
+from audit_app.services.audits import AuditError, FieldErrors
 
 bp = Blueprint("actions", __name__)
 
@@ -31,7 +30,7 @@ def today() -> date:
 @role_required(*READERS)
 def index() -> str:
     db = get_session()
-    me = actor()
+    me = current_actor()
     return render_template(
         "actions/index.html",
         open_rows=action_service.open_actions(me, session=db, today=today()),
@@ -44,11 +43,8 @@ def index() -> str:
 @role_required(*CHANGERS)
 def new(audit_id: int) -> str | Response:
     db = get_session()
-    me = actor()
-    try:
-        view = audit_service.load_audit(audit_id, me, session=db)
-    except AuditNotFound:
-        abort(404)
+    me = current_actor()
+    view = audit_service.load_audit(audit_id, me, session=db)
     if not action_service.may_change(me, view.audit, view.team):
         abort(404)
     refusal = action_service.refusal_to_add(view)
@@ -94,12 +90,9 @@ def new(audit_id: int) -> str | Response:
 
 
 def _load_to_change(action_id: int) -> action_service.ActionView:
-    try:
-        return action_service.load_action(
-            action_id, actor(), session=get_session(), today=today(), to_change=True
-        )
-    except AuditNotFound:
-        abort(404)
+    return action_service.load_action(
+        action_id, current_actor(), session=get_session(), today=today(), to_change=True
+    )
 
 
 @bp.route("/actions/<int:action_id>/complete", methods=["GET", "POST"])
@@ -136,7 +129,7 @@ def _close(action_id: int, kind: str) -> str | Response:
                         action_id,
                         form.completion_note.data or "",
                         form.expected_version(),
-                        actor(),
+                        current_actor(),
                         session=db,
                         today=today(),
                     )
@@ -145,7 +138,7 @@ def _close(action_id: int, kind: str) -> str | Response:
                         action_id,
                         form.cancel_reason.data or "",
                         form.expected_version(),
-                        actor(),
+                        current_actor(),
                         session=db,
                         today=today(),
                     )

@@ -22,7 +22,7 @@ from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from audit_app import clock
-from audit_app.auth import expired_user_id, login_manager, role_required
+from audit_app.auth import current_actor, expired_user_id, login_manager, role_required
 from audit_app.core.roles import AUDITORS, READERS
 from audit_app.db import changes, get_session
 from audit_app.forms.audits import (
@@ -37,9 +37,7 @@ from audit_app.models import PendingSave
 from audit_app.services import audits as audit_service
 from audit_app.services import moderation as moderation_service
 from audit_app.services.audits import (
-    Actor,
     AuditError,
-    AuditNotFound,
     EditConflict,
     FieldErrors,
     StaleAudit,
@@ -49,22 +47,8 @@ from audit_app.services.questionnaires import current_versions
 bp = Blueprint("audits", __name__)
 
 
-def actor() -> Actor:
-    """The signed-in user, as the audit service sees them."""
-    return Actor(
-        id=current_user.id,
-        username=current_user.username,
-        role=current_user.role,
-        managed_service_ids=current_user.managed_service_ids,
-        remote_addr=request.remote_addr,
-    )
-
-
 def _load(audit_id: int) -> audit_service.AuditView:
-    try:
-        return audit_service.load_audit(audit_id, actor(), session=get_session())
-    except AuditNotFound:
-        abort(404)
+    return audit_service.load_audit(audit_id, current_actor(), session=get_session())
 
 
 def _load_editable(audit_id: int) -> audit_service.AuditView | Response:
@@ -92,7 +76,10 @@ def start() -> str | Response:
         try:
             with changes():
                 audit = audit_service.start_audit(
-                    form.questionnaire.data or "", form.case_id.data or "", actor(), session=db
+                    form.questionnaire.data or "",
+                    form.case_id.data or "",
+                    current_actor(),
+                    session=db,
                 )
         except FieldErrors as problems:
             errors = problems.errors
@@ -111,9 +98,7 @@ def start_allocated(allocation_id: int) -> Response:
     db = get_session()
     try:
         with changes():
-            audit = audit_service.start_allocated(allocation_id, actor(), session=db)
-    except AuditNotFound:
-        abort(404)
+            audit = audit_service.start_allocated(allocation_id, current_actor(), session=db)
     except AuditError as problem:
         flash(str(problem), "info")
         return redirect(url_for("home.index"))
@@ -131,7 +116,7 @@ def show(audit_id: int) -> str:
     can_edit = view.editable and view.audit.auditor_id == current_user.id
     page = moderation_service.audit_page(
         view,
-        actor(),
+        current_actor(),
         session=get_session(),
         today=clock.today(),
         blind=bool(current_app.config.get("MODERATION_BLIND")),
@@ -173,7 +158,7 @@ def voice(audit_id: int) -> str | Response:
                     discussed,
                     form.reflection.data or "",
                     form.expected_version(),
-                    actor(),
+                    current_actor(),
                     session=db,
                     today=clock.today(),
                 )
@@ -275,14 +260,14 @@ def theme(audit_id: int, theme_id: str) -> str | Response:
                         theme_id,
                         answers,
                         form.expected_version(),
-                        actor(),
+                        current_actor(),
                         session=db,
                         judgement=judgement,
                         loaded=state,
                         complete=after_save == "continue",
                     )
             except EditConflict as conflict:
-                view = audit_service.load_audit(audit_id, actor(), session=db)
+                view = audit_service.load_audit(audit_id, current_actor(), session=db)
                 stored = audit_service.theme_values(view, theme_obj)
                 shown_back = {k: typed[k] if k in conflict.mine else v for k, v in stored.items()}
                 conflicts = {
@@ -292,7 +277,7 @@ def theme(audit_id: int, theme_id: str) -> str | Response:
                 errors = _conflict_errors(theme_obj, own_analysis, conflicts, conflict.errors)
                 notice, status = str(conflict), 409
             except StaleAudit as refused:
-                view = audit_service.load_audit(audit_id, actor(), session=db)
+                view = audit_service.load_audit(audit_id, current_actor(), session=db)
                 if state is not None and attempt + 1 < RACE_RETRIES:
                     continue  # another save landed between reading and writing: read again
                 notice, status = str(refused), 409
@@ -315,7 +300,7 @@ def theme(audit_id: int, theme_id: str) -> str | Response:
             else:
                 if restored is not None:
                     flash("Your session had ended, but your answers have been saved.", "success")
-                view = audit_service.load_audit(audit_id, actor(), session=db)
+                view = audit_service.load_audit(audit_id, current_actor(), session=db)
                 if after_save == "later" and restored is None:
                     flash(
                         f"Your answers to “{theme_obj.title}” are saved. You can come back to "
@@ -531,12 +516,12 @@ def judgement(audit_id: int) -> str | Response:
                         typed[audit_service.JUDGEMENT],
                         typed[audit_service.ANALYSIS],
                         form.expected_version(),
-                        actor(),
+                        current_actor(),
                         session=db,
                         loaded=state,
                     )
             except EditConflict as conflict:
-                view = audit_service.load_audit(audit_id, actor(), session=db)
+                view = audit_service.load_audit(audit_id, current_actor(), session=db)
                 stored = audit_service.overall_values(view)
                 shown = {k: typed[k] if k in conflict.mine else v for k, v in stored.items()}
                 form.judgement.data = shown[audit_service.JUDGEMENT]
@@ -557,7 +542,7 @@ def judgement(audit_id: int) -> str | Response:
                     errors.setdefault(name, message)
                 notice, status = str(conflict), 409
             except StaleAudit as refused:
-                view = audit_service.load_audit(audit_id, actor(), session=db)
+                view = audit_service.load_audit(audit_id, current_actor(), session=db)
                 if state is not None and attempt + 1 < RACE_RETRIES:
                     continue  # another save landed between reading and writing: read again
                 notice, status = str(refused), 409
@@ -601,13 +586,13 @@ def check(audit_id: int) -> str | Response:
                 audit_service.submit(
                     view,
                     form.expected_version(),
-                    actor(),
+                    current_actor(),
                     session=db,
                     sampling=audit_service.Sampling.from_config(current_app.config),
                 )
         except StaleAudit as refused:
             notice = str(refused)
-            view = audit_service.load_audit(audit_id, actor(), session=db)
+            view = audit_service.load_audit(audit_id, current_actor(), session=db)
         except FieldErrors:
             problems = audit_service.submission_problems(view)
         else:
@@ -646,7 +631,9 @@ def concern(audit_id: int) -> str | Response:
         db = get_session()
         try:
             with changes():
-                audit_service.raise_concern(view, form.description.data or "", actor(), session=db)
+                audit_service.raise_concern(
+                    view, form.description.data or "", current_actor(), session=db
+                )
         except FieldErrors as problems:
             errors = problems.errors
         else:
@@ -675,7 +662,7 @@ def history(audit_id: int) -> str:
     events = audit_service.history(audit_id, session=db)
     details = [json.loads(e.detail or "{}") for e in events]
     blind = bool(current_app.config.get("MODERATION_BLIND"))
-    if moderation_service.judgements_hidden(view, actor(), session=db, blind=blind):
+    if moderation_service.judgements_hidden(view, current_actor(), session=db, blind=blind):
         # Blind moderation: the history must not give the auditor's judgements away either.
         analysis_questions = {
             q.id

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from audit_app.auth import (
     ALL_ROLES,
+    current_actor,
     end_sessions,
     public,
     role_required,
@@ -183,7 +184,7 @@ def mfa_setup() -> str | Response | tuple[str, int]:
                     errors["current_password"] = "Your password is not right"
                 else:
                     codes = mfa.enable(
-                        user, secret, form.code.data or "", session=db, actor=current_user.username
+                        user, secret, form.code.data or "", session=db, actor=current_actor()
                     )
                     if codes is not None:
                         # This browser's old session ends; a fresh one, carrying the MFA flag,
@@ -235,7 +236,7 @@ def change_password() -> str | Response:
                         user,
                         form.new_password.data or "",
                         session=db,
-                        actor=current_user.username,
+                        actor=current_actor(),
                         context_words=current_app.config["PASSWORD_CONTEXT_WORDS"],
                     )
             except accounts.AccountError as problem:
@@ -265,9 +266,7 @@ def sign_out() -> Response:
         record_event(
             "sign_out",
             session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            remote_addr=request.remote_addr,
+            actor=current_actor(),
         )
     logout_user()
     session.clear()
@@ -299,9 +298,7 @@ def end_session(session_id: int) -> Response:
     """End one of your own sessions: another device's, or this one (which signs you out)."""
     with changes() as db:
         this_browser = this_browser_session(db)
-        ended = accounts.end_own_session(
-            current_user.id, session_id, session=db, actor=current_user.username
-        )
+        ended = accounts.end_own_session(session_id, session=db, actor=current_actor())
         if ended is None:
             abort(404)
     if this_browser is not None and this_browser.id == ended.id:
@@ -326,9 +323,7 @@ def sign_out_everywhere() -> Response:
         record_event(
             "sign_out.everywhere",
             session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            remote_addr=request.remote_addr,
+            actor=current_actor(),
             sessions_ended=ended,
         )
     logout_user()

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from audit_app import clock
-from audit_app.auth import ALL_ROLES, role_required
+from audit_app.auth import ALL_ROLES, current_actor, role_required
 from audit_app.core.roles import AUDITORS
 from audit_app.db import get_session
 from audit_app.services import actions as action_service
@@ -14,7 +14,6 @@ from audit_app.services import audits as audit_service
 from audit_app.services import concerns as concern_service
 from audit_app.services import moderation as moderation_service
 from audit_app.services import questionnaires as questionnaire_service
-from audit_app.views.audits import actor
 
 bp = Blueprint("home", __name__)
 
@@ -26,7 +25,7 @@ def index() -> str:
     context: dict[str, object] = {
         "versions": questionnaire_service.current_versions(session=db),
     }
-    me = actor()
+    me = current_actor()
     if concern_service.could_see_concerns(me):
         # Managers see their services' concerns, admins every concern, and the safeguarding
         # fallback (whatever their role) those of services without an active manager.

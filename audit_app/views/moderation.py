@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from audit_app.auth import ALL_ROLES, role_required
+from audit_app.auth import ALL_ROLES, current_actor, role_required
 from audit_app.core.roles import MANAGERS
 from audit_app.db import changes, get_session
 from audit_app.forms.moderation import (
@@ -17,8 +17,7 @@ from audit_app.forms.moderation import (
 from audit_app.services import audits as audit_service
 from audit_app.services import concerns as concern_service
 from audit_app.services import moderation as moderation_service
-from audit_app.services.audits import AuditError, AuditNotFound, AuditView, FieldErrors, StaleAudit
-from audit_app.views.audits import actor
+from audit_app.services.audits import AuditError, AuditView, FieldErrors, StaleAudit
 
 bp = Blueprint("moderation", __name__)
 
@@ -28,10 +27,7 @@ def blind() -> bool:
 
 
 def _load(audit_id: int) -> AuditView:
-    try:
-        return moderation_service.load_for_manager(audit_id, actor(), session=get_session())
-    except AuditNotFound:
-        abort(404)
+    return moderation_service.load_for_manager(audit_id, current_actor(), session=get_session())
 
 
 def _back_to_audit(audit_id: int, message: str) -> Response:
@@ -43,7 +39,7 @@ def _back_to_audit(audit_id: int, message: str) -> Response:
 @role_required("manager", "admin")
 def queue() -> str:
     db = get_session()
-    me = actor()
+    me = current_actor()
     return render_template(
         "moderation/queue.html",
         queue=moderation_service.queue(me, session=db, blind=blind()),
@@ -63,7 +59,7 @@ def request_moderation(audit_id: int) -> Response:
         abort(400)
     try:
         with changes():
-            moderation_service.request_moderation(audit_id, actor(), session=db)
+            moderation_service.request_moderation(audit_id, current_actor(), session=db)
     except AuditError as refused:
         return _back_to_audit(audit_id, str(refused))
     flash("The audit is now in the moderation queue.", "success")
@@ -81,7 +77,7 @@ def start(audit_id: int) -> Response:
     try:
         with changes():
             moderation_service.start_moderation(
-                audit_id, actor(), session=db, take_over=form.take_over.data == "yes"
+                audit_id, current_actor(), session=db, take_over=form.take_over.data == "yes"
             )
     except AuditError as refused:
         return _back_to_audit(audit_id, str(refused))
@@ -93,7 +89,7 @@ def start(audit_id: int) -> Response:
 def grades(audit_id: int) -> str | Response:
     db = get_session()
     view = _load(audit_id)
-    me = actor()
+    me = current_actor()
     refusal = moderation_service.refusal_to_moderate(view, me)
     if refusal:
         return _back_to_audit(audit_id, refusal)
@@ -151,7 +147,7 @@ def _values(saved: dict[str, moderation_service.ModeratorGrade]) -> dict[str, st
 def outcome(audit_id: int) -> str | Response:
     db = get_session()
     view = _load(audit_id)
-    me = actor()
+    me = current_actor()
     refusal = moderation_service.refusal_to_moderate(view, me)
     if refusal:
         return _back_to_audit(audit_id, refusal)
@@ -217,7 +213,7 @@ def close(audit_id: int) -> Response:
         abort(400)
     try:
         with changes():
-            moderation_service.close_audit(audit_id, actor(), session=db)
+            moderation_service.close_audit(audit_id, current_actor(), session=db)
     except AuditError as refused:
         return _back_to_audit(audit_id, str(refused))
     flash("The audit is closed.", "success")
@@ -237,19 +233,16 @@ def acknowledge(concern_id: int) -> str | Response:
     has no active manager. Others who could never see a concern are refused (403); a concern
     they may not see is not revealed (404)."""
     db = get_session()
-    if not concern_service.could_see_concerns(actor()):
+    if not concern_service.could_see_concerns(current_actor()):
         abort(403)
-    try:
-        found = concern_service.load_concern(concern_id, actor(), session=db)
-    except AuditNotFound:
-        abort(404)
+    found = concern_service.load_concern(concern_id, current_actor(), session=db)
     form = AcknowledgeForm()
     errors: dict[str, str] = {}
     if found.concern.acknowledged_at is None and form.validate_on_submit():
         try:
             with changes():
                 concern_service.acknowledge(
-                    concern_id, form.acknowledgement.data or "", actor(), session=db
+                    concern_id, form.acknowledgement.data or "", current_actor(), session=db
                 )
         except FieldErrors as problems:
             errors = problems.errors

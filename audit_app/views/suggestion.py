@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
-from audit_app.auth import role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.core.roles import AUDITORS
 from audit_app.db import get_session, release_if_unwritten
 from audit_app.services import audits as audit_service
 from audit_app.services import suggestion as suggestion_service
-from audit_app.services.audits import AuditError, AuditNotFound
-from audit_app.views.audits import actor
+from audit_app.services.audits import AuditError
 
 bp = Blueprint("suggestion", __name__)
 
@@ -26,8 +25,8 @@ def theme_suggestion(audit_id: int, theme_id: str) -> Response:
     """
     db = get_session()
     try:
-        view = audit_service.load_own_editable(audit_id, actor(), session=db)
-    except (AuditNotFound, AuditError):  # not theirs, or submitted: not revealed either way
+        view = audit_service.load_own_editable(audit_id, current_actor(), session=db)
+    except AuditError:  # submitted: not revealed, as if it were not theirs
         abort(404)
     release_if_unwritten(db)  # read everything it needs: no need to hold SQLite's write lock
     try:

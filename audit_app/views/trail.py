@@ -9,9 +9,8 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
-from flask_login import current_user
 
-from audit_app.auth import role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.db import changes, get_session, read_only_session
 from audit_app.services.trail import TrailFilters, iter_events, record_event, search_events
 from audit_app.web import export_limited
@@ -90,9 +89,7 @@ def export() -> Response:
         record_event(
             "trail.exported",
             session=db,
-            actor=current_user.username,
-            actor_id=current_user.id,
-            remote_addr=request.remote_addr,
+            actor=current_actor(),
             filters=filters.as_dict(),
             rows=counted,
         )

@@ -25,11 +25,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from audit_app import clock
-from audit_app.auth import role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.core.rescore import CHANGES, DIRECTIONS, Impact
 from audit_app.db import changes, get_session
 from audit_app.forms.workshop import (
@@ -42,7 +41,7 @@ from audit_app.forms.workshop import (
 from audit_app.models import QuestionnaireVersion
 from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import FileProblem, LoadRefused
-from audit_app.services.workshop import Preview, UploadChanged, VersionNotFound
+from audit_app.services.workshop import Preview, UploadChanged
 
 bp = Blueprint("workshop", __name__, url_prefix="/questionnaires")
 
@@ -61,20 +60,6 @@ DIRECTION_NAMES = {
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _version_or_404(questionnaire_id: str, version: int) -> QuestionnaireVersion:
-    try:
-        return workshop_service.get_version(questionnaire_id, version, session=get_session())
-    except VersionNotFound:
-        abort(404)
-
-
-def _versions_or_404(questionnaire_id: str) -> list[QuestionnaireVersion]:
-    try:
-        return workshop_service.versions_of(questionnaire_id, session=get_session())
-    except VersionNotFound:
-        abort(404)
 
 
 def _max_upload_bytes() -> int:
@@ -197,7 +182,7 @@ def index() -> str:
 @role_required("admin")
 def download(questionnaire_id: str, version: int) -> BaseResponse:
     """The JSON file exactly as it was loaded."""
-    row = _version_or_404(questionnaire_id, version)
+    row = workshop_service.get_version(questionnaire_id, version, session=get_session())
     filename = f"{row.questionnaire_id}-version-{row.version}.json"
     return Response(
         row.content.encode("utf-8"),
@@ -223,13 +208,10 @@ def _set_retired(questionnaire_id: str, version: int, retired: bool) -> BaseResp
     if not form.validate_on_submit():
         abort(400)
     db = get_session()
-    try:
-        with changes():
-            outcome = workshop_service.set_version_retired(
-                questionnaire_id, version, retired, session=db, actor=current_user.username
-            )
-    except VersionNotFound:
-        abort(404)
+    with changes():
+        outcome = workshop_service.set_version_retired(
+            questionnaire_id, version, retired, session=db, actor=current_actor()
+        )
     flash(outcome.message(), "success")
     return redirect(url_for("workshop.index") + f"#{questionnaire_id}")
 
@@ -254,7 +236,7 @@ def upload() -> str | tuple[str, int]:
     # Checking stores nothing, so no changes() block: the read ends with the request.
     try:
         check = workshop_service.check_upload(
-            source, raw, session=get_session(), max_bytes=limit, actor=current_user.username
+            source, raw, session=get_session(), max_bytes=limit, actor=current_actor()
         )
     except LoadRefused as refused:
         return _upload_page(form, refused.problems, source)
@@ -282,7 +264,7 @@ def upload_confirm() -> str | tuple[str, int] | BaseResponse:
     try:
         # Checking again stores nothing: only the load below is a change.
         check = workshop_service.check_upload(
-            source, raw, session=db, max_bytes=limit, actor=current_user.username
+            source, raw, session=db, max_bytes=limit, actor=current_actor()
         )
     except LoadRefused as refused:
         return _upload_page(upload_form, refused.problems, source)
@@ -300,7 +282,7 @@ def upload_confirm() -> str | tuple[str, int] | BaseResponse:
                 form.sha256.data or "",
                 session=db,
                 max_bytes=limit,
-                actor=current_user.username,
+                actor=current_actor(),
             )
     except UploadChanged as changed:
         flash(str(changed), "info")
@@ -326,7 +308,7 @@ def upload_confirm() -> str | tuple[str, int] | BaseResponse:
 @role_required("admin")
 def preview(questionnaire_id: str, version: int) -> str:
     """The auditor's task list for this version, with the sandbox's scores."""
-    row = _version_or_404(questionnaire_id, version)
+    row = workshop_service.get_version(questionnaire_id, version, session=get_session())
     view = workshop_service.preview(row, request.args)
     return render_template(
         "workshop/preview_task_list.html",
@@ -340,7 +322,7 @@ def preview(questionnaire_id: str, version: int) -> str:
 @role_required("admin")
 def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
     """A theme page as the auditor sees it; its form recalculates the scores, storing nothing."""
-    row = _version_or_404(questionnaire_id, version)
+    row = workshop_service.get_version(questionnaire_id, version, session=get_session())
     view = workshop_service.preview(row, request.args)
     theme = next((t for t in view.questionnaire.themes if t.id == theme_id), None)
     if theme is None:
@@ -375,7 +357,7 @@ def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
 @role_required("admin")
 def compare(questionnaire_id: str) -> str | tuple[str, int]:
     """Two versions side by side: what was added, removed and changed."""
-    rows = _versions_or_404(questionnaire_id)
+    rows = workshop_service.versions_of(questionnaire_id, session=get_session())
     before, after = _default_pair(rows)
     form = CompareForm(formdata=request.args or None, before=before, after=after)
     form.before.choices = form.after.choices = _version_choices(rows)
@@ -421,7 +403,7 @@ def _scope_name(scope: str, result: Impact | None) -> str:
 @role_required("admin")
 def impact(questionnaire_id: str) -> str | tuple[str, int]:
     """What another version's rules would do to the grades of audits already submitted."""
-    rows = _versions_or_404(questionnaire_id)
+    rows = workshop_service.versions_of(questionnaire_id, session=get_session())
     before, after = _default_pair(rows)
     today = clock.today()
     form = ImpactForm(

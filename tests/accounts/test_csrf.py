@@ -6,13 +6,16 @@ from flask import Flask
 
 from audit_app.db import session_scope
 from audit_app.services import accounts
+from audit_app.services.actor import Actor
 from tests.accounts.conftest import csrf_token, events, stored_user
 from tests.builders import PASSWORD
 
 
 def add_user(app: Flask, username: str, role: str) -> int:
     with app.app_context(), session_scope(app) as session:
-        user = accounts.create_user(username, PASSWORD, role, session=session, actor="test")
+        user = accounts.create_user(
+            username, PASSWORD, role, session=session, actor=Actor.system("test")
+        )
         assert user.id is not None
         return user.id
 

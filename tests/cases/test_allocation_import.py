@@ -13,6 +13,7 @@ from audit_app.db import session_scope
 from audit_app.models import Allocation
 from audit_app.services import accounts
 from audit_app.services import questionnaires as questionnaire_service
+from audit_app.services.actor import Actor
 from audit_app.services.allocations import AllocationImportSummary, import_allocations
 from audit_app.services.cases import ImportRefused, import_cases
 from tests.builders import cases_csv, load_small_questionnaire
@@ -28,7 +29,7 @@ def setting(app: Flask, make_user: Callable[..., str]) -> Flask:
         import_cases(
             cases_csv("1001,Child Protection,CP Team 1,", "1002,Child Protection,CP Team 1,"),
             session=session,
-            actor="test",
+            actor=Actor.system("test"),
         )
     make_user("auditor1", "auditor")
     make_user("manager1", "manager")
@@ -36,17 +37,19 @@ def setting(app: Flask, make_user: Callable[..., str]) -> Flask:
     with app.app_context(), session_scope(app) as session:
         user = accounts.find_user("gone1", session=session)
         assert user is not None
-        accounts.set_active(user, False, session=session, actor="test")
+        accounts.set_active(user, False, session=session, actor=Actor.system("test"))
     load_small_questionnaire(app, "test-audit")
     load_small_questionnaire(app, "old-audit")
     with session_scope(app) as session:
-        questionnaire_service.set_retired("old-audit", True, session=session, actor="test")
+        questionnaire_service.set_retired(
+            "old-audit", True, session=session, actor=Actor.system("test")
+        )
     return app
 
 
 def run_import(app: Flask, text: str | bytes) -> AllocationImportSummary:
     with session_scope(app) as session:
-        return import_allocations(text, session=session, actor="tester")
+        return import_allocations(text, session=session, actor=Actor.system("tester"))
 
 
 def allocations(app: Flask) -> list[tuple[int, str, int, date]]:

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from audit_app.db import session_scope
+from audit_app.services.actor import Actor
 from audit_app.services.cases import (
     DEFAULT_CASE_ID_PATTERN,
     ImportRefused,
@@ -24,7 +25,9 @@ def run_import(
     app: Flask, source: str | bytes, pattern: str = DEFAULT_CASE_ID_PATTERN
 ) -> ImportSummary:
     with app.app_context(), session_scope(app) as session:
-        return import_cases(source, session=session, actor="tester", case_id_pattern=pattern)
+        return import_cases(
+            source, session=session, actor=Actor.system("tester"), case_id_pattern=pattern
+        )
 
 
 def refusal(app: Flask, source: str | bytes, pattern: str = DEFAULT_CASE_ID_PATTERN) -> list[str]:
@@ -277,7 +280,7 @@ def test_rows_already_read_can_be_imported(
         summary = import_cases(
             [{"case_id": "1001", "service": "CP", "team": "T1", "worker": None}],
             session=session,
-            actor="tester",
+            actor=Actor.system("tester"),
         )
     assert summary.created == 1
     assert stored_cases() == {"1001": ("T1", "CP", None)}

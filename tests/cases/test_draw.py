@@ -15,6 +15,7 @@ from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, Team, User
 from audit_app.services import accounts
 from audit_app.services import questionnaires as questionnaire_service
+from audit_app.services.actor import Actor
 from audit_app.services.allocations import (
     DrawnAllocations,
     DrawRefused,
@@ -46,7 +47,7 @@ def council(app: Flask, make_user: Callable[..., str]) -> Flask:
                 "C2,Child Protection,Team C,",
             ),
             session=session,
-            actor="test",
+            actor=Actor.system("test"),
         )
     make_user("auditor-a", "auditor", team="Team A")
     make_user("auditor-b", "auditor", team="Team B")
@@ -55,7 +56,7 @@ def council(app: Flask, make_user: Callable[..., str]) -> Flask:
     with app.app_context(), session_scope(app) as session:
         user = accounts.find_user("gone1", session=session)
         assert user is not None
-        accounts.set_active(user, False, session=session, actor="test")
+        accounts.set_active(user, False, session=session, actor=Actor.system("test"))
     load_small_questionnaire(app, "test-audit")
     return app
 
@@ -65,7 +66,7 @@ def draw(
 ) -> DrawnAllocations:
     return draw_allocations(
         session=session,
-        actor="tester",
+        actor=Actor.system("tester"),
         month=month,
         per_auditor=per_auditor,
         questionnaire_id="test-audit",
@@ -209,7 +210,9 @@ def test_a_second_draw_for_the_month_tops_up_and_never_doubles(council: Flask) -
 
 def test_a_retired_or_unknown_questionnaire_is_refused(council: Flask) -> None:
     with session_scope(council) as session:
-        questionnaire_service.set_retired("test-audit", True, session=session, actor="test")
+        questionnaire_service.set_retired(
+            "test-audit", True, session=session, actor=Actor.system("test")
+        )
     with pytest.raises(DrawRefused, match="not a questionnaire in use"):
         with session_scope(council) as session:
             draw(session, seed=1)

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,6 +20,7 @@ from sqlalchemy import event
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.services import accounts
+from audit_app.services.actor import Actor
 from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case
 from tests.conftest import ROOT
 from tests.journey.conftest import audit_version
@@ -52,7 +54,9 @@ def draft(sqlite_file: Path, tmp_path: Path) -> Iterator[tuple[Flask, object, in
     load_questionnaire(app, journey_questionnaire())
     make_case(app)
     with app.app_context(), session_scope(app) as session:
-        accounts.create_user("auditor1", PASSWORD, "auditor", session=session, actor="test")
+        accounts.create_user(
+            "auditor1", PASSWORD, "auditor", session=session, actor=Actor.system("test")
+        )
     client = app.test_client()
     client.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
     response = client.post(
@@ -82,7 +86,7 @@ def test_a_full_disk_refuses_the_save_clearly_and_keeps_earlier_answers(
         pages = connection.execute("PRAGMA page_count").fetchone()[0]
 
     @event.listens_for(engine, "connect")
-    def _no_more_pages(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _no_more_pages(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
 
     version = str(audit_version(app, audit_id))

@@ -21,6 +21,7 @@ from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, QuestionnaireVersion, Service, Team
 from audit_app.services import allocations, cases
 from audit_app.services import questionnaires as questionnaire_service
+from audit_app.services.actor import Actor
 from tests.builders import questionnaire_dict
 
 JSON = st.recursive(
@@ -129,7 +130,9 @@ def test_loading_fuzzed_files_stores_all_or_nothing(app: Flask, datas: list[dict
     try:
         parsed = [questionnaire_service.parse_file(name, text) for name, text in files]
         with app.app_context(), session_scope(app) as session:
-            outcomes = questionnaire_service.load(parsed, session=session, loaded_by="fuzz")
+            outcomes = questionnaire_service.load(
+                parsed, session=session, loaded_by=Actor.system("fuzz")
+            )
     except questionnaire_service.LoadRefused as refused:
         assert refused.problems
         assert _counts(app) == before
@@ -157,7 +160,10 @@ def test_fuzzed_case_files_import_all_or_nothing(
     try:
         with app.app_context(), session_scope(app) as session:
             cases.import_cases(
-                text, session=session, actor="fuzz", case_id_pattern=app.config["CASE_ID_PATTERN"]
+                text,
+                session=session,
+                actor=Actor.system("fuzz"),
+                case_id_pattern=app.config["CASE_ID_PATTERN"],
             )
     except cases.ImportRefused as refused:
         assert refused.problems and all(str(p) for p in refused.problems)
@@ -170,7 +176,7 @@ def test_fuzzed_bytes_as_allocation_files_are_refused_cleanly(app: Flask, raw: b
     before = _counts(app)
     try:
         with app.app_context(), session_scope(app) as session:
-            allocations.import_allocations(raw, session=session, actor="fuzz")
+            allocations.import_allocations(raw, session=session, actor=Actor.system("fuzz"))
     except cases.ImportRefused as refused:
         assert refused.problems
     assert _counts(app) == before

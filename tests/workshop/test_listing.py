@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 
 from audit_app.db import session_scope
 from audit_app.services import questionnaires as questionnaire_service
+from audit_app.services.actor import Actor
 from tests.builders import audit_judged_as_suggested, load_questionnaire, rescore_v1, rescore_v2
 from tests.workshop.conftest import version_rows
 
@@ -16,7 +17,7 @@ from tests.workshop.conftest import version_rows
 def _load_text(app: Flask, text: str) -> None:
     with session_scope(app) as session:
         file = questionnaire_service.parse_file("layout.json", text)
-        questionnaire_service.load([file], session=session, loaded_by="test")
+        questionnaire_service.load([file], session=session, loaded_by=Actor.system("test"))
 
 
 def test_every_id_is_listed_with_its_versions_and_audits(admin: Flask, client: FlaskClient) -> None:

@@ -6,11 +6,10 @@ import random
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit_app import clock
-from audit_app.auth import role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.core.dates import add_months, month_start
 from audit_app.db import changes, get_session
 from audit_app.forms.admin import AllocationsUploadForm, DrawForm
@@ -89,9 +88,7 @@ def allocations_import() -> str | tuple[str, int] | Response:
             summary = allocation_service.import_allocations(
                 form.allocations_file.data.read(),
                 session=db,
-                actor=current_user.username,
-                actor_id=current_user.id,
-                remote_addr=request.remote_addr,
+                actor=current_actor(),
             )
     except ImportRefused as refused:
         form.allocations_file.errors = [refusal_message(len(refused.problems))]
@@ -112,9 +109,7 @@ def allocations_draw() -> str | tuple[str, int] | Response:
         with changes():
             drawn = allocation_service.draw_allocations(
                 session=db,
-                actor=current_user.username,
-                actor_id=current_user.id,
-                remote_addr=request.remote_addr,
+                actor=current_actor(),
                 month=allocation_service.parse_month(form.month.data or ""),
                 per_auditor=int(form.per_auditor.data or 0),
                 questionnaire_id=form.questionnaire.data or "",

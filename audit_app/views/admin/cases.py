@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from audit_app.auth import role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.db import changes, get_session
 from audit_app.forms.admin import CasesUploadForm
 from audit_app.services import cases as case_service
@@ -76,9 +75,7 @@ def cases() -> str | Response | tuple[str, int]:
                 summary = case_service.import_cases(
                     form.cases_file.data.read(),
                     session=db,
-                    actor=current_user.username,
-                    actor_id=current_user.id,
-                    remote_addr=request.remote_addr,
+                    actor=current_actor(),
                     case_id_pattern=current_app.config["CASE_ID_PATTERN"],
                 )
         except case_service.ImportRefused as refused:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import Field
 
-from audit_app.auth import role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.db import changes, get_session
 from audit_app.forms.admin import (
     EditUserForm,
@@ -42,13 +42,6 @@ def _role_items() -> list[dict[str, Any]]:
     return [{"hint": {"text": user_service.ROLE_HINTS[role]}} for role in user_service.ROLE_NAMES]
 
 
-def _user_or_404(user_id: int) -> User:
-    user = get_session().get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.get("/users")
 @role_required("admin")
 def users() -> str:
@@ -70,7 +63,7 @@ def user_new() -> str | Response | tuple[str, int]:
                     form.password.data or "",
                     form.role.data or "",
                     session=db,
-                    actor=current_user.username,
+                    actor=current_actor(),
                     display_name=form.display_name.data or "",
                     team=form.team.data or None,
                     services=form.services.data or [],
@@ -162,7 +155,7 @@ def _edit_page(
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def user_edit(user_id: int) -> str | Response | tuple[str, int]:
-    user = _user_or_404(user_id)
+    user = user_service.get_user(user_id, session=get_session())
     if request.method == "GET":
         return _edit_page(user)
     form = EditUserForm()
@@ -175,9 +168,7 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
             altered = user_service.update_user(
                 user,
                 session=db,
-                actor=current_user.username,
-                actor_id=current_user.id,
-                remote_addr=request.remote_addr,
+                actor=current_actor(),
                 display_name=form.display_name.data or "",
                 role=form.role.data or "",
                 team=form.team.data or None,
@@ -196,7 +187,7 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
 @bp.post("/users/<int:user_id>/password")
 @role_required("admin")
 def user_password(user_id: int) -> str | Response | tuple[str, int]:
-    user = _user_or_404(user_id)
+    user = user_service.get_user(user_id, session=get_session())
     form = SetPasswordForm(prefix="new")
     form.owner = user
     if user.id == current_user.id:
@@ -210,7 +201,7 @@ def user_password(user_id: int) -> str | Response | tuple[str, int]:
             user,
             form.password.data or "",
             session=db,
-            actor=current_user.username,
+            actor=current_actor(),
             context_words=password_context_words(),
             change_at_sign_in=True,
         )
@@ -225,7 +216,7 @@ def user_password(user_id: int) -> str | Response | tuple[str, int]:
 @bp.post("/users/<int:user_id>/status")
 @role_required("admin")
 def user_status(user_id: int) -> str | Response | tuple[str, int]:
-    user = _user_or_404(user_id)
+    user = user_service.get_user(user_id, session=get_session())
     form = StatusForm(prefix="status")
     if not form.validate():
         abort(400)
@@ -237,8 +228,7 @@ def user_status(user_id: int) -> str | Response | tuple[str, int]:
                 user,
                 activate,
                 session=db,
-                actor=current_user.username,
-                actor_id=current_user.id,
+                actor=current_actor(),
                 confirmed=form.confirmed.data == "yes",
             )
     except user_service.SelfChangeRefused as error:
@@ -280,7 +270,7 @@ def _confirm_deactivation(user: User, warning: user_service.LastManagerWarning) 
 def user_mfa_reset(user_id: int) -> str | Response | tuple[str, int]:
     """For a person who lost their authenticator and their recovery codes: after checking who
     they are, turn two-factor authentication off so that they can set it up again."""
-    user = _user_or_404(user_id)
+    user = user_service.get_user(user_id, session=get_session())
     form = ResetMfaForm(prefix="mfa")
     if not form.validate():
         return _edit_page(user, mfa_form=form)
@@ -291,9 +281,7 @@ def user_mfa_reset(user_id: int) -> str | Response | tuple[str, int]:
                 user,
                 reason=form.reason.data or "",
                 session=db,
-                actor=current_user.username,
-                actor_id=current_user.id,
-                remote_addr=request.remote_addr,
+                actor=current_actor(),
             )
     except AccountError as error:
         form.identity_checked.errors = [str(error)]
@@ -311,7 +299,7 @@ def user_mfa_reset(user_id: int) -> str | Response | tuple[str, int]:
 @role_required("admin")
 def user_sessions_end(user_id: int) -> str | Response | tuple[str, int]:
     """Sign a person out on every device (a lost laptop, someone leaving in a hurry)."""
-    user = _user_or_404(user_id)
+    user = user_service.get_user(user_id, session=get_session())
     form = EndSessionsForm(prefix="sessions")
     if not form.validate():
         abort(400)
@@ -321,9 +309,7 @@ def user_sessions_end(user_id: int) -> str | Response | tuple[str, int]:
             ended = user_service.end_all_sessions(
                 user,
                 session=db,
-                actor=current_user.username,
-                actor_id=current_user.id,
-                remote_addr=request.remote_addr,
+                actor=current_actor(),
             )
     except AccountError as error:
         return _edit_page(user, sessions_error=str(error))
