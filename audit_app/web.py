@@ -27,6 +27,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.exceptions import NotFound as PageNotFound
 
+from audit_app.core import lifecycle
+from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, VIEWER
 from audit_app.core.scoring import format_percent
 from audit_app.logs import application_frames, database_error_in, describe_database_error
 from audit_app.services import errors as refusals
@@ -43,14 +45,14 @@ CONTENT_SECURITY_POLICY = (
 # (endpoint, link text, roles, endpoints it covers): shown when the endpoint exists and the role
 # matches; marked current on any page whose endpoint starts with the last item.
 NAVIGATION = (
-    ("moderation.queue", "Moderation", ("manager",), "moderation."),
-    ("actions.index", "Actions", ("manager", "auditor"), "actions."),
-    ("reports.dashboard", "Reports", ("manager", "admin", "viewer", "auditor"), "reports."),
-    ("admin.users", "Users", ("admin",), "admin.user"),
-    ("admin.cases", "Cases", ("admin",), "admin.case"),
-    ("admin.allocations", "Allocations", ("admin",), "admin.allocation"),
-    ("workshop.index", "Questionnaires", ("admin",), "workshop."),
-    ("trail.index", "Audit trail", ("admin",), "trail."),
+    ("moderation.queue", "Moderation", (MANAGER,), "moderation."),
+    ("actions.index", "Actions", (MANAGER, AUDITOR), "actions."),
+    ("reports.dashboard", "Reports", (MANAGER, ADMIN, VIEWER, AUDITOR), "reports."),
+    ("admin.users", "Users", (ADMIN,), "admin.user"),
+    ("admin.cases", "Cases", (ADMIN,), "admin.case"),
+    ("admin.allocations", "Allocations", (ADMIN,), "admin.allocation"),
+    ("workshop.index", "Questionnaires", (ADMIN,), "workshop."),
+    ("trail.index", "Audit trail", (ADMIN,), "trail."),
 )
 
 # What SQLite and PostgreSQL say when storage is full or read-only.
@@ -66,19 +68,12 @@ CANNOT_WRITE = (
 # Answers to a POST that mean its input was refused: invalid (400) or too large (413).
 REFUSED_INPUT = (400, 413)
 
-STATUS_NAMES = {
-    "draft": "Draft",
-    "submitted": "Submitted",
-    "returned": "Returned",
-    "moderated": "Moderated",
-    "closed": "Closed",
-}
 STATUS_COLOURS = {
-    "draft": "grey",
-    "submitted": "turquoise",
-    "returned": "orange",
-    "moderated": "green",
-    "closed": "purple",
+    lifecycle.DRAFT: "grey",
+    lifecycle.SUBMITTED: "turquoise",
+    lifecycle.RETURNED: "orange",
+    lifecycle.MODERATED: "green",
+    lifecycle.CLOSED: "purple",
 }
 
 
@@ -98,100 +93,95 @@ class Application(Flask):
 
 
 def init_app(app: Flask) -> None:
-    @app.after_request
-    def _security_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static":
-            # Pages carry case data: never keep them in a shared or browser cache.
-            headers["Cache-Control"] = "no-store"
-        return response
-
-    @app.after_request
-    def _record_audit_views(response: Response) -> Response:
-        """Who viewed which audit: every page that shows one, for the trail."""
-        audit_id = (request.view_args or {}).get("audit_id")
-        if (
-            audit_id is not None
-            and request.method == "GET"
-            and response.status_code == 200
-            and current_user.is_authenticated
-        ):
-            _record_quietly("audit.viewed", audit_id=audit_id, page=request.endpoint)
-        return response
-
+    """Headers and trail records on every response, and the helpers every template uses."""
+    # Flask runs these in the reverse order: refused input, audit views, then the headers.
+    for hook in (_security_headers, _record_audit_views, _record_refused_input):
+        app.after_request(hook)
     template_rendered.connect(_note_refused_fields, app)
+    app.add_template_global(_navigation_items, "navigation_items")
+    app.add_template_global(answer_text, "answer_text")
+    for name, template_filter in TEMPLATE_FILTERS.items():
+        app.add_template_filter(template_filter, name)
 
-    @app.after_request
-    def _record_refused_input(response: Response) -> Response:
-        """A form or upload refused by validation: who, which page and which fields, no values."""
-        if (
-            request.method == "POST"
-            and response.status_code in REFUSED_INPUT
-            and current_user.is_authenticated
-            and not g.get("refusal_recorded")  # a refused CSRF token has its own event
-        ):
-            _record_quietly(
-                "input.refused",
-                audit_id=(request.view_args or {}).get("audit_id"),
-                page=request.endpoint,
-                path=request.path[:200],
-                status=response.status_code,
-                fields=sorted(g.get("refused_fields", ())),
-            )
-        return response
 
-    @app.template_global("navigation_items")
-    def _navigation_items() -> list[dict[str, Any]]:
-        """Links for the signed-in user's role, for the service navigation."""
-        items = []
-        here = request.endpoint or ""
-        for endpoint, text, roles, area in NAVIGATION:
-            if current_user.has_role(*roles) and endpoint in app.view_functions:
-                items.append(
-                    {"href": url_for(endpoint), "text": text, "active": here.startswith(area)}
-                )
-        return items
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static":
+        # Pages carry case data: never keep them in a shared or browser cache.
+        headers["Cache-Control"] = "no-store"
+    return response
 
-    @app.template_filter("percent")
-    def _percent(value: Any) -> str:
-        return format_percent(value)
 
-    @app.template_global("answer_text")
-    def _answer_text(question: Any, value: str | None) -> str:
-        """What an answer says, in the words of the questionnaire."""
-        if value is None or value == "":
-            return "Not answered"
-        if question.type == "choice":
-            option = question.option(value)
-            return option.label if option else value
-        if question.type == "date":
-            try:
-                return date.fromisoformat(value).strftime("%-d %B %Y")
-            except ValueError:
-                return value
-        return value
+def _record_audit_views(response: Response) -> Response:
+    """Who viewed which audit: every page that shows one, for the trail."""
+    audit_id = (request.view_args or {}).get("audit_id")
+    if (
+        audit_id is not None
+        and request.method == "GET"
+        and response.status_code == 200
+        and current_user.is_authenticated
+    ):
+        _record_quietly("audit.viewed", audit_id=audit_id, page=request.endpoint)
+    return response
 
-    @app.template_filter("status_name")
-    def _status_name(status: str) -> str:
-        return STATUS_NAMES.get(status, status)
 
-    @app.template_filter("status_colour")
-    def _status_colour(status: str) -> str:
-        return STATUS_COLOURS.get(status, "grey")
+def _record_refused_input(response: Response) -> Response:
+    """A form or upload refused by validation: who, which page and which fields, no values."""
+    if (
+        request.method == "POST"
+        and response.status_code in REFUSED_INPUT
+        and current_user.is_authenticated
+        and not g.get("refusal_recorded")  # a refused CSRF token has its own event
+    ):
+        _record_quietly(
+            "input.refused",
+            audit_id=(request.view_args or {}).get("audit_id"),
+            page=request.endpoint,
+            path=request.path[:200],
+            status=response.status_code,
+            fields=sorted(g.get("refused_fields", ())),
+        )
+    return response
 
-    @app.template_filter("datetime")
-    def _datetime(value: Any) -> str:
-        return value.strftime("%-d %B %Y, %H:%M") if value else ""
 
-    @app.template_filter("date")
-    def _date(value: Any) -> str:
-        return value.strftime("%-d %B %Y") if value else ""
+def _navigation_items() -> list[dict[str, Any]]:
+    """Links for the signed-in user's role, for the service navigation."""
+    here = request.endpoint or ""
+    return [
+        {"href": url_for(endpoint), "text": text, "active": here.startswith(area)}
+        for endpoint, text, roles, area in NAVIGATION
+        if current_user.has_role(*roles) and endpoint in current_app.view_functions
+    ]
+
+
+def answer_text(question: Any, value: str | None) -> str:
+    """What an answer says, in the words of the questionnaire."""
+    if value is None or value == "":
+        return "Not answered"
+    if question.type == "choice":
+        option = question.option(value)
+        return option.label if option else value
+    if question.type == "date":
+        try:
+            return date.fromisoformat(value).strftime("%-d %B %Y")
+        except ValueError:
+            return value
+    return value
+
+
+TEMPLATE_FILTERS: dict[str, Callable[[Any], str]] = {
+    "percent": format_percent,
+    "status_name": lambda status: lifecycle.STATUS_NAMES.get(status, status),
+    "status_colour": lambda status: STATUS_COLOURS.get(status, "grey"),
+    "datetime": lambda value: value.strftime("%-d %B %Y, %H:%M") if value else "",
+    "date": lambda value: value.strftime("%-d %B %Y") if value else "",
+}
 
 
 def export_limited(view: Callable[P, R]) -> Callable[P, R]:
@@ -276,73 +266,82 @@ def _record_quietly(action: str, *, audit_id: int | None = None, **detail: Any) 
 
 
 def register_errorhandlers(app: Flask) -> None:
-    def render_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
-        code = error.code or 500
-        # The headers HTTP asks for with a 405 (Allow) and a 429 (Retry-After).
-        headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
-        if code in (403, 404) and current_user.is_authenticated:
-            # Someone signed in reached for something they may not see: the trail keeps it.
-            _record_quietly(
-                "access.denied",
-                audit_id=(request.view_args or {}).get("audit_id"),
-                status=code,
-                path=request.path[:200],
-            )
-        return render_template("errors/error.html", code=code, error=error), code, headers
-
     for code in (400, 403, 404, 405, 413, 429):
-        app.register_error_handler(code, render_error)
+        app.register_error_handler(code, _error_page)
+    app.register_error_handler(refusals.NotFound, _nothing_here)
+    app.register_error_handler(CSRFError, _csrf_refused)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(500, _server_error)
 
-    @app.errorhandler(refusals.NotFound)
-    def _not_found(error: refusals.NotFound) -> tuple[str, int, dict[str, str]]:
-        # A service found no such thing, or none this person may see: the same 404 either way.
-        return render_error(PageNotFound())
 
-    @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError) -> tuple[str, int]:
-        _record_quietly("csrf.refused", path=request.path[:200], reason=error.description)
-        g.refusal_recorded = True
-        return render_template("errors/csrf.html"), 400
-
-    @app.errorhandler(OperationalError)
-    def _database_unavailable(error: OperationalError) -> tuple[str, int]:
-        # The engine checks connections before use (pool_pre_ping), so once the database is
-        # back the next request works again: nothing to restart. The transaction was rolled
-        # back, so nothing of the request was written.
-        text = str(error.orig).lower()
-        cannot_write = any(words in text for words in CANNOT_WRITE)
-        app.logger.error(
-            "Database error %s: %s",
-            describe_database_error(error),
-            "cannot write" if cannot_write else "unavailable",
+def _error_page(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    code = error.code or 500
+    # The headers HTTP asks for with a 405 (Allow) and a 429 (Retry-After).
+    headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+    if code in (403, 404) and current_user.is_authenticated:
+        # Someone signed in reached for something they may not see: the trail keeps it.
+        _record_quietly(
+            "access.denied",
+            audit_id=(request.view_args or {}).get("audit_id"),
+            status=code,
+            path=request.path[:200],
         )
-        return render_template("errors/unavailable.html", cannot_write=cannot_write), 503
+    return render_template("errors/error.html", code=code, error=error), code, headers
 
-    @app.errorhandler(500)
-    def _server_error(error: Exception) -> tuple[str, int]:
-        reference = secrets.token_hex(4).upper()
-        original = getattr(error, "original_exception", None) or error
-        database_error = database_error_in(original)
-        if database_error is not None:
-            # Without the message or a traceback, which would carry it: PostgreSQL's DETAIL can
-            # quote the refused row (answer text, a password hash). The class, the SQLSTATE code
-            # and where in the code are enough to find the cause.
-            app.logger.error(
-                "Unhandled database error on %s %s, reference %s: %s, raised as %s at %s",
-                request.method,
-                request.path,
-                reference,
-                describe_database_error(database_error),
-                type(original).__name__,
-                application_frames(original),
-            )
-        else:
-            # The traceback goes to the log, with the reference the person is shown; never to them.
-            app.logger.error(
-                "Unhandled error on %s %s, reference %s",
-                request.method,
-                request.path,
-                reference,
-                exc_info=original,
-            )
-        return render_template("errors/error.html", code=500, reference=reference), 500
+
+def _nothing_here(error: refusals.NotFound) -> tuple[str, int, dict[str, str]]:
+    # A service found no such thing, or none this person may see: the same 404 either way.
+    return _error_page(PageNotFound())
+
+
+def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+    _record_quietly("csrf.refused", path=request.path[:200], reason=error.description)
+    g.refusal_recorded = True
+    return render_template("errors/csrf.html"), 400
+
+
+def _database_unavailable(error: OperationalError) -> tuple[str, int]:
+    # The engine checks connections before use (pool_pre_ping), so once the database is back
+    # the next request works again: nothing to restart. The transaction was rolled back, so
+    # nothing of the request was written.
+    text = str(error.orig).lower()
+    cannot_write = any(words in text for words in CANNOT_WRITE)
+    current_app.logger.error(
+        "Database error %s: %s",
+        describe_database_error(error),
+        "cannot write" if cannot_write else "unavailable",
+    )
+    return render_template("errors/unavailable.html", cannot_write=cannot_write), 503
+
+
+def _server_error(error: Exception) -> tuple[str, int]:
+    reference = secrets.token_hex(4).upper()
+    _log_unexpected(getattr(error, "original_exception", None) or error, reference)
+    return render_template("errors/error.html", code=500, reference=reference), 500
+
+
+def _log_unexpected(original: BaseException, reference: str) -> None:
+    """Log an unexpected error under the reference the person is shown; never show it them."""
+    log = current_app.logger
+    database_error = database_error_in(original)
+    if database_error is None:
+        log.error(
+            "Unhandled error on %s %s, reference %s",
+            request.method,
+            request.path,
+            reference,
+            exc_info=original,
+        )
+        return
+    # Without the message or a traceback, which would carry it: PostgreSQL's DETAIL can quote
+    # the refused row (answer text, a password hash). The class, the SQLSTATE code and where in
+    # the code are enough to find the cause.
+    log.error(
+        "Unhandled database error on %s %s, reference %s: %s, raised as %s at %s",
+        request.method,
+        request.path,
+        reference,
+        describe_database_error(database_error),
+        type(original).__name__,
+        application_frames(original),
+    )

@@ -23,6 +23,15 @@ CLOSED = "closed"
 AUDIT_STATUSES = (DRAFT, SUBMITTED, RETURNED, MODERATED, CLOSED)
 """Every status an audit can have, in the order of its life."""
 
+STATUS_NAMES = {
+    DRAFT: "Draft",
+    SUBMITTED: "Submitted",
+    RETURNED: "Returned",
+    MODERATED: "Moderated",
+    CLOSED: "Closed",
+}
+"""What each status is called on the pages."""
+
 OPEN = (DRAFT, RETURNED)
 """With the auditor: the audit is still being written, so its answers can be changed."""
 
