@@ -52,6 +52,49 @@ def is_at_head(bind: Engine | Connection) -> bool:
     return set(current_revisions(bind)) == _heads()
 
 
+TRAIL_PROTECTION = ("0004", "0005")
+"""The migrations that make the audit trail append-only (0004: no UPDATE or DELETE; 0005: no
+TRUNCATE on PostgreSQL). A downgrade below either removes that protection."""
+
+
+def revisions_after_downgrade(bind: Engine | Connection, revision: str) -> frozenset[str]:
+    """The migrations still applied after downgrading to ``revision``: an id (or the start of
+    one), ``base``, or ``-N`` steps down from where the database is now.
+
+    Raises ValueError, in words a person can act on, for a revision that does not exist.
+    """
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    if revision == "base":
+        return frozenset()
+    if revision.startswith("-") and revision[1:].isdigit():
+        target: str | None = next(iter(current_revisions(bind)), None)
+        for _ in range(int(revision[1:])):
+            if target is None:
+                break
+            down = script.get_revision(target).down_revision
+            target = down if isinstance(down, str) or down is None else down[0]
+    else:
+        try:
+            found = script.get_revision(revision)
+        except Exception as error:  # Alembic's own errors say little a person can act on
+            raise ValueError(f"There is no migration {revision!r}") from error
+        if found is None:
+            raise ValueError(f"There is no migration {revision!r}")
+        target = found.revision
+    if target is None:
+        return frozenset()
+    return frozenset(found.revision for found in script.iterate_revisions(target, "base"))
+
+
+def downgrade_removes_trail_protection(bind: Engine | Connection, revision: str) -> bool:
+    """Whether downgrading to ``revision`` would let the audit trail be rewritten."""
+    applied = set(current_revisions(bind))
+    if not applied:
+        return False
+    still = revisions_after_downgrade(bind, revision)
+    return any(protection not in still for protection in TRAIL_PROTECTION)
+
+
 def downgrade(database_url: str, revision: str, *, configure_logging: bool = True) -> None:
     """Revert migrations down to ``revision`` ("base" removes every table)."""
     command.downgrade(alembic_config(database_url, configure_logging=configure_logging), revision)

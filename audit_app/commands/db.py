@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 from flask import current_app
 
+from audit_app.commands import CLI_ACTOR
 from audit_app.commands.base import CommandGroup
+from audit_app.db import get_engine, session_scope
+from audit_app.services.trail import record_event
 
 # Alembic is imported by the commands that use it, not by every start of the application.
 
@@ -26,13 +29,48 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"Database is at {revision}.")
 
 
-@db_cli.command("downgrade")
+# ignore_unknown_options: a relative revision such as -1 is an argument, not an option.
+@db_cli.command("downgrade", context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Revert migrations down to REVISION (e.g. -1)."""
+@click.option(
+    "--allow-unprotected-trail",
+    is_flag=True,
+    help="In production, downgrade even below the migrations that make the audit trail "
+    "append-only (recorded in the trail).",
+)
+def db_downgrade(revision: str, allow_unprotected_trail: bool) -> None:
+    """Revert migrations down to REVISION (e.g. -1).
+
+    Going below the migrations that make the audit trail append-only (0004, 0005) would let it
+    be rewritten: in production that is refused unless --allow-unprotected-trail is given, and
+    wherever it happens it is recorded in the trail first.
+    """
     from audit_app import migrate
 
-    migrate.downgrade(_database_url(), revision)
+    url = _database_url()
+    engine = get_engine()
+    try:
+        unprotected = migrate.downgrade_removes_trail_protection(engine, revision)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    if unprotected:
+        production = current_app.config["APP_ENV"] == "production"
+        if production and not allow_unprotected_trail:
+            raise click.UsageError(
+                f"Downgrading to {revision} removes the audit trail's protection against being "
+                "changed or deleted (migrations 0004 and 0005). If you mean to, run it again "
+                "with --allow-unprotected-trail: that is recorded in the audit trail."
+            )
+        with session_scope() as session:
+            record_event(
+                "trail.protection_removed",
+                session=session,
+                actor=CLI_ACTOR,
+                downgrade_to=revision,
+                allowed_by_flag=allow_unprotected_trail,
+            )
+    engine.dispose()
+    migrate.downgrade(url, revision)
 
 
 @db_cli.command("revision")
