@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.exceptions import NotFound as PageNotFound
+from werkzeug.routing import IntegerConverter, Map
 
 from audit_app.core import lifecycle
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, VIEWER
@@ -77,6 +78,19 @@ STATUS_COLOURS = {
 }
 
 
+MAX_ROW_ID = 2**31 - 1
+"""The largest id the database's id columns hold (PostgreSQL's integer)."""
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in a URL: a whole number no larger than any row id can be. A larger one
+    matches no page (404) instead of reaching the database, which would refuse it."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 class Application(Flask):
     """Flask, leaving unexpected errors to the error page's handler to log.
 
@@ -84,6 +98,10 @@ class Application(Flask):
     a database error can quote the row the server refused; ``register_errorhandlers`` logs every
     unexpected error instead, under the reference the person is shown.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = RowIdConverter
 
     def log_exception(
         self,

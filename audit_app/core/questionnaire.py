@@ -448,6 +448,18 @@ def _parse_float(token: str) -> float | _BadNumber:
     return value if math.isfinite(value) else _BadNumber(token)
 
 
+MAX_INTEGER_DIGITS = 30
+"""Longer whole numbers than any questionnaire needs are refused before Python converts them
+(which it refuses itself beyond 4,300 digits, and which takes quadratic time before that)."""
+
+
+def _parse_int(token: str) -> int | _BadNumber:
+    """Parse a JSON whole number, refusing absurdly long ones."""
+    if len(token.lstrip("-")) > MAX_INTEGER_DIGITS:
+        return _BadNumber(token[:12] + "…" if len(token) > 12 else token)
+    return int(token)
+
+
 def _decode_json(text: str) -> tuple[Any, list[tuple[Loc, str]]]:
     """Decode JSON text into plain dicts and lists, with problems found on the way."""
     try:
@@ -456,6 +468,7 @@ def _decode_json(text: str) -> tuple[Any, list[tuple[Loc, str]]]:
             object_pairs_hook=_object_pairs,
             parse_constant=_BadNumber,
             parse_float=_parse_float,
+            parse_int=_parse_int,
         )
     except json.JSONDecodeError as exc:
         return None, [((), f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]

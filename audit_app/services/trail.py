@@ -88,7 +88,7 @@ def _trail_query(filters: TrailFilters) -> Any:
         query = query.where(
             AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(), UTC)
         )
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:  # up to the last day: no end at all
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
         query = query.where(AuditEvent.occurred_at < end)
     return query
@@ -97,9 +97,11 @@ def _trail_query(filters: TrailFilters) -> Any:
 def search_events(
     filters: TrailFilters, *, session: Session, limit: int = 100, offset: int = 0
 ) -> tuple[list[AuditEvent], int]:
-    """Events matching the filters, newest first, and how many match in all."""
+    """Events matching the filters, newest first, and how many match in all. An offset past
+    the last event (any number a URL can carry) finds nothing."""
     query = _trail_query(filters)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    offset = min(max(offset, 0), int(total))
     rows = session.exec(
         query.order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
         .limit(limit)
