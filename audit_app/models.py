@@ -424,6 +424,20 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
+class RefusalTally(SQLModel, table=True):
+    """Repeated refusals of one kind from one address within one minute (refused CSRF tokens,
+    throttled sign-ins): the first goes to the audit trail, the rest are counted here, so that a
+    client flooding the service cannot flood the trail, which can never be pruned."""
+
+    __tablename__ = "refusal_tally"
+
+    action: str = Field(max_length=64, primary_key=True)
+    remote_addr: str = Field(max_length=64, primary_key=True)
+    minute: datetime = Field(primary_key=True)
+    count: int = Field(default=1)
+    last_at: datetime = Field(default_factory=utcnow)
+
+
 # --- report summaries ------------------------------------------------------------------------
 # Derived tables that make the dashboard fast at a regional scale (see reporting/summaries.py).
 # They hold nothing that the tables above do not: each past month is recomputed from them
@@ -540,6 +554,7 @@ __all__ = [
     "Moderation",
     "ModerationGrade",
     "PendingSave",
+    "RefusalTally",
     "SafeguardingConcern",
     "SignInAttempt",
     "KINDS",

@@ -247,10 +247,15 @@ def _note_refused_fields(
         names.update(str(name) for name in errors)
 
 
-def _record_quietly(action: str, *, audit_id: int | None = None, **detail: Any) -> None:
-    """Add a trail event for this request in its own short transaction."""
+def _record_quietly(
+    action: str, *, audit_id: int | None = None, repeatable: bool = False, **detail: Any
+) -> None:
+    """Add a trail event for this request in its own short transaction. ``repeatable``: a
+    refusal a client can repeat at will, written once per address a minute and counted after
+    (``services/repeated_refusals.py``)."""
     from audit_app.db import get_session
     from audit_app.models import Audit, Case
+    from audit_app.services.repeated_refusals import record_refusal
     from audit_app.services.trail import record_event
 
     db = get_session()
@@ -261,10 +266,15 @@ def _record_quietly(action: str, *, audit_id: int | None = None, **detail: Any) 
             audit = db.get(Audit, audit_id)
             case = db.get(Case, audit.case_id) if audit else None
             case_ref = case.case_ref if case else None
+        who = current_user.username if current_user.is_authenticated else "anonymous"
+        if repeatable:
+            record_refusal(action, session=db, actor=who, remote_addr=request.remote_addr, **detail)
+            db.commit()
+            return
         record_event(
             action,
             session=db,
-            actor=current_user.username if current_user.is_authenticated else "anonymous",
+            actor=who,
             actor_id=current_user.id if current_user.is_authenticated else None,
             audit_id=audit_id if case_ref else None,
             case_ref=case_ref,
@@ -313,7 +323,10 @@ def _nothing_here(error: refusals.NotFound) -> tuple[str, int, dict[str, str]]:
 
 
 def _csrf_refused(error: CSRFError) -> tuple[str, int]:
-    _record_quietly("csrf.refused", path=request.path[:200], reason=error.description)
+    # A client can repeat this as fast as it likes, signed in or not: counted, not each written.
+    _record_quietly(
+        "csrf.refused", repeatable=True, path=request.path[:200], reason=error.description
+    )
     g.refusal_recorded = True
     return render_template("errors/csrf.html"), 400
 

@@ -163,19 +163,33 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    application = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False},
+def build_app(database_url: str, instance: Path, *, csrf: bool = False) -> Flask:
+    """The application as the tests run it (``APP_ENV=test``) on this database; CSRF protection
+    off unless ``csrf``, as in production. The caller disposes of its engine."""
+    return create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": csrf},
         environ={
             "APP_ENV": "test",
             "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "INSTANCE_PATH": str(instance),
             "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
             # A test that leaves a transaction open fails fast instead of waiting.
             "SQLITE_BUSY_TIMEOUT_MS": "2000",
         },
     )
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = build_app(database_url, tmp_path / "instance")
+    yield application
+    get_engine(application).dispose()
+
+
+@pytest.fixture
+def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Like ``app``, on the same database, but with CSRF protection on, as in production."""
+    application = build_app(database_url, tmp_path / "instance", csrf=True)
     yield application
     get_engine(application).dispose()
 

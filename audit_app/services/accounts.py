@@ -30,6 +30,7 @@ from audit_app.models import (
 )
 from audit_app.services.actor import Actor
 from audit_app.services.errors import Refused
+from audit_app.services.repeated_refusals import record_refusal
 from audit_app.services.trail import record_event
 
 MIN_PASSWORD_LENGTH = 12
@@ -343,7 +344,8 @@ def check_throttle(username: str, address: str, *, session: Session) -> None:
     ):
         # Not counted as a failure: otherwise one try every few minutes would keep the account
         # locked for ever, and an attacker could lock a real user out.
-        record_event("sign_in.throttled", session=session, actor=key, remote_addr=address)
+        # A client can repeat this at will: counted, not each written to the trail.
+        record_refusal("sign_in.throttled", session=session, actor=key, remote_addr=address)
         raise SignInRefused(TOO_MANY, throttled=True)
 
 

@@ -3,42 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from audit_app import create_app
-from audit_app.db import get_engine, session_scope
+from audit_app.db import session_scope
 from audit_app.models import AuditEvent, User
 from audit_app.services.accounts import find_user
 from audit_app.services.users import UserRow, user_row
-from tests.conftest import ROOT
 
 # The shared ``make_user`` and ``sign_in`` fixtures, as annotations.
 MakeUser = Callable[..., str]
 SignIn = Callable[..., Any]
-
-
-@pytest.fixture
-def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """Like the shared ``app`` fixture, but with CSRF protection on, as in production."""
-    application = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": True},
-        environ={
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
-            "SQLITE_BUSY_TIMEOUT_MS": "2000",
-        },
-    )
-    yield application
-    get_engine(application).dispose()
 
 
 CSRF_FIELD = re.compile(r'name="([\w-]*csrf_token)"[^>]*value="([^"]+)"')

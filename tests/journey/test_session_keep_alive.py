@@ -4,7 +4,7 @@ past it is kept until the auditor signs in again, and "Stay signed in" keeps the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -154,23 +154,6 @@ def test_keep_alive_is_for_signed_in_people_only(app: Flask) -> None:
 
 def test_keep_alive_answers_only_post(journey: Flask, client: FlaskClient) -> None:
     assert client.get(KEEP_ALIVE).status_code == 405
-
-
-@pytest.fixture
-def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The application with CSRF protection on, as in production."""
-    application = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": True},
-        environ={
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
-            "SQLITE_BUSY_TIMEOUT_MS": "2000",
-        },
-    )
-    yield application
-    get_engine(application).dispose()
 
 
 def test_keep_alive_needs_the_csrf_token(csrf_app: Flask, make_user: Callable[..., str]) -> None:

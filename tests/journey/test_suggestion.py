@@ -4,8 +4,7 @@ the page posts its fields and gets the grade back, and nothing is stored."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -13,13 +12,11 @@ from flask.testing import FlaskClient
 from sqlmodel import col, select
 from werkzeug.test import TestResponse
 
-from audit_app import create_app
-from audit_app.db import get_engine, session_scope
+from audit_app.db import session_scope
 from audit_app.models import AuditEvent
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.suggestion import theme_suggestion
 from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, start
-from tests.conftest import ROOT
 from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers, _complete, _save
 
@@ -188,23 +185,6 @@ def test_signed_out_people_are_asked_to_sign_in(journey: Flask, client: FlaskCli
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
     assert _answers(journey, audit_id) == {}
-
-
-@pytest.fixture
-def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The application with CSRF protection on, as in production."""
-    application = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": True},
-        environ={
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
-            "SQLITE_BUSY_TIMEOUT_MS": "2000",
-        },
-    )
-    yield application
-    get_engine(application).dispose()
 
 
 def test_the_page_says_where_to_ask_and_the_request_needs_its_csrf_token(

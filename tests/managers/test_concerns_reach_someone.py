@@ -19,12 +19,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import col, select
 from werkzeug.test import TestResponse
 
-from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import AuditEvent, Case, SafeguardingConcern, User
 from config import ConfigError, load_config
 from tests.builders import PASSWORD, backdate_concerns, complete_audit, ensure_team, submitted_audit
-from tests.conftest import ROOT, AuthActions
+from tests.conftest import AuthActions, build_app
 
 CONCERN = "No visit for nine weeks while on a child protection plan."
 ORPHAN_CASE = "500001"  # in Adolescent Services, which no manager manages
@@ -291,16 +290,7 @@ def test_deactivating_a_manager_who_is_not_the_last_one_needs_no_confirmation(
 @pytest.fixture
 def csrf_world(world: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The same database, served with CSRF protection on, as in production."""
-    application = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": True},
-        environ={
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance-csrf"),
-            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
-            "SQLITE_BUSY_TIMEOUT_MS": "2000",
-        },
-    )
+    application = build_app(database_url, tmp_path / "instance-csrf", csrf=True)
     yield application
     get_engine(application).dispose()
 

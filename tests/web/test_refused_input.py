@@ -5,20 +5,16 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 from werkzeug.test import TestResponse
 
-from audit_app import create_app
-from audit_app.db import get_engine, session_scope
+from audit_app.db import session_scope
 from audit_app.models import AuditEvent
 from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
-from tests.conftest import ROOT
 from tests.journey.conftest import audit_version
 
 MARKER = "entered-value-5d1e"
@@ -163,23 +159,6 @@ def test_refused_sign_ins_are_left_to_the_sign_in_events(
     client = app.test_client()
     assert client.post("/sign-in", data={"username": "admin1"}).status_code == 400
     assert _events(app, "input.refused") == []
-
-
-@pytest.fixture
-def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The application with CSRF protection on, as in production."""
-    application = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": True},
-        environ={
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
-            "SQLITE_BUSY_TIMEOUT_MS": "2000",
-        },
-    )
-    yield application
-    get_engine(application).dispose()
 
 
 def test_a_refused_csrf_token_is_recorded_once(
