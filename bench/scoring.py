@@ -1,4 +1,9 @@
-"""How many 60-question audits per second the scoring engine scores (a micro-benchmark)."""
+"""How many 60-question audits per second the scoring engines score (a micro-benchmark).
+
+Both engines run in one process, interleaved repeat by repeat, so that a noisy machine slows
+them alike: the reference (``scoring.score_audit``, with every question's explanation) and the
+compiled plan (``fast_scoring.ScoringPlan``, grades, percents and compliance only).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 # Run as a script from any directory: import this checkout, whose package imports config.py.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from audit_app.core.fast_scoring import ScoringPlan  # noqa: E402
 from audit_app.core.questionnaire import Questionnaire  # noqa: E402
 from audit_app.core.scoring import score_audit  # noqa: E402
 
@@ -111,18 +118,25 @@ def random_answers(questionnaire: Questionnaire, rng: random.Random) -> dict[str
     return answers
 
 
-def measure(audits: int, repeats: int, seed: int) -> list[float]:
-    """Audits per second for each repeat of scoring ``audits`` different answer sets."""
+def measure(audits: int, repeats: int, seed: int) -> dict[str, list[float]]:
+    """Audits per second, per engine, for each repeat of scoring ``audits`` answer sets."""
     rng = random.Random(seed)
     questionnaire = build_questionnaire(rng)
     answer_sets = [random_answers(questionnaire, rng) for _ in range(audits)]
-    score_audit(questionnaire, answer_sets[0])  # warm up caches before timing
-    rates: list[float] = []
+    plan = ScoringPlan(questionnaire)
+    engines: dict[str, Callable[[dict[str, str]], object]] = {
+        "reference": lambda answers: score_audit(questionnaire, answers),
+        "compiled": plan.score,
+    }
+    for score in engines.values():
+        score(answer_sets[0])  # warm up caches before timing
+    rates: dict[str, list[float]] = {name: [] for name in engines}
     for _ in range(repeats):
-        start = time.perf_counter()
-        for answers in answer_sets:
-            score_audit(questionnaire, answers)
-        rates.append(audits / (time.perf_counter() - start))
+        for name, score in engines.items():
+            start = time.perf_counter()
+            for answers in answer_sets:
+                score(answers)
+            rates[name].append(audits / (time.perf_counter() - start))
     return rates
 
 
@@ -138,10 +152,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"command: {COMMAND}")
     print(
         f"scored {args.repeats} x {args.audits} audits of "
-        f"{len(THEMES) * QUESTIONS_PER_THEME} questions"
+        f"{len(THEMES) * QUESTIONS_PER_THEME} questions by each engine, interleaved"
     )
-    print(f"per repeat (audits/s): {', '.join(f'{r:,.0f}' for r in rates)}")
-    print(f"median: {statistics.median(rates):,.0f} audits per second")
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    for name, values in rates.items():
+        print(f"{name} per repeat (audits/s): {', '.join(f'{r:,.0f}' for r in values)}")
+        print(f"{name} median: {medians[name]:,.0f} audits per second")
+    print(f"compiled / reference: {medians['compiled'] / medians['reference']:.1f}x")
 
 
 if __name__ == "__main__":

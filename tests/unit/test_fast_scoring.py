@@ -1,0 +1,71 @@
+"""The compiled scoring engine gives exactly the reference engine's percents, grades and
+compliance counts, on random questionnaires and answers and on the shipped questionnaires."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from audit_app.core.fast_scoring import QuickScore, ScoringPlan
+from audit_app.core.questionnaire import Questionnaire, parse_questionnaire
+from audit_app.core.scoring import AuditScore, score_audit
+from tests.unit.test_scoring_properties import PROPERTY, Audit, audits
+
+QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
+
+
+def reference(questionnaire: Questionnaire, answers: dict[str, str]) -> tuple[object, ...]:
+    score: AuditScore = score_audit(questionnaire, answers)
+    return (
+        tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
+        score.overall.percent,
+        score.overall.grade,
+        {m.measure: (m.compliant, m.non_compliant) for m in score.compliance},
+    )
+
+
+def compiled(plan: ScoringPlan, answers: dict[str, str]) -> tuple[object, ...]:
+    score: QuickScore = plan.score(answers)
+    return (
+        tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
+        score.overall_percent,
+        score.overall_grade,
+        score.compliance,
+    )
+
+
+@PROPERTY
+@given(audits())
+def test_the_compiled_engine_agrees_with_the_reference(audit: Audit) -> None:
+    questionnaire, answers = audit
+    assert compiled(ScoringPlan(questionnaire), answers) == reference(questionnaire, answers)
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_odd_stored_values_count_the_same(audit: Audit, data: st.DataObject) -> None:
+    """Blank, padded and unknown values, and answers to questions hidden by show_if."""
+    questionnaire, answers = audit
+    odd = dict(answers)
+    for qid in data.draw(st.lists(st.sampled_from(sorted(questionnaire.questions)), max_size=4)):
+        odd[qid] = data.draw(st.sampled_from(["", "  ", " o0", "o0 ", "unknown", "o1"]))
+    assert compiled(ScoringPlan(questionnaire), odd) == reference(questionnaire, odd)
+
+
+def test_every_shipped_questionnaire_scores_the_same_on_its_first_and_last_options() -> None:
+    files = sorted(QUESTIONNAIRES.glob("*.json"))
+    assert files
+    for path in files:
+        if "schema" in path.name:
+            continue
+        questionnaire = parse_questionnaire(path.read_text(encoding="utf-8"))
+        plan = ScoringPlan(questionnaire)
+        for pick in (0, -1):
+            answers = {
+                qid: (q.options or [])[pick].value
+                for qid, q in questionnaire.questions.items()
+                if q.type == "choice"
+            }
+            assert compiled(plan, answers) == reference(questionnaire, answers), path.name
