@@ -12,7 +12,7 @@ A moderation completed without an outcome was taken over by another manager and 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -196,6 +196,14 @@ def not_chosen(actor: Actor, *, session: Session, limit: int = 50) -> list[Queue
 def _submitted(
     actor: Actor, *, due: bool, session: Session, blind: bool, limit: int | None = None
 ) -> list[QueueItem]:
+    rows = list(session.exec(_submitted_query(actor, due=due, limit=limit)))
+    open_by = _open_moderators([audit.id for audit, *_ in rows], session=session)
+    return [_queue_item(row, open_by.get(row[0].id), actor, blind=blind) for row in rows]
+
+
+def _submitted_query(actor: Actor, *, due: bool, limit: int | None) -> Any:
+    """Submitted audits (due for moderation or not) in the person's services, with their case,
+    team, service, questionnaire, auditor and results: oldest first when due, else newest."""
     query = (
         select(  # type: ignore[call-overload]
             Audit, Case, Team, Service, QuestionnaireVersion, User, AuditResult
@@ -214,37 +222,38 @@ def _submitted(
     query = query.order_by(order, col(Audit.id))
     if limit is not None:
         query = query.limit(limit)
-    rows = list(session.exec(query))
-    open_by = _open_moderators([audit.id for audit, *_ in rows], session=session)
-    items = []
-    for audit, case, team, service, version_row, auditor, result in rows:
-        hide = blind and actor.role == "manager" and audit.auditor_id != actor.id
-        moderator = open_by.get(audit.id)
-        if moderator is not None and moderator[0] == actor.id:
-            hide = hide and moderator[2] is False
-        items.append(
-            QueueItem(
-                audit_id=audit.id,
-                version=audit.version,
-                case_ref=case.case_ref,
-                questionnaire_title=version_row.title,
-                auditor_id=auditor.id,
-                auditor_name=auditor.display_name or auditor.username,
-                service_name=service.name,
-                team_name=team.name,
-                submitted_at=audit.submitted_at,
-                judged_grade=None
-                if hide
-                else (result.grade_judged if result else audit.overall_grade_judged),
-                # "worst band" would give the auditor's overall judgement away in blind mode.
-                reason=audit.moderation_reason
-                if not hide or audit.moderation_reason == "requested"
-                else "chosen",
-                in_progress_by=moderator[1] if moderator else None,
-                in_progress_by_id=moderator[0] if moderator else None,
-            )
-        )
-    return items
+    return query
+
+
+def _queue_item(
+    row: Any, moderator: tuple[int, str, bool] | None, actor: Actor, *, blind: bool
+) -> QueueItem:
+    """One row of the queue. In blind mode the auditor's judged grade is kept from managers
+    other than the auditor, until they have recorded their own grades in the moderation."""
+    audit, case, team, service, version_row, auditor, result = row
+    hide = blind and actor.role == "manager" and audit.auditor_id != actor.id
+    if moderator is not None and moderator[0] == actor.id:
+        hide = hide and moderator[2] is False
+    return QueueItem(
+        audit_id=audit.id,
+        version=audit.version,
+        case_ref=case.case_ref,
+        questionnaire_title=version_row.title,
+        auditor_id=auditor.id,
+        auditor_name=auditor.display_name or auditor.username,
+        service_name=service.name,
+        team_name=team.name,
+        submitted_at=audit.submitted_at,
+        judged_grade=None
+        if hide
+        else (result.grade_judged if result else audit.overall_grade_judged),
+        # "worst band" would give the auditor's overall judgement away in blind mode.
+        reason=audit.moderation_reason
+        if not hide or audit.moderation_reason == "requested"
+        else "chosen",
+        in_progress_by=moderator[1] if moderator else None,
+        in_progress_by_id=moderator[0] if moderator else None,
+    )
 
 
 def _open_moderators(audit_ids: list[int], *, session: Session) -> dict[int, tuple[int, str, bool]]:
@@ -329,29 +338,44 @@ def start_moderation(
     if current is not None and current.moderator_id == actor.id:
         return current
     if current is not None and not take_over:
-        other = session.get(User, current.moderator_id)
-        name = (other.display_name or other.username) if other else "Another manager"
-        raise TransitionRefused(
-            f"{name} started moderating this audit on {current.started_at:%-d %B %Y}. Only one "
-            "moderation runs at a time: ask them, or take it over."
-        )
+        raise TransitionRefused(_moderated_by_another(current, session=session))
     # Claiming the audit makes two managers starting at once safe: one of them wins.
     if not claim_audit(view.audit, session=session, statuses=(SUBMITTED,)):
         raise StaleAudit()
     if current is not None:
-        current.completed_at = utcnow()
-        current.comment = f"Taken over by {actor.username}"
-        session.add(current)
-        _event(
-            "moderation.taken_over",
-            view,
-            actor,
-            session=session,
-            moderation_id=current.id,
-            before={"moderator_id": current.moderator_id},
-            after={"moderator_id": actor.id},
-        )
-    moderation = Moderation(audit_id=audit_id, moderator_id=actor.person_id)
+        _take_over(view, current, actor, session=session)
+    return _begin(view, actor, session=session)
+
+
+def _moderated_by_another(current: Moderation, *, session: Session) -> str:
+    """Why another manager's moderation in progress stops this one starting."""
+    other = session.get(User, current.moderator_id)
+    name = (other.display_name or other.username) if other else "Another manager"
+    return (
+        f"{name} started moderating this audit on {current.started_at:%-d %B %Y}. Only one "
+        "moderation runs at a time: ask them, or take it over."
+    )
+
+
+def _take_over(view: AuditView, current: Moderation, actor: Actor, *, session: Session) -> None:
+    """Complete another manager's moderation without an outcome: it does not count."""
+    current.completed_at = utcnow()
+    current.comment = f"Taken over by {actor.username}"
+    session.add(current)
+    _event(
+        "moderation.taken_over",
+        view,
+        actor,
+        session=session,
+        moderation_id=current.id,
+        before={"moderator_id": current.moderator_id},
+        after={"moderator_id": actor.id},
+    )
+
+
+def _begin(view: AuditView, actor: Actor, *, session: Session) -> Moderation:
+    """A new moderation of the audit by this person, in progress."""
+    moderation = Moderation(audit_id=view.audit.id, moderator_id=actor.person_id)  # type: ignore[arg-type]
     session.add(moderation)
     session.flush()
     _event(
@@ -454,13 +478,23 @@ def moderator_grades(moderation: Moderation, *, session: Session) -> dict[str, M
     return grades
 
 
-def _own_open_moderation(view: AuditView, actor: Actor, *, session: Session) -> Moderation:
+NOT_STARTED = "Start the moderation first: it is not in progress."
+
+
+def moderation_in_hand(
+    view: AuditView, actor: Actor, *, session: Session, not_started: str = NOT_STARTED
+) -> Moderation:
+    """The person's own moderation in progress on the audit, for its pages and its changes.
+
+    TransitionRefused says why there is none to carry on with: the audit cannot be moderated by
+    them now, or they have not started (``not_started``, as the page asks).
+    """
     refusal = refusal_to_moderate(view, actor)
     if refusal:
         raise TransitionRefused(refusal)
     moderation = open_moderation(view.audit.id, session=session)  # type: ignore[arg-type]
     if moderation is None or moderation.moderator_id != actor.id:
-        raise TransitionRefused("Start the moderation first: it is not in progress.")
+        raise TransitionRefused(not_started)
     return moderation
 
 
@@ -479,29 +513,9 @@ def save_grades(
     A rationale is required where the grade differs from the auditor's; in blind mode the
     moderator does not know that yet, so it is asked for when the grades are revealed.
     """
-    moderation = _own_open_moderation(view, actor, session=session)
-    grades = view.questionnaire.grades
-    errors: dict[str, str] = {}
-    chosen: dict[str, ModeratorGrade] = {}
-    for row in grade_rows(view, session=session):
-        if not row.moderatable:
-            continue
-        name = f"“{row.title}”" if row.key != OVERALL else "the audit overall"
-        grade = (posted.get(f"grade-{row.key}") or "").strip()
-        rationale = (posted.get(f"rationale-{row.key}") or "").strip()
-        if grade not in grades:
-            errors[f"grade-{row.key}"] = f"Select your grade for {name}"
-            continue
-        if len(rationale) > MAX_TEXT:
-            errors[f"rationale-{row.key}"] = (
-                f"Rationale for {name} must be {MAX_TEXT:,} characters or fewer"
-            )
-        elif not blind and grade != row.auditor_grade and not rationale:
-            errors[f"rationale-{row.key}"] = (
-                f"Give your rationale for {name}: it is required when your grade differs "
-                "from the auditor's"
-            )
-        chosen[row.key] = ModeratorGrade(grade, rationale or None)
+    moderation = moderation_in_hand(view, actor, session=session)
+    rows = grade_rows(view, session=session)
+    chosen, errors = chosen_grades(rows, posted, view.questionnaire.grades, blind=blind)
     if errors:
         raise FieldErrors(errors)
     if not claim_audit(
@@ -519,6 +533,44 @@ def save_grades(
             changes=changes,
         )
     return moderation
+
+
+def chosen_grades(
+    rows: Iterable[GradeRow], posted: Mapping[str, str], grades: Collection[str], *, blind: bool
+) -> tuple[dict[str, ModeratorGrade], dict[str, str]]:
+    """The moderator's grade for each moderatable theme and overall, as posted, and the problems
+    with them by field name (none when all is well)."""
+    chosen: dict[str, ModeratorGrade] = {}
+    errors: dict[str, str] = {}
+    for row in rows:
+        if not row.moderatable:
+            continue
+        name = f"“{row.title}”" if row.key != OVERALL else "the audit overall"
+        grade = (posted.get(f"grade-{row.key}") or "").strip()
+        rationale = (posted.get(f"rationale-{row.key}") or "").strip()
+        if grade not in grades:
+            errors[f"grade-{row.key}"] = f"Select your grade for {name}"
+            continue
+        problem = _rationale_problem(name, grade, rationale, row, blind=blind)
+        if problem:
+            errors[f"rationale-{row.key}"] = problem
+        chosen[row.key] = ModeratorGrade(grade, rationale or None)
+    return chosen, errors
+
+
+def _rationale_problem(
+    name: str, grade: str, rationale: str, row: GradeRow, *, blind: bool
+) -> str | None:
+    """What is wrong with the rationale given for a grade, if anything. Where the grade differs
+    from the auditor's one is needed, except in blind mode (it is asked for with the outcome)."""
+    if len(rationale) > MAX_TEXT:
+        return f"Rationale for {name} must be {MAX_TEXT:,} characters or fewer"
+    if not blind and grade != row.auditor_grade and not rationale:
+        return (
+            f"Give your rationale for {name}: it is required when your grade differs "
+            "from the auditor's"
+        )
+    return None
 
 
 def _write_grades(
@@ -606,12 +658,39 @@ def complete(
     moderated grades and move the audit to "moderated". Returning needs a comment and reopens the
     audit for its auditor.
     """
-    moderation = _own_open_moderation(view, actor, session=session)
+    moderation = moderation_in_hand(view, actor, session=session)
     comparisons = compare(view, moderation, session=session)
     text = comment.strip()
-    errors: dict[str, str] = {}
+    errors = outcome_problems(outcome, text, comparisons, rationales)
+    if errors:
+        raise FieldErrors(errors)
+    if not claim_audit(
+        view.audit,
+        session=session,
+        statuses=(SUBMITTED,),
+        expected_version=expected_version,
+        status=RETURNED if outcome == "returned" else MODERATED,
+    ):
+        raise StaleAudit()
+    added = {} if outcome == "returned" else _added_rationales(comparisons, rationales)
+    rationale_changes = _write_grades(moderation, added, session=session) if added else {}
+    _record_outcome(moderation, outcome, text, session=session)
+    finals: dict[str, list[str | None]] = {}
+    if outcome != "returned":
+        finals = _store_moderated_grades(view, moderation, session=session)
+    session.flush()
+    _outcome_event(view, moderation, comparisons, actor, rationale_changes, finals, session=session)
+    return moderation
+
+
+def outcome_problems(
+    outcome: str, text: str, comparisons: list[Comparison], rationales: Mapping[str, str]
+) -> dict[str, str]:
+    """What stops the moderation finishing with this outcome and comment, by field name (none
+    when it can finish). An outcome not chosen, or grades not yet recorded, is told alone."""
     if outcome not in OUTCOMES:
-        raise FieldErrors({"outcome": "Select the outcome of the moderation"})
+        return {"outcome": "Select the outcome of the moderation"}
+    errors: dict[str, str] = {}
     if len(text) > MAX_TEXT:
         errors["comment"] = f"The comment must be {MAX_TEXT:,} characters or fewer"
     if outcome == "returned":
@@ -619,68 +698,90 @@ def complete(
             errors["comment"] = (
                 "Write a comment for the auditor saying what needs to change before they resubmit"
             )
-    else:
-        missing = [c.row.title for c in comparisons if c.moderator is None]
-        if missing:
-            raise FieldErrors(
-                {"outcome": "Record your grades first: none yet for " + ", ".join(missing)}
-            )
-        for c in comparisons:
-            if c.needs_rationale:
-                extra = (rationales.get(c.row.key) or "").strip()
-                if not extra:
-                    errors[f"rationale-{c.row.key}"] = (
-                        f"Give your rationale for “{c.row.title}”: your grade "
-                        f"({c.moderator.grade}) differs from the auditor's "  # type: ignore[union-attr]
-                        f"({c.row.auditor_grade})"
-                    )
-                elif len(extra) > MAX_TEXT:
-                    errors[f"rationale-{c.row.key}"] = (
-                        f"Rationale must be {MAX_TEXT:,} characters or fewer"
-                    )
-        differing = [c.row.title for c in comparisons if c.differs]
-        if outcome == "agreed" and differing:
-            errors["outcome"] = (
-                "Your grades differ from the auditor's for " + ", ".join(differing) + ". Choose "
-                "“Grade changed”, or change your grades to agree"
-            )
-        if outcome == "grade_changed" and not differing:
-            errors["outcome"] = "Your grades are the same as the auditor's. Choose “Agreed”"
-    if errors:
-        raise FieldErrors(errors)
+        return errors
+    missing = [c.row.title for c in comparisons if c.moderator is None]
+    if missing:
+        return {"outcome": "Record your grades first: none yet for " + ", ".join(missing)}
+    errors.update(_rationale_problems(comparisons, rationales))
+    mismatch = _outcome_mismatch(outcome, comparisons)
+    if mismatch:
+        errors["outcome"] = mismatch
+    return errors
 
-    after_status = RETURNED if outcome == "returned" else MODERATED
-    if not claim_audit(
-        view.audit,
-        session=session,
-        statuses=(SUBMITTED,),
-        expected_version=expected_version,
-        status=after_status,
-    ):
-        raise StaleAudit()
-    added = {
+
+def _rationale_problems(
+    comparisons: list[Comparison], rationales: Mapping[str, str]
+) -> dict[str, str]:
+    """A rationale is needed for each grade that differs from the auditor's and has none yet."""
+    errors: dict[str, str] = {}
+    for c in comparisons:
+        if not c.needs_rationale:
+            continue
+        extra = (rationales.get(c.row.key) or "").strip()
+        if not extra:
+            errors[f"rationale-{c.row.key}"] = (
+                f"Give your rationale for “{c.row.title}”: your grade "
+                f"({c.moderator.grade}) differs from the auditor's "  # type: ignore[union-attr]
+                f"({c.row.auditor_grade})"
+            )
+        elif len(extra) > MAX_TEXT:
+            errors[f"rationale-{c.row.key}"] = f"Rationale must be {MAX_TEXT:,} characters or fewer"
+    return errors
+
+
+def _outcome_mismatch(outcome: str, comparisons: list[Comparison]) -> str | None:
+    """Agreed needs the grades to agree with the auditor's; grade changed needs one to differ."""
+    differing = [c.row.title for c in comparisons if c.differs]
+    if outcome == "agreed" and differing:
+        return (
+            "Your grades differ from the auditor's for " + ", ".join(differing) + ". Choose "
+            "“Grade changed”, or change your grades to agree"
+        )
+    if outcome == "grade_changed" and not differing:
+        return "Your grades are the same as the auditor's. Choose “Agreed”"
+    return None
+
+
+def _added_rationales(
+    comparisons: list[Comparison], rationales: Mapping[str, str]
+) -> dict[str, ModeratorGrade]:
+    """The moderator's grades that needed a rationale, with the one given with the outcome."""
+    return {
         c.row.key: ModeratorGrade(c.moderator.grade, rationales[c.row.key].strip())  # type: ignore[union-attr]
         for c in comparisons
-        if outcome != "returned" and c.needs_rationale
+        if c.needs_rationale
     }
-    rationale_changes = _write_grades(moderation, added, session=session) if added else {}
+
+
+def _record_outcome(moderation: Moderation, outcome: str, text: str, *, session: Session) -> None:
+    """The moderation is finished, with its outcome and comment."""
     moderation.outcome = outcome
     moderation.comment = text or None
     moderation.completed_at = utcnow()
     session.add(moderation)
-    finals: dict[str, list[str | None]] = {}
-    if outcome != "returned":
-        finals = _store_moderated_grades(view, moderation, session=session)
-    session.flush()
+
+
+def _outcome_event(
+    view: AuditView,
+    moderation: Moderation,
+    comparisons: list[Comparison],
+    actor: Actor,
+    rationale_changes: dict[str, list[object]],
+    finals: dict[str, list[str | None]],
+    *,
+    session: Session,
+) -> None:
+    """The trail's record of a finished moderation: the grades compared, and what changed."""
+    returned = moderation.outcome == "returned"
     _event(
-        "audit.returned" if outcome == "returned" else "audit.moderated",
+        "audit.returned" if returned else "audit.moderated",
         view,
         actor,
         session=session,
         before=SUBMITTED,
-        after=after_status,
+        after=RETURNED if returned else MODERATED,
         moderation_id=moderation.id,
-        outcome=outcome,
+        outcome=moderation.outcome,
         comment=moderation.comment,
         rationales=rationale_changes or None,
         grades={
@@ -689,7 +790,6 @@ def complete(
         },
         final_grades=finals or None,
     )
-    return moderation
 
 
 def _store_moderated_grades(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -14,12 +16,22 @@ from audit_app.forms.moderation import (
     ModerationGradesForm,
     OutcomeForm,
 )
+from audit_app.models import Moderation
 from audit_app.services import audits as audit_service
 from audit_app.services import concerns as concern_service
 from audit_app.services import moderation as moderation_service
-from audit_app.services.audits import AuditError, AuditView, FieldErrors, StaleAudit
+from audit_app.services.actor import Actor
+from audit_app.services.audits import AuditError, AuditView
+from audit_app.views.saving import Saved, save
 
 bp = Blueprint("moderation", __name__)
+
+NOT_STARTED_HERE = "Start the moderation from this page first."
+OUTCOME_MESSAGES = {
+    "agreed": "Moderation recorded: you agreed with the auditor's grades.",
+    "grade_changed": "Moderation recorded: your grades are now the final grades.",
+    "returned": "The audit has been returned to the auditor with your comment.",
+}
 
 
 def blind() -> bool:
@@ -87,51 +99,67 @@ def start(audit_id: int) -> Response:
 @bp.route("/moderation/audits/<int:audit_id>", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def grades(audit_id: int) -> str | Response:
-    db = get_session()
-    view = _load(audit_id)
-    me = current_actor()
-    refusal = moderation_service.refusal_to_moderate(view, me)
-    if refusal:
-        return _back_to_audit(audit_id, refusal)
-    moderation = moderation_service.open_moderation(audit_id, session=db)
-    if moderation is None or moderation.moderator_id != me.id:
-        return _back_to_audit(audit_id, "Start the moderation from this page first.")
+    view, me = _load(audit_id), current_actor()
+    try:
+        moderation = _in_hand(view)
+    except AuditError as refused:
+        return _back_to_audit(audit_id, str(refused))
     form = ModerationGradesForm()
-    errors: dict[str, str] = {}
-    notice = None
-    stale = False
-    posted: dict[str, str] | None = None
+    saved: Saved[object] = Saved()
+    posted: dict[str, str] = {}
     if form.validate_on_submit():
-        posted = {k: v for k, v in request.form.items() if k.startswith(("grade-", "rationale-"))}
-        try:
-            with changes():
-                moderation_service.save_grades(
-                    view, posted, form.expected_version(), me, session=db, blind=blind()
-                )
-        except StaleAudit as refused:
-            notice, stale = str(refused), True
-            view = _load(audit_id)
-        except FieldErrors as problems:
-            errors = problems.errors
-        except AuditError as refused:
-            return _back_to_audit(audit_id, str(refused))
-        else:
+        posted = _fields(request.form, "grade-", "rationale-")
+        saved = save(
+            lambda: moderation_service.save_grades(
+                view, posted, form.expected_version(), me, session=get_session(), blind=blind()
+            )
+        )
+        if saved.refusal is not None:
+            return _back_to_audit(audit_id, saved.refusal)
+        if saved.done:
             return redirect(url_for("moderation.outcome", audit_id=audit_id))
+        if saved.stale:
+            view = _load(audit_id)
+    return _grades_page(view, moderation, form, saved, posted), saved.status
+
+
+def _in_hand(view: AuditView) -> Moderation:
+    """The person's own moderation in progress, which the grades and outcome pages carry on."""
+    return moderation_service.moderation_in_hand(
+        view, current_actor(), session=get_session(), not_started=NOT_STARTED_HERE
+    )
+
+
+def _fields(form: Mapping[str, str], *prefixes: str) -> dict[str, str]:
+    """The posted fields whose names start with one of the prefixes, such as ``grade-``."""
+    return {k: v for k, v in form.items() if k.startswith(prefixes)}
+
+
+def _grades_page(
+    view: AuditView,
+    moderation: Moderation,
+    form: ModerationGradesForm,
+    saved: Saved[object],
+    posted: dict[str, str],
+) -> str:
+    """The moderator's grades form: what they typed when it had problems, else what is saved."""
+    db = get_session()
     rows = [r for r in moderation_service.grade_rows(view, session=db) if r.moderatable]
-    saved = moderation_service.moderator_grades(moderation, session=db)
-    values = posted if errors else _values(saved)
+    saved_grades = moderation_service.moderator_grades(moderation, session=db)
     return render_template(
         "moderation/grades.html",
         view=view,
         rows=rows,
-        values=values,
-        errors=errors,
-        notice=notice,
+        values=posted if saved.errors else _values(saved_grades),
+        errors=saved.errors,
+        notice=saved.notice,
         form=form,
-        hidden=moderation_service.judgements_hidden(view, me, session=db, blind=blind()),
+        hidden=moderation_service.judgements_hidden(
+            view, current_actor(), session=db, blind=blind()
+        ),
         blind=blind(),
         analysis_fields={t.id: audit_service.analysis_field(t) for t in view.questionnaire.themes},
-    ), (400 if errors else 409 if stale else 200)
+    )
 
 
 def _values(saved: dict[str, moderation_service.ModeratorGrade]) -> dict[str, str]:
@@ -145,63 +173,67 @@ def _values(saved: dict[str, moderation_service.ModeratorGrade]) -> dict[str, st
 @bp.route("/moderation/audits/<int:audit_id>/outcome", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def outcome(audit_id: int) -> str | Response:
-    db = get_session()
-    view = _load(audit_id)
-    me = current_actor()
-    refusal = moderation_service.refusal_to_moderate(view, me)
-    if refusal:
-        return _back_to_audit(audit_id, refusal)
-    moderation = moderation_service.open_moderation(audit_id, session=db)
-    if moderation is None or moderation.moderator_id != me.id:
-        return _back_to_audit(audit_id, "Start the moderation from this page first.")
+    view, me = _load(audit_id), current_actor()
+    try:
+        moderation = _in_hand(view)
+    except AuditError as refused:
+        return _back_to_audit(audit_id, str(refused))
     form = OutcomeForm()
-    errors: dict[str, str] = {}
-    notice = None
-    stale = False
+    saved: Saved[str | None] = Saved()
     rationales: dict[str, str] = {}
     if form.validate_on_submit():
         rationales = {
-            k.removeprefix("rationale-"): v
-            for k, v in request.form.items()
-            if k.startswith("rationale-")
+            k.removeprefix("rationale-"): v for k, v in _fields(request.form, "rationale-").items()
         }
-        try:
-            with changes():
-                done = moderation_service.complete(
-                    view,
-                    form.outcome.data or "",
-                    form.comment.data or "",
-                    rationales,
-                    form.expected_version(),
-                    me,
-                    session=db,
-                )
-        except StaleAudit as refused:
-            notice, stale = str(refused), True
-            view = _load(audit_id)
-        except FieldErrors as problems:
-            errors = problems.errors
-        except AuditError as refused:
-            return _back_to_audit(audit_id, str(refused))
-        else:
-            message = {
-                "agreed": "Moderation recorded: you agreed with the auditor's grades.",
-                "grade_changed": "Moderation recorded: your grades are now the final grades.",
-                "returned": "The audit has been returned to the auditor with your comment.",
-            }[done.outcome or ""]
-            flash(message, "success")
+        saved = save(lambda: _complete(view, form, rationales, me))
+        if saved.refusal is not None:
+            return _back_to_audit(audit_id, saved.refusal)
+        if saved.done:
+            flash(OUTCOME_MESSAGES[saved.value or ""], "success")
             return redirect(url_for("audits.show", audit_id=audit_id))
+        if saved.stale:
+            view = _load(audit_id)
+    return _outcome_page(view, moderation, form, saved, rationales), saved.status
+
+
+def _complete(
+    view: AuditView, form: OutcomeForm, rationales: dict[str, str], me: Actor
+) -> str | None:
+    """Finish the moderation as the form says; the outcome recorded."""
+    done = moderation_service.complete(
+        view,
+        form.outcome.data or "",
+        form.comment.data or "",
+        rationales,
+        form.expected_version(),
+        me,
+        session=get_session(),
+    )
+    return done.outcome
+
+
+def _outcome_page(
+    view: AuditView,
+    moderation: Moderation,
+    form: OutcomeForm,
+    saved: Saved[str | None],
+    rationales: dict[str, str],
+) -> str:
+    """The outcome form: the moderator's grades beside the auditor's, and the outcomes."""
+    db = get_session()
     return render_template(
         "moderation/outcome.html",
         view=view,
         comparisons=moderation_service.compare(view, moderation, session=db),
-        hidden=moderation_service.judgements_hidden(view, me, session=db, blind=blind()),
+        hidden=moderation_service.judgements_hidden(
+            view, current_actor(), session=db, blind=blind()
+        ),
         rationales=rationales,
-        errors=errors,
-        notice=notice,
+        errors=saved.errors,
+        notice=saved.notice,
         form=form,
         outcomes=moderation_service.OUTCOMES,
-    ), (400 if errors else 409 if stale else 200)
+    )
 
 
 @bp.post("/moderation/audits/<int:audit_id>/close")
@@ -232,30 +264,28 @@ def acknowledge(concern_id: int) -> str | Response:
     """For the service's managers, the admins, and the safeguarding fallback while the service
     has no active manager. Others who could never see a concern are refused (403); a concern
     they may not see is not revealed (404)."""
-    db = get_session()
-    if not concern_service.could_see_concerns(current_actor()):
+    me = current_actor()
+    if not concern_service.could_see_concerns(me):
         abort(403)
-    found = concern_service.load_concern(concern_id, current_actor(), session=db)
+    found = concern_service.load_concern(concern_id, me, session=get_session())
     form = AcknowledgeForm()
-    errors: dict[str, str] = {}
+    saved: Saved[object] = Saved()
     if found.concern.acknowledged_at is None and form.validate_on_submit():
-        try:
-            with changes():
-                concern_service.acknowledge(
-                    concern_id, form.acknowledgement.data or "", current_actor(), session=db
-                )
-        except FieldErrors as problems:
-            errors = problems.errors
-        except AuditError as refused:
-            flash(str(refused), "info")
+        note = form.acknowledgement.data or ""
+        saved = save(
+            lambda: concern_service.acknowledge(concern_id, note, me, session=get_session())
+        )
+        if saved.refusal is not None:
+            flash(saved.refusal, "info")
             return redirect(url_for("moderation.acknowledge", concern_id=concern_id))
-        else:
+        if saved.done:
             flash(
                 f"Concern on case {found.case.case_ref} acknowledged. It is no longer shown as "
                 "open.",
                 "success",
             )
             return redirect(url_for("home.index"))
-    return render_template("moderation/acknowledge.html", found=found, form=form, errors=errors), (
-        400 if errors else 200
+    page = render_template(
+        "moderation/acknowledge.html", found=found, form=form, errors=saved.errors
     )
+    return page, saved.status
