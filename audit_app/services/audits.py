@@ -273,13 +273,24 @@ def start_audit(
     An auditor who already has a draft of the same case on the same questionnaire is taken to it
     rather than given a second one.
     """
+    version_row, case = _questionnaire_and_case(questionnaire_id, case_ref, session=session)
+    audit = _open_draft(case, questionnaire_id, actor, session=session)
+    if audit is None:
+        audit = _new_audit(case, version_row, actor, session=session, allocation_id=allocation_id)
+    if allocation_id is not None:
+        _link_allocation(allocation_id, audit, session=session)
+    session.flush()
+    return audit
+
+
+def start_problems(questionnaire_found: bool, reference: str, case_found: bool) -> dict[str, str]:
+    """What stops an audit from starting, by field: the questionnaire, then the case ID.
+
+    ``reference`` is the case ID as typed, trimmed; ``case_found`` says whether a case has it.
+    """
     errors: dict[str, str] = {}
-    versions = {v.questionnaire_id: v for v in current_versions(session=session)}
-    version_row = versions.get(questionnaire_id)
-    if version_row is None:
+    if not questionnaire_found:
         errors["questionnaire"] = "Select the questionnaire to use"
-    reference = (case_ref or "").strip()
-    case = None
     if not reference:
         errors["case_id"] = "Enter the case ID"
     elif len(reference) > MAX_CASE_ID:
@@ -287,17 +298,36 @@ def start_audit(
             f"The case ID must be {MAX_CASE_ID} characters or fewer. Check the ID in the case "
             "management system"
         )
-    else:
+    elif not case_found:
+        errors["case_id"] = (
+            f"There is no case with ID {reference}. Check the ID in the case management "
+            "system, or ask an administrator to import the case"
+        )
+    return errors
+
+
+def _questionnaire_and_case(
+    questionnaire_id: str, case_ref: str, *, session: Session
+) -> tuple[QuestionnaireVersion, Case]:
+    """The questionnaire's current version and the case, or FieldErrors saying what is wrong."""
+    versions = {v.questionnaire_id: v for v in current_versions(session=session)}
+    version_row = versions.get(questionnaire_id)
+    reference = (case_ref or "").strip()
+    case = None
+    if reference and len(reference) <= MAX_CASE_ID:
         case = session.exec(select(Case).where(Case.case_ref == reference)).first()
-        if case is None:
-            errors["case_id"] = (
-                f"There is no case with ID {reference}. Check the ID in the case management "
-                "system, or ask an administrator to import the case"
-            )
+    errors = start_problems(version_row is not None, reference, case is not None)
     if errors:
         raise FieldErrors(errors)
     assert version_row is not None and case is not None
-    existing = session.exec(
+    return version_row, case
+
+
+def _open_draft(
+    case: Case, questionnaire_id: str, actor: Actor, *, session: Session
+) -> Audit | None:
+    """The auditor's draft (or returned) audit of the case on this questionnaire, if any."""
+    return session.exec(
         select(Audit)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .where(
@@ -307,32 +337,43 @@ def start_audit(
             QuestionnaireVersion.questionnaire_id == questionnaire_id,
         )
     ).first()
-    audit = existing
-    if audit is None:
-        audit = Audit(
-            case_id=case.id,  # type: ignore[arg-type]
-            questionnaire_version_id=version_row.id,  # type: ignore[arg-type]
-            auditor_id=actor.person_id,
-        )
-        session.add(audit)
-        session.flush()
-        _event(
-            "audit.created",
-            audit,
-            case.case_ref,
-            actor,
-            session=session,
-            questionnaire_id=questionnaire_id,
-            version=version_row.version,
-            allocation_id=allocation_id,
-        )
-    if allocation_id is not None:
-        allocation = session.get(Allocation, allocation_id)
-        if allocation is not None and allocation.audit_id is None:
-            allocation.audit_id = audit.id
-            session.add(allocation)
+
+
+def _new_audit(
+    case: Case,
+    version_row: QuestionnaireVersion,
+    actor: Actor,
+    *,
+    session: Session,
+    allocation_id: int | None,
+) -> Audit:
+    """A new draft audit of the case, recorded in the trail."""
+    audit = Audit(
+        case_id=case.id,  # type: ignore[arg-type]
+        questionnaire_version_id=version_row.id,  # type: ignore[arg-type]
+        auditor_id=actor.person_id,
+    )
+    session.add(audit)
     session.flush()
+    _event(
+        "audit.created",
+        audit,
+        case.case_ref,
+        actor,
+        session=session,
+        questionnaire_id=version_row.questionnaire_id,
+        version=version_row.version,
+        allocation_id=allocation_id,
+    )
     return audit
+
+
+def _link_allocation(allocation_id: int, audit: Audit, *, session: Session) -> None:
+    """Tie the allocation to the audit started for it, unless it already has one."""
+    allocation = session.get(Allocation, allocation_id)
+    if allocation is not None and allocation.audit_id is None:
+        allocation.audit_id = audit.id
+        session.add(allocation)
 
 
 def start_allocated(allocation_id: int, actor: Actor, *, session: Session) -> Audit:
@@ -584,6 +625,37 @@ def save_theme(
     keeps a copy.
     """
     theme = _theme(view.questionnaire, theme_id)
+    typed = _typed_theme_values(theme, posted, judgement)
+    effective, mine, conflicts = _merge(theme_values(view, theme), typed, loaded)
+    checked = check_theme(view, theme, effective, judged=judgement is not None, complete=complete)
+    if conflicts:
+        raise EditConflict(conflicts, mine, checked.errors)
+    if checked.errors:
+        raise FieldErrors(checked.errors)
+    expected = view.audit.version if loaded is not None else expected_version
+    return _write_theme(view, theme, checked, expected, actor, session=session)
+
+
+@dataclass(frozen=True)
+class ThemeCheck:
+    """A theme's values as saving would store them, and what is wrong with them (by field).
+
+    ``kept`` holds every answer of the audit once the theme is saved, those that the new answers
+    hide dropped; ``judgement`` is the grade and analysis, when the page carries a judgement.
+    """
+
+    kept: dict[str, str]
+    judgement: tuple[str, str] | None
+    errors: dict[str, str]
+
+
+def _typed_theme_values(
+    theme: Theme, posted: Mapping[str, str], judgement: tuple[str, str] | None
+) -> dict[str, str]:
+    """What the page sent, tidied and keyed as :func:`theme_values`: answers, then judgement.
+
+    A theme with its own analysis question takes the judgement's analysis into that question.
+    """
     own_analysis = analysis_question(theme)
     typed = {q.id: normalise_answer(q, posted.get(q.id, "")) for q in theme.questions}
     if judgement is not None:
@@ -593,8 +665,44 @@ def save_theme(
             typed[ANALYSIS] = analysis.strip()
         elif _canonical(analysis) != _canonical(typed[own_analysis.id]):
             typed[own_analysis.id] = _combined(typed[own_analysis.id], analysis)
-    effective, mine, conflicts = _merge(theme_values(view, theme), typed, loaded)
+    return typed
 
+
+def check_theme(
+    view: AuditView,
+    theme: Theme,
+    effective: Mapping[str, str],
+    *,
+    judged: bool,
+    complete: bool = True,
+) -> ThemeCheck:
+    """Check a theme's values (keyed as :func:`theme_values`) before saving; nothing is written.
+
+    The answers are checked by type, in page order; then, when the page is ``judged``, the
+    judgement against the grade the new answers suggest (see :func:`judgement_problems`).
+    """
+    kept, errors = _theme_answers(view, theme, effective)
+    if not judged:
+        return ThemeCheck(kept=kept, judgement=None, errors=errors)
+    own_analysis = analysis_question(theme)
+    new_judgement = (effective[JUDGEMENT], effective[own_analysis.id if own_analysis else ANALYSIS])
+    theme_score = score_audit(view.questionnaire, kept).theme(theme.id)
+    problems = judgement_problems(
+        view.questionnaire,
+        theme_score.grade,
+        *new_judgement,
+        analysis_field=analysis_field(theme),
+        complete=complete,
+    )
+    for name, problem in problems.items():
+        errors.setdefault(name, problem)
+    return ThemeCheck(kept=kept, judgement=new_judgement, errors=errors)
+
+
+def _theme_answers(
+    view: AuditView, theme: Theme, effective: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The audit's answers with the theme's in place (hidden ones dropped), and their problems."""
     errors: dict[str, str] = {}
     merged = dict(view.answers)
     for question in theme.questions:
@@ -606,38 +714,28 @@ def save_theme(
             merged.pop(question.id, None)
         else:
             merged[question.id] = raw
-    kept = drop_hidden(view.questionnaire, merged)
-    theme_score = score_audit(view.questionnaire, kept).theme(theme_id)
-    new_judgement = None
-    if judgement is not None:
-        analysis_text = effective[own_analysis.id if own_analysis else ANALYSIS]
-        new_judgement = (effective[JUDGEMENT], analysis_text)
-        problems = judgement_problems(
-            view.questionnaire,
-            theme_score.grade,
-            *new_judgement,
-            analysis_field=analysis_field(theme),
-            complete=complete,
-        )
-        for name, problem in problems.items():
-            errors.setdefault(name, problem)
-    if conflicts:
-        raise EditConflict(conflicts, mine, errors)
-    if errors:
-        raise FieldErrors(errors)
+    return drop_hidden(view.questionnaire, merged), errors
 
-    before_shown = shown_questions(view.questionnaire, view.answers)
-    _bump_version(
-        view.audit, view.audit.version if loaded is not None else expected_version, session=session
-    )
-    changes = _write_answers(view, kept, session=session)
+
+def _write_theme(
+    view: AuditView,
+    theme: Theme,
+    checked: ThemeCheck,
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+) -> SaveOutcome:
+    """Store a checked theme: its answers, its judgement, and the change in the trail."""
+    _bump_version(view.audit, expected_version, session=session)
+    changes = _write_answers(view, checked.kept, session=session)
     judgement_change = None
-    if new_judgement is not None:
+    if checked.judgement is not None:
         judgement_change = _write_judgement(
             view,
-            theme_id,
-            *new_judgement,
-            keep_analysis_alone=own_analysis is None,
+            theme.id,
+            *checked.judgement,
+            keep_analysis_alone=analysis_question(theme) is None,
             session=session,
         )
     if changes or judgement_change:
@@ -647,17 +745,25 @@ def save_theme(
             view.case.case_ref,
             actor,
             session=session,
-            theme=theme_id,
+            theme=theme.id,
             changes={qid: [old, new] for qid, (old, new) in changes.items()},
             judgement=judgement_change,
         )
-    after_shown = shown_questions(view.questionnaire, kept)
-    newly_shown = [
+    newly_shown = _newly_shown(view.questionnaire, theme, view.answers, checked.kept)
+    return SaveOutcome(changes=changes, newly_shown=newly_shown)
+
+
+def _newly_shown(
+    questionnaire: Questionnaire, theme: Theme, before: Mapping[str, str], kept: Mapping[str, str]
+) -> list[str]:
+    """The theme's questions that the new answers show, hidden before and not answered yet."""
+    before_shown = shown_questions(questionnaire, before)
+    after_shown = shown_questions(questionnaire, kept)
+    return [
         q.id
         for q in theme.questions
         if q.id in after_shown and q.id not in before_shown and q.id not in kept
     ]
-    return SaveOutcome(changes=changes, newly_shown=newly_shown)
 
 
 ANALYSIS_REQUIRED = (
@@ -923,6 +1029,18 @@ def record_voice(
         raise AuditNotFound(view.audit.id)
     if view.audit.status not in VOICE_STATUSES:
         raise AuditError("This audit is closed, so the discussion can no longer be recorded.")
+    discussed_on, text, errors = voice_problems(discussed, reflection, today=today)
+    if errors:
+        raise FieldErrors(errors)
+    assert discussed_on is not None
+    _write_voice(view, discussed_on, text, expected_version, actor, session=session)
+
+
+def voice_problems(
+    discussed: tuple[str, str, str], reflection: str, *, today: date
+) -> tuple[date | None, str, dict[str, str]]:
+    """The discussion's date and the reflection as they would be stored, and what is wrong with
+    them by field ("discussed-day" for the date): an empty dict when they can be recorded."""
     errors: dict[str, str] = {}
     discussed_on, problem = date_from_parts(*discussed, "The date of the discussion")
     if problem:
@@ -936,8 +1054,19 @@ def record_voice(
         errors["reflection"] = "Write the worker's reflection, in their own words"
     elif len(text) > MAX_TEXT:
         errors["reflection"] = f"The reflection must be {MAX_TEXT:,} characters or fewer"
-    if errors:
-        raise FieldErrors(errors)
+    return discussed_on, text, errors
+
+
+def _write_voice(
+    view: AuditView,
+    discussed_on: date,
+    text: str,
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+) -> None:
+    """Store the discussion and the reflection when they changed, and record it in the trail."""
     before = [_iso(view.audit.discussed_with_worker_on), view.audit.worker_reflection]
     after = [_iso(discussed_on), text]
     if before == after:
@@ -1032,52 +1161,10 @@ def submit(
     if problems:
         raise FieldErrors({key: message for key, (message, _theme) in problems.items()})
     _bump_version(view.audit, expected_version, session=session)
-    audit_id = view.audit.id
-    assert audit_id is not None
-    # A resubmission (after a return) replaces the earlier results.
-    for model in (ComplianceResult, ThemeResult, AuditResult):
-        for row in session.exec(select(model).where(model.audit_id == audit_id)):
-            session.delete(row)
-    session.flush()
-    score = view.score
-    session.add(
-        AuditResult(
-            audit_id=audit_id,
-            percent=_stored_percent(score.overall.percent),
-            percent_rounded=round_percent(score.overall.percent),
-            grade_computed=score.overall.grade,
-            grade_judged=view.audit.overall_grade_judged,
-        )
-    )
-    for theme_score in score.themes:
-        judgement = view.judgements.get(theme_score.theme_id)
-        session.add(
-            ThemeResult(
-                audit_id=audit_id,
-                theme_id=theme_score.theme_id,
-                percent=_stored_percent(theme_score.percent),
-                percent_rounded=round_percent(theme_score.percent),
-                points=_decimal(theme_score.points),
-                possible=_decimal(theme_score.possible),
-                grade_computed=theme_score.grade,
-                grade_judged=(judgement.grade or None) if judgement else None,
-            )
-        )
-    for answer in score.compliance_answers:
-        session.add(
-            ComplianceResult(
-                audit_id=audit_id,
-                theme_id=answer.theme_id,
-                question_id=answer.question_id,
-                measure=answer.measure,
-                value=answer.value,
-                compliant=answer.compliant,
-            )
-        )
-    now = utcnow()
+    _store_results(view, session=session)
     before = view.audit.status
     view.audit.status = SUBMITTED
-    view.audit.submitted_at = now
+    view.audit.submitted_at = utcnow()
     moderation = choose_for_moderation(
         view.audit, view.questionnaire, sampling or Sampling(), resubmission=before == RETURNED
     )
@@ -1091,10 +1178,71 @@ def submit(
         session=session,
         before=before,
         after=SUBMITTED,
-        overall_grade_computed=score.overall.grade,
+        overall_grade_computed=view.score.overall.grade,
         overall_grade_judged=view.audit.overall_grade_judged,
         moderation=moderation,
     )
+
+
+def _store_results(view: AuditView, *, session: Session) -> None:
+    """Store the audit's scores as submitted, in place of an earlier submission's (a return's)."""
+    audit_id = view.audit.id
+    assert audit_id is not None
+    # A resubmission (after a return) replaces the earlier results.
+    for model in (ComplianceResult, ThemeResult, AuditResult):
+        for row in session.exec(select(model).where(model.audit_id == audit_id)):
+            session.delete(row)
+    session.flush()
+    session.add(_audit_result(view, audit_id))
+    session.add_all(_theme_results(view, audit_id))
+    session.add_all(_compliance_results(view.score, audit_id))
+
+
+def _audit_result(view: AuditView, audit_id: int) -> AuditResult:
+    """The overall score, the grade it suggests and the auditor's overall judgement."""
+    overall = view.score.overall
+    return AuditResult(
+        audit_id=audit_id,
+        percent=_stored_percent(overall.percent),
+        percent_rounded=round_percent(overall.percent),
+        grade_computed=overall.grade,
+        grade_judged=view.audit.overall_grade_judged,
+    )
+
+
+def _theme_results(view: AuditView, audit_id: int) -> list[ThemeResult]:
+    """Each theme's score, the grade it suggests and the auditor's judgement of the theme."""
+    results = []
+    for theme_score in view.score.themes:
+        judgement = view.judgements.get(theme_score.theme_id)
+        results.append(
+            ThemeResult(
+                audit_id=audit_id,
+                theme_id=theme_score.theme_id,
+                percent=_stored_percent(theme_score.percent),
+                percent_rounded=round_percent(theme_score.percent),
+                points=_decimal(theme_score.points),
+                possible=_decimal(theme_score.possible),
+                grade_computed=theme_score.grade,
+                grade_judged=(judgement.grade or None) if judgement else None,
+            )
+        )
+    return results
+
+
+def _compliance_results(score: AuditScore, audit_id: int) -> list[ComplianceResult]:
+    """Whether each answer that a compliance measure counts complies."""
+    return [
+        ComplianceResult(
+            audit_id=audit_id,
+            theme_id=answer.theme_id,
+            question_id=answer.question_id,
+            measure=answer.measure,
+            value=answer.value,
+            compliant=answer.compliant,
+        )
+        for answer in score.compliance_answers
+    ]
 
 
 # --- choosing audits for moderation --------------------------------------------------------
