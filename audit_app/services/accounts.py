@@ -345,7 +345,7 @@ def check_throttle(username: str, address: str, *, session: Session) -> None:
         # Not counted as a failure: otherwise one try every few minutes would keep the account
         # locked for ever, and an attacker could lock a real user out.
         # A client can repeat this at will: counted, not each written to the trail.
-        record_refusal("sign_in.throttled", session=session, actor=key, remote_addr=address)
+        record_refusal("sign_in.throttled", session=session, name=key, remote_addr=address)
         raise SignInRefused(TOO_MANY, throttled=True)
 
 

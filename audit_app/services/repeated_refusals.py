@@ -20,10 +20,11 @@ from audit_app.services.trail import record_event
 
 
 def record_refusal(
-    action: str, *, session: Session, actor: str, remote_addr: str | None, **detail: Any
+    action: str, *, session: Session, name: str, remote_addr: str | None, **detail: Any
 ) -> bool:
     """Count this refusal; write the trail event only for the first of its kind from this
-    address this minute. Returns whether the trail event was written."""
+    address this minute. ``name``: who the client says it is (a username typed at sign-in, or
+    the signed-in person's). Returns whether the trail event was written."""
     now = clock.now()
     address = (remote_addr or "unknown")[:64]
     count = _count(session, action=action[:64], address=address, now=now)
@@ -32,7 +33,7 @@ def record_refusal(
     record_event(
         action,
         session=session,
-        actor=actor,
+        actor=name,
         remote_addr=address,
         repeats_counted_in="refusal_tally",
         **detail,
