@@ -38,6 +38,7 @@ from audit_app.services.audits import (
     FieldErrors,
     StaleAudit,
     date_from_parts,
+    load_audit,
 )
 from audit_app.services.trail import record_event
 
@@ -143,6 +144,15 @@ def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
+def load_for_actions(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+    """The audit, for someone who may record actions on it (its auditor or a manager of its
+    service); anyone else gets AuditNotFound (404)."""
+    view = load_audit(audit_id, actor, session=session)
+    if not may_change(actor, view.audit, view.team):
+        raise AuditNotFound(audit_id)
+    return view
+
+
 def add_action(
     view: AuditView,
     *,
@@ -160,28 +170,8 @@ def add_action(
     refusal = refusal_to_add(view)
     if refusal:
         raise AuditError(refusal)
-    errors: dict[str, str] = {}
-    text = description.strip()
-    if not text:
-        errors["description"] = "Describe what must happen"
-    elif len(text) > MAX_TEXT:
-        errors["description"] = f"The description must be {MAX_TEXT:,} characters or fewer"
-    if for_whom not in FOR_WHOM:
-        errors["for_whom"] = "Select whether the action is for the child or for the record"
-    who = owner.strip()
-    if not who:
-        errors["owner"] = (
-            "Enter the owner: a person's name or reference as the case management system knows them"
-        )
-    elif len(who) > OWNER_MAX:
-        errors["owner"] = f"The owner must be {OWNER_MAX} characters or fewer"
-    due_on, problem = date_from_parts(*due, "The due date")
-    if problem:
-        errors["due-day"] = problem
-    elif due_on is None:
-        errors["due-day"] = "Enter the due date"
-    elif due_on < today:
-        errors["due-day"] = "The due date must be today or in the future"
+    text, who = description.strip(), owner.strip()
+    due_on, errors = action_problems(text, for_whom, who, due, today=today)
     if not errors and _duplicate(view.case.id, text, session=session):  # type: ignore[arg-type]
         errors["description"] = (
             "This case already has an open action with the same description. Update that one "
@@ -190,6 +180,56 @@ def add_action(
     if errors:
         raise FieldErrors(errors)
     assert due_on is not None
+    return _record_action(view, text, for_whom, who, due_on, actor, session=session)
+
+
+def action_problems(
+    text: str, for_whom: str, who: str, due: tuple[str, str, str], *, today: date
+) -> tuple[date | None, dict[str, str]]:
+    """The due date typed as day, month and year, and the problems with a new action's values
+    by field name (none when all is well)."""
+    errors: dict[str, str] = {}
+    if not text:
+        errors["description"] = "Describe what must happen"
+    elif len(text) > MAX_TEXT:
+        errors["description"] = f"The description must be {MAX_TEXT:,} characters or fewer"
+    if for_whom not in FOR_WHOM:
+        errors["for_whom"] = "Select whether the action is for the child or for the record"
+    if not who:
+        errors["owner"] = (
+            "Enter the owner: a person's name or reference as the case management system knows them"
+        )
+    elif len(who) > OWNER_MAX:
+        errors["owner"] = f"The owner must be {OWNER_MAX} characters or fewer"
+    due_on, problem = _due_date(due, today=today)
+    if problem:
+        errors["due-day"] = problem
+    return due_on, errors
+
+
+def _due_date(due: tuple[str, str, str], *, today: date) -> tuple[date | None, str | None]:
+    """The due date, or what is wrong with it: it must be given, and not be in the past."""
+    due_on, problem = date_from_parts(*due, "The due date")
+    if problem:
+        return due_on, problem
+    if due_on is None:
+        return None, "Enter the due date"
+    if due_on < today:
+        return due_on, "The due date must be today or in the future"
+    return due_on, None
+
+
+def _record_action(
+    view: AuditView,
+    text: str,
+    for_whom: str,
+    who: str,
+    due_on: date,
+    actor: Actor,
+    *,
+    session: Session,
+) -> Action:
+    """Store the new action and put it in the trail."""
     action = Action(
         audit_id=view.audit.id,  # type: ignore[arg-type]
         description=text,
@@ -291,24 +331,7 @@ def _close(
             f"This action is already {STATUS_NAMES[action.status].lower()}, so it cannot change."
         )
     before = _snapshot(action)
-    now = utcnow()
-    result = session.execute(
-        update(Action)
-        .where(
-            col(Action.id) == action_id,
-            col(Action.version) == expected_version,
-            col(Action.status) == "open",
-        )
-        .values(
-            status=status,
-            closed_by_id=actor.id,
-            closed_at=now,
-            version=expected_version + 1,
-            **values,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not _claim_open_action(action_id, status, values, expected_version, actor, session=session):
         raise StaleAction()
     session.refresh(action)
     _event(
@@ -321,6 +344,39 @@ def _close(
         after=_snapshot(action),
     )
     return found
+
+
+def _claim_open_action(
+    action_id: int,
+    status: str,
+    values: dict[str, str],
+    expected_version: int,
+    actor: Actor,
+    *,
+    session: Session,
+) -> bool:
+    """Close the action if it is still open at the version the page showed; whether it was.
+
+    One conditional UPDATE, so that of two people closing it at once only the first wins.
+    """
+    result = session.execute(
+        update(Action)
+        .where(
+            col(Action.id) == action_id,
+            col(Action.version) == expected_version,
+            col(Action.status) == "open",
+        )
+        .values(
+            status=status,
+            closed_by_id=actor.id,
+            closed_at=utcnow(),
+            version=expected_version + 1,
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    closed: int = result.rowcount  # type: ignore[attr-defined]
+    return closed == 1
 
 
 def _snapshot(action: Action) -> dict[str, object]:
@@ -483,32 +539,45 @@ def earlier_audits(
         )
         .order_by(col(Audit.created_at).desc())
     )
-    earlier = []
-    for audit, title, result in rows:
-        hidden = (
-            blind
-            and audit.status == SUBMITTED
-            and audit.moderation_due
-            and actor.role == "manager"
-            and audit.auditor_id != actor.id
+    return [
+        _earlier_audit(audit, title, result, view, actor, session=session, today=today, blind=blind)
+        for audit, title, result in rows
+    ]
+
+
+def _earlier_audit(
+    audit: Audit,
+    title: str,
+    result: AuditResult | None,
+    view: AuditView,
+    actor: Actor,
+    *,
+    session: Session,
+    today: date,
+    blind: bool,
+) -> EarlierAudit:
+    """One earlier audit of the case, its final grade unless blind moderation keeps it back."""
+    hidden = (
+        blind
+        and audit.status == SUBMITTED
+        and audit.moderation_due
+        and actor.role == "manager"
+        and audit.auditor_id != actor.id
+    )
+    grade = None
+    if result is not None and not hidden:
+        grade = final_grade(
+            computed=result.grade_computed,
+            judged=result.grade_judged,
+            moderated=result.grade_moderated,
         )
-        grade = None
-        if result is not None and not hidden:
-            grade = final_grade(
-                computed=result.grade_computed,
-                judged=result.grade_judged,
-                moderated=result.grade_moderated,
-            )
-        earlier.append(
-            EarlierAudit(
-                audit_id=audit.id,  # type: ignore[arg-type]
-                title=title,
-                status=audit.status,
-                submitted_at=audit.submitted_at,
-                grade=grade,
-                grade_hidden=hidden,
-                may_open=may_see(actor, audit, view.team),
-                actions=actions_of_audit(audit.id, session=session, today=today),  # type: ignore[arg-type]
-            )
-        )
-    return earlier
+    return EarlierAudit(
+        audit_id=audit.id,  # type: ignore[arg-type]
+        title=title,
+        status=audit.status,
+        submitted_at=audit.submitted_at,
+        grade=grade,
+        grade_hidden=hidden,
+        may_open=may_see(actor, audit, view.team),
+        actions=actions_of_audit(audit.id, session=session, today=today),  # type: ignore[arg-type]
+    )

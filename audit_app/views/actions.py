@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from audit_app import clock
 from audit_app.auth import current_actor, role_required
 from audit_app.core.roles import AUDITORS, READERS
-from audit_app.db import changes, get_session
+from audit_app.db import get_session
 from audit_app.forms.actions import CancelActionForm, CompleteActionForm, NewActionForm
+from audit_app.models import Action
 from audit_app.services import actions as action_service
-from audit_app.services import audits as audit_service
-from audit_app.services.audits import AuditError, FieldErrors
+from audit_app.services.audits import AuditView
+from audit_app.views.saving import Saved, save
 
 bp = Blueprint("actions", __name__)
 
@@ -42,51 +43,54 @@ def index() -> str:
 @bp.route("/audits/<int:audit_id>/actions/new", methods=["GET", "POST"])
 @role_required(*CHANGERS)
 def new(audit_id: int) -> str | Response:
-    db = get_session()
-    me = current_actor()
-    view = audit_service.load_audit(audit_id, me, session=db)
-    if not action_service.may_change(me, view.audit, view.team):
-        abort(404)
+    view = action_service.load_for_actions(audit_id, current_actor(), session=get_session())
+    back = url_for("audits.show", audit_id=audit_id)
     refusal = action_service.refusal_to_add(view)
     if refusal:
         flash(refusal, "info")
-        return redirect(url_for("audits.show", audit_id=audit_id))
+        return redirect(back)
     form = NewActionForm()
-    errors: dict[str, str] = {}
-    due = (
-        request.form.get("due-day", ""),
-        request.form.get("due-month", ""),
-        request.form.get("due-year", ""),
-    )
+    due = _date_parts("due")
+    saved: Saved[Action] = Saved()
     if form.validate_on_submit():
-        try:
-            with changes():
-                action_service.add_action(
-                    view,
-                    description=form.description.data or "",
-                    for_whom=form.for_whom.data or "",
-                    owner=form.owner.data or "",
-                    due=due,
-                    actor=me,
-                    session=db,
-                    today=today(),
-                )
-        except FieldErrors as problems:
-            errors = problems.errors
-        except AuditError as refused:
-            flash(str(refused), "info")
-            return redirect(url_for("audits.show", audit_id=audit_id))
-        else:
+        saved = save(lambda: _add(view, form, due))
+        if saved.refusal is not None:
+            flash(saved.refusal, "info")
+            return redirect(back)
+        if saved.done:
             flash("Action recorded.", "success")
-            return redirect(url_for("audits.show", audit_id=audit_id) + "#actions")
+            return redirect(back + "#actions")
     return render_template(
         "actions/new.html",
         view=view,
         form=form,
         due=due,
-        errors=errors,
+        errors=saved.errors,
         for_whom=action_service.FOR_WHOM,
-    ), (400 if errors else 200)
+    ), saved.status
+
+
+def _date_parts(name: str) -> tuple[str, str, str]:
+    """A date as typed in the form's day, month and year boxes."""
+    return (
+        request.form.get(f"{name}-day", ""),
+        request.form.get(f"{name}-month", ""),
+        request.form.get(f"{name}-year", ""),
+    )
+
+
+def _add(view: AuditView, form: NewActionForm, due: tuple[str, str, str]) -> Action:
+    """Record the action as the form describes it."""
+    return action_service.add_action(
+        view,
+        description=form.description.data or "",
+        for_whom=form.for_whom.data or "",
+        owner=form.owner.data or "",
+        due=due,
+        actor=current_actor(),
+        session=get_session(),
+        today=today(),
+    )
 
 
 def _load_to_change(action_id: int) -> action_service.ActionView:
@@ -107,58 +111,58 @@ def cancel(action_id: int) -> str | Response:
     return _close(action_id, "cancel")
 
 
+DONE_MESSAGES = {"complete": "Action done.", "cancel": "Action cancelled."}
+
+
 def _close(action_id: int, kind: str) -> str | Response:
-    db = get_session()
+    """Completing or cancelling an open action: the form, and saving it."""
     found = _load_to_change(action_id)
     back = url_for("audits.show", audit_id=found.audit.id) + "#actions"
     if found.action.status != "open":
-        flash(
-            f"This action is already {action_service.STATUS_NAMES[found.action.status].lower()}.",
-            "info",
-        )
+        status = action_service.STATUS_NAMES[found.action.status].lower()
+        flash(f"This action is already {status}.", "info")
         return redirect(back)
     form = CompleteActionForm() if kind == "complete" else CancelActionForm()
-    errors: dict[str, str] = {}
-    notice = None
-    stale = False
+    saved: Saved[object] = Saved()
     if form.validate_on_submit():
-        try:
-            with changes():
-                if isinstance(form, CompleteActionForm):
-                    action_service.complete_action(
-                        action_id,
-                        form.completion_note.data or "",
-                        form.expected_version(),
-                        current_actor(),
-                        session=db,
-                        today=today(),
-                    )
-                else:
-                    action_service.cancel_action(
-                        action_id,
-                        form.cancel_reason.data or "",
-                        form.expected_version(),
-                        current_actor(),
-                        session=db,
-                        today=today(),
-                    )
-        except FieldErrors as problems:
-            errors = problems.errors
-        except action_service.StaleAction as refused:
-            notice, stale = str(refused), True
+        saved = save(lambda: _close_as_asked(action_id, form))
+        if saved.refusal is not None:
+            flash(saved.refusal, "info")
+            return redirect(back)
+        if saved.done:
+            flash(DONE_MESSAGES[kind], "success")
+            return redirect(back)
+        if saved.stale:
             found = _load_to_change(action_id)
-        except AuditError as refused:
-            flash(str(refused), "info")
-            return redirect(back)
-        else:
-            flash("Action done." if kind == "complete" else "Action cancelled.", "success")
-            return redirect(back)
     return render_template(
         "actions/close.html",
         found=found,
         form=form,
         kind=kind,
-        errors=errors,
-        notice=notice,
+        errors=saved.errors,
+        notice=saved.notice,
         for_whom=action_service.FOR_WHOM,
-    ), (400 if errors else 409 if stale else 200)
+    ), saved.status
+
+
+def _close_as_asked(
+    action_id: int, form: CompleteActionForm | CancelActionForm
+) -> action_service.ActionView:
+    """Complete the action with the note, or cancel it with the reason, that the form holds."""
+    if isinstance(form, CompleteActionForm):
+        return action_service.complete_action(
+            action_id,
+            form.completion_note.data or "",
+            form.expected_version(),
+            current_actor(),
+            session=get_session(),
+            today=today(),
+        )
+    return action_service.cancel_action(
+        action_id,
+        form.cancel_reason.data or "",
+        form.expected_version(),
+        current_actor(),
+        session=get_session(),
+        today=today(),
+    )
