@@ -52,6 +52,29 @@ def _fraction(value: str, name: str) -> float:
     return number
 
 
+# OWASP's minimum configurations for Argon2id (Password Storage Cheat Sheet): memory in KiB and
+# iterations, with one degree of parallelism; any setting at or above one of them is accepted.
+OWASP_ARGON2_MINIMUMS = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+def _argon2(env: Mapping[str, str]) -> dict[str, int]:
+    """The password hashing cost: by default OWASP's 19 MiB and 2 iterations, one lane."""
+    memory = _int(env.get("ARGON2_MEMORY_KIB", "19456"), "ARGON2_MEMORY_KIB", 1)
+    iterations = _int(env.get("ARGON2_ITERATIONS", "2"), "ARGON2_ITERATIONS", 1)
+    lanes = _int(env.get("ARGON2_PARALLELISM", "1"), "ARGON2_PARALLELISM", 1)
+    if not any(memory >= m and iterations >= t for m, t in OWASP_ARGON2_MINIMUMS):
+        raise ConfigError(
+            f"ARGON2_MEMORY_KIB={memory} with ARGON2_ITERATIONS={iterations} is below OWASP's "
+            "minimum for Argon2id: use at least 19456 KiB with 2 iterations (or 47104 with 1, "
+            "12288 with 3, 9216 with 4, 7168 with 5)"
+        )
+    return {
+        "ARGON2_MEMORY_KIB": memory,
+        "ARGON2_ITERATIONS": iterations,
+        "ARGON2_PARALLELISM": lanes,
+    }
+
+
 # As the users pages and commands accept them (services/users.py USERNAME_PATTERN).
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
 
@@ -216,8 +239,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
             env.get("MODERATION_SAMPLE_RATE", "0.1"), "MODERATION_SAMPLE_RATE"
         ),
         "MODERATION_BLIND": _bool(env.get("MODERATION_BLIND", "false"), "MODERATION_BLIND"),
-        # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile) outside tests.
+        # argon2id at ARGON2_* outside tests (OWASP's minimum unless set higher).
         "PASSWORD_HASH_FAST": app_env == "test",
+        **_argon2(env),
         "MFA_REQUIRED_ROLES": mfa_roles,
         "PASSWORD_CONTEXT_WORDS": _words(
             env.get("PASSWORD_CONTEXT_WORDS", ",".join(DEFAULT_PASSWORD_CONTEXT_WORDS)),

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
@@ -36,12 +36,27 @@ login_manager.session_protection = "basic"
 
 # Low-cost parameters, used only by the test suite so that it stays quick.
 _FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-_HASHER = PasswordHasher()
+
+
+@lru_cache(maxsize=4)
+def _hasher(iterations: int, memory_kib: int, lanes: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=iterations, memory_cost=memory_kib, parallelism=lanes)
 
 
 def password_hasher() -> PasswordHasher:
-    """argon2id, with argon2-cffi's defaults outside tests."""
-    return _FAST_HASHER if current_app.config.get("PASSWORD_HASH_FAST") else _HASHER
+    """argon2id at the ARGON2_* settings (OWASP's minimum unless set higher) outside tests.
+
+    A stored hash made with other settings is remade at its owner's next sign-in
+    (``needs_rehash``), so changing them needs no migration.
+    """
+    config = current_app.config
+    if config.get("PASSWORD_HASH_FAST"):
+        return _FAST_HASHER
+    return _hasher(
+        int(config["ARGON2_ITERATIONS"]),
+        int(config["ARGON2_MEMORY_KIB"]),
+        int(config["ARGON2_PARALLELISM"]),
+    )
 
 
 def hash_password(password: str) -> str:

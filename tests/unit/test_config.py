@@ -87,3 +87,34 @@ def test_password_context_words_default_to_the_services_own_and_can_be_replaced(
 def test_password_context_words_too_short_to_compare_are_refused() -> None:
     with pytest.raises(ConfigError, match="PASSWORD_CONTEXT_WORDS must list words of at least"):
         load_config({"APP_ENV": "test", "PASSWORD_CONTEXT_WORDS": "Hackney, LA, --"})
+
+
+def test_password_hashing_defaults_to_owasps_minimum_for_argon2id() -> None:
+    settings = load_config({"APP_ENV": "development", "SECRET_KEY": "x" * 32})
+    assert (
+        settings["ARGON2_MEMORY_KIB"],
+        settings["ARGON2_ITERATIONS"],
+        settings["ARGON2_PARALLELISM"],
+    ) == (19456, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("memory", "iterations"), [("47104", "1"), ("19456", "2"), ("7168", "5"), ("65536", "3")]
+)
+def test_password_hashing_at_or_above_an_owasp_minimum_is_accepted(
+    memory: str, iterations: str
+) -> None:
+    settings = load_config(
+        {"APP_ENV": "test", "ARGON2_MEMORY_KIB": memory, "ARGON2_ITERATIONS": iterations}
+    )
+    assert settings["ARGON2_MEMORY_KIB"] == int(memory)
+
+
+@pytest.mark.parametrize(
+    ("memory", "iterations"), [("19455", "2"), ("46000", "1"), ("7168", "4"), ("1024", "10")]
+)
+def test_password_hashing_below_owasps_minimum_is_refused(memory: str, iterations: str) -> None:
+    with pytest.raises(ConfigError, match="below OWASP's minimum for Argon2id"):
+        load_config(
+            {"APP_ENV": "test", "ARGON2_MEMORY_KIB": memory, "ARGON2_ITERATIONS": iterations}
+        )
