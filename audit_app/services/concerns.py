@@ -427,22 +427,11 @@ def acknowledge(
     if found.concern.acknowledged_at is not None:
         raise AuditError("This concern has already been acknowledged.")
     text = note.strip()
-    if not text:
-        raise FieldErrors({"acknowledgement": "Say what was done about the concern"})
-    if len(text) > MAX_TEXT:
-        raise FieldErrors({"acknowledgement": f"Keep it to {MAX_TEXT:,} characters or fewer"})
+    problem = acknowledgement_problem(text)
+    if problem:
+        raise FieldErrors({"acknowledgement": problem})
     when = now or utcnow()
-    # Conditional, so that of two managers acknowledging at once only the first is recorded.
-    result = session.execute(
-        update(SafeguardingConcern)
-        .where(
-            col(SafeguardingConcern.id) == concern_id,
-            col(SafeguardingConcern.acknowledged_at).is_(None),
-        )
-        .values(acknowledged_at=when, acknowledged_by_id=actor.id, acknowledgement=text)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not _claim_unacknowledged(concern_id, text, actor, when, session=session):
         raise AuditError("This concern has already been acknowledged by someone else.")
     session.refresh(found.concern)
     record_event(
@@ -458,6 +447,35 @@ def acknowledge(
         acknowledged_as=_acknowledged_as(actor, found.team.service_id),
     )
     return found
+
+
+def acknowledgement_problem(text: str) -> str | None:
+    """What is wrong with the note of what was done about a concern, if anything."""
+    if not text:
+        return "Say what was done about the concern"
+    if len(text) > MAX_TEXT:
+        return f"Keep it to {MAX_TEXT:,} characters or fewer"
+    return None
+
+
+def _claim_unacknowledged(
+    concern_id: int, text: str, actor: Actor, when: datetime, *, session: Session
+) -> bool:
+    """Record the acknowledgement if nobody has yet; whether this one is recorded.
+
+    Conditional, so that of two managers acknowledging at once only the first is recorded.
+    """
+    result = session.execute(
+        update(SafeguardingConcern)
+        .where(
+            col(SafeguardingConcern.id) == concern_id,
+            col(SafeguardingConcern.acknowledged_at).is_(None),
+        )
+        .values(acknowledged_at=when, acknowledged_by_id=actor.id, acknowledgement=text)
+        .execution_options(synchronize_session=False)
+    )
+    recorded: int = result.rowcount  # type: ignore[attr-defined]
+    return recorded == 1
 
 
 def _acknowledged_as(actor: Actor, service_id: int) -> str:
