@@ -152,14 +152,26 @@ def _stacked(
     limit: float | None = None,
 ) -> str:
     import matplotlib
-    import numpy as np
-    from matplotlib.collections import PolyCollection
-    from matplotlib.figure import Figure
-    from matplotlib.transforms import blended_transform_factory
 
-    count = len(categories)
-    # Typed loosely: matplotlib's stubs list every rc key as a literal.
-    settings: Any = {
+    with matplotlib.rc_context(_settings(key)):
+        legend = len(series) > 1
+        figure = _figure(categories, horizontal, legend)
+        axes = figure.subplots()
+        drawn, totals = _draw_series(axes, series, len(categories), horizontal, percent)
+        top = (100 if percent else limit) or max(float(totals.max(initial=0)) * 1.05, 1.0)
+        if horizontal:
+            _label_rows(axes, categories, axis_label, top)
+        else:
+            _label_columns(axes, categories, axis_label, top)
+        if legend:
+            _legend(figure, drawn, series)
+        svg = _svg(figure)
+    return without_inline_styles(svg, key, title, description)
+
+
+def _settings(key: str) -> Any:
+    """matplotlib's settings for every chart (typed loosely: the stubs list every rc key)."""
+    return {
         "svg.fonttype": "none",  # text stays text: smaller, selectable, scales when printed
         "svg.hashsalt": key,  # stable ids, so that equal data gives equal bytes
         "font.family": "sans-serif",
@@ -170,34 +182,55 @@ def _stacked(
         "axes.spines.top": False,
         "axes.spines.right": False,
         "hatch.linewidth": 0.6,
+        # Every text is shown as written: a `$` or a backslash in a team's, a measure's or a
+        # grade's name is never read as TeX (mathtext, or LaTeX itself), which could fail to
+        # draw the chart or change the name. Each text takes these when it is made.
+        "text.usetex": False,
+        "text.parse_math": False,
     }
-    with matplotlib.rc_context(settings):
-        width = 8.0
-        legend = len(series) > 1
-        height = (max(1.6, 0.26 * count + 0.9) if horizontal else 3.2) + (0.35 if legend else 0)
-        figure = Figure(figsize=(width, height))
-        # Margins worked out from the labels (cheaper than a layout engine): inches of text.
-        longest = max((len(c) for c in categories), default=4)
-        left = (0.075 * longest + 0.25) if horizontal else 0.75
-        bottom = 0.55 if horizontal else (0.75 if count > 6 else 0.5)
-        bottom += 0.35 if legend else 0
-        figure.subplots_adjust(
-            left=min(left, width * 0.5) / width,
-            right=1 - 0.25 / width,
-            bottom=bottom / height,
-            top=1 - 0.15 / height,
-        )
-        axes = figure.subplots()
-        positions = np.arange(count)
-        values = np.array([s.values for s in series], dtype=float).reshape(len(series), count)
-        if percent:
-            totals = values.sum(axis=0)
-            totals[totals == 0] = 1
-            values = values / totals * 100
-        base = np.zeros(count)
-        for s, row in zip(series, values, strict=True):
-            # One collection of rectangles per series: drawn like bars, at a fraction of the
-            # cost of one patch per bar.
+
+
+def _figure(categories: tuple[str, ...], horizontal: bool, legend: bool) -> Any:
+    """An empty figure sized for its bars, with margins for the labels and the legend."""
+    from matplotlib.figure import Figure
+
+    count = len(categories)
+    width = 8.0
+    height = (max(1.6, 0.26 * count + 0.9) if horizontal else 3.2) + (0.35 if legend else 0)
+    figure = Figure(figsize=(width, height))
+    # Margins worked out from the labels (cheaper than a layout engine): inches of text.
+    longest = max((len(c) for c in categories), default=4)
+    left = (0.075 * longest + 0.25) if horizontal else 0.75
+    bottom = 0.55 if horizontal else (0.75 if count > 6 else 0.5)
+    bottom += 0.35 if legend else 0
+    figure.subplots_adjust(
+        left=min(left, width * 0.5) / width,
+        right=1 - 0.25 / width,
+        bottom=bottom / height,
+        top=1 - 0.15 / height,
+    )
+    return figure
+
+
+def _draw_series(
+    axes: Any, series: tuple[Series, ...], count: int, horizontal: bool, percent: bool
+) -> tuple[list[Any], Any]:
+    """Each series' bars stacked on the ones before; the shapes drawn, and each bar's total."""
+    import numpy as np
+    from matplotlib.collections import PolyCollection
+
+    positions = np.arange(count)
+    values = np.array([s.values for s in series], dtype=float).reshape(len(series), count)
+    if percent:
+        totals = values.sum(axis=0)
+        totals[totals == 0] = 1
+        values = values / totals * 100
+    base = np.zeros(count)
+    drawn = []
+    for s, row in zip(series, values, strict=True):
+        # One collection of rectangles per series: drawn like bars, at a fraction of the
+        # cost of one patch per bar.
+        drawn.append(
             axes.add_collection(
                 PolyCollection(
                     _rectangles(positions, base, row, horizontal),
@@ -209,48 +242,72 @@ def _stacked(
                 ),
                 autolim=False,
             )
-            base = base + row
-        top = (100 if percent else limit) or max(float(base.max(initial=0)) * 1.05, 1.0)
-        categories_span = (-0.5, count - 0.5)
-        # Categories are labelled with plain text rather than ticks, which cost several
-        # times as much to draw and add nothing here.
-        if horizontal:
-            axes.set_yticks([])
-            axes.set_ylim(categories_span[1], categories_span[0])  # first at the top
-            axes.set_xlabel(axis_label)
-            axes.set_xlim(0, top)
-            place = blended_transform_factory(axes.transAxes, axes.transData)
-            for position, category in zip(positions, categories, strict=True):
-                axes.text(
-                    -0.01, float(position), category, transform=place, ha="right", va="center"
-                )
-        else:
-            axes.set_xticks([])
-            axes.set_xlim(*categories_span)
-            axes.set_ylabel(axis_label)
-            axes.set_ylim(0, top)
-            place = blended_transform_factory(axes.transData, axes.transAxes)
-            turned = count > 6
-            for position, category in zip(positions, categories, strict=True):
-                axes.text(
-                    position + (0.2 if turned else 0),
-                    -0.03,
-                    category,
-                    transform=place,
-                    ha="right" if turned else "center",
-                    va="top",
-                    rotation=45 if turned else 0,
-                    rotation_mode="anchor" if turned else "default",
-                )
-        if len(series) > 1:
-            figure.legend(loc="outside lower center", ncols=min(len(series), 4), frameon=False)
-        buffer = io.StringIO()
-        figure.savefig(
-            buffer,
-            format="svg",
-            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
         )
-    return without_inline_styles(buffer.getvalue(), key, title, description)
+        base = base + row
+    return drawn, base
+
+
+# Categories are labelled with plain text rather than ticks, which cost several times as much
+# to draw and add nothing here.
+
+
+def _label_rows(axes: Any, categories: tuple[str, ...], axis_label: str, top: float) -> None:
+    """Horizontal bars: the first category at the top, each named on its left."""
+    from matplotlib.transforms import blended_transform_factory
+
+    axes.set_yticks([])
+    axes.set_ylim(len(categories) - 0.5, -0.5)
+    axes.set_xlabel(axis_label)
+    axes.set_xlim(0, top)
+    place = blended_transform_factory(axes.transAxes, axes.transData)
+    for position, category in enumerate(categories):
+        axes.text(-0.01, float(position), category, transform=place, ha="right", va="center")
+
+
+def _label_columns(axes: Any, categories: tuple[str, ...], axis_label: str, top: float) -> None:
+    """Upright bars, each named below; turned when there are more than six."""
+    from matplotlib.transforms import blended_transform_factory
+
+    axes.set_xticks([])
+    axes.set_xlim(-0.5, len(categories) - 0.5)
+    axes.set_ylabel(axis_label)
+    axes.set_ylim(0, top)
+    place = blended_transform_factory(axes.transData, axes.transAxes)
+    turned = len(categories) > 6
+    for position, category in enumerate(categories):
+        axes.text(
+            position + (0.2 if turned else 0),
+            -0.03,
+            category,
+            transform=place,
+            ha="right" if turned else "center",
+            va="top",
+            rotation=45 if turned else 0,
+            rotation_mode="anchor" if turned else "default",
+        )
+
+
+def _legend(figure: Any, drawn: list[Any], series: tuple[Series, ...]) -> None:
+    """The series' names below the chart, given as they are: matplotlib would leave out a name
+    that starts with an underscore."""
+    named = [(shapes, s.name) for shapes, s in zip(drawn, series, strict=True) if s.name]
+    figure.legend(
+        [shapes for shapes, _ in named],
+        [name for _, name in named],
+        loc="outside lower center",
+        ncols=min(len(series), 4),
+        frameon=False,
+    )
+
+
+def _svg(figure: Any) -> str:
+    buffer = io.StringIO()
+    figure.savefig(
+        buffer,
+        format="svg",
+        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+    )
+    return buffer.getvalue()
 
 
 def _rectangles(positions: Any, base: Any, row: Any, horizontal: bool) -> list[Any]:
