@@ -24,13 +24,8 @@ from audit_app.core.lifecycle import OPEN
 from audit_app.core.roles import ALLOCATABLE
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
 from audit_app.services.actor import Actor
-from audit_app.services.cases import (
-    ImportProblem,
-    ImportRefused,
-    cases_by_ref,
-    chunked,
-    read_csv,
-)
+from audit_app.services.cases import cases_by_ref, chunked
+from audit_app.services.csv_files import ImportProblem, ImportRefused, read_csv
 from audit_app.services.errors import Refused
 from audit_app.services.questionnaires import current_versions
 from audit_app.services.trail import record_event

@@ -8,11 +8,11 @@ child's name) are ignored and named in the summary so that the person importing 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import func
@@ -20,7 +20,11 @@ from sqlmodel import Session, col, select
 
 from audit_app.models import Audit, Case, Service, Team, utcnow
 from audit_app.services.actor import Actor
-from audit_app.services.errors import Refused
+from audit_app.services.csv_files import CsvRow, CsvTable, read_csv
+
+# A refused import of cases is reported with these; the callers know them from here.
+from audit_app.services.csv_files import ImportProblem as ImportProblem
+from audit_app.services.csv_files import ImportRefused as ImportRefused
 from audit_app.services.trail import record_event
 
 DEFAULT_CASE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/-]{0,31}$"
@@ -34,45 +38,6 @@ CASE_COLUMNS = ("case_id", "service", "team")
 CASE_OPTIONAL_COLUMNS = ("worker",)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with an import file; ``line`` is None for the file as a whole."""
-
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}" if self.line is not None else self.message
-
-
-class ImportRefused(Refused, ValueError):
-    """Nothing was imported; ``problems`` lists every reason, in line order."""
-
-    def __init__(self, problems: Sequence[ImportProblem]) -> None:
-        self.problems = tuple(sorted(problems, key=lambda p: p.line or 0))
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-@dataclass(frozen=True)
-class CsvRow:
-    """One data row: its line number in the file and its values by (normalised) column name."""
-
-    line: int
-    values: dict[str, str]
-
-    def get(self, column: str) -> str:
-        return self.values.get(column, "")
-
-
-@dataclass(frozen=True)
-class CsvTable:
-    """A CSV file as read: the normalised column names, the ignored ones, and the data rows."""
-
-    columns: tuple[str, ...]
-    ignored_columns: tuple[str, ...]
-    rows: tuple[CsvRow, ...]
 
 
 @dataclass(frozen=True)
@@ -140,162 +105,6 @@ def chunked(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T
         yield items[start : start + size]
 
 
-# Reading CSV files ---------------------------------------------------------------------------
-
-
-def normalise_column(name: str) -> str:
-    """``" Case ID "`` and ``case_id`` name the same column."""
-    return "_".join(name.strip().lower().split())
-
-
-def decode_csv(raw: bytes | str) -> str:
-    """The text of an uploaded file; refuse binary content and anything that is not UTF-8."""
-    if isinstance(raw, str):
-        text = raw
-    else:
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise ImportRefused(
-                [
-                    ImportProblem(
-                        None,
-                        "The file is UTF-16 text, not UTF-8. "
-                        'Save it as "CSV UTF-8 (comma delimited)" and try again.',
-                    )
-                ]
-            )
-        if b"\x00" in raw:
-            raise ImportRefused(
-                [
-                    ImportProblem(
-                        None,
-                        "The file is not a CSV file: it looks like a spreadsheet or other binary "
-                        'file. Save it as "CSV UTF-8 (comma delimited)" and try again.',
-                    )
-                ]
-            )
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise ImportRefused(
-                [
-                    ImportProblem(
-                        None,
-                        f"The file is not UTF-8 text (line {line} has a character that is not "
-                        'UTF-8). Save it as "CSV UTF-8 (comma delimited)" and try again.',
-                    )
-                ]
-            ) from None
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        raise ImportRefused(
-            [ImportProblem(None, "The file is not a CSV file: it contains binary content.")]
-        )
-    return text
-
-
-def read_csv(
-    source: bytes | str | Iterable[Mapping[str, object]],
-    *,
-    required: Sequence[str],
-    optional: Sequence[str] = (),
-) -> CsvTable:
-    """Read a CSV file (or rows already read) and check its header; raise ImportRefused."""
-    if isinstance(source, bytes | str):
-        header, records = _parse_text(decode_csv(source))
-    else:
-        header, records = _from_mappings(source)
-    if header is None:
-        raise ImportRefused([ImportProblem(None, "The file is empty")])
-
-    problems: list[ImportProblem] = []
-    columns: list[str] = []
-    ignored: list[str] = []
-    seen: set[str] = set()
-    known = set(required) | set(optional)
-    for raw_name in header:
-        name = normalise_column(raw_name)
-        if name in seen and name:
-            problems.append(ImportProblem(1, f'the column "{raw_name.strip()}" appears twice'))
-        seen.add(name)
-        columns.append(name)
-        if name and name not in known and raw_name.strip() not in ignored:
-            ignored.append(raw_name.strip())
-    for name in required:
-        if name not in seen:
-            problems.append(ImportProblem(1, f'the required column "{name}" is missing'))
-    if problems:
-        raise ImportRefused(problems)
-
-    rows: list[CsvRow] = []
-    for line, values in records:
-        if not any(v.strip() for v in values):
-            continue  # blank lines, and rows of empty cells that spreadsheets leave behind
-        if len(values) > len(columns) and any(v.strip() for v in values[len(columns) :]):
-            problems.append(
-                ImportProblem(
-                    line,
-                    f"has {len(values)} values but the header has {len(columns)} columns "
-                    "(a value with a comma in it must be in double quotes)",
-                )
-            )
-            continue
-        rows.append(
-            CsvRow(
-                line,
-                {
-                    name: value.strip()
-                    for name, value in zip(columns, values, strict=False)
-                    if name in known
-                },
-            )
-        )
-    if problems:
-        raise ImportRefused(problems)
-    if not rows:
-        raise ImportRefused([ImportProblem(None, "The file has no rows")])
-    return CsvTable(tuple(columns), tuple(ignored), tuple(rows))
-
-
-def _parse_text(text: str) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    records: list[tuple[int, list[str]]] = []
-    previous_end = 0
-    try:
-        for values in reader:
-            # Lines as a text editor or spreadsheet numbers them; a quoted value may span lines.
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if header is None:
-                if not any(v.strip() for v in values):
-                    continue
-                header = values
-                continue
-            records.append((start, values))
-    except csv.Error as exc:
-        raise ImportRefused(
-            [ImportProblem(previous_end + 1, f"cannot be read as CSV ({exc})")]
-        ) from None
-    return header, records
-
-
-def _from_mappings(
-    rows: Iterable[Mapping[str, object]],
-) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
-    materialised = list(rows)
-    if not materialised:
-        return None, []
-    header: list[str] = []
-    for row in materialised:
-        header.extend(str(k) for k in row if str(k) not in header)
-    records = [
-        (index + 2, ["" if row.get(k) is None else str(row.get(k)) for k in header])
-        for index, row in enumerate(materialised)
-    ]
-    return header, records
-
-
 def describe_case_id_pattern(pattern: str) -> str:
     if pattern == DEFAULT_CASE_ID_PATTERN:
         return DEFAULT_PATTERN_DESCRIPTION
@@ -318,145 +127,226 @@ def import_cases(
     without a worker column leaves workers alone). Cases absent from the file are kept.
     """
     table = read_csv(rows_or_text, required=CASE_COLUMNS, optional=CASE_OPTIONAL_COLUMNS)
-    has_worker = "worker" in table.columns
-    pattern = re.compile(case_id_pattern)
-    pattern_words = describe_case_id_pattern(case_id_pattern)
-
     services = {s.name.casefold(): s for s in session.exec(select(Service))}
-    service_names = {s.id: s.name for s in services.values()}
     teams = {t.name.casefold(): t for t in session.exec(select(Team))}
-
-    problems: list[ImportProblem] = []
-    first_line_of: dict[str, int] = {}
-    # For teams named in the file: (service key, line first seen).
-    team_service_in_file: dict[str, tuple[str, str, int]] = {}
-    for row in table.rows:
-        line = row.line
-        case_ref, service, team = row.get("case_id"), row.get("service"), row.get("team")
-        worker = row.get("worker")
-        if not case_ref:
-            problems.append(ImportProblem(line, "case_id is empty"))
-        else:
-            if len(case_ref) > CASE_REF_MAX or not pattern.fullmatch(case_ref):
-                problems.append(
-                    ImportProblem(
-                        line,
-                        f'case_id "{case_ref}" is not a valid case reference ({pattern_words})',
-                    )
-                )
-            elif case_ref in first_line_of:
-                problems.append(
-                    ImportProblem(
-                        line,
-                        f'case_id "{case_ref}" is also on line {first_line_of[case_ref]}; '
-                        "each case must appear once",
-                    )
-                )
-            else:
-                first_line_of[case_ref] = line
-        for column, value in (("service", service), ("team", team)):
-            if not value:
-                problems.append(ImportProblem(line, f"{column} is empty"))
-        for column, value in (("service", service), ("team", team), ("worker", worker)):
-            if len(value) > NAME_MAX:
-                problems.append(
-                    ImportProblem(line, f"{column} is longer than {NAME_MAX} characters")
-                )
-        if not (service and team):
-            continue
-        team_key, service_key = team.casefold(), service.casefold()
-        existing = teams.get(team_key)
-        if existing is not None:
-            existing_service = service_names[existing.service_id]
-            if existing_service.casefold() != service_key:
-                problems.append(
-                    ImportProblem(
-                        line,
-                        f'team "{team}" is already in the service "{existing_service}", '
-                        f'not "{service}"',
-                    )
-                )
-            continue
-        earlier = team_service_in_file.get(team_key)
-        if earlier is None:
-            team_service_in_file[team_key] = (service_key, service, line)
-        elif earlier[0] != service_key:
-            problems.append(
-                ImportProblem(
-                    line,
-                    f'team "{team}" is in the service "{earlier[1]}" on line {earlier[2]}, '
-                    f'not "{service}"; a team belongs to one service',
-                )
-            )
+    problems = check_case_rows(
+        table.rows,
+        case_id_pattern=case_id_pattern,
+        team_services=_service_of_each_team(services.values(), teams.values()),
+    )
     if problems:
         raise ImportRefused(problems)
-
-    # Every row is good: create what is missing, then the cases.
-    new_services: list[str] = []
-    for row in table.rows:
-        key = row.get("service").casefold()
-        if key not in services:
-            services[key] = Service(name=row.get("service"))
-            session.add(services[key])
-            new_services.append(row.get("service"))
+    summary = _write_cases(table, services=services, teams=teams, session=session)
+    _record_import(summary, session=session, actor=actor)
     session.flush()
-    new_teams: list[str] = []
-    for row in table.rows:
-        key = row.get("team").casefold()
-        if key not in teams:
-            service_row = services[row.get("service").casefold()]
-            assert service_row.id is not None  # flushed above
-            teams[key] = Team(name=row.get("team"), service_id=service_row.id)
-            session.add(teams[key])
-            new_teams.append(row.get("team"))
-    session.flush()
+    return summary
 
-    existing_cases = cases_by_ref([row.get("case_id") for row in table.rows], session=session)
-    created = updated = unchanged = 0
-    now = utcnow()
-    for row in table.rows:
-        team_id = teams[row.get("team").casefold()].id
-        assert team_id is not None
-        case_worker = (row.get("worker") or None) if has_worker else None
-        case = existing_cases.get(row.get("case_id"))
-        if case is None:
-            session.add(Case(case_ref=row.get("case_id"), team_id=team_id, worker=case_worker))
-            created += 1
-            continue
-        changed = case.team_id != team_id or (has_worker and case.worker != case_worker)
-        if not changed:
-            unchanged += 1
-            continue
-        case.team_id = team_id
-        if has_worker:
-            case.worker = case_worker
-        case.updated_at = now
-        session.add(case)
-        updated += 1
 
-    summary = ImportSummary(
+def _service_of_each_team(services: Iterable[Service], teams: Iterable[Team]) -> dict[str, str]:
+    """The name of each stored team's service, by the team's name casefolded."""
+    service_names = {s.id: s.name for s in services}
+    return {team.name.casefold(): service_names[team.service_id] for team in teams}
+
+
+# Checking a file of cases: nothing is read from or written to the database.
+
+
+def check_case_rows(
+    rows: Sequence[CsvRow], *, case_id_pattern: str, team_services: Mapping[str, str]
+) -> list[ImportProblem]:
+    """Every problem with the rows of a file of cases, with its line; none means all are good.
+
+    ``team_services`` names the service of each stored team, by the team's name casefolded: a
+    team keeps its service, and a new team must have one service throughout the file.
+    """
+    pattern = re.compile(case_id_pattern)
+    pattern_words = describe_case_id_pattern(case_id_pattern)
+    problems: list[ImportProblem] = []
+    first_line_of: dict[str, int] = {}
+    # For teams new in the file: (service casefolded, service as written, line first seen).
+    new_team_services: dict[str, tuple[str, str, int]] = {}
+    for row in rows:
+        case_ref_problem = _case_ref_problem(row, pattern, pattern_words, first_line_of)
+        if case_ref_problem:
+            problems.append(case_ref_problem)
+        problems.extend(_name_problems(row))
+        team_problem = _team_service_problem(row, team_services, new_team_services)
+        if team_problem:
+            problems.append(team_problem)
+    return problems
+
+
+def _case_ref_problem(
+    row: CsvRow, pattern: re.Pattern[str], pattern_words: str, first_line_of: dict[str, int]
+) -> ImportProblem | None:
+    """An empty, malformed or repeated case reference; notes the line of each good one."""
+    case_ref = row.get("case_id")
+    if not case_ref:
+        return ImportProblem(row.line, "case_id is empty")
+    if len(case_ref) > CASE_REF_MAX or not pattern.fullmatch(case_ref):
+        return ImportProblem(
+            row.line, f'case_id "{case_ref}" is not a valid case reference ({pattern_words})'
+        )
+    if case_ref in first_line_of:
+        return ImportProblem(
+            row.line,
+            f'case_id "{case_ref}" is also on line {first_line_of[case_ref]}; '
+            "each case must appear once",
+        )
+    first_line_of[case_ref] = row.line
+    return None
+
+
+def _name_problems(row: CsvRow) -> list[ImportProblem]:
+    """An empty service or team, and any service, team or worker name that is too long."""
+    problems = [
+        ImportProblem(row.line, f"{column} is empty")
+        for column in ("service", "team")
+        if not row.get(column)
+    ]
+    problems.extend(
+        ImportProblem(row.line, f"{column} is longer than {NAME_MAX} characters")
+        for column in ("service", "team", "worker")
+        if len(row.get(column)) > NAME_MAX
+    )
+    return problems
+
+
+def _team_service_problem(
+    row: CsvRow,
+    team_services: Mapping[str, str],
+    new_team_services: dict[str, tuple[str, str, int]],
+) -> ImportProblem | None:
+    """A team named with a service other than its own (stored, or first given in the file)."""
+    service, team = row.get("service"), row.get("team")
+    if not (service and team):
+        return None
+    team_key, service_key = team.casefold(), service.casefold()
+    stored_service = team_services.get(team_key)
+    if stored_service is not None:
+        if stored_service.casefold() == service_key:
+            return None
+        return ImportProblem(
+            row.line,
+            f'team "{team}" is already in the service "{stored_service}", not "{service}"',
+        )
+    earlier = new_team_services.setdefault(team_key, (service_key, service, row.line))
+    if earlier[0] == service_key:
+        return None
+    return ImportProblem(
+        row.line,
+        f'team "{team}" is in the service "{earlier[1]}" on line {earlier[2]}, '
+        f'not "{service}"; a team belongs to one service',
+    )
+
+
+# Writing a checked file of cases.
+
+
+def _write_cases(
+    table: CsvTable, *, services: dict[str, Service], teams: dict[str, Team], session: Session
+) -> ImportSummary:
+    """Create the services and teams that are missing, then create or update the cases."""
+    new_services = _add_missing_services(table.rows, services, session=session)
+    new_teams = _add_missing_teams(table.rows, services, teams, session=session)
+    outcomes = _save_cases(table, teams, session=session)
+    return ImportSummary(
         rows=len(table.rows),
-        created=created,
-        updated=updated,
-        unchanged=unchanged,
+        created=outcomes["created"],
+        updated=outcomes["updated"],
+        unchanged=outcomes["unchanged"],
         new_services=tuple(new_services),
         new_teams=tuple(new_teams),
         ignored_columns=table.ignored_columns,
     )
+
+
+def _add_missing_services(
+    rows: Sequence[CsvRow], services: dict[str, Service], *, session: Session
+) -> list[str]:
+    """Add each service not yet stored (to ``services`` too); their names, in file order."""
+    added: list[str] = []
+    for row in rows:
+        key = row.get("service").casefold()
+        if key not in services:
+            services[key] = Service(name=row.get("service"))
+            session.add(services[key])
+            added.append(row.get("service"))
+    session.flush()
+    return added
+
+
+def _add_missing_teams(
+    rows: Sequence[CsvRow],
+    services: Mapping[str, Service],
+    teams: dict[str, Team],
+    *,
+    session: Session,
+) -> list[str]:
+    """Add each team not yet stored (to ``teams`` too), in its service; their names."""
+    added: list[str] = []
+    for row in rows:
+        key = row.get("team").casefold()
+        if key not in teams:
+            service_row = services[row.get("service").casefold()]
+            assert service_row.id is not None  # flushed when added
+            teams[key] = Team(name=row.get("team"), service_id=service_row.id)
+            session.add(teams[key])
+            added.append(row.get("team"))
+    session.flush()
+    return added
+
+
+def _save_cases(table: CsvTable, teams: Mapping[str, Team], *, session: Session) -> Counter[str]:
+    """Create or update the case of each row; how many were created, updated and unchanged."""
+    has_worker = "worker" in table.columns
+    stored = cases_by_ref([row.get("case_id") for row in table.rows], session=session)
+    now = utcnow()
+    outcomes: Counter[str] = Counter()
+    for row in table.rows:
+        team_id = teams[row.get("team").casefold()].id
+        assert team_id is not None
+        worker = (row.get("worker") or None) if has_worker else None
+        case = stored.get(row.get("case_id"))
+        if case is None:
+            session.add(Case(case_ref=row.get("case_id"), team_id=team_id, worker=worker))
+            outcomes["created"] += 1
+        elif _update_case(case, team_id, worker, has_worker=has_worker, now=now):
+            session.add(case)
+            outcomes["updated"] += 1
+        else:
+            outcomes["unchanged"] += 1
+    return outcomes
+
+
+def _update_case(
+    case: Case, team_id: int, worker: str | None, *, has_worker: bool, now: datetime
+) -> bool:
+    """Give a stored case its team (and worker, if the file has that column); False if it
+    already had them."""
+    changed = case.team_id != team_id or (has_worker and case.worker != worker)
+    if not changed:
+        return False
+    case.team_id = team_id
+    if has_worker:
+        case.worker = worker
+    case.updated_at = now
+    return True
+
+
+def _record_import(summary: ImportSummary, *, session: Session, actor: Actor) -> None:
     record_event(
         "cases.imported",
         session=session,
         actor=actor,
         rows=summary.rows,
-        created=created,
-        updated=updated,
-        unchanged=unchanged,
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
         new_services=list(summary.new_services),
         new_teams=list(summary.new_teams),
         ignored_columns=list(summary.ignored_columns),
     )
-    session.flush()
-    return summary
 
 
 def cases_by_ref(refs: Sequence[str], *, session: Session) -> dict[str, Case]:

@@ -7,11 +7,13 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import Field
 
 from audit_app.auth import current_actor, role_required
 from audit_app.db import changes, get_session
 from audit_app.forms.admin import CasesUploadForm
 from audit_app.services import cases as case_service
+from audit_app.services.csv_files import ImportRefused
 from audit_app.views.admin import bp
 
 PER_PAGE = 50
@@ -67,11 +69,10 @@ def pagination(endpoint: str, page: int, pages: int) -> dict[str, Any] | None:
 def cases() -> str | Response | tuple[str, int]:
     """Every case, a page at a time, with a form to import more."""
     form = CasesUploadForm()
-    db = get_session()
     error_list: list[dict[str, str]] = []
     if form.validate_on_submit():
         try:
-            with changes():
+            with changes() as db:
                 summary = case_service.import_cases(
                     form.cases_file.data.read(),
                     session=db,
@@ -79,15 +80,19 @@ def cases() -> str | Response | tuple[str, int]:
                     case_id_pattern=current_app.config["CASE_ID_PATTERN"],
                 )
         except case_service.ImportRefused as refused:
-            form.cases_file.errors = [refusal_message(len(refused.problems))]
-            error_list = problem_list(refused.problems, f"#{form.cases_file.id}")
+            error_list = refused_upload(form.cases_file, refused)
         else:
             flash(f"Cases imported. {summary}", "success")
             return redirect(url_for("admin.cases"))
     elif form.errors:
         error_list = wtforms_error_list(form)
+    return _cases_page(form, error_list)
+
+
+def _cases_page(form: CasesUploadForm, error_list: list[dict[str, str]]) -> str | tuple[str, int]:
+    """The list of cases with the upload form; status 400 when the form shows errors."""
     listing = case_service.list_cases(
-        session=db, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+        session=get_session(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE
     )
     page = render_template(
         "admin/cases.html",
@@ -97,6 +102,13 @@ def cases() -> str | Response | tuple[str, int]:
         pagination=pagination("admin.cases", listing.page, listing.pages),
     )
     return (page, 400) if error_list else page
+
+
+def refused_upload(file_field: Field, refused: ImportRefused) -> list[dict[str, str]]:
+    """Say at the file input that nothing was imported; the error summary's items, one for
+    each problem in the file."""
+    file_field.errors = [refusal_message(len(refused.problems))]
+    return problem_list(refused.problems, f"#{file_field.id}")
 
 
 def wtforms_error_list(form: FlaskForm) -> list[dict[str, str]]:
