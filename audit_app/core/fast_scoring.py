@@ -67,52 +67,55 @@ def _denominator(numbers: list[Fraction]) -> int:
     return lcm(1, *(number.denominator for number in numbers))
 
 
+def _compile(questionnaire: Questionnaire) -> tuple[tuple[_Step, ...], tuple[str, ...]]:
+    """Each question as a step, in file order, and the compliance measures in order."""
+    questions = [
+        (index, question)
+        for index, theme in enumerate(questionnaire.themes)
+        for question in theme.questions
+    ]
+    scored = [q for _, q in questions if q.is_scored and q.max_score is not None]
+    weight_scale = _denominator([exact(q.effective_weight) for q in scored])
+    score_scale = _denominator(
+        [exact(o.score) for q in scored for o in q.options or () if o.score is not None]
+    )
+    controllers = {q.show_if.question for _, q in questions if q.show_if is not None}
+    measures = tuple(dict.fromkeys(q.compliance for _, q in questions if q.compliance))
+    measure_index = {measure: index for index, measure in enumerate(measures)}
+    steps = []
+    for theme, question in questions:
+        points: dict[str, int] | None = None
+        possible = 0
+        if question.is_scored and question.max_score is not None:
+            weight = int(exact(question.effective_weight) * weight_scale)
+            points = {
+                option.value: weight * int(exact(option.score) * score_scale)
+                for option in question.options or ()
+                if option.score is not None
+            }
+            possible = weight * int(exact(question.max_score) * score_scale)
+        rule = question.show_if
+        measure = question.compliance if points is not None else None
+        steps.append(
+            _Step(
+                question_id=question.id,
+                theme=theme,
+                controller=rule.question if rule else None,
+                shown_for=frozenset(rule.in_) if rule else frozenset(),
+                remember=question.id in controllers,
+                points=points,
+                possible=possible,
+                measure=measure_index[measure] if measure else -1,
+            )
+        )
+    return tuple(steps), measures
+
+
 class ScoringPlan:
     """A questionnaire version compiled for fast exact scoring; build once, score many."""
 
     def __init__(self, questionnaire: Questionnaire) -> None:
-        questions = [
-            (index, question)
-            for index, theme in enumerate(questionnaire.themes)
-            for question in theme.questions
-        ]
-        scored = [(i, q) for i, q in questions if q.is_scored and q.max_score is not None]
-        weights = [exact(q.effective_weight) for _, q in scored]
-        scores = [exact(o.score) for _, q in scored for o in q.options or () if o.score is not None]
-        weight_scale, score_scale = _denominator(weights), _denominator(scores)
-        controllers = {q.show_if.question for _, q in questions if q.show_if is not None}
-        self.measures = tuple(
-            dict.fromkeys(q.compliance for _, q in questions if q.compliance is not None)
-        )
-        measure_index = {measure: index for index, measure in enumerate(self.measures)}
-        steps = []
-        for theme, question in questions:
-            points: dict[str, int] | None = None
-            possible = 0
-            if question.is_scored and question.max_score is not None:
-                weight = int(exact(question.effective_weight) * weight_scale)
-                points = {
-                    option.value: weight * int(exact(option.score) * score_scale)
-                    for option in question.options or ()
-                    if option.score is not None
-                }
-                possible = weight * int(exact(question.max_score) * score_scale)
-            rule = question.show_if
-            steps.append(
-                _Step(
-                    question_id=question.id,
-                    theme=theme,
-                    controller=rule.question if rule else None,
-                    shown_for=frozenset(rule.in_) if rule else frozenset(),
-                    remember=question.id in controllers,
-                    points=points,
-                    possible=possible,
-                    measure=measure_index.get(question.compliance, -1)
-                    if question.compliance and points is not None
-                    else -1,
-                )
-            )
-        self._steps = tuple(steps)
+        self._steps, self.measures = _compile(questionnaire)
         self._theme_ids = tuple(theme.id for theme in questionnaire.themes)
         self._theme_weights = tuple(exact(theme.weight) for theme in questionnaire.themes)
         bands = questionnaire.grading.bands

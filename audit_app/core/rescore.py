@@ -235,22 +235,18 @@ def rescore(
             )
             for theme_id in theme_ids
         ),
-        by_service=tuple(
-            ServiceFigures(
-                service=service,
-                audits=sum(1 for r in rescored if r.audit.service == service),
-                overall=_figures(
-                    (r.audit.audit_id, r.overall) for r in rescored if r.audit.service == service
-                ),
-                themes=_figures(
-                    (r.audit.audit_id, t.shift)
-                    for r in rescored
-                    if r.audit.service == service
-                    for t in r.themes
-                ),
-            )
-            for service in services
-        ),
+        by_service=tuple(_service_figures(service, rescored) for service in services),
+    )
+
+
+def _service_figures(service: str, rescored: Sequence[RescoredAudit]) -> ServiceFigures:
+    """The figures for the audits of one service."""
+    own = [r for r in rescored if r.audit.service == service]
+    return ServiceFigures(
+        service=service,
+        audits=len(own),
+        overall=_figures((r.audit.audit_id, r.overall) for r in own),
+        themes=_figures((r.audit.audit_id, t.shift) for r in own for t in r.themes),
     )
 
 
