@@ -23,22 +23,17 @@ from types import TracebackType
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, String, case, func, literal, table, values
+from sqlalchemy import Engine, String, table, values
 from sqlalchemy import column as sql_column
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.selectable import Select
-from sqlalchemy.types import Text
 
 BATCH_ROWS = 5000
 CACHE_ENTRIES = 64
 CACHE_SECONDS = 300
 _cursor_names = count(1)
 _table_names = count(1)
-
-# Text that a spreadsheet would read as a formula, or that would hide the start of a cell.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ResultCache:
@@ -348,12 +343,3 @@ def _one_decimal_sqlite(element: one_decimal, compiler: Any, **kw: Any) -> str:
 @compiles(one_decimal, "postgresql")
 def _one_decimal_postgresql(element: one_decimal, compiler: Any, **kw: Any) -> str:
     return f"CAST(CAST({compiler.process(element.clauses, **kw)} AS NUMERIC(4, 1)) AS TEXT)"
-
-
-def neutralised(text: ColumnElement[Any]) -> ColumnElement[str]:
-    """Text that no spreadsheet will run as a formula: a risky first character gets a ``'``."""
-    first = func.substr(text, 1, 1)
-    return case(
-        (first.in_(FORMULA_STARTS), literal("'", Text) + text),
-        else_=text,
-    )

@@ -1,7 +1,8 @@
 """The board's exports: four tidy tables as CSV, and one workbook with all four and the dictionary.
 
 Each table is one SQL statement whose columns are already the exported text (timestamps in ISO
-8601 UTC, percents to one decimal, formula-like text neutralised), so Python only writes rows:
+8601 UTC, percents to one decimal, formula-like text neutralised by ``cells.neutralised``, for
+the CSV files and the workbook alike), so Python only writes rows:
 the database streams them in batches and nothing holds the whole export in memory.
 """
 
@@ -28,12 +29,8 @@ from audit_app.models import (
     User,
     table_of,
 )
-from audit_app.reporting.database import (
-    ReportReader,
-    iso_utc,
-    neutralised,
-    one_decimal,
-)
+from audit_app.reporting.cells import neutralised
+from audit_app.reporting.database import ReportReader, iso_utc, one_decimal
 from audit_app.reporting.dictionary import RULES, TABLES
 from audit_app.reporting.final_grade import final_grade_column
 from audit_app.reporting.questionnaires import question_meta, theme_titles
