@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test test-fast install lock assets browser lint schema bench load audit clean
+.PHONY: run test test-fast install lock assets browser libreoffice lint schema bench load audit clean
 
 # Every Python package comes from a lock file in requirements/, pinned with its hashes, and pip
 # refuses any file whose hash is not there (README.md, Dependencies). `make lock` rewrites them.
@@ -45,7 +45,7 @@ run: install
 	$(BIN)/gunicorn --workers $(WORKERS) --timeout 300 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 ## make test: install, lint, and run the whole test suite (browser tests included)
-test: install browser lint
+test: install browser libreoffice lint
 	$(BIN)/python -m pytest
 
 ## make test-fast: the everyday loop: lint, then every test but the browser tests and the slow
@@ -64,6 +64,20 @@ browser:
 			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 		else \
 			echo "Browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium'"; \
+		fi; \
+	fi
+
+# The exports' formula test opens the files in LibreOffice Calc; install it when it is missing
+# and we may (tests/reports/test_formula_neutralising.py).
+libreoffice:
+	@if ! command -v soffice >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing LibreOffice Calc for the exports' formula test"; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+				--no-install-recommends libreoffice-calc; \
+		else \
+			echo "The exports' formula test needs LibreOffice Calc: run" \
+				"'sudo apt-get install --no-install-recommends libreoffice-calc'"; \
 		fi; \
 	fi
 

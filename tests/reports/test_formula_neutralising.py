@@ -309,7 +309,7 @@ def _export(runner: FlaskCliRunner, tmp_path: Path, kind: str) -> Path:
 
 @pytest.mark.slow
 def test_libreoffice_evaluates_no_cell_of_the_csv_exports(
-    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path, calc: Calc
+    calc: Calc, report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     audits = _with_candidates(report_data)
     files = [_export(runner, tmp_path, kind) for kind in ("audits", "themes", "compliance")]
@@ -337,7 +337,7 @@ def test_libreoffice_evaluates_no_cell_of_the_csv_exports(
 
 @pytest.mark.slow
 def test_libreoffice_evaluates_no_cell_of_the_workbook(
-    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path, calc: Calc
+    calc: Calc, report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     audits = _with_candidates(report_data)
     workbook = _export(runner, tmp_path, "workbook")
