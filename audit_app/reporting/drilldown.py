@@ -17,19 +17,11 @@ from sqlalchemy import and_, exists, false, func, select, tuple_
 from sqlalchemy.sql import ColumnElement
 
 from audit_app.models import Allocation, ThemeResult, table_of
-from audit_app.reporting.dashboard import (
-    AC,
-    AL,
-    CR,
-    M,
-    T,
-    allocation_conditions,
-    drift_label,
-    latest_moderation,
-)
+from audit_app.reporting.agreement import drift_label
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.figures import month_label
 from audit_app.reporting.final_grade import final_grade_column
+from audit_app.reporting.queries import AC, AL, CR, M, T, allocation_conditions, latest_moderation
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.selection import (
     CASE,

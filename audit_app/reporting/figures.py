@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -52,6 +53,13 @@ def mean_percent(total: float | Decimal | None, count: int) -> Decimal | None:
 def months_between(start: date, end: date) -> list[str]:
     """Every ``YYYY-MM`` from the month of ``start`` to the month of ``end``."""
     return [month_key(first) for first in dates.months(start, end)]
+
+
+def month_labels(start: date | None, end: date | None, seen: Iterable[str]) -> dict[str, str]:
+    """Each month of the period by its name ("2025-04": "April 2025"), in order; the months
+    ``seen`` when the period is open at either end."""
+    months = months_between(start, end) if start and end else sorted(set(seen))
+    return {month: month_label(month) for month in months}
 
 
 def month_label(month: str) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from audit_app.reporting.charts import bars, grade_series, stacked_bars
-from audit_app.reporting.dashboard import ComplianceRow, Dashboard, SpreadRow
+from audit_app.reporting.compliance import ComplianceRow
+from audit_app.reporting.dashboard import Dashboard
 from audit_app.reporting.figures import short_month_label
+from audit_app.reporting.spreads import SpreadRow
 
 TABLE_BELOW = "The table below the chart gives every number, with links to the audits."
 
