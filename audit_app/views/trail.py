@@ -12,6 +12,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 
 from audit_app.auth import current_actor, role_required
 from audit_app.db import changes, get_session, read_only_session
+from audit_app.reporting.cells import neutralise
 from audit_app.services.trail import TrailFilters, iter_events, record_event, search_events
 from audit_app.web import export_limited
 
@@ -19,8 +20,6 @@ bp = Blueprint("trail", __name__, url_prefix="/admin/trail")
 
 PAGE_SIZE = 100
 COLUMNS = ["event_id", "occurred_at", "actor", "action", "audit_id", "case_id", "from", "detail"]
-# A cell starting with one of these would run as a formula in a spreadsheet.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _date(value: str | None) -> tuple[date | None, str | None]:
@@ -74,7 +73,7 @@ def index() -> str:
 def cell(value: object) -> str:
     """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return neutralise(text)
 
 
 @bp.get("/export.csv")

@@ -90,6 +90,13 @@ def test_a_cell_is_quoted_when_a_spreadsheet_could_take_it_for_a_formula(
     assert neutralise(neutralise(text)) == neutralise(text)  # the same after neutralising
 
 
+def test_the_trail_csv_neutralises_by_the_same_rule() -> None:
+    from audit_app.views.trail import cell
+
+    assert [cell(text) for text in TEXTS] == [neutralise(text) for text in TEXTS]
+    assert cell(None) == ""
+
+
 def test_the_database_neutralises_as_python_does(app: Flask) -> None:
     """The exports compute their cells in SQL: the same rule on SQLite and PostgreSQL."""
     with app.app_context(), ReportReader(get_engine(app)) as reader:
