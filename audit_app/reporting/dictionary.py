@@ -244,7 +244,8 @@ RULES = (
     "Percents have one decimal place, rounded half away from zero; empty when not graded.",
     "A grade that was never given is empty.",
     "A text cell that begins with =, +, -, @, a tab or a carriage return is prefixed with ' "
-    "so that no spreadsheet runs it as a formula.",
+    "so that no spreadsheet runs it as a formula; so is one whose =, +, - or @ comes after "
+    "leading spaces or invisible characters, or is a full-width or other variant of them.",
     "Exported audits are those whose latest submission stands: submitted, moderated or "
     "closed. Drafts and audits returned to their auditor are left out.",
     "Service and team are the case's as the tool holds them when the export is made.",
