@@ -25,7 +25,6 @@ from wtforms import (
     BooleanField,
     Field,
     HiddenField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -41,7 +40,6 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
-    NumberRange,
     ValidationError,
 )
 
@@ -267,19 +265,6 @@ class MonthField(SelectField):
             raise ValidationError("Select a month from the list")
 
 
-class WholeNumberField(IntegerField):
-    """An integer field whose message for a non-number says what to enter."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if valuelist and valuelist[0].strip() and not valuelist[0].strip().isdigit():
-            self.data = None
-            raise ValueError(
-                "Cases per auditor must be a whole number from 1 to "
-                f"{allocation_service.MAX_PER_AUDITOR}"
-            )
-        super().process_formdata([v.strip() for v in valuelist])
-
-
 class DrawForm(FlaskForm):
     month = MonthField(
         "Month",
@@ -287,22 +272,12 @@ class DrawForm(FlaskForm):
         widget=GovSelect(),
         validators=[InputRequired(message="Select a month from the list")],
     )
-    per_auditor = WholeNumberField(
+    # The number as typed: the allocation service says what it must be (read_per_auditor).
+    per_auditor = StringField(
         "Cases per auditor",
         description=f"A whole number from 1 to {allocation_service.MAX_PER_AUDITOR}.",
         widget=GovTextInput(),
-        default=2,
-        validators=[
-            InputRequired(message="Enter how many cases each auditor gets"),
-            NumberRange(
-                min=1,
-                max=allocation_service.MAX_PER_AUDITOR,
-                message=(
-                    "Cases per auditor must be a whole number from 1 to "
-                    f"{allocation_service.MAX_PER_AUDITOR}"
-                ),
-            ),
-        ],
+        default="2",
     )
     questionnaire = RadioField(
         "Questionnaire",
@@ -311,3 +286,11 @@ class DrawForm(FlaskForm):
         validators=[InputRequired(message="Select the questionnaire the auditors will use")],
     )
     draw_submit = SubmitField("Draw allocations", widget=GovSubmitInput())
+
+    def validate_per_auditor(self, field: Field) -> None:
+        """The service's rule, so that its message sits beside the field even when another
+        field is wrong too (and the draw is not tried)."""
+        try:
+            allocation_service.read_per_auditor(field.data or "")
+        except allocation_service.DrawRefused as refused:
+            raise ValidationError(str(refused)) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -25,7 +25,7 @@ from audit_app.core.roles import ALLOCATABLE
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
 from audit_app.services.actor import Actor
 from audit_app.services.cases import cases_by_ref, chunked
-from audit_app.services.csv_files import ImportProblem, ImportRefused, read_csv
+from audit_app.services.csv_files import CsvRow, ImportProblem, ImportRefused, read_csv
 from audit_app.services.errors import Refused
 from audit_app.services.questionnaires import current_versions
 from audit_app.services.trail import record_event
@@ -34,6 +34,7 @@ ALLOCATION_COLUMNS = ("case_id", "questionnaire_id", "auditor", "due")
 # A case audited (started or submitted) this many months before a draw's month is not drawn.
 LOOKBACK_MONTHS = 12
 MAX_PER_AUDITOR = 50
+PER_AUDITOR_RULE = f"Cases per auditor must be a whole number from 1 to {MAX_PER_AUDITOR}"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
@@ -207,6 +208,28 @@ def _questionnaire_titles(*, session: Session) -> dict[str, str]:
 # Importing ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AllocationLookup:
+    """What the rows of a file of allocations are checked against: the stored cases and users
+    the file names, and the questionnaires in use and ever loaded."""
+
+    cases: Mapping[str, Case]  # by case reference
+    users: Mapping[str, User]  # by username
+    questionnaires_in_use: set[str]
+    questionnaires_loaded: set[str]
+
+
+@dataclass(frozen=True)
+class WantedAllocation:
+    """A good row of a file of allocations: this auditor audits this case by ``due``."""
+
+    line: int
+    case: Case
+    questionnaire_id: str
+    auditor: User
+    due: date
+
+
 def import_allocations(
     text: bytes | str,
     *,
@@ -215,69 +238,10 @@ def import_allocations(
 ) -> AllocationImportSummary:
     """Create allocations from a CSV file, all or nothing; rows already allocated are skipped."""
     table = read_csv(text, required=ALLOCATION_COLUMNS)
-    cases = cases_by_ref(
-        [r.get("case_id") for r in table.rows if r.get("case_id")], session=session
-    )
-    users = _users_by_username(
-        [r.get("auditor").lower() for r in table.rows if r.get("auditor")], session=session
-    )
-    current_ids = {v.questionnaire_id for v in current_versions(session=session)}
-    loaded_ids = set(_questionnaire_titles(session=session))
-
-    problems: list[ImportProblem] = []
-    first_line_of: dict[tuple[str, str, str, str], int] = {}
-    wanted: list[tuple[int, Case, str, User, date]] = []
-    for row in table.rows:
-        line = row.line
-        values = {name: row.get(name) for name in ALLOCATION_COLUMNS}
-        case_ref, questionnaire_id = values["case_id"], values["questionnaire_id"]
-        username, due_text = values["auditor"].lower(), values["due"]
-        case = cases.get(case_ref)
-        user = users.get(username)
-        due_problem = _due_problem(due_text)
-        due = None if due_problem else date.fromisoformat(due_text)
-        checks = {
-            "case_id": _case_problem(case_ref, case),
-            "questionnaire_id": _questionnaire_problem(questionnaire_id, current_ids, loaded_ids),
-            "auditor": _auditor_problem(values["auditor"], user),
-            "due": due_problem,
-        }
-        row_problems: list[str] = []
-        for name in ALLOCATION_COLUMNS:
-            problem = f"{name} is empty" if not values[name] else checks[name]
-            if problem:
-                row_problems.append(problem)
-        key = (case_ref, questionnaire_id, username, due.isoformat() if due else due_text)
-        if all(key) and key in first_line_of:
-            row_problems.append(f"repeats line {first_line_of[key]}")
-        elif all(key):
-            first_line_of[key] = line
-        problems.extend(ImportProblem(line, message) for message in row_problems)
-        if not row_problems:
-            assert case is not None and user is not None and due is not None
-            wanted.append((line, case, questionnaire_id, user, due))
+    problems, wanted = check_allocation_rows(table.rows, _lookup_for(table.rows, session=session))
     if problems:
         raise ImportRefused(problems)
-
-    existing = _existing_allocations([case.id for _, case, _, _, _ in wanted], session=session)
-    created = already = 0
-    for _, case, questionnaire_id, user, due in wanted:
-        assert case.id is not None and user.id is not None  # both read from the database
-        allocation_key = (case.id, questionnaire_id, user.id, due)
-        if allocation_key in existing:
-            already += 1
-            continue
-        session.add(
-            Allocation(
-                case_id=case.id,
-                questionnaire_id=questionnaire_id,
-                auditor_id=user.id,
-                due=due,
-                created_by=actor.username,
-            )
-        )
-        existing.add(allocation_key)
-        created += 1
+    created, already = _add_allocations(wanted, session=session, actor=actor)
     summary = AllocationImportSummary(
         rows=len(table.rows),
         created=created,
@@ -295,6 +259,94 @@ def import_allocations(
     )
     session.flush()
     return summary
+
+
+def _lookup_for(rows: Sequence[CsvRow], *, session: Session) -> AllocationLookup:
+    """The stored cases and users that the rows name, and the questionnaires."""
+    return AllocationLookup(
+        cases=cases_by_ref([r.get("case_id") for r in rows if r.get("case_id")], session=session),
+        users=_users_by_username(
+            [r.get("auditor").lower() for r in rows if r.get("auditor")], session=session
+        ),
+        questionnaires_in_use={v.questionnaire_id for v in current_versions(session=session)},
+        questionnaires_loaded=set(_questionnaire_titles(session=session)),
+    )
+
+
+# Checking a file of allocations: nothing is read from or written to the database.
+
+
+def check_allocation_rows(
+    rows: Sequence[CsvRow], lookup: AllocationLookup
+) -> tuple[list[ImportProblem], list[WantedAllocation]]:
+    """Every problem with the rows of a file of allocations, with its line, and the
+    allocations the good rows ask for (all of them when there is no problem)."""
+    problems: list[ImportProblem] = []
+    wanted: list[WantedAllocation] = []
+    first_line_of: dict[tuple[str, str, str, str], int] = {}
+    for row in rows:
+        row_problems, allocation = _check_allocation_row(row, lookup, first_line_of)
+        problems.extend(ImportProblem(row.line, message) for message in row_problems)
+        if allocation is not None:
+            wanted.append(allocation)
+    return problems, wanted
+
+
+def _check_allocation_row(
+    row: CsvRow,
+    lookup: AllocationLookup,
+    first_line_of: dict[tuple[str, str, str, str], int],
+) -> tuple[list[str], WantedAllocation | None]:
+    """What is wrong with one row (in column order, then a repeat of an earlier row), or the
+    allocation it asks for. Notes the line of each row that names all four things."""
+    values = {name: row.get(name) for name in ALLOCATION_COLUMNS}
+    case_ref, questionnaire_id = values["case_id"], values["questionnaire_id"]
+    username, due_text = values["auditor"].lower(), values["due"]
+    case, user = lookup.cases.get(case_ref), lookup.users.get(username)
+    due_problem = _due_problem(due_text)
+    due = None if due_problem else date.fromisoformat(due_text)
+    problems = _column_problems(
+        values,
+        {
+            "case_id": _case_problem(case_ref, case),
+            "questionnaire_id": _questionnaire_problem(
+                questionnaire_id, lookup.questionnaires_in_use, lookup.questionnaires_loaded
+            ),
+            "auditor": _auditor_problem(values["auditor"], user),
+            "due": due_problem,
+        },
+    )
+    key = (case_ref, questionnaire_id, username, due.isoformat() if due else due_text)
+    repeat = _repeat_problem(key, row.line, first_line_of)
+    if repeat:
+        problems.append(repeat)
+    if problems:
+        return problems, None
+    assert case is not None and user is not None and due is not None
+    return [], WantedAllocation(row.line, case, questionnaire_id, user, due)
+
+
+def _column_problems(values: Mapping[str, str], checks: Mapping[str, str | None]) -> list[str]:
+    """Each column's problem, in column order: it is empty, or what its check found."""
+    problems: list[str] = []
+    for name in ALLOCATION_COLUMNS:
+        problem = f"{name} is empty" if not values[name] else checks[name]
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _repeat_problem(
+    key: tuple[str, str, str, str], line: int, first_line_of: dict[tuple[str, str, str, str], int]
+) -> str | None:
+    """A row that repeats an earlier one; notes the line of the first row with each key.
+    A row with an empty value is not compared (its emptiness is the problem)."""
+    if not all(key):
+        return None
+    if key in first_line_of:
+        return f"repeats line {first_line_of[key]}"
+    first_line_of[key] = line
+    return None
 
 
 def _case_problem(case_ref: str, case: Case | None) -> str | None:
@@ -345,7 +397,50 @@ def _existing_allocations(
     return found
 
 
+# Writing a checked file of allocations.
+
+
+def _add_allocations(
+    wanted: Sequence[WantedAllocation], *, session: Session, actor: Actor
+) -> tuple[int, int]:
+    """Add each wanted allocation not already stored; how many were created, and how many
+    were already allocated."""
+    existing = _existing_allocations([w.case.id for w in wanted], session=session)
+    created = already = 0
+    for allocation in wanted:
+        case_id, auditor_id = allocation.case.id, allocation.auditor.id
+        assert case_id is not None and auditor_id is not None  # both read from the database
+        key = (case_id, allocation.questionnaire_id, auditor_id, allocation.due)
+        if key in existing:
+            already += 1
+            continue
+        session.add(
+            Allocation(
+                case_id=case_id,
+                questionnaire_id=allocation.questionnaire_id,
+                auditor_id=auditor_id,
+                due=allocation.due,
+                created_by=actor.username,
+            )
+        )
+        existing.add(key)
+        created += 1
+    return created, already
+
+
 # Drawing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawPool:
+    """What a draw chooses from: the cases that may be drawn (case id and team id, by case id)
+    with their references, the cases not to draw, and how many allocations of the
+    questionnaire each auditor already has due in the month."""
+
+    candidates: list[tuple[int, int]]
+    refs: dict[int, str]
+    taken: set[int]
+    already: Counter[int | None]
 
 
 def draw_allocations(
@@ -353,7 +448,7 @@ def draw_allocations(
     session: Session,
     actor: Actor,
     month: date,
-    per_auditor: int,
+    per_auditor: int | str,
     questionnaire_id: str,
     rng: random.Random,
 ) -> DrawnAllocations:
@@ -365,18 +460,66 @@ def draw_allocations(
     this questionnaire due in the month is topped up to ``per_auditor``, so a second draw for the
     same month does not double anyone's work. Where too few cases are eligible, the auditor gets
     what there is and the shortfall is reported. The result depends only on the data and ``rng``.
+    ``per_auditor`` may be the number as typed (see ``read_per_auditor``).
     """
-    if not 1 <= per_auditor <= MAX_PER_AUDITOR:
-        raise DrawRefused(
-            f"Cases per auditor must be between 1 and {MAX_PER_AUDITOR}", field="per_auditor"
-        )
+    wanted = read_per_auditor(per_auditor)
+    _check_in_use(questionnaire_id, session=session)
+    month = month.replace(day=1)
+    due = month_end(month)
+    auditors = _active_auditors(session=session)
+    pool = _draw_pool(month, due, questionnaire_id, session=session)
+    drawn = choose_cases(auditors, pool, per_auditor=wanted, rng=rng)
+    allocations = _add_drawn(auditors, drawn, questionnaire_id, due, session=session, actor=actor)
+    session.flush()
+    result = DrawnAllocations(
+        allocations,
+        month=month,
+        due=due,
+        auditors=[a.username for a in auditors],
+        shortfalls=_shortfalls(auditors, drawn, pool.already, per_auditor=wanted),
+        case_refs={a.username: [pool.refs[i] for i in drawn[a.id]] for a in auditors},
+    )
+    _record_draw(result, questionnaire_id, per_auditor=wanted, session=session, actor=actor)
+    return result
+
+
+# Checking what a draw is asked for.
+
+
+def read_per_auditor(value: int | str) -> int:
+    """How many cases each auditor gets, as a number or as typed; DrawRefused (at the field
+    "per_auditor") unless it is a whole number from 1 to ``MAX_PER_AUDITOR``."""
+    number: int | None = value if isinstance(value, int) else None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise DrawRefused("Enter how many cases each auditor gets", field="per_auditor")
+        number = _whole_number(text)
+    if number is None or not 1 <= number <= MAX_PER_AUDITOR:
+        raise DrawRefused(PER_AUDITOR_RULE, field="per_auditor")
+    return number
+
+
+def _whole_number(text: str) -> int | None:
+    """The number written in ``text`` (digits only: no sign, point or spaces), or None."""
+    if not text.isdigit():
+        return None
+    try:
+        return int(text)
+    except ValueError:  # digits int() does not read (such as "²"), or thousands of them
+        return None
+
+
+def _check_in_use(questionnaire_id: str, *, session: Session) -> None:
     if questionnaire_id not in {v.questionnaire_id for v in current_versions(session=session)}:
         raise DrawRefused(
             f'"{questionnaire_id}" is not a questionnaire in use (it is not loaded or is retired)',
             field="questionnaire",
         )
-    month = month.replace(day=1)
-    due = month_end(month)
+
+
+def _active_auditors(*, session: Session) -> list[User]:
+    """The active users who can be allocated cases, by username; DrawRefused if none."""
     auditors = list(
         session.exec(
             select(User)
@@ -386,7 +529,11 @@ def draw_allocations(
     )
     if not auditors:
         raise DrawRefused("There are no active auditors to allocate cases to")
+    return auditors
 
+
+def _draw_pool(month: date, due: date, questionnaire_id: str, *, session: Session) -> DrawPool:
+    """The cases a draw for ``month`` may choose from, and the allocations due in it."""
     window_start = datetime.combine(add_months(month, -LOOKBACK_MONTHS), time.min, tzinfo=UTC)
     recently_audited = set(
         session.exec(
@@ -415,19 +562,32 @@ def draw_allocations(
         if case_id is not None and case_id not in taken:
             candidates.append((case_id, team_id))
             refs[case_id] = case_ref
+    return DrawPool(candidates=candidates, refs=refs, taken=taken, already=already)
 
-    # Auditors take turns, one case a round, in a random order: a shortage falls evenly.
+
+# Choosing the cases: nothing is read from or written to the database.
+
+
+def choose_cases(
+    auditors: Sequence[User], pool: DrawPool, *, per_auditor: int, rng: random.Random
+) -> dict[int | None, list[int]]:
+    """The case ids each auditor gets, by user id, in the order drawn.
+
+    Auditors take turns, one case a round, in a random order: a shortage falls evenly. Each
+    auditor is topped up to ``per_auditor``, from cases outside their own team.
+    """
     order = list(auditors)
     rng.shuffle(order)
-    needed = {a.id: max(0, per_auditor - already[a.id]) for a in order}
+    needed = {a.id: max(0, per_auditor - pool.already[a.id]) for a in order}
     drawn: dict[int | None, list[int]] = {a.id: [] for a in order}
+    taken = set(pool.taken)
     for _round in range(per_auditor):
         for auditor in order:
             if len(drawn[auditor.id]) >= needed[auditor.id]:
                 continue
             eligible = [
                 case_id
-                for case_id, team_id in candidates
+                for case_id, team_id in pool.candidates
                 if case_id not in taken and (auditor.team_id is None or team_id != auditor.team_id)
             ]
             if not eligible:
@@ -435,10 +595,40 @@ def draw_allocations(
             choice = rng.choice(eligible)
             taken.add(choice)
             drawn[auditor.id].append(choice)
+    return drawn
 
-    allocations: list[Allocation] = []
+
+def _shortfalls(
+    auditors: Sequence[User],
+    drawn: Mapping[int | None, list[int]],
+    already: Counter[int | None],
+    *,
+    per_auditor: int,
+) -> list[Shortfall]:
+    """The auditors (by username) left with fewer than ``per_auditor`` cases in the month."""
     shortfalls: list[Shortfall] = []
-    for auditor in auditors:  # stored and reported in username order
+    for auditor in auditors:
+        total = already[auditor.id] + len(drawn[auditor.id])
+        if total < per_auditor:
+            shortfalls.append(Shortfall(auditor.username, per_auditor, total))
+    return shortfalls
+
+
+# Writing a draw.
+
+
+def _add_drawn(
+    auditors: Sequence[User],
+    drawn: Mapping[int | None, list[int]],
+    questionnaire_id: str,
+    due: date,
+    *,
+    session: Session,
+    actor: Actor,
+) -> list[Allocation]:
+    """Add the drawn allocations, in username order."""
+    allocations: list[Allocation] = []
+    for auditor in auditors:
         assert auditor.id is not None  # read from the database
         for case_id in drawn[auditor.id]:
             allocation = Allocation(
@@ -450,30 +640,28 @@ def draw_allocations(
             )
             session.add(allocation)
             allocations.append(allocation)
-        total = already[auditor.id] + len(drawn[auditor.id])
-        if total < per_auditor:
-            shortfalls.append(Shortfall(auditor.username, per_auditor, total))
-    session.flush()
-    result = DrawnAllocations(
-        allocations,
-        month=month,
-        due=due,
-        auditors=[a.username for a in auditors],
-        shortfalls=shortfalls,
-        case_refs={a.username: [refs[i] for i in drawn[a.id]] for a in auditors},
-    )
+    return allocations
+
+
+def _record_draw(
+    drawn: DrawnAllocations,
+    questionnaire_id: str,
+    *,
+    per_auditor: int,
+    session: Session,
+    actor: Actor,
+) -> None:
     record_event(
         "allocations.drawn",
         session=session,
         actor=actor,
-        month=f"{month:%Y-%m}",
+        month=f"{drawn.month:%Y-%m}",
         questionnaire_id=questionnaire_id,
         per_auditor=per_auditor,
-        allocated=len(allocations),
-        allocations={a.username: len(drawn[a.id]) for a in auditors},
-        shortfalls={s.auditor: s.wanted - s.allocated for s in shortfalls},
+        allocated=len(drawn),
+        allocations={username: len(refs) for username, refs in drawn.case_refs.items()},
+        shortfalls={s.auditor: s.wanted - s.allocated for s in drawn.shortfalls},
     )
-    return result
 
 
 # Listing --------------------------------------------------------------------------------------

@@ -15,14 +15,10 @@ from audit_app.db import changes, get_session
 from audit_app.forms.admin import AllocationsUploadForm, DrawForm
 from audit_app.services import allocations as allocation_service
 from audit_app.services import questionnaires as questionnaire_service
-from audit_app.services.cases import ImportRefused
+from audit_app.services.allocations import DrawRefused
+from audit_app.services.csv_files import ImportRefused
 from audit_app.views.admin import bp
-from audit_app.views.admin.cases import (
-    pagination,
-    problem_list,
-    refusal_message,
-    wtforms_error_list,
-)
+from audit_app.views.admin.cases import pagination, refused_upload, wtforms_error_list
 
 PER_PAGE = 50
 
@@ -82,17 +78,15 @@ def allocations_import() -> str | tuple[str, int] | Response:
     form = AllocationsUploadForm()
     if not form.validate_on_submit():
         return _page(form, _draw_form(), wtforms_error_list(form))
-    db = get_session()
     try:
-        with changes():
+        with changes() as db:
             summary = allocation_service.import_allocations(
                 form.allocations_file.data.read(),
                 session=db,
                 actor=current_actor(),
             )
     except ImportRefused as refused:
-        form.allocations_file.errors = [refusal_message(len(refused.problems))]
-        return _page(form, _draw_form(), problem_list(refused.problems, "#allocations_file"))
+        return _page(form, _draw_form(), refused_upload(form.allocations_file, refused))
     flash(f"Allocations imported. {summary}", "success")
     return redirect(url_for("admin.allocations"))
 
@@ -104,22 +98,26 @@ def allocations_draw() -> str | tuple[str, int] | Response:
     upload_form = AllocationsUploadForm(formdata=None)
     if not form.validate_on_submit():
         return _page(upload_form, form, wtforms_error_list(form))
-    db = get_session()
     try:
-        with changes():
+        with changes() as db:
             drawn = allocation_service.draw_allocations(
                 session=db,
                 actor=current_actor(),
                 month=allocation_service.parse_month(form.month.data or ""),
-                per_auditor=int(form.per_auditor.data or 0),
+                per_auditor=form.per_auditor.data or "",
                 questionnaire_id=form.questionnaire.data or "",
                 rng=random.Random(),
             )
-    except allocation_service.DrawRefused as refused:
-        field = getattr(form, refused.field or "", None)
-        if field is not None:
-            field.errors = [str(refused)]
-        href = f"#{field.id}" if field is not None else "#draw"
-        return _page(upload_form, form, [{"text": str(refused), "href": href}])
+    except DrawRefused as refused:
+        return _page(upload_form, form, _refused_draw(form, refused))
     flash(" ".join(drawn.lines()), "success")
     return redirect(url_for("admin.allocations"))
+
+
+def _refused_draw(form: DrawForm, refused: DrawRefused) -> list[dict[str, str]]:
+    """Say why nothing was drawn, at the field at fault if there is one; the error summary."""
+    field = getattr(form, refused.field or "", None)
+    if field is not None:
+        field.errors = [str(refused)]
+    href = f"#{field.id}" if field is not None else "#draw"
+    return [{"text": str(refused), "href": href}]
