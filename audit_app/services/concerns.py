@@ -413,6 +413,12 @@ def load_concern(
     )
 
 
+OWN_CONCERN = (
+    "You raised this concern, so someone else must acknowledge it: another group manager of "
+    "the service, or an admin."
+)
+
+
 def acknowledge(
     concern_id: int,
     note: str,
@@ -426,6 +432,9 @@ def acknowledge(
     found = load_concern(concern_id, actor, session=session, fallback=fallback)
     if found.concern.acknowledged_at is not None:
         raise AuditError("This concern has already been acknowledged.")
+    if found.concern.raised_by_id == actor.id:
+        # Separation of duties: a concern is acted on by someone other than who raised it.
+        raise AuditError(OWN_CONCERN)
     text = note.strip()
     problem = acknowledgement_problem(text)
     if problem:

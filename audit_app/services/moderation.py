@@ -122,9 +122,12 @@ def refusal_to_moderate(view: AuditView, actor: Actor) -> str | None:
     return None
 
 
-def refusal_to_close(view: AuditView, *, session: Session) -> str | None:
-    """Why the audit cannot be closed now, or None when it can."""
+def refusal_to_close(view: AuditView, actor: Actor, *, session: Session) -> str | None:
+    """Why this person cannot close the audit now, or None when they can."""
     audit = view.audit
+    if audit.auditor_id == actor.id:
+        # Separation of duties: whoever wrote the audit does not sign it off.
+        return "You cannot close your own audit: another group manager of the service must."
     if audit.status == DRAFT:
         return "A draft cannot be closed: the auditor must submit it first."
     if audit.status == RETURNED:
@@ -830,7 +833,7 @@ def _store_moderated_grades(
 def close_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
     """Close a moderated audit, or a submitted one that was not due for moderation."""
     view = load_for_manager(audit_id, actor, session=session)
-    refusal = refusal_to_close(view, session=session)
+    refusal = refusal_to_close(view, actor, session=session)
     if refusal:
         raise TransitionRefused(refusal)
     before = view.audit.status
@@ -846,7 +849,7 @@ def close_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
         raise StaleAudit()
     # A concern raised in the same moment must still stop the close: check again under the claim.
     if unacknowledged_concerns(audit_id, session=session):
-        raise TransitionRefused(refusal_to_close(view, session=session) or "")
+        raise TransitionRefused(refusal_to_close(view, actor, session=session) or "")
     _event("audit.closed", view, actor, session=session, before=before, after=CLOSED)
     return view
 
@@ -1004,7 +1007,7 @@ def audit_page(
         is_manager=is_manager,
         moderate_refusal=refusal_to_moderate(view, actor) if is_manager else None,
         may_request=is_manager and audit.status == SUBMITTED and not audit.moderation_due,
-        close_refusal=refusal_to_close(view, session=session) if is_manager else None,
+        close_refusal=refusal_to_close(view, actor, session=session) if is_manager else None,
         may_add_action=may_change and action_service.refusal_to_add(view) is None,
         may_change_actions=may_change,
         may_record_voice=audit.auditor_id == actor.id and audit.status in VOICE_STATUSES,
