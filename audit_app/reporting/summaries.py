@@ -321,7 +321,14 @@ def _summarise(connection: Connection, month: str) -> None:
     """Replace one month's summaries with what the live tables hold now."""
     for summary in (AUDITS, THEMES, COMPLIANCE, ALLOCATIONS):
         connection.execute(delete(summary).where(summary.c.month == month))
-    label = literal(month, String)  # the same text on every row
+    _summarise_audits(connection, month)
+    _summarise_themes(connection, month)
+    _summarise_compliance(connection, month)
+    _summarise_allocations(connection, month)
+
+
+def _summarise_audits(connection: Connection, month: str) -> None:
+    """One row per audit submitted in the month: its version, team, auditor and grades."""
     connection.execute(
         insert(AUDITS).from_select(
             [
@@ -337,7 +344,7 @@ def _summarise(connection: Connection, month: str) -> None:
             ],
             select(
                 A.id,
-                label,
+                literal(month, String),  # the same text on every row
                 A.questionnaire_version_id,
                 C.team_id,
                 A.auditor_id,
@@ -350,7 +357,11 @@ def _summarise(connection: Connection, month: str) -> None:
             .where(*_in_month(month)),
         )
     )
-    theme_groups = (
+
+
+def _summarise_themes(connection: Connection, month: str) -> None:
+    """Theme results of the month's audits by version, team, theme and grades."""
+    groups = (
         A.questionnaire_version_id,
         C.team_id,
         T.theme_id,
@@ -373,41 +384,42 @@ def _summarise(connection: Connection, month: str) -> None:
                 "percent_sum",
             ],
             select(
-                label,
-                *theme_groups,
+                literal(month, String),
+                *groups,
                 func.count(),
                 func.count(T.percent),
                 func.sum(T.percent),
             )
             .select_from(
-                table_of(ThemeResult).join(AUDIT, A.id == T.audit_id).join(
-                    CASE, C.id == A.case_id
-                )
+                table_of(ThemeResult).join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)
             )
             .where(*_in_month(month))
-            .group_by(*theme_groups),
+            .group_by(*groups),
         )
     )
-    compliance_groups = (A.questionnaire_version_id, C.team_id, CR.measure)
+
+
+def _summarise_compliance(connection: Connection, month: str) -> None:
+    """Compliance answers of the month's audits by version, team and measure."""
+    groups = (A.questionnaire_version_id, C.team_id, CR.measure)
     connection.execute(
         insert(COMPLIANCE).from_select(
             ["month", "questionnaire_version_id", "team_id", "measure", "compliant", "applicable"],
             select(
-                label,
-                *compliance_groups,
+                literal(month, String),
+                *groups,
                 func.sum(case((CR.compliant, 1), else_=0)),
                 func.count(),
             )
             .select_from(
-                table_of(ComplianceResult).join(AUDIT, A.id == CR.audit_id).join(
-                    CASE, C.id == A.case_id
-                )
+                table_of(ComplianceResult)
+                .join(AUDIT, A.id == CR.audit_id)
+                .join(CASE, C.id == A.case_id)
             )
             .where(*_in_month(month))
-            .group_by(*compliance_groups),
+            .group_by(*groups),
         )
     )
-    _summarise_allocations(connection, month)
 
 
 def _summarise_allocations(connection: Connection, month: str) -> None:
@@ -419,9 +431,9 @@ def _summarise_allocations(connection: Connection, month: str) -> None:
             ["month", "questionnaire_id", "team_id", "due", "completed"],
             select(literal(month, String), *groups, func.count(), func.count(A.id))
             .select_from(
-                table_of(Allocation).join(CASE, C.id == AL.case_id).outerjoin(
-                    AUDIT, and_(A.id == AL.audit_id, A.status.in_(REPORTED_STATUSES))
-                )
+                table_of(Allocation)
+                .join(CASE, C.id == AL.case_id)
+                .outerjoin(AUDIT, and_(A.id == AL.audit_id, A.status.in_(REPORTED_STATUSES)))
             )
             .where(AL.due >= start, AL.due < end)
             .group_by(*groups),
