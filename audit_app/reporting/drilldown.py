@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, exists, false, func, select, tuple_
 from sqlalchemy.sql import ColumnElement
 
-from audit_app.models import Allocation, ThemeResult, table_of
+from audit_app.models import Allocation, Case, ThemeResult, table_of
 from audit_app.reporting.agreement import drift_label
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.figures import month_label
@@ -109,6 +109,36 @@ def parse_focus(args: Mapping[str, str]) -> tuple[Focus, list[str]]:
 
 def describe(focus: Focus, catalogue: Catalogue) -> list[str]:
     """The focus in words, for the page's heading."""
+    return [
+        *_grade_words(focus),
+        *_theme_words(focus, catalogue),
+        *_judgement_words(focus),
+        *_compliance_words(focus),
+        *_moderation_words(focus),
+        *_allocation_and_action_words(focus),
+    ]
+
+
+_THEME_BANDS = {
+    "good": "graded Good or better",
+    "final": "with a final grade",
+    "graded": "graded from the answers",
+}
+_COMPARED = {
+    "compared": "with both a computed and a judged grade",
+    "same": "where the auditor's judgement matched the computed grade",
+    "higher": "where the auditor judged higher than the computed grade",
+    "lower": "where the auditor judged lower than the computed grade",
+}
+_ANSWERS = {"yes": "a compliant answer", "no": "an answer that was not compliant"}
+_MODERATIONS = {
+    "all": "Moderated",
+    "agreed": "Moderated: the moderator agreed with the auditor's grade",
+    "differs": "Moderated: the moderator's grade differed from the auditor's",
+}
+
+
+def _grade_words(focus: Focus) -> list[str]:
     words = []
     if focus.month:
         words.append(f"Submitted in {month_label(focus.month)}")
@@ -118,41 +148,47 @@ def describe(focus: Focus, catalogue: Catalogue) -> list[str]:
         words.append("Final overall grade Good or better (the two best bands)")
     if focus.band == "worst":
         words.append("Final overall grade in the worst band (Inadequate)")
-    if focus.theme:
-        questionnaire_id, _, theme_id = focus.theme.partition("/")
-        title = catalogue.themes.get((questionnaire_id, theme_id), theme_id)
-        what = {
-            "good": "graded Good or better",
-            "final": "with a final grade",
-            "graded": "graded from the answers",
-        }.get(focus.theme_band or "", "")
-        words.append(f"Theme “{title}” {what}".strip())
-    comparison = {
-        "compared": "with both a computed and a judged grade",
-        "same": "where the auditor's judgement matched the computed grade",
-        "higher": "where the auditor judged higher than the computed grade",
-        "lower": "where the auditor judged lower than the computed grade",
-    }
+    return words
+
+
+def _theme_words(focus: Focus, catalogue: Catalogue) -> list[str]:
+    if not focus.theme:
+        return []
+    questionnaire_id, _, theme_id = focus.theme.partition("/")
+    title = catalogue.themes.get((questionnaire_id, theme_id), theme_id)
+    what = _THEME_BANDS.get(focus.theme_band or "", "")
+    return [f"Theme “{title}” {what}".strip()]
+
+
+def _judgement_words(focus: Focus) -> list[str]:
+    words = []
     if focus.theme_judged:
-        words.append(f"Theme {comparison[focus.theme_judged]}")
+        words.append(f"Theme {_COMPARED[focus.theme_judged]}")
     if focus.judged:
-        words.append(f"Overall {comparison[focus.judged]}")
-    answer = {"yes": "a compliant answer", "no": "an answer that was not compliant"}
+        words.append(f"Overall {_COMPARED[focus.judged]}")
+    return words
+
+
+def _compliance_words(focus: Focus) -> list[str]:
     if focus.measure:
-        what = answer.get(focus.compliant or "", "an answer")
-        words.append(f"With {what} on recording measure “{focus.measure}”")
-    elif focus.compliant:
-        words.append(f"With {answer[focus.compliant]} on any recording measure")
+        what = _ANSWERS.get(focus.compliant or "", "an answer")
+        return [f"With {what} on recording measure “{focus.measure}”"]
+    if focus.compliant:
+        return [f"With {_ANSWERS[focus.compliant]} on any recording measure"]
+    return []
+
+
+def _moderation_words(focus: Focus) -> list[str]:
+    words = []
     if focus.moderation:
-        words.append(
-            {
-                "all": "Moderated",
-                "agreed": "Moderated: the moderator agreed with the auditor's grade",
-                "differs": "Moderated: the moderator's grade differed from the auditor's",
-            }[focus.moderation]
-        )
+        words.append(_MODERATIONS[focus.moderation])
     if focus.drift is not None:
         words.append(f"Moderated grade {drift_label(focus.drift).lower()} than the auditor's")
+    return words
+
+
+def _allocation_and_action_words(focus: Focus) -> list[str]:
+    words = []
     if focus.allocation:
         words.append("Completed allocations due in the period (whenever submitted)")
     if focus.actions == "open":
@@ -283,6 +319,19 @@ def _moderation_condition(focus: Focus, catalogue: Catalogue) -> ColumnElement[b
     return exists(moderation)
 
 
+def page_number(raw: str) -> int:
+    """The page of the list asked for: the first when the number is missing or not one."""
+    try:
+        return max(int(raw), 1)
+    except ValueError:
+        return 1
+
+
+def page_count(total: int, per_page: int = PER_PAGE) -> int:
+    """How many pages a list of ``total`` audits takes (one, even when empty)."""
+    return max((total + per_page - 1) // per_page, 1)
+
+
 @dataclass(frozen=True)
 class ListedAudit:
     audit_id: int
@@ -313,27 +362,15 @@ def list_audits(
     per_page: int = PER_PAGE,
 ) -> tuple[list[ListedAudit], int]:
     """One page of the audits behind a figure, newest first, and how many there are."""
-    from audit_app.models import Case
-
     where = conditions(selection, focus, catalogue, today)
     joined = selection.audits_with_result()
     total = reader.scalar(select(func.count()).select_from(joined).where(*where)) or 0
-    columns: list[Any] = [
-        A.id,
-        table_of(Case).c.case_ref,
-        A.questionnaire_version_id,
-        C.team_id,
-        A.auditor_id,
-        A.status,
-        A.submitted_at,
-        FINAL_GRADE,
-    ]
-    theme_id = None
-    if focus.theme:
-        theme_id = focus.theme.partition("/")[2]
+    columns = _listed_columns()
+    theme_id = focus.theme.partition("/")[2] if focus.theme else None
+    if theme_id is not None:
+        # The grade and percent of the theme in focus, beside each audit.
         joined = joined.outerjoin(
-            table_of(ThemeResult),
-            and_(T.audit_id == A.id, T.theme_id == theme_id),
+            table_of(ThemeResult), and_(T.audit_id == A.id, T.theme_id == theme_id)
         )
         columns += [
             final_grade_column(
@@ -349,29 +386,43 @@ def list_audits(
         .limit(per_page)
         .offset(max(page - 1, 0) * per_page)
     )
-    listed = []
-    for row in reader.rows(statement):
-        info = catalogue.versions.get(row[2])
-        service_id = places.team_service.get(row[3])
-        listed.append(
-            ListedAudit(
-                audit_id=row[0],
-                case_ref=row[1],
-                questionnaire=info.title if info else "",
-                version=info.version if info else 0,
-                service=places.services.get(service_id, "") if service_id else "",
-                service_id=service_id,
-                team=places.teams.get(row[3], ""),
-                auditor=places.users.get(row[4], ""),
-                auditor_id=row[4],
-                status=row[5],
-                submitted_at=_timestamp(row[6]),
-                final_grade=row[7],
-                theme_grade=row[8] if theme_id else None,
-                theme_percent=row[9] if theme_id else None,
-            )
-        )
+    listed = [_listed(row, catalogue, places, bool(theme_id)) for row in reader.rows(statement)]
     return listed, int(total)
+
+
+def _listed_columns() -> list[Any]:
+    """What the list shows of each audit, in the order ``_listed`` reads them."""
+    return [
+        A.id,
+        table_of(Case).c.case_ref,
+        A.questionnaire_version_id,
+        C.team_id,
+        A.auditor_id,
+        A.status,
+        A.submitted_at,
+        FINAL_GRADE,
+    ]
+
+
+def _listed(row: Any, catalogue: Catalogue, places: Places, with_theme: bool) -> ListedAudit:
+    info = catalogue.versions.get(row[2])
+    service_id = places.team_service.get(row[3])
+    return ListedAudit(
+        audit_id=row[0],
+        case_ref=row[1],
+        questionnaire=info.title if info else "",
+        version=info.version if info else 0,
+        service=places.services.get(service_id, "") if service_id else "",
+        service_id=service_id,
+        team=places.teams.get(row[3], ""),
+        auditor=places.users.get(row[4], ""),
+        auditor_id=row[4],
+        status=row[5],
+        submitted_at=_timestamp(row[6]),
+        final_grade=row[7],
+        theme_grade=row[8] if with_theme else None,
+        theme_percent=row[9] if with_theme else None,
+    )
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -388,5 +439,7 @@ __all__ = [
     "conditions",
     "describe",
     "list_audits",
+    "page_count",
+    "page_number",
     "parse_focus",
 ]
