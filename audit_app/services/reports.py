@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -10,9 +11,11 @@ from sqlmodel import Session
 
 from audit_app.models import QuestionnaireVersion, Service, utcnow
 from audit_app.reporting import summaries
+from audit_app.reporting.dashboard import load_catalogue
 from audit_app.reporting.database import ReportReader
-from audit_app.reporting.filters import Filters, Scope
+from audit_app.reporting.filters import Filters, Scope, parse_filters
 from audit_app.reporting.questionnaires import Catalogue
+from audit_app.reporting.report_page import ReportPage
 from audit_app.reporting.selection import A, Places, Selection
 from audit_app.services.errors import NotFound
 from audit_app.services.trail import record_event
@@ -116,6 +119,40 @@ def filter_problems(
     return problems
 
 
+def report_page(
+    reader: ReportReader,
+    args: Mapping[str, str],
+    scope: Scope,
+    *,
+    today: date,
+    auditor: tuple[int, str] | None = None,
+) -> ReportPage:
+    """The filters of a reports page from its query string, checked against the choices this
+    person has. ``auditor``: the person's own id and name when they audit, so that they may
+    choose themselves even before they have audits to show."""
+    parsed = parse_filters(args, today)
+    catalogue = load_catalogue(reader)
+    places = Places.load(reader, scope)
+    base = Selection.build(parsed.filters, scope, catalogue, places)
+    auditors = {
+        uid: places.users.get(uid, f"User {uid}") for uid in auditor_ids(reader, base, today=today)
+    }
+    if parsed.filters.auditor_id is not None and auditor is not None:
+        auditors.setdefault(*auditor)
+    errors = dict(parsed.errors)
+    for key, message in filter_problems(parsed.filters, catalogue, places, auditors).items():
+        errors.setdefault(key, message)
+    return ReportPage(
+        filters=parsed.filters,
+        errors=errors,
+        raw=parsed.raw,
+        scope=scope,
+        catalogue=catalogue,
+        places=places,
+        auditors=auditors,
+    )
+
+
 def refresh_summaries(*, session: Session, today: date) -> list[str]:
     """Remake the report summaries of past months changed since they were made."""
     return summaries.refresh(session, today=today)
@@ -142,6 +179,7 @@ __all__ = [
     "check_questionnaire",
     "filter_problems",
     "record_export",
+    "report_page",
     "service_id_by_name",
     "today_utc",
 ]

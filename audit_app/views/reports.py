@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
 from flask import (
@@ -31,15 +30,14 @@ from audit_app.db import (
     release_if_unwritten,
     session_scope,
 )
-from audit_app.models import KINDS as AUDIT_KINDS
 from audit_app.reporting import dashboard as dashboard_data
 from audit_app.reporting import drilldown, exports
+from audit_app.reporting.compliance import measure_breakdown
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.dictionary import RULES, TABLES
-from audit_app.reporting.filters import KIND_NAMES, Filters, Scope, parse_filters
+from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.presentation import dashboard_charts, measure_charts
-from audit_app.reporting.questionnaires import Catalogue
-from audit_app.reporting.selection import Places, Selection
+from audit_app.reporting.report_page import ReportPage
 from audit_app.services import reports as report_service
 from audit_app.web import export_limited
 
@@ -59,83 +57,11 @@ def _requester() -> report_service.Requester:
     )
 
 
-@dataclass
-class Page:
-    """What every reports page needs: the filters, the person's reach, and the choices."""
-
-    filters: Filters
-    errors: dict[str, str]
-    raw: dict[str, str]
-    scope: Scope
-    catalogue: Catalogue
-    places: Places
-    auditors: dict[int, str]
-
-    @property
-    def selection(self) -> Selection:
-        return Selection.build(self.filters, self.scope, self.catalogue, self.places)
-
-    def choices(self) -> dict[str, list[dict[str, Any]]]:
-        """Items for the filter form's selects, the current choice selected."""
-
-        def items(
-            pairs: list[tuple[str, str]], current: str, anything: str
-        ) -> list[dict[str, Any]]:
-            return [{"value": "", "text": anything}] + [
-                {"value": value, "text": text, "selected": value == current}
-                for value, text in pairs
-            ]
-
-        def by_name(mapping: dict[int, str]) -> list[tuple[str, str]]:
-            return sorted(((str(k), v) for k, v in mapping.items()), key=lambda p: p[1].lower())
-
-        teams = {
-            tid: name
-            for tid, name in self.places.teams.items()
-            if self.filters.service_id is None
-            or self.places.team_service.get(tid) == self.filters.service_id
-            or tid == self.filters.team_id
-        }
-        return {
-            "questionnaire": items(
-                sorted(self.catalogue.questionnaire_titles.items(), key=lambda p: p[1].lower()),
-                self.raw["questionnaire"],
-                "All questionnaires",
-            ),
-            "kind": items(
-                [(k, KIND_NAMES[k]) for k in AUDIT_KINDS], self.raw["kind"], "Both kinds"
-            ),
-            "service": items(by_name(self.places.services), self.raw["service"], "All services"),
-            "team": items(by_name(teams), self.raw["team"], "All teams"),
-            "auditor": items(by_name(self.auditors), self.raw["auditor"], "All auditors"),
-        }
-
-
-def _page(reader: ReportReader) -> Page:
-    parsed = parse_filters(request.args, report_service.today_utc())
-    scope = _scope()
-    catalogue = dashboard_data.load_catalogue(reader)
-    places = Places.load(reader, scope)
-    base = Selection.build(parsed.filters, scope, catalogue, places)
-    auditors = {
-        uid: places.users.get(uid, f"User {uid}")
-        for uid in report_service.auditor_ids(reader, base, today=report_service.today_utc())
-    }
-    if parsed.filters.auditor_id is not None and current_user.has_role("auditor"):
-        auditors.setdefault(current_user.id, current_user.name)
-    errors = dict(parsed.errors)
-    for key, message in report_service.filter_problems(
-        parsed.filters, catalogue, places, auditors
-    ).items():
-        errors.setdefault(key, message)
-    return Page(
-        filters=parsed.filters,
-        errors=errors,
-        raw=parsed.raw,
-        scope=scope,
-        catalogue=catalogue,
-        places=places,
-        auditors=auditors,
+def _page(reader: ReportReader) -> ReportPage:
+    """The filters of this request, checked against the choices this person has."""
+    me = (current_user.id, current_user.name) if current_user.has_role("auditor") else None
+    return report_service.report_page(
+        reader, request.args, _scope(), today=report_service.today_utc(), auditor=me
     )
 
 
@@ -169,7 +95,7 @@ def _refresh_summaries() -> None:
         current_app.logger.warning("report summaries not refreshed: %s", type(error).__name__)
 
 
-def _render_dashboard(page: Page, data: Any, charts: dict[str, Any]) -> str:
+def _render_dashboard(page: ReportPage, data: Any, charts: dict[str, Any]) -> str:
     return render_template(
         "reports/dashboard.html",
         page=page,
@@ -184,12 +110,9 @@ def _render_dashboard(page: Page, data: Any, charts: dict[str, Any]) -> str:
 
 @bp.get("/reports/audits")
 @role_required(*ALL_ROLES)
-def audits() -> tuple[str, int] | str:
+def audits() -> str:
     focus, problems = drilldown.parse_focus(request.args)
-    try:
-        page_number = max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        page_number = 1
+    page_number = drilldown.page_number(request.args.get("page", "1"))
     with ReportReader(get_engine()) as reader:
         page = _page(reader)
         if page.errors or problems:
@@ -203,8 +126,6 @@ def audits() -> tuple[str, int] | str:
             today=report_service.today_utc(),
             page=page_number,
         )
-    pages = max((total + drilldown.PER_PAGE - 1) // drilldown.PER_PAGE, 1)
-    args = {**page.filters.query_args(), **focus.query_args()}
     return render_template(
         "reports/audits.html",
         page=page,
@@ -212,10 +133,10 @@ def audits() -> tuple[str, int] | str:
         total=total,
         focus=focus,
         described=drilldown.describe(focus, page.catalogue),
-        filters_described=_describe_filters(page),
+        filters_described=page.filters_described(),
         page_number=page_number,
-        pages=pages,
-        args=args,
+        pages=drilldown.page_count(total),
+        args={**page.filters.query_args(), **focus.query_args()},
         may_open=_may_open,
     )
 
@@ -229,26 +150,6 @@ def _may_open(row: drilldown.ListedAudit) -> bool:
     return current_user.has_role(*AUDITORS) and row.auditor_id == current_user.id
 
 
-def _describe_filters(page: Page) -> list[str]:
-    f = page.filters
-    words = []
-    if f.date_from and f.date_to:
-        words.append(f"Submitted {f.date_from:%-d %B %Y} to {f.date_to:%-d %B %Y}")
-    if f.questionnaire_id:
-        words.append(
-            page.catalogue.questionnaire_titles.get(f.questionnaire_id, f.questionnaire_id)
-        )
-    if f.kind:
-        words.append(KIND_NAMES.get(f.kind, f.kind))
-    if f.service_id is not None:
-        words.append(page.places.services.get(f.service_id, ""))
-    if f.team_id is not None:
-        words.append(page.places.teams.get(f.team_id, ""))
-    if f.auditor_id is not None:
-        words.append(f"Audited by {page.auditors.get(f.auditor_id, '')}")
-    return words
-
-
 @bp.get("/reports/compliance")
 @role_required(*ALL_ROLES)
 def compliance() -> str:
@@ -258,7 +159,7 @@ def compliance() -> str:
         page = _page(reader)
         if page.errors or not measure:
             abort(400)
-        breakdown = dashboard_data.measure_breakdown(
+        breakdown = measure_breakdown(
             reader,
             page.filters,
             page.scope,
@@ -273,7 +174,7 @@ def compliance() -> str:
         breakdown=breakdown,
         charts=measure_charts(breakdown.by_team, breakdown.by_month),
         args=page.filters.query_args(),
-        filters_described=_describe_filters(page),
+        filters_described=page.filters_described(),
     )
 
 
@@ -301,37 +202,40 @@ def export_csv(kind: str) -> Response:
     if page.errors:
         abort(400)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    requester = _requester()
-
-    def stream() -> Iterator[bytes]:
-        counter = exports.RowCount()
-        completed = False
-        try:
-            with ReportReader(get_engine(app), every_row=True) as reader:
-                yield from exports.csv_chunks(reader, kind, page.selection, counter)
-            completed = True
-        finally:
-            with session_scope(app) as session:
-                report_service.record_export(
-                    kind,
-                    "csv",
-                    requester,
-                    page.filters,
-                    counter.rows,
-                    session=session,
-                    via="web",
-                    completed=completed,
-                )
-
     name = _file_name(page.filters, kind, "csv")
     return Response(
-        stream(),
+        _csv_stream(app, kind, page, _requester()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Content-Type": "text/csv; charset=utf-8",
         },
     )
+
+
+def _csv_stream(
+    app: Any, kind: str, page: ReportPage, requester: report_service.Requester
+) -> Iterator[bytes]:
+    """The export as it is written, then its trail event, with the rows sent (also when the
+    download stops part way). Runs after the request: it opens its own connection and session."""
+    counter = exports.RowCount()
+    completed = False
+    try:
+        with ReportReader(get_engine(app), every_row=True) as reader:
+            yield from exports.csv_chunks(reader, kind, page.selection, counter)
+        completed = True
+    finally:
+        with session_scope(app) as session:
+            report_service.record_export(
+                kind,
+                "csv",
+                requester,
+                page.filters,
+                counter.rows,
+                session=session,
+                via="web",
+                completed=completed,
+            )
 
 
 @bp.get("/reports/export/workbook.xlsx")
@@ -341,29 +245,13 @@ def export_workbook() -> Response:
     # Nothing is pending in this read-only request; ending its transaction now means that on
     # SQLite the workbook is built without holding the write lock.
     release_if_unwritten(get_session())
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    try:
-        with ReportReader(get_engine(), every_row=True) as reader:
-            page = _page(reader)
-            if page.errors:
-                abort(400)
-            counts = exports.write_workbook(reader, page.selection, path)
-        data = open(path, "rb")  # noqa: SIM115 - closed when sent, below
-    finally:
-        os.unlink(path)  # the open handle keeps the data until it is sent
+    page, counts, data = _workbook()
     with changes() as db:
         report_service.record_export(
             "workbook", "xlsx", _requester(), page.filters, counts, session=db, via="web"
         )
-
-    def chunks() -> Iterator[bytes]:
-        with data:
-            while chunk := data.read(1 << 16):
-                yield chunk
-
     response = Response(
-        chunks(),
+        _chunks(data),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
             "Content-Disposition": "attachment; "
@@ -372,6 +260,29 @@ def export_workbook() -> Response:
     )
     response.call_on_close(data.close)
     return response
+
+
+def _workbook() -> tuple[ReportPage, dict[str, int], BinaryIO]:
+    """The workbook of this request's filters, open for reading in a file already deleted
+    (the open handle keeps the data until it is sent), and the rows of each sheet."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        with ReportReader(get_engine(), every_row=True) as reader:
+            page = _page(reader)
+            if page.errors:
+                abort(400)
+            counts = exports.write_workbook(reader, page.selection, path)
+        data = open(path, "rb")  # noqa: SIM115 - closed when sent
+    finally:
+        os.unlink(path)
+    return page, counts, data
+
+
+def _chunks(data: BinaryIO) -> Iterator[bytes]:
+    with data:
+        while chunk := data.read(1 << 16):
+            yield chunk
 
 
 @bp.app_template_global("reports_url")
