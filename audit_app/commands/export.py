@@ -93,22 +93,11 @@ def export_cli(
     """
     if date_from and date_to and date_from > date_to:
         raise click.UsageError(f"--from {date_from} is after --to {date_to}")
-    with session_scope() as session:
-        try:
-            service_id = (
-                report_service.service_id_by_name(service_name, session=session)
-                if service_name
-                else None
-            )
-            if questionnaire_id:
-                report_service.check_questionnaire(questionnaire_id, session=session)
-        except report_service.UnknownName as unknown:
-            raise click.UsageError(str(unknown)) from None
     filters = Filters(
         date_from=date_from,
         date_to=date_to,
         questionnaire_id=questionnaire_id,
-        service_id=service_id,
+        service_id=_service_id(service_name, questionnaire_id),
     )
     scope = Scope.everything()
     with ReportReader(get_engine(), every_row=True) as reader:
@@ -129,6 +118,23 @@ def export_cli(
     if out != "-":
         total = sum(rows.values()) if isinstance(rows, dict) else rows
         click.echo(f"Wrote {total:,} rows to {out}.", err=True)
+
+
+def _service_id(service_name: str | None, questionnaire_id: str | None) -> int | None:
+    """The id of the service named (None for every service), once the service and the
+    questionnaire named are known; a usage error naming the ones there are if not."""
+    with session_scope() as session:
+        try:
+            service_id = (
+                report_service.service_id_by_name(service_name, session=session)
+                if service_name
+                else None
+            )
+            if questionnaire_id:
+                report_service.check_questionnaire(questionnaire_id, session=session)
+        except report_service.UnknownName as unknown:
+            raise click.UsageError(str(unknown)) from None
+    return service_id
 
 
 def _write(
