@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
@@ -29,7 +30,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services.actor import Actor
-from audit_app.services.errors import Refused
+from audit_app.services.errors import FieldErrors, Refused
 from audit_app.services.repeated_refusals import record_refusal
 from audit_app.services.trail import record_event
 
@@ -144,6 +145,57 @@ def find_user(username: str, *, session: Session) -> User | None:
     return session.exec(select(User).where(User.username == normalise_username(username))).first()
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """A new user's details once checked: nothing about them is wrong, nothing is written yet."""
+
+    username: str  # normalised
+    role: str
+    display_name: str
+    team: str | None  # the team's name as asked for
+    team_row: Team | None
+    services: list[str]  # the services' names as asked for
+    service_rows: list[Service]
+
+
+def check_new_account(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    session: Session,
+    display_name: str = "",
+    team: str | None = None,
+    services: Sequence[str] = (),
+    context_words: Iterable[str] | None = None,
+) -> NewAccount:
+    """Everything :func:`create_user` checks, writing nothing; AccountError says what is wrong."""
+    username = normalise_username(username)
+    if not username or len(username) > 80:
+        raise AccountError("Username must be 1 to 80 characters")
+    if role not in ROLES:
+        raise AccountError(f"Role must be one of {', '.join(ROLES)}")
+    if find_user(username, session=session) is not None:
+        raise AccountError(f"A user called {username} already exists")
+    _check_new_password(password, context_words, username, display_name)
+    team_row = None
+    if team:
+        team_row = session.exec(select(Team).where(Team.name == team)).first()
+        if team_row is None:
+            raise AccountError(f"There is no team called {team}")
+    service_rows = [_named_service(name, session=session) for name in services]
+    if service_rows and role != "manager":
+        raise AccountError("Only managers manage services")
+    return NewAccount(username, role, display_name, team, team_row, list(services), service_rows)
+
+
+def _named_service(name: str, *, session: Session) -> Service:
+    row = session.exec(select(Service).where(Service.name == name)).first()
+    if row is None:
+        raise AccountError(f"There is no service called {name}")
+    return row
+
+
 def create_user(
     username: str,
     password: str,
@@ -164,52 +216,49 @@ def create_user(
     username or name. ``None`` leaves those words unchecked, for users made by the system.
     ``change_at_sign_in``: the password was chosen by an admin, so its owner must change it at
     their first sign-in."""
-    username = normalise_username(username)
-    if not username or len(username) > 80:
-        raise AccountError("Username must be 1 to 80 characters")
-    if role not in ROLES:
-        raise AccountError(f"Role must be one of {', '.join(ROLES)}")
-    if find_user(username, session=session) is not None:
-        raise AccountError(f"A user called {username} already exists")
-    _check_new_password(password, context_words, username, display_name)
-    team_row = None
-    if team:
-        team_row = session.exec(select(Team).where(Team.name == team)).first()
-        if team_row is None:
-            raise AccountError(f"There is no team called {team}")
-    service_rows = []
-    for name in services:
-        row = session.exec(select(Service).where(Service.name == name)).first()
-        if row is None:
-            raise AccountError(f"There is no service called {name}")
-        service_rows.append(row)
-    if service_rows and role != "manager":
-        raise AccountError("Only managers manage services")
+    account = check_new_account(
+        username,
+        password,
+        role,
+        session=session,
+        display_name=display_name,
+        team=team,
+        services=services,
+        context_words=context_words,
+    )
+    user = _store_account(account, password, change_at_sign_in, session=session)
+    record_event(
+        "user.created",
+        session=session,
+        actor=actor,
+        username=account.username,
+        role=account.role,
+        team=account.team,
+        services=account.services,
+        change_at_next_sign_in=change_at_sign_in,
+    )
+    session.flush()
+    return user
+
+
+def _store_account(
+    account: NewAccount, password: str, change_at_sign_in: bool, *, session: Session
+) -> User:
+    """Write the checked account and the services its manager manages."""
     user = User(
-        username=username,
-        display_name=display_name.strip(),
+        username=account.username,
+        display_name=account.display_name.strip(),
         password_hash=hash_password(password),
-        role=role,
-        team_id=team_row.id if team_row else None,
+        role=account.role,
+        team_id=account.team_row.id if account.team_row else None,
         password_change_required=change_at_sign_in,
     )
     session.add(user)
     session.flush()
     assert user.id is not None  # flushed above
-    for row in service_rows:
+    for row in account.service_rows:
         assert row.id is not None  # read from the database
         session.add(ManagedService(user_id=user.id, service_id=row.id))
-    record_event(
-        "user.created",
-        session=session,
-        actor=actor,
-        username=username,
-        role=role,
-        team=team,
-        services=list(services),
-        change_at_next_sign_in=change_at_sign_in,
-    )
-    session.flush()
     return user
 
 
@@ -252,6 +301,40 @@ def set_password(
         change_at_next_sign_in=change_at_sign_in,
     )
     session.flush()
+
+
+def check_own_password_change(user: User, current: str, new: str, confirm: str) -> None:
+    """FieldErrors, at the field, when a person's change of their own password cannot be made:
+    the current password is wrong, the new one is typed differently twice, or is the same as
+    the current one. Writes nothing."""
+    if not verify_password(user.password_hash, current):
+        raise FieldErrors({"current_password": "Your current password is not right"})
+    if new != confirm:
+        raise FieldErrors({"confirm_password": "The two new passwords do not match"})
+    if new == current:
+        # Above all when an admin set it: they would still know it.
+        raise FieldErrors(
+            {"new_password": "Your new password must be different from your current one"}
+        )
+
+
+def change_own_password(
+    user: User,
+    current: str,
+    new: str,
+    confirm: str,
+    *,
+    session: Session,
+    actor: Actor,
+    context_words: Iterable[str],
+) -> None:
+    """A person changes their own password, knowing the current one; every session of theirs
+    ends. FieldErrors, at the field, when it cannot be changed (the new password's rules too)."""
+    check_own_password_change(user, current, new, confirm)
+    try:
+        set_password(user, new, session=session, actor=actor, context_words=context_words)
+    except AccountError as problem:
+        raise FieldErrors({"new_password": str(problem)}) from None
 
 
 def set_active(user: User, active: bool, *, session: Session, actor: Actor) -> None:

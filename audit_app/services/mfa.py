@@ -15,11 +15,16 @@ from sqlmodel import Session, select
 
 from audit_app.auth import end_sessions, hash_password, verify_password
 from audit_app.models import RecoveryCode, User, utcnow
+from audit_app.services import accounts
 from audit_app.services.actor import Actor
+from audit_app.services.errors import FieldErrors
 from audit_app.services.trail import record_event
 
 ISSUER = "Case file audits"
 RECOVERY_CODES = 10
+WRONG_CODE = "Enter a correct security code"
+WRONG_PASSWORD = "Your password is not right"
+WRONG_FIRST_CODE = "Enter the 6-digit code your app shows now"
 
 
 def new_secret() -> str:
@@ -73,6 +78,36 @@ def enable(
     codes = _replace_recovery_codes(user, session=session)
     record_event("mfa.enabled", session=session, actor=actor)
     session.flush()
+    return codes
+
+
+def set_up(
+    user: User,
+    secret: str,
+    code: str,
+    password: str,
+    *,
+    address: str,
+    session: Session,
+    actor: Actor,
+) -> list[str]:
+    """Turn two-factor authentication on with the app's first code and the password again;
+    return the new recovery codes.
+
+    FieldErrors, at the field, when the password is wrong (or too many attempts have failed) or
+    the code is not the app's. A wrong password counts towards the account's limit, as at sign-in:
+    the caller commits whatever the outcome.
+    """
+    try:
+        accounts.check_throttle(user.username, address, session=session)
+    except accounts.SignInRefused as refused:
+        raise FieldErrors({"current_password": str(refused)}) from None
+    if not verify_password(user.password_hash, password):
+        accounts.record_failure(user.username, address, session=session)
+        raise FieldErrors({"current_password": WRONG_PASSWORD})
+    codes = enable(user, secret, code, session=session, actor=actor)
+    if codes is None:
+        raise FieldErrors({"code": WRONG_FIRST_CODE})
     return codes
 
 
@@ -145,3 +180,23 @@ def check_second_factor(user: User, code: str, *, session: Session) -> bool:
             )
             return True
     return False
+
+
+def sign_in_with_code(user: User, code: str, address: str, *, session: Session) -> None:
+    """The second step of signing in: an app code or an unused recovery code.
+
+    SignInRefused while too many attempts have failed, or when the code is wrong. A wrong code
+    and a refusal count towards the limit: the caller commits whatever the outcome.
+    """
+    accounts.check_throttle(user.username, address, session=session)
+    if not check_second_factor(user, code, session=session):
+        accounts.record_failure(user.username, address, session=session)
+        raise accounts.SignInRefused(WRONG_CODE)
+    accounts.record_success(user.username, address, session=session)
+    record_event(
+        "sign_in.succeeded",
+        session=session,
+        actor=user.username,
+        actor_id=user.id,
+        second_factor=True,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from audit_app.auth import (
@@ -28,12 +30,12 @@ from audit_app.auth import (
     signed_in_user,
     start_session,
     this_browser_session,
-    verify_password,
 )
 from audit_app.db import changes, get_session
 from audit_app.forms.auth import ChangePasswordForm, MfaSetupForm, SecondFactorForm, SignInForm
 from audit_app.models import User, utcnow
 from audit_app.services import accounts, mfa
+from audit_app.services.errors import FieldErrors
 from audit_app.services.trail import record_event
 
 bp = Blueprint("auth", __name__)
@@ -51,38 +53,51 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-def sign_in() -> str | Response:
+def sign_in() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignInForm()
     error = None
     if form.validate_on_submit():
-        with changes() as db:
-            try:
-                user = accounts.authenticate(
-                    form.username.data or "",
-                    form.password.data or "",
-                    request.remote_addr or "",
-                    session=db,
-                )
-            except accounts.SignInRefused as refused:
-                # Committed all the same: the failed attempt counts towards throttling.
-                error = str(refused)
-        if error is None:
-            if user.mfa_enabled:
-                # The password was right; the session starts only after the second factor.
-                session["mfa_pending"] = {
-                    "user_id": user.id,
-                    "at": utcnow().isoformat(),
-                    "next": _safe_next(request.args.get("next")),
-                }
-                return redirect(url_for("auth.second_factor"))
-            # A commit of its own, as before: the attempt above is kept whatever happens here.
-            with changes():
-                return _begin(user, _safe_next(request.args.get("next")))
-    return render_template("auth/sign_in.html", form=form, error=error), (
-        400 if (error or form.errors) else 200
-    )
+        user, error = _check_password(form)
+        if user is not None:
+            return _after_password(user, _safe_next(request.args.get("next")))
+    return _form_page("auth/sign_in.html", form, error)
+
+
+def _check_password(form: SignInForm) -> tuple[User | None, str | None]:
+    """The person whose username and password these are, or why not.
+
+    Committed whatever the outcome: a failed attempt counts towards throttling.
+    """
+    with changes() as db:
+        try:
+            user = accounts.authenticate(
+                form.username.data or "",
+                form.password.data or "",
+                request.remote_addr or "",
+                session=db,
+            )
+        except accounts.SignInRefused as refused:
+            return None, str(refused)
+    return user, None
+
+
+def _after_password(user: User, target: str) -> Response:
+    """The password was right: ask for the second factor, or start the session."""
+    if user.mfa_enabled:
+        # The session starts only after the second factor.
+        session["mfa_pending"] = {"user_id": user.id, "at": utcnow().isoformat(), "next": target}
+        return redirect(url_for("auth.second_factor"))
+    # A commit of its own, as before: the attempt above is kept whatever happens here.
+    with changes():
+        return _begin(user, target)
+
+
+def _form_page(template: str, form: FlaskForm, error: str | None) -> tuple[str, int]:
+    """A sign-in step's page: 400 when the form or the step has a problem."""
+    status = 400 if (error or form.errors) else 200
+    return render_template(template, form=form, error=error), status
 
 
 def _begin(user: User, target: str) -> Response:
@@ -103,45 +118,43 @@ MFA_PENDING_MINUTES = 5
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @public
-def second_factor() -> str | Response:
+def second_factor() -> str | Response | tuple[str, int]:
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    pending = _pending_sign_in()
+    if pending is None:
+        return redirect(url_for("auth.sign_in"))
+    user, target = pending
+    form = SecondFactorForm()
+    error = None
+    if form.validate_on_submit():
+        # One commit, whatever the outcome: a refusal and a wrong code count towards throttling.
+        with changes() as db:
+            try:
+                mfa.sign_in_with_code(
+                    user, form.code.data or "", request.remote_addr or "", session=db
+                )
+            except accounts.SignInRefused as refused:
+                error = str(refused)
+            else:
+                session.pop("mfa_pending", None)
+                return _begin(user, target)
+    return _form_page("auth/second_factor.html", form, error)
+
+
+def _pending_sign_in() -> tuple[User, str] | None:
+    """Whose password was accepted a moment ago, and where they were going; None (the sign-in
+    forgotten) when the time to enter the code ran out or they can no longer sign in."""
     pending = session.get("mfa_pending")
     started = pending and datetime.fromisoformat(pending["at"])
     if not pending or utcnow() - started > timedelta(minutes=MFA_PENDING_MINUTES):
         session.pop("mfa_pending", None)
         flash("Sign in again: the time to enter your code ran out.", "info")
-        return redirect(url_for("auth.sign_in"))
-    db = get_session()
-    user = db.get(User, pending["user_id"])
+        return None
+    user = get_session().get(User, pending["user_id"])
     if user is None or not user.active:
         session.pop("mfa_pending", None)
-        return redirect(url_for("auth.sign_in"))
-    form = SecondFactorForm()
-    error = None
-    if form.validate_on_submit():
-        # One commit, whatever the outcome: a refusal and a wrong code count towards throttling.
-        with changes():
-            try:
-                accounts.check_throttle(user.username, request.remote_addr or "", session=db)
-            except accounts.SignInRefused as refused:
-                error = str(refused)
-            else:
-                if mfa.check_second_factor(user, form.code.data or "", session=db):
-                    session.pop("mfa_pending", None)
-                    accounts.record_success(user.username, request.remote_addr or "", session=db)
-                    record_event(
-                        "sign_in.succeeded",
-                        session=db,
-                        actor=user.username,
-                        actor_id=user.id,
-                        second_factor=True,
-                    )
-                    return _begin(user, pending["next"])
-                accounts.record_failure(user.username, request.remote_addr or "", session=db)
-                error = "Enter a correct security code"
-    return render_template("auth/second_factor.html", form=form, error=error), (
-        400 if (error or form.errors) else 200
-    )
+        return None
+    return user, pending["next"]
 
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
@@ -152,59 +165,19 @@ def mfa_setup() -> str | Response | tuple[str, int]:
     The password is asked for again with that code. The new secret waits on this browser's
     session record, on the server, until a code confirms it.
     """
-    db = get_session()
-    user = db.get(User, current_user.id)
-    assert user is not None
+    user = _signed_in_person()
     if user.mfa_enabled:
         return render_template("auth/mfa_enabled.html", codes=None)
-    record = this_browser_session(db)
-    if record is None:  # cannot happen for a live session; refuse rather than guess
-        abort(400)
-    if record.pending_totp_secret is None:
-        # Kept at once, whatever the form below does: the code the app shows is made from it.
-        with changes():
-            record.pending_totp_secret = mfa.new_secret()
-            db.add(record)
-    secret = record.pending_totp_secret
+    secret = _pending_secret()
     form = MfaSetupForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        address = request.remote_addr or ""
-        codes = None
-        # Committed whatever the outcome: a wrong password here counts towards the account's
-        # limit, as at sign-in.
-        with changes():
-            try:
-                accounts.check_throttle(user.username, address, session=db)
-            except accounts.SignInRefused as refused:
-                errors["current_password"] = str(refused)
-            else:
-                if not verify_password(user.password_hash, form.current_password.data or ""):
-                    accounts.record_failure(user.username, address, session=db)
-                    errors["current_password"] = "Your password is not right"
-                else:
-                    codes = mfa.enable(
-                        user, secret, form.code.data or "", session=db, actor=current_actor()
-                    )
-                    if codes is not None:
-                        # This browser's old session ends; a fresh one, carrying the MFA flag,
-                        # starts below.
-                        end_sessions(
-                            db, current_user.id, "two-factor set up", only_this_browser=True
-                        )
-                    else:
-                        errors["code"] = "Enter the 6-digit code your app shows now"
+        codes, errors = _turn_on_mfa(user, secret, form)
         if codes is not None:
-            # A commit of its own, as before: two-factor is on whatever happens here.
-            with changes():
-                start_session(
-                    signed_in_user(user, current_user.managed_service_ids),
-                    remote_addr=request.remote_addr,
-                )
+            # A fresh session, carrying the MFA flag: two-factor is on whatever happens here.
+            _restart_session(user)
             return render_template("auth/mfa_enabled.html", codes=codes)
-    for name, messages in form.errors.items():
-        errors.setdefault(name, messages[0])
-    errors = {name: errors[name] for name in ("code", "current_password") if name in errors}
+    errors = _with_form_errors(form, errors, order=("code", "current_password"))
     uri = mfa.provisioning_uri(user, secret)
     page = render_template(
         "auth/mfa_setup.html", form=form, errors=errors, qr=mfa.qr_code_svg(uri), secret=secret
@@ -212,49 +185,105 @@ def mfa_setup() -> str | Response | tuple[str, int]:
     return (page, 400) if errors else page
 
 
+def _signed_in_person() -> User:
+    user = get_session().get(User, current_user.id)
+    assert user is not None
+    return user
+
+
+def _pending_secret() -> str:
+    """The secret waiting on this browser's session record, made on the first visit."""
+    db = get_session()
+    record = this_browser_session(db)
+    if record is None:  # cannot happen for a live session; refuse rather than guess
+        abort(400)
+    if record.pending_totp_secret is None:
+        # Kept at once, whatever the form does: the code the app shows is made from it.
+        with changes():
+            record.pending_totp_secret = mfa.new_secret()
+            db.add(record)
+    return record.pending_totp_secret
+
+
+def _turn_on_mfa(
+    user: User, secret: str, form: MfaSetupForm
+) -> tuple[list[str] | None, dict[str, str]]:
+    """The recovery codes, or the problems by field.
+
+    Committed whatever the outcome: a wrong password counts towards the account's limit, as at
+    sign-in.
+    """
+    with changes() as db:
+        try:
+            codes = mfa.set_up(
+                user,
+                secret,
+                form.code.data or "",
+                form.current_password.data or "",
+                address=request.remote_addr or "",
+                session=db,
+                actor=current_actor(),
+            )
+        except FieldErrors as problems:
+            return None, problems.errors
+        # This browser's old session ends; the caller starts a fresh one.
+        end_sessions(db, current_user.id, "two-factor set up", only_this_browser=True)
+    return codes, {}
+
+
+def _restart_session(user: User) -> None:
+    """A fresh session for this browser, its old one having ended with the change just made.
+
+    A commit of its own: the change holds whatever happens here.
+    """
+    with changes():
+        start_session(
+            signed_in_user(user, current_user.managed_service_ids),
+            remote_addr=request.remote_addr,
+        )
+
+
+def _with_form_errors(
+    form: FlaskForm, errors: dict[str, str], *, order: Sequence[str] | None = None
+) -> dict[str, str]:
+    """The service's problems by field, then the form's first for each other field; only the
+    fields named in ``order``, in that order, when it is given."""
+    errors = dict(errors)
+    for name, messages in form.errors.items():
+        errors.setdefault(name, messages[0])
+    if order is None:
+        return errors
+    return {name: errors[name] for name in order if name in errors}
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @role_required(*ALL_ROLES)
-def change_password() -> str | Response:
+def change_password() -> str | Response | tuple[str, int]:
     """Change your own password: the current one is needed; every other session ends."""
-    db = get_session()
-    user = db.get(User, current_user.id)
-    assert user is not None
+    user = _signed_in_person()
     form = ChangePasswordForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        if not verify_password(user.password_hash, form.current_password.data or ""):
-            errors["current_password"] = "Your current password is not right"
-        elif form.new_password.data != form.confirm_password.data:
-            errors["confirm_password"] = "The two new passwords do not match"
-        elif form.new_password.data == form.current_password.data:
-            # Above all when an admin set it: they would still know it.
-            errors["new_password"] = "Your new password must be different from your current one"
+        try:
+            with changes() as db:
+                accounts.change_own_password(
+                    user,
+                    form.current_password.data or "",
+                    form.new_password.data or "",
+                    form.confirm_password.data or "",
+                    session=db,
+                    actor=current_actor(),
+                    context_words=current_app.config["PASSWORD_CONTEXT_WORDS"],
+                )
+        except FieldErrors as problems:
+            errors = problems.errors
         else:
-            try:
-                with changes():
-                    accounts.set_password(
-                        user,
-                        form.new_password.data or "",
-                        session=db,
-                        actor=current_actor(),
-                        context_words=current_app.config["PASSWORD_CONTEXT_WORDS"],
-                    )
-            except accounts.AccountError as problem:
-                errors["new_password"] = str(problem)
-            else:
-                # A commit of its own, as before: the new password holds whatever happens here.
-                with changes():
-                    start_session(
-                        signed_in_user(user, current_user.managed_service_ids),
-                        remote_addr=request.remote_addr,
-                    )
-                flash("Your password has been changed. Other sessions have ended.", "success")
-                return redirect(url_for("auth.account"))
-    for name, messages in form.errors.items():
-        errors.setdefault(name, messages[0])
-    return render_template("auth/change_password.html", form=form, errors=errors), (
-        400 if errors else 200
-    )
+            _restart_session(user)
+            flash("Your password has been changed. Other sessions have ended.", "success")
+            return redirect(url_for("auth.account"))
+    errors = _with_form_errors(form, errors)
+    page = render_template("auth/change_password.html", form=form, errors=errors)
+    return page, (400 if errors else 200)
 
 
 @bp.post("/sign-out")
