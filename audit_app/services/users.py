@@ -277,6 +277,43 @@ def update_user(
     nothing is written when nothing changed. An admin cannot remove their own admin role, so that
     the service always keeps someone who can manage users.
     """
+    team_row, service_rows = check_user_update(
+        user, actor=actor, role=role, team=team, services=services, session=session
+    )
+    display_name = display_name.strip()
+    changes = user_changes(
+        user_row(user, session=session),
+        display_name=display_name,
+        role=role,
+        team=team_row.name if team_row else None,
+        services=tuple(sorted(row.name for row in service_rows)),
+    )
+    if not changes:
+        return changes
+    _apply_user_changes(user, changes, display_name, role, team_row, service_rows, session=session)
+    record_event(
+        "user.updated",
+        session=session,
+        actor=actor,
+        username=user.username,
+        before={field: old for field, (old, _new) in changes.items()},
+        after={field: new for field, (_old, new) in changes.items()},
+    )
+    session.flush()
+    return changes
+
+
+def check_user_update(
+    user: User,
+    *,
+    actor: Actor,
+    role: str,
+    team: str | None,
+    services: Sequence[str],
+    session: Session,
+) -> tuple[Team | None, list[Service]]:
+    """The team and services a user's new details name, writing nothing; AccountError (or
+    SelfChangeRefused) when the details cannot be saved."""
     assert user.id is not None
     check_role(role)
     if user.id == actor.id and user.role == "admin" and role != "admin":
@@ -286,22 +323,38 @@ def update_user(
     team_row = find_team(team, session=session) if team else None
     service_rows = find_services(services, session=session)
     check_services_for_role(role, services)
+    return team_row, service_rows
 
-    before = user_row(user, session=session)
-    after_services = tuple(sorted(row.name for row in service_rows))
+
+def user_changes(
+    before: UserRow, *, display_name: str, role: str, team: str | None, services: tuple[str, ...]
+) -> dict[str, tuple[object, object]]:
+    """What the new details change, as {field: (before, after)}; ``services`` sorted by name."""
+    user = before.user
     changes: dict[str, tuple[object, object]] = {}
-    display_name = display_name.strip()
     if display_name != user.display_name:
         changes["display_name"] = (user.display_name, display_name)
     if role != user.role:
         changes["role"] = (user.role, role)
-    if (team_row.name if team_row else None) != before.team:
-        changes["team"] = (before.team, team_row.name if team_row else None)
-    if after_services != tuple(sorted(before.services)):
-        changes["services"] = (list(before.services), list(after_services))
-    if not changes:
-        return changes
+    if team != before.team:
+        changes["team"] = (before.team, team)
+    if services != tuple(sorted(before.services)):
+        changes["services"] = (list(before.services), list(services))
+    return changes
 
+
+def _apply_user_changes(
+    user: User,
+    changes: dict[str, tuple[object, object]],
+    display_name: str,
+    role: str,
+    team_row: Team | None,
+    service_rows: Sequence[Service],
+    *,
+    session: Session,
+) -> None:
+    """Write the new details; the managed services are replaced only when they changed."""
+    assert user.id is not None
     user.display_name = display_name
     user.role = role
     user.team_id = team_row.id if team_row else None
@@ -313,16 +366,6 @@ def update_user(
         for row in service_rows:
             assert row.id is not None  # read from the database
             session.add(ManagedService(user_id=user.id, service_id=row.id))
-    record_event(
-        "user.updated",
-        session=session,
-        actor=actor,
-        username=user.username,
-        before={field: old for field, (old, _new) in changes.items()},
-        after={field: new for field, (_old, new) in changes.items()},
-    )
-    session.flush()
-    return changes
 
 
 def change_active(
@@ -389,10 +432,26 @@ def reset_mfa(
         )
     if not user.mfa_enabled:
         raise AccountError(f"{user.username} does not have two-factor authentication on")
-    reason = " ".join(reason.split())
-    if not reason:
-        raise AccountError("Say how you checked who they are")
+    reason = check_reset_reason(reason)
     return mfa.disable(user, session=session, actor=actor, reason=reason)
+
+
+MAX_RESET_REASON = 500
+
+
+class ResetReasonRefused(AccountError):
+    """The words saying how a person's identity was checked are missing or too long."""
+
+
+def check_reset_reason(reason: str) -> str:
+    """How the person's identity was checked, as the trail records it (runs of spaces made
+    one); ResetReasonRefused when it says nothing or is too long."""
+    if len(reason) > MAX_RESET_REASON:
+        raise ResetReasonRefused(f"Say how you checked in {MAX_RESET_REASON} characters or fewer")
+    tidied = " ".join(reason.split())
+    if not tidied:
+        raise ResetReasonRefused("Say how you checked who they are")
+    return tidied
 
 
 def end_all_sessions(

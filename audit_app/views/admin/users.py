@@ -55,21 +55,9 @@ def user_new() -> str | Response | tuple[str, int]:
     form = NewUserForm()
     form.fill_choices()
     if form.validate_on_submit():
-        db = get_session()
         try:
             with changes():
-                user = user_service.add_user(
-                    form.username.data or "",
-                    form.password.data or "",
-                    form.role.data or "",
-                    session=db,
-                    actor=current_actor(),
-                    display_name=form.display_name.data or "",
-                    team=form.team.data or None,
-                    services=form.services.data or [],
-                    context_words=password_context_words(),
-                    change_at_sign_in=True,
-                )
+                user = _add_user(form)
         except AccountError as error:
             # Only a race gets here (the form checked the same rules): say so on the username.
             form.username.errors.append(str(error))
@@ -87,6 +75,22 @@ def user_new() -> str | Response | tuple[str, int]:
         role_items=_role_items(),
     )
     return (page, 400) if form.errors else page
+
+
+def _add_user(form: NewUserForm) -> User:
+    """The user the form describes, with the password an admin chose for them."""
+    return user_service.add_user(
+        form.username.data or "",
+        form.password.data or "",
+        form.role.data or "",
+        session=get_session(),
+        actor=current_actor(),
+        display_name=form.display_name.data or "",
+        team=form.team.data or None,
+        services=form.services.data or [],
+        context_words=password_context_words(),
+        change_at_sign_in=True,
+    )
 
 
 def _live_sessions(user: User) -> list[Any]:
@@ -109,27 +113,15 @@ def _edit_page(
     sessions_error: str | None = None,
 ) -> str | tuple[str, int]:
     """The user's page with its forms; 400 when one of them has errors."""
-    db = get_session()
-    row = user_service.user_row(user, session=db)
-    if form is None:
-        form = EditUserForm(
-            formdata=None,
-            display_name=user.display_name,
-            role=user.role,
-            team=row.team or "",
-            services=list(row.services),
-        )
-        form.fill_choices()
+    row = user_service.user_row(user, session=get_session())
+    form = form if form is not None else _details_form(user, row)
     password_form = password_form or SetPasswordForm(formdata=None, prefix="new")
     mfa_form = mfa_form or ResetMfaForm(formdata=None, prefix="mfa")
-    extra = [(sessions_error, "#sessions-button")] if sessions_error else []
-    if status_error:
-        extra.append((status_error, "#status-button"))
     errors = error_list(
         *form.fields_in_page_order(),
         *password_form.fields_in_page_order(),
         *mfa_form.fields_in_page_order(),
-        extra=extra,
+        extra=_button_errors(sessions_error, status_error),
     )
     page = render_template(
         "admin/users_edit.html",
@@ -140,16 +132,39 @@ def _edit_page(
         mfa_form=mfa_form,
         sessions=_live_sessions(user),
         sessions_form=EndSessionsForm(formdata=None, prefix="sessions"),
-        status_form=StatusForm(
-            formdata=None,
-            prefix="status",
-            action="deactivate" if user.active else "reactivate",
-        ),
+        status_form=_status_form(user),
         errors=errors,
         is_self=user.id == current_user.id,
         role_items=_role_items(),
     )
     return (page, 400) if errors else page
+
+
+def _details_form(user: User, row: user_service.UserRow) -> EditUserForm:
+    """The form for a user's name, role, team and services, filled with what they are now."""
+    form = EditUserForm(
+        formdata=None,
+        display_name=user.display_name,
+        role=user.role,
+        team=row.team or "",
+        services=list(row.services),
+    )
+    form.fill_choices()
+    return form
+
+
+def _button_errors(sessions_error: str | None, status_error: str | None) -> list[tuple[str, str]]:
+    """Refusals of the page's buttons, for the error summary, each linked to its button."""
+    extra = [(sessions_error, "#sessions-button")] if sessions_error else []
+    if status_error:
+        extra.append((status_error, "#status-button"))
+    return extra
+
+
+def _status_form(user: User) -> StatusForm:
+    """The button that deactivates an active user or reactivates one who is not."""
+    action = "deactivate" if user.active else "reactivate"
+    return StatusForm(formdata=None, prefix="status", action=action)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -221,9 +236,8 @@ def user_status(user_id: int) -> str | Response | tuple[str, int]:
     if not form.validate():
         abort(400)
     activate = form.action.data == "reactivate"
-    db = get_session()
     try:
-        with changes():
+        with changes() as db:
             changed = user_service.change_active(
                 user,
                 activate,
@@ -235,18 +249,22 @@ def user_status(user_id: int) -> str | Response | tuple[str, int]:
         return _edit_page(user, status_error=str(error))
     except user_service.LastManagerWarning as warning:
         return _confirm_deactivation(user, warning)
+    flash(*_status_message(user, activate, changed))
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _status_message(user: User, activate: bool, changed: bool) -> tuple[str, str]:
+    """What (de)activating did, and the kind of message it is."""
     if not changed:
         state = "active" if activate else "deactivated"
-        flash(f"{user.username} was already {state}.", "info")
-    elif activate:
-        flash(f"{user.username} has been reactivated and can sign in again.", "success")
-    else:
-        flash(
-            f"{user.username} has been deactivated. They cannot sign in, and any session they "
-            "had open has ended.",
-            "success",
-        )
-    return redirect(url_for("admin.user_edit", user_id=user.id))
+        return f"{user.username} was already {state}.", "info"
+    if activate:
+        return f"{user.username} has been reactivated and can sign in again.", "success"
+    return (
+        f"{user.username} has been deactivated. They cannot sign in, and any session they "
+        "had open has ended.",
+        "success",
+    )
 
 
 def _confirm_deactivation(user: User, warning: user_service.LastManagerWarning) -> str:
@@ -272,16 +290,12 @@ def user_mfa_reset(user_id: int) -> str | Response | tuple[str, int]:
     they are, turn two-factor authentication off so that they can set it up again."""
     user = user_service.get_user(user_id, session=get_session())
     form = ResetMfaForm(prefix="mfa")
-    if not form.validate():
+    if not _reset_form_valid(form):
         return _edit_page(user, mfa_form=form)
-    db = get_session()
     try:
-        with changes():
+        with changes() as db:
             ended = user_service.reset_mfa(
-                user,
-                reason=form.reason.data or "",
-                session=db,
-                actor=current_actor(),
+                user, reason=form.reason.data or "", session=db, actor=current_actor()
             )
     except AccountError as error:
         form.identity_checked.errors = [str(error)]
@@ -293,6 +307,18 @@ def user_mfa_reset(user_id: int) -> str | Response | tuple[str, int]:
         "success",
     )
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _reset_form_valid(form: ResetMfaForm) -> bool:
+    """The form's own checks (its token, the box ticked) and the service's rule for the reason,
+    so that every problem shows at once, each at its field."""
+    valid = form.validate()
+    try:
+        user_service.check_reset_reason(form.reason.data or "")
+    except user_service.ResetReasonRefused as refused:
+        form.reason.errors = [str(refused)]
+        return False
+    return valid
 
 
 @bp.post("/users/<int:user_id>/sessions/end")
