@@ -18,6 +18,13 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from audit_app.core.lifecycle import AUDIT_STATUSES, DRAFT
+from audit_app.core.limits import (
+    GRADE_MAX_LENGTH,
+    ID_MAX_LENGTH,
+    KIND_MAX_LENGTH,
+    MEASURE_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 from audit_app.core.roles import ROLES
 
 # Named constraints, so that Alembic's batch mode can alter them on SQLite.
@@ -148,10 +155,10 @@ class QuestionnaireVersion(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    questionnaire_id: str = Field(max_length=64, index=True)
+    questionnaire_id: str = Field(max_length=ID_MAX_LENGTH, index=True)
     version: int
-    title: str = Field(max_length=200)
-    kind: str = Field(max_length=16)
+    title: str = Field(max_length=TITLE_MAX_LENGTH)
+    kind: str = Field(max_length=KIND_MAX_LENGTH)
     content: str = Field(sa_column=Column(Text, nullable=False))
     content_sha256: str = Field(max_length=64)
     loaded_at: datetime = Field(default_factory=utcnow)
@@ -174,7 +181,7 @@ class Audit(SQLModel, table=True):
     status: str = Field(default=DRAFT, max_length=16)
     # Optimistic locking: every change bumps it; a save from a stale page is refused.
     version: int = Field(default=1)
-    overall_grade_judged: str | None = Field(default=None, max_length=64)
+    overall_grade_judged: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
     overall_analysis: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -197,7 +204,7 @@ class Answer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)
-    question_id: str = Field(max_length=64)
+    question_id: str = Field(max_length=ID_MAX_LENGTH)
     value: str = Field(sa_column=Column(Text, nullable=False))
     comment: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime = Field(default_factory=utcnow)
@@ -211,8 +218,8 @@ class ThemeJudgement(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)
-    theme_id: str = Field(max_length=64)
-    grade: str = Field(max_length=64)
+    theme_id: str = Field(max_length=ID_MAX_LENGTH)
+    grade: str = Field(max_length=GRADE_MAX_LENGTH)
     analysis: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -225,9 +232,9 @@ class AuditResult(SQLModel, table=True):
     audit_id: int = Field(foreign_key="audit.id", primary_key=True)
     percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 6)))
     percent_rounded: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
-    grade_computed: str | None = Field(default=None, max_length=64)
-    grade_judged: str | None = Field(default=None, max_length=64)
-    grade_moderated: str | None = Field(default=None, max_length=64)
+    grade_computed: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_judged: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_moderated: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
     scored_at: datetime = Field(default_factory=utcnow)
 
 
@@ -251,14 +258,14 @@ class ThemeResult(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id")
-    theme_id: str = Field(max_length=64)
+    theme_id: str = Field(max_length=ID_MAX_LENGTH)
     percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 6)))
     percent_rounded: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
     points: Decimal = Field(sa_column=Column(Numeric(14, 4), nullable=False))
     possible: Decimal = Field(sa_column=Column(Numeric(14, 4), nullable=False))
-    grade_computed: str | None = Field(default=None, max_length=64)
-    grade_judged: str | None = Field(default=None, max_length=64)
-    grade_moderated: str | None = Field(default=None, max_length=64)
+    grade_computed: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_judged: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_moderated: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
 
 
 class ComplianceResult(SQLModel, table=True):
@@ -274,10 +281,10 @@ class ComplianceResult(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id")
-    theme_id: str = Field(max_length=64)
-    question_id: str = Field(max_length=64)
-    measure: str = Field(max_length=200)
-    value: str = Field(max_length=64)
+    theme_id: str = Field(max_length=ID_MAX_LENGTH)
+    question_id: str = Field(max_length=ID_MAX_LENGTH)
+    measure: str = Field(max_length=MEASURE_MAX_LENGTH)
+    value: str = Field(max_length=ID_MAX_LENGTH)
     compliant: bool
 
 
@@ -292,7 +299,7 @@ class Allocation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id", index=True)
-    questionnaire_id: str = Field(max_length=64)
+    questionnaire_id: str = Field(max_length=ID_MAX_LENGTH)
     auditor_id: int = Field(foreign_key="app_user.id", index=True)
     due: date = Field(index=True)
     audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
@@ -331,7 +338,7 @@ class Moderation(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = Field(default=None)
     outcome: str | None = Field(default=None, max_length=16)
-    overall_grade: str | None = Field(default=None, max_length=64)
+    overall_grade: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
     overall_rationale: str | None = Field(default=None, sa_column=Column(Text))
     comment: str | None = Field(default=None, sa_column=Column(Text))
 
@@ -346,8 +353,8 @@ class ModerationGrade(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     moderation_id: int = Field(foreign_key="moderation.id", index=True)
-    theme_id: str = Field(max_length=64)
-    grade: str = Field(max_length=64)
+    theme_id: str = Field(max_length=ID_MAX_LENGTH)
+    grade: str = Field(max_length=GRADE_MAX_LENGTH)
     rationale: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -400,7 +407,7 @@ class PendingSave(SQLModel, table=True):
     token: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     audit_id: int = Field(foreign_key="audit.id")
-    theme_id: str = Field(max_length=64)
+    theme_id: str = Field(max_length=ID_MAX_LENGTH)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -436,6 +443,48 @@ class RefusalTally(SQLModel, table=True):
     minute: datetime = Field(primary_key=True)
     count: int = Field(default=1)
     last_at: datetime = Field(default_factory=utcnow)
+
+
+# An import of cases is writing its batches, complete, or undone (after it stopped part-way).
+CASE_IMPORT_STATUSES = ("writing", "complete", "undone")
+
+
+class CaseImport(SQLModel, table=True):
+    """An import of cases written in batches (services/cases.py): it completes whole or is undone.
+
+    ``unfinished`` is true while the import writes, and stays true if it stops part-way, until
+    it is undone; it is empty once the import is complete or undone. It is unique, so one import
+    of cases writes at a time. ``new_services`` and ``new_teams`` are the ids it created (JSON).
+    """
+
+    __tablename__ = "case_import"
+    __table_args__ = (CheckConstraint(_in("status", CASE_IMPORT_STATUSES), name="status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="writing", max_length=16)
+    unfinished: bool | None = Field(default=True, unique=True)
+    created_by: str = Field(max_length=80)
+    rows: int
+    new_services: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    new_teams: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    started_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class CaseImportChange(SQLModel, table=True):
+    """A case that an unfinished import created or changed, with what it was before: enough to
+    undo the import. Deleted once the import is complete or undone."""
+
+    __tablename__ = "case_import_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="case_import.id", index=True)
+    case_ref: str = Field(max_length=32)
+    created: bool
+    previous_team_id: int | None = None
+    previous_worker: str | None = Field(default=None, max_length=120)
+    previous_updated_at: datetime | None = None
 
 
 # --- report summaries ------------------------------------------------------------------------
@@ -488,11 +537,11 @@ class ReportAudit(SQLModel, table=True):
     questionnaire_version_id: int
     team_id: int
     auditor_id: int
-    grade_computed: str | None = Field(default=None, max_length=64)
-    grade_judged: str | None = Field(default=None, max_length=64)
-    grade_moderated: str | None = Field(default=None, max_length=64)
+    grade_computed: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_judged: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_moderated: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
     # The overall grade of the audit's latest completed moderation, if any.
-    moderation_grade: str | None = Field(default=None, max_length=64)
+    moderation_grade: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
 
 
 class ReportThemeMonth(SQLModel, table=True):
@@ -504,10 +553,10 @@ class ReportThemeMonth(SQLModel, table=True):
     month: str = Field(max_length=7, index=True)
     questionnaire_version_id: int
     team_id: int
-    theme_id: str = Field(max_length=64)
-    grade_computed: str | None = Field(default=None, max_length=64)
-    grade_judged: str | None = Field(default=None, max_length=64)
-    grade_moderated: str | None = Field(default=None, max_length=64)
+    theme_id: str = Field(max_length=ID_MAX_LENGTH)
+    grade_computed: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_judged: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_moderated: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
     themes: int
     graded: int
     percent_sum: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 6)))
@@ -522,7 +571,7 @@ class ReportComplianceMonth(SQLModel, table=True):
     month: str = Field(max_length=7, index=True)
     questionnaire_version_id: int
     team_id: int
-    measure: str = Field(max_length=200)
+    measure: str = Field(max_length=MEASURE_MAX_LENGTH)
     compliant: int
     applicable: int
 
@@ -534,7 +583,7 @@ class ReportAllocationMonth(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     month: str = Field(max_length=7, index=True)
-    questionnaire_id: str = Field(max_length=64)
+    questionnaire_id: str = Field(max_length=ID_MAX_LENGTH)
     team_id: int
     due: int
     completed: int
@@ -555,6 +604,9 @@ __all__ = [
     "ModerationGrade",
     "PendingSave",
     "RefusalTally",
+    "CASE_IMPORT_STATUSES",
+    "CaseImport",
+    "CaseImportChange",
     "SafeguardingConcern",
     "SignInAttempt",
     "KINDS",
