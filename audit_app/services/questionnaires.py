@@ -115,10 +115,50 @@ def parse_file(source: str, raw: str | bytes) -> QuestionnaireFile:
     return QuestionnaireFile(source, text, questionnaire)
 
 
+@dataclass(frozen=True)
+class PlannedLoad:
+    """One distinct version among the files, and the version stored under its id and number."""
+
+    file: QuestionnaireFile
+    stored: QuestionnaireVersion | None
+
+    @property
+    def new(self) -> bool:
+        return self.stored is None
+
+
 def load(
     files: Sequence[QuestionnaireFile], *, session: Session, loaded_by: Actor
 ) -> list[LoadOutcome]:
     """Store new versions; refuse (storing nothing) when any version's content has changed."""
+    plan = check_load(files, session=session)
+    outcomes = [_store_version(entry, session=session, loaded_by=loaded_by) for entry in plan]
+    session.flush()
+    return outcomes
+
+
+def check_load(files: Sequence[QuestionnaireFile], *, session: Session) -> list[PlannedLoad]:
+    """What loading the files would do, one entry per distinct version in the order first met,
+    writing nothing. LoadRefused lists every version given two contents: by two of the files,
+    or by a file and what is already loaded."""
+    distinct, problems = distinct_versions(files)
+    plan: list[PlannedLoad] = []
+    for file in distinct:
+        stored = _stored_version(file.questionnaire.id, file.questionnaire.version, session)
+        if stored is not None and stored.content_sha256 != file.sha256:
+            problems.append(_changed_version_problem(file, plan, session=session))
+            continue
+        plan.append(PlannedLoad(file, stored))
+    if problems:
+        raise LoadRefused(problems)
+    return plan
+
+
+def distinct_versions(
+    files: Sequence[QuestionnaireFile],
+) -> tuple[list[QuestionnaireFile], list[FileProblem]]:
+    """The first file of each id and version, and a problem for each later file that gives the
+    same version other content."""
     problems: list[FileProblem] = []
     seen: dict[tuple[str, int], QuestionnaireFile] = {}
     for file in files:
@@ -134,58 +174,70 @@ def load(
                 )
             )
         seen.setdefault(key, file)
+    return list(seen.values()), problems
 
-    outcomes: list[LoadOutcome] = []
-    for (questionnaire_id, version), file in seen.items():
-        stored = session.exec(
-            select(QuestionnaireVersion).where(
-                QuestionnaireVersion.questionnaire_id == questionnaire_id,
-                QuestionnaireVersion.version == version,
-            )
-        ).first()
-        if stored is not None:
-            if stored.content_sha256 != file.sha256:
-                problems.append(
-                    FileProblem(
-                        file.source,
-                        "$.version",
-                        f"{questionnaire_id} version {version} is already loaded with different "
-                        f'content; a loaded version never changes, so set "version" to '
-                        f"{latest_version_number(questionnaire_id, session=session) + 1} "
-                        "to load this as a new version",
-                    )
-                )
-            else:
-                outcomes.append(
-                    LoadOutcome(questionnaire_id, version, stored.title, "unchanged", file.source)
-                )
-            continue
-        q = file.questionnaire
-        session.add(
-            QuestionnaireVersion(
-                questionnaire_id=q.id,
-                version=q.version,
-                title=q.title,
-                kind=q.kind,
-                content=file.text,
-                content_sha256=file.sha256,
-                loaded_by=loaded_by.username,
-            )
+
+def _stored_version(
+    questionnaire_id: str, version: int, session: Session
+) -> QuestionnaireVersion | None:
+    return session.exec(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id,
+            QuestionnaireVersion.version == version,
         )
-        record_event(
-            "questionnaire.loaded",
-            session=session,
-            actor=loaded_by,
+    ).first()
+
+
+def _changed_version_problem(
+    file: QuestionnaireFile, planned: Sequence[PlannedLoad], *, session: Session
+) -> FileProblem:
+    """A loaded version never changes: the problem says which number to give the file instead,
+    one past the highest loaded or planned before it."""
+    questionnaire_id, version = file.questionnaire.id, file.questionnaire.version
+    highest = max(
+        [latest_version_number(questionnaire_id, session=session)]
+        + [
+            entry.file.questionnaire.version
+            for entry in planned
+            if entry.new and entry.file.questionnaire.id == questionnaire_id
+        ]
+    )
+    return FileProblem(
+        file.source,
+        "$.version",
+        f"{questionnaire_id} version {version} is already loaded with different "
+        f'content; a loaded version never changes, so set "version" to '
+        f"{highest + 1} to load this as a new version",
+    )
+
+
+def _store_version(entry: PlannedLoad, *, session: Session, loaded_by: Actor) -> LoadOutcome:
+    """Store a planned version that is new, recorded in the trail; one already stored with the
+    same content is left as it is."""
+    file, q = entry.file, entry.file.questionnaire
+    if entry.stored is not None:
+        return LoadOutcome(q.id, q.version, entry.stored.title, "unchanged", file.source)
+    session.add(
+        QuestionnaireVersion(
             questionnaire_id=q.id,
             version=q.version,
-            sha256=file.sha256,
-            source=file.source,
+            title=q.title,
+            kind=q.kind,
+            content=file.text,
+            content_sha256=file.sha256,
+            loaded_by=loaded_by.username,
         )
-        outcomes.append(LoadOutcome(q.id, q.version, q.title, "loaded", file.source))
-    if problems:
-        raise LoadRefused(problems)
-    session.flush()
-    return outcomes
+    )
+    record_event(
+        "questionnaire.loaded",
+        session=session,
+        actor=loaded_by,
+        questionnaire_id=q.id,
+        version=q.version,
+        sha256=file.sha256,
+        source=file.source,
+    )
+    return LoadOutcome(q.id, q.version, q.title, "loaded", file.source)
 
 
 def latest_version_number(questionnaire_id: str, *, session: Session) -> int:

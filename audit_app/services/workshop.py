@@ -292,9 +292,7 @@ class UploadCheck:
         return not self.already_loaded and self.questionnaire.version < self.latest_version
 
 
-def check_upload(
-    source: str, raw: bytes, *, session: Session, max_bytes: int, actor: Actor
-) -> UploadCheck:
+def check_upload(source: str, raw: bytes, *, session: Session, max_bytes: int) -> UploadCheck:
     """Validate an upload and compare it with the current version; store nothing.
 
     The same id and version with different content is refused with the command line's
@@ -309,8 +307,8 @@ def check_upload(
         )
     ).first()
     if stored is not None and stored.content_sha256 != file.sha256:
-        # The loader refuses this without writing anything; its message says what to do.
-        questionnaire_service.load([file], session=session, loaded_by=actor)
+        # The loader's check refuses this; its message says what to do.
+        questionnaire_service.check_load([file], session=session)
     current = current_version(questionnaire.id, session=session)
     latest = questionnaire_service.latest_version_number(questionnaire.id, session=session)
     baseline = current
@@ -353,6 +351,17 @@ def confirm_upload(
     file = read_upload(source, raw, max_bytes=max_bytes)
     [outcome] = questionnaire_service.load([file], session=session, loaded_by=actor)
     return outcome
+
+
+def loaded_message(outcome: LoadOutcome, *, session: Session) -> str:
+    """A sentence for the admin saying what loading did and whether new audits use it."""
+    current = current_version(outcome.questionnaire_id, session=session)
+    name = f"{outcome.title} version {outcome.version}"
+    if outcome.status == "unchanged":
+        return f"{name} was already loaded with exactly this content: nothing has changed."
+    if current is not None and current.version == outcome.version:
+        return f"{name} is loaded. New audits use it from now on."
+    return f"{name} is loaded. New audits still use the current version."
 
 
 # --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -235,9 +235,7 @@ def upload() -> str | tuple[str, int]:
     raw = storage.stream.read(limit + 1)
     # Checking stores nothing, so no changes() block: the read ends with the request.
     try:
-        check = workshop_service.check_upload(
-            source, raw, session=get_session(), max_bytes=limit, actor=current_actor()
-        )
+        check = workshop_service.check_upload(source, raw, session=get_session(), max_bytes=limit)
     except LoadRefused as refused:
         return _upload_page(form, refused.problems, source)
     return _check_page(check, source)
@@ -251,53 +249,59 @@ def upload_confirm() -> str | tuple[str, int] | BaseResponse:
     if not form.validate_on_submit():
         abort(400)
     source = _source_name(form.source.data)
-    try:
-        raw = base64.b64decode(form.content.data or "", validate=True)
-    except (binascii.Error, ValueError):
-        raw = b""
-    upload_form = UploadForm(formdata=None)
+    raw = _sent_bytes(form)
     if not raw:
-        flash("The file could not be confirmed. Upload it again.", "info")
-        return _upload_page(upload_form)[0], 400
-    db = get_session()
-    limit = _max_upload_bytes()
+        return _upload_again("The file could not be confirmed. Upload it again.")
     try:
-        # Checking again stores nothing: only the load below is a change.
+        # Checking again stores nothing: only the load is a change.
         check = workshop_service.check_upload(
-            source, raw, session=db, max_bytes=limit, actor=current_actor()
+            source, raw, session=get_session(), max_bytes=_max_upload_bytes()
         )
     except LoadRefused as refused:
-        return _upload_page(upload_form, refused.problems, source)
+        return _upload_page(UploadForm(formdata=None), refused.problems, source)
     if str(check.baseline_id or "") != (form.compared_with.data or ""):
-        notice = (
-            "Another version of this questionnaire was loaded, retired or reinstated after you "
-            "checked this file. Check the differences below again before you load it."
-        )
-        return _check_page(check, source, notice), 409
+        return _check_page(check, source, BASELINE_MOVED), 409
+    return _load(source, raw, form.sha256.data or "")
+
+
+BASELINE_MOVED = (
+    "Another version of this questionnaire was loaded, retired or reinstated after you "
+    "checked this file. Check the differences below again before you load it."
+)
+
+
+def _sent_bytes(form: ConfirmUploadForm) -> bytes:
+    """The checked file's bytes sent back with the confirmation (none when they are garbled)."""
+    try:
+        return base64.b64decode(form.content.data or "", validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _upload_again(message: str) -> tuple[str, int]:
+    """The upload page, empty, with a message saying why the file must be uploaded again."""
+    flash(message, "info")
+    return _upload_page(UploadForm(formdata=None))[0], 400
+
+
+def _load(source: str, raw: bytes, sha256: str) -> tuple[str, int] | BaseResponse:
+    """Load the confirmed file and go back to the list, or say why not."""
+    db = get_session()
     try:
         with changes():
             outcome = workshop_service.confirm_upload(
                 source,
                 raw,
-                form.sha256.data or "",
+                sha256,
                 session=db,
-                max_bytes=limit,
+                max_bytes=_max_upload_bytes(),
                 actor=current_actor(),
             )
     except UploadChanged as changed:
-        flash(str(changed), "info")
-        return _upload_page(upload_form)[0], 400
+        return _upload_again(str(changed))
     except LoadRefused as refused:
-        return _upload_page(upload_form, refused.problems, source)
-    current = workshop_service.current_version(outcome.questionnaire_id, session=db)
-    name = f"{outcome.title} version {outcome.version}"
-    if outcome.status == "unchanged":
-        message = f"{name} was already loaded with exactly this content: nothing has changed."
-    elif current is not None and current.version == outcome.version:
-        message = f"{name} is loaded. New audits use it from now on."
-    else:
-        message = f"{name} is loaded. New audits still use the current version."
-    flash(message, "success")
+        return _upload_page(UploadForm(formdata=None), refused.problems, source)
+    flash(workshop_service.loaded_message(outcome, session=db), "success")
     return redirect(url_for("workshop.index") + f"#{outcome.questionnaire_id}")
 
 
@@ -404,6 +408,34 @@ def _scope_name(scope: str, result: Impact | None) -> str:
 def impact(questionnaire_id: str) -> str | tuple[str, int]:
     """What another version's rules would do to the grades of audits already submitted."""
     rows = workshop_service.versions_of(questionnaire_id, session=get_session())
+    form = _impact_form(rows)
+    result = None
+    if not request.args or form.validate():
+        result = _rescore(questionnaire_id, form)
+    scope = request.args.get("scope", "")
+    which = request.args.get("which", "")
+    page = render_template(
+        "workshop/impact.html",
+        scope_name=_scope_name(scope, result),
+        form=form,
+        rows=rows,
+        title=rows[-1].title,
+        questionnaire_id=questionnaire_id,
+        impact=result,
+        behind=result.audits_behind(scope, which) if result is not None and scope else None,
+        scope=scope,
+        which=which,
+        figure_href=_figure_links(questionnaire_id, form),
+        directions=DIRECTIONS,
+        changes=CHANGES,
+        direction_names=DIRECTION_NAMES,
+    )
+    return page if result is not None else (page, 400)
+
+
+def _impact_form(rows: list[QuestionnaireVersion]) -> ImpactForm:
+    """The versions and period asked for: by default the previous version and the latest, over
+    the last year."""
     before, after = _default_pair(rows)
     today = clock.today()
     form = ImpactForm(
@@ -414,20 +446,24 @@ def impact(questionnaire_id: str) -> str | tuple[str, int]:
         end=today,
     )
     form.before.choices = form.after.choices = _version_choices(rows)
-    result = None
-    if not request.args or form.validate():
-        assert form.start.data is not None and form.end.data is not None
-        result = workshop_service.rescoring_impact(
-            questionnaire_id,
-            int(form.before.data or 0),
-            int(form.after.data or 0),
-            form.start.data,
-            form.end.data,
-            session=get_session(),
-        )
-    scope = request.args.get("scope", "")
-    which = request.args.get("which", "")
-    behind = result.audits_behind(scope, which) if result is not None and scope else None
+    return form
+
+
+def _rescore(questionnaire_id: str, form: ImpactForm) -> Impact:
+    """The what-if for the versions and period of a valid form."""
+    assert form.start.data is not None and form.end.data is not None
+    return workshop_service.rescoring_impact(
+        questionnaire_id,
+        int(form.before.data or 0),
+        int(form.after.data or 0),
+        form.start.data,
+        form.end.data,
+        session=get_session(),
+    )
+
+
+def _figure_links(questionnaire_id: str, form: ImpactForm) -> Callable[[str, str], str]:
+    """Links from each figure to the audits behind it, keeping the versions and period."""
     params: dict[str, Any] = {
         "questionnaire_id": questionnaire_id,
         "before": form.before.data,
@@ -440,20 +476,4 @@ def impact(questionnaire_id: str) -> str | tuple[str, int]:
     def figure_href(scope: str, which: str) -> str:
         return url_for("workshop.impact", scope=scope, which=which, **params) + "#audits"
 
-    page = render_template(
-        "workshop/impact.html",
-        scope_name=_scope_name(scope, result),
-        form=form,
-        rows=rows,
-        title=rows[-1].title,
-        questionnaire_id=questionnaire_id,
-        impact=result,
-        behind=behind,
-        scope=scope,
-        which=which,
-        figure_href=figure_href,
-        directions=DIRECTIONS,
-        changes=CHANGES,
-        direction_names=DIRECTION_NAMES,
-    )
-    return page if result is not None else (page, 400)
+    return figure_href
