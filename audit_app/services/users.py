@@ -394,23 +394,34 @@ def change_active(
         raise LastManagerWarning(user.username, left)
     accounts.set_active(user, active, session=session, actor=actor)
     if left:
-        record_event(
-            "user.last_manager_deactivated",
-            session=session,
-            actor=actor,
-            username=user.username,
-            services=[service.service_name for service in left],
-            open_concerns=[
-                {
-                    "concern_id": item.concern.id,
-                    "case_ref": item.case_ref,
-                    "service": item.service_name,
-                }
-                for service in left
-                for item in service.concerns
-            ],
-        )
+        _record_last_manager_deactivated(user, left, session=session, actor=actor)
     return True
+
+
+def _record_last_manager_deactivated(
+    user: User,
+    left: Sequence[concern_service.LeftWithoutManager],
+    *,
+    session: Session,
+    actor: Actor,
+) -> None:
+    """The trail names the services left without a manager, and their open concerns."""
+    record_event(
+        "user.last_manager_deactivated",
+        session=session,
+        actor=actor,
+        username=user.username,
+        services=[service.service_name for service in left],
+        open_concerns=[
+            {
+                "concern_id": item.concern.id,
+                "case_ref": item.case_ref,
+                "service": item.service_name,
+            }
+            for service in left
+            for item in service.concerns
+        ],
+    )
 
 
 def reset_mfa(
