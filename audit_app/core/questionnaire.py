@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import heapq
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -22,19 +26,129 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
+
+from audit_app.core.limits import (
+    GRADE_MAX_LENGTH,
+    ID_MAX_LENGTH,
+    MEASURE_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 
 FORMAT = "case-audit/1"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-SLUG_MAX_LENGTH = 64
+SLUG_MAX_LENGTH = ID_MAX_LENGTH
 MAX_VERSION = 2**31 - 1
 SCHEMA_ID = "urn:case-audit:questionnaire-format:1"
-
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
-NonEmptyText = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
-Weight = Annotated[float, Field(gt=0)]
+MAX_LISTED_PROBLEMS = 50
+"""A refusal lists the first problems in file order, then says how many more there are."""
 
 Loc = tuple[str | int, ...]
+
+
+# --------------------------------------------------------------------------------------
+# Text
+# --------------------------------------------------------------------------------------
+
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Characters that draw nothing although Unicode files them as letters or symbols (Hangul
+fillers, the blank Braille pattern)."""
+
+
+def is_invisible(char: str) -> bool:
+    """Whether a character draws nothing: spaces, line breaks, zero-width spaces and joiners
+    (U+200B to U+200D, U+2060), the byte-order mark (U+FEFF), the soft hyphen (U+00AD), direction
+    marks and other control and format characters."""
+    return (
+        char.isspace()
+        or char in _INVISIBLE_LETTERS
+        or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+    )
+
+
+def name_key(name: str) -> str:
+    """What a name looks like to a reader: without invisible characters, runs of spaces as one,
+    in one case and one Unicode form. Grades "Good", "good" and "Go\u200bod" have the same key."""
+    visible = "".join(char for char in name if not _hidden(char))
+    return " ".join(unicodedata.normalize("NFKC", visible).casefold().split())
+
+
+def _hidden(char: str) -> bool:
+    """An invisible character other than a space (which separates words, so counts as one)."""
+    return not char.isspace() and is_invisible(char)
+
+
+_ONLY_INVISIBLE = (
+    "must not be blank: it holds only invisible characters (such as zero-width spaces)"
+)
+
+
+def _visible(value: str) -> str:
+    """Refuse text made only of invisible characters."""
+    if all(is_invisible(char) for char in value):
+        raise PydanticCustomError("invisible_only", _ONLY_INVISIBLE)
+    return value
+
+
+def _name(value: str) -> str:
+    """Refuse a name made only of invisible characters, or beginning or ending with one."""
+    _visible(value)
+    if is_invisible(value[0]) or is_invisible(value[-1]):
+        start, end = 0, len(value)
+        while is_invisible(value[start]):
+            start += 1
+        while is_invisible(value[end - 1]):
+            end -= 1
+        raise PydanticCustomError(
+            "surrounding_space",
+            "must not begin or end with a space or an invisible character: write {trimmed}",
+            {"trimmed": _quote(value[start:end])},
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class _JsonSchemaPattern:
+    """Sets the ``pattern`` a field shows in the JSON Schema (which cannot say "visible")."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The field's schema with this pattern."""
+        schema = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+_NAME_PATTERN = _JsonSchemaPattern(r"^\S([\s\S]*\S)?$")
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
+NonEmptyText = Annotated[
+    str, StringConstraints(min_length=1, pattern=r"\S"), AfterValidator(_visible)
+]
+Title = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=TITLE_MAX_LENGTH, pattern=r"\S"),
+    AfterValidator(_name),
+    _NAME_PATTERN,
+]
+GradeName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=GRADE_MAX_LENGTH, pattern=r"\S"),
+    AfterValidator(_name),
+    _NAME_PATTERN,
+]
+Measure = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MEASURE_MAX_LENGTH, pattern=r"\S"),
+    AfterValidator(_name),
+    _NAME_PATTERN,
+]
+Weight = Annotated[float, Field(gt=0)]
 
 
 # --------------------------------------------------------------------------------------
@@ -83,9 +197,11 @@ class _Strict(BaseModel):
 class Band(_Strict):
     """A grade and the lowest percent that earns it."""
 
-    grade: NonEmptyText = Field(
+    grade: GradeName = Field(
         description='The grade\'s name as auditors and reports show it, e.g. "Good". '
-        "Grade names must be unique.",
+        "Grade names must be unique, and differ by more than capital letters, spaces or "
+        f"invisible characters; at most {GRADE_MAX_LENGTH} characters, with no space at "
+        "either end.",
         examples=["Outstanding", "Good", "Requires improvement", "Inadequate"],
     )
     min: Annotated[float, Field(ge=0, le=100)] = Field(
@@ -181,12 +297,14 @@ class Question(_Strict):
         description="The answers to choose from: at least two, and only on choice questions. "
         "A choice question with at least one numeric option score is scored.",
     )
-    compliance: NonEmptyText | None = Field(
+    compliance: Measure | None = Field(
         default=None,
         json_schema_extra=_OptionalKey(),
         description="The name of the recording-compliance measure this question reports, "
         'e.g. "Chronology up to date". Only on scored questions; several questions may share '
-        "a measure. An answer is compliant when it gets the question's maximum score.",
+        "a measure, spelled the same way each time. An answer is compliant when it gets the "
+        f"question's maximum score. At most {MEASURE_MAX_LENGTH} characters, with no space at "
+        "either end.",
     )
     show_if: ShowIf | None = Field(
         default=None,
@@ -227,7 +345,10 @@ class Theme(_Strict):
     """A group of questions that is graded on its own, such as "Management oversight"."""
 
     id: Slug = Field(description="The theme's identifier, unique within the questionnaire.")
-    title: NonEmptyText = Field(description="The theme's name as auditors and reports show it.")
+    title: Title = Field(
+        description="The theme's name as auditors and reports show it: at most "
+        f"{TITLE_MAX_LENGTH} characters, with no space at either end.",
+    )
     description: str | None = Field(
         default=None,
         json_schema_extra=_OptionalKey(),
@@ -261,7 +382,10 @@ class Questionnaire(_Strict):
         description="A whole number >= 1. A loaded version never changes: to change the "
         "questionnaire, raise the version.",
     )
-    title: NonEmptyText = Field(description="The questionnaire's name as auditors see it.")
+    title: Title = Field(
+        description="The questionnaire's name as auditors see it: at most "
+        f"{TITLE_MAX_LENGTH} characters, with no space at either end.",
+    )
     kind: Literal["monthly", "deep_dive"] = Field(
         description='"monthly" for the regular case-file audit, "deep_dive" for a themed '
         "deep-dive audit.",
@@ -312,26 +436,64 @@ class Problem:
     path: str
     message: str
 
+    def __post_init__(self) -> None:
+        """Write a lone surrogate, which no page or terminal can show, as its escape."""
+        for name in ("path", "message"):
+            text: str = getattr(self, name)
+            if not _encodes(text):
+                object.__setattr__(self, name, text.encode("utf-8", "backslashreplace").decode())
+
     def __str__(self) -> str:
         """The problem as ``path: message``."""
         return f"{self.path}: {self.message}"
 
 
 class QuestionnaireInvalid(ValueError):
-    """A questionnaire was rejected; ``problems`` holds every problem found."""
+    """A questionnaire was rejected; ``problems`` holds the problems found, in file order.
+
+    When there are more than ``MAX_LISTED_PROBLEMS``, the first are listed, then one last problem
+    at ``$`` says how many more there are (``unlisted``); ``total`` counts them all.
+    """
 
     problems: tuple[Problem, ...]
+    unlisted: int
+    total: int
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        """Keep every problem, in the order given."""
-        self.problems = tuple(problems)
+    def __init__(self, problems: Iterable[Problem], *, unlisted: int = 0) -> None:
+        """Keep the problems, in the order given, and the count of those left unlisted."""
+        listed = tuple(problems)
+        self.unlisted = unlisted
+        self.total = len(listed) + unlisted
+        if unlisted:
+            listed = (*listed, Problem("$", _more_problems(unlisted)))
+        self.problems = listed
         super().__init__(self.problems)
 
     def __str__(self) -> str:
         """A heading followed by one problem per line."""
-        count = len(self.problems)
-        heading = f"questionnaire is not valid ({count} problem{'s' if count != 1 else ''})"
+        count = self.total
+        heading = f"questionnaire is not valid ({count:,} problem{'s' if count != 1 else ''})"
         return "\n".join([heading, *(str(p) for p in self.problems)])
+
+
+def _more_problems(count: int) -> str:
+    """The last line of a long list of problems."""
+    return (
+        f"and {count:,} more problem{'s' if count != 1 else ''}, not listed: "
+        "fix the ones above and check the file again"
+    )
+
+
+def _refusal(found: Iterable[tuple[Loc, str]]) -> QuestionnaireInvalid:
+    """A refusal listing problems already in file order, at most ``MAX_LISTED_PROBLEMS``."""
+    listed: list[Problem] = []
+    unlisted = 0
+    for loc, message in found:
+        if len(listed) < MAX_LISTED_PROBLEMS:
+            listed.append(Problem(json_path(loc), message))
+        else:
+            unlisted += 1
+    return QuestionnaireInvalid(listed, unlisted=unlisted)
 
 
 class _RulesBroken(ValueError):
@@ -372,24 +534,34 @@ def parse_questionnaire(text: str | bytes) -> Questionnaire:
     text = text.removeprefix("\ufeff")
     data, found = _decode_json(text)
     if found:
-        raise QuestionnaireInvalid(Problem(json_path(loc), msg) for loc, msg in found)
+        raise _refusal(found)
     return validate_questionnaire(data)
 
 
 def validate_questionnaire(data: object) -> Questionnaire:
-    """Validate already-decoded JSON into a questionnaire, or raise QuestionnaireInvalid."""
+    """Validate already-decoded JSON into a questionnaire, or raise QuestionnaireInvalid.
+
+    Takes time in proportion to the data: however many problems there are, only the first
+    ``MAX_LISTED_PROBLEMS`` in file order are put into words.
+    """
     try:
         return Questionnaire.model_validate(data)
     except ValidationError as exc:
-        found: list[tuple[Loc, str]] = []
-        for error in exc.errors():
-            broken = (error.get("ctx") or {}).get("error")
-            if isinstance(broken, _RulesBroken):
-                found.extend(broken.found)
-            else:
-                found.append((tuple(error["loc"]), _message(error)))
-        found.sort(key=lambda item: _document_order(data, item[0]))
-        raise QuestionnaireInvalid(Problem(json_path(loc), msg) for loc, msg in found) from None
+        errors = exc.errors(include_url=False)
+    found: list[tuple[Loc, str | ErrorDetails]] = []
+    for error in errors:
+        broken = (error.get("ctx") or {}).get("error")
+        if isinstance(broken, _RulesBroken):
+            found.extend(broken.found)
+        else:
+            found.append((tuple(error["loc"]), error))
+    order = _DocumentOrder(data)
+    first = heapq.nsmallest(MAX_LISTED_PROBLEMS, found, key=lambda item: order.key(item[0]))
+    listed = [
+        Problem(json_path(loc), what if isinstance(what, str) else _message(what))
+        for loc, what in first
+    ]
+    raise QuestionnaireInvalid(listed, unlisted=len(found) - len(listed)) from None
 
 
 def json_schema() -> dict[str, Any]:
@@ -405,7 +577,10 @@ def json_schema() -> dict[str, Any]:
         "of questions. Unknown keys are errors. Some rules span several keys and are checked "
         "only by the loader (`flask --app wsgi questionnaires validate`): unique ids, options "
         "only on choice questions, show_if naming an earlier choice question and its options, "
-        "band order, and a scored question's highest score above 0.",
+        "band order, and a scored question's highest score above 0. The loader also refuses "
+        "grades (and compliance measures) that differ only in capital letters, spaces or "
+        "invisible characters, and text made only of invisible characters such as zero-width "
+        "spaces.",
         **generated,
     }
 
@@ -433,10 +608,10 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
     obj = _Object(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
-        repeated: list[str] = []
+        repeated: dict[str, None] = {}
         for key, _ in pairs:
-            if key in seen and key not in repeated:
-                repeated.append(key)
+            if key in seen:
+                repeated[key] = None
             seen.add(key)
         obj.duplicates = tuple(repeated)
     return obj
@@ -487,10 +662,19 @@ def _clean(raw: Any, found: list[tuple[Loc, str]]) -> Any:
         if isinstance(value, _BadNumber):
             found.append((loc, _bad_number_message(value.token)))
             parent[slot] = None
+        elif isinstance(value, str):
+            if not _encodes(value):
+                found.append((loc, _surrogate_message(value)))
+            parent[slot] = value
         elif isinstance(value, dict):
             found.extend(
                 ((*loc, key), _DUPLICATE_KEY.format(key=key))
                 for key in getattr(value, "duplicates", ())
+            )
+            found.extend(
+                ((*loc, key), _surrogate_message(key, "this key "))
+                for key in value
+                if not _encodes(key)
             )
             plain: dict[str, Any] = dict(value)
             parent[slot] = plain
@@ -505,6 +689,26 @@ def _clean(raw: Any, found: list[tuple[Loc, str]]) -> Any:
 
 
 _DUPLICATE_KEY = 'key "{key}" appears more than once in this object: give each key once'
+
+
+def _encodes(text: str) -> bool:
+    """Whether text can be written as UTF-8: false when it holds a lone surrogate."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _surrogate_message(text: str, subject: str = "") -> str:
+    """The message for text holding a lone surrogate, which no database or page can hold."""
+    code = next(ord(char) for char in text if 0xD800 <= ord(char) <= 0xDFFF)
+    return (
+        f"{subject}holds \\u{code:04x}, half of a pair of escapes that stands for no character "
+        "on its own: write the character itself, or both halves of its pair"
+    )
 
 
 def _bad_number_message(token: str) -> str:
@@ -592,7 +796,9 @@ def _message(error: ErrorDetails) -> str:
     if kind == "string_pattern_mismatch":
         return _SLUG_MESSAGE if ctx.get("pattern") == SLUG_PATTERN else "must not be blank"
     if kind == "string_too_long":
-        return _SLUG_MESSAGE
+        if field is not None and _is_slug(field):
+            return _SLUG_MESSAGE
+        return _too_long(error.get("input"), ctx.get("max_length"))
     if kind == "string_too_short":
         return "must not be blank"
     if kind == "too_short":
@@ -605,6 +811,19 @@ def _message(error: ErrorDetails) -> str:
         return f"must be <= {_number(ctx['le'])}"
     text = str(error.get("msg", "is not valid"))
     return text[:1].lower() + text[1:]
+
+
+def _too_long(value: object, most: object) -> str:
+    """The message for text over its length, e.g. "is 231 characters long; the most is 200"."""
+    length = len(value) if isinstance(value, str) else None
+    if length is None:
+        return f"is too long; the most is {most} characters"
+    return f"is {length:,} characters long; the most is {most}"
+
+
+def _is_slug(field: FieldInfo) -> bool:
+    """Whether a field holds a slug."""
+    return any(getattr(item, "pattern", None) == SLUG_PATTERN for item in field.metadata)
 
 
 def _alias(loc: Loc) -> str:
@@ -674,22 +893,37 @@ def _unknown_key_message(key: str, model: type[BaseModel] | None) -> str:
     return f"unknown key {_quote(key)} (allowed keys: {', '.join(_quote(k) for k in allowed)})"
 
 
-def _document_order(data: Any, loc: Loc) -> tuple[int, ...]:
-    """A sort key placing a location where it appears in the document."""
-    key: list[int] = []
-    node = data
-    for part in loc:
-        if isinstance(node, dict) and isinstance(part, str):
-            keys = list(node)
-            key.append(keys.index(part) if part in node else len(keys))
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            key.append(part)
-            node = node[part]
-        else:
-            key.append(0)
-            node = None
-    return tuple(key)
+class _DocumentOrder:
+    """Sort keys placing locations where they appear in one document.
+
+    Each object's key positions are found once, so that ordering n problems in an object of n
+    keys takes time in proportion to n, not n squared.
+    """
+
+    def __init__(self, data: Any) -> None:
+        """Order locations in ``data``."""
+        self._data = data
+        self._positions: dict[int, dict[str, int]] = {}
+
+    def key(self, loc: Loc) -> tuple[int, ...]:
+        """A sort key placing a location where it appears in the document."""
+        key: list[int] = []
+        node = self._data
+        for part in loc:
+            if isinstance(node, dict) and isinstance(part, str):
+                positions = self._positions.get(id(node))
+                if positions is None:
+                    positions = {name: i for i, name in enumerate(node)}
+                    self._positions[id(node)] = positions
+                key.append(positions.get(part, len(positions)))
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                key.append(part)
+                node = node[part]
+            else:
+                key.append(0)
+                node = None
+        return tuple(key)
 
 
 def _quote(value: Any) -> str:
@@ -730,6 +964,7 @@ def _rule_problems(q: Questionnaire) -> Iterator[tuple[Loc, str]]:
     first_question: dict[str, _Placed] = {}
     for item in placed:
         first_question.setdefault(item.question.id, item)
+    measures: dict[str, tuple[str, Loc]] = {}
     for item in placed:
         first_item = first_question[item.question.id]
         if first_item is not item:
@@ -740,6 +975,7 @@ def _rule_problems(q: Questionnaire) -> Iterator[tuple[Loc, str]]:
             )
             yield (*item.loc, "id"), message
         yield from _question_problems(item.question, item.loc)
+        yield from _measure_problems(item, measures)
         yield from _show_if_problems(item, first_question)
 
 
@@ -753,15 +989,25 @@ class _Placed:
 
 
 def _band_problems(grading: Grading) -> Iterator[tuple[Loc, str]]:
-    """Bands best first with min strictly decreasing, the last at 0, grade names unique."""
+    """Bands best first with min strictly decreasing, the last at 0, grade names unique (and
+    not told apart only by capital letters, spaces or invisible characters)."""
     first_grade: dict[str, int] = {}
     bands = grading.bands
     for i, band in enumerate(bands):
         loc: Loc = ("grading", "bands", i)
-        if band.grade in first_grade:
-            first = json_path(("grading", "bands", first_grade[band.grade], "grade"))
-            yield (*loc, "grade"), f"duplicate grade {_quote(band.grade)}: already used at {first}"
-        first_grade.setdefault(band.grade, i)
+        key = name_key(band.grade)
+        if key in first_grade:
+            earlier = bands[first_grade[key]].grade
+            first = json_path(("grading", "bands", first_grade[key], "grade"))
+            if earlier == band.grade:
+                message = f"duplicate grade {_quote(band.grade)}: already used at {first}"
+            else:
+                message = (
+                    f"grade {_quote(band.grade)} looks the same as {_quote(earlier)} at {first}: "
+                    f"grades must differ by more than {_LOOK_ALIKE}"
+                )
+            yield (*loc, "grade"), message
+        first_grade.setdefault(key, i)
         previous = bands[i - 1]
         if i > 0 and band.min >= previous.min:
             message = (
@@ -804,6 +1050,27 @@ def _question_problems(question: Question, loc: Loc) -> Iterator[tuple[Loc, str]
         yield (*loc, "compliance"), _COMPLIANCE_UNSCORED
 
 
+_LOOK_ALIKE = "capital letters, spaces or invisible characters"
+
+
+def _measure_problems(
+    item: _Placed, measures: dict[str, tuple[str, Loc]]
+) -> Iterator[tuple[Loc, str]]:
+    """A compliance measure named again is spelled exactly as the first time."""
+    measure = item.question.compliance
+    if measure is None:
+        return
+    loc: Loc = (*item.loc, "compliance")
+    first = measures.setdefault(name_key(measure), (measure, loc))
+    if first[0] != measure:
+        message = (
+            f"compliance measure {_quote(measure)} differs from {_quote(first[0])} at "
+            f"{json_path(first[1])} only in {_LOOK_ALIKE}: spell it the same way to count "
+            "both questions in one measure, or name another measure"
+        )
+        yield loc, message
+
+
 _ALL_ZERO = (
     "a scored question needs an option with a score above 0 (its highest score is its maximum)"
 )
@@ -836,10 +1103,21 @@ def _show_if_problems(item: _Placed, questions: dict[str, _Placed]) -> Iterator[
         message = f"show_if names {name}, a {kind} question: it may only name a choice question"
     else:
         values = [o.value for o in target.question.options or ()]
-        listed = ", ".join(_quote(v) for v in values)
+        known = set(values)
+        listed = _listing(values)
         for i, value in enumerate(show_if.in_):
-            if value not in values:
+            if value not in known:
                 message = f"{_quote(value)} is not an option of {name} (its options are {listed})"
                 yield (*loc, "in", i), message
         return
     yield (*loc, "question"), message
+
+
+_LISTED_VALUES = 10
+
+
+def _listing(values: list[str]) -> str:
+    """Values in quotes, separated by commas: the first ten, then how many more."""
+    shown = ", ".join(_quote(v) for v in values[:_LISTED_VALUES])
+    more = len(values) - _LISTED_VALUES
+    return f"{shown} and {more:,} more" if more > 0 else shown
