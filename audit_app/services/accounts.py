@@ -29,6 +29,7 @@ from audit_app.models import (
     UserSession,
     utcnow,
 )
+from audit_app.services import sign_in_timing
 from audit_app.services.actor import Actor
 from audit_app.services.errors import FieldErrors, Refused
 from audit_app.services.repeated_refusals import record_refusal
@@ -457,6 +458,7 @@ def authenticate(username: str, password: str, address: str, *, session: Session
     key = normalise_username(username)[:80]
     address = (address or "unknown")[:64]
     check_throttle(key, address, session=session)
+    started = sign_in_timing.clock()
     user = find_user(key, session=session)
     if user is None or not user.active:
         # Take as long as a real check, so that timing does not tell who has an account.
@@ -470,6 +472,8 @@ def authenticate(username: str, password: str, address: str, *, session: Session
         session.add(SignInAttempt(username=key, remote_addr=address, succeeded=ok))
     if not ok or user is None:
         record_event("sign_in.failed", session=session, actor=key, remote_addr=address)
+        # As long for a name that exists as for one that does not, whatever its hash's cost.
+        sign_in_timing.wait_out(started, session=session)
         raise SignInRefused(WRONG_DETAILS)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
