@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,38 +62,60 @@ def revisions_after_downgrade(bind: Engine | Connection, revision: str) -> froze
     """The migrations still applied after downgrading to ``revision``: an id (or the start of
     one), ``base``, or ``-N`` steps down from where the database is now.
 
-    Raises ValueError, in words a person can act on, for a revision that does not exist.
+    Raises ValueError, in words a person can act on, for a revision that does not exist, more
+    steps than there are, or a form of revision this check does not read.
     """
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     if revision == "base":
         return frozenset()
     if revision.startswith("-") and revision[1:].isdigit():
-        target: str | None = next(iter(current_revisions(bind)), None)
-        for _ in range(int(revision[1:])):
-            if target is None:
-                break
-            down = script.get_revision(target).down_revision
-            target = down if isinstance(down, str) or down is None else down[0]
+        target = _steps_down(script, current_revisions(bind), int(revision[1:]))
+    elif re.fullmatch(r"[0-9a-f]+|heads?", revision):
+        target = _named(script, revision)
     else:
-        try:
-            found = script.get_revision(revision)
-        except Exception as error:  # Alembic's own errors say little a person can act on
-            raise ValueError(f"There is no migration {revision!r}") from error
-        if found is None:
-            raise ValueError(f"There is no migration {revision!r}")
-        target = found.revision
+        raise ValueError(
+            f"{revision!r} is not a form this command takes: give a migration id (e.g. 0005), "
+            "base, or -N to go N steps down"
+        )
+    return _applied_up_to(script, target)
+
+
+def _steps_down(script: ScriptDirectory, current: tuple[str, ...], steps: int) -> str | None:
+    target: str | None = next(iter(current), None)
+    for taken in range(steps):
+        if target is None:
+            raise ValueError(f"The database is only {taken} migrations above the start")
+        down = script.get_revision(target).down_revision
+        target = down if isinstance(down, str) or down is None else down[0]
+    return target
+
+
+def _named(script: ScriptDirectory, revision: str) -> str | None:
+    try:
+        found = script.get_revision(revision)
+    except Exception as error:  # Alembic's own errors say little a person can act on
+        raise ValueError(f"There is no migration {revision!r}") from error
+    if found is None:
+        raise ValueError(f"There is no migration {revision!r}")
+    return str(found.revision)
+
+
+def _applied_up_to(script: ScriptDirectory, target: str | None) -> frozenset[str]:
     if target is None:
         return frozenset()
     return frozenset(found.revision for found in script.iterate_revisions(target, "base"))
 
 
 def downgrade_removes_trail_protection(bind: Engine | Connection, revision: str) -> bool:
-    """Whether downgrading to ``revision`` would let the audit trail be rewritten."""
-    applied = set(current_revisions(bind))
-    if not applied:
+    """Whether downgrading to ``revision`` would take away the audit trail's append-only
+    protection that the database has now."""
+    current = current_revisions(bind)
+    if not current:
         return False
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    applied = set().union(*(_applied_up_to(script, head) for head in current))
     still = revisions_after_downgrade(bind, revision)
-    return any(protection not in still for protection in TRAIL_PROTECTION)
+    return any(p in applied and p not in still for p in TRAIL_PROTECTION)
 
 
 def downgrade(database_url: str, revision: str, *, configure_logging: bool = True) -> None:

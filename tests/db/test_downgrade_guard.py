@@ -82,9 +82,9 @@ def test_with_the_flag_it_goes_ahead_and_the_trail_says_so(production: Flask) ->
 
 
 def test_an_unknown_revision_is_one_clear_line(production: Flask) -> None:
-    result = production.test_cli_runner().invoke(args=["db", "downgrade", "no-such-thing"])
+    result = production.test_cli_runner().invoke(args=["db", "downgrade", "9999"])
     assert result.exit_code == 2
-    assert "There is no migration 'no-such-thing'" in result.output
+    assert "There is no migration '9999'" in result.output
     assert "Traceback" not in result.output
 
 
@@ -98,3 +98,29 @@ def test_outside_production_it_is_recorded_without_asking(app: Flask) -> None:
     finally:
         get_engine(app).dispose()
         migrate.upgrade(app.config["DATABASE_URL"], configure_logging=False)
+
+
+def test_below_the_protection_already_nothing_is_asked_or_recorded(production: Flask) -> None:
+    url = production.config["DATABASE_URL"]
+    get_engine(production).dispose()
+    migrate.downgrade(url, "0003", configure_logging=False)
+    result = production.test_cli_runner().invoke(args=["db", "downgrade", "0002"])
+    assert result.exit_code == 0, result.output
+    assert revisions(production) == ("0002",)
+
+
+@pytest.mark.parametrize(
+    ("revision", "words"),
+    [("-30", "migrations above the start"), ("0005@-1", "not a form this command takes")],
+)
+def test_a_downgrade_that_cannot_be_checked_is_refused_and_not_recorded(
+    production: Flask, revision: str, words: str
+) -> None:
+    before = revisions(production)
+    result = production.test_cli_runner().invoke(
+        args=["db", "downgrade", revision, "--allow-unprotected-trail"]
+    )
+    assert result.exit_code == 2
+    assert words in result.output
+    assert revisions(production) == before
+    assert trail_actions(production) == []
