@@ -445,6 +445,48 @@ class RefusalTally(SQLModel, table=True):
     last_at: datetime = Field(default_factory=utcnow)
 
 
+# An import of cases is writing its batches, complete, or undone (after it stopped part-way).
+CASE_IMPORT_STATUSES = ("writing", "complete", "undone")
+
+
+class CaseImport(SQLModel, table=True):
+    """An import of cases written in batches (services/cases.py): it completes whole or is undone.
+
+    ``unfinished`` is true while the import writes, and stays true if it stops part-way, until
+    it is undone; it is empty once the import is complete or undone. It is unique, so one import
+    of cases writes at a time. ``new_services`` and ``new_teams`` are the ids it created (JSON).
+    """
+
+    __tablename__ = "case_import"
+    __table_args__ = (CheckConstraint(_in("status", CASE_IMPORT_STATUSES), name="status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="writing", max_length=16)
+    unfinished: bool | None = Field(default=True, unique=True)
+    created_by: str = Field(max_length=80)
+    rows: int
+    new_services: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    new_teams: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    started_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class CaseImportChange(SQLModel, table=True):
+    """A case that an unfinished import created or changed, with what it was before: enough to
+    undo the import. Deleted once the import is complete or undone."""
+
+    __tablename__ = "case_import_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="case_import.id", index=True)
+    case_ref: str = Field(max_length=32)
+    created: bool
+    previous_team_id: int | None = None
+    previous_worker: str | None = Field(default=None, max_length=120)
+    previous_updated_at: datetime | None = None
+
+
 # --- report summaries ------------------------------------------------------------------------
 # Derived tables that make the dashboard fast at a regional scale (see reporting/summaries.py).
 # They hold nothing that the tables above do not: each past month is recomputed from them
@@ -562,6 +604,9 @@ __all__ = [
     "ModerationGrade",
     "PendingSave",
     "RefusalTally",
+    "CASE_IMPORT_STATUSES",
+    "CaseImport",
+    "CaseImportChange",
     "SafeguardingConcern",
     "SignInAttempt",
     "KINDS",

@@ -9,17 +9,23 @@ child's name) are ignored and named in the summary so that the person importing 
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from audit_app.models import Audit, Case, Service, Team, utcnow
+from audit_app.models import Audit, Case, Service, Team, table_of, utcnow
+from audit_app.services import case_imports
 from audit_app.services.actor import Actor
+from audit_app.services.case_imports import ImportUnderWay as ImportUnderWay
+from audit_app.services.case_imports import Transaction
 from audit_app.services.csv_files import CsvRow, CsvTable, read_csv
 
 # A refused import of cases is reported with these; the callers know them from here.
@@ -33,6 +39,10 @@ CASE_REF_MAX = 32
 NAME_MAX = 120
 # Keeps each IN (...) well under the parameter limits of SQLite and PostgreSQL.
 LOOKUP_CHUNK = 500
+
+# Cases written in one transaction, and the pause between two on SQLite (see _between_batches).
+BATCH_ROWS = 2000
+SQLITE_PAUSE = 0.11
 
 CASE_COLUMNS = ("case_id", "service", "team")
 CASE_OPTIONAL_COLUMNS = ("worker",)
@@ -121,30 +131,117 @@ def import_cases(
     actor: Actor,
     case_id_pattern: str = DEFAULT_CASE_ID_PATTERN,
 ) -> ImportSummary:
-    """Create or update cases (and their services and teams) from a CSV file, all or nothing.
+    """Create or update cases (and their services and teams) from a CSV file, all or nothing,
+    in the caller's one transaction: for small files, scripts and tests. The admin page and
+    ``flask cases import`` use :func:`import_cases_in_batches`, which lets others write.
 
     Re-importing a case updates its team and worker (an empty worker cell clears it; a file
     without a worker column leaves workers alone). Cases absent from the file are kept.
     """
-    table = read_csv(rows_or_text, required=CASE_COLUMNS, optional=CASE_OPTIONAL_COLUMNS)
-    services = {s.name.casefold(): s for s in session.exec(select(Service))}
-    teams = {t.name.casefold(): t for t in session.exec(select(Team))}
-    problems = check_case_rows(
-        table.rows,
+    return _import(
+        rows_or_text,
+        lambda: nullcontext(session),
+        actor=actor,
         case_id_pattern=case_id_pattern,
-        team_services=_service_of_each_team(services.values(), teams.values()),
+        options=BatchOptions(pause=0.0),
+        own_transactions=False,
+    )
+
+
+def import_cases_in_batches(
+    rows_or_text: bytes | str | Iterable[Mapping[str, object]],
+    *,
+    transaction: Transaction,
+    actor: Actor,
+    case_id_pattern: str = DEFAULT_CASE_ID_PATTERN,
+    options: BatchOptions | None = None,
+) -> ImportSummary:
+    """Import cases as :func:`import_cases` does, in transactions of ``options.rows`` cases.
+
+    The whole file is checked first with nothing written (every bad row refuses it). The cases
+    are then written a batch to a transaction, each ``transaction()`` its own, pausing between
+    batches so that other writers get the database (SQLite's write lock). The import is one unit
+    (``services/case_imports.py``): if a batch fails, what it wrote is undone and the error is
+    raised again; another import of cases meanwhile is refused (:class:`ImportUnderWay`).
+    """
+    return _import(
+        rows_or_text,
+        transaction,
+        actor=actor,
+        case_id_pattern=case_id_pattern,
+        options=options or BatchOptions(),
+        own_transactions=True,
+    )
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How an import writes: ``rows`` cases a transaction (None: ``BATCH_ROWS``), ``pause``
+    seconds between batches (None: ``SQLITE_PAUSE`` on SQLite, none on PostgreSQL), and
+    ``between``, called between batches with no transaction open (tests write from another
+    connection there)."""
+
+    rows: int | None = None
+    pause: float | None = None
+    between: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """An import being written: its id, the id of each team by its name casefolded, and the
+    services and teams it created."""
+
+    import_id: int
+    team_ids: Mapping[str, int]
+    new_services: tuple[str, ...]
+    new_teams: tuple[str, ...]
+
+
+def _import(
+    source: bytes | str | Iterable[Mapping[str, object]],
+    transaction: Transaction,
+    *,
+    actor: Actor,
+    case_id_pattern: str,
+    options: BatchOptions,
+    own_transactions: bool,
+) -> ImportSummary:
+    """Read and check the file, then write it as one import (see the module docstring)."""
+    table = read_csv(source, required=CASE_COLUMNS, optional=CASE_OPTIONAL_COLUMNS)
+    with transaction() as db:
+        checked = _team_services(session=db)
+    _refuse_problems(table, case_id_pattern, checked)
+    case_imports.clear_abandoned(transaction, actor=actor)
+    run = _begin(table, transaction, actor=actor, case_id_pattern=case_id_pattern, checked=checked)
+    try:
+        summary = _summary(table, run, _write_batches(table, run, transaction, options))
+        with transaction() as db:
+            case_imports.finish(run.import_id, session=db)
+            _record_import(summary, session=db, actor=actor)
+    except Exception:
+        if own_transactions:
+            case_imports.undo_after_failure(run.import_id, transaction, actor=actor)
+        raise
+    case_imports.forget_changes(transaction)
+    return summary
+
+
+def _team_services(*, session: Session) -> dict[str, str]:
+    """The name of each stored team's service, by the team's name casefolded."""
+    return _service_of_each_team(session.exec(select(Service)), session.exec(select(Team)))
+
+
+def _refuse_problems(table: CsvTable, case_id_pattern: str, team_services: dict[str, str]) -> None:
+    problems = check_case_rows(
+        table.rows, case_id_pattern=case_id_pattern, team_services=team_services
     )
     if problems:
         raise ImportRefused(problems)
-    summary = _write_cases(table, services=services, teams=teams, session=session)
-    _record_import(summary, session=session, actor=actor)
-    session.flush()
-    return summary
 
 
 def _service_of_each_team(services: Iterable[Service], teams: Iterable[Team]) -> dict[str, str]:
     """The name of each stored team's service, by the team's name casefolded."""
-    service_names = {s.id: s.name for s in services}
+    service_names = {s.id: s.name for s in list(services)}
     return {team.name.casefold(): service_names[team.service_id] for team in teams}
 
 
@@ -243,20 +340,174 @@ def _team_service_problem(
 # Writing a checked file of cases.
 
 
-def _write_cases(
-    table: CsvTable, *, services: dict[str, Service], teams: dict[str, Team], session: Session
-) -> ImportSummary:
-    """Create the services and teams that are missing, then create or update the cases."""
-    new_services = _add_missing_services(table.rows, services, session=session)
-    new_teams = _add_missing_teams(table.rows, services, teams, session=session)
-    outcomes = _save_cases(table, teams, session=session)
+def _begin(
+    table: CsvTable,
+    transaction: Transaction,
+    *,
+    actor: Actor,
+    case_id_pattern: str,
+    checked: dict[str, str],
+) -> ImportRun:
+    """Create the services and teams that are missing and record the import as unfinished, in
+    one transaction. Teams changed since the check (another service's import) are checked
+    again."""
+    with transaction() as db:
+        services = {s.name.casefold(): s for s in db.exec(select(Service))}
+        teams = {t.name.casefold(): t for t in db.exec(select(Team))}
+        current = _service_of_each_team(services.values(), teams.values())
+        if current != checked:
+            _refuse_problems(table, case_id_pattern, current)
+        new_services = _add_missing_services(table.rows, services, session=db)
+        new_teams = _add_missing_teams(table.rows, services, teams, session=db)
+        import_id = case_imports.begin(
+            rows=len(table.rows),
+            new_services=[_id(services[name.casefold()].id) for name in new_services],
+            new_teams=[_id(teams[name.casefold()].id) for name in new_teams],
+            actor=actor,
+            session=db,
+        )
+        team_ids = {key: _id(team.id) for key, team in teams.items()}
+    return ImportRun(import_id, team_ids, tuple(new_services), tuple(new_teams))
+
+
+def _id(row_id: int | None) -> int:
+    assert row_id is not None  # flushed when added
+    return row_id
+
+
+def _write_batches(
+    table: CsvTable, run: ImportRun, transaction: Transaction, options: BatchOptions
+) -> Counter[str]:
+    """Write the cases a batch to a transaction; how many were created, updated, unchanged."""
+    has_worker = "worker" in table.columns
+    outcomes: Counter[str] = Counter()
+    pause = options.pause
+    for number, rows in enumerate(chunked(table.rows, options.rows or BATCH_ROWS)):
+        if number:
+            _between_batches(pause or 0.0, options.between)
+        with transaction() as db:
+            if pause is None:
+                pause = SQLITE_PAUSE if db.get_bind().dialect.name == "sqlite" else 0.0
+            outcomes.update(_write_batch(rows, run, has_worker=has_worker, session=db))
+    return outcomes
+
+
+def _between_batches(pause: float, between: Callable[[], None] | None) -> None:
+    """Let others write: no transaction is open here. On SQLite, a writer waiting for the
+    lock polls it (up to every 100 ms), so the pause must outlast one poll."""
+    if between is not None:
+        between()
+    if pause:
+        time.sleep(pause)
+
+
+def _write_batch(
+    rows: Sequence[CsvRow], run: ImportRun, *, has_worker: bool, session: Session
+) -> Counter[str]:
+    """Create or update the case of each row, keeping what each was before for an undo."""
+    case_imports.touch(run.import_id, session=session)
+    plan = plan_batch(
+        rows,
+        _stored_cases([row.get("case_id") for row in rows], session=session),
+        run.team_ids,
+        has_worker=has_worker,
+        now=utcnow(),
+    )
+    case_imports.record_changes(run.import_id, plan.changes, session=session)
+    cases = table_of(Case)
+    if plan.creates:
+        session.execute(insert(cases), plan.creates)
+    if plan.updates:
+        session.execute(
+            update(cases)
+            .where(cases.c.id == bindparam("case_id"))
+            .values(
+                team_id=bindparam("team"), worker=bindparam("worker"), updated_at=bindparam("at")
+            ),
+            plan.updates,
+        )
+    return plan.outcomes
+
+
+# What a created case was before the import (executemany needs the same keys in every row).
+NOTHING_BEFORE = {"previous_team_id": None, "previous_worker": None, "previous_updated_at": None}
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    id: int
+    team_id: int
+    worker: str | None
+    updated_at: datetime
+
+
+@dataclass
+class BatchPlan:
+    """What one batch writes: the new cases, the changed ones, what to keep for an undo, and
+    how many rows were created, updated and unchanged."""
+
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+def plan_batch(
+    rows: Sequence[CsvRow],
+    stored: Mapping[str, StoredCase],
+    team_ids: Mapping[str, int],
+    *,
+    has_worker: bool,
+    now: datetime,
+) -> BatchPlan:
+    """Decide what each row of a batch does to its case (nothing is read or written)."""
+    plan = BatchPlan()
+    for row in rows:
+        ref, team_id = row.get("case_id"), team_ids[row.get("team").casefold()]
+        worker = (row.get("worker") or None) if has_worker else None
+        case = stored.get(ref)
+        if case is None:
+            plan.creates.append(
+                {"case_ref": ref, "team_id": team_id, "worker": worker}
+                | {"created_at": now, "updated_at": now}
+            )
+            plan.changes.append({"case_ref": ref, "created": True} | NOTHING_BEFORE)
+            plan.outcomes["created"] += 1
+            continue
+        worker = worker if has_worker else case.worker
+        if case.team_id == team_id and case.worker == worker:
+            plan.outcomes["unchanged"] += 1
+            continue
+        plan.updates.append({"case_id": case.id, "team": team_id, "worker": worker, "at": now})
+        plan.changes.append(
+            {"case_ref": ref, "created": False, "previous_team_id": case.team_id}
+            | {"previous_worker": case.worker, "previous_updated_at": case.updated_at}
+        )
+        plan.outcomes["updated"] += 1
+    return plan
+
+
+def _stored_cases(refs: Sequence[str], *, session: Session) -> dict[str, StoredCase]:
+    """The stored cases among ``refs``, by reference (read without loading objects)."""
+    found: dict[str, StoredCase] = {}
+    cases = table_of(Case)
+    columns = (cases.c.case_ref, cases.c.id, cases.c.team_id, cases.c.worker, cases.c.updated_at)
+    for chunk in chunked(sorted(set(refs))):
+        for ref, case_id, team_id, worker, updated_at in session.execute(
+            sa_select(*columns).where(cases.c.case_ref.in_(chunk))
+        ):
+            found[ref] = StoredCase(case_id, team_id, worker, updated_at)
+    return found
+
+
+def _summary(table: CsvTable, run: ImportRun, outcomes: Counter[str]) -> ImportSummary:
     return ImportSummary(
         rows=len(table.rows),
         created=outcomes["created"],
         updated=outcomes["updated"],
         unchanged=outcomes["unchanged"],
-        new_services=tuple(new_services),
-        new_teams=tuple(new_teams),
+        new_services=run.new_services,
+        new_teams=run.new_teams,
         ignored_columns=table.ignored_columns,
     )
 
@@ -295,43 +546,6 @@ def _add_missing_teams(
             added.append(row.get("team"))
     session.flush()
     return added
-
-
-def _save_cases(table: CsvTable, teams: Mapping[str, Team], *, session: Session) -> Counter[str]:
-    """Create or update the case of each row; how many were created, updated and unchanged."""
-    has_worker = "worker" in table.columns
-    stored = cases_by_ref([row.get("case_id") for row in table.rows], session=session)
-    now = utcnow()
-    outcomes: Counter[str] = Counter()
-    for row in table.rows:
-        team_id = teams[row.get("team").casefold()].id
-        assert team_id is not None
-        worker = (row.get("worker") or None) if has_worker else None
-        case = stored.get(row.get("case_id"))
-        if case is None:
-            session.add(Case(case_ref=row.get("case_id"), team_id=team_id, worker=worker))
-            outcomes["created"] += 1
-        elif _update_case(case, team_id, worker, has_worker=has_worker, now=now):
-            session.add(case)
-            outcomes["updated"] += 1
-        else:
-            outcomes["unchanged"] += 1
-    return outcomes
-
-
-def _update_case(
-    case: Case, team_id: int, worker: str | None, *, has_worker: bool, now: datetime
-) -> bool:
-    """Give a stored case its team (and worker, if the file has that column); False if it
-    already had them."""
-    changed = case.team_id != team_id or (has_worker and case.worker != worker)
-    if not changed:
-        return False
-    case.team_id = team_id
-    if has_worker:
-        case.worker = worker
-    case.updated_at = now
-    return True
 
 
 def _record_import(summary: ImportSummary, *, session: Session, actor: Actor) -> None:

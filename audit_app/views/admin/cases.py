@@ -72,15 +72,16 @@ def cases() -> str | Response | tuple[str, int]:
     error_list: list[dict[str, str]] = []
     if form.validate_on_submit():
         try:
-            with changes() as db:
-                summary = case_service.import_cases(
-                    form.cases_file.data.read(),
-                    session=db,
-                    actor=current_actor(),
-                    case_id_pattern=current_app.config["CASE_ID_PATTERN"],
-                )
+            summary = case_service.import_cases_in_batches(
+                form.cases_file.data.read(),
+                transaction=changes,  # a transaction for each batch, so that others can write
+                actor=current_actor(),
+                case_id_pattern=current_app.config["CASE_ID_PATTERN"],
+            )
         except case_service.ImportRefused as refused:
             error_list = refused_upload(form.cases_file, refused)
+        except case_service.ImportUnderWay as busy:
+            error_list = busy_upload(form.cases_file, busy)
         else:
             flash(f"Cases imported. {summary}", "success")
             return redirect(url_for("admin.cases"))
@@ -109,6 +110,12 @@ def refused_upload(file_field: Field, refused: ImportRefused) -> list[dict[str, 
     each problem in the file."""
     file_field.errors = [refusal_message(len(refused.problems))]
     return problem_list(refused.problems, f"#{file_field.id}")
+
+
+def busy_upload(file_field: Field, busy: case_service.ImportUnderWay) -> list[dict[str, str]]:
+    """Say at the file input that another import is being written."""
+    file_field.errors = [str(busy)]
+    return [{"text": str(busy), "href": f"#{file_field.id}"}]
 
 
 def wtforms_error_list(form: FlaskForm) -> list[dict[str, str]]:
