@@ -304,12 +304,32 @@ def set_password(
     session.flush()
 
 
-def check_own_password_change(user: User, current: str, new: str, confirm: str) -> None:
+def check_password_again(
+    user: User, password: str, *, address: str, session: Session, wrong: str
+) -> None:
+    """For a page that asks a signed-in person for their password again (changing it, setting
+    up two-factor authentication): FieldErrors at ``current_password`` while sign-ins to the
+    account or from the address are throttled, or when the password is wrong (``wrong`` says
+    so). A wrong one counts as a failed sign-in, as at the sign-in page: the caller commits
+    whatever the outcome."""
+    try:
+        check_throttle(user.username, address, session=session)
+    except SignInRefused as refused:
+        raise FieldErrors({"current_password": str(refused)}) from None
+    if not verify_password(user.password_hash, password):
+        record_failure(user.username, address, session=session)
+        raise FieldErrors({"current_password": wrong})
+
+
+def check_own_password_change(
+    user: User, current: str, new: str, confirm: str, *, address: str, session: Session
+) -> None:
     """FieldErrors, at the field, when a person's change of their own password cannot be made:
-    the current password is wrong, the new one is typed differently twice, or is the same as
-    the current one. Writes nothing."""
-    if not verify_password(user.password_hash, current):
-        raise FieldErrors({"current_password": "Your current password is not right"})
+    the current password is wrong (counted as a failed sign-in) or throttled, the new one is
+    typed differently twice, or is the same as the current one."""
+    check_password_again(
+        user, current, address=address, session=session, wrong="Your current password is not right"
+    )
     if new != confirm:
         raise FieldErrors({"confirm_password": "The two new passwords do not match"})
     if new == current:
@@ -327,11 +347,14 @@ def change_own_password(
     *,
     session: Session,
     actor: Actor,
+    address: str,
     context_words: Iterable[str],
 ) -> None:
     """A person changes their own password, knowing the current one; every session of theirs
-    ends. FieldErrors, at the field, when it cannot be changed (the new password's rules too)."""
-    check_own_password_change(user, current, new, confirm)
+    ends. FieldErrors, at the field, when it cannot be changed (the new password's rules too).
+    A wrong current password counts as a failed sign-in: the caller commits whatever the
+    outcome."""
+    check_own_password_change(user, current, new, confirm, address=address, session=session)
     try:
         set_password(user, new, session=session, actor=actor, context_words=context_words)
     except AccountError as problem:

@@ -98,13 +98,9 @@ def set_up(
     the code is not the app's. A wrong password counts towards the account's limit, as at sign-in:
     the caller commits whatever the outcome.
     """
-    try:
-        accounts.check_throttle(user.username, address, session=session)
-    except accounts.SignInRefused as refused:
-        raise FieldErrors({"current_password": str(refused)}) from None
-    if not verify_password(user.password_hash, password):
-        accounts.record_failure(user.username, address, session=session)
-        raise FieldErrors({"current_password": WRONG_PASSWORD})
+    accounts.check_password_again(
+        user, password, address=address, session=session, wrong=WRONG_PASSWORD
+    )
     codes = enable(user, secret, code, session=session, actor=actor)
     if codes is None:
         raise FieldErrors({"code": WRONG_FIRST_CODE})

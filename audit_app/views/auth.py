@@ -231,6 +231,26 @@ def _turn_on_mfa(
     return codes, {}
 
 
+def _change_own_password(user: User, form: ChangePasswordForm) -> dict[str, str]:
+    """The problems by field, or none when the password was changed. Committed whatever the
+    outcome: a wrong current password counts towards the account's limit, as at sign-in."""
+    with changes() as db:
+        try:
+            accounts.change_own_password(
+                user,
+                form.current_password.data or "",
+                form.new_password.data or "",
+                form.confirm_password.data or "",
+                session=db,
+                actor=current_actor(),
+                address=request.remote_addr or "",
+                context_words=current_app.config["PASSWORD_CONTEXT_WORDS"],
+            )
+        except FieldErrors as problems:
+            return problems.errors
+    return {}
+
+
 def _restart_session(user: User) -> None:
     """A fresh session for this browser, its old one having ended with the change just made.
 
@@ -264,20 +284,8 @@ def change_password() -> str | Response | tuple[str, int]:
     form = ChangePasswordForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        try:
-            with changes() as db:
-                accounts.change_own_password(
-                    user,
-                    form.current_password.data or "",
-                    form.new_password.data or "",
-                    form.confirm_password.data or "",
-                    session=db,
-                    actor=current_actor(),
-                    context_words=current_app.config["PASSWORD_CONTEXT_WORDS"],
-                )
-        except FieldErrors as problems:
-            errors = problems.errors
-        else:
+        errors = _change_own_password(user, form)
+        if not errors:
             _restart_session(user)
             flash("Your password has been changed. Other sessions have ended.", "success")
             return redirect(url_for("auth.account"))
