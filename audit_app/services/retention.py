@@ -1,6 +1,7 @@
 """Data retention: audits older than the retention period are removed with everything of theirs.
 
-The audit trail is kept (it is append-only, and it records the purge itself).
+The audit trail is kept (it is append-only, and it records the purge itself). Answers kept while
+signed out are removed once they are too old to be restored (``pending_saves.KEEP_FOR``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.reporting import summaries
+from audit_app.services import pending_saves
 from audit_app.services.actor import Actor
 from audit_app.services.trail import record_event
 
@@ -76,7 +78,12 @@ def expired_audits(years: int, *, session: Session, now: datetime | None = None)
 
 
 def purge(expired: list[Expired], *, session: Session, actor: Actor, years: int) -> int:
-    """Remove the audits and everything of theirs; keep one trail event recording it."""
+    """Remove the audits and everything of theirs; keep one trail event recording it.
+
+    Answers kept while signed out for longer than ``pending_saves.KEEP_FOR`` go too, whatever
+    their audit's age.
+    """
+    pending_saves.forget_expired(session=session)
     ids = [e.audit_id for e in expired]
     if not ids:
         return 0

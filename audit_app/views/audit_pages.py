@@ -13,9 +13,10 @@ from typing import TypeVar
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from audit_app.auth import current_actor, expired_user_id, login_manager
+from audit_app.auth import current_actor, expired_user_id, login_manager, this_browser_session
 from audit_app.core.questionnaire import Theme
 from audit_app.db import changes, get_session
 from audit_app.forms.audits import JudgementForm, SubmitForm, VoiceForm, theme_form_class
@@ -269,20 +270,38 @@ def keep_answers_until_signed_in(audit_id: int, theme_id: str) -> Response:
     user_id = expired_user_id()
     if request.method != "POST" or user_id is None:
         return login_manager.unauthorized()
-    with changes() as db:
-        token = pending_saves.keep(user_id, audit_id, theme_id, request.form, session=db)
-    session["pending_save"] = token
-    flash(
-        "Your session ended because you were inactive. Your answers are kept: sign in again "
-        "to save them.",
-        "info",
-    )
+    try:
+        session["pending_save"] = _keep(user_id, audit_id, theme_id)
+    except pending_saves.NotKept as refused:
+        flash(str(refused), "info")
+    else:
+        flash(
+            "Your session ended because you were inactive. Your answers are kept: sign in again "
+            "to save them.",
+            "info",
+        )
     target = url_for("audits.theme", audit_id=audit_id, theme_id=theme_id, return_to=return_to())
     return redirect(url_for("auth.sign_in", next=target))
 
 
+def _keep(user_id: int, audit_id: int, theme_id: str) -> str:
+    """Keep the page's answers in a change of their own, once more when another late save of
+    the same audit was kept meanwhile (this one replaces it); return the token."""
+
+    def attempt() -> str:
+        with changes() as db:
+            ended = pending_saves.EndedSession(user_id, this_browser_session(db))
+            return pending_saves.keep(ended, audit_id, theme_id, request.form, session=db)
+
+    try:
+        return attempt()
+    except IntegrityError:
+        return attempt()
+
+
 def restore_pending(view: AuditView, theme_id: str) -> pending_saves.KeptAnswers | None:
-    """Answers kept when the session ended, for this person, audit and theme (used once)."""
+    """Answers kept when the session ended, for this person, audit and theme (used once, and
+    not after ``pending_saves.KEEP_FOR``)."""
     token = session.get("pending_save")
     if not token:
         return None
@@ -295,6 +314,9 @@ def restore_pending(view: AuditView, theme_id: str) -> pending_saves.KeptAnswers
     with changes():
         pending_saves.forget(pending, session=db)
     if pending.user_id != current_user.id:
+        return None
+    if pending_saves.too_old(pending):
+        flash(pending_saves.TOO_OLD, "info")
         return None
     return pending_saves.kept_answers(pending)
 
