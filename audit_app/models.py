@@ -399,9 +399,13 @@ class SignInAttempt(SQLModel, table=True):
 
 
 class PendingSave(SQLModel, table=True):
-    """Answers posted after the auditor's session had ended, kept until they sign in again."""
+    """Answers posted after the auditor's session had ended, kept until they sign in again.
+
+    One page per person and audit: a later one replaces it (services/pending_saves.py).
+    """
 
     __tablename__ = "pending_save"
+    __table_args__ = (UniqueConstraint("user_id", "audit_id", name="uq_pending_save_user_audit"),)
 
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(max_length=64, unique=True)
@@ -440,6 +444,9 @@ class RefusalTally(SQLModel, table=True):
 
     action: str = Field(max_length=64, primary_key=True)
     remote_addr: str = Field(max_length=64, primary_key=True)
+    # A signed-in person's refusals are counted apart from everyone else's at the address
+    # (several people can share one behind a proxy); "" for people not signed in.
+    signed_in_as: str = Field(max_length=80, primary_key=True)
     minute: datetime = Field(primary_key=True)
     count: int = Field(default=1)
     last_at: datetime = Field(default_factory=utcnow)

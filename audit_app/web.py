@@ -268,7 +268,14 @@ def _record_quietly(
             case_ref = case.case_ref if case else None
         who = current_user.username if current_user.is_authenticated else "anonymous"
         if repeatable:
-            record_refusal(action, session=db, name=who, remote_addr=request.remote_addr, **detail)
+            record_refusal(
+                action,
+                session=db,
+                name=who,
+                remote_addr=request.remote_addr,
+                signed_in=current_user.is_authenticated,
+                **detail,
+            )
             db.commit()
             return
         record_event(

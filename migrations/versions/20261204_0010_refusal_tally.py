@@ -22,10 +22,13 @@ def upgrade() -> None:
         "refusal_tally",
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("remote_addr", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("signed_in_as", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("minute", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("last_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("action", "remote_addr", "minute", name=op.f("pk_refusal_tally")),
+        sa.PrimaryKeyConstraint(
+            "action", "remote_addr", "signed_in_as", "minute", name=op.f("pk_refusal_tally")
+        ),
     )
 
 

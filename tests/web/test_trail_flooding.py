@@ -91,3 +91,36 @@ def test_throttled_sign_ins_are_counted_not_each_written(
     assert len(failed) == 5  # the account's limit: every one of those is in the trail
     assert len(throttled) == 1
     assert tallies(app, "sign_in.throttled") == [("198.51.100.4", 36)]
+
+
+def test_signed_in_peoples_refusals_are_counted_apart(
+    csrf_app: Flask, make_user: Callable[..., str]
+) -> None:
+    """Behind one address (a proxy), each signed-in person's refusal is named in the trail."""
+    make_user("auditor1", "auditor", team="Team A")
+    make_user("auditor2", "auditor", team="Team A")
+    address = {"REMOTE_ADDR": "192.0.2.10"}
+    with time_machine.travel(NOON, tick=False):
+        for username in ("auditor1", "auditor2"):
+            client = csrf_app.test_client()
+            page = client.get("/sign-in", environ_base=address).get_data(as_text=True)
+            token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+            signed_in = client.post(
+                "/sign-in",
+                data={"username": username, "password": PASSWORD, "csrf_token": token},
+                environ_base=address,
+            )
+            assert signed_in.status_code == 302
+            for _ in range(3):
+                refused = client.post("/account/password", data={}, environ_base=address)
+                assert refused.status_code == 400
+        post_without_token(csrf_app, "192.0.2.10", 4)  # and people not signed in
+    with get_engine(csrf_app).connect() as connection:
+        actors = connection.execute(
+            text("SELECT actor FROM audit_event WHERE action = 'csrf.refused' ORDER BY id")
+        ).scalars()
+        assert list(actors) == ["auditor1", "auditor2", "anonymous"]
+        counts = connection.execute(
+            text("SELECT signed_in_as, count FROM refusal_tally ORDER BY signed_in_as")
+        ).all()
+    assert [tuple(row) for row in counts] == [("", 4), ("auditor1", 3), ("auditor2", 3)]
