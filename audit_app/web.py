@@ -254,18 +254,13 @@ def _record_quietly(
     refusal a client can repeat at will, written once per address a minute and counted after
     (``services/repeated_refusals.py``)."""
     from audit_app.db import get_session
-    from audit_app.models import Audit, Case
     from audit_app.services.repeated_refusals import record_refusal
     from audit_app.services.trail import record_event
 
     db = get_session()
     try:
         db.rollback()  # nothing of the request's own work is pending by now
-        case_ref = None
-        if audit_id is not None:
-            audit = db.get(Audit, audit_id)
-            case = db.get(Case, audit.case_id) if audit else None
-            case_ref = case.case_ref if case else None
+        case_ref = _case_ref_of(db, audit_id)
         who = current_user.username if current_user.is_authenticated else "anonymous"
         if repeatable:
             record_refusal(
@@ -298,6 +293,17 @@ def _record_quietly(
             describe_database_error(error),
             application_frames(error),
         )
+
+
+def _case_ref_of(db: Any, audit_id: int | None) -> str | None:
+    """The case reference of the audit a page is about, for the trail (None if there is none)."""
+    from audit_app.models import Audit, Case
+
+    if audit_id is None:
+        return None
+    audit = db.get(Audit, audit_id)
+    case = db.get(Case, audit.case_id) if audit else None
+    return case.case_ref if case else None
 
 
 def register_errorhandlers(app: Flask) -> None:
