@@ -4,6 +4,13 @@ An import is all or nothing: every row is checked first, every problem is report
 number (line 1 is the header), and nothing is written unless the whole file is good. Only the
 case reference, its team and the allocated worker are stored; other columns (which could hold a
 child's name) are ignored and named in the summary so that the person importing can see them.
+
+The admin page and ``flask cases import`` write a checked file in batches of ``BATCH_ROWS``
+cases, a transaction each, pausing between them so that others can write (SQLite's write lock);
+each import is one unit that completes whole or is undone (``services/case_imports.py`` says
+how, and why rather than a staging table). Imports of allocations share the reading and the
+checking of the file (``csv_files.py``), not this writing: a file of allocations is a month's
+work, hundreds of rows, written in one transaction.
 """
 
 from __future__ import annotations
