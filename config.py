@@ -52,6 +52,27 @@ def _fraction(value: str, name: str) -> float:
     return number
 
 
+def _seconds(value: str, name: str) -> float:
+    """A time limit in seconds, above zero (0.5 is half a second)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < number <= 3600:  # also refuses nan
+        raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds, not {value}")
+    return number
+
+
+FREE_TEXT_CHOICES = ("readers", "everyone")
+
+
+def _one_of(value: str, name: str, choices: tuple[str, ...]) -> str:
+    lowered = value.strip().lower()
+    if lowered not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return lowered
+
+
 # OWASP's minimum configurations for Argon2id (Password Storage Cheat Sheet): memory in KiB and
 # iterations, with one degree of parallelism; any setting at or above one of them is accepted.
 OWASP_ARGON2_MINIMUMS = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
@@ -254,6 +275,17 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         # Exports (reports CSV, workbook, trail CSV): at most EXPORT_LIMIT per person in any
         # EXPORT_LIMIT_MINUTES, counted in the database so that every server agrees.
         "EXPORT_LIMIT": _int(env.get("EXPORT_LIMIT", "30"), "EXPORT_LIMIT", 1),
+        # Report pages (dashboard, drill-downs, a measure's page): at most REPORT_LIMIT per
+        # person in any minute, counted in the trail; each statement of a report stops after
+        # REPORT_STATEMENT_SECONDS.
+        "REPORT_LIMIT": _int(env.get("REPORT_LIMIT", "120"), "REPORT_LIMIT", 1),
+        "REPORT_STATEMENT_SECONDS": _seconds(
+            env.get("REPORT_STATEMENT_SECONDS", "20"), "REPORT_STATEMENT_SECONDS"
+        ),
+        # Who gets free-text answers in downloads: the roles that may read audits, or everyone.
+        "FREE_TEXT_DOWNLOADS": _one_of(
+            env.get("FREE_TEXT_DOWNLOADS", "readers"), "FREE_TEXT_DOWNLOADS", FREE_TEXT_CHOICES
+        ),
         # Whose bank holidays a "working day" skips (safeguarding concerns' acknowledgement).
         "WORKING_DAYS_CALENDAR": working_days_calendar,
         # Who, besides the admins, sees the safeguarding concerns of a service that has no

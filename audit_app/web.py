@@ -228,6 +228,43 @@ def export_limited(view: Callable[P, R]) -> Callable[P, R]:
     return limited
 
 
+class TooManyReports(TooManyRequests):
+    """429 for report pages, with its own heading on the error page."""
+
+    title = "You have opened too many reports for now"
+
+
+def report_limited(view: Callable[P, R]) -> Callable[P, R]:
+    """Count the report page (a ``report.viewed`` event) before it is worked out, or refuse it
+    with 429 once the person has opened ``REPORT_LIMIT`` in the last minute.
+
+    Goes under ``role_required``, so that the person is known.
+    """
+    from audit_app.db import get_session
+    from audit_app.services.throttling import ReportLimitReached, count_report_page
+
+    @wraps(view)
+    def limited(*args: P.args, **kwargs: P.kwargs) -> R:
+        db = get_session()
+        try:
+            count_report_page(
+                current_user.id,
+                current_user.username,
+                int(current_app.config["REPORT_LIMIT"]),
+                session=db,
+                page=request.endpoint or "",
+                query=request.query_string.decode("utf-8", "replace"),
+                remote_addr=request.remote_addr,
+            )
+        except ReportLimitReached as reached:
+            db.commit()  # the refusal is counted
+            raise TooManyReports(str(reached), retry_after=reached.retry_after) from None
+        db.commit()  # the page is counted; the report starts without a transaction open
+        return view(*args, **kwargs)
+
+    return limited
+
+
 def _note_refused_fields(
     _app: Flask, template: Any, context: dict[str, Any], **_extra: Any
 ) -> None:

@@ -11,11 +11,13 @@ Core and compiled for the database in use.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
@@ -34,6 +36,18 @@ CACHE_ENTRIES = 64
 CACHE_SECONDS = 300
 _cursor_names = count(1)
 _table_names = count(1)
+
+
+# SQLite calls the time limit's check every this many steps of its virtual machine: often
+# enough to stop within milliseconds of the limit, rarely enough to cost nothing measurable.
+PROGRESS_STEPS = 10_000
+# PostgreSQL's code for a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
+
+
+class ReportTooSlow(Exception):  # noqa: N818 - reads as what happened
+    """A report's statement ran past its time limit (``REPORT_STATEMENT_SECONDS``) and was
+    stopped by the database; nothing was changed."""
 
 
 class ResultCache:
@@ -77,17 +91,28 @@ RESULTS = ResultCache()
 # The trail's latest id, and how many of the last thousand ids exist: on PostgreSQL ids are
 # handed out before commit, so an earlier id can appear later; the count notices it.
 _STAMP_WINDOW = 1000
+# The trail's events that change no data: every report page opened is one
+# (services/throttling.py), and must not throw away the results it was about to reuse.
+_CHANGES = "action <> 'report.viewed'"
 
 
 class ReportReader:
     """A read-only snapshot of the database for one report or export."""
 
-    def __init__(self, engine: Engine, *, every_row: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, every_row: bool = False, statement_seconds: float | None = None
+    ) -> None:
         """``every_row``: for exports, which read whole tables once. On SQLite they then read
         without memory mapping, so that the database file's pages neither count in the
-        process's memory nor push other data out of it."""
+        process's memory nor push other data out of it.
+
+        ``statement_seconds``: the longest any one statement may run (a stream's each batch);
+        past it the database stops it and :class:`ReportTooSlow` is raised. None: no limit
+        (the commands)."""
         self.engine = engine
         self.every_row = every_row
+        self.statement_seconds = statement_seconds
+        self._deadline = math.inf
         self._mapped: int | None = None
         self.dialect = engine.dialect
         self.is_sqlite = engine.dialect.name == "sqlite"
@@ -107,10 +132,36 @@ class ReportReader:
             # The engine's connections are in autocommit mode; a deferred BEGIN takes no lock
             # until something writes, and nothing here does.
             self._dbapi.execute("BEGIN")
+            if self.statement_seconds is not None:
+                self._dbapi.set_progress_handler(self._past_deadline, PROGRESS_STEPS)
         else:
             with self._dbapi.cursor() as cursor:
                 cursor.execute("SET TRANSACTION READ ONLY")
+                if self.statement_seconds is not None:
+                    # For this transaction only: the rollback at the end undoes it.
+                    milliseconds = max(1, math.ceil(self.statement_seconds * 1000))
+                    cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
         return self
+
+    def _past_deadline(self) -> int:
+        """SQLite's progress handler: non-zero stops the statement running."""
+        return int(time.monotonic() > self._deadline)
+
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
+        """Run statements under the time limit; one stopped by it raises ReportTooSlow."""
+        if self.statement_seconds is not None:
+            self._deadline = time.monotonic() + self.statement_seconds
+        try:
+            yield
+        except Exception as error:
+            if self.statement_seconds is not None and _stopped_by_time_limit(error):
+                raise ReportTooSlow(
+                    f"A report statement ran for more than {self.statement_seconds:g} seconds"
+                ) from None
+            raise
+        finally:
+            self._deadline = math.inf
 
     def __exit__(
         self,
@@ -119,6 +170,8 @@ class ReportReader:
         _traceback: TracebackType | None,
     ) -> None:
         try:
+            if self.is_sqlite and self.statement_seconds is not None:
+                self._dbapi.set_progress_handler(None, 0)  # the connection goes back to the pool
             self._dbapi.rollback() if not self.is_sqlite else self._dbapi.execute("ROLLBACK")
             if self._mapped:
                 self._dbapi.execute(f"PRAGMA mmap_size = {int(self._mapped)}")
@@ -151,8 +204,9 @@ class ReportReader:
         )
         create = f"CREATE TEMP TABLE {real} ({definitions}, PRIMARY KEY ({', '.join(key)}))"
         insert = f"INSERT INTO temp.{real} VALUES ({', '.join('?' for _ in columns)})"
-        self._dbapi.execute(create)
-        self._dbapi.executemany(insert, rows)
+        with self._timed():
+            self._dbapi.execute(create)
+            self._dbapi.executemany(insert, rows)
         self.lookups.append((create, insert, rows))
         return table(real, *(sql_column(n, t()) for n, t in columns), schema="temp")
 
@@ -185,12 +239,15 @@ class ReportReader:
         if self._stamp is None:
             cursor = self._dbapi.cursor()
             try:
-                cursor.execute("SELECT max(id) FROM audit_event")
-                latest = cursor.fetchone()[0] or 0
-                cursor.execute(
-                    "SELECT count(*) FROM audit_event WHERE id > " + str(latest - _STAMP_WINDOW)
-                )
-                recent = cursor.fetchone()[0]
+                with self._timed():
+                    cursor.execute(f"SELECT max(id) FROM audit_event WHERE {_CHANGES}")
+                    latest = cursor.fetchone()[0] or 0
+                    cursor.execute(
+                        "SELECT count(*) FROM audit_event WHERE id > "
+                        + str(latest - _STAMP_WINDOW)
+                        + f" AND {_CHANGES}"
+                    )
+                    recent = cursor.fetchone()[0]
             finally:
                 cursor.close()
             self._stamp = (str(self.engine.url), latest, recent)
@@ -215,8 +272,9 @@ class ReportReader:
                 return found
         cursor = self._dbapi.cursor()
         try:
-            cursor.execute(sql, params)
-            rows = [tuple(row) for row in cursor.fetchall()]
+            with self._timed():
+                cursor.execute(sql, params)
+                rows = [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()
         if key is not None:
@@ -250,9 +308,11 @@ class ReportReader:
 
         def read() -> None:
             try:
-                cursor.execute(sql, params)
+                with self._timed():
+                    cursor.execute(sql, params)
                 while not stop.is_set():
-                    rows = cursor.fetchmany(batch)
+                    with self._timed():  # each batch has the whole time limit
+                        rows = cursor.fetchmany(batch)
                     _hand_over(batches, stop, rows)
                     if not rows:
                         return
@@ -276,6 +336,14 @@ class ReportReader:
 
 
 PREFETCH = 4
+
+
+def _stopped_by_time_limit(error: BaseException) -> bool:
+    """Whether the driver's error is the database stopping a statement at the time limit:
+    SQLite's "interrupted" (the progress handler), PostgreSQL's query_canceled."""
+    if getattr(error, "sqlstate", None) == QUERY_CANCELED:
+        return True
+    return type(error).__name__ == "OperationalError" and "interrupted" in str(error)
 
 
 def _hand_over(batches: queue.Queue[Any], stop: threading.Event, item: Any) -> None:

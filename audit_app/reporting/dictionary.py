@@ -116,7 +116,12 @@ TABLES: dict[str, Table] = {
                 "The overall grade the scoring rules gave from the answers.",
                 "Good",
             ),
-            _grade("overall_grade_judged", "The auditor's professional judgement overall.", "Good"),
+            _grade(
+                "overall_grade_judged",
+                "The auditor's professional judgement overall (empty while blind moderation "
+                "keeps it from you).",
+                "Good",
+            ),
             _grade(
                 "overall_grade_moderated",
                 "The overall grade a group manager gave on moderation.",
@@ -153,7 +158,12 @@ TABLES: dict[str, Table] = {
                 "66.7",
             ),
             _grade("grade_computed", "The theme's grade from the answers.", "Good"),
-            _grade("grade_judged", "The auditor's judgement of the theme.", "Good"),
+            _grade(
+                "grade_judged",
+                "The auditor's judgement of the theme (empty while blind moderation keeps it "
+                "from you).",
+                "Good",
+            ),
             _grade("grade_moderated", "The moderator's grade for the theme.", "Good"),
             _grade(
                 "grade_final",
@@ -211,7 +221,8 @@ TABLES: dict[str, Table] = {
             Column(
                 "value",
                 "text",
-                "The stored answer: an option value, free text, a date (YYYY-MM-DD) or a number.",
+                "The stored answer: an option value, free text, a date (YYYY-MM-DD) or a "
+                "number. Free text is empty for a role that cannot open audits (see the rules).",
                 "partly",
             ),
             Column(
@@ -249,6 +260,14 @@ RULES = (
     "Exported audits are those whose latest submission stands: submitted, moderated or "
     "closed. Drafts and audits returned to their auditor are left out.",
     "Service and team are the case's as the tool holds them when the export is made.",
+    "Free-text answers (the value of a text question, the themes' analyses among them) are "
+    "about children and workers: they are in the files of roles that can open audits "
+    "(auditors, managers, admins) and empty in a viewer's, unless the service sets "
+    "FREE_TEXT_DOWNLOADS=everyone.",
+    "Blind moderation (MODERATION_BLIND=true): for a group manager, an audit awaiting "
+    "moderation by someone other than its auditor has its judged and final grades and its "
+    "themes' analyses empty, as on its own pages, until they record their grades in the "
+    "moderation they are doing.",
 )
 
 

@@ -34,6 +34,7 @@ from audit_app.reporting.selection import (
     grade_in,
     month_range,
 )
+from audit_app.reporting.withheld import hidden_flag
 
 PER_PAGE = 50
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -348,6 +349,8 @@ class ListedAudit:
     final_grade: str | None
     theme_grade: str | None = None
     theme_percent: Any = None
+    # Blind moderation: the grades are the auditor's judgements, kept from this person.
+    judgements_hidden: bool = False
 
 
 def list_audits(
@@ -365,7 +368,7 @@ def list_audits(
     where = conditions(selection, focus, catalogue, today)
     joined = selection.audits_with_result()
     total = reader.scalar(select(func.count()).select_from(joined).where(*where)) or 0
-    columns = _listed_columns()
+    columns = [*_listed_columns(), hidden_flag(selection.scope)]
     theme_id = focus.theme.partition("/")[2] if focus.theme else None
     if theme_id is not None:
         # The grade and percent of the theme in focus, beside each audit.
@@ -407,6 +410,7 @@ def _listed_columns() -> list[Any]:
 def _listed(row: Any, catalogue: Catalogue, places: Places, with_theme: bool) -> ListedAudit:
     info = catalogue.versions.get(row[2])
     service_id = places.team_service.get(row[3])
+    hidden = bool(row[8])
     return ListedAudit(
         audit_id=row[0],
         case_ref=row[1],
@@ -419,9 +423,10 @@ def _listed(row: Any, catalogue: Catalogue, places: Places, with_theme: bool) ->
         auditor_id=row[4],
         status=row[5],
         submitted_at=_timestamp(row[6]),
-        final_grade=row[7],
-        theme_grade=row[8] if with_theme else None,
-        theme_percent=row[9] if with_theme else None,
+        final_grade=None if hidden else row[7],
+        theme_grade=row[9] if with_theme and not hidden else None,
+        theme_percent=row[10] if with_theme else None,
+        judgements_hidden=hidden,
     )
 
 

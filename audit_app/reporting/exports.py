@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any, BinaryIO
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, null, select
 from sqlalchemy.types import Integer, String
 
 from audit_app.models import (
@@ -35,6 +35,7 @@ from audit_app.reporting.dictionary import RULES, TABLES
 from audit_app.reporting.final_grade import final_grade_column
 from audit_app.reporting.questionnaires import question_meta, theme_titles
 from audit_app.reporting.selection import AUDIT, CASE, A, C, R, Selection
+from audit_app.reporting.withheld import answer_withheld, unless_hidden
 
 KINDS = tuple(TABLES)
 BOM = "\ufeff"
@@ -85,8 +86,11 @@ def _with_places(joined: Any) -> Any:
     )
 
 
-def _grades(computed: Any, judged: Any, moderated: Any) -> list[Any]:
+def _grades(selection: Selection, computed: Any, judged: Any, moderated: Any) -> list[Any]:
+    """Computed, judged, moderated and final grades; the judged and final ones blank where
+    blind moderation keeps the auditor's judgements from the person (reporting/withheld.py)."""
     final = final_grade_column(computed=computed, judged=judged, moderated=moderated)
+    judged, final = (unless_hidden(selection.scope, g) for g in (judged, final))
     return [neutralised(g) for g in (computed, judged, moderated, final)]
 
 
@@ -111,7 +115,7 @@ def audits_statement(
             A.status,
             iso_utc(A.submitted_at),
             one_decimal(R.percent_rounded),
-            *_grades(R.grade_computed, R.grade_judged, R.grade_moderated),
+            *_grades(selection, R.grade_computed, R.grade_judged, R.grade_moderated),
         )
         .select_from(joined)
         .where(*selection.conditions(in_id_order=True))
@@ -151,7 +155,7 @@ def themes_statement(
             T.theme_id,
             neutralised(meta.c.title),
             one_decimal(T.percent_rounded),
-            *_grades(T.grade_computed, T.grade_judged, T.grade_moderated),
+            *_grades(selection, T.grade_computed, T.grade_judged, T.grade_moderated),
             neutralised(SV.name),
             neutralised(TM.name),
             iso_utc(A.submitted_at),
@@ -174,9 +178,22 @@ def _question_lookups(
             ("theme_id", String),
             ("position", Integer),
             ("max_score", String),
+            ("free_text", Integer),
+            ("analysis", Integer),
         ],
         ["version_id", "question_id"],
-        [(q.version_id, q.question_id, q.theme_id, q.position, q.max_score) for q in questions],
+        [
+            (
+                q.version_id,
+                q.question_id,
+                q.theme_id,
+                q.position,
+                q.max_score,
+                int(q.free_text),
+                int(q.analysis),
+            )
+            for q in questions
+        ],
     )
     option_table = reader.lookup(
         "option_meta",
@@ -199,9 +216,9 @@ def compliance_statement(
     options = _question_lookups(reader, versions)[1]
     joined = (
         _with_places(
-            table_of(ComplianceResult).join(AUDIT, A.id == CR.audit_id).join(
-                CASE, C.id == A.case_id
-            )
+            table_of(ComplianceResult)
+            .join(AUDIT, A.id == CR.audit_id)
+            .join(CASE, C.id == A.case_id)
         )
         .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
         .outerjoin(
@@ -240,7 +257,8 @@ def answers_statement(
 ) -> Any:
     questions, options = _question_lookups(reader, versions)
     joined = (
-        table_of(Answer).join(AUDIT, A.id == AN.audit_id)
+        table_of(Answer)
+        .join(AUDIT, A.id == AN.audit_id)
         .join(CASE, C.id == A.case_id)
         .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
         .join(
@@ -267,7 +285,7 @@ def answers_statement(
             QV.version,
             questions.c.theme_id,
             AN.question_id,
-            neutralised(AN.value),
+            neutralised(_answer_value(selection, questions)),
             neutralised(options.c.label),
             options.c.score,
             questions.c.max_score,
@@ -276,6 +294,12 @@ def answers_statement(
         .where(*selection.conditions(in_id_order=True))
         .order_by(AN.audit_id, questions.c.position)
     )
+
+
+def _answer_value(selection: Selection, questions: Any) -> Any:
+    """The answer, blank where it is withheld from the person (reporting/withheld.py)."""
+    withheld = answer_withheld(selection.scope, questions.c.free_text, questions.c.analysis)
+    return AN.value if withheld is None else case((withheld, null()), else_=AN.value)
 
 
 STATEMENTS: dict[str, Callable[[ReportReader, Selection, list[QuestionnaireVersion]], Any]] = {
@@ -450,28 +474,47 @@ def write_workbook(
         },
     )
     bold = workbook.add_format({"bold": True})
-    counts: dict[str, int] = {}
-    for kind, table in TABLES.items():
-        numeric = [c.type in _NUMERIC_TYPES for c in table.columns]
-        sheet_number = 1
-        sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold)
-        row_index = 1
-        counts[kind] = 0
-        for batch in rows(reader, kind, selection):
-            for record in batch:
-                if row_index >= XLSX_MAX_ROWS:
-                    sheet_number += 1
-                    sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold)
-                    row_index = 1
-                for col, value in enumerate(record):
-                    if value is None or value == "":
-                        continue
-                    if numeric[col]:
-                        sheet.write_number(row_index, col, float(value))
-                    else:
-                        sheet.write_string(row_index, col, str(value))
-                row_index += 1
-            counts[kind] += len(batch)
+    counts = {kind: _write_table(workbook, reader, kind, selection, bold) for kind in TABLES}
+    _write_dictionary(workbook, bold)
+    workbook.close()
+    return counts
+
+
+def _write_table(
+    workbook: Any, reader: ReportReader, kind: str, selection: Selection, bold: Any
+) -> int:
+    """One table's rows on its sheet, and more sheets past Excel's row limit; return how many."""
+    table = TABLES[kind]
+    numeric = [c.type in _NUMERIC_TYPES for c in table.columns]
+    sheet_number = 1
+    sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold)
+    row_index = 1
+    written = 0
+    for batch in rows(reader, kind, selection):
+        for record in batch:
+            if row_index >= XLSX_MAX_ROWS:
+                sheet_number += 1
+                sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold)
+                row_index = 1
+            _write_record(sheet, row_index, record, numeric)
+            row_index += 1
+        written += len(batch)
+    return written
+
+
+def _write_record(sheet: Any, row_index: int, record: Any, numeric: list[bool]) -> None:
+    """One row: numbers as numbers, text as text (never a formula), empty cells left empty."""
+    for col, value in enumerate(record):
+        if value is None or value == "":
+            continue
+        if numeric[col]:
+            sheet.write_number(row_index, col, float(value))
+        else:
+            sheet.write_string(row_index, col, str(value))
+
+
+def _write_dictionary(workbook: Any, bold: Any) -> None:
+    """The data dictionary's sheet: every column of every table, then the rules."""
     sheet = workbook.add_worksheet("dictionary")
     sheet.write_row(0, 0, ["table", "column", "type", "meaning", "example"], bold)
     row_index = 1
@@ -485,8 +528,6 @@ def write_workbook(
     for rule in RULES:
         sheet.write_string(row_index, 0, rule)
         row_index += 1
-    workbook.close()
-    return counts
 
 
 def _new_sheet(workbook: Any, kind: str, number: int, names: list[str], bold: Any) -> Any:

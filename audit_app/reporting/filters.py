@@ -8,9 +8,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from audit_app.core.dates import last_twelve_months
+from audit_app.core.dates import add_months, last_twelve_months, month_end, month_start
 from audit_app.core.roles import EVERY_SERVICE
 from audit_app.models import KINDS
+
+MAX_PERIOD_YEARS = 10
+"""The longest period a report covers: every figure by month stays a few screens long."""
 
 KIND_NAMES = {"monthly": "Monthly case-file audit", "deep_dive": "Deep dive"}
 _UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
@@ -28,6 +31,12 @@ class Scope:
     all_services: bool = False
     service_ids: frozenset[int] = frozenset()
     auditor_id: int | None = None
+    # What is withheld from the person's downloads and lists (``services/reports.py``,
+    # ``report_scope``; ``reporting/withheld.py``): free-text answers, unless ``free_text``;
+    # and, in blind moderation, the auditor's judgements of the audits this manager
+    # (``blind_moderator_id``) moderates or may moderate, until they record their grades.
+    free_text: bool = True
+    blind_moderator_id: int | None = None
 
     @classmethod
     def everything(cls) -> Scope:
@@ -91,6 +100,34 @@ class Filters:
     def with_(self, **changes: Any) -> Filters:
         return replace(self, **changes)
 
+    def within(self, held: tuple[date, date]) -> Filters:
+        """The period cut to the days ``held`` (see :func:`held_period`): months before the
+        first audit or allocation and after the last hold nothing to count."""
+        first, last = held
+        date_from, date_to = self.date_from, self.date_to
+        if date_from is not None and date_to is not None and date_to < first:
+            return self  # wholly before the data: nothing to count, quickly
+        if date_from is not None and date_from < first:
+            date_from = first
+        if date_to is not None and date_to > last:
+            date_to = last
+        return replace(self, date_from=date_from, date_to=date_to)
+
+
+def held_period(earliest: date | None, latest: date | None, today: date) -> tuple[date, date]:
+    """The whole months the data can hold: from the month of the earliest submission or
+    allocation (this month when there is none) to the month of the latest, or this one."""
+    first = month_start(min(earliest, today) if earliest is not None else today)
+    last = month_end(max(latest, today) if latest is not None else today)
+    return first, last
+
+
+def period_problem(filters: Filters, held: tuple[date, date]) -> str | None:
+    """Why the period cannot be reported on: it starts after anything is recorded."""
+    if filters.date_from is not None and filters.date_from > held[1]:
+        return f"Enter a start on or before {held[1]:%-d %B %Y}: nothing later is recorded"
+    return None
+
 
 def default_period(today: date) -> tuple[date, date]:
     """The last twelve calendar months, this one included."""
@@ -138,8 +175,10 @@ def parse_filters(args: Mapping[str, str], today: date) -> ParsedFilters:
 
     date_from = read_date("from", default_from, "start of the period")
     date_to = read_date("to", default_to, "end of the period")
-    if "from" not in errors and "to" not in errors and date_from > date_to:
-        errors["from"] = "The start of the period must be on or before its end"
+    if "from" not in errors and "to" not in errors:
+        problem = _period_length_problem(date_from, date_to)
+        if problem:
+            errors["from"] = problem
 
     def read_id(key: str, what: str) -> int | None:
         if not raw[key]:
@@ -163,6 +202,20 @@ def parse_filters(args: Mapping[str, str], today: date) -> ParsedFilters:
         auditor_id=read_id("auditor", "auditor"),
     )
     return ParsedFilters(filters=filters, errors=errors, raw=raw)
+
+
+def _period_length_problem(date_from: date, date_to: date) -> str | None:
+    """What is wrong with the period's start and end together: the wrong way round, or longer
+    than ``MAX_PERIOD_YEARS``."""
+    if date_from > date_to:
+        return "The start of the period must be on or before its end"
+    earliest = add_months(date_to, -12 * MAX_PERIOD_YEARS)
+    if date_from < earliest:
+        return (
+            f"The period can be at most {MAX_PERIOD_YEARS} years long: enter a start on or "
+            f"after {earliest:%-d %B %Y}, or an earlier end"
+        )
+    return None
 
 
 FILTER_KEYS = ("from", "to", "questionnaire", "kind", "service", "team", "auditor")

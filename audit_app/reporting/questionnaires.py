@@ -13,6 +13,7 @@ import pandas as pd
 
 from audit_app.core.scoring import exact
 from audit_app.models import QuestionnaireVersion
+from audit_app.services.audits import analysis_question
 from audit_app.services.questionnaires import questionnaire_of
 
 
@@ -127,6 +128,8 @@ class QuestionMeta:
     theme_id: str
     position: int
     max_score: str | None
+    free_text: bool = False  # a text question: its answers are free text
+    analysis: bool = False  # the theme's own analysis question (services/audits.py)
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ def question_meta(rows: list[QuestionnaireVersion]) -> tuple[list[QuestionMeta],
         questionnaire = questionnaire_of(row)
         position = 0
         for theme in questionnaire.themes:
+            analysis = analysis_question(theme)
             for question in theme.questions:
                 position += 1
                 questions.append(
@@ -166,6 +170,8 @@ def question_meta(rows: list[QuestionnaireVersion]) -> tuple[list[QuestionMeta],
                         theme_id=theme.id,
                         position=position,
                         max_score=number_text(question.max_score),
+                        free_text=question.type == "text",
+                        analysis=analysis is not None and analysis.id == question.id,
                     )
                 )
                 for option in question.options or ():

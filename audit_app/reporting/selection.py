@@ -8,15 +8,24 @@ team ids first, so that the large queries join only ``audit`` and ``case_file``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from audit_app.core.dates import add_months, parse_month_key
 from audit_app.core.lifecycle import STANDING
-from audit_app.models import Audit, AuditResult, Case, Service, Team, User, table_of
+from audit_app.models import (
+    Allocation,
+    Audit,
+    AuditResult,
+    Case,
+    Service,
+    Team,
+    User,
+    table_of,
+)
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.filters import Filters, Scope, end_exclusive
 from audit_app.reporting.final_grade import final_grade_column
@@ -161,6 +170,25 @@ def _within(ranges: tuple[tuple[datetime | None, datetime | None], ...]) -> Colu
             bounds.append(A.submitted_at < end)
         parts.append(and_(*bounds) if bounds else A.submitted_at.is_not(None))
     return or_(*parts)
+
+
+def recorded_days(reader: ReportReader) -> tuple[date | None, date | None]:
+    """The first and last day anything a report counts is recorded on: a submission or an
+    allocation's due date (None, None when there is nothing). Four index lookups, cached."""
+    due = table_of(Allocation).c.due
+    submitted = reader.rows(select(func.min(A.submitted_at), func.max(A.submitted_at)), cached=True)
+    allocated = reader.rows(select(func.min(due), func.max(due)), cached=True)
+    days = [_day(value) for value in (*submitted[0], *allocated[0]) if value is not None]
+    return (min(days), max(days)) if days else (None, None)
+
+
+def _day(value: Any) -> date:
+    """A date or timestamp from the driver: text on SQLite, date or datetime on PostgreSQL."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def month_range(month: str) -> tuple[datetime, datetime]:

@@ -9,14 +9,23 @@ from datetime import date
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from audit_app.core.roles import MANAGERS, READERS
 from audit_app.models import QuestionnaireVersion, Service, utcnow
 from audit_app.reporting import summaries
 from audit_app.reporting.dashboard import load_catalogue
 from audit_app.reporting.database import ReportReader
-from audit_app.reporting.filters import Filters, Scope, parse_filters
+from audit_app.reporting.filters import (
+    Filters,
+    ParsedFilters,
+    Scope,
+    held_period,
+    parse_filters,
+    period_problem,
+)
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.report_page import ReportPage
-from audit_app.reporting.selection import A, Places, Selection
+from audit_app.reporting.selection import A, Places, Selection, recorded_days
+from audit_app.services.actor import Actor
 from audit_app.services.errors import NotFound
 from audit_app.services.trail import record_event
 
@@ -56,6 +65,19 @@ def record_export(
         scope=requester.scope.describe(),
         rows=rows,
         completed=completed,
+    )
+
+
+def report_scope(actor: Actor, *, blind: bool, free_text_to: str) -> Scope:
+    """Whose audits the person's reports cover, and what their downloads and lists leave
+    blank: free-text answers unless their role may read audits (or ``FREE_TEXT_DOWNLOADS``
+    is ``everyone``); in blind moderation, a manager's view of the auditor's judgements of
+    audits awaiting moderation, as on the audit pages (``moderation.judgements_hidden``)."""
+    scope = Scope.for_person(actor.role, actor.person_id, actor.managed_service_ids)
+    return replace(
+        scope,
+        free_text=free_text_to == "everyone" or actor.role in READERS,
+        blind_moderator_id=actor.id if blind and actor.role in MANAGERS else None,
     )
 
 
@@ -130,7 +152,7 @@ def report_page(
     """The filters of a reports page from its query string, checked against the choices this
     person has. ``auditor``: the person's own id and name when they audit, so that they may
     choose themselves even before they have audits to show."""
-    parsed = parse_filters(args, today)
+    parsed = within_the_data(reader, parse_filters(args, today), today=today)
     catalogue = load_catalogue(reader)
     places = Places.load(reader, scope)
     base = Selection.build(parsed.filters, scope, catalogue, places)
@@ -151,6 +173,19 @@ def report_page(
         places=places,
         auditors=auditors,
     )
+
+
+def within_the_data(reader: ReportReader, parsed: ParsedFilters, *, today: date) -> ParsedFilters:
+    """The period cut to the months the data holds, so that a period of a thousand years costs
+    what the months with audits cost; a period that starts after everything recorded is a
+    problem at its start."""
+    if parsed.errors.get("from") or parsed.errors.get("to"):
+        return parsed
+    held = held_period(*recorded_days(reader), today)
+    problem = period_problem(parsed.filters, held)
+    if problem:
+        return replace(parsed, errors={**parsed.errors, "from": problem})
+    return replace(parsed, filters=parsed.filters.within(held))
 
 
 def refresh_summaries(*, session: Session, today: date) -> list[str]:
@@ -180,6 +215,7 @@ __all__ = [
     "filter_problems",
     "record_export",
     "report_page",
+    "report_scope",
     "service_id_by_name",
     "today_utc",
 ]

@@ -21,7 +21,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from audit_app.auth import ALL_ROLES, role_required
+from audit_app.auth import ALL_ROLES, current_actor, role_required
 from audit_app.core.roles import AUDITORS
 from audit_app.db import (
     changes,
@@ -33,19 +33,36 @@ from audit_app.db import (
 from audit_app.reporting import dashboard as dashboard_data
 from audit_app.reporting import drilldown, exports
 from audit_app.reporting.compliance import measure_breakdown
-from audit_app.reporting.database import ReportReader
+from audit_app.reporting.database import ReportReader, ReportTooSlow
 from audit_app.reporting.dictionary import RULES, TABLES
 from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.presentation import dashboard_charts, measure_charts
 from audit_app.reporting.report_page import ReportPage
 from audit_app.services import reports as report_service
-from audit_app.web import export_limited
+from audit_app.web import export_limited, report_limited
 
 bp = Blueprint("reports", __name__)
 
 
 def _scope() -> Scope:
-    return Scope.for_person(current_user.role, current_user.id, current_user.managed_service_ids)
+    return report_service.report_scope(
+        current_actor(),
+        blind=bool(current_app.config["MODERATION_BLIND"]),
+        free_text_to=str(current_app.config["FREE_TEXT_DOWNLOADS"]),
+    )
+
+
+def _reader(app: Any = None, *, every_row: bool = False) -> ReportReader:
+    """A report's snapshot, each statement stopped after ``REPORT_STATEMENT_SECONDS``."""
+    app = app or current_app
+    seconds = float(app.config["REPORT_STATEMENT_SECONDS"])
+    return ReportReader(get_engine(app), every_row=every_row, statement_seconds=seconds)
+
+
+@bp.errorhandler(ReportTooSlow)
+def _too_slow(_error: ReportTooSlow) -> tuple[str, int]:
+    current_app.logger.warning("report stopped at its time limit: %s", request.path)
+    return render_template("errors/report_too_slow.html", args=request.args), 503
 
 
 def _requester() -> report_service.Requester:
@@ -67,9 +84,10 @@ def _page(reader: ReportReader) -> ReportPage:
 
 @bp.get("/reports")
 @role_required(*ALL_ROLES)
+@report_limited
 def dashboard() -> tuple[str, int] | str:
     _refresh_summaries()
-    with ReportReader(get_engine()) as reader:
+    with _reader() as reader:
         page = _page(reader)
         if page.errors:
             return _render_dashboard(page, None, {}), 400
@@ -110,10 +128,11 @@ def _render_dashboard(page: ReportPage, data: Any, charts: dict[str, Any]) -> st
 
 @bp.get("/reports/audits")
 @role_required(*ALL_ROLES)
+@report_limited
 def audits() -> str:
     focus, problems = drilldown.parse_focus(request.args)
     page_number = drilldown.page_number(request.args.get("page", "1"))
-    with ReportReader(get_engine()) as reader:
+    with _reader() as reader:
         page = _page(reader)
         if page.errors or problems:
             abort(400)
@@ -152,10 +171,11 @@ def _may_open(row: drilldown.ListedAudit) -> bool:
 
 @bp.get("/reports/compliance")
 @role_required(*ALL_ROLES)
+@report_limited
 def compliance() -> str:
     measure = (request.args.get("measure") or "").strip()
     _refresh_summaries()
-    with ReportReader(get_engine()) as reader:
+    with _reader() as reader:
         page = _page(reader)
         if page.errors or not measure:
             abort(400)
@@ -197,7 +217,7 @@ def _file_name(filters: Filters, kind: str, extension: str) -> str:
 def export_csv(kind: str) -> Response:
     if kind not in exports.KINDS:
         abort(404)
-    with ReportReader(get_engine()) as reader:
+    with _reader() as reader:
         page = _page(reader)
     if page.errors:
         abort(400)
@@ -221,9 +241,12 @@ def _csv_stream(
     counter = exports.RowCount()
     completed = False
     try:
-        with ReportReader(get_engine(app), every_row=True) as reader:
+        with _reader(app, every_row=True) as reader:
             yield from exports.csv_chunks(reader, kind, page.selection, counter)
         completed = True
+    except ReportTooSlow:
+        # The file is already on its way: it ends short, and the trail says it is incomplete.
+        app.logger.warning("export of %s stopped at its time limit", kind)
     finally:
         with session_scope(app) as session:
             report_service.record_export(
@@ -268,7 +291,7 @@ def _workbook() -> tuple[ReportPage, dict[str, int], BinaryIO]:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        with ReportReader(get_engine(), every_row=True) as reader:
+        with _reader(every_row=True) as reader:
             page = _page(reader)
             if page.errors:
                 abort(400)
