@@ -260,6 +260,15 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
             env.get("MODERATION_SAMPLE_RATE", "0.1"), "MODERATION_SAMPLE_RATE"
         ),
         "MODERATION_BLIND": _bool(env.get("MODERATION_BLIND", "false"), "MODERATION_BLIND"),
+        # Rescoring what-ifs of at most WHAT_IF_INLINE_AUDITS audits are worked out in the
+        # request; larger ones by a background worker (a thread per server process), and kept.
+        "WHAT_IF_INLINE_AUDITS": _int(
+            env.get("WHAT_IF_INLINE_AUDITS", "2000"), "WHAT_IF_INLINE_AUDITS"
+        ),
+        # Tests run the what-if jobs themselves (audit_app/jobs.py run_next_job).
+        "WHAT_IF_WORKER": _bool(
+            env.get("WHAT_IF_WORKER", "false" if app_env == "test" else "true"), "WHAT_IF_WORKER"
+        ),
         # argon2id at ARGON2_* outside tests (OWASP's minimum unless set higher).
         "PASSWORD_HASH_FAST": app_env == "test",
         **_argon2(env),

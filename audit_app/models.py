@@ -632,4 +632,53 @@ __all__ = [
     "ThemeResult",
     "User",
     "utcnow",
+    "WHAT_IF_STATUSES",
+    "WhatIf",
 ]
+
+
+WHAT_IF_STATUSES = ("queued", "running", "done", "failed")
+
+
+class WhatIf(SQLModel, table=True):
+    """A rescoring what-if worked out in the background and kept: version ``after_version``'s
+    rules on version ``before_version``'s audits submitted from ``period_start`` to
+    ``period_end`` (days in England, both included).
+
+    ``result`` is the impact as JSON (each audit's grade shifts); ``fingerprint`` names what it
+    was worked out from (the audits, their answers and both versions), so that a change to any
+    of them makes it stale. ``done`` of ``total`` audits is the progress of a running job.
+    """
+
+    __tablename__ = "what_if"
+    __table_args__ = (
+        UniqueConstraint(
+            "questionnaire_id",
+            "before_version",
+            "after_version",
+            "period_start",
+            "period_end",
+            name="uq_what_if_key",
+        ),
+        CheckConstraint(_in("status", WHAT_IF_STATUSES), name="status"),
+        Index("ix_what_if_status", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    questionnaire_id: str = Field(max_length=ID_MAX_LENGTH)
+    before_version: int
+    after_version: int
+    period_start: date
+    period_end: date
+    status: str = Field(default="queued", max_length=16)
+    done: int = Field(default=0)
+    total: int = Field(default=0)
+    result: str | None = Field(default=None, sa_column=Column(Text))
+    # What the kept result was worked out from, and what the job under way is working from.
+    fingerprint: str | None = Field(default=None, max_length=64)
+    computed_at: datetime | None = Field(default=None)
+    queued_at: datetime = Field(default_factory=utcnow)
+    # When a server took the job, and last said it was still at it (a job whose server went
+    # quiet for long is taken again).
+    claimed_at: datetime | None = Field(default=None)
+    error: str | None = Field(default=None, max_length=200)

@@ -2,7 +2,8 @@
 
 Uploads are checked by the same code as ``flask questionnaires load`` (:func:`parse_file` and
 :func:`load`), after a first look at the bytes that names files which are not questionnaires at
-all. Previews, comparisons and rescoring read only: nothing they compute is stored.
+all. Previews, comparisons and rescoring read only: nothing they compute is stored here (a
+large rescoring what-if is worked out in the background and kept: ``services/what_if.py``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from audit_app.clock import LOCAL_TIMEZONE
 from audit_app.core.answers import (
@@ -508,12 +510,34 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return first.astimezone(UTC), after_last.astimezone(UTC)
 
 
-def submitted_audits(
-    version_row: QuestionnaireVersion, start: date, end: date, *, session: Session
-) -> list[SubmittedAudit]:
-    """The audits of a version submitted in a period (days in England, both included)."""
+AuditRow = tuple[int, datetime | None, str, str, str]
+"""A submitted audit's id, submission time, case reference, team and service."""
+
+
+def _in_period(version_row: QuestionnaireVersion, start: date, end: date) -> list[Any]:
+    """The conditions for a version's audits whose submission stands, submitted in a period."""
     first, after_last = period_bounds(start, end)
-    rows = list(
+    return [
+        Audit.questionnaire_version_id == version_row.id,
+        col(Audit.status).in_(STANDING),
+        col(Audit.submitted_at) >= first,
+        col(Audit.submitted_at) < after_last,
+    ]
+
+
+def count_submitted(
+    version_row: QuestionnaireVersion, start: date, end: date, *, session: Session
+) -> int:
+    """How many audits of a version were submitted in a period (as :func:`submitted_audits`)."""
+    conditions = _in_period(version_row, start, end)
+    return session.exec(select(func.count(col(Audit.id))).where(*conditions)).one()
+
+
+def submitted_rows(
+    version_row: QuestionnaireVersion, start: date, end: date, *, session: Session
+) -> list[AuditRow]:
+    """Where each audit of :func:`submitted_audits` sits, without its answers, in order."""
+    return list(
         session.exec(
             select(  # type: ignore[call-overload]
                 Audit.id, Audit.submitted_at, Case.case_ref, Team.name, Service.name
@@ -521,15 +545,14 @@ def submitted_audits(
             .join(Case, col(Case.id) == Audit.case_id)
             .join(Team, col(Team.id) == Case.team_id)
             .join(Service, col(Service.id) == Team.service_id)
-            .where(
-                Audit.questionnaire_version_id == version_row.id,
-                col(Audit.status).in_(STANDING),
-                col(Audit.submitted_at) >= first,
-                col(Audit.submitted_at) < after_last,
-            )
+            .where(*_in_period(version_row, start, end))
             .order_by(col(Audit.submitted_at), col(Audit.id))
         )
     )
+
+
+def with_answers(rows: Sequence[AuditRow], *, session: Session) -> list[SubmittedAudit]:
+    """The audits of ``rows`` with their answers, as the rescoring reads them."""
     answers = _answers_of([audit_id for audit_id, *_ in rows], session=session)
     return [
         SubmittedAudit(
@@ -542,6 +565,13 @@ def submitted_audits(
         )
         for audit_id, submitted_at, case_ref, team, service in rows
     ]
+
+
+def submitted_audits(
+    version_row: QuestionnaireVersion, start: date, end: date, *, session: Session
+) -> list[SubmittedAudit]:
+    """The audits of a version submitted in a period (days in England, both included)."""
+    return with_answers(submitted_rows(version_row, start, end, session=session), session=session)
 
 
 def _answers_of(audit_ids: Sequence[int], *, session: Session) -> dict[int, dict[str, str]]:

@@ -20,6 +20,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -27,7 +28,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from audit_app import clock
+from audit_app import clock, jobs
 from audit_app.auth import current_actor, role_required
 from audit_app.core.rescore import CHANGES, DIRECTIONS, Impact
 from audit_app.db import changes, get_session
@@ -39,8 +40,10 @@ from audit_app.forms.workshop import (
     UploadForm,
 )
 from audit_app.models import QuestionnaireVersion
+from audit_app.services import what_if as what_if_service
 from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import FileProblem, LoadRefused
+from audit_app.services.what_if import DEFAULT_INLINE_AUDITS, WhatIfOutcome
 from audit_app.services.workshop import Preview, UploadChanged
 
 bp = Blueprint("workshop", __name__, url_prefix="/questionnaires")
@@ -56,6 +59,13 @@ DIRECTION_NAMES = {
     "no longer graded": "No longer graded",
     "renamed": "A grade of another name",
     "unchanged": "Unchanged",
+}
+IMPACT_WORDS = {
+    "directions": DIRECTIONS,
+    "changes": CHANGES,
+    "direction_names": DIRECTION_NAMES,
+    # While a what-if is worked out, the page looks again after this many seconds.
+    "refresh_seconds": 10,
 }
 
 
@@ -405,13 +415,14 @@ def _scope_name(scope: str, result: Impact | None) -> str:
 
 @bp.get("/<questionnaire_id>/rescoring")
 @role_required("admin")
-def impact(questionnaire_id: str) -> str | tuple[str, int]:
+def impact(questionnaire_id: str) -> Response:
     """What another version's rules would do to the grades of audits already submitted."""
     rows = workshop_service.versions_of(questionnaire_id, session=get_session())
     form = _impact_form(rows)
-    result = None
+    outcome = None
     if not request.args or form.validate():
-        result = _rescore(questionnaire_id, form)
+        outcome = _what_if(questionnaire_id, form)
+    result = outcome.impact if outcome is not None else None
     scope = request.args.get("scope", "")
     which = request.args.get("which", "")
     page = render_template(
@@ -422,15 +433,17 @@ def impact(questionnaire_id: str) -> str | tuple[str, int]:
         title=rows[-1].title,
         questionnaire_id=questionnaire_id,
         impact=result,
+        what_if=outcome,
         behind=result.audits_behind(scope, which) if result is not None and scope else None,
         scope=scope,
         which=which,
         figure_href=_figure_links(questionnaire_id, form),
-        directions=DIRECTIONS,
-        changes=CHANGES,
-        direction_names=DIRECTION_NAMES,
+        **IMPACT_WORDS,
     )
-    return page if result is not None else (page, 400)
+    response = make_response(page, 400 if outcome is None else 200)
+    if outcome is not None and outcome.working:  # look again shortly (no script: the CSP)
+        response.headers["Refresh"] = str(IMPACT_WORDS["refresh_seconds"])
+    return response
 
 
 def _impact_form(rows: list[QuestionnaireVersion]) -> ImpactForm:
@@ -449,17 +462,25 @@ def _impact_form(rows: list[QuestionnaireVersion]) -> ImpactForm:
     return form
 
 
-def _rescore(questionnaire_id: str, form: ImpactForm) -> Impact:
-    """The what-if for the versions and period of a valid form."""
+def _what_if(questionnaire_id: str, form: ImpactForm) -> WhatIfOutcome:
+    """The what-if for the versions and period of a valid form: worked out now if small, else
+    the kept one, or a job queued for the background worker (woken here)."""
     assert form.start.data is not None and form.end.data is not None
-    return workshop_service.rescoring_impact(
-        questionnaire_id,
-        int(form.before.data or 0),
-        int(form.after.data or 0),
-        form.start.data,
-        form.end.data,
-        session=get_session(),
-    )
+    with changes() as db:
+        outcome = what_if_service.what_if(
+            questionnaire_id,
+            int(form.before.data or 0),
+            int(form.after.data or 0),
+            form.start.data,
+            form.end.data,
+            session=db,
+            inline_audits=int(
+                current_app.config.get("WHAT_IF_INLINE_AUDITS", DEFAULT_INLINE_AUDITS)
+            ),
+        )
+    if outcome.queued:
+        jobs.wake(current_app._get_current_object())  # type: ignore[attr-defined]
+    return outcome
 
 
 def _figure_links(questionnaire_id: str, form: ImpactForm) -> Callable[[str, str], str]:

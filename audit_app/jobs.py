@@ -1,0 +1,93 @@
+"""The background worker: rescoring what-ifs worked out away from any request.
+
+A plain thread per server process, started on the first what-if that is queued there
+(:func:`wake`). It takes queued jobs one at a time (:func:`run_next_job`), works through the
+audits in batches and commits after each, so that the page can say how far it has got; on
+PostgreSQL several servers share the queue and never take the same job (see
+``services/what_if.py`` ``claim_next_job``). Tests call :func:`run_next_job` themselves.
+
+This module owns its transactions (it is the worker's edge, as a CLI command is): the steps
+in ``services/what_if.py`` flush only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from sqlmodel import Session
+
+from audit_app.core.rescore import RescoredAudit
+from audit_app.db import session_scope
+from audit_app.services import what_if as what_if_service
+
+__all__ = ["BATCH", "run_next_job", "wake"]
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+"""Audits read and rescored per transaction (the progress moves by this much)."""
+IDLE_SECONDS = 30.0
+"""How long an idle worker waits before looking at the queue again (a wake ends it sooner)."""
+
+_lock = threading.Lock()
+_workers: dict[int, tuple[threading.Thread, threading.Event]] = {}
+
+
+def run_next_job(session: Session, *, batch: int = BATCH) -> bool:
+    """Take the next queued job, if any, and work it out; whether there was one.
+
+    Commits after taking the job, after each batch and at the end; a job that fails is marked
+    failed (with a short reason) rather than left running.
+    """
+    job_id = what_if_service.claim_next_job(session)
+    session.commit()
+    if job_id is None:
+        return False
+    try:
+        job = what_if_service.prepare(job_id, session=session)
+        session.commit()
+        rescored: list[RescoredAudit] = []
+        for start in range(0, len(job.rows), batch):
+            rows = job.rows[start : start + batch]
+            rescored.extend(what_if_service.rescore_batch(job, rows, session=session))
+            session.commit()
+        what_if_service.finish(job, rescored, session=session)
+        session.commit()
+    except Exception as error:  # noqa: BLE001 - any failure is reported on the page
+        session.rollback()
+        log.exception("what-if %s failed", job_id)
+        what_if_service.fail(job_id, type(error).__name__, session=session)
+        session.commit()
+    return True
+
+
+def _work(app: Flask, wakened: threading.Event) -> None:
+    """The worker's loop: run jobs until none is queued, then wait to be woken."""
+    while True:
+        wakened.clear()
+        try:
+            with session_scope(app) as session:
+                while run_next_job(session):
+                    pass
+        except Exception:  # noqa: BLE001 - the database may be away for a while
+            log.exception("the what-if worker could not reach the queue")
+        wakened.wait(IDLE_SECONDS)
+
+
+def wake(app: Flask) -> None:
+    """Start this process's worker for ``app`` if need be, and tell it a job is queued."""
+    if not app.config.get("WHAT_IF_WORKER", app.config.get("APP_ENV") != "test"):
+        return  # tests run the jobs themselves
+    with _lock:
+        found = _workers.get(id(app))
+        if found is None or not found[0].is_alive():
+            wakened = threading.Event()
+            thread = threading.Thread(
+                target=_work, args=(app, wakened), name="what-if-worker", daemon=True
+            )
+            _workers[id(app)] = (thread, wakened)
+            thread.start()
+            return
+    found[1].set()
