@@ -385,15 +385,34 @@ def _shift_out(shift: GradeShift) -> list[Any]:
     ]
 
 
-def _shift_in(data: list[Any]) -> GradeShift:
-    before, after, percent_before, percent_after, direction = data
-    return GradeShift(
-        before,
-        after,
-        None if percent_before is None else Fraction(percent_before),
-        None if percent_after is None else Fraction(percent_after),
-        direction,
-    )
+class _Shifts:
+    """Grade shifts read back, each distinct one made once (most audits share theirs)."""
+
+    def __init__(self) -> None:
+        self.percents: dict[str, Fraction] = {}
+        self.shifts: dict[tuple[Any, ...], GradeShift] = {}
+
+    def percent(self, text: str | None) -> Fraction | None:
+        if text is None:
+            return None
+        found = self.percents.get(text)
+        if found is None:
+            found = self.percents[text] = Fraction(text)
+        return found
+
+    def shift(self, data: list[Any]) -> GradeShift:
+        key = tuple(data)
+        found = self.shifts.get(key)
+        if found is None:
+            before, after, percent_before, percent_after, direction = data
+            found = self.shifts[key] = GradeShift(
+                before,
+                after,
+                self.percent(percent_before),
+                self.percent(percent_after),
+                direction,
+            )
+        return found
 
 
 def impact_to_json(impact: Impact) -> str:
@@ -424,7 +443,8 @@ def impact_from_json(text: str) -> Impact:
     """The impact kept by :func:`impact_to_json`, figures counted again from the shifts."""
     data = json.loads(text)
     themes = [(theme_id, title) for theme_id, title in data["themes"]]
-    titles = dict(themes)
+    read = _Shifts()
+    theme_shifts: dict[tuple[str, int], ThemeShift] = {}
     rescored = []
     for audit_id, case_ref, team, service, submitted, overall, shifts in data["audits"]:
         audit = SubmittedAudit(
@@ -435,9 +455,13 @@ def impact_from_json(text: str) -> Impact:
             submitted_at=None if submitted is None else datetime.fromisoformat(submitted),
             answers={},
         )
-        theme_shifts = tuple(
-            ThemeShift(theme_id, titles[theme_id], _shift_in(shift))
-            for (theme_id, _), shift in zip(themes, shifts, strict=True)
-        )
-        rescored.append(RescoredAudit(audit, _shift_in(overall), theme_shifts))
+        each = []
+        for (theme_id, title), shift in zip(themes, shifts, strict=True):
+            grade = read.shift(shift)
+            key = (theme_id, id(grade))
+            found = theme_shifts.get(key)
+            if found is None:
+                found = theme_shifts[key] = ThemeShift(theme_id, title, grade)
+            each.append(found)
+        rescored.append(RescoredAudit(audit, read.shift(overall), tuple(each)))
     return assemble(data["before"], data["after"], rescored, themes)
