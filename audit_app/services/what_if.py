@@ -183,7 +183,7 @@ def _queue_again(job: WhatIf, total: int) -> None:
 # The kept results last read, by job and the time they were worked out: a drill-down click on
 # the same server reads its figures without parsing them again.
 _READ: dict[tuple[int, datetime], Impact] = {}
-_READ_KEPT = 4
+_READ_KEPT = 2  # a large one holds tens of MB
 
 
 def _kept_impact(job: WhatIf) -> Impact | None:
