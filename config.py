@@ -302,6 +302,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "SAFEGUARDING_FALLBACK": _usernames(
             env.get("SAFEGUARDING_FALLBACK", ""), "SAFEGUARDING_FALLBACK"
         ),
+        # Who may audit cases outside their own services (QA leads; usernames, each use recorded
+        # in the trail). Everyone else audits their own services' cases and those allocated.
+        "AUDIT_ANY_SERVICE": _usernames(env.get("AUDIT_ANY_SERVICE", ""), "AUDIT_ANY_SERVICE"),
         "EXPORT_LIMIT_MINUTES": _int(
             env.get("EXPORT_LIMIT_MINUTES", "10"), "EXPORT_LIMIT_MINUTES", 1
         ),

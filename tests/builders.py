@@ -41,7 +41,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import accounts, mfa
+from audit_app.services import accounts, case_scope, mfa
 from audit_app.services import audits as audit_service
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.accounts import find_user
@@ -336,6 +336,26 @@ def actor_for(app: Flask, username: str) -> Actor:
         )
 
 
+def allocate_unless_in_reach(
+    session: Session, actor: Actor, case_ref: str, questionnaire_id: str
+) -> int | None:
+    """Allocate the case to the auditor unless they may audit it already (their own service);
+    return the new allocation's id."""
+    if case_scope.case_to_audit(case_ref, actor, session=session, any_service=()) is not None:
+        return None
+    case = session.exec(select(Case).where(Case.case_ref == case_ref)).one()
+    allocation = Allocation(
+        case_id=case.id,  # type: ignore[arg-type]
+        questionnaire_id=questionnaire_id,
+        auditor_id=actor.person_id,
+        due=utcnow().date() + timedelta(days=28),
+        created_by="test",
+    )
+    session.add(allocation)
+    session.flush()
+    return allocation.id
+
+
 def complete_audit(
     app: Flask,
     username: str,
@@ -344,11 +364,18 @@ def complete_audit(
     answers: dict[str, str] | None = None,
     overall: str | None = None,
 ) -> int:
-    """Start and answer an audit, judging each theme and overall as suggested (or ``overall``)."""
+    """Start and answer an audit, judging each theme and overall as suggested (or ``overall``).
+
+    A case outside the auditor's service is allocated to them first, as the monthly peer audits
+    are, so that they may audit it.
+    """
     answers = answers or GOOD
     actor = actor_for(app, username)
     with app.app_context(), session_scope(app) as session:
-        audit = audit_service.start_audit("journey-audit", case_ref, actor, session=session)
+        allocation_id = allocate_unless_in_reach(session, actor, case_ref, "journey-audit")
+        audit = audit_service.start_audit(
+            "journey-audit", case_ref, actor, session=session, allocation_id=allocation_id
+        )
         audit_id = audit.id
         assert audit_id is not None
         for theme in ("voice", "planning"):
@@ -524,7 +551,8 @@ def audit_judged_as_suggested(
     submitted_at: datetime | None = None,
     status: str = "submitted",
 ) -> int:
-    """A new case's audit, submitted through the services with each theme judged as suggested."""
+    """A new case's audit, submitted through the services with each theme judged as suggested
+    (the case allocated to the auditor, who has no team, so that they may audit it)."""
     # A status other than "submitted" is set afterwards (moderation is another area); "draft"
     # stops before submission.
     team = team or f"{service} Team 1"
@@ -537,7 +565,10 @@ def audit_judged_as_suggested(
             session.add(user)
             session.flush()
         actor = Actor(id=user.id, username=auditor, role="auditor")  # type: ignore[arg-type]
-        audit = audit_service.start_audit(questionnaire_id, case_ref, actor, session=session)
+        allocation_id = allocate_unless_in_reach(session, actor, case_ref, questionnaire_id)
+        audit = audit_service.start_audit(
+            questionnaire_id, case_ref, actor, session=session, allocation_id=allocation_id
+        )
         audit_id = audit.id
         assert audit_id is not None
         view = audit_service.load_audit(audit_id, actor, session=session)
@@ -628,10 +659,14 @@ def report_audit(
     judgements: dict[str, str],
     overall: str,
     submitted: datetime,
+    allocation_id: int | None = None,
 ) -> int:
-    """Answer, judge and submit an audit through the services, then date its submission."""
+    """Answer, judge and submit an audit through the services (for the allocation, if one is
+    given), then date its submission."""
     with app.app_context(), session_scope(app) as session:
-        audit = audit_service.start_audit(REPORT_QUESTIONNAIRE_ID, case_ref, actor, session=session)
+        audit = audit_service.start_audit(
+            REPORT_QUESTIONNAIRE_ID, case_ref, actor, session=session, allocation_id=allocation_id
+        )
         audit_id = audit.id
         assert audit_id is not None
         for theme_id, posted in answers.items():
@@ -691,6 +726,30 @@ def moderate_report_audit(
         session.execute(update(Audit).where(col(Audit.id) == audit_id).values(status="moderated"))
 
 
+def _report_allocations(app: Flask, users: dict[str, int]) -> dict[str, int]:
+    """The data set's allocations, made before its audits: A1's and A4's by audit, and one not
+    started."""
+    ids = {}
+    with session_scope(app) as session:
+        case_ids = {c.case_ref: c.id for c in session.exec(select(Case))}
+        for ref, auditor, due, audit_key in [
+            ("100001", "amber", date(2026, 1, 31), "A1"),
+            ("100006", "amber", date(2026, 2, 28), None),
+            ("100004", "basil", date(2026, 3, 31), "A4"),
+        ]:
+            allocation = Allocation(
+                case_id=case_ids[ref],  # type: ignore[arg-type]
+                questionnaire_id=REPORT_QUESTIONNAIRE_ID,
+                auditor_id=users[auditor],
+                due=due,
+            )
+            session.add(allocation)
+            session.flush()
+            if audit_key:
+                ids[audit_key] = allocation.id
+    return ids  # type: ignore[return-value]
+
+
 def build_report_data(app: Flask, make_user: Callable[..., str]) -> ReportData:
     """The data set in the table of tests/reports/conftest.py."""
     load_report_questionnaire(app, 1)
@@ -714,13 +773,16 @@ def build_report_data(app: Flask, make_user: Callable[..., str]) -> ReportData:
             ("100006", "CP Team 2"),
         ]:
             session.add(Case(case_ref=ref, team_id=team_ids[team]))
-    make_user("amber", "auditor", team="CIN Team A")
-    make_user("basil", "auditor", team="CP Team 2")
+    # Each audits the cases of their own service, and basil a Child Protection case (A4's)
+    # allocated to him.
+    make_user("amber", "auditor", team="CP Team 2")
+    make_user("basil", "auditor", team="CIN Team A")
     make_user("grace", "manager", services=("Child Protection",))
     make_user("ada", "admin")
     make_user("vera", "viewer")
     with session_scope(app) as session:
         users = {u.username: u.id for u in session.exec(select(User))}
+    allocations = _report_allocations(app, users)
 
     def actor(name: str) -> Actor:
         return Actor(id=users[name], username=name, role="auditor")  # type: ignore[arg-type]
@@ -738,6 +800,7 @@ def build_report_data(app: Flask, make_user: Callable[..., str]) -> ReportData:
             {"voice": "Outstanding", "planning": "Outstanding"},
             "Outstanding",
             day(1, 15),
+            allocations["A1"],
         ),
         "A2": report_audit(
             app,
@@ -759,6 +822,7 @@ def build_report_data(app: Flask, make_user: Callable[..., str]) -> ReportData:
             {"voice": "Requires improvement", "planning": "Inadequate"},
             "Inadequate",
             day(3, 1),
+            allocations["A4"],
         ),
         "A5": report_audit(
             app,
@@ -787,21 +851,6 @@ def build_report_data(app: Flask, make_user: Callable[..., str]) -> ReportData:
     moderate_report_audit(app, audits["A1"], users["grace"], "Outstanding", "Outstanding")
     moderate_report_audit(app, audits["A5"], users["grace"], "Requires improvement", "Outstanding")
     with session_scope(app) as session:
-        case_ids = {c.case_ref: c.id for c in session.exec(select(Case))}
-        for ref, auditor, due, audit_key in [
-            ("100001", "amber", date(2026, 1, 31), "A1"),
-            ("100006", "amber", date(2026, 2, 28), None),
-            ("100004", "basil", date(2026, 3, 31), "A4"),
-        ]:
-            session.add(
-                Allocation(
-                    case_id=case_ids[ref],
-                    questionnaire_id=REPORT_QUESTIONNAIRE_ID,
-                    auditor_id=users[auditor],
-                    due=due,
-                    audit_id=audits[audit_key] if audit_key else None,
-                )
-            )
         for audit_key, due, status in [
             ("A1", date(2099, 1, 1), "open"),
             ("A2", date(2026, 2, 1), "open"),

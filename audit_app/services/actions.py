@@ -514,18 +514,17 @@ class EarlierAudit:
     submitted_at: datetime | None
     grade: str | None
     grade_hidden: bool
-    may_open: bool
     actions: list[ActionRow]
 
 
 def earlier_audits(
     view: AuditView, actor: Actor, *, session: Session, today: date, blind: bool
 ) -> list[EarlierAudit]:
-    """Audits of the same case started before this one (drafts left out), newest first.
-
-    Shown to whoever sees this audit, even when they may not open the earlier one: the grade and
-    the actions are what an auditor needs to judge whether the actions made a difference. In
-    blind mode a grade still awaiting moderation is left out for managers, as on its own page.
+    """Audits of the same case started before this one (drafts left out), newest first: only
+    those the person may open themselves (``may_see``: their own, in a service they manage, or
+    as an admin), so that no audit shows the grades and actions of audits out of its reader's
+    reach. In blind mode a grade still awaiting moderation is left out for managers, as on its
+    own page.
     """
     rows = session.exec(
         select(Audit, QuestionnaireVersion.title, AuditResult)
@@ -542,6 +541,7 @@ def earlier_audits(
     return [
         _earlier_audit(audit, title, result, view, actor, session=session, today=today, blind=blind)
         for audit, title, result in rows
+        if may_see(actor, audit, view.team)
     ]
 
 
@@ -578,6 +578,5 @@ def _earlier_audit(
         submitted_at=audit.submitted_at,
         grade=grade,
         grade_hidden=hidden,
-        may_open=may_see(actor, audit, view.team),
         actions=actions_of_audit(audit.id, session=session, today=today),  # type: ignore[arg-type]
     )

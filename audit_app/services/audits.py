@@ -48,6 +48,7 @@ from audit_app.models import (
     ComplianceResult,
     QuestionnaireVersion,
     SafeguardingConcern,
+    Service,
     Team,
     ThemeJudgement,
     ThemeResult,
@@ -56,6 +57,7 @@ from audit_app.models import (
 )
 from audit_app.services import errors
 from audit_app.services.actor import Actor as Actor
+from audit_app.services.case_scope import ANY_SERVICE_SETTING, CaseToAudit, case_to_audit
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.trail import record_event
 
@@ -270,13 +272,18 @@ def start_audit(
 ) -> Audit:
     """Open a draft audit of a case on the questionnaire's current version.
 
-    An auditor who already has a draft of the same case on the same questionnaire is taken to it
-    rather than given a second one.
+    Only a case the person may audit (``services/case_scope.py``) can be started; any other is
+    refused with the words used for a case that does not exist. An auditor who already has a
+    draft of the same case on the same questionnaire is taken to it rather than given a second.
     """
-    version_row, case = _questionnaire_and_case(questionnaire_id, case_ref, session=session)
-    audit = _open_draft(case, questionnaire_id, actor, session=session)
+    version_row, reached = _questionnaire_and_case(
+        questionnaire_id, case_ref, actor, session=session
+    )
+    audit = _open_draft(reached.case, questionnaire_id, actor, session=session)
     if audit is None:
-        audit = _new_audit(case, version_row, actor, session=session, allocation_id=allocation_id)
+        audit = _new_audit(
+            reached, version_row, actor, session=session, allocation_id=allocation_id
+        )
     if allocation_id is not None:
         _link_allocation(allocation_id, audit, session=session)
     session.flush()
@@ -286,7 +293,8 @@ def start_audit(
 def start_problems(questionnaire_found: bool, reference: str, case_found: bool) -> dict[str, str]:
     """What stops an audit from starting, by field: the questionnaire, then the case ID.
 
-    ``reference`` is the case ID as typed, trimmed; ``case_found`` says whether a case has it.
+    ``reference`` is the case ID as typed, trimmed; ``case_found`` says whether it is a case this
+    person may audit. No such case and a case not theirs get the same words.
     """
     errors: dict[str, str] = {}
     if not questionnaire_found:
@@ -300,27 +308,29 @@ def start_problems(questionnaire_found: bool, reference: str, case_found: bool) 
         )
     elif not case_found:
         errors["case_id"] = (
-            f"There is no case with ID {reference}. Check the ID in the case management "
-            "system, or ask an administrator to import the case"
+            f"There is no case with ID {reference} that you can audit. Check the ID in the case "
+            "management system, or ask an administrator to import the case or to allocate it "
+            "to you"
         )
     return errors
 
 
 def _questionnaire_and_case(
-    questionnaire_id: str, case_ref: str, *, session: Session
-) -> tuple[QuestionnaireVersion, Case]:
-    """The questionnaire's current version and the case, or FieldErrors saying what is wrong."""
+    questionnaire_id: str, case_ref: str, actor: Actor, *, session: Session
+) -> tuple[QuestionnaireVersion, CaseToAudit]:
+    """The questionnaire's current version and the case if this person may audit it, or
+    FieldErrors saying what is wrong."""
     versions = {v.questionnaire_id: v for v in current_versions(session=session)}
     version_row = versions.get(questionnaire_id)
     reference = (case_ref or "").strip()
-    case = None
+    reached = None
     if reference and len(reference) <= MAX_CASE_ID:
-        case = session.exec(select(Case).where(Case.case_ref == reference)).first()
-    errors = start_problems(version_row is not None, reference, case is not None)
+        reached = case_to_audit(reference, actor, session=session)
+    errors = start_problems(version_row is not None, reference, reached is not None)
     if errors:
         raise FieldErrors(errors)
-    assert version_row is not None and case is not None
-    return version_row, case
+    assert version_row is not None and reached is not None
+    return version_row, reached
 
 
 def _open_draft(
@@ -340,14 +350,16 @@ def _open_draft(
 
 
 def _new_audit(
-    case: Case,
+    reached: CaseToAudit,
     version_row: QuestionnaireVersion,
     actor: Actor,
     *,
     session: Session,
     allocation_id: int | None,
 ) -> Audit:
-    """A new draft audit of the case, recorded in the trail."""
+    """A new draft audit of the case, recorded in the trail, with the use of AUDIT_ANY_SERVICE
+    when only that let the person start it."""
+    case = reached.case
     audit = Audit(
         case_id=case.id,  # type: ignore[arg-type]
         questionnaire_version_id=version_row.id,  # type: ignore[arg-type]
@@ -365,7 +377,25 @@ def _new_audit(
         version=version_row.version,
         allocation_id=allocation_id,
     )
+    if reached.outside_services:
+        _record_outside_services(audit, case, actor, session=session)
     return audit
+
+
+def _record_outside_services(audit: Audit, case: Case, actor: Actor, *, session: Session) -> None:
+    """The trail's record that AUDIT_ANY_SERVICE alone let the person start this audit."""
+    team = session.get(Team, case.team_id)
+    service = session.get(Service, team.service_id) if team is not None else None
+    _event(
+        "audit.outside_services",
+        audit,
+        case.case_ref,
+        actor,
+        session=session,
+        setting=ANY_SERVICE_SETTING,
+        service=service.name if service is not None else None,
+        team=team.name if team is not None else None,
+    )
 
 
 def _link_allocation(allocation_id: int, audit: Audit, *, session: Session) -> None:

@@ -221,8 +221,7 @@ def _a_year_of_audits(
                 continue
             case = casebook.pick(rng, auditor)
             when = months_before(today, months_ago) + timedelta(days=rng.randint(0, 20))
-            strength = casebook.strength_of(case)
-            audit_case(session, rng, auditor, case, monthly, strength, submit_on=when)
+            _allocated_audit(session, rng, casebook, auditor, case, monthly, when)
             summary.submitted += 1
 
 
@@ -238,10 +237,26 @@ def _deep_dive(
     """One deep dive, submitted early last month."""
     case = casebook.pick(rng, auditor)
     submit_on = months_before(today, 1) + timedelta(days=3)
-    audit_case(
-        session, rng, auditor, case, deep_dive, casebook.strength_of(case), submit_on=submit_on
-    )
+    _allocated_audit(session, rng, casebook, auditor, case, deep_dive, submit_on)
     summary.submitted += 1
+
+
+def _allocated_audit(
+    session: Session,
+    rng: random.Random,
+    casebook: Casebook,
+    auditor: User,
+    case: Case,
+    questionnaire: DemoQuestionnaire,
+    submit_on: date,
+) -> None:
+    """A submitted peer audit of another team's case, allocated to the auditor for the month it
+    was submitted in: an auditor audits another service's case only on allocation."""
+    allocation = _allocate(session, case, auditor, questionnaire, month_end(submit_on))
+    strength = casebook.strength_of(case)
+    audit = audit_case(session, rng, auditor, case, questionnaire, strength, submit_on=submit_on)
+    allocation.audit_id = audit.id
+    session.add(allocation)
 
 
 def _this_months_allocations(

@@ -29,7 +29,7 @@ def journey_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFac
     cases.write_text(
         "case_id,service,team\n"
         "100824,Child Protection,Child Protection Team 1\n"
-        "100825,Child Protection,Child Protection Team 1\n"
+        "100825,Children in Need,Children in Need Team B\n"
         "200001,Children in Need,Children in Need Team A\n",
         "utf-8",
     )

@@ -35,7 +35,7 @@ def two_audits(app: Flask, make_user: Callable[..., str]) -> list[int]:
     load_questionnaire(app, journey_questionnaire())
     make_case(app, "100824")
     make_case(app, "100825")
-    make_user("auditor1", "auditor")
+    make_user("auditor1", "auditor", team="Child Protection 1")
     client = app.test_client()
     client.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
     submitted = start(client, "100824")

@@ -78,7 +78,7 @@ def test_concurrent_saves_keep_every_acknowledged_save(
     load_questionnaire(app, journey_questionnaire())
     make_case(app, "100824")
     make_case(app, "100825")
-    make_user("auditor1", "auditor")
+    make_user("auditor1", "auditor", team="Child Protection 1")
     client = app.test_client()
     client.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
     audit_ids = []

@@ -59,7 +59,7 @@ def test_markup_in_text_fields_is_escaped_everywhere_it_appears(
     data["themes"][0]["questions"][0]["help"] = PAYLOAD
     load_questionnaire(app, data)
     make_case(app)
-    make_user("auditor1", "auditor", team="Children in Need 1")
+    make_user("auditor1", "auditor", team="Child Protection 1")
     make_user("admin1", "admin")
     with session_scope(app) as session:
         user = session.exec(select(User).where(User.username == "auditor1")).one()
@@ -125,7 +125,7 @@ def test_markup_is_escaped_on_moderation_actions_reports_questionnaires_and_the_
     data["themes"][0]["questions"][0]["help"] = PAYLOAD
     load_questionnaire(app, data)
     make_case(app, "100824")
-    make_user("auditor1", "auditor", team="Children in Need 1")
+    make_user("auditor1", "auditor", team="Child Protection 1")
     make_user("manager1", "manager", services=("Child Protection",))
     make_user("admin1", "admin")
     answers = dict(POOR, **{"voice-comment": PAYLOAD})

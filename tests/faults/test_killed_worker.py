@@ -38,7 +38,7 @@ def ready_audit(app: Flask, make_user: Callable[..., str]) -> int:
     """An audit with every answer and judgement recorded, ready to submit."""
     load_questionnaire(app, journey_questionnaire())
     make_case(app)
-    make_user("auditor1", "auditor")
+    make_user("auditor1", "auditor", team="Child Protection 1")
     client = app.test_client()
     client.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
     audit_id = start(client)

@@ -55,7 +55,12 @@ def draft(sqlite_file: Path, tmp_path: Path) -> Iterator[tuple[Flask, object, in
     make_case(app)
     with app.app_context(), session_scope(app) as session:
         accounts.create_user(
-            "auditor1", PASSWORD, "auditor", session=session, actor=Actor.system("test")
+            "auditor1",
+            PASSWORD,
+            "auditor",
+            session=session,
+            actor=Actor.system("test"),
+            team="Child Protection 1",
         )
     client = app.test_client()
     client.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})

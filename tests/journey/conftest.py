@@ -18,10 +18,10 @@ from tests.builders import journey_questionnaire, load_questionnaire, make_case
 def journey(
     app: Flask, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
 ) -> Flask:
-    """An auditor signed in, with a case and the journey questionnaire loaded."""
+    """An auditor signed in, with a case of their team and the journey questionnaire loaded."""
     load_questionnaire(app, journey_questionnaire())
     make_case(app)
-    sign_in(make_user("auditor1", "auditor", team="Children in Need 1"))
+    sign_in(make_user("auditor1", "auditor", team="Child Protection 1"))
     return app
 
 

@@ -619,7 +619,7 @@ def test_a_theme_with_its_own_analysis_question_has_one_analysis_box(
     monthly = json.loads((ROOT / "questionnaires" / "monthly-case-file-audit.json").read_text())
     load_questionnaire(app, monthly)
     make_case(app)
-    sign_in(make_user("auditor1", "auditor", team="Children in Need 1"))
+    sign_in(make_user("auditor1", "auditor", team="Child Protection 1"))
     response = client.post(
         "/audits/new", data={"questionnaire": monthly["id"], "case_id": "100824"}
     )

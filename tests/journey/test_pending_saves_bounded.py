@@ -98,7 +98,11 @@ def test_another_persons_audit_id_stores_nothing(
     make_case(journey, "200117")
     other = journey.test_client()
     other.post(
-        "/sign-in", data={"username": make_user("auditor2", "auditor"), "password": PASSWORD}
+        "/sign-in",
+        data={
+            "username": make_user("auditor2", "auditor", team="Child Protection 1"),
+            "password": PASSWORD,
+        },
     )
     theirs = start(other, "200117")
     start(client)  # auditor1 has an audit of their own too
@@ -232,7 +236,11 @@ def test_retention_purge_removes_answers_kept_more_than_24_hours(
     make_case(journey, "200117")
     other = journey.test_client()
     other.post(
-        "/sign-in", data={"username": make_user("auditor2", "auditor"), "password": PASSWORD}
+        "/sign-in",
+        data={
+            "username": make_user("auditor2", "auditor", team="Child Protection 1"),
+            "password": PASSWORD,
+        },
     )
     theirs = start(other, "200117")
     _expire(other)

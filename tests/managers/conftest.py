@@ -40,7 +40,8 @@ def events(app: Flask, audit_id: int) -> list[str]:
 
 @pytest.fixture
 def managers(app: Flask, make_user: Callable[..., str]) -> Flask:
-    """Cases in Child Protection and Care Leavers; auditors, managers, a viewer and an admin.
+    """Cases in Child Protection and Care Leavers; auditors (of a Child Protection team: a Care
+    Leavers case is allocated to them by ``complete_audit``), managers, a viewer and an admin.
 
     manager1 manages Child Protection; manager2 manages Care Leavers; manager3 manages Child
     Protection and also audits.
@@ -51,8 +52,8 @@ def managers(app: Flask, make_user: Callable[..., str]) -> Flask:
     with session_scope(app) as session:
         team = ensure_team(session, "Leaving Care Team", service="Care Leavers")
         session.add(Case(case_ref="300001", team_id=team.id))
-    make_user("auditor1", "auditor", team="Children in Need 1")
-    make_user("auditor2", "auditor", team="Children in Need 1")
+    make_user("auditor1", "auditor", team="Child Protection 1")
+    make_user("auditor2", "auditor", team="Child Protection 1")
     make_user("manager1", "manager", services=("Child Protection",))
     make_user("manager2", "manager", services=("Care Leavers",))
     make_user("manager3", "manager", services=("Child Protection",))

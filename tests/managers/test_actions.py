@@ -236,7 +236,7 @@ def test_an_admin_sees_every_action_but_changes_none(
     assert client.get(f"/actions/{action.id}/complete").status_code == 403
 
 
-def test_a_later_audit_of_the_case_shows_earlier_audits_with_grades_and_actions(
+def test_a_later_audit_shows_earlier_audits_with_grades_and_actions_to_who_may_open_them(
     managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
 ) -> None:
     earlier = submitted_audit(managers, "auditor2", answers=POOR)
@@ -246,10 +246,14 @@ def test_a_later_audit_of_the_case_shows_earlier_audits_with_grades_and_actions(
     later = complete_audit(managers, "auditor1")
     page = client.get(f"/audits/{later}").get_data(as_text=True)
     section = page[page.index("Earlier audits of case 100824") :]
-    assert "Final grade: <strong>Inadequate</strong>" in section
-    assert "Visit within ten working days." in section
-    # The auditor may not open someone else's audit, so it is not a link for them.
+    # The auditor may not open someone else's audit, so none of it is shown to them.
+    assert "There are no earlier audits of this case that you can see." in section
+    assert "Final grade: <strong>Inadequate</strong>" not in section
+    assert "Visit within ten working days." not in section
     assert f'href="/audits/{earlier}"' not in section
     auth.switch("manager1")
     page = client.get(f"/audits/{later}").get_data(as_text=True)
-    assert f'href="/audits/{earlier}"' in page
+    section = page[page.index("Earlier audits of case 100824") :]
+    assert "Final grade: <strong>Inadequate</strong>" in section
+    assert "Visit within ten working days." in section
+    assert f'href="/audits/{earlier}"' in section

@@ -128,7 +128,7 @@ def test_a_refused_answer_is_recorded_against_its_audit(
 ) -> None:
     load_questionnaire(app, journey_questionnaire())
     make_case(app)
-    make_user("auditor1", "auditor", team="Children in Need 1")
+    make_user("auditor1", "auditor", team="Child Protection 1")
     auditor = _client(app, "auditor1")
     audit_id = start(auditor)
     response = auditor.post(

@@ -31,7 +31,7 @@ def test_views_and_denied_access_are_recorded_and_searchable(
 ) -> None:
     load_questionnaire(app, journey_questionnaire())
     make_case(app)
-    make_user("auditor1", "auditor")
+    make_user("auditor1", "auditor", team="Child Protection 1")
     make_user("auditor2", "auditor")
     make_user("admin1", "admin")
     owner = _client(app, "auditor1")

@@ -73,7 +73,7 @@ def test_the_preview_uses_the_same_question_markup_as_an_audit(
 ) -> None:
     load_questionnaire(admin, journey_questionnaire())
     make_case(admin)
-    make_user("auditor1", "auditor", team="Children in Need 1")
+    make_user("auditor1", "auditor", team="Child Protection 1")
     auditor = admin.test_client()
     auditor.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
     started = auditor.post(
