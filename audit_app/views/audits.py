@@ -301,6 +301,7 @@ def history(audit_id: int) -> str:
 
 EVENT_NAMES = {
     "audit.created": "Audit started",
+    "audit.outside_services": "Started outside the auditor's own services (AUDIT_ANY_SERVICE)",
     "audit.saved": "Answers saved",
     "audit.judged": "Overall judgement recorded",
     "audit.submitted": "Audit submitted",

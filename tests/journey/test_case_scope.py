@@ -289,3 +289,12 @@ def test_a_managers_earlier_audits_are_those_of_the_services_they_manage(
     auth.switch("cp.manager")  # the same draft, seen by a manager of Child Protection
     section = _earlier_section(client, draft)
     assert "Final grade: Inadequate" in section and ACTION in section
+
+
+def test_the_audits_history_names_the_use_of_audit_any_service(
+    world: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.sign_in("qa.lead")
+    audit_id = _started(_start(client, CP_CASE))
+    history = _text(client.get(f"/audits/{audit_id}/history"))
+    assert "Started outside the auditor's own services (AUDIT_ANY_SERVICE)" in history
