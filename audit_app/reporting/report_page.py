@@ -24,6 +24,17 @@ class ReportPage:
     catalogue: Catalogue
     places: Places
     auditors: dict[int, str]
+    # The period as the person asked for it (the default one included), before it was cut to
+    # the months the data holds: the form shows this, the figures use ``filters``.
+    asked: Filters | None = None
+
+    def shown(self, end: str) -> str:
+        """The value the form shows for "from" or "to"."""
+        if self.raw[end]:
+            return self.raw[end]
+        filters = self.asked or self.filters
+        value = filters.date_from if end == "from" else filters.date_to
+        return value.isoformat() if value else ""
 
     @property
     def selection(self) -> Selection:

@@ -174,10 +174,11 @@ def _within(ranges: tuple[tuple[datetime | None, datetime | None], ...]) -> Colu
 
 def recorded_days(reader: ReportReader) -> tuple[date | None, date | None]:
     """The first and last day anything a report counts is recorded on: a submission or an
-    allocation's due date (None, None when there is nothing). Four index lookups, cached."""
+    allocation's due date (None, None when there is nothing). Four index lookups, read afresh
+    each time: cheap, and never a period cut by what an older cache held."""
     due = table_of(Allocation).c.due
-    submitted = reader.rows(select(func.min(A.submitted_at), func.max(A.submitted_at)), cached=True)
-    allocated = reader.rows(select(func.min(due), func.max(due)), cached=True)
+    submitted = reader.rows(select(func.min(A.submitted_at), func.max(A.submitted_at)))
+    allocated = reader.rows(select(func.min(due), func.max(due)))
     days = [_day(value) for value in (*submitted[0], *allocated[0]) if value is not None]
     return (min(days), max(days)) if days else (None, None)
 

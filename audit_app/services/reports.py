@@ -152,7 +152,8 @@ def report_page(
     """The filters of a reports page from its query string, checked against the choices this
     person has. ``auditor``: the person's own id and name when they audit, so that they may
     choose themselves even before they have audits to show."""
-    parsed = within_the_data(reader, parse_filters(args, today), today=today)
+    asked = parse_filters(args, today)
+    parsed = within_the_data(reader, asked, today=today)
     catalogue = load_catalogue(reader)
     places = Places.load(reader, scope)
     base = Selection.build(parsed.filters, scope, catalogue, places)
@@ -172,6 +173,7 @@ def report_page(
         catalogue=catalogue,
         places=places,
         auditors=auditors,
+        asked=asked.filters,
     )
 
 
