@@ -41,7 +41,7 @@ def questionnaires_validate(paths: tuple[str, ...]) -> None:
         files = questionnaire_service.read_files(paths)
     except questionnaire_service.LoadRefused as refused:
         _echo_problems(refused.problems)
-        click.echo(f"{len(refused.problems)} problem(s) found.", err=True)
+        click.echo(f"{refused.total} problem(s) found.", err=True)
         raise SystemExit(1) from None
     for file in files:
         q = file.questionnaire

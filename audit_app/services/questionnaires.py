@@ -38,10 +38,12 @@ class FileProblem:
 
 
 class LoadRefused(Refused, ValueError):
-    """Nothing was loaded; ``problems`` lists every reason."""
+    """Nothing was loaded; ``problems`` lists every reason (a file with very many ends with a
+    line counting those not listed); ``total`` counts them all."""
 
-    def __init__(self, problems: Sequence[FileProblem]) -> None:
+    def __init__(self, problems: Sequence[FileProblem], *, total: int | None = None) -> None:
         self.problems = tuple(problems)
+        self.total = len(self.problems) if total is None else total
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -87,19 +89,22 @@ def read_files(paths: Iterable[str | Path]) -> list[QuestionnaireFile]:
     """Read and validate files; raise LoadRefused with every problem in every file."""
     files: list[QuestionnaireFile] = []
     problems: list[FileProblem] = []
+    total = 0
     for path in paths:
         source = Path(path).name
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
             problems.append(FileProblem(source, "$", f"cannot be read: {exc.strerror or exc}"))
+            total += 1
             continue
         try:
             files.append(parse_file(source, raw))
         except LoadRefused as refused:
             problems.extend(refused.problems)
+            total += refused.total
     if problems:
-        raise LoadRefused(problems)
+        raise LoadRefused(problems, total=total)
     return files
 
 
@@ -109,7 +114,8 @@ def parse_file(source: str, raw: str | bytes) -> QuestionnaireFile:
         questionnaire = parse_questionnaire(raw)
     except QuestionnaireInvalid as invalid:
         raise LoadRefused(
-            [FileProblem(source, p.path, p.message) for p in invalid.problems]
+            [FileProblem(source, p.path, p.message) for p in invalid.problems],
+            total=invalid.total,
         ) from None
     text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     return QuestionnaireFile(source, text, questionnaire)
