@@ -379,28 +379,28 @@ def complete_audit(
         audit_id = audit.id
         assert audit_id is not None
         for theme in ("voice", "planning"):
-            view = audit_service.load_audit(audit_id, actor, session=session)
-            theme_obj = next(t for t in view.questionnaire.themes if t.id == theme)
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
+            theme_obj = next(t for t in audit_file.questionnaire.themes if t.id == theme)
             posted = {q.id: answers.get(q.id, "") for q in theme_obj.questions}
             audit_service.save_theme(
-                view, theme, posted, view.audit.version, actor, session=session
+                audit_file, theme, posted, audit_file.audit.version, actor, session=session
             )
-            view = audit_service.load_audit(audit_id, actor, session=session)
-            suggested = view.score.theme(theme).grade or ""
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
+            suggested = audit_file.score.theme(theme).grade or ""
             audit_service.save_theme(
-                view,
+                audit_file,
                 theme,
                 posted,
-                view.audit.version,
+                audit_file.audit.version,
                 actor,
                 session=session,
                 judgement=(suggested, ""),
             )
-        view = audit_service.load_audit(audit_id, actor, session=session)
-        grade = overall or view.score.overall.grade or "Good"
-        analysis = "" if grade == view.score.overall.grade else "Judged on the whole record."
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
+        grade = overall or audit_file.score.overall.grade or "Good"
+        analysis = "" if grade == audit_file.score.overall.grade else "Judged on the whole record."
         audit_service.save_overall_judgement(
-            view, grade, analysis, view.audit.version, actor, session=session
+            audit_file, grade, analysis, audit_file.audit.version, actor, session=session
         )
     return audit_id
 
@@ -416,10 +416,10 @@ def submit_audit(
     """Submit a completed audit, sampled for moderation at ``rate``."""
     actor = actor_for(app, username)
     with app.app_context(), session_scope(app) as session:
-        view = audit_service.load_audit(audit_id, actor, session=session)
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
         audit_service.submit(
-            view,
-            view.audit.version,
+            audit_file,
+            audit_file.audit.version,
             actor,
             session=session,
             sampling=Sampling(rate=rate, rng=rng or random.Random(1)),
@@ -571,34 +571,34 @@ def audit_judged_as_suggested(
         )
         audit_id = audit.id
         assert audit_id is not None
-        view = audit_service.load_audit(audit_id, actor, session=session)
-        for theme in view.questionnaire.themes:
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
+        for theme in audit_file.questionnaire.themes:
             posted = {q.id: answers.get(q.id, "") for q in theme.questions}
-            merged = {**view.answers, **{k: v for k, v in posted.items() if v}}
-            grade = score_audit(view.questionnaire, merged).theme(theme.id).grade
+            merged = {**audit_file.answers, **{k: v for k, v in posted.items() if v}}
+            grade = score_audit(audit_file.questionnaire, merged).theme(theme.id).grade
             audit_service.save_theme(
-                view,
+                audit_file,
                 theme.id,
                 posted,
-                view.audit.version,
+                audit_file.audit.version,
                 actor,
                 session=session,
                 judgement=(grade or "", ""),
             )
-            view = audit_service.load_audit(audit_id, actor, session=session)
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
         if status == "draft":
             return audit_id
-        overall = view.score.overall.grade
+        overall = audit_file.score.overall.grade
         audit_service.save_overall_judgement(
-            view,
-            overall or view.questionnaire.grades[0],
+            audit_file,
+            overall or audit_file.questionnaire.grades[0],
             "" if overall else "Checked by hand",
-            view.audit.version,
+            audit_file.audit.version,
             actor,
             session=session,
         )
-        view = audit_service.load_audit(audit_id, actor, session=session)
-        audit_service.submit(view, view.audit.version, actor, session=session)
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
+        audit_service.submit(audit_file, audit_file.audit.version, actor, session=session)
         row = session.get(Audit, audit_id)
         assert row is not None
         if submitted_at is not None:
@@ -670,20 +670,20 @@ def report_audit(
         audit_id = audit.id
         assert audit_id is not None
         for theme_id, posted in answers.items():
-            view = audit_service.load_audit(audit_id, actor, session=session)
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
             judgement = judgements.get(theme_id)
             suggested = None
             if judgement is not None:
                 suggested = (
-                    score_audit(view.questionnaire, {**view.answers, **posted})
+                    score_audit(audit_file.questionnaire, {**audit_file.answers, **posted})
                     .theme(theme_id)
                     .grade
                 )
             audit_service.save_theme(
-                view,
+                audit_file,
                 theme_id,
                 posted,
-                view.audit.version,
+                audit_file.audit.version,
                 actor,
                 session=session,
                 judgement=(
@@ -692,13 +692,13 @@ def report_audit(
                     else None
                 ),
             )
-        view = audit_service.load_audit(audit_id, actor, session=session)
-        analysis = "" if overall == view.score.overall.grade else "The record understates it."
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
+        analysis = "" if overall == audit_file.score.overall.grade else "The record understates it."
         audit_service.save_overall_judgement(
-            view, overall, analysis, view.audit.version, actor, session=session
+            audit_file, overall, analysis, audit_file.audit.version, actor, session=session
         )
-        view = audit_service.load_audit(audit_id, actor, session=session)
-        audit_service.submit(view, view.audit.version, actor, session=session)
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
+        audit_service.submit(audit_file, audit_file.audit.version, actor, session=session)
         session.execute(
             update(Audit).where(col(Audit.id) == audit_id).values(submitted_at=submitted)
         )

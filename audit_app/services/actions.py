@@ -33,8 +33,8 @@ from audit_app.services.audits import (
     MAX_TEXT,
     Actor,
     AuditError,
+    AuditFile,
     AuditNotFound,
-    AuditView,
     FieldErrors,
     StaleAudit,
     date_from_parts,
@@ -131,11 +131,11 @@ def is_overdue(action: Action, today: date) -> bool:
 # --- recording and closing -----------------------------------------------------------------
 
 
-def refusal_to_add(view: AuditView) -> str | None:
+def refusal_to_add(audit_file: AuditFile) -> str | None:
     """Why actions cannot be recorded on this audit now, or None."""
-    if view.audit.status == DRAFT:
+    if audit_file.audit.status == DRAFT:
         return "Actions are recorded once the audit has been submitted."
-    if view.audit.status == CLOSED:
+    if audit_file.audit.status == CLOSED:
         return "This audit is closed: record new actions on a later audit of the case."
     return None
 
@@ -144,17 +144,17 @@ def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def load_for_actions(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+def load_for_actions(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     """The audit, for someone who may record actions on it (its auditor or a manager of its
     service); anyone else gets AuditNotFound (404)."""
-    view = load_audit(audit_id, actor, session=session)
-    if not may_change(actor, view.audit, view.team):
+    audit_file = load_audit(audit_id, actor, session=session)
+    if not may_change(actor, audit_file.audit, audit_file.team):
         raise AuditNotFound(audit_id)
-    return view
+    return audit_file
 
 
 def add_action(
-    view: AuditView,
+    audit_file: AuditFile,
     *,
     description: str,
     for_whom: str,
@@ -165,14 +165,14 @@ def add_action(
     today: date,
 ) -> Action:
     """Record an action on a submitted audit (by its auditor or a manager of the service)."""
-    if not may_change(actor, view.audit, view.team):
-        raise AuditNotFound(view.audit.id)
-    refusal = refusal_to_add(view)
+    if not may_change(actor, audit_file.audit, audit_file.team):
+        raise AuditNotFound(audit_file.audit.id)
+    refusal = refusal_to_add(audit_file)
     if refusal:
         raise AuditError(refusal)
     text, who = description.strip(), owner.strip()
     due_on, errors = action_problems(text, for_whom, who, due, today=today)
-    if not errors and _duplicate(view.case.id, text, session=session):  # type: ignore[arg-type]
+    if not errors and _duplicate(audit_file.case.id, text, session=session):  # type: ignore[arg-type]
         errors["description"] = (
             "This case already has an open action with the same description. Update that one "
             "rather than recording it twice"
@@ -180,7 +180,7 @@ def add_action(
     if errors:
         raise FieldErrors(errors)
     assert due_on is not None
-    return _record_action(view, text, for_whom, who, due_on, actor, session=session)
+    return _record_action(audit_file, text, for_whom, who, due_on, actor, session=session)
 
 
 def action_problems(
@@ -220,7 +220,7 @@ def _due_date(due: tuple[str, str, str], *, today: date) -> tuple[date | None, s
 
 
 def _record_action(
-    view: AuditView,
+    audit_file: AuditFile,
     text: str,
     for_whom: str,
     who: str,
@@ -231,7 +231,7 @@ def _record_action(
 ) -> Action:
     """Store the new action and put it in the trail."""
     action = Action(
-        audit_id=view.audit.id,  # type: ignore[arg-type]
+        audit_id=audit_file.audit.id,  # type: ignore[arg-type]
         description=text,
         for_whom=for_whom,
         owner=who,
@@ -243,7 +243,7 @@ def _record_action(
     _event(
         "action.created",
         action,
-        view.case.case_ref,
+        audit_file.case.case_ref,
         actor,
         session=session,
         before=None,
@@ -518,7 +518,7 @@ class EarlierAudit:
 
 
 def earlier_audits(
-    view: AuditView, actor: Actor, *, session: Session, today: date, blind: bool
+    audit_file: AuditFile, actor: Actor, *, session: Session, today: date, blind: bool
 ) -> list[EarlierAudit]:
     """Audits of the same case started before this one (drafts left out), newest first: only
     those the person may open themselves (``may_see``: their own, in a service they manage, or
@@ -531,17 +531,19 @@ def earlier_audits(
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)
         .where(
-            Audit.case_id == view.audit.case_id,
-            Audit.id != view.audit.id,
+            Audit.case_id == audit_file.audit.case_id,
+            Audit.id != audit_file.audit.id,
             Audit.status != DRAFT,
-            col(Audit.created_at) < view.audit.created_at,
+            col(Audit.created_at) < audit_file.audit.created_at,
         )
         .order_by(col(Audit.created_at).desc())
     )
     return [
-        _earlier_audit(audit, title, result, view, actor, session=session, today=today, blind=blind)
+        _earlier_audit(
+            audit, title, result, audit_file, actor, session=session, today=today, blind=blind
+        )
         for audit, title, result in rows
-        if may_see(actor, audit, view.team)
+        if may_see(actor, audit, audit_file.team)
     ]
 
 
@@ -549,7 +551,7 @@ def _earlier_audit(
     audit: Audit,
     title: str,
     result: AuditResult | None,
-    view: AuditView,
+    audit_file: AuditFile,
     actor: Actor,
     *,
     session: Session,

@@ -119,7 +119,7 @@ class FieldErrors(errors.FieldErrors, AuditError):
 
 
 @dataclass(frozen=True)
-class AuditView:
+class AuditFile:
     """An audit with everything its pages need."""
 
     audit: Audit
@@ -152,7 +152,7 @@ class AuditView:
 # --- reading -------------------------------------------------------------------------------
 
 
-def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     """The audit, if this person may see it: their own, in a service they manage, or as admin."""
     audit = session.get(Audit, audit_id)
     if audit is None:
@@ -180,7 +180,7 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
     )
     auditor = session.get(User, audit.auditor_id)
     assert auditor is not None
-    return AuditView(
+    return AuditFile(
         audit=audit,
         case=case,
         team=team,
@@ -202,14 +202,14 @@ def _may_see(actor: Actor, audit: Audit, team: Team) -> bool:
     return audit.auditor_id == actor.id and actor.role in AUDITORS
 
 
-def load_own_editable(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+def load_own_editable(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     """The audit, for its own auditor to change; others get AuditNotFound."""
-    view = load_audit(audit_id, actor, session=session)
-    if view.audit.auditor_id != actor.id:
+    audit_file = load_audit(audit_id, actor, session=session)
+    if audit_file.audit.auditor_id != actor.id:
         raise AuditNotFound(audit_id)
-    if not view.editable:
+    if not audit_file.editable:
         raise AuditError("This audit has been submitted, so its answers can no longer change.")
-    return view
+    return audit_file
 
 
 def answers_of(audit_id: int, *, session: Session) -> dict[str, str]:
@@ -510,29 +510,29 @@ def _combined(*texts: str | None) -> str:
     return "\n\n".join(kept)
 
 
-def theme_values(view: AuditView, theme: Theme) -> dict[str, str]:
+def theme_values(audit_file: AuditFile, theme: Theme) -> dict[str, str]:
     """What a theme page shows of the stored audit: each question, the judgement, its analysis.
 
     Keys are question ids, :data:`JUDGEMENT` and (for a theme without its own analysis
     question) :data:`ANALYSIS`.
     """
-    values = {q.id: view.answers.get(q.id, "") for q in theme.questions}
-    judgement = view.judgements.get(theme.id)
+    values = {q.id: audit_file.answers.get(q.id, "") for q in theme.questions}
+    judgement = audit_file.judgements.get(theme.id)
     values[JUDGEMENT] = judgement.grade if judgement else ""
     stored_analysis = (judgement.analysis or "") if judgement else ""
     question = analysis_question(theme)
     if question is None:
         values[ANALYSIS] = stored_analysis
     else:
-        values[question.id] = _combined(view.answers.get(question.id), stored_analysis)
+        values[question.id] = _combined(audit_file.answers.get(question.id), stored_analysis)
     return values
 
 
-def overall_values(view: AuditView) -> dict[str, str]:
+def overall_values(audit_file: AuditFile) -> dict[str, str]:
     """What the overall judgement page shows of the stored audit."""
     return {
-        JUDGEMENT: view.audit.overall_grade_judged or "",
-        ANALYSIS: view.audit.overall_analysis or "",
+        JUDGEMENT: audit_file.audit.overall_grade_judged or "",
+        ANALYSIS: audit_file.audit.overall_analysis or "",
     }
 
 
@@ -588,10 +588,10 @@ def _merge(
     return effective, mine, conflicts
 
 
-def differences(view: AuditView, theme: Theme, typed: Mapping[str, str]) -> dict[str, str]:
+def differences(audit_file: AuditFile, theme: Theme, typed: Mapping[str, str]) -> dict[str, str]:
     """The fields of ``typed`` (keyed as :func:`theme_values`) that differ from what is stored
     now, each with what is stored: for a stale page that did not say what it showed."""
-    stored = theme_values(view, theme)
+    stored = theme_values(audit_file, theme)
     questions = {q.id: q for q in theme.questions}
     found: dict[str, str] = {}
     for name, value in typed.items():
@@ -602,29 +602,29 @@ def differences(view: AuditView, theme: Theme, typed: Mapping[str, str]) -> dict
     return found
 
 
-def typed_theme_score(view: AuditView, theme_id: str, typed: Mapping[str, str]) -> ThemeScore:
+def typed_theme_score(audit_file: AuditFile, theme_id: str, typed: Mapping[str, str]) -> ThemeScore:
     """The theme's score as it would be with ``typed`` as its answers (nothing is stored).
 
     A blank value, or one that saving would refuse, counts as unanswered; answers that others
     hide are dropped, as when the theme is saved. Other keys of ``typed`` are ignored.
     """
-    theme = _theme(view.questionnaire, theme_id)
-    answers = dict(view.answers)
+    theme = _theme(audit_file.questionnaire, theme_id)
+    answers = dict(audit_file.answers)
     for question in theme.questions:
         value = normalise_answer(question, typed.get(question.id, ""))
         if is_blank(value) or _answer_error(question, value) is not None:
             answers.pop(question.id, None)
         else:
             answers[question.id] = value
-    kept = drop_hidden(view.questionnaire, answers)
-    return score_audit(view.questionnaire, kept).theme(theme_id)
+    kept = drop_hidden(audit_file.questionnaire, answers)
+    return score_audit(audit_file.questionnaire, kept).theme(theme_id)
 
 
 # --- saving a theme and the overall judgement ----------------------------------------------
 
 
 def save_theme(
-    view: AuditView,
+    audit_file: AuditFile,
     theme_id: str,
     posted: Mapping[str, str],
     expected_version: int,
@@ -654,16 +654,18 @@ def save_theme(
     the judgement's analysis: ``judgement[1]`` is added to it when different, and the judgement
     keeps a copy.
     """
-    theme = _theme(view.questionnaire, theme_id)
+    theme = _theme(audit_file.questionnaire, theme_id)
     typed = _typed_theme_values(theme, posted, judgement)
-    effective, mine, conflicts = _merge(theme_values(view, theme), typed, loaded)
-    checked = check_theme(view, theme, effective, judged=judgement is not None, complete=complete)
+    effective, mine, conflicts = _merge(theme_values(audit_file, theme), typed, loaded)
+    checked = check_theme(
+        audit_file, theme, effective, judged=judgement is not None, complete=complete
+    )
     if conflicts:
         raise EditConflict(conflicts, mine, checked.errors)
     if checked.errors:
         raise FieldErrors(checked.errors)
-    expected = view.audit.version if loaded is not None else expected_version
-    return _write_theme(view, theme, checked, expected, actor, session=session)
+    expected = audit_file.audit.version if loaded is not None else expected_version
+    return _write_theme(audit_file, theme, checked, expected, actor, session=session)
 
 
 @dataclass(frozen=True)
@@ -699,7 +701,7 @@ def _typed_theme_values(
 
 
 def check_theme(
-    view: AuditView,
+    audit_file: AuditFile,
     theme: Theme,
     effective: Mapping[str, str],
     *,
@@ -711,14 +713,14 @@ def check_theme(
     The answers are checked by type, in page order; then, when the page is ``judged``, the
     judgement against the grade the new answers suggest (see :func:`judgement_problems`).
     """
-    kept, errors = _theme_answers(view, theme, effective)
+    kept, errors = _theme_answers(audit_file, theme, effective)
     if not judged:
         return ThemeCheck(kept=kept, judgement=None, errors=errors)
     own_analysis = analysis_question(theme)
     new_judgement = (effective[JUDGEMENT], effective[own_analysis.id if own_analysis else ANALYSIS])
-    theme_score = score_audit(view.questionnaire, kept).theme(theme.id)
+    theme_score = score_audit(audit_file.questionnaire, kept).theme(theme.id)
     problems = judgement_problems(
-        view.questionnaire,
+        audit_file.questionnaire,
         theme_score.grade,
         *new_judgement,
         analysis_field=analysis_field(theme),
@@ -730,11 +732,11 @@ def check_theme(
 
 
 def _theme_answers(
-    view: AuditView, theme: Theme, effective: Mapping[str, str]
+    audit_file: AuditFile, theme: Theme, effective: Mapping[str, str]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The audit's answers with the theme's in place (hidden ones dropped), and their problems."""
     errors: dict[str, str] = {}
-    merged = dict(view.answers)
+    merged = dict(audit_file.answers)
     for question in theme.questions:
         raw = effective[question.id]
         problem = _answer_error(question, raw) if raw else None
@@ -744,11 +746,11 @@ def _theme_answers(
             merged.pop(question.id, None)
         else:
             merged[question.id] = raw
-    return drop_hidden(view.questionnaire, merged), errors
+    return drop_hidden(audit_file.questionnaire, merged), errors
 
 
 def _write_theme(
-    view: AuditView,
+    audit_file: AuditFile,
     theme: Theme,
     checked: ThemeCheck,
     expected_version: int,
@@ -757,12 +759,12 @@ def _write_theme(
     session: Session,
 ) -> SaveOutcome:
     """Store a checked theme: its answers, its judgement, and the change in the trail."""
-    _bump_version(view.audit, expected_version, session=session)
-    changes = _write_answers(view, checked.kept, session=session)
+    _bump_version(audit_file.audit, expected_version, session=session)
+    changes = _write_answers(audit_file, checked.kept, session=session)
     judgement_change = None
     if checked.judgement is not None:
         judgement_change = _write_judgement(
-            view,
+            audit_file,
             theme.id,
             *checked.judgement,
             keep_analysis_alone=analysis_question(theme) is None,
@@ -771,15 +773,15 @@ def _write_theme(
     if changes or judgement_change:
         _event(
             "audit.saved",
-            view.audit,
-            view.case.case_ref,
+            audit_file.audit,
+            audit_file.case.case_ref,
             actor,
             session=session,
             theme=theme.id,
             changes={qid: [old, new] for qid, (old, new) in changes.items()},
             judgement=judgement_change,
         )
-    newly_shown = _newly_shown(view.questionnaire, theme, view.answers, checked.kept)
+    newly_shown = _newly_shown(audit_file.questionnaire, theme, audit_file.answers, checked.kept)
     return SaveOutcome(changes=changes, newly_shown=newly_shown)
 
 
@@ -835,7 +837,7 @@ def judgement_problem(
 
 
 def save_overall_judgement(
-    view: AuditView,
+    audit_file: AuditFile,
     grade: str,
     analysis: str,
     expected_version: int,
@@ -850,29 +852,33 @@ def save_overall_judgement(
     grade or the analysis it changes was changed underneath it.
     """
     typed = {JUDGEMENT: grade, ANALYSIS: analysis.strip()}
-    effective, mine, conflicts = _merge(overall_values(view), typed, loaded)
+    effective, mine, conflicts = _merge(overall_values(audit_file), typed, loaded)
     grade, analysis = effective[JUDGEMENT], effective[ANALYSIS]
-    errors = judgement_problems(view.questionnaire, view.score.overall.grade, grade, analysis)
+    errors = judgement_problems(
+        audit_file.questionnaire, audit_file.score.overall.grade, grade, analysis
+    )
     if not grade:
         errors = {"judgement": "Select your overall grade", **errors}
     if conflicts:
         raise EditConflict(conflicts, mine, errors)
     if errors:
         raise FieldErrors(errors)
-    before = [view.audit.overall_grade_judged, view.audit.overall_analysis]
+    before = [audit_file.audit.overall_grade_judged, audit_file.audit.overall_analysis]
     after = [grade, analysis or None]
     if loaded is not None and before == after:
         return
     _bump_version(
-        view.audit, view.audit.version if loaded is not None else expected_version, session=session
+        audit_file.audit,
+        audit_file.audit.version if loaded is not None else expected_version,
+        session=session,
     )
-    view.audit.overall_grade_judged = grade
-    view.audit.overall_analysis = analysis or None
-    session.add(view.audit)
+    audit_file.audit.overall_grade_judged = grade
+    audit_file.audit.overall_analysis = analysis or None
+    session.add(audit_file.audit)
     _event(
         "audit.judged",
-        view.audit,
-        view.case.case_ref,
+        audit_file.audit,
+        audit_file.case.case_ref,
         actor,
         session=session,
         theme=None,
@@ -932,13 +938,13 @@ def claim_audit(
 
 
 def _write_answers(
-    view: AuditView, kept: Mapping[str, str], *, session: Session
+    audit_file: AuditFile, kept: Mapping[str, str], *, session: Session
 ) -> dict[str, tuple[str | None, str | None]]:
     """Make the stored answers equal ``kept``; return what changed (before, after)."""
-    assert view.audit.id is not None
+    assert audit_file.audit.id is not None
     rows = {
         a.question_id: a
-        for a in session.exec(select(Answer).where(Answer.audit_id == view.audit.id))
+        for a in session.exec(select(Answer).where(Answer.audit_id == audit_file.audit.id))
     }
     changes: dict[str, tuple[str | None, str | None]] = {}
     now = utcnow()
@@ -954,13 +960,13 @@ def _write_answers(
     for qid, value in kept.items():
         if qid not in rows:
             changes[qid] = (None, value)
-            session.add(Answer(audit_id=view.audit.id, question_id=qid, value=value))
+            session.add(Answer(audit_id=audit_file.audit.id, question_id=qid, value=value))
     session.flush()
     return changes
 
 
 def _write_judgement(
-    view: AuditView,
+    audit_file: AuditFile,
     theme_id: str,
     grade: str,
     analysis: str,
@@ -973,7 +979,7 @@ def _write_judgement(
     An analysis typed before a grade is chosen is kept on its own (with a blank grade) when
     ``keep_analysis_alone``; otherwise (the theme's analysis question holds it) no grade, no row.
     """
-    current = view.judgements.get(theme_id)
+    current = audit_file.judgements.get(theme_id)
     new_analysis = analysis.strip() or None
     if not grade and not (keep_analysis_alone and new_analysis):
         if current is None:
@@ -983,7 +989,7 @@ def _write_judgement(
     if current is not None and current.grade == grade and current.analysis == new_analysis:
         return None
     before = [current.grade, current.analysis] if current else None
-    row = current or ThemeJudgement(audit_id=view.audit.id, theme_id=theme_id, grade=grade)  # type: ignore[arg-type]
+    row = current or ThemeJudgement(audit_id=audit_file.audit.id, theme_id=theme_id, grade=grade)  # type: ignore[arg-type]
     row.grade = grade
     row.analysis = new_analysis
     row.updated_at = utcnow()
@@ -994,7 +1000,9 @@ def _write_judgement(
 # --- concerns ------------------------------------------------------------------------------
 
 
-def raise_concern(view: AuditView, description: str, actor: Actor, *, session: Session) -> None:
+def raise_concern(
+    audit_file: AuditFile, description: str, actor: Actor, *, session: Session
+) -> None:
     """Flag an immediate safeguarding concern, seen at once by the service's active managers, or
     by the admins and the safeguarding fallback when it has none; the trail records who."""
     from audit_app.services.concerns import audience  # concerns builds on this module
@@ -1005,7 +1013,7 @@ def raise_concern(view: AuditView, description: str, actor: Actor, *, session: S
     if len(text) > MAX_TEXT:
         raise FieldErrors({"description": f"Keep it to {MAX_TEXT:,} characters or fewer"})
     concern = SafeguardingConcern(
-        audit_id=view.audit.id,  # type: ignore[arg-type]
+        audit_id=audit_file.audit.id,  # type: ignore[arg-type]
         raised_by_id=actor.person_id,
         description=text,
     )
@@ -1013,12 +1021,12 @@ def raise_concern(view: AuditView, description: str, actor: Actor, *, session: S
     session.flush()
     _event(
         "concern.raised",
-        view.audit,
-        view.case.case_ref,
+        audit_file.audit,
+        audit_file.case.case_ref,
         actor,
         session=session,
         concern_id=concern.id,
-        seen_by=audience(view.team.service_id, session=session).readers(),
+        seen_by=audience(audit_file.team.service_id, session=session).readers(),
     )
 
 
@@ -1045,7 +1053,7 @@ def date_from_parts(day: str, month: str, year: str, what: str) -> tuple[date | 
 
 
 def record_voice(
-    view: AuditView,
+    audit_file: AuditFile,
     discussed: tuple[str, str, str],
     reflection: str,
     expected_version: int,
@@ -1055,15 +1063,15 @@ def record_voice(
     today: date,
 ) -> None:
     """Record when the findings were discussed with the allocated worker, and their reflection."""
-    if view.audit.auditor_id != actor.id:
-        raise AuditNotFound(view.audit.id)
-    if view.audit.status not in VOICE_STATUSES:
+    if audit_file.audit.auditor_id != actor.id:
+        raise AuditNotFound(audit_file.audit.id)
+    if audit_file.audit.status not in VOICE_STATUSES:
         raise AuditError("This audit is closed, so the discussion can no longer be recorded.")
     discussed_on, text, errors = voice_problems(discussed, reflection, today=today)
     if errors:
         raise FieldErrors(errors)
     assert discussed_on is not None
-    _write_voice(view, discussed_on, text, expected_version, actor, session=session)
+    _write_voice(audit_file, discussed_on, text, expected_version, actor, session=session)
 
 
 def voice_problems(
@@ -1088,7 +1096,7 @@ def voice_problems(
 
 
 def _write_voice(
-    view: AuditView,
+    audit_file: AuditFile,
     discussed_on: date,
     text: str,
     expected_version: int,
@@ -1097,12 +1105,12 @@ def _write_voice(
     session: Session,
 ) -> None:
     """Store the discussion and the reflection when they changed, and record it in the trail."""
-    before = [_iso(view.audit.discussed_with_worker_on), view.audit.worker_reflection]
+    before = [_iso(audit_file.audit.discussed_with_worker_on), audit_file.audit.worker_reflection]
     after = [_iso(discussed_on), text]
     if before == after:
         return
     claimed = claim_audit(
-        view.audit,
+        audit_file.audit,
         session=session,
         statuses=VOICE_STATUSES,
         expected_version=expected_version,
@@ -1113,8 +1121,8 @@ def _write_voice(
         raise StaleAudit()
     _event(
         "audit.voice_recorded",
-        view.audit,
-        view.case.case_ref,
+        audit_file.audit,
+        audit_file.case.case_ref,
         actor,
         session=session,
         before=before,
@@ -1129,20 +1137,20 @@ def _iso(value: date | None) -> str | None:
 # --- submitting ----------------------------------------------------------------------------
 
 
-def submission_problems(view: AuditView) -> dict[str, tuple[str, str]]:
+def submission_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
     """What stops submission: key -> (message, theme id the link goes to; "" for overall).
 
     Keys: a question's id; "judgement-<theme>" or "overall" for a grade; "analysis-<theme>" or
     "overall-analysis" for an analysis (the link goes to the analysis box).
     """
     problems: dict[str, tuple[str, str]] = {}
-    q = view.questionnaire
-    for qid in missing_required(q, view.answers):
+    q = audit_file.questionnaire
+    for qid in missing_required(q, audit_file.answers):
         question = q.questions[qid]
         problems[qid] = (f"Answer “{question.text}”", q.theme_of[qid])
     for theme in q.themes:
-        theme_score = view.score.theme(theme.id)
-        values = theme_values(view, theme)
+        theme_score = audit_file.score.theme(theme.id)
+        values = theme_values(audit_file, theme)
         grade = values[JUDGEMENT]
         if not grade:
             if theme_score.graded:
@@ -1157,14 +1165,14 @@ def submission_problems(view: AuditView) -> dict[str, tuple[str, str]]:
         for name, problem in found.items():
             key = "judgement" if name == "judgement" else "analysis"
             problems[f"{key}-{theme.id}"] = (f"{theme.title}: {problem}", theme.id)
-    if not view.audit.overall_grade_judged:
+    if not audit_file.audit.overall_grade_judged:
         problems["overall"] = ("Record your overall judgement", "")
     else:
         found = judgement_problems(
             q,
-            view.score.overall.grade,
-            view.audit.overall_grade_judged,
-            view.audit.overall_analysis or "",
+            audit_file.score.overall.grade,
+            audit_file.audit.overall_grade_judged,
+            audit_file.audit.overall_analysis or "",
         )
         for name, problem in found.items():
             key = "overall" if name == "judgement" else "overall-analysis"
@@ -1173,7 +1181,7 @@ def submission_problems(view: AuditView) -> dict[str, tuple[str, str]]:
 
 
 def submit(
-    view: AuditView,
+    audit_file: AuditFile,
     expected_version: int,
     actor: Actor,
     *,
@@ -1185,66 +1193,69 @@ def submit(
     A first submission also decides whether the audit is due for moderation (``sampling`` gives
     the sample rate and the random source); a resubmission after a return keeps that decision.
     """
-    if view.audit.auditor_id != actor.id:
-        raise AuditNotFound(view.audit.id)
-    problems = submission_problems(view)
+    if audit_file.audit.auditor_id != actor.id:
+        raise AuditNotFound(audit_file.audit.id)
+    problems = submission_problems(audit_file)
     if problems:
         raise FieldErrors({key: message for key, (message, _theme) in problems.items()})
-    _bump_version(view.audit, expected_version, session=session)
-    _store_results(view, session=session)
-    before = view.audit.status
-    view.audit.status = SUBMITTED
-    view.audit.submitted_at = utcnow()
+    _bump_version(audit_file.audit, expected_version, session=session)
+    _store_results(audit_file, session=session)
+    before = audit_file.audit.status
+    audit_file.audit.status = SUBMITTED
+    audit_file.audit.submitted_at = utcnow()
     moderation = choose_for_moderation(
-        view.audit, view.questionnaire, sampling or Sampling(), resubmission=before == RETURNED
+        audit_file.audit,
+        audit_file.questionnaire,
+        sampling or Sampling(),
+        resubmission=before == RETURNED,
     )
-    session.add(view.audit)
+    session.add(audit_file.audit)
     session.flush()
     _event(
         "audit.submitted",
-        view.audit,
-        view.case.case_ref,
+        audit_file.audit,
+        audit_file.case.case_ref,
         actor,
         session=session,
         before=before,
         after=SUBMITTED,
-        overall_grade_computed=view.score.overall.grade,
-        overall_grade_judged=view.audit.overall_grade_judged,
+        overall_grade_computed=audit_file.score.overall.grade,
+        overall_grade_judged=audit_file.audit.overall_grade_judged,
         moderation=moderation,
     )
 
 
-def _store_results(view: AuditView, *, session: Session) -> None:
+def _store_results(audit_file: AuditFile, *, session: Session) -> None:
     """Store the audit's scores as submitted, in place of an earlier submission's (a return's)."""
-    audit_id = view.audit.id
+    audit_id = audit_file.audit.id
     assert audit_id is not None
     # A resubmission (after a return) replaces the earlier results.
     for model in (ComplianceResult, ThemeResult, AuditResult):
         for row in session.exec(select(model).where(model.audit_id == audit_id)):
             session.delete(row)
     session.flush()
-    session.add(_audit_result(view, audit_id))
-    session.add_all(_theme_results(view, audit_id))
-    session.add_all(_compliance_results(view.score, audit_id))
+    session.add(_audit_result(audit_file, audit_id))
+    session.add_all(_theme_results(audit_file, audit_id))
+    session.add_all(_compliance_results(audit_file.score, audit_id))
 
 
-def _audit_result(view: AuditView, audit_id: int) -> AuditResult:
+def _audit_result(audit_file: AuditFile, audit_id: int) -> AuditResult:
     """The overall score, the grade it suggests and the auditor's overall judgement."""
-    overall = view.score.overall
+    overall = audit_file.score.overall
     return AuditResult(
         audit_id=audit_id,
         percent=_stored_percent(overall.percent),
         percent_rounded=round_percent(overall.percent),
         grade_computed=overall.grade,
-        grade_judged=view.audit.overall_grade_judged,
+        grade_judged=audit_file.audit.overall_grade_judged,
     )
 
 
-def _theme_results(view: AuditView, audit_id: int) -> list[ThemeResult]:
+def _theme_results(audit_file: AuditFile, audit_id: int) -> list[ThemeResult]:
     """Each theme's score, the grade it suggests and the auditor's judgement of the theme."""
     results = []
-    for theme_score in view.score.themes:
-        judgement = view.judgements.get(theme_score.theme_id)
+    for theme_score in audit_file.score.themes:
+        judgement = audit_file.judgements.get(theme_score.theme_id)
         results.append(
             ThemeResult(
                 audit_id=audit_id,

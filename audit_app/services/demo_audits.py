@@ -92,18 +92,20 @@ def _answer_theme(
     """Answer one theme; when ``judging``, also judge it against the grade the answers suggest."""
     answers = {q.id: _answer(rng, q, strength) for q in theme.questions}
     posted = {k: v for k, v in answers.items() if v}
-    view = audit_service.load_audit(audit_id, actor, session=session)
-    audit_service.save_theme(view, theme.id, posted, view.audit.version, actor, session=session)
-    view = audit_service.load_audit(audit_id, actor, session=session)
-    suggested = view.score.theme(theme.id).grade
+    audit_file = audit_service.load_audit(audit_id, actor, session=session)
+    audit_service.save_theme(
+        audit_file, theme.id, posted, audit_file.audit.version, actor, session=session
+    )
+    audit_file = audit_service.load_audit(audit_id, actor, session=session)
+    suggested = audit_file.score.theme(theme.id).grade
     if not suggested or judging is None:
         return
     grade, analysis = _judge(rng, judging, suggested)
     audit_service.save_theme(
-        view,
+        audit_file,
         theme.id,
-        {q.id: view.answers.get(q.id, "") for q in theme.questions},
-        view.audit.version,
+        {q.id: audit_file.answers.get(q.id, "") for q in theme.questions},
+        audit_file.audit.version,
         actor,
         session=session,
         judgement=(grade, analysis),
@@ -114,10 +116,10 @@ def _judge_overall(
     session: Session, rng: random.Random, actor: Actor, audit_id: int, questionnaire: Questionnaire
 ) -> None:
     """The auditor's overall judgement, against the grade the whole audit suggests."""
-    view = audit_service.load_audit(audit_id, actor, session=session)
-    grade, analysis = _judge(rng, questionnaire, view.score.overall.grade or "")
+    audit_file = audit_service.load_audit(audit_id, actor, session=session)
+    grade, analysis = _judge(rng, questionnaire, audit_file.score.overall.grade or "")
     audit_service.save_overall_judgement(
-        view, grade, analysis, view.audit.version, actor, session=session
+        audit_file, grade, analysis, audit_file.audit.version, actor, session=session
     )
 
 
@@ -125,10 +127,10 @@ def _submit(
     session: Session, rng: random.Random, actor: Actor, audit_id: int, submit_on: date
 ) -> None:
     """Submit the audit (sampled for moderation at the demo's rate) and date it ``submit_on``."""
-    view = audit_service.load_audit(audit_id, actor, session=session)
+    audit_file = audit_service.load_audit(audit_id, actor, session=session)
     audit_service.submit(
-        view,
-        view.audit.version,
+        audit_file,
+        audit_file.audit.version,
         actor,
         session=session,
         sampling=Sampling(rate=DEMO_SAMPLE_RATE, rng=rng),

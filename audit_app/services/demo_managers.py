@@ -30,7 +30,7 @@ from audit_app.models import (
 from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
 from audit_app.services import moderation as moderation_service
-from audit_app.services.audits import Actor, AuditView
+from audit_app.services.audits import Actor, AuditFile
 from audit_app.services.demo_audits import auditor_actor, months_before
 from audit_app.services.moderation import GradeRow
 
@@ -156,17 +156,19 @@ def _moderate(session: Session, rng: random.Random, boss: Actor, audit: Audit, t
     """
     assert audit.id is not None and audit.submitted_at is not None
     moderation_service.start_moderation(audit.id, boss, session=session)
-    view = moderation_service.load_for_manager(audit.id, boss, session=session)
-    rows = [r for r in moderation_service.grade_rows(view, session=session) if r.moderatable]
-    grades = view.questionnaire.grades
+    audit_file = moderation_service.load_for_manager(audit.id, boss, session=session)
+    rows = [r for r in moderation_service.grade_rows(audit_file, session=session) if r.moderatable]
+    grades = audit_file.questionnaire.grades
     regrade = _theme_to_regrade(rng, rows, grades)
     posted = _moderation_form(rows, grades, regrade)
     moderation_service.save_grades(
-        view, posted, view.audit.version, boss, session=session, blind=False
+        audit_file, posted, audit_file.audit.version, boss, session=session, blind=False
     )
-    view = moderation_service.load_for_manager(audit.id, boss, session=session)
+    audit_file = moderation_service.load_for_manager(audit.id, boss, session=session)
     outcome = "grade_changed" if regrade is not None else "agreed"
-    moderation_service.complete(view, outcome, "", {}, view.audit.version, boss, session=session)
+    moderation_service.complete(
+        audit_file, outcome, "", {}, audit_file.audit.version, boss, session=session
+    )
     moderated_on = min(
         audit.submitted_at + timedelta(days=rng.randint(2, 9)), utcnow() - timedelta(hours=2)
     )
@@ -202,9 +204,9 @@ def _return_to_auditor(session: Session, boss: Actor, audit: Audit) -> None:
     """Moderate one audit by returning it to its auditor to check and resubmit."""
     assert audit.id is not None
     moderation_service.start_moderation(audit.id, boss, session=session)
-    view = moderation_service.load_for_manager(audit.id, boss, session=session)
+    audit_file = moderation_service.load_for_manager(audit.id, boss, session=session)
     moderation_service.complete(
-        view, "returned", RETURN_REASON, {}, view.audit.version, boss, session=session
+        audit_file, "returned", RETURN_REASON, {}, audit_file.audit.version, boss, session=session
     )
 
 
@@ -255,18 +257,18 @@ def _follow_up(
     auditor = session.get(User, audit.auditor_id)
     assert auditor is not None
     actor = auditor_actor(auditor)
-    view = audit_service.load_audit(audit.id, actor, session=session)
-    if view.audit.status == CLOSED:
+    audit_file = audit_service.load_audit(audit.id, actor, session=session)
+    if audit_file.audit.status == CLOSED:
         return False
     submitted_on = audit.submitted_at.date()
     due = _action_due(submitted_on, number, today, lately=lately)
-    action = _add_action(session, view, actor, number, submitted_on, due)
+    action = _add_action(session, audit_file, actor, number, submitted_on, due)
     created = datetime.combine(submitted_on, time(11, 0), tzinfo=UTC)
     _backdate_action(session, action, created_at=created)
     if due < today and rng.random() < 0.6:
         _complete_action(session, action, actor, today)
         _backdate_action(session, action, closed_at=created + timedelta(days=rng.randint(7, 27)))
-    if number % 2 == 0 and view.audit.status in VOICE_STATUSES:
+    if number % 2 == 0 and audit_file.audit.status in VOICE_STATUSES:
         _record_workers_voice(session, audit.id, actor, submitted_on, today)
     return True
 
@@ -280,7 +282,7 @@ def _action_due(submitted_on: date, number: int, today: date, *, lately: bool) -
 
 def _add_action(
     session: Session,
-    view: AuditView,
+    audit_file: AuditFile,
     actor: Actor,
     number: int,
     submitted_on: date,
@@ -289,10 +291,10 @@ def _add_action(
     """The ``number``th of the demo's actions, for the case's worker, agreed on the audit's day."""
     for_whom, description = ACTIONS[number % len(ACTIONS)]
     return action_service.add_action(
-        view,
+        audit_file,
         description=description,
         for_whom=for_whom,
-        owner=view.case.worker or "Allocated worker",
+        owner=audit_file.case.worker or "Allocated worker",
         due=(str(due.day), str(due.month), str(due.year)),
         actor=actor,
         session=session,
@@ -321,13 +323,13 @@ def _record_workers_voice(
     session: Session, audit_id: int, actor: Actor, submitted_on: date, today: date
 ) -> None:
     """The worker's voice, recorded a few days after the audit."""
-    view = audit_service.load_audit(audit_id, actor, session=session)
+    audit_file = audit_service.load_audit(audit_id, actor, session=session)
     talked = min(submitted_on + timedelta(days=3), today)
     audit_service.record_voice(
-        view,
+        audit_file,
         (str(talked.day), str(talked.month), str(talked.year)),
         WORKERS_VOICE,
-        view.audit.version,
+        audit_file.audit.version,
         actor,
         session=session,
         today=today,
@@ -348,8 +350,8 @@ def _raise_open_concern(session: Session, in_managed: Sequence[Audit]) -> int:
     audit = candidates[-1]
     auditor = session.get(User, audit.auditor_id)
     assert auditor is not None and audit.id is not None
-    view = audit_service.load_audit(audit.id, auditor_actor(auditor), session=session)
-    audit_service.raise_concern(view, CONCERN, auditor_actor(auditor), session=session)
+    audit_file = audit_service.load_audit(audit.id, auditor_actor(auditor), session=session)
+    audit_service.raise_concern(audit_file, CONCERN, auditor_actor(auditor), session=session)
     session.execute(
         update(SafeguardingConcern)
         .where(col(SafeguardingConcern.audit_id) == audit.id)

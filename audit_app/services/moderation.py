@@ -41,8 +41,8 @@ from audit_app.services.audits import (
     MAX_TEXT,
     Actor,
     AuditError,
+    AuditFile,
     AuditNotFound,
-    AuditView,
     FieldErrors,
     StaleAudit,
     claim_audit,
@@ -70,22 +70,24 @@ def manages(actor: Actor, service_id: int) -> bool:
     return actor.role == "manager" and service_id in actor.managed_service_ids
 
 
-def load_for_manager(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+def load_for_manager(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     """The audit, for a manager of its service; anyone else gets AuditNotFound (404)."""
-    view = load_audit(audit_id, actor, session=session)
-    if not manages(actor, view.team.service_id):
+    audit_file = load_audit(audit_id, actor, session=session)
+    if not manages(actor, audit_file.team.service_id):
         raise AuditNotFound(audit_id)
-    return view
+    return audit_file
 
 
-def judgements_hidden(view: AuditView, actor: Actor, *, session: Session, blind: bool) -> bool:
+def judgements_hidden(
+    audit_file: AuditFile, actor: Actor, *, session: Session, blind: bool
+) -> bool:
     """Blind moderation: whether the auditor's judgements and analysis are kept from this person.
 
     They are withheld from the service's managers while the audit awaits moderation, until the
     person has recorded their own grades in the moderation they are doing. The auditor always
     sees their own judgements, and an admin (who does not moderate) sees everything.
     """
-    audit = view.audit
+    audit = audit_file.audit
     if not blind or audit.status != SUBMITTED or not audit.moderation_due:
         return False
     if actor.id == audit.auditor_id or actor.role != "manager":
@@ -98,9 +100,9 @@ def judgements_hidden(view: AuditView, actor: Actor, *, session: Session, blind:
     )
 
 
-def refusal_to_moderate(view: AuditView, actor: Actor) -> str | None:
+def refusal_to_moderate(audit_file: AuditFile, actor: Actor) -> str | None:
     """Why this person cannot moderate the audit now, or None when they can."""
-    audit = view.audit
+    audit = audit_file.audit
     if audit.auditor_id == actor.id:
         return "You cannot moderate your own audit: another group manager of the service must."
     if audit.status == DRAFT:
@@ -122,9 +124,9 @@ def refusal_to_moderate(view: AuditView, actor: Actor) -> str | None:
     return None
 
 
-def refusal_to_close(view: AuditView, actor: Actor, *, session: Session) -> str | None:
+def refusal_to_close(audit_file: AuditFile, actor: Actor, *, session: Session) -> str | None:
     """Why this person cannot close the audit now, or None when they can."""
-    audit = view.audit
+    audit = audit_file.audit
     if audit.auditor_id == actor.id:
         # Separation of duties: whoever wrote the audit does not sign it off.
         return "You cannot close your own audit: another group manager of the service must."
@@ -278,10 +280,10 @@ def _open_moderators(audit_ids: list[int], *, session: Session) -> dict[int, tup
 # --- pulling an audit in, starting ---------------------------------------------------------
 
 
-def request_moderation(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+def request_moderation(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     """A manager pulls a submitted audit of their service into moderation ("requested")."""
-    view = load_for_manager(audit_id, actor, session=session)
-    audit = view.audit
+    audit_file = load_for_manager(audit_id, actor, session=session)
+    audit = audit_file.audit
     if audit.status != SUBMITTED:
         raise TransitionRefused(
             {
@@ -306,13 +308,13 @@ def request_moderation(audit_id: int, actor: Actor, *, session: Session) -> Audi
         raise StaleAudit()
     _event(
         "moderation.requested",
-        view,
+        audit_file,
         actor,
         session=session,
         before={"due": False, "reason": None},
         after={"due": True, "reason": "requested"},
     )
-    return view
+    return audit_file
 
 
 def open_moderation(audit_id: int, *, session: Session) -> Moderation | None:
@@ -333,8 +335,8 @@ def start_moderation(
     ``take_over``: theirs is then completed without an outcome (it does not count) and a new one
     starts.
     """
-    view = load_for_manager(audit_id, actor, session=session)
-    refusal = refusal_to_moderate(view, actor)
+    audit_file = load_for_manager(audit_id, actor, session=session)
+    refusal = refusal_to_moderate(audit_file, actor)
     if refusal:
         raise TransitionRefused(refusal)
     current = open_moderation(audit_id, session=session)
@@ -343,11 +345,11 @@ def start_moderation(
     if current is not None and not take_over:
         raise TransitionRefused(_moderated_by_another(current, session=session))
     # Claiming the audit makes two managers starting at once safe: one of them wins.
-    if not claim_audit(view.audit, session=session, statuses=(SUBMITTED,)):
+    if not claim_audit(audit_file.audit, session=session, statuses=(SUBMITTED,)):
         raise StaleAudit()
     if current is not None:
-        _take_over(view, current, actor, session=session)
-    return _begin(view, actor, session=session)
+        _take_over(audit_file, current, actor, session=session)
+    return _begin(audit_file, actor, session=session)
 
 
 def _moderated_by_another(current: Moderation, *, session: Session) -> str:
@@ -360,14 +362,16 @@ def _moderated_by_another(current: Moderation, *, session: Session) -> str:
     )
 
 
-def _take_over(view: AuditView, current: Moderation, actor: Actor, *, session: Session) -> None:
+def _take_over(
+    audit_file: AuditFile, current: Moderation, actor: Actor, *, session: Session
+) -> None:
     """Complete another manager's moderation without an outcome: it does not count."""
     current.completed_at = utcnow()
     current.comment = f"Taken over by {actor.username}"
     session.add(current)
     _event(
         "moderation.taken_over",
-        view,
+        audit_file,
         actor,
         session=session,
         moderation_id=current.id,
@@ -376,18 +380,18 @@ def _take_over(view: AuditView, current: Moderation, actor: Actor, *, session: S
     )
 
 
-def _begin(view: AuditView, actor: Actor, *, session: Session) -> Moderation:
+def _begin(audit_file: AuditFile, actor: Actor, *, session: Session) -> Moderation:
     """A new moderation of the audit by this person, in progress."""
-    moderation = Moderation(audit_id=view.audit.id, moderator_id=actor.person_id)  # type: ignore[arg-type]
+    moderation = Moderation(audit_id=audit_file.audit.id, moderator_id=actor.person_id)  # type: ignore[arg-type]
     session.add(moderation)
     session.flush()
     _event(
         "moderation.started",
-        view,
+        audit_file,
         actor,
         session=session,
         moderation_id=moderation.id,
-        reason=view.audit.moderation_reason,
+        reason=audit_file.audit.moderation_reason,
         before=None,
         after={"moderation_id": moderation.id, "moderator_id": actor.id},
     )
@@ -423,9 +427,9 @@ class GradeRow:
         return self.auditor_grade is not None
 
 
-def grade_rows(view: AuditView, *, session: Session) -> list[GradeRow]:
+def grade_rows(audit_file: AuditFile, *, session: Session) -> list[GradeRow]:
     """The stored results of a submitted audit: each theme, then overall. Empty for a draft."""
-    audit_id = view.audit.id
+    audit_id = audit_file.audit.id
     result = session.get(AuditResult, audit_id)
     if result is None:
         return []
@@ -434,9 +438,9 @@ def grade_rows(view: AuditView, *, session: Session) -> list[GradeRow]:
         for t in session.exec(select(ThemeResult).where(ThemeResult.audit_id == audit_id))
     }
     rows = []
-    for theme in view.questionnaire.themes:
+    for theme in audit_file.questionnaire.themes:
         stored = themes.get(theme.id)
-        judgement = view.judgements.get(theme.id)
+        judgement = audit_file.judgements.get(theme.id)
         rows.append(
             GradeRow(
                 key=theme.id,
@@ -456,7 +460,7 @@ def grade_rows(view: AuditView, *, session: Session) -> list[GradeRow]:
             computed=result.grade_computed,
             judged=result.grade_judged,
             moderated=result.grade_moderated,
-            analysis=view.audit.overall_analysis,
+            analysis=audit_file.audit.overall_analysis,
         )
     )
     return rows
@@ -485,24 +489,24 @@ NOT_STARTED = "Start the moderation first: it is not in progress."
 
 
 def moderation_in_hand(
-    view: AuditView, actor: Actor, *, session: Session, not_started: str = NOT_STARTED
+    audit_file: AuditFile, actor: Actor, *, session: Session, not_started: str = NOT_STARTED
 ) -> Moderation:
     """The person's own moderation in progress on the audit, for its pages and its changes.
 
     TransitionRefused says why there is none to carry on with: the audit cannot be moderated by
     them now, or they have not started (``not_started``, as the page asks).
     """
-    refusal = refusal_to_moderate(view, actor)
+    refusal = refusal_to_moderate(audit_file, actor)
     if refusal:
         raise TransitionRefused(refusal)
-    moderation = open_moderation(view.audit.id, session=session)  # type: ignore[arg-type]
+    moderation = open_moderation(audit_file.audit.id, session=session)  # type: ignore[arg-type]
     if moderation is None or moderation.moderator_id != actor.id:
         raise TransitionRefused(not_started)
     return moderation
 
 
 def save_grades(
-    view: AuditView,
+    audit_file: AuditFile,
     posted: Mapping[str, str],
     expected_version: int,
     actor: Actor,
@@ -516,20 +520,20 @@ def save_grades(
     A rationale is required where the grade differs from the auditor's; in blind mode the
     moderator does not know that yet, so it is asked for when the grades are revealed.
     """
-    moderation = moderation_in_hand(view, actor, session=session)
-    rows = grade_rows(view, session=session)
-    chosen, errors = chosen_grades(rows, posted, view.questionnaire.grades, blind=blind)
+    moderation = moderation_in_hand(audit_file, actor, session=session)
+    rows = grade_rows(audit_file, session=session)
+    chosen, errors = chosen_grades(rows, posted, audit_file.questionnaire.grades, blind=blind)
     if errors:
         raise FieldErrors(errors)
     if not claim_audit(
-        view.audit, session=session, statuses=(SUBMITTED,), expected_version=expected_version
+        audit_file.audit, session=session, statuses=(SUBMITTED,), expected_version=expected_version
     ):
         raise StaleAudit()
     changes = _write_grades(moderation, chosen, session=session)
     if changes:
         _event(
             "moderation.graded",
-            view,
+            audit_file,
             actor,
             session=session,
             moderation_id=moderation.id,
@@ -634,18 +638,18 @@ class Comparison:
         return self.differs and not (self.moderator and self.moderator.rationale)
 
 
-def compare(view: AuditView, moderation: Moderation, *, session: Session) -> list[Comparison]:
+def compare(audit_file: AuditFile, moderation: Moderation, *, session: Session) -> list[Comparison]:
     """Each moderatable theme and overall, with the moderator's grade beside the auditor's."""
     grades = moderator_grades(moderation, session=session)
     return [
         Comparison(row, grades.get(row.key))
-        for row in grade_rows(view, session=session)
+        for row in grade_rows(audit_file, session=session)
         if row.moderatable
     ]
 
 
 def complete(
-    view: AuditView,
+    audit_file: AuditFile,
     outcome: str,
     comment: str,
     rationales: Mapping[str, str],
@@ -661,14 +665,14 @@ def complete(
     moderated grades and move the audit to "moderated". Returning needs a comment and reopens the
     audit for its auditor.
     """
-    moderation = moderation_in_hand(view, actor, session=session)
-    comparisons = compare(view, moderation, session=session)
+    moderation = moderation_in_hand(audit_file, actor, session=session)
+    comparisons = compare(audit_file, moderation, session=session)
     text = comment.strip()
     errors = outcome_problems(outcome, text, comparisons, rationales)
     if errors:
         raise FieldErrors(errors)
     if not claim_audit(
-        view.audit,
+        audit_file.audit,
         session=session,
         statuses=(SUBMITTED,),
         expected_version=expected_version,
@@ -680,9 +684,11 @@ def complete(
     _record_outcome(moderation, outcome, text, session=session)
     finals: dict[str, list[str | None]] = {}
     if outcome != "returned":
-        finals = _store_moderated_grades(view, moderation, session=session)
+        finals = _store_moderated_grades(audit_file, moderation, session=session)
     session.flush()
-    _outcome_event(view, moderation, comparisons, actor, rationale_changes, finals, session=session)
+    _outcome_event(
+        audit_file, moderation, comparisons, actor, rationale_changes, finals, session=session
+    )
     return moderation
 
 
@@ -765,7 +771,7 @@ def _record_outcome(moderation: Moderation, outcome: str, text: str, *, session:
 
 
 def _outcome_event(
-    view: AuditView,
+    audit_file: AuditFile,
     moderation: Moderation,
     comparisons: list[Comparison],
     actor: Actor,
@@ -778,7 +784,7 @@ def _outcome_event(
     returned = moderation.outcome == "returned"
     _event(
         "audit.returned" if returned else "audit.moderated",
-        view,
+        audit_file,
         actor,
         session=session,
         before=SUBMITTED,
@@ -796,12 +802,12 @@ def _outcome_event(
 
 
 def _store_moderated_grades(
-    view: AuditView, moderation: Moderation, *, session: Session
+    audit_file: AuditFile, moderation: Moderation, *, session: Session
 ) -> dict[str, list[str | None]]:
     """Write the moderated grades on the stored results; return the final grades before, after."""
     grades = moderator_grades(moderation, session=session)
     finals: dict[str, list[str | None]] = {}
-    audit_id = view.audit.id
+    audit_id = audit_file.audit.id
     for stored in session.exec(select(ThemeResult).where(ThemeResult.audit_id == audit_id)):
         chosen = grades.get(stored.theme_id)
         if chosen is None:
@@ -830,28 +836,28 @@ def _store_moderated_grades(
 # --- closing -------------------------------------------------------------------------------
 
 
-def close_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditView:
+def close_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     """Close a moderated audit, or a submitted one that was not due for moderation."""
-    view = load_for_manager(audit_id, actor, session=session)
-    refusal = refusal_to_close(view, actor, session=session)
+    audit_file = load_for_manager(audit_id, actor, session=session)
+    refusal = refusal_to_close(audit_file, actor, session=session)
     if refusal:
         raise TransitionRefused(refusal)
-    before = view.audit.status
+    before = audit_file.audit.status
     now = utcnow()
     if not claim_audit(
-        view.audit,
+        audit_file.audit,
         session=session,
         statuses=(before,),
-        expected_version=view.audit.version,
+        expected_version=audit_file.audit.version,
         status=CLOSED,
         closed_at=now,
     ):
         raise StaleAudit()
     # A concern raised in the same moment must still stop the close: check again under the claim.
     if unacknowledged_concerns(audit_id, session=session):
-        raise TransitionRefused(refusal_to_close(view, actor, session=session) or "")
-    _event("audit.closed", view, actor, session=session, before=before, after=CLOSED)
-    return view
+        raise TransitionRefused(refusal_to_close(audit_file, actor, session=session) or "")
+    _event("audit.closed", audit_file, actor, session=session, before=before, after=CLOSED)
+    return audit_file
 
 
 # --- what the audit's page shows -----------------------------------------------------------
@@ -870,19 +876,19 @@ class ModerationRecord:
         return OUTCOMES.get(self.moderation.outcome or "", "Taken over")
 
 
-def moderation_records(view: AuditView, *, session: Session) -> list[ModerationRecord]:
+def moderation_records(audit_file: AuditFile, *, session: Session) -> list[ModerationRecord]:
     """Every finished moderation of the audit with an outcome, newest first."""
     rows = session.exec(
         select(Moderation, User)
         .join(User, col(User.id) == Moderation.moderator_id)
         .where(
-            Moderation.audit_id == view.audit.id,
+            Moderation.audit_id == audit_file.audit.id,
             col(Moderation.outcome).is_not(None),
         )
         .order_by(col(Moderation.completed_at).desc(), col(Moderation.id).desc())
     )
     return [
-        ModerationRecord(m, u.display_name or u.username, compare(view, m, session=session))
+        ModerationRecord(m, u.display_name or u.username, compare(audit_file, m, session=session))
         for m, u in rows
     ]
 
@@ -936,13 +942,15 @@ def returned_to_auditor(auditor_id: int, *, session: Session) -> list[ReturnedAu
     return sorted(items, key=lambda r: (r.returned_at is None, r.returned_at or utcnow()))
 
 
-def _event(action: str, view: AuditView, actor: Actor, *, session: Session, **detail: Any) -> None:
+def _event(
+    action: str, audit_file: AuditFile, actor: Actor, *, session: Session, **detail: Any
+) -> None:
     record_event(
         action,
         session=session,
         actor=actor,
-        audit_id=view.audit.id,
-        case_ref=view.case.case_ref,
+        audit_id=audit_file.audit.id,
+        case_ref=audit_file.case.case_ref,
         **detail,
     )
 
@@ -980,21 +988,21 @@ class AuditPage:
 
 
 def audit_page(
-    view: AuditView, actor: Actor, *, session: Session, today: date, blind: bool
+    audit_file: AuditFile, actor: Actor, *, session: Session, today: date, blind: bool
 ) -> AuditPage:
     """Grades, moderations, actions, earlier audits of the case, and the buttons to show."""
-    audit = view.audit
-    is_manager = manages(actor, view.team.service_id)
+    audit = audit_file.audit
+    is_manager = manages(actor, audit_file.team.service_id)
     in_progress = open_moderation(audit.id, session=session)  # type: ignore[arg-type]
     in_progress_by = None
     if in_progress is not None:
         user = session.get(User, in_progress.moderator_id)
         in_progress_by = (user.display_name or user.username) if user else None
-    may_change = action_service.may_change(actor, audit, view.team)
+    may_change = action_service.may_change(actor, audit, audit_file.team)
     return AuditPage(
-        judgements_hidden=judgements_hidden(view, actor, session=session, blind=blind),
-        grades=grade_rows(view, session=session),
-        moderations=moderation_records(view, session=session),
+        judgements_hidden=judgements_hidden(audit_file, actor, session=session, blind=blind),
+        grades=grade_rows(audit_file, session=session),
+        moderations=moderation_records(audit_file, session=session),
         in_progress=in_progress,
         in_progress_by=in_progress_by,
         last_return=latest_return(audit.id, session=session)  # type: ignore[arg-type]
@@ -1002,13 +1010,13 @@ def audit_page(
         else None,
         actions=action_service.actions_of_audit(audit.id, session=session, today=today),  # type: ignore[arg-type]
         earlier=action_service.earlier_audits(
-            view, actor, session=session, today=today, blind=blind
+            audit_file, actor, session=session, today=today, blind=blind
         ),
         is_manager=is_manager,
-        moderate_refusal=refusal_to_moderate(view, actor) if is_manager else None,
+        moderate_refusal=refusal_to_moderate(audit_file, actor) if is_manager else None,
         may_request=is_manager and audit.status == SUBMITTED and not audit.moderation_due,
-        close_refusal=refusal_to_close(view, actor, session=session) if is_manager else None,
-        may_add_action=may_change and action_service.refusal_to_add(view) is None,
+        close_refusal=refusal_to_close(audit_file, actor, session=session) if is_manager else None,
+        may_add_action=may_change and action_service.refusal_to_add(audit_file) is None,
         may_change_actions=may_change,
         may_record_voice=audit.auditor_id == actor.id and audit.status in VOICE_STATUSES,
     )

@@ -19,7 +19,7 @@ from audit_app.services.audits import (
     ANALYSIS,
     CONFLICT_MESSAGE,
     JUDGEMENT,
-    AuditView,
+    AuditFile,
     EditConflict,
     SaveOutcome,
     StaleAudit,
@@ -144,11 +144,11 @@ def after_field_errors(
 
 
 def after_conflict(
-    view: AuditView, theme: Theme, typed: dict[str, str], conflict: EditConflict
+    audit_file: AuditFile, theme: Theme, typed: dict[str, str], conflict: EditConflict
 ) -> PageAfterSave:
     """Fields this save changed were changed underneath: what the auditor typed in the fields
     they changed, what is stored now in the others, each conflict shown both ways."""
-    stored = theme_values(view, theme)
+    stored = theme_values(audit_file, theme)
     conflicts = both_ways(conflict.saved, typed)
     return PageAfterSave(
         shown_back={k: typed[k] if k in conflict.mine else v for k, v in stored.items()},
@@ -160,11 +160,11 @@ def after_conflict(
 
 
 def after_stale(
-    view: AuditView, theme: Theme, typed: dict[str, str], refused: StaleAudit
+    audit_file: AuditFile, theme: Theme, typed: dict[str, str], refused: StaleAudit
 ) -> PageAfterSave:
     """A page that did not say what it showed, saved after someone else's save: every field
     typed differently from what is stored now is shown both ways, and what was typed is kept."""
-    saved = differences(view, theme, typed)
+    saved = differences(audit_file, theme, typed)
     if not saved:
         return PageAfterSave(notice=str(refused), status=409)
     conflicts = both_ways(saved, typed)
@@ -178,14 +178,14 @@ def after_stale(
 
 
 def saved_notice(
-    view: AuditView, theme_id: str, outcome: SaveOutcome, after_save: str
+    audit_file: AuditFile, theme_id: str, outcome: SaveOutcome, after_save: str
 ) -> str | None:
     """What a theme page says once saved, when it stays open: more questions now apply, or
     (the "update" button) the suggested grade the saved answers give. None: nothing to say."""
     if outcome.newly_shown:
         return NEWLY_SHOWN
     if after_save == "update":
-        score = view.score.theme(theme_id)
+        score = audit_file.score.theme(theme_id)
         return (
             "Your answers are saved. The suggested grade for this theme is now "
             f"{score.grade_label}. Record your judgement, then save and continue."
@@ -193,14 +193,14 @@ def saved_notice(
     return None
 
 
-def theme_page_context(view: AuditView, theme: Theme, page: PageAfterSave) -> dict[str, Any]:
+def theme_page_context(audit_file: AuditFile, theme: Theme, page: PageAfterSave) -> dict[str, Any]:
     """What the theme page's template needs beside the audit, the theme and the form."""
-    stored = theme_values(view, theme)
+    stored = theme_values(audit_file, theme)
     values = page.shown_back if page.shown_back is not None else stored
     theme_score = (
-        typed_theme_score(view, theme.id, values)
+        typed_theme_score(audit_file, theme.id, values)
         if page.shown_back is not None
-        else view.score.theme(theme.id)
+        else audit_file.score.theme(theme.id)
     )
     return {
         "theme_score": theme_score,
@@ -208,16 +208,16 @@ def theme_page_context(view: AuditView, theme: Theme, page: PageAfterSave) -> di
         "errors": page.errors,
         "conflicts": page.conflicts,
         "notice": page.notice,
-        "shown": shown_questions(view.questionnaire, answers_for_shown(view, values)),
+        "shown": shown_questions(audit_file.questionnaire, answers_for_shown(audit_file, values)),
         "analysis_question": analysis_question(theme),
-        "page_version": page.page_version or str(view.audit.version),
+        "page_version": page.page_version or str(audit_file.audit.version),
         "loaded_state": page.page_state or page_state(stored),
     }
 
 
-def answers_for_shown(view: AuditView, values: Mapping[str, str]) -> dict[str, str]:
+def answers_for_shown(audit_file: AuditFile, values: Mapping[str, str]) -> dict[str, str]:
     """The audit's answers with the page's values in place: what decides the questions shown."""
-    merged = dict(view.answers)
+    merged = dict(audit_file.answers)
     merged.update({k: v for k, v in values.items() if not k.startswith("__")})
     return merged
 
@@ -226,10 +226,10 @@ def answers_for_shown(view: AuditView, values: Mapping[str, str]) -> dict[str, s
 
 
 def overall_after_conflict(
-    view: AuditView, typed: dict[str, str], conflict: EditConflict
+    audit_file: AuditFile, typed: dict[str, str], conflict: EditConflict
 ) -> PageAfterSave:
     """The overall judgement changed underneath: as :func:`after_conflict`, for its two fields."""
-    stored = overall_values(view)
+    stored = overall_values(audit_file)
     conflicts = both_ways(conflict.saved, typed)
     errors = {
         element_id: CHANGED_UNDERNEATH.format(label=OVERALL_LABELS[element_id])
@@ -246,12 +246,12 @@ def overall_after_conflict(
     )
 
 
-def overall_page_context(view: AuditView, page: PageAfterSave) -> dict[str, Any]:
+def overall_page_context(audit_file: AuditFile, page: PageAfterSave) -> dict[str, Any]:
     """What the overall judgement page's template needs beside the audit and the form."""
     return {
         "errors": page.errors,
         "conflicts": page.conflicts,
         "notice": page.notice,
-        "page_version": page.page_version or str(view.audit.version),
-        "loaded_state": page.page_state or page_state(overall_values(view)),
+        "page_version": page.page_version or str(audit_file.audit.version),
+        "loaded_state": page.page_state or page_state(overall_values(audit_file)),
     }

@@ -14,7 +14,7 @@ from audit_app.db import get_session
 from audit_app.forms.actions import CancelActionForm, CompleteActionForm, NewActionForm
 from audit_app.models import Action
 from audit_app.services import actions as action_service
-from audit_app.services.audits import AuditView
+from audit_app.services.audits import AuditFile
 from audit_app.views.saving import Saved, save
 
 bp = Blueprint("actions", __name__)
@@ -43,9 +43,9 @@ def index() -> str:
 @bp.route("/audits/<int:audit_id>/actions/new", methods=["GET", "POST"])
 @role_required(*CHANGERS)
 def new(audit_id: int) -> str | Response:
-    view = action_service.load_for_actions(audit_id, current_actor(), session=get_session())
+    audit_file = action_service.load_for_actions(audit_id, current_actor(), session=get_session())
     back = url_for("audits.show", audit_id=audit_id)
-    refusal = action_service.refusal_to_add(view)
+    refusal = action_service.refusal_to_add(audit_file)
     if refusal:
         flash(refusal, "info")
         return redirect(back)
@@ -53,7 +53,7 @@ def new(audit_id: int) -> str | Response:
     due = _date_parts("due")
     saved: Saved[Action] = Saved()
     if form.validate_on_submit():
-        saved = save(lambda: _add(view, form, due))
+        saved = save(lambda: _add(audit_file, form, due))
         if saved.refusal is not None:
             flash(saved.refusal, "info")
             return redirect(back)
@@ -62,7 +62,7 @@ def new(audit_id: int) -> str | Response:
             return redirect(back + "#actions")
     return render_template(
         "actions/new.html",
-        view=view,
+        audit_file=audit_file,
         form=form,
         due=due,
         errors=saved.errors,
@@ -79,10 +79,10 @@ def _date_parts(name: str) -> tuple[str, str, str]:
     )
 
 
-def _add(view: AuditView, form: NewActionForm, due: tuple[str, str, str]) -> Action:
+def _add(audit_file: AuditFile, form: NewActionForm, due: tuple[str, str, str]) -> Action:
     """Record the action as the form describes it."""
     return action_service.add_action(
-        view,
+        audit_file,
         description=form.description.data or "",
         for_whom=form.for_whom.data or "",
         owner=form.owner.data or "",

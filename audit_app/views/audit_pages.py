@@ -25,7 +25,7 @@ from audit_app.services import pending_saves, theme_page
 from audit_app.services.audits import (
     ANALYSIS,
     JUDGEMENT,
-    AuditView,
+    AuditFile,
     EditConflict,
     FieldErrors,
     SaveOutcome,
@@ -56,46 +56,46 @@ def after_save() -> str:
 # --- loading the audit ---------------------------------------------------------------------
 
 
-def load(audit_id: int) -> AuditView:
+def load(audit_id: int) -> AuditFile:
     """The audit, if the person signed in may see it (else the 404 page)."""
     return audit_service.load_audit(audit_id, current_actor(), session=get_session())
 
 
-def reload(view: AuditView) -> AuditView:
+def reload(audit_file: AuditFile) -> AuditFile:
     """The audit read again: as it is now, after this page's save or someone else's."""
-    assert view.audit.id is not None
-    return load(view.audit.id)
+    assert audit_file.audit.id is not None
+    return load(audit_file.audit.id)
 
 
-def load_own(audit_id: int) -> AuditView:
+def load_own(audit_id: int) -> AuditFile:
     """The audit, for its own auditor; 404 for anyone else."""
-    view = load(audit_id)
-    if view.audit.auditor_id != current_user.id:
+    audit_file = load(audit_id)
+    if audit_file.audit.auditor_id != current_user.id:
         abort(404)
-    return view
+    return audit_file
 
 
-def load_editable(audit_id: int) -> AuditView | Response:
+def load_editable(audit_id: int) -> AuditFile | Response:
     """The audit for its own auditor to change; a submitted one sends them to its summary."""
-    view = load_own(audit_id)
-    if not view.editable:
+    audit_file = load_own(audit_id)
+    if not audit_file.editable:
         flash("This audit has been submitted, so its answers can no longer change.", "info")
         return redirect(url_for("audits.show", audit_id=audit_id))
-    return view
+    return audit_file
 
 
-def load_for_voice(audit_id: int) -> AuditView | Response:
+def load_for_voice(audit_id: int) -> AuditFile | Response:
     """The audit for its own auditor to record the discussion; a closed one sends them back."""
-    view = load_own(audit_id)
-    if view.audit.status not in audit_service.VOICE_STATUSES:
+    audit_file = load_own(audit_id)
+    if audit_file.audit.status not in audit_service.VOICE_STATUSES:
         flash("This audit is closed, so the discussion can no longer be recorded.", "info")
         return redirect(url_for("audits.show", audit_id=audit_id))
-    return view
+    return audit_file
 
 
-def theme_of(view: AuditView, theme_id: str) -> Theme:
+def theme_of(audit_file: AuditFile, theme_id: str) -> Theme:
     """The audit's theme with this id; 404 when its questionnaire has none."""
-    found = next((t for t in view.questionnaire.themes if t.id == theme_id), None)
+    found = next((t for t in audit_file.questionnaire.themes if t.id == theme_id), None)
     if found is None:
         abort(404)
     return found
@@ -106,27 +106,27 @@ class Retrying:
     between reading the audit and writing it: RACE_RETRIES attempts in all, and only for a page
     that says what it showed (``may_retry``), since only then can the save be checked again.
 
-    ``view`` is the audit as the last attempt read it.
+    ``audit_file`` is the audit as the last attempt read it.
     """
 
-    def __init__(self, view: AuditView, *, may_retry: bool) -> None:
-        self.view = view
+    def __init__(self, audit_file: AuditFile, *, may_retry: bool) -> None:
+        self.audit_file = audit_file
         self.may_retry = may_retry
 
-    def save(self, save: Callable[[AuditView], T]) -> T:
+    def save(self, save: Callable[[AuditFile], T]) -> T:
         """``save(view)`` in ``with changes()``; its refusal is raised once there is no retry."""
         attempt = 1
         while True:
             try:
                 with changes():
-                    return save(self.view)
+                    return save(self.audit_file)
             except EditConflict:
                 raise
             except StaleAudit:
                 if not self.may_retry or attempt >= RACE_RETRIES:
                     raise
             attempt += 1
-            self.view = reload(self.view)
+            self.audit_file = reload(self.audit_file)
 
 
 # --- a theme page --------------------------------------------------------------------------
@@ -143,11 +143,11 @@ class ThemeEntry:
     restored: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
-    def save(self, view: AuditView, theme: Theme) -> SaveOutcome:
+    def save(self, audit_file: AuditFile, theme: Theme) -> SaveOutcome:
         """Save the page's answers and judgement of the theme: one attempt, in the open change."""
         posted = self.posted or {}
         return audit_service.save_theme(
-            view,
+            audit_file,
             theme.id,
             {q.id: posted.get(q.id, "") for q in theme.questions},
             self.form.expected_version(),
@@ -163,11 +163,11 @@ class ThemeEntry:
         return audit_service.read_page_state(self.form.loaded_state.data)
 
 
-def theme_entry(view: AuditView, theme: Theme) -> ThemeEntry:
+def theme_entry(audit_file: AuditFile, theme: Theme) -> ThemeEntry:
     """Read a theme page's request: answers kept when the session ended (taken once signed in
     again), answers posted, or nothing to save."""
-    form_class = theme_form_class(view.questionnaire, theme.id)
-    kept = restore_pending(view, theme.id)
+    form_class = theme_form_class(audit_file.questionnaire, theme.id)
+    kept = restore_pending(audit_file, theme.id)
     if kept is not None:
         form = form_class(formdata=None)
         form.version.data = str(kept.version)
@@ -193,36 +193,36 @@ def posted_values(form: JudgementForm, theme: Theme) -> dict[str, str]:
 
 
 def save_theme_entry(
-    view: AuditView, theme: Theme, entry: ThemeEntry
-) -> Response | tuple[AuditView, PageAfterSave]:
+    audit_file: AuditFile, theme: Theme, entry: ThemeEntry
+) -> Response | tuple[AuditFile, PageAfterSave]:
     """Save what a theme page sent; then where to go, or the audit and what the page shows."""
     typed = theme_page.typed_values(entry.posted or {}, theme)
-    attempts = Retrying(view, may_retry=entry.loaded() is not None)
+    attempts = Retrying(audit_file, may_retry=entry.loaded() is not None)
     try:
         outcome = attempts.save(lambda current: entry.save(current, theme))
     except EditConflict as conflict:
-        view = reload(view)
-        return view, theme_page.after_conflict(view, theme, typed, conflict)
+        audit_file = reload(audit_file)
+        return audit_file, theme_page.after_conflict(audit_file, theme, typed, conflict)
     except StaleAudit as refused:
-        view = reload(view)
-        return view, theme_page.after_stale(view, theme, typed, refused)
+        audit_file = reload(audit_file)
+        return audit_file, theme_page.after_stale(audit_file, theme, typed, refused)
     except FieldErrors as problems:
         form = entry.form
         page = theme_page.after_field_errors(
             theme, typed, problems.errors, version=form.version.data, state=form.loaded_state.data
         )
-        return attempts.view, page
-    return _after_theme_saved(attempts.view, theme, entry, outcome)
+        return attempts.audit_file, page
+    return _after_theme_saved(attempts.audit_file, theme, entry, outcome)
 
 
 def _after_theme_saved(
-    view: AuditView, theme: Theme, entry: ThemeEntry, outcome: SaveOutcome
-) -> Response | tuple[AuditView, PageAfterSave]:
+    audit_file: AuditFile, theme: Theme, entry: ThemeEntry, outcome: SaveOutcome
+) -> Response | tuple[AuditFile, PageAfterSave]:
     """Saved: on to the next page, or the page again when it has something to say."""
     if entry.restored:
         flash("Your session had ended, but your answers have been saved.", "success")
-    view = reload(view)
-    audit_id = view.audit.id
+    audit_file = reload(audit_file)
+    audit_id = audit_file.audit.id
     choice = after_save()
     if choice == "later" and not entry.restored:
         flash(
@@ -230,35 +230,35 @@ def _after_theme_saved(
             "success",
         )
         return redirect(url_for("audits.show", audit_id=audit_id))
-    notice = theme_page.saved_notice(view, theme.id, outcome, choice)
+    notice = theme_page.saved_notice(audit_file, theme.id, outcome, choice)
     if notice is None and not entry.restored:
         target = return_to()
         if target is not None:
             return redirect(url_for(RETURN_TO[target], audit_id=audit_id))
-        return redirect(next_after(view, theme.id))
-    return view, PageAfterSave(notice=notice)
+        return redirect(next_after(audit_file, theme.id))
+    return audit_file, PageAfterSave(notice=notice)
 
 
-def next_after(view: AuditView, theme_id: str) -> str:
+def next_after(audit_file: AuditFile, theme_id: str) -> str:
     """The next theme's page, or after the last theme the overall judgement's."""
-    ids = [t.id for t in view.questionnaire.themes]
+    ids = [t.id for t in audit_file.questionnaire.themes]
     position = ids.index(theme_id)
     if position + 1 < len(ids):
-        return url_for("audits.theme", audit_id=view.audit.id, theme_id=ids[position + 1])
-    return url_for("audits.judgement", audit_id=view.audit.id)
+        return url_for("audits.theme", audit_id=audit_file.audit.id, theme_id=ids[position + 1])
+    return url_for("audits.judgement", audit_id=audit_file.audit.id)
 
 
 def render_theme(
-    view: AuditView, theme: Theme, form: JudgementForm, page: PageAfterSave
+    audit_file: AuditFile, theme: Theme, form: JudgementForm, page: PageAfterSave
 ) -> tuple[str, int]:
     """The theme page, and its status."""
     return render_template(
         "audits/theme.html",
-        view=view,
+        audit_file=audit_file,
         theme=theme,
         form=form,
         return_to=return_to(),
-        **theme_page.theme_page_context(view, theme, page),
+        **theme_page.theme_page_context(audit_file, theme, page),
     ), page.status
 
 
@@ -299,14 +299,14 @@ def _keep(user_id: int, audit_id: int, theme_id: str) -> str:
         return attempt()
 
 
-def restore_pending(view: AuditView, theme_id: str) -> pending_saves.KeptAnswers | None:
+def restore_pending(audit_file: AuditFile, theme_id: str) -> pending_saves.KeptAnswers | None:
     """Answers kept when the session ended, for this person, audit and theme (used once, and
     not after ``pending_saves.KEEP_FOR``)."""
     token = session.get("pending_save")
     if not token:
         return None
     db = get_session()
-    pending = pending_saves.find(token, view.audit.id, theme_id, session=db)
+    pending = pending_saves.find(token, audit_file.audit.id, theme_id, session=db)
     if pending is None:
         return None
     session.pop("pending_save", None)
@@ -325,12 +325,12 @@ def restore_pending(view: AuditView, theme_id: str) -> pending_saves.KeptAnswers
 
 
 def save_overall(
-    view: AuditView, form: JudgementForm
-) -> Response | tuple[AuditView, PageAfterSave]:
+    audit_file: AuditFile, form: JudgementForm
+) -> Response | tuple[AuditFile, PageAfterSave]:
     """Save the overall judgement; then on to the check, or the audit and what the page shows."""
     typed = {JUDGEMENT: form.judgement.data or "", ANALYSIS: form.analysis.data or ""}
     state = audit_service.read_page_state(form.loaded_state.data)
-    attempts = Retrying(view, may_retry=state is not None)
+    attempts = Retrying(audit_file, may_retry=state is not None)
     try:
         attempts.save(
             lambda current: audit_service.save_overall_judgement(
@@ -344,10 +344,10 @@ def save_overall(
             )
         )
     except EditConflict as conflict:
-        view = reload(view)
-        return view, theme_page.overall_after_conflict(view, typed, conflict)
+        audit_file = reload(audit_file)
+        return audit_file, theme_page.overall_after_conflict(audit_file, typed, conflict)
     except StaleAudit as refused:
-        return reload(view), PageAfterSave(notice=str(refused), status=409)
+        return reload(audit_file), PageAfterSave(notice=str(refused), status=409)
     except FieldErrors as problems:
         page = PageAfterSave(
             errors=problems.errors,
@@ -355,26 +355,28 @@ def save_overall(
             page_version=form.version.data,
             page_state=form.loaded_state.data,
         )
-        return attempts.view, page
-    return redirect(url_for("audits.check", audit_id=view.audit.id))
+        return attempts.audit_file, page
+    return redirect(url_for("audits.check", audit_id=audit_file.audit.id))
 
 
-def render_judgement(view: AuditView, form: JudgementForm, page: PageAfterSave) -> tuple[str, int]:
+def render_judgement(
+    audit_file: AuditFile, form: JudgementForm, page: PageAfterSave
+) -> tuple[str, int]:
     """The overall judgement page, its fields showing ``page.shown_back`` when it has them."""
     if page.shown_back is not None:
         form.judgement.data = page.shown_back[JUDGEMENT]
         form.analysis.data = page.shown_back[ANALYSIS]
     return render_template(
         "audits/judgement.html",
-        view=view,
+        audit_file=audit_file,
         form=form,
         return_to=return_to(),
-        **theme_page.overall_page_context(view, page),
+        **theme_page.overall_page_context(audit_file, page),
     ), page.status
 
 
 def render_check(
-    view: AuditView,
+    audit_file: AuditFile,
     form: SubmitForm,
     *,
     problems: dict[str, tuple[str, str]] | None = None,
@@ -384,11 +386,13 @@ def render_check(
     problems = problems or {}
     return render_template(
         "audits/check.html",
-        view=view,
+        audit_file=audit_file,
         form=form,
         problems=problems,
         notice=notice,
-        analysis_fields={t.id: audit_service.analysis_field(t) for t in view.questionnaire.themes},
+        analysis_fields={
+            t.id: audit_service.analysis_field(t) for t in audit_file.questionnaire.themes
+        },
     ), (400 if problems else 200)
 
 
@@ -401,18 +405,18 @@ def discussed_typed() -> tuple[str, str, str]:
     )
 
 
-def voice_shown(view: AuditView, form: VoiceForm) -> tuple[str, str, str]:
+def voice_shown(audit_file: AuditFile, form: VoiceForm) -> tuple[str, str, str]:
     """The discussion's date the voice page shows: as typed, or on opening the page what is
     stored (the form's reflection then shows the stored one too)."""
     if request.method != "GET":
         return discussed_typed()
-    form.reflection.data = view.audit.worker_reflection or ""
-    on = view.audit.discussed_with_worker_on
+    form.reflection.data = audit_file.audit.worker_reflection or ""
+    on = audit_file.audit.discussed_with_worker_on
     return (str(on.day), str(on.month), str(on.year)) if on else ("", "", "")
 
 
 def render_voice(
-    view: AuditView,
+    audit_file: AuditFile,
     form: VoiceForm,
     discussed: tuple[str, str, str],
     *,
@@ -424,7 +428,7 @@ def render_voice(
     errors = errors or {}
     return render_template(
         "audits/voice.html",
-        view=view,
+        audit_file=audit_file,
         form=form,
         discussed=discussed,
         errors=errors,

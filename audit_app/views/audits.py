@@ -92,11 +92,11 @@ def start_allocated(allocation_id: int) -> Response:
 @bp.get("/audits/<int:audit_id>")
 @role_required(*READERS)
 def show(audit_id: int) -> str:
-    view = pages.load(audit_id)
-    template = "audits/task_list.html" if view.editable else "audits/summary.html"
-    can_edit = view.editable and view.audit.auditor_id == current_user.id
+    audit_file = pages.load(audit_id)
+    template = "audits/task_list.html" if audit_file.editable else "audits/summary.html"
+    can_edit = audit_file.editable and audit_file.audit.auditor_id == current_user.id
     page = moderation_service.audit_page(
-        view,
+        audit_file,
         current_actor(),
         session=get_session(),
         today=clock.today(),
@@ -104,10 +104,12 @@ def show(audit_id: int) -> str:
     )
     return render_template(
         template,
-        view=view,
+        audit_file=audit_file,
         can_edit=can_edit,
         page=page,
-        analysis_fields={t.id: audit_service.analysis_field(t) for t in view.questionnaire.themes},
+        analysis_fields={
+            t.id: audit_service.analysis_field(t) for t in audit_file.questionnaire.themes
+        },
     )
 
 
@@ -164,8 +166,8 @@ def theme(audit_id: int, theme_id: str) -> str | Response | tuple[str, int]:
     saved = pages.save_theme_entry(loaded, theme_obj, entry)
     if isinstance(saved, Response):
         return saved
-    view, page = saved
-    return pages.render_theme(view, theme_obj, entry.form, page)
+    audit_file, page = saved
+    return pages.render_theme(audit_file, theme_obj, entry.form, page)
 
 
 # Signing in is checked inside the view, so that a save after the session ended is kept.
@@ -193,8 +195,8 @@ def judgement(audit_id: int) -> str | Response | tuple[str, int]:
     saved = pages.save_overall(loaded, form)
     if isinstance(saved, Response):
         return saved
-    view, page = saved
-    return pages.render_judgement(view, form, page)
+    audit_file, page = saved
+    return pages.render_judgement(audit_file, form, page)
 
 
 @bp.route("/audits/<int:audit_id>/check", methods=["GET", "POST"])
@@ -227,10 +229,10 @@ def check(audit_id: int) -> str | Response | tuple[str, int]:
 @bp.get("/audits/<int:audit_id>/submitted")
 @role_required(*AUDITORS)
 def submitted(audit_id: int) -> str:
-    view = pages.load(audit_id)
-    if view.audit.auditor_id != current_user.id or view.editable:
+    audit_file = pages.load(audit_id)
+    if audit_file.audit.auditor_id != current_user.id or audit_file.editable:
         abort(404)
-    return render_template("audits/submitted.html", view=view)
+    return render_template("audits/submitted.html", audit_file=audit_file)
 
 
 # --- concerns and history ------------------------------------------------------------------
@@ -239,7 +241,7 @@ def submitted(audit_id: int) -> str:
 @bp.route("/audits/<int:audit_id>/concern", methods=["GET", "POST"])
 @role_required(*AUDITORS)
 def concern(audit_id: int) -> str | Response:
-    view = pages.load_own(audit_id)
+    audit_file = pages.load_own(audit_id)
     form = ConcernForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -247,41 +249,41 @@ def concern(audit_id: int) -> str | Response:
         try:
             with changes():
                 audit_service.raise_concern(
-                    view, form.description.data or "", current_actor(), session=db
+                    audit_file, form.description.data or "", current_actor(), session=db
                 )
         except FieldErrors as problems:
             errors = problems.errors
         else:
-            flash(_concern_recorded(view), "success")
+            flash(_concern_recorded(audit_file), "success")
             return redirect(url_for("audits.show", audit_id=audit_id))
     for name, messages in form.errors.items():
         errors.setdefault(name, messages[0])
-    return render_template("audits/concern.html", view=view, form=form, errors=errors), (
-        400 if errors else 200
-    )
+    return render_template(
+        "audits/concern.html", audit_file=audit_file, form=form, errors=errors
+    ), (400 if errors else 200)
 
 
-def _concern_recorded(view: audit_service.AuditView) -> str:
+def _concern_recorded(audit_file: audit_service.AuditFile) -> str:
     """What the auditor is told once a concern is raised: truthfully, who can see it now."""
     from audit_app.services import concerns as concern_service
 
-    who = concern_service.audience(view.team.service_id, session=get_session())
+    who = concern_service.audience(audit_file.team.service_id, session=get_session())
     return f"Safeguarding concern recorded. {who.sentence()}"
 
 
 @bp.get("/audits/<int:audit_id>/history")
 @role_required(*READERS)
 def history(audit_id: int) -> str:
-    view = pages.load(audit_id)
+    audit_file = pages.load(audit_id)
     db = get_session()
     events = audit_service.history(audit_id, session=db)
     details = [json.loads(e.detail or "{}") for e in events]
     blind = bool(current_app.config.get("MODERATION_BLIND"))
-    if moderation_service.judgements_hidden(view, current_actor(), session=db, blind=blind):
+    if moderation_service.judgements_hidden(audit_file, current_actor(), session=db, blind=blind):
         # Blind moderation: the history must not give the auditor's judgements away either.
         analysis_questions = {
             q.id
-            for q in map(audit_service.analysis_question, view.questionnaire.themes)
+            for q in map(audit_service.analysis_question, audit_file.questionnaire.themes)
             if q is not None
         }
         kept = [
@@ -292,10 +294,10 @@ def history(audit_id: int) -> str:
         events, details = [e for e, _ in kept], [d for _, d in kept]
     return render_template(
         "audits/history.html",
-        view=view,
+        audit_file=audit_file,
         events=list(zip(events, details, strict=True)),
         event_names=EVENT_NAMES,
-        theme_titles={t.id: t.title for t in view.questionnaire.themes},
+        theme_titles={t.id: t.title for t in audit_file.questionnaire.themes},
     )
 
 

@@ -21,7 +21,7 @@ from audit_app.services import audits as audit_service
 from audit_app.services import concerns as concern_service
 from audit_app.services import moderation as moderation_service
 from audit_app.services.actor import Actor
-from audit_app.services.audits import AuditError, AuditView
+from audit_app.services.audits import AuditError, AuditFile
 from audit_app.views.saving import Saved, save
 
 bp = Blueprint("moderation", __name__)
@@ -38,7 +38,7 @@ def blind() -> bool:
     return bool(current_app.config.get("MODERATION_BLIND"))
 
 
-def _load(audit_id: int) -> AuditView:
+def _load(audit_id: int) -> AuditFile:
     return moderation_service.load_for_manager(audit_id, current_actor(), session=get_session())
 
 
@@ -99,9 +99,9 @@ def start(audit_id: int) -> Response:
 @bp.route("/moderation/audits/<int:audit_id>", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def grades(audit_id: int) -> str | Response:
-    view, me = _load(audit_id), current_actor()
+    audit_file, me = _load(audit_id), current_actor()
     try:
-        moderation = _in_hand(view)
+        moderation = _in_hand(audit_file)
     except AuditError as refused:
         return _back_to_audit(audit_id, str(refused))
     form = ModerationGradesForm()
@@ -111,7 +111,12 @@ def grades(audit_id: int) -> str | Response:
         posted = _fields(request.form, "grade-", "rationale-")
         saved = save(
             lambda: moderation_service.save_grades(
-                view, posted, form.expected_version(), me, session=get_session(), blind=blind()
+                audit_file,
+                posted,
+                form.expected_version(),
+                me,
+                session=get_session(),
+                blind=blind(),
             )
         )
         if saved.refusal is not None:
@@ -119,14 +124,14 @@ def grades(audit_id: int) -> str | Response:
         if saved.done:
             return redirect(url_for("moderation.outcome", audit_id=audit_id))
         if saved.stale:
-            view = _load(audit_id)
-    return _grades_page(view, moderation, form, saved, posted), saved.status
+            audit_file = _load(audit_id)
+    return _grades_page(audit_file, moderation, form, saved, posted), saved.status
 
 
-def _in_hand(view: AuditView) -> Moderation:
+def _in_hand(audit_file: AuditFile) -> Moderation:
     """The person's own moderation in progress, which the grades and outcome pages carry on."""
     return moderation_service.moderation_in_hand(
-        view, current_actor(), session=get_session(), not_started=NOT_STARTED_HERE
+        audit_file, current_actor(), session=get_session(), not_started=NOT_STARTED_HERE
     )
 
 
@@ -136,7 +141,7 @@ def _fields(form: Mapping[str, str], *prefixes: str) -> dict[str, str]:
 
 
 def _grades_page(
-    view: AuditView,
+    audit_file: AuditFile,
     moderation: Moderation,
     form: ModerationGradesForm,
     saved: Saved[object],
@@ -144,21 +149,23 @@ def _grades_page(
 ) -> str:
     """The moderator's grades form: what they typed when it had problems, else what is saved."""
     db = get_session()
-    rows = [r for r in moderation_service.grade_rows(view, session=db) if r.moderatable]
+    rows = [r for r in moderation_service.grade_rows(audit_file, session=db) if r.moderatable]
     saved_grades = moderation_service.moderator_grades(moderation, session=db)
     return render_template(
         "moderation/grades.html",
-        view=view,
+        audit_file=audit_file,
         rows=rows,
         values=posted if saved.errors else _values(saved_grades),
         errors=saved.errors,
         notice=saved.notice,
         form=form,
         hidden=moderation_service.judgements_hidden(
-            view, current_actor(), session=db, blind=blind()
+            audit_file, current_actor(), session=db, blind=blind()
         ),
         blind=blind(),
-        analysis_fields={t.id: audit_service.analysis_field(t) for t in view.questionnaire.themes},
+        analysis_fields={
+            t.id: audit_service.analysis_field(t) for t in audit_file.questionnaire.themes
+        },
     )
 
 
@@ -173,9 +180,9 @@ def _values(saved: dict[str, moderation_service.ModeratorGrade]) -> dict[str, st
 @bp.route("/moderation/audits/<int:audit_id>/outcome", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def outcome(audit_id: int) -> str | Response:
-    view, me = _load(audit_id), current_actor()
+    audit_file, me = _load(audit_id), current_actor()
     try:
-        moderation = _in_hand(view)
+        moderation = _in_hand(audit_file)
     except AuditError as refused:
         return _back_to_audit(audit_id, str(refused))
     form = OutcomeForm()
@@ -185,23 +192,23 @@ def outcome(audit_id: int) -> str | Response:
         rationales = {
             k.removeprefix("rationale-"): v for k, v in _fields(request.form, "rationale-").items()
         }
-        saved = save(lambda: _complete(view, form, rationales, me))
+        saved = save(lambda: _complete(audit_file, form, rationales, me))
         if saved.refusal is not None:
             return _back_to_audit(audit_id, saved.refusal)
         if saved.done:
             flash(OUTCOME_MESSAGES[saved.value or ""], "success")
             return redirect(url_for("audits.show", audit_id=audit_id))
         if saved.stale:
-            view = _load(audit_id)
-    return _outcome_page(view, moderation, form, saved, rationales), saved.status
+            audit_file = _load(audit_id)
+    return _outcome_page(audit_file, moderation, form, saved, rationales), saved.status
 
 
 def _complete(
-    view: AuditView, form: OutcomeForm, rationales: dict[str, str], me: Actor
+    audit_file: AuditFile, form: OutcomeForm, rationales: dict[str, str], me: Actor
 ) -> str | None:
     """Finish the moderation as the form says; the outcome recorded."""
     done = moderation_service.complete(
-        view,
+        audit_file,
         form.outcome.data or "",
         form.comment.data or "",
         rationales,
@@ -213,7 +220,7 @@ def _complete(
 
 
 def _outcome_page(
-    view: AuditView,
+    audit_file: AuditFile,
     moderation: Moderation,
     form: OutcomeForm,
     saved: Saved[str | None],
@@ -223,10 +230,10 @@ def _outcome_page(
     db = get_session()
     return render_template(
         "moderation/outcome.html",
-        view=view,
-        comparisons=moderation_service.compare(view, moderation, session=db),
+        audit_file=audit_file,
+        comparisons=moderation_service.compare(audit_file, moderation, session=db),
         hidden=moderation_service.judgements_hidden(
-            view, current_actor(), session=db, blind=blind()
+            audit_file, current_actor(), session=db, blind=blind()
         ),
         rationales=rationales,
         errors=saved.errors,

@@ -25,13 +25,13 @@ def theme_suggestion(audit_id: int, theme_id: str) -> Response:
     """
     db = get_session()
     try:
-        view = audit_service.load_own_editable(audit_id, current_actor(), session=db)
+        audit_file = audit_service.load_own_editable(audit_id, current_actor(), session=db)
     except AuditError:  # submitted: not revealed, as if it were not theirs
         abort(404)
     release_if_unwritten(db)  # read everything it needs: no need to hold SQLite's write lock
     try:
         suggestion = suggestion_service.theme_suggestion(
-            view.questionnaire, view.answers, theme_id, request.form
+            audit_file.questionnaire, audit_file.answers, theme_id, request.form
         )
     except KeyError:
         abort(404)

@@ -146,10 +146,10 @@ def _query(answers: Mapping[str, str]) -> str:
     return ("?" + urlencode(list(answers.items()))) if answers else ""
 
 
-def _preview_urls(row: QuestionnaireVersion, view: Preview) -> dict[str, Any]:
+def _preview_urls(row: QuestionnaireVersion, audit_file: Preview) -> dict[str, Any]:
     """Links between the preview pages that carry the sandbox answers."""
     base = {"questionnaire_id": row.questionnaire_id, "version": row.version}
-    query = _query(view.answers)
+    query = _query(audit_file.answers)
 
     def theme_href(theme: Any) -> str:
         return url_for("workshop.preview_theme", theme_id=theme.id, **base) + query
@@ -323,12 +323,12 @@ def _load(source: str, raw: bytes, sha256: str) -> tuple[str, int] | BaseRespons
 def preview(questionnaire_id: str, version: int) -> str:
     """The auditor's task list for this version, with the sandbox's scores."""
     row = workshop_service.get_version(questionnaire_id, version, session=get_session())
-    view = workshop_service.preview(row, request.args)
+    audit_file = workshop_service.preview(row, request.args)
     return render_template(
         "workshop/preview_task_list.html",
-        view=view,
+        audit_file=audit_file,
         can_edit=False,
-        **_preview_urls(row, view),
+        **_preview_urls(row, audit_file),
     )
 
 
@@ -337,12 +337,12 @@ def preview(questionnaire_id: str, version: int) -> str:
 def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
     """A theme page as the auditor sees it; its form recalculates the scores, storing nothing."""
     row = workshop_service.get_version(questionnaire_id, version, session=get_session())
-    view = workshop_service.preview(row, request.args)
-    theme = next((t for t in view.questionnaire.themes if t.id == theme_id), None)
+    audit_file = workshop_service.preview(row, request.args)
+    theme = next((t for t in audit_file.questionnaire.themes if t.id == theme_id), None)
     if theme is None:
         abort(404)
     ids = [q.id for q in theme.questions]
-    themes = [t.id for t in view.questionnaire.themes]
+    themes = [t.id for t in audit_file.questionnaire.themes]
     position = themes.index(theme_id)
     base = {"questionnaire_id": questionnaire_id, "version": version}
     if position + 1 < len(themes):
@@ -351,16 +351,16 @@ def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
         next_href = url_for("workshop.preview", **base)
     return render_template(
         "workshop/preview_theme.html",
-        view=view,
+        audit_file=audit_file,
         theme=theme,
-        theme_score=view.score.theme(theme_id),
-        values={qid: view.typed.get(qid, "") for qid in ids},
-        errors={qid: view.errors[qid] for qid in ids if qid in view.errors},
+        theme_score=audit_file.score.theme(theme_id),
+        values={qid: audit_file.typed.get(qid, "") for qid in ids},
+        errors={qid: audit_file.errors[qid] for qid in ids if qid in audit_file.errors},
         notice=None,
-        shown=view.shown,
-        carried=view.carried(theme),
+        shown=audit_file.shown,
+        carried=audit_file.carried(theme),
         next_href=next_href,
-        **_preview_urls(row, view),
+        **_preview_urls(row, audit_file),
     )
 
 

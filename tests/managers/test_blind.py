@@ -136,28 +136,33 @@ def test_a_themes_analysis_question_is_hidden_like_the_judgement_it_belongs_to(
         audit_id = audit_service.start_audit("analysis-audit", "100825", actor, session=session).id
         assert audit_id is not None
         for theme in ("voice", "planning"):
-            view = audit_service.load_audit(audit_id, actor, session=session)
-            theme_obj = next(t for t in view.questionnaire.themes if t.id == theme)
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
+            theme_obj = next(t for t in audit_file.questionnaire.themes if t.id == theme)
             posted = {q.id: GOOD.get(q.id, "") for q in theme_obj.questions}
             if theme == "voice":
                 posted["voice-analysis"] = secret
             audit_service.save_theme(
-                view, theme, posted, view.audit.version, actor, session=session
+                audit_file, theme, posted, audit_file.audit.version, actor, session=session
             )
-            view = audit_service.load_audit(audit_id, actor, session=session)
-            grade = view.score.theme(theme).grade or ""
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
+            grade = audit_file.score.theme(theme).grade or ""
             audit_service.save_theme(
-                view,
+                audit_file,
                 theme,
                 posted,
-                view.audit.version,
+                audit_file.audit.version,
                 actor,
                 session=session,
                 judgement=(grade, secret if theme == "voice" else ""),
             )
-        view = audit_service.load_audit(audit_id, actor, session=session)
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
         audit_service.save_overall_judgement(
-            view, view.score.overall.grade or "Good", "", view.audit.version, actor, session=session
+            audit_file,
+            audit_file.score.overall.grade or "Good",
+            "",
+            audit_file.audit.version,
+            actor,
+            session=session,
         )
     submit_audit(managers, audit_id, "auditor1", rate=1.0)
     sign_in("manager1")

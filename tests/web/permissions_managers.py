@@ -107,38 +107,43 @@ def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
         audit_id = audit.id
         assert audit_id is not None
         for theme in ("voice", "planning"):
-            view = audit_service.load_audit(audit_id, actor, session=session)
-            questions = next(t for t in view.questionnaire.themes if t.id == theme).questions
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
+            questions = next(t for t in audit_file.questionnaire.themes if t.id == theme).questions
             posted = {q.id: GOOD.get(q.id, "") for q in questions}
             audit_service.save_theme(
-                view, theme, posted, view.audit.version, actor, session=session
+                audit_file, theme, posted, audit_file.audit.version, actor, session=session
             )
-            view = audit_service.load_audit(audit_id, actor, session=session)
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
             audit_service.save_theme(
-                view,
+                audit_file,
                 theme,
                 posted,
-                view.audit.version,
+                audit_file.audit.version,
                 actor,
                 session=session,
-                judgement=(view.score.theme(theme).grade or "", ""),
+                judgement=(audit_file.score.theme(theme).grade or "", ""),
             )
-        view = audit_service.load_audit(audit_id, actor, session=session)
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
         audit_service.save_overall_judgement(
-            view, view.score.overall.grade or "", "", view.audit.version, actor, session=session
+            audit_file,
+            audit_file.score.overall.grade or "",
+            "",
+            audit_file.audit.version,
+            actor,
+            session=session,
         )
-        view = audit_service.load_audit(audit_id, actor, session=session)
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
         audit_service.submit(
-            view,
-            view.audit.version,
+            audit_file,
+            audit_file.audit.version,
             actor,
             session=session,
             sampling=Sampling(rate=1.0, rng=random.Random(1)),
         )
-        view = audit_service.load_audit(audit_id, actor, session=session)
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
         tomorrow = utcnow().date() + timedelta(days=1)
         action = action_service.add_action(
-            view,
+            audit_file,
             description="Update the chronology.",
             for_whom="record",
             owner="SW1",
@@ -147,7 +152,7 @@ def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
             session=session,
             today=utcnow().date(),
         )
-        audit_service.raise_concern(view, "No visit for nine weeks.", actor, session=session)
+        audit_service.raise_concern(audit_file, "No visit for nine weeks.", actor, session=session)
         concern_id = session.exec(
             select(SafeguardingConcern.id).where(SafeguardingConcern.audit_id == audit_id)
         ).one()
