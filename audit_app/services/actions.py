@@ -17,7 +17,6 @@ from sqlmodel import Session, col, or_, select
 
 from audit_app.core.grades import final_grade
 from audit_app.core.lifecycle import CLOSED, DRAFT, SUBMITTED
-from audit_app.core.roles import AUDITORS
 from audit_app.models import (
     Action,
     Audit,
@@ -37,8 +36,10 @@ from audit_app.services.audits import (
     AuditNotFound,
     FieldErrors,
     StaleAudit,
+    case_and_team,
     date_from_parts,
     load_audit,
+    may_see,
 )
 from audit_app.services.trail import record_event
 
@@ -59,15 +60,6 @@ class StaleAction(StaleAudit):
 
 
 # --- who may do what -----------------------------------------------------------------------
-
-
-def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
-    """The audit's auditor, a manager of its service, or an admin."""
-    if actor.role == "admin":
-        return True
-    if actor.role == "manager" and team.service_id in actor.managed_service_ids:
-        return True
-    return actor.role in AUDITORS and audit.auditor_id == actor.id
 
 
 def may_change(actor: Actor, audit: Audit, team: Team) -> bool:
@@ -96,10 +88,7 @@ def load_action(
         raise AuditNotFound(action_id)
     audit = session.get(Audit, action.audit_id)
     assert audit is not None
-    case = session.get(Case, audit.case_id)
-    assert case is not None
-    team = session.get(Team, case.team_id)
-    assert team is not None
+    case, team = case_and_team(audit, session=session)
     allowed = may_change if to_change else may_see
     if not allowed(actor, audit, team):
         raise AuditNotFound(action_id)
@@ -262,30 +251,18 @@ def _duplicate(case_id: int, description: str, *, session: Session) -> bool:
     return any(_normalised(existing) == wanted for existing in rows)
 
 
+_CLOSING_TEXT = {
+    # status: the field that says why, and the message when it is left empty
+    "done": ("completion_note", "Say what was done to complete the action"),
+    "cancelled": ("cancel_reason", "Give the reason for cancelling the action"),
+}
+
+
 def complete_action(
-    action_id: int,
-    note: str,
-    expected_version: int,
-    actor: Actor,
-    *,
-    session: Session,
-    today: date,
+    action_id: int, note: str, expected_version: int, actor: Actor, *, session: Session, today: date
 ) -> ActionView:
     """Mark an open action as done, with a note of what was done."""
-    text = note.strip()
-    if not text:
-        raise FieldErrors({"completion_note": "Say what was done to complete the action"})
-    if len(text) > MAX_TEXT:
-        raise FieldErrors({"completion_note": f"Keep it to {MAX_TEXT:,} characters or fewer"})
-    return _close(
-        action_id,
-        "done",
-        {"completion_note": text},
-        expected_version,
-        actor,
-        session=session,
-        today=today,
-    )
+    return _close(action_id, "done", note, expected_version, actor, session=session, today=today)
 
 
 def cancel_action(
@@ -298,32 +275,33 @@ def cancel_action(
     today: date,
 ) -> ActionView:
     """Cancel an open action, saying why."""
-    text = reason.strip()
-    if not text:
-        raise FieldErrors({"cancel_reason": "Give the reason for cancelling the action"})
-    if len(text) > MAX_TEXT:
-        raise FieldErrors({"cancel_reason": f"Keep it to {MAX_TEXT:,} characters or fewer"})
     return _close(
-        action_id,
-        "cancelled",
-        {"cancel_reason": text},
-        expected_version,
-        actor,
-        session=session,
-        today=today,
+        action_id, "cancelled", reason, expected_version, actor, session=session, today=today
     )
+
+
+def _closing_values(status: str, typed: str) -> dict[str, str]:
+    """The note or reason that closing with this status needs, checked; FieldErrors if not."""
+    field, missing = _CLOSING_TEXT[status]
+    text = typed.strip()
+    if not text:
+        raise FieldErrors({field: missing})
+    if len(text) > MAX_TEXT:
+        raise FieldErrors({field: f"Keep it to {MAX_TEXT:,} characters or fewer"})
+    return {field: text}
 
 
 def _close(
     action_id: int,
     status: str,
-    values: dict[str, str],
+    typed: str,
     expected_version: int,
     actor: Actor,
     *,
     session: Session,
     today: date,
 ) -> ActionView:
+    values = _closing_values(status, typed)
     found = load_action(action_id, actor, session=session, today=today, to_change=True)
     action = found.action
     if action.status != "open":
@@ -451,22 +429,27 @@ def _overdue_first(today: date):  # type: ignore[no-untyped-def]
     return (overdue, col(Action.due), col(Action.id))
 
 
+def _answered_for_by(actor: Actor, query: Any) -> Any:
+    """The query kept to the actions this person answers for (see open_actions)."""
+    if actor.role == "manager":
+        return query.where(
+            or_(
+                col(Team.service_id).in_(sorted(actor.managed_service_ids)),
+                Audit.auditor_id == actor.id,
+            )
+        )
+    if actor.role != "admin":
+        return query.where(Audit.auditor_id == actor.id)
+    return query
+
+
 def open_actions(actor: Actor, *, session: Session, today: date) -> list[ActionRow]:
     """Open actions the person answers for, overdue first, then by due date.
 
     A manager: every action in the services they manage, and on their own audits. An auditor:
     those on their own audits. An admin: all.
     """
-    query = _base().where(Action.status == "open")
-    if actor.role == "manager":
-        query = query.where(
-            or_(
-                col(Team.service_id).in_(sorted(actor.managed_service_ids)),
-                Audit.auditor_id == actor.id,
-            )
-        )
-    elif actor.role != "admin":
-        query = query.where(Audit.auditor_id == actor.id)
+    query = _answered_for_by(actor, _base().where(Action.status == "open"))
     return _rows(query.order_by(*_overdue_first(today)), today, session=session)
 
 
@@ -474,16 +457,7 @@ def closed_actions(
     actor: Actor, *, session: Session, today: date, limit: int = 50
 ) -> list[ActionRow]:
     """Recently closed (done or cancelled) actions the person answers for, newest first."""
-    query = _base().where(Action.status != "open")
-    if actor.role == "manager":
-        query = query.where(
-            or_(
-                col(Team.service_id).in_(sorted(actor.managed_service_ids)),
-                Audit.auditor_id == actor.id,
-            )
-        )
-    elif actor.role != "admin":
-        query = query.where(Audit.auditor_id == actor.id)
+    query = _answered_for_by(actor, _base().where(Action.status != "open"))
     query = query.order_by(col(Action.closed_at).desc(), col(Action.id).desc()).limit(limit)
     return _rows(query, today, session=session)
 

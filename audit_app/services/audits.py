@@ -157,11 +157,8 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     audit = session.get(Audit, audit_id)
     if audit is None:
         raise AuditNotFound(audit_id)
-    case = session.get(Case, audit.case_id)
-    assert case is not None
-    team = session.get(Team, case.team_id)
-    assert team is not None
-    if not _may_see(actor, audit, team):
+    case, team = case_and_team(audit, session=session)
+    if not may_see(actor, audit, team):
         raise AuditNotFound(audit_id)
     version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
     assert version_row is not None
@@ -194,7 +191,17 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     )
 
 
-def _may_see(actor: Actor, audit: Audit, team: Team) -> bool:
+def case_and_team(audit: Audit, *, session: Session) -> tuple[Case, Team]:
+    """The case an audit is of and that case's team (both always there)."""
+    case = session.get(Case, audit.case_id)
+    assert case is not None
+    team = session.get(Team, case.team_id)
+    assert team is not None
+    return case, team
+
+
+def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
+    """The audit's auditor, a manager of its service, or an admin."""
     if actor.role == "admin":
         return True
     if actor.role == "manager" and team.service_id in actor.managed_service_ids:

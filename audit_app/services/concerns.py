@@ -35,7 +35,14 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services.audits import MAX_TEXT, Actor, AuditError, AuditNotFound, FieldErrors
+from audit_app.services.audits import (
+    MAX_TEXT,
+    Actor,
+    AuditError,
+    AuditNotFound,
+    FieldErrors,
+    case_and_team,
+)
 from audit_app.services.trail import record_event
 
 
@@ -393,10 +400,7 @@ def load_concern(
         raise AuditNotFound(concern_id)
     audit = session.get(Audit, concern.audit_id)
     assert audit is not None
-    case = session.get(Case, audit.case_id)
-    assert case is not None
-    team = session.get(Team, case.team_id)
-    assert team is not None
+    case, team = case_and_team(audit, session=session)
     if not may_see(actor, team.service_id, session=session, fallback=fallback):
         raise AuditNotFound(concern_id)
     raiser = session.get(User, concern.raised_by_id)
