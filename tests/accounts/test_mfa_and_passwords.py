@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 import pyotp
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
@@ -19,6 +20,9 @@ from audit_app.models import SignInAttempt, User, UserSession
 from audit_app.services import mfa
 from tests.accounts.conftest import events
 from tests.builders import PASSWORD
+
+# Alice's authenticator secret and recovery codes.
+Enrolment = tuple[str, list[str]]
 
 
 def _client(
@@ -39,10 +43,24 @@ def _next_code(secret: str) -> str:
     return pyotp.TOTP(secret).at(time.time() + 30)
 
 
-def _enrol(app: Flask, client: FlaskClient) -> tuple[str, list[str]]:
+def _secret_on(page: str) -> str:
+    return re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
+
+
+def _alice_has_mfa(app: Flask) -> bool:
+    with session_scope(app) as session:
+        return session.exec(select(User).where(User.username == "alice")).one().mfa_enabled
+
+
+def _successful_sign_ins(app: Flask) -> int:
+    with session_scope(app) as session:
+        return len(session.exec(select(SignInAttempt).where(SignInAttempt.succeeded)).all())
+
+
+def _enrol(app: Flask, client: FlaskClient) -> Enrolment:
     page = client.get("/account/mfa").get_data(as_text=True)
     assert "<svg" in page and "QR code for your authenticator app" in page
-    secret = re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
+    secret = _secret_on(page)
     done = client.post(
         "/account/mfa", data={"code": pyotp.TOTP(secret).now(), "current_password": PASSWORD}
     )
@@ -53,23 +71,29 @@ def _enrol(app: Flask, client: FlaskClient) -> tuple[str, list[str]]:
     return secret, codes
 
 
-def test_enrolment_needs_a_correct_code(app: Flask, make_user: Callable[..., str]) -> None:
+@pytest.fixture
+def alice(app: Flask, make_user: Callable[..., str]) -> FlaskClient:
+    """The auditor alice, signed in with her password."""
     make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    client.get("/account/mfa")
-    response = client.post("/account/mfa", data={"code": "000000", "current_password": PASSWORD})
+    return _client(app, "alice")[0]
+
+
+@pytest.fixture
+def enrolled(app: Flask, alice: FlaskClient) -> Enrolment:
+    """Alice's authenticator secret and recovery codes, once she has set up two-factor."""
+    return _enrol(app, alice)
+
+
+def test_enrolment_needs_a_correct_code(app: Flask, alice: FlaskClient) -> None:
+    alice.get("/account/mfa")
+    response = alice.post("/account/mfa", data={"code": "000000", "current_password": PASSWORD})
     assert response.status_code == 400
     assert "Enter the 6-digit code your app shows now" in response.get_data(as_text=True)
-    with session_scope(app) as session:
-        assert not session.exec(select(User).where(User.username == "alice")).one().mfa_enabled
+    assert not _alice_has_mfa(app)
 
 
-def test_sign_in_then_needs_the_code_from_the_app(
-    app: Flask, make_user: Callable[..., str]
-) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    secret, codes = _enrol(app, client)
+def test_sign_in_then_needs_the_code_from_the_app(app: Flask, enrolled: Enrolment) -> None:
+    secret, codes = enrolled
     assert len(codes) == 10
 
     fresh, response = _client(app, "alice")
@@ -82,20 +106,16 @@ def test_sign_in_then_needs_the_code_from_the_app(
     assert fresh.get("/").status_code == 200
 
 
-def test_a_recovery_code_signs_in_once(app: Flask, make_user: Callable[..., str]) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    _secret, codes = _enrol(app, client)
+def test_a_recovery_code_signs_in_once(app: Flask, enrolled: Enrolment) -> None:
+    _secret, codes = enrolled
     first, _ = _client(app, "alice")
     assert first.post("/sign-in/code", data={"code": codes[0]}).status_code == 302
     again, _ = _client(app, "alice")
     assert again.post("/sign-in/code", data={"code": codes[0]}).status_code == 400
 
 
-def test_wrong_codes_are_throttled(app: Flask, make_user: Callable[..., str]) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    secret, _codes = _enrol(app, client)
+def test_wrong_codes_are_throttled(app: Flask, enrolled: Enrolment) -> None:
+    secret, _codes = enrolled
     attacker, _ = _client(app, "alice")
     for _ in range(5):
         attacker.post("/sign-in/code", data={"code": "000000"})
@@ -119,20 +139,16 @@ def test_roles_that_need_mfa_are_sent_to_set_it_up(
     assert auditor.get("/").status_code == 200
 
 
-def test_changing_a_password_needs_the_current_one(
-    app: Flask, make_user: Callable[..., str]
-) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
+def test_changing_a_password_needs_the_current_one(app: Flask, alice: FlaskClient) -> None:
     other_device, _ = _client(app, "alice")
     new = "a new and long passphrase"
-    wrong = client.post(
+    wrong = alice.post(
         "/account/password",
         data={"current_password": "not it at all", "new_password": new, "confirm_password": new},
     )
     assert wrong.status_code == 400
     assert "Your current password is not right" in wrong.get_data(as_text=True)
-    common = client.post(
+    common = alice.post(
         "/account/password",
         data={
             "current_password": PASSWORD,
@@ -141,20 +157,18 @@ def test_changing_a_password_needs_the_current_one(
         },
     )
     assert "one of the most common passwords" in common.get_data(as_text=True)
-    done = client.post(
+    done = alice.post(
         "/account/password",
         data={"current_password": PASSWORD, "new_password": new, "confirm_password": new},
     )
     assert done.status_code == 302
-    assert client.get("/").status_code == 200
+    assert alice.get("/").status_code == 200
     assert other_device.get("/").status_code == 302
     _client(app, "alice", new)
 
 
-def test_a_code_works_once_only(app: Flask, make_user: Callable[..., str]) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    secret, _codes = _enrol(app, client)
+def test_a_code_works_once_only(app: Flask, enrolled: Enrolment) -> None:
+    secret, _codes = enrolled
     code = _next_code(secret)
     first, _ = _client(app, "alice")
     assert first.post("/sign-in/code", data={"code": code}).status_code == 302
@@ -163,27 +177,20 @@ def test_a_code_works_once_only(app: Flask, make_user: Callable[..., str]) -> No
     assert replay.post("/sign-in/code", data={"code": code}).status_code == 400
 
 
-def test_the_code_that_confirmed_enrolment_cannot_sign_in(
-    app: Flask, make_user: Callable[..., str]
-) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    page = client.get("/account/mfa").get_data(as_text=True)
-    secret = re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
+def test_the_code_that_confirmed_enrolment_cannot_sign_in(app: Flask, alice: FlaskClient) -> None:
+    page = alice.get("/account/mfa").get_data(as_text=True)
+    secret = _secret_on(page)
     code = pyotp.TOTP(secret).now()
-    confirmed = client.post("/account/mfa", data={"code": code, "current_password": PASSWORD})
+    confirmed = alice.post("/account/mfa", data={"code": code, "current_password": PASSWORD})
     assert confirmed.status_code == 200
     later, _ = _client(app, "alice")
     assert later.post("/sign-in/code", data={"code": code}).status_code == 400
 
 
 def test_re_entering_the_password_does_not_reset_the_count_of_wrong_codes(
-    app: Flask,
-    make_user: Callable[..., str],
+    app: Flask, enrolled: Enrolment
 ) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    secret, _codes = _enrol(app, client)
+    secret, _codes = enrolled
     for _ in range(3):
         attacker, _ = _client(app, "alice")
         for _ in range(2):
@@ -209,12 +216,9 @@ def test_a_code_from_the_step_either_side_is_accepted_and_no_further(app: Flask)
 
 
 def test_the_password_step_and_the_code_step_are_recorded_apart(
-    app: Flask,
-    make_user: Callable[..., str],
+    app: Flask, enrolled: Enrolment
 ) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    secret, _codes = _enrol(app, client)
+    secret, _codes = enrolled
     succeeded_before = len(events(app, "sign_in.succeeded"))
 
     fresh, _ = _client(app, "alice")
@@ -222,26 +226,19 @@ def test_the_password_step_and_the_code_step_are_recorded_apart(
     assert accepted.actor == "alice"
     # The password alone starts no session, and neither counts as a success for throttling.
     assert len(events(app, "sign_in.succeeded")) == succeeded_before
-    with session_scope(app) as session:
-        successes = session.exec(select(SignInAttempt).where(SignInAttempt.succeeded)).all()
-    assert len(successes) == 1  # the sign-in before two-factor authentication was on
+    assert _successful_sign_ins(app) == 1  # the sign-in before two-factor authentication was on
 
     assert fresh.post("/sign-in/code", data={"code": _next_code(secret)}).status_code == 302
     succeeded = events(app, "sign_in.succeeded")
     assert len(succeeded) == succeeded_before + 1
     assert json.loads(succeeded[-1].detail) == {"second_factor": True}
-    with session_scope(app) as session:
-        successes = session.exec(select(SignInAttempt).where(SignInAttempt.succeeded)).all()
-    assert len(successes) == 2
+    assert _successful_sign_ins(app) == 2
 
 
 def test_someone_with_the_password_who_keeps_guessing_codes_is_locked_out(
-    app: Flask,
-    make_user: Callable[..., str],
+    app: Flask, enrolled: Enrolment
 ) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    secret, _codes = _enrol(app, client)
+    secret, _codes = enrolled
     for n in range(5):
         # A fresh password step for every guess, each from a new address: only the account's
         # own count can stop this.
@@ -258,49 +255,35 @@ def test_someone_with_the_password_who_keeps_guessing_codes_is_locked_out(
     assert len(events(app, "sign_in.failed")) == 5
 
 
-def _secret_on(page: str) -> str:
-    return re.search(r'class="app-secret">([A-Z2-7]+)<', page).group(1)  # type: ignore[union-attr]
-
-
-def test_enrolment_needs_the_password_with_the_first_code(
-    app: Flask,
-    make_user: Callable[..., str],
-) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    secret = _secret_on(client.get("/account/mfa").get_data(as_text=True))
+def test_enrolment_needs_the_password_with_the_first_code(app: Flask, alice: FlaskClient) -> None:
+    secret = _secret_on(alice.get("/account/mfa").get_data(as_text=True))
     code = pyotp.TOTP(secret).now()
-    missing = client.post("/account/mfa", data={"code": code})
+    missing = alice.post("/account/mfa", data={"code": code})
     assert missing.status_code == 400
     assert "Enter your password" in missing.get_data(as_text=True)
-    wrong = client.post("/account/mfa", data={"code": code, "current_password": "not it at all"})
+    wrong = alice.post("/account/mfa", data={"code": code, "current_password": "not it at all"})
     assert wrong.status_code == 400
     page = wrong.get_data(as_text=True)
     assert "Your password is not right" in page
     assert 'href="#current_password"' in page  # the error summary links to the field
-    with session_scope(app) as session:
-        assert not session.exec(select(User).where(User.username == "alice")).one().mfa_enabled
+    assert not _alice_has_mfa(app)
     # A wrong password here is a failure like one at sign-in, towards the account's limit.
     assert len(events(app, "sign_in.failed")) == 1
     for _ in range(4):
-        client.post("/account/mfa", data={"code": code, "current_password": "not it at all"})
-    locked = client.post("/account/mfa", data={"code": code, "current_password": PASSWORD})
+        alice.post("/account/mfa", data={"code": code, "current_password": "not it at all"})
+    locked = alice.post("/account/mfa", data={"code": code, "current_password": PASSWORD})
     assert locked.status_code == 400
     assert "Too many failed attempts" in locked.get_data(as_text=True)
-    with session_scope(app) as session:
-        assert not session.exec(select(User).where(User.username == "alice")).one().mfa_enabled
+    assert not _alice_has_mfa(app)
 
 
 def test_the_new_secret_waits_on_the_server_and_enrolment_starts_a_fresh_session(
-    app: Flask,
-    make_user: Callable[..., str],
+    app: Flask, alice: FlaskClient
 ) -> None:
-    make_user("alice", "auditor")
-    client, _ = _client(app, "alice")
-    secret = _secret_on(client.get("/account/mfa").get_data(as_text=True))
+    secret = _secret_on(alice.get("/account/mfa").get_data(as_text=True))
     # The same secret on every visit from this browser; never in the cookie.
-    assert _secret_on(client.get("/account/mfa").get_data(as_text=True)) == secret
-    with client.session_transaction() as cookie:
+    assert _secret_on(alice.get("/account/mfa").get_data(as_text=True)) == secret
+    with alice.session_transaction() as cookie:
         assert secret not in json.dumps(dict(cookie), default=str)
         old_token = cookie["sid"]
     with session_scope(app) as session:
@@ -310,14 +293,14 @@ def test_the_new_secret_waits_on_the_server_and_enrolment_starts_a_fresh_session
     other, _ = _client(app, "alice")
     assert _secret_on(other.get("/account/mfa").get_data(as_text=True)) != secret
 
-    done = client.post(
+    done = alice.post(
         "/account/mfa", data={"code": pyotp.TOTP(secret).now(), "current_password": PASSWORD}
     )
     assert done.status_code == 200
-    with client.session_transaction() as cookie:
+    with alice.session_transaction() as cookie:
         new_token = cookie["sid"]
     assert new_token != old_token
-    assert client.get("/").status_code == 200
+    assert alice.get("/").status_code == 200
     with session_scope(app) as session:
         old = session.exec(
             select(UserSession).where(UserSession.token_sha256 == _sha256(old_token))
