@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -23,6 +24,9 @@ from audit_app.services import moderation as moderation_service
 from audit_app.services.actor import Actor
 from audit_app.services.audits import AuditError, AuditFile
 from audit_app.views.saving import Saved, save
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 bp = Blueprint("moderation", __name__)
 
@@ -62,38 +66,52 @@ def queue() -> str:
     )
 
 
-@bp.post("/moderation/audits/<int:audit_id>/request")
-@role_required(*MANAGERS)
-def request_moderation(audit_id: int) -> Response:
-    db = get_session()
+def _on_button(
+    audit_id: int,
+    change: Callable[[Actor, Session], object],
+    *,
+    then: str,
+    done: str | None = None,
+    form: ButtonForm | None = None,
+) -> Response:
+    """A button on the audit's page: make the change, then go on to ``then``; a refusal goes
+    back to the audit with its reason."""
     _load(audit_id)
-    if not ButtonForm().validate_on_submit():
+    if not (form or ButtonForm()).validate_on_submit():
         abort(400)
     try:
         with changes():
-            moderation_service.request_moderation(audit_id, current_actor(), session=db)
+            change(current_actor(), get_session())
     except AuditError as refused:
         return _back_to_audit(audit_id, str(refused))
-    flash("The audit is now in the moderation queue.", "success")
-    return redirect(url_for("audits.show", audit_id=audit_id))
+    if done:
+        flash(done, "success")
+    return redirect(url_for(then, audit_id=audit_id))
+
+
+@bp.post("/moderation/audits/<int:audit_id>/request")
+@role_required(*MANAGERS)
+def request_moderation(audit_id: int) -> Response:
+    return _on_button(
+        audit_id,
+        lambda me, db: moderation_service.request_moderation(audit_id, me, session=db),
+        then="audits.show",
+        done="The audit is now in the moderation queue.",
+    )
 
 
 @bp.post("/moderation/audits/<int:audit_id>/start")
 @role_required(*MANAGERS)
 def start(audit_id: int) -> Response:
-    db = get_session()
-    _load(audit_id)
     form = ButtonForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        with changes():
-            moderation_service.start_moderation(
-                audit_id, current_actor(), session=db, take_over=form.take_over.data == "yes"
-            )
-    except AuditError as refused:
-        return _back_to_audit(audit_id, str(refused))
-    return redirect(url_for("moderation.grades", audit_id=audit_id))
+    return _on_button(
+        audit_id,
+        lambda me, db: moderation_service.start_moderation(
+            audit_id, me, session=db, take_over=form.take_over.data == "yes"
+        ),
+        then="moderation.grades",
+        form=form,
+    )
 
 
 @bp.route("/moderation/audits/<int:audit_id>", methods=["GET", "POST"])
@@ -246,17 +264,12 @@ def _outcome_page(
 @bp.post("/moderation/audits/<int:audit_id>/close")
 @role_required(*MANAGERS)
 def close(audit_id: int) -> Response:
-    db = get_session()
-    _load(audit_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        with changes():
-            moderation_service.close_audit(audit_id, current_actor(), session=db)
-    except AuditError as refused:
-        return _back_to_audit(audit_id, str(refused))
-    flash("The audit is closed.", "success")
-    return redirect(url_for("audits.show", audit_id=audit_id))
+    return _on_button(
+        audit_id,
+        lambda me, db: moderation_service.close_audit(audit_id, me, session=db),
+        then="audits.show",
+        done="The audit is closed.",
+    )
 
 
 @bp.app_template_global("concern_audience")
