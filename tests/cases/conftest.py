@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import (
@@ -19,6 +21,10 @@ from audit_app.models import (
     Service,
     Team,
 )
+
+# The stored cases as {case_ref: (team, service, worker)}, and the ``stored_cases`` fixture.
+Stored = dict[str, tuple[str, str, str | None]]
+StoredCases = Callable[[], Stored]
 
 COUNTED: tuple[type[SQLModel], ...] = (Service, Team, Case, Allocation)
 
@@ -42,10 +48,10 @@ def events(app: Flask, action: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def stored_cases(app: Flask) -> Callable[[], dict[str, tuple[str, str, str | None]]]:
+def stored_cases(app: Flask) -> StoredCases:
     """The stored cases as {case_ref: (team, service, worker)}."""
 
-    def read() -> dict[str, tuple[str, str, str | None]]:
+    def read() -> Stored:
         with session_scope(app) as session:
             rows = session.exec(
                 select(Case.case_ref, Team.name, Service.name, Case.worker)
@@ -55,3 +61,12 @@ def stored_cases(app: Flask) -> Callable[[], dict[str, tuple[str, str, str | Non
             return {ref: (team, service, worker) for ref, team, service, worker in rows}
 
     return read
+
+
+@pytest.fixture
+def admin_signed_in(
+    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
+) -> FlaskClient:
+    """The test client, signed in as the admin admin1."""
+    sign_in(make_user("admin1", "admin"))
+    return client

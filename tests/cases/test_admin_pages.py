@@ -41,14 +41,9 @@ def upload(
     )
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 @pytest.mark.parametrize("path", PAGES)
-def test_admins_see_the_page(
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-    path: str,
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+def test_admins_see_the_page(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 200
 
 
@@ -76,10 +71,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient, path: str) 
 # Cases --------------------------------------------------------------------------------------
 
 
-def test_the_cases_page_has_a_labelled_upload_and_explains_the_columns(
-    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+@pytest.mark.usefixtures("admin_signed_in")
+def test_the_cases_page_has_a_labelled_upload_and_explains_the_columns(client: FlaskClient) -> None:
     html = client.get("/admin/cases").get_data(as_text=True)
     assert re.search(
         r'<label class="govuk-label[^"]*" for="cases_file">\s*Upload a CSV file of cases', html
@@ -89,13 +82,8 @@ def test_the_cases_page_has_a_labelled_upload_and_explains_the_columns(
     assert "No cases have been imported yet." in html
 
 
-def test_uploading_cases_shows_the_summary_and_lists_them(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+@pytest.mark.usefixtures("admin_signed_in")
+def test_uploading_cases_shows_the_summary_and_lists_them(app: Flask, client: FlaskClient) -> None:
     content = cases_csv(
         "100824,Child Protection,CP Team 1,SW0412,Jane",
         "100825,Child Protection,CP Team 1,,",
@@ -113,13 +101,10 @@ def test_uploading_cases_shows_the_summary_and_lists_them(
     assert event["_actor"] == "admin1"
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 def test_the_cases_table_counts_audits(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
+    app: Flask, client: FlaskClient, make_user: Callable[..., str]
 ) -> None:
-    sign_in(make_user("admin1", "admin"))
     upload(client, "/admin/cases", "cases_file", cases_csv("1001,CP,T1,").encode())
     make_user("auditor1", "auditor")
     version_id = load_small_questionnaire(app)
@@ -128,13 +113,10 @@ def test_the_cases_table_counts_audits(
     assert "1001 T1 CP 2" in text_of(client.get("/admin/cases"))
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 def test_a_bad_upload_lists_every_problem_and_stores_nothing(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
+    app: Flask, client: FlaskClient
 ) -> None:
-    sign_in(make_user("admin1", "admin"))
     before = table_counts(app)
     content = cases_csv("1001,CP,T1,", "12 34,CP,T1,", "1001,CP,T1,", "1004,,T1,").encode()
     response = upload(client, "/admin/cases", "cases_file", content)
@@ -156,13 +138,8 @@ def test_a_bad_upload_lists_every_problem_and_stores_nothing(
     assert table_counts(app) == before
 
 
-def test_a_non_utf8_upload_is_refused_on_the_page(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+@pytest.mark.usefixtures("admin_signed_in")
+def test_a_non_utf8_upload_is_refused_on_the_page(app: Flask, client: FlaskClient) -> None:
     content = "case_id,service,team\n1001,Café,T1\n".encode("cp1252")
     response = upload(client, "/admin/cases", "cases_file", content)
     assert response.status_code == 400
@@ -170,22 +147,15 @@ def test_a_non_utf8_upload_is_refused_on_the_page(
     assert table_counts(app)["Case"] == 0
 
 
-def test_submitting_without_a_file_asks_for_one(
-    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+@pytest.mark.usefixtures("admin_signed_in")
+def test_submitting_without_a_file_asks_for_one(client: FlaskClient) -> None:
     response = client.post("/admin/cases", data={}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert text_of(response).count("Select a CSV file of cases") >= 2  # summary and field
 
 
-def test_the_cases_list_is_paginated(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+@pytest.mark.usefixtures("admin_signed_in")
+def test_the_cases_list_is_paginated(app: Flask, client: FlaskClient) -> None:
     rows = [f"{n},CP,T1," for n in range(1001, 1061)]
     upload(client, "/admin/cases", "cases_file", cases_csv(*rows).encode())
     first = text_of(client.get("/admin/cases"))
@@ -199,13 +169,9 @@ def test_the_cases_list_is_paginated(
 
 @pytest.fixture
 def allocated(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
+    app: Flask, client: FlaskClient, make_user: Callable[..., str], admin_signed_in: FlaskClient
 ) -> Flask:
     """An admin signed in; cases in teams A and B; one auditor in each; a questionnaire."""
-    sign_in(make_user("admin1", "admin"))
     upload(
         client,
         "/admin/cases",
@@ -348,13 +314,8 @@ def test_a_draw_form_with_errors_says_what_to_fix(allocated: Flask, client: Flas
     assert table_counts(allocated)["Allocation"] == 0
 
 
-def test_a_draw_with_no_auditors_is_explained(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+@pytest.mark.usefixtures("admin_signed_in")
+def test_a_draw_with_no_auditors_is_explained(app: Flask, client: FlaskClient) -> None:
     load_small_questionnaire(app, "test-audit")
     month = f"{local_today():%Y-%m}"
     response = client.post(

@@ -18,7 +18,7 @@ from audit_app.services.cases import (
     list_cases,
 )
 from tests.builders import add_audit, cases_csv, load_small_questionnaire
-from tests.cases.conftest import events, table_counts
+from tests.cases.conftest import StoredCases, events, table_counts
 
 
 def run_import(
@@ -38,9 +38,7 @@ def refusal(app: Flask, source: str | bytes, pattern: str = DEFAULT_CASE_ID_PATT
     return [str(p) for p in caught.value.problems]
 
 
-def test_import_creates_services_teams_and_cases(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
-) -> None:
+def test_import_creates_services_teams_and_cases(app: Flask, stored_cases: StoredCases) -> None:
     summary = run_import(
         app,
         cases_csv(
@@ -62,7 +60,7 @@ def test_import_creates_services_teams_and_cases(
 
 
 def test_reimport_counts_created_updated_and_unchanged(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
+    app: Flask, stored_cases: StoredCases
 ) -> None:
     run_import(
         app,
@@ -82,9 +80,7 @@ def test_reimport_counts_created_updated_and_unchanged(
     assert stored_cases()["1002"] == ("CP Team 2", "Child Protection", "B")
 
 
-def test_extra_columns_are_ignored_and_named(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
-) -> None:
+def test_extra_columns_are_ignored_and_named(app: Flask, stored_cases: StoredCases) -> None:
     summary = run_import(
         app,
         cases_csv(
@@ -112,7 +108,7 @@ def test_the_trail_records_counts_and_never_the_rows(app: Flask) -> None:
 def test_reimport_updates_team_and_worker_and_never_deletes_a_case(
     app: Flask,
     make_user: Callable[..., str],
-    stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]],
+    stored_cases: StoredCases,
 ) -> None:
     run_import(
         app,
@@ -135,7 +131,7 @@ def test_reimport_updates_team_and_worker_and_never_deletes_a_case(
 
 
 def test_an_empty_worker_cell_clears_the_worker_and_no_worker_column_keeps_it(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
+    app: Flask, stored_cases: StoredCases
 ) -> None:
     run_import(app, cases_csv("1001,CP,T1,A", "1002,CP,T1,B"))
     run_import(app, cases_csv("1001,CP,T1", header="case_id,service,team"))
@@ -144,9 +140,7 @@ def test_an_empty_worker_cell_clears_the_worker_and_no_worker_column_keeps_it(
     assert stored_cases()["1002"][2] is None
 
 
-def test_a_byte_order_mark_is_handled(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
-) -> None:
+def test_a_byte_order_mark_is_handled(app: Flask, stored_cases: StoredCases) -> None:
     raw = "\ufeffcase_id,service,team\r\n1001,Child Protection,CP Team 1\r\n".encode()
     summary = run_import(app, raw)
     assert summary.created == 1 and summary.ignored_columns == ()
@@ -154,7 +148,7 @@ def test_a_byte_order_mark_is_handled(
 
 
 def test_headers_and_values_are_trimmed_and_blank_lines_skipped(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
+    app: Flask, stored_cases: StoredCases
 ) -> None:
     summary = run_import(app, " Case_ID , Service ,Team\n\n 1001 , CP , T1 \n,,\n")
     assert summary.created == 1
@@ -162,7 +156,7 @@ def test_headers_and_values_are_trimmed_and_blank_lines_skipped(
 
 
 def test_services_and_teams_match_whatever_their_capitals(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
+    app: Flask, stored_cases: StoredCases
 ) -> None:
     run_import(app, cases_csv("1001,Child Protection,CP Team 1,"))
     summary = run_import(app, cases_csv("1002,child protection,cp team 1,"))
@@ -243,7 +237,7 @@ def test_a_row_with_too_many_values_is_refused(app: Flask) -> None:
 
 
 def test_quoted_values_and_line_numbers_across_multi_line_cells(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
+    app: Flask, stored_cases: StoredCases
 ) -> None:
     problems = refusal(app, cases_csv('1001,CP,T1,"Smith,\nJ"', "12 34,CP,T1,"))
     assert problems == [
@@ -273,9 +267,7 @@ def test_binary_content_is_refused(app: Flask) -> None:
     assert problem.startswith("The file is not a CSV file")
 
 
-def test_rows_already_read_can_be_imported(
-    app: Flask, stored_cases: Callable[[], dict[str, tuple[str, str, str | None]]]
-) -> None:
+def test_rows_already_read_can_be_imported(app: Flask, stored_cases: StoredCases) -> None:
     with app.app_context(), session_scope(app) as session:
         summary = import_cases(
             [{"case_id": "1001", "service": "CP", "team": "T1", "worker": None}],

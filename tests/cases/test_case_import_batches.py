@@ -16,7 +16,6 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import insert, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
-from werkzeug.test import TestResponse
 
 from audit_app.db import make_engine, session_scope
 from audit_app.models import Case, CaseImport, CaseImportChange, Service, table_of, utcnow
@@ -31,10 +30,9 @@ from audit_app.services.cases import (
     import_cases_in_batches,
 )
 from tests.builders import cases_csv
-from tests.cases.conftest import events, table_counts
+from tests.cases.conftest import Stored, StoredCases, events, table_counts
 
 ACTOR = Actor.system("tester")
-Stored = dict[str, tuple[str, str, str | None]]
 
 
 def transaction_of(app: Flask) -> Callable[[], AbstractContextManager[Session]]:
@@ -70,7 +68,7 @@ def updated_at(app: Flask, ref: str) -> Any:
 
 
 @pytest.fixture
-def stored_before(app: Flask, stored_cases: Callable[[], Stored]) -> Stored:
+def stored_before(app: Flask, stored_cases: StoredCases) -> Stored:
     """Two cases stored before each test's import: U1 (worker W1) and U2 (no worker)."""
     with app.app_context(), session_scope(app) as session:
         import_cases(
@@ -104,7 +102,7 @@ AFTER_SEVEN_ROWS = {
 
 
 def test_an_import_of_several_batches_lands_whole(
-    app: Flask, stored_before: Stored, stored_cases: Callable[[], Stored]
+    app: Flask, stored_before: Stored, stored_cases: StoredCases
 ) -> None:
     written: list[int] = []
     summary = import_in_batches(
@@ -179,7 +177,7 @@ def fail_in_batch(monkeypatch: pytest.MonkeyPatch, failing: int) -> list[int]:
 def test_a_failure_in_the_second_batch_leaves_nothing_of_the_import(
     app: Flask,
     stored_before: Stored,
-    stored_cases: Callable[[], Stored],
+    stored_cases: StoredCases,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     counts_before, u1_changed_at = table_counts(app), updated_at(app, "U1")
@@ -227,7 +225,7 @@ def age_unfinished_import(app: Flask) -> None:
 def test_an_import_that_stopped_part_way_is_undone_before_the_next(
     app: Flask,
     stored_before: Stored,
-    stored_cases: Callable[[], Stored],
+    stored_cases: StoredCases,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stop_part_way(app, monkeypatch)
@@ -250,7 +248,7 @@ def test_flask_cases_undo_import_undoes_an_import_that_stopped(
     app: Flask,
     runner: FlaskCliRunner,
     stored_before: Stored,
-    stored_cases: Callable[[], Stored],
+    stored_cases: StoredCases,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
@@ -273,13 +271,10 @@ def test_flask_cases_undo_import_undoes_an_import_that_stopped(
     assert runner.invoke(args=["cases", "import", str(path)]).exit_code == 0
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 def test_the_admin_page_says_when_another_import_is_being_written(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
+    app: Flask, client: FlaskClient
 ) -> None:
-    sign_in(make_user("admin1", "admin"))
     with app.app_context(), session_scope(app) as session:
         case_imports.begin(rows=50_000, new_services=[], new_teams=[], actor=ACTOR, session=session)
     response = client.post(
@@ -294,18 +289,14 @@ def test_the_admin_page_says_when_another_import_is_being_written(
     assert table_counts(app)["Case"] == 0
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 def test_the_admin_page_imports_in_batches(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-    monkeypatch: pytest.MonkeyPatch,
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The upload writes BATCH_ROWS cases a transaction (here two)."""
     monkeypatch.setattr(case_service, "BATCH_ROWS", 2)
     monkeypatch.setattr(case_service, "SQLITE_PAUSE", 0.0)
     batches = fail_in_batch(monkeypatch, failing=0)
-    sign_in(make_user("admin1", "admin"))
     response = client.post(
         "/admin/cases",
         data={"cases_file": (io.BytesIO(SEVEN_ROWS.encode()), "cases.csv")},
