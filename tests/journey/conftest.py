@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from sqlmodel import select
 from werkzeug.test import TestResponse
 
-from audit_app.db import session_scope
-from audit_app.models import Audit
 from tests.builders import journey_questionnaire, load_questionnaire, make_case
+from tests.steps import audit_version
+
+__all__ = ["audit_version", "journey"]
 
 
 @pytest.fixture
@@ -23,8 +23,3 @@ def journey(
     make_case(app)
     sign_in(make_user("auditor1", "auditor", team="Child Protection 1"))
     return app
-
-
-def audit_version(app: Flask, audit_id: int) -> int:
-    with session_scope(app) as session:
-        return session.exec(select(Audit.version).where(Audit.id == audit_id)).one()

@@ -9,8 +9,8 @@ from sqlmodel import select
 from audit_app.db import session_scope
 from audit_app.models import Audit, AuditResult, User
 from tests.builders import start
-from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers
+from tests.steps import save_theme
 
 
 def test_extra_fields_in_a_theme_save_change_nothing_else(
@@ -19,21 +19,17 @@ def test_extra_fields_in_a_theme_save_change_nothing_else(
     audit_id = start(client)
     with session_scope(journey) as session:
         auditor_pk = session.exec(select(User.id).where(User.username == "auditor1")).one()
-    response = client.post(
-        f"/audits/{audit_id}/themes/voice",
-        data={
-            "version": str(audit_version(journey, audit_id)),
-            "seen-alone": "yes",
-            # Not fields of this form: an auditor must not be able to set any of them.
-            "status": "moderated",
-            "auditor_id": "999",
-            "grade_moderated": "Outstanding",
-            "overall_grade_judged": "Outstanding",
-            "moderation_due": "false",
-            "role": "admin",
-            "permanence-plan": "yes",  # a question of another theme
-        },
-    )
+    # Not fields of this form but seen-alone: an auditor must not be able to set any of them.
+    crafted = {
+        "status": "moderated",
+        "auditor_id": "999",
+        "grade_moderated": "Outstanding",
+        "overall_grade_judged": "Outstanding",
+        "moderation_due": "false",
+        "role": "admin",
+        "permanence-plan": "yes",  # a question of another theme
+    }
+    response = save_theme(client, journey, audit_id, "voice", **{"seen-alone": "yes"}, **crafted)
     assert response.status_code == 302
     with session_scope(journey) as session:
         audit = session.get(Audit, audit_id)

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.builders import POOR, complete_audit, submit_audit
-from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row
+from tests.steps import moderation_grades, moderation_outcome, start_moderation
 
 RADIO = re.compile(r'<div class="govuk-radios__item">.*?</div>', re.DOTALL)
 
@@ -44,7 +44,7 @@ def test_the_auditors_judgement_is_in_no_page_before_the_moderator_grades(
     managers: Flask, blind_audit: int, client: FlaskClient, sign_in: Callable[..., TestResponse]
 ) -> None:
     sign_in("manager1")
-    client.post(f"/moderation/audits/{blind_audit}/start")
+    start_moderation(client, blind_audit)
     for url, html in _pages(client, blind_audit).items():
         # The grade options themselves are on the moderator's form: leave them out.
         text = RADIO.sub("", html)
@@ -60,11 +60,12 @@ def test_the_grades_are_revealed_once_recorded_and_a_rationale_is_asked_for(
     managers: Flask, blind_audit: int, client: FlaskClient, sign_in: Callable[..., TestResponse]
 ) -> None:
     sign_in("manager1")
-    client.post(f"/moderation/audits/{blind_audit}/start")
-    response = client.post(
-        f"/moderation/audits/{blind_audit}",
-        data={
-            "version": str(audit_version(managers, blind_audit)),
+    start_moderation(client, blind_audit)
+    response = moderation_grades(
+        client,
+        managers,
+        blind_audit,
+        **{
             "grade-voice": "Inadequate",
             "grade-planning": "Inadequate",
             "grade-overall": "Inadequate",
@@ -75,19 +76,15 @@ def test_the_grades_are_revealed_once_recorded_and_a_rationale_is_asked_for(
     assert "Requires improvement" in outcome
     assert "Why is your grade for Overall different from the auditor" in outcome
 
-    refused = client.post(
-        f"/moderation/audits/{blind_audit}/outcome",
-        data={"version": str(audit_version(managers, blind_audit)), "outcome": "grade_changed"},
-    )
+    refused = moderation_outcome(client, managers, blind_audit, outcome="grade_changed")
     assert refused.status_code == 400
     assert "Give your rationale for “Overall”" in refused.get_data(as_text=True)
-    done = client.post(
-        f"/moderation/audits/{blind_audit}/outcome",
-        data={
-            "version": str(audit_version(managers, blind_audit)),
-            "outcome": "grade_changed",
-            "rationale-overall": "No evidence of the child being seen alone.",
-        },
+    done = moderation_outcome(
+        client,
+        managers,
+        blind_audit,
+        outcome="grade_changed",
+        **{"rationale-overall": "No evidence of the child being seen alone."},
     )
     assert done.status_code == 302
     assert audit_row(managers, blind_audit).status == "moderated"
@@ -110,7 +107,7 @@ def test_without_blind_mode_the_moderator_sees_the_auditors_grades(
     audit_id = complete_audit(managers, "auditor1", answers=POOR, overall="Requires improvement")
     submit_audit(managers, audit_id, "auditor1", rate=1.0)
     sign_in("manager1")
-    client.post(f"/moderation/audits/{audit_id}/start")
+    start_moderation(client, audit_id)
     html = client.get(f"/moderation/audits/{audit_id}").get_data(as_text=True)
     assert "Judged on the whole record" in html and "The auditor&#39;s grade" in html
 
@@ -166,7 +163,7 @@ def test_a_themes_analysis_question_is_hidden_like_the_judgement_it_belongs_to(
         )
     submit_audit(managers, audit_id, "auditor1", rate=1.0)
     sign_in("manager1")
-    client.post(f"/moderation/audits/{audit_id}/start")
+    start_moderation(client, audit_id)
     escaped = secret.replace("'", "&#39;")
     for url, html in _pages(client, audit_id).items():
         assert escaped not in html and secret not in html, url

@@ -10,31 +10,19 @@ from werkzeug.test import TestResponse
 
 from tests.builders import POOR, complete_audit, submitted_audit
 from tests.conftest import AuthActions
-from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row, events
+from tests.steps import followed, moderation_grades, moderation_outcome, start_moderation
 
 
 def _close(client: FlaskClient, audit_id: int) -> str:
-    response = client.post(f"/moderation/audits/{audit_id}/close")
-    assert response.status_code == 302
-    return client.get(response.headers["Location"]).get_data(as_text=True)
+    return followed(client, client.post(f"/moderation/audits/{audit_id}/close"))
 
 
 def _moderate(client: FlaskClient, app: Flask, audit_id: int) -> None:
-    client.post(f"/moderation/audits/{audit_id}/start")
+    start_moderation(client, audit_id)
     grades = {"grade-voice": "Inadequate", "grade-planning": "Inadequate"}
-    client.post(
-        f"/moderation/audits/{audit_id}",
-        data={
-            "version": str(audit_version(app, audit_id)),
-            "grade-overall": "Inadequate",
-            **grades,
-        },
-    )
-    response = client.post(
-        f"/moderation/audits/{audit_id}/outcome",
-        data={"version": str(audit_version(app, audit_id)), "outcome": "agreed"},
-    )
+    moderation_grades(client, app, audit_id, **{"grade-overall": "Inadequate", **grades})
+    response = moderation_outcome(client, app, audit_id, outcome="agreed")
     assert response.status_code == 302
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
@@ -13,8 +14,11 @@ from audit_app.db import session_scope
 from audit_app.models import AuditResult, Moderation, ModerationGrade, ThemeResult
 from tests.builders import POOR, complete_audit, submitted_audit
 from tests.conftest import AuthActions
-from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row, events
+from tests.steps import audit_version, followed
+from tests.steps import moderation_grades as _grades
+from tests.steps import moderation_outcome as _outcome
+from tests.steps import start_moderation as _start
 
 AGREE_POOR = {
     "grade-voice": "Inadequate",
@@ -23,23 +27,13 @@ AGREE_POOR = {
 }
 
 
-def _start(client: FlaskClient, audit_id: int) -> TestResponse:
-    return client.post(f"/moderation/audits/{audit_id}/start")
-
-
-def _grades(client: FlaskClient, app: Flask, audit_id: int, **data: str) -> TestResponse:
-    data.setdefault("version", str(audit_version(app, audit_id)))
-    return client.post(f"/moderation/audits/{audit_id}", data=data)
-
-
-def _outcome(client: FlaskClient, app: Flask, audit_id: int, **data: str) -> TestResponse:
-    data.setdefault("version", str(audit_version(app, audit_id)))
-    return client.post(f"/moderation/audits/{audit_id}/outcome", data=data)
-
-
-def _flash_after(client: FlaskClient, response: TestResponse) -> str:
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client.get(response.headers["Location"]).get_data(as_text=True)
+@pytest.fixture
+def moderating(managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]) -> int:
+    """A poor audit, due for moderation; manager1 signed in and moderating it."""
+    audit_id = submitted_audit(managers, answers=POOR)
+    sign_in("manager1")
+    assert _start(client, audit_id).headers["Location"].endswith(f"/moderation/audits/{audit_id}")
+    return audit_id
 
 
 def test_the_managers_home_lists_due_audits_oldest_first(
@@ -71,13 +65,11 @@ def test_a_manager_of_another_service_sees_none_of_it(
 
 
 def test_agreeing_records_the_moderated_grades(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, moderating: int
 ) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    assert _start(client, audit_id).headers["Location"].endswith(f"/moderation/audits/{audit_id}")
+    audit_id = moderating
     assert _grades(client, managers, audit_id, **AGREE_POOR).status_code == 302
-    html = _flash_after(client, _outcome(client, managers, audit_id, outcome="agreed"))
+    html = followed(client, _outcome(client, managers, audit_id, outcome="agreed"))
     assert "you agreed with the auditor" in html
     audit = audit_row(managers, audit_id)
     assert audit.status == "moderated"
@@ -96,11 +88,9 @@ def test_agreeing_records_the_moderated_grades(
 
 
 def test_a_different_grade_needs_a_rationale(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, moderating: int
 ) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    _start(client, audit_id)
+    audit_id = moderating
     changed = dict(AGREE_POOR, **{"grade-voice": "Requires improvement"})
     response = _grades(client, managers, audit_id, **changed)
     assert response.status_code == 400
@@ -128,48 +118,46 @@ def test_a_different_grade_needs_a_rationale(
     assert "Grade changed: manager1" in page
 
 
-def test_agreed_is_refused_when_the_grades_differ(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+@pytest.mark.parametrize(
+    ("grades", "outcome", "message"),
+    [
+        pytest.param(
+            {
+                **AGREE_POOR,
+                "grade-overall": "Requires improvement",
+                "rationale-overall": "Better than the score suggests.",
+            },
+            "agreed",
+            "Your grades differ from the auditor",
+            id="agreed when the grades differ",
+        ),
+        pytest.param(
+            AGREE_POOR,
+            "grade_changed",
+            "Your grades are the same as the auditor",
+            id="grade changed when the grades agree",
+        ),
+        pytest.param(None, "agreed", "Record your grades first", id="agreed before any grades"),
+    ],
+)
+def test_an_outcome_that_does_not_fit_the_grades_is_refused(
+    managers: Flask,
+    client: FlaskClient,
+    moderating: int,
+    grades: dict[str, str] | None,
+    outcome: str,
+    message: str,
 ) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    _start(client, audit_id)
-    _grades(
-        client,
-        managers,
-        audit_id,
-        **dict(AGREE_POOR, **{"grade-overall": "Requires improvement"}),
-        **{"rationale-overall": "Better than the score suggests."},
-    )
-    response = _outcome(client, managers, audit_id, outcome="agreed")
+    if grades is not None:
+        assert _grades(client, managers, moderating, **grades).status_code == 302
+    response = _outcome(client, managers, moderating, outcome=outcome)
     assert response.status_code == 400
-    assert "Your grades differ from the auditor" in response.get_data(as_text=True)
-    assert audit_row(managers, audit_id).status == "submitted"
+    assert message in response.get_data(as_text=True)
+    assert audit_row(managers, moderating).status == "submitted"
 
 
-def test_grade_changed_is_refused_when_the_grades_agree(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    _start(client, audit_id)
-    _grades(client, managers, audit_id, **AGREE_POOR)
-    response = _outcome(client, managers, audit_id, outcome="grade_changed")
-    assert response.status_code == 400
-    assert "Your grades are the same as the auditor" in response.get_data(as_text=True)
-    assert audit_row(managers, audit_id).status == "submitted"
-
-
-def test_an_outcome_needs_grades_except_a_return(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    _start(client, audit_id)
-    response = _outcome(client, managers, audit_id, outcome="agreed")
-    assert response.status_code == 400
-    assert "Record your grades first" in response.get_data(as_text=True)
-    missing = _outcome(client, managers, audit_id)
+def test_an_outcome_must_be_chosen(managers: Flask, client: FlaskClient, moderating: int) -> None:
+    missing = _outcome(client, managers, moderating)
     assert "Select the outcome of the moderation" in missing.get_data(as_text=True)
 
 
@@ -180,7 +168,7 @@ def test_an_auditor_who_is_also_a_manager_cannot_moderate_their_own_audit(
     sign_in("manager3")
     html = client.get("/").get_data(as_text=True)
     assert "Your own audit: another manager moderates it" in html
-    page = _flash_after(client, _start(client, audit_id))
+    page = followed(client, _start(client, audit_id))
     assert "You cannot moderate your own audit" in page
     assert client.get(f"/moderation/audits/{audit_id}").status_code == 302
     with session_scope(managers) as session:
@@ -193,9 +181,9 @@ def test_a_draft_cannot_be_moderated(
 ) -> None:
     audit_id = complete_audit(managers, "auditor1")
     sign_in("manager1")
-    page = _flash_after(client, _start(client, audit_id))
+    page = followed(client, _start(client, audit_id))
     assert "This audit is a draft: it can be moderated only after the auditor submits it" in page
-    refused = _flash_after(client, client.post(f"/moderation/audits/{audit_id}/request"))
+    refused = followed(client, client.post(f"/moderation/audits/{audit_id}/request"))
     assert "moderation can be requested once it is submitted" in refused
     audit = audit_row(managers, audit_id)
     assert audit.status == "draft" and not audit.moderation_due
@@ -206,17 +194,17 @@ def test_an_audit_not_chosen_must_be_requested_first(
 ) -> None:
     audit_id = submitted_audit(managers, rate=0.0)
     sign_in("manager1")
-    page = _flash_after(client, _start(client, audit_id))
+    page = followed(client, _start(client, audit_id))
     assert "This audit was not chosen for moderation" in page
     home = client.get("/").get_data(as_text=True)
     assert "No audits are waiting for moderation" in home
 
-    page = _flash_after(client, client.post(f"/moderation/audits/{audit_id}/request"))
+    page = followed(client, client.post(f"/moderation/audits/{audit_id}/request"))
     assert "The audit is now in the moderation queue" in page
     audit = audit_row(managers, audit_id)
     assert (audit.moderation_due, audit.moderation_reason) == (True, "requested")
     assert events(managers, audit_id)[-1] == "moderation.requested"
-    again = _flash_after(client, client.post(f"/moderation/audits/{audit_id}/request"))
+    again = followed(client, client.post(f"/moderation/audits/{audit_id}/request"))
     assert "already in the moderation queue" in again
     assert _start(client, audit_id).status_code == 302
     with session_scope(managers) as session:
@@ -224,27 +212,23 @@ def test_an_audit_not_chosen_must_be_requested_first(
 
 
 def test_a_moderated_audit_cannot_be_moderated_again(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, moderating: int
 ) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    _start(client, audit_id)
+    audit_id = moderating
     _grades(client, managers, audit_id, **AGREE_POOR)
     _outcome(client, managers, audit_id, outcome="agreed")
-    page = _flash_after(client, _start(client, audit_id))
+    page = followed(client, _start(client, audit_id))
     assert "This audit has already been moderated" in page
     with session_scope(managers) as session:
         assert len(list(session.exec(select(Moderation)))) == 1
 
 
 def test_a_second_manager_is_told_who_is_moderating_and_can_take_over(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+    managers: Flask, client: FlaskClient, moderating: int, auth: AuthActions
 ) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    _start(client, audit_id)
+    audit_id = moderating
     auth.switch("manager3")
-    page = _flash_after(client, _start(client, audit_id))
+    page = followed(client, _start(client, audit_id))
     assert "started moderating this audit" in page and "Take over the moderation" in page
     response = client.post(f"/moderation/audits/{audit_id}/start", data={"take_over": "yes"})
     assert response.headers["Location"].endswith(f"/moderation/audits/{audit_id}")
@@ -256,11 +240,9 @@ def test_a_second_manager_is_told_who_is_moderating_and_can_take_over(
 
 
 def test_grades_from_a_stale_page_are_refused(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, moderating: int
 ) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    _start(client, audit_id)
+    audit_id = moderating
     stale = str(audit_version(managers, audit_id) - 1)
     response = _grades(client, managers, audit_id, version=stale, **AGREE_POOR)
     assert response.status_code == 409
@@ -270,11 +252,9 @@ def test_grades_from_a_stale_page_are_refused(
 
 
 def test_the_history_shows_each_moderation_step(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, moderating: int
 ) -> None:
-    audit_id = submitted_audit(managers, answers=POOR)
-    sign_in("manager1")
-    _start(client, audit_id)
+    audit_id = moderating
     _grades(
         client,
         managers,

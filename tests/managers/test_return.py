@@ -13,20 +13,13 @@ from audit_app.db import session_scope
 from audit_app.models import AuditResult, Moderation
 from tests.builders import POOR, submitted_audit
 from tests.conftest import AuthActions
-from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row, events
+from tests.steps import audit_version, moderation_outcome, save_theme, start_moderation
 
 
 def _return(client: FlaskClient, app: Flask, audit_id: int, comment: str) -> TestResponse:
-    client.post(f"/moderation/audits/{audit_id}/start")
-    return client.post(
-        f"/moderation/audits/{audit_id}/outcome",
-        data={
-            "version": str(audit_version(app, audit_id)),
-            "outcome": "returned",
-            "comment": comment,
-        },
-    )
+    start_moderation(client, audit_id)
+    return moderation_outcome(client, app, audit_id, outcome="returned", comment=comment)
 
 
 def test_returning_needs_a_comment(
@@ -60,14 +53,13 @@ def test_a_returned_audit_reopens_for_its_auditor_and_is_resubmitted(
     task_list = client.get(f"/audits/{audit_id}").get_data(as_text=True)
     assert "Returned for changes" in task_list and "Check the visit records from May." in task_list
 
-    saved = client.post(
-        f"/audits/{audit_id}/themes/voice",
-        data={
-            "version": str(audit_version(managers, audit_id)),
-            "seen-alone": "partly",
-            "voice-comment": "Seen alone in May.",
-            "judgement": "Requires improvement",
-        },
+    saved = save_theme(
+        client,
+        managers,
+        audit_id,
+        "voice",
+        **{"seen-alone": "partly", "voice-comment": "Seen alone in May."},
+        judgement="Requires improvement",
     )
     assert saved.status_code == 302, saved.get_data(as_text=True)
     resubmitted = client.post(
