@@ -74,8 +74,25 @@ class QuestionScore:
         return self.possible - self.points
 
 
+class _Graded:
+    """A percent and the grade it earns, both None when nothing counted towards them."""
+
+    percent: Fraction | None
+    grade: str | None
+
+    @property
+    def graded(self) -> bool:
+        """Whether anything counted: at least one question for a theme, one theme overall."""
+        return self.percent is not None
+
+    @property
+    def grade_label(self) -> str:
+        """The grade, or "Not graded"."""
+        return NOT_GRADED if self.grade is None else self.grade
+
+
 @dataclass(frozen=True)
-class ThemeScore:
+class ThemeScore(_Graded):
     """One theme's percent and grade, with the questions behind them."""
 
     theme_id: str
@@ -88,35 +105,15 @@ class ThemeScore:
     questions: tuple[QuestionScore, ...]
     pulled_down: tuple[QuestionScore, ...]
 
-    @property
-    def graded(self) -> bool:
-        """Whether at least one question was included."""
-        return self.percent is not None
-
-    @property
-    def grade_label(self) -> str:
-        """The grade, or "Not graded"."""
-        return NOT_GRADED if self.grade is None else self.grade
-
 
 @dataclass(frozen=True)
-class OverallScore:
+class OverallScore(_Graded):
     """The audit's overall percent and grade over its graded themes."""
 
     percent: Fraction | None
     grade: str | None
     band_grade: str | None
     limited_by: tuple[str, ...]
-
-    @property
-    def graded(self) -> bool:
-        """Whether any theme was graded."""
-        return self.percent is not None
-
-    @property
-    def grade_label(self) -> str:
-        """The grade, or "Not graded"."""
-        return NOT_GRADED if self.grade is None else self.grade
 
 
 @dataclass(frozen=True)
