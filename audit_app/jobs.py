@@ -18,11 +18,10 @@ import threading
 from flask import Flask
 from sqlmodel import Session
 
-from audit_app.core.rescore import RescoredAudit
 from audit_app.db import session_scope
 from audit_app.services import what_if as what_if_service
 
-__all__ = ["BATCH", "run_next_job", "wake"]
+__all__ = ["BATCH", "prune", "run_next_job", "wake"]
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +47,12 @@ def run_next_job(session: Session, *, batch: int = BATCH) -> bool:
     try:
         job = what_if_service.prepare(job_id, session=session)
         session.commit()
-        rescored: list[RescoredAudit] = []
+        packer = what_if_service.Packer(job.before, job.after)
         for start in range(0, len(job.rows), batch):
             rows = job.rows[start : start + batch]
-            rescored.extend(what_if_service.rescore_batch(job, rows, session=session))
+            packer.add(what_if_service.rescore_batch(job, rows, session=session))
             session.commit()
-        what_if_service.finish(job, rescored, session=session)
+        what_if_service.finish(job, packer, session=session)
         session.commit()
     except Exception as error:  # noqa: BLE001 - any failure is reported on the page
         session.rollback()
@@ -63,14 +62,24 @@ def run_next_job(session: Session, *, batch: int = BATCH) -> bool:
     return True
 
 
+def prune(session: Session, *, keep_days: int) -> int:
+    """Remove kept results older than ``keep_days`` days (committed); how many."""
+    removed = what_if_service.prune(keep_days, session=session)
+    session.commit()
+    return removed
+
+
 def _work(app: Flask, wakened: threading.Event) -> None:
-    """The worker's loop: run jobs until none is queued, then wait to be woken."""
+    """The worker's loop: run jobs until none is queued, remove old results, then wait to be
+    woken."""
+    keep_days = int(app.config.get("WHAT_IF_KEEP_DAYS", what_if_service.DEFAULT_KEEP_DAYS))
     while True:
         wakened.clear()
         try:
             with session_scope(app) as session:
                 while run_next_job(session):
                     pass
+                prune(session, keep_days=keep_days)
         except Exception:  # noqa: BLE001 - the database may be away for a while
             log.exception("the what-if worker could not reach the queue")
         wakened.wait(IDLE_SECONDS)

@@ -41,6 +41,7 @@ from audit_app.reporting.database import RESULTS, ReportReader  # noqa: E402
 from audit_app.reporting.filters import Filters, Scope, default_period  # noqa: E402
 from audit_app.reporting.selection import Places, Selection  # noqa: E402
 from audit_app.services import questionnaires as questionnaire_service  # noqa: E402
+from audit_app.services.actor import Actor  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/reports.py"
 PASSWORD = "bench password, not secret"
@@ -177,7 +178,7 @@ def build(url: str, audits: int, teams: int, seed: int) -> None:
                 questionnaire_service.parse_file(f"v{v}.json", json.dumps(questionnaire_json(v)))
                 for v in (1, 2)
             ]
-            questionnaire_service.load(files, session=session, loaded_by="bench")
+            questionnaire_service.load(files, session=session, loaded_by=Actor.system("bench"))
             password_hash = hash_password(PASSWORD)
         with engine.connect() as connection:
             versions = dict(

@@ -31,6 +31,8 @@ __all__ = [
     "ThemeShift",
     "direction",
     "rescore",
+    "rescore_each",
+    "theme_order",
 ]
 
 Direction = Literal["better", "worse", "now graded", "no longer graded", "renamed", "unchanged"]
@@ -159,6 +161,11 @@ class Impact:
     by_service: tuple[ServiceFigures, ...]
 
     @property
+    def audit_count(self) -> int:
+        """How many audits were rescored."""
+        return len(self.audits)
+
+    @property
     def scopes(self) -> dict[str, Figures]:
         """Every figure set by a key that names it, for listing the audits behind a figure."""
         found = {"overall": self.overall, "themes": self.themes}
@@ -205,16 +212,10 @@ def rescore(
     before: Questionnaire, after: Questionnaire, audits: Iterable[SubmittedAudit]
 ) -> Impact:
     """Score each audit with both versions and count the grades that would change."""
+    rescored = rescore_each(before, after, audits)
     theme_titles = {t.id: t.title for t in before.themes}
     theme_titles.update({t.id: t.title for t in after.themes})
-    theme_ids = _merge([t.id for t in before.themes], [t.id for t in after.themes])
-    # Each version compiled once for the whole run: the same grades as score_audit, faster.
-    plans = (ScoringPlan(before), ScoringPlan(after))
-    grades = (before.grades, after.grades)
-    rescored = tuple(
-        _rescore_one(plans, grades, audit, theme_ids, theme_titles)
-        for audit in sorted(audits, key=_submission_order)
-    )
+    theme_ids = theme_order(before, after)
     services = sorted({r.audit.service for r in rescored}, key=str.lower)
     return Impact(
         before_version=before.version,
@@ -236,6 +237,27 @@ def rescore(
             for theme_id in theme_ids
         ),
         by_service=tuple(_service_figures(service, rescored) for service in services),
+    )
+
+
+def theme_order(before: Questionnaire, after: Questionnaire) -> list[str]:
+    """The themes of either version, in the order the figures list them."""
+    return _merge([t.id for t in before.themes], [t.id for t in after.themes])
+
+
+def rescore_each(
+    before: Questionnaire, after: Questionnaire, audits: Iterable[SubmittedAudit]
+) -> tuple[RescoredAudit, ...]:
+    """Each audit scored with both versions, oldest submission first (no figures counted)."""
+    theme_titles = {t.id: t.title for t in before.themes}
+    theme_titles.update({t.id: t.title for t in after.themes})
+    theme_ids = theme_order(before, after)
+    # Each version compiled once for the whole run: the same grades as score_audit, faster.
+    plans = (ScoringPlan(before), ScoringPlan(after))
+    grades = (before.grades, after.grades)
+    return tuple(
+        _rescore_one(plans, grades, audit, theme_ids, theme_titles)
+        for audit in sorted(audits, key=_submission_order)
     )
 
 

@@ -15,28 +15,35 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from audit_app import clock
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.core.rescore import (
+    CHANGES,
+    DIRECTIONS,
+    Direction,
+    Figures,
     GradeShift,
     Impact,
     RescoredAudit,
+    ServiceFigures,
     SubmittedAudit,
     ThemeFigures,
     ThemeShift,
-    _figures,
-    _service_figures,
-    rescore,
+    rescore_each,
+    theme_order,
 )
 from audit_app.models import Audit, Case, QuestionnaireVersion, WhatIf
 from audit_app.services import questionnaires as questionnaire_service
@@ -45,34 +52,42 @@ from audit_app.services import workshop as workshop_service
 __all__ = [
     "CLAIM_EXPIRES",
     "DEFAULT_INLINE_AUDITS",
+    "DEFAULT_KEEP_DAYS",
+    "LISTED",
     "Job",
+    "Listing",
+    "Packer",
+    "Summary",
     "WhatIfOutcome",
-    "assemble",
     "claim_next_job",
     "fail",
     "finish",
     "fingerprint",
-    "impact_from_json",
-    "impact_to_json",
+    "listing",
+    "pack",
     "prepare",
+    "prune",
     "rescore_batch",
+    "summary",
     "what_if",
 ]
 
 DEFAULT_INLINE_AUDITS = 2000
 """What-ifs of at most this many audits are worked out in the request (WHAT_IF_INLINE_AUDITS)."""
+DEFAULT_KEEP_DAYS = 7
+"""Kept results worked out longer ago than this many days are removed (WHAT_IF_KEEP_DAYS)."""
 CLAIM_EXPIRES = timedelta(minutes=10)
 """A running job whose server has said nothing for this long is taken by another."""
 
 
 @dataclass(frozen=True)
 class WhatIfOutcome:
-    """What the page shows: the impact (if there is one yet) and how far the job has got."""
+    """What the page shows: the result (if there is one yet) and how far the job has got."""
 
     status: str  # "done", "queued", "running" or "failed"
     done: int
     total: int
-    impact: Impact | None
+    packed: str | None  # the result, packed (see "the kept result" below)
     # The impact shown is from before a change to the audits or versions: being worked out again.
     stale: bool = False
     queued: bool = False  # this visit queued the job (the worker is to be woken)
@@ -82,6 +97,15 @@ class WhatIfOutcome:
     def working(self) -> bool:
         """Whether a job is still to finish (the page looks again shortly)."""
         return self.status in ("queued", "running")
+
+    @cached_property
+    def impact(self) -> Summary | None:
+        """The figures of the result, if there is one yet."""
+        return None if self.packed is None else summary(self.packed)
+
+    def listing(self, scope: str, which: str) -> Listing | None:
+        """The audits listed under a figure (or those whose grades would change)."""
+        return None if self.packed is None else listing(self.packed, scope, which)
 
 
 @dataclass(frozen=True)
@@ -116,7 +140,8 @@ def what_if(
         impact = workshop_service.rescoring_impact(
             questionnaire_id, before, after, start, end, session=session
         )
-        return WhatIfOutcome("done", total, total, impact)
+        versions = [questionnaire_service.questionnaire_of(row) for row in (old, new)]
+        return WhatIfOutcome("done", total, total, pack(impact, *versions))
     key = (questionnaire_id, before, after, start, end)
     job = _job(key, session=session)
     if job is None:
@@ -132,7 +157,7 @@ def what_if(
         job.status,
         job.done,
         job.total,
-        _kept_impact(job),
+        job.result,
         stale=stale and job.result is not None,
         queued=queued,
         error=error,
@@ -178,25 +203,6 @@ def _queue_again(job: WhatIf, total: int) -> None:
     job.total = total
     job.queued_at = clock.now()
     job.claimed_at = None
-
-
-# The kept results last read, by job and the time they were worked out: a drill-down click on
-# the same server reads its figures without parsing them again.
-_READ: dict[tuple[int, datetime], Impact] = {}
-_READ_KEPT = 2  # a large one holds tens of MB
-
-
-def _kept_impact(job: WhatIf) -> Impact | None:
-    if job.result is None or job.id is None or job.computed_at is None:
-        return None
-    key = (job.id, job.computed_at)
-    found = _READ.get(key)
-    if found is None:
-        found = impact_from_json(job.result)
-        while len(_READ) >= _READ_KEPT:
-            _READ.pop(next(iter(_READ)))
-        _READ[key] = found
-    return found
 
 
 def fingerprint(
@@ -297,7 +303,7 @@ def rescore_batch(
 ) -> tuple[RescoredAudit, ...]:
     """One batch of a job's audits rescored (answers read now); the job says how far it got."""
     audits = workshop_service.with_answers(rows, session=session)
-    rescored = rescore(job.before, job.after, audits).audits
+    rescored = rescore_each(job.before, job.after, audits)
     session.execute(
         update(WhatIf)
         .where(col(WhatIf.id) == job.id)
@@ -307,17 +313,15 @@ def rescore_batch(
     return rescored
 
 
-def finish(job: Job, rescored: Sequence[RescoredAudit], *, session: Session) -> None:
+def finish(job: Job, packer: Packer, *, session: Session) -> None:
     """Keep a job's result, with the fingerprint of what it was worked out from."""
-    themes = [(t.theme_id, t.title) for t in rescore(job.before, job.after, []).by_theme]
-    impact = assemble(job.before.version, job.after.version, rescored, themes)
     session.execute(
         update(WhatIf)
         .where(col(WhatIf.id) == job.id)
         .values(
             status="done",
-            done=len(rescored),
-            result=impact_to_json(impact),
+            done=len(packer.lines),
+            result=packer.text(),
             fingerprint=job.fingerprint,
             computed_at=clock.now(),
         )
@@ -335,44 +339,252 @@ def fail(job_id: int, reason: str, *, session: Session) -> None:
     )
 
 
+def prune(keep_days: int, *, session: Session) -> int:
+    """Remove the results worked out more than ``keep_days`` days ago, and the failed jobs
+    queued that long ago; how many. A visit after that works the what-if out afresh."""
+    cutoff = clock.now() - timedelta(days=keep_days)
+    old = or_(
+        (col(WhatIf.status) == "done") & (col(WhatIf.computed_at) < cutoff),
+        (col(WhatIf.status) == "failed") & (col(WhatIf.queued_at) < cutoff),
+    )
+    removed = session.execute(
+        delete(WhatIf).where(old).execution_options(synchronize_session=False)
+    )
+    return int(removed.rowcount)  # type: ignore[attr-defined]
+
+
 # --- the kept result ---------------------------------------------------------------------
+#
+# A result is kept as packed text, so that a page or a click reads only what it shows:
+#
+# - a first line of JSON with the versions, the themes, the services and every figure's counts
+#   (all the page's tables need);
+# - one line per column, each a character per audit in submission order: the audit's service
+#   (``chr(48 + index)``), then the direction of its overall grade and of each theme's grade
+#   (a digit, the index in ``DIRECTIONS``); a click finds the audits behind a figure by
+#   scanning one or a few of these lines (a regular expression, at the speed of C);
+# - one line of JSON per audit (case, team, submission and grade shifts), of which only the
+#   listed ones, at most ``LISTED``, are parsed.
+
+LISTED = 500
+"""At most this many audits are listed under a figure (a page of more would not be read)."""
+_CODE = {d: str(i) for i, d in enumerate(DIRECTIONS)}
+_SERVICE_BASE = 48  # a service's character: chr(48 + its index), never a line break
 
 
-def assemble(
-    before_version: int,
-    after_version: int,
-    rescored: Sequence[RescoredAudit],
-    themes: Sequence[tuple[str, str]],
-) -> Impact:
-    """The whole impact from each audit's shifts, as :func:`~audit_app.core.rescore.rescore`
-    counts it (``themes``: the themes' ids and titles, in the order the figures list them)."""
-    audits = tuple(sorted(rescored, key=_submission_order))
-    services = sorted({r.audit.service for r in audits}, key=str.lower)
-    return Impact(
-        before_version=before_version,
-        after_version=after_version,
-        audits=audits,
-        overall=_figures((r.audit.audit_id, r.overall) for r in audits),
-        themes=_figures((r.audit.audit_id, t.shift) for r in audits for t in r.themes),
-        by_theme=tuple(
-            ThemeFigures(
-                theme_id,
-                title,
-                _figures(
-                    (r.audit.audit_id, t.shift)
-                    for r in audits
-                    for t in r.themes
-                    if t.theme_id == theme_id
-                ),
+@dataclass(frozen=True)
+class Summary:
+    """A what-if's figures without its audits: all the page's tables show."""
+
+    before_version: int
+    after_version: int
+    audit_count: int
+    overall: Figures
+    themes: Figures
+    by_theme: tuple[ThemeFigures, ...]
+    by_service: tuple[ServiceFigures, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The audits listed under a figure (``behind``), or else those whose grades would change:
+    the first ``LISTED`` in submission order, of ``total``."""
+
+    behind: bool
+    audits: tuple[RescoredAudit, ...]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        """Whether more audits are behind the figure than are listed."""
+        return self.total > len(self.audits)
+
+
+class Packer:
+    """A result packed as it is worked out, batch by batch, in submission order."""
+
+    def __init__(self, before: Questionnaire, after: Questionnaire) -> None:
+        self.before_version, self.after_version = before.version, after.version
+        titles = {t.id: t.title for t in before.themes}
+        titles.update({t.id: t.title for t in after.themes})
+        self.themes = [(theme_id, titles[theme_id]) for theme_id in theme_order(before, after)]
+        self.services: dict[str, str] = {}
+        self.columns: list[list[str]] = [[] for _ in range(2 + len(self.themes))]
+        self.lines: list[str] = []
+
+    def add(self, rescored: Iterable[RescoredAudit]) -> None:
+        """Pack the next audits (each batch follows the one before in submission order)."""
+        columns, services = self.columns, self.services
+        for r in rescored:
+            audit = r.audit
+            code = services.get(audit.service)
+            if code is None:
+                code = services[audit.service] = chr(_SERVICE_BASE + len(services))
+            columns[0].append(code)
+            columns[1].append(_CODE[r.overall.direction])
+            for column, theme in zip(columns[2:], r.themes, strict=True):
+                column.append(_CODE[theme.shift.direction])
+            submitted = None if audit.submitted_at is None else audit.submitted_at.isoformat()
+            self.lines.append(
+                json.dumps(
+                    [
+                        audit.audit_id,
+                        audit.case_ref,
+                        audit.team,
+                        submitted,
+                        _shift_out(r.overall),
+                        [_shift_out(t.shift) for t in r.themes],
+                    ],
+                    separators=(",", ":"),
+                )
             )
-            for theme_id, title in themes
+
+    def text(self) -> str:
+        """The packed result."""
+        columns = ["".join(column) for column in self.columns]
+        header = {
+            "format": 2,
+            "before": self.before_version,
+            "after": self.after_version,
+            "themes": self.themes,
+            "services": list(self.services),
+            "count": len(self.lines),
+            "figures": _count_figures(columns, self.themes, list(self.services)),
+        }
+        return "\n".join([json.dumps(header, separators=(",", ":")), *columns, *self.lines])
+
+
+def pack(impact: Impact, before: Questionnaire, after: Questionnaire) -> str:
+    """A whole impact packed (a what-if worked out in the request)."""
+    packer = Packer(before, after)
+    packer.add(impact.audits)
+    return packer.text()
+
+
+def _named(counts: Counter[str]) -> dict[str, int]:
+    return {DIRECTIONS[int(code)]: n for code, n in counts.items() if n}
+
+
+def _count_figures(
+    columns: list[str], themes: Sequence[tuple[str, str]], services: Sequence[str]
+) -> dict[str, Any]:
+    """Every figure's total and counts by direction (as ``rescore`` counts them)."""
+    served, overall, *by_theme = columns
+    count, audits = len(overall), Counter(served)
+    figures: dict[str, Any] = {"overall": [count, _named(Counter(overall))]}
+    every: Counter[str] = Counter()
+    own_overall = Counter(zip(served, overall, strict=True))
+    own_themes: Counter[tuple[str, str]] = Counter()
+    for (theme_id, _), column in zip(themes, by_theme, strict=True):
+        found = Counter(column)
+        figures[f"theme:{theme_id}"] = [count, _named(found)]
+        every.update(found)
+        own_themes.update(Counter(zip(served, column, strict=True)))
+    figures["themes"] = [count * len(themes), _named(every)]
+    for index, service in enumerate(services):
+        code = chr(_SERVICE_BASE + index)
+        overall_counts = Counter({d: n for (s, d), n in own_overall.items() if s == code})
+        theme_counts = Counter({d: n for (s, d), n in own_themes.items() if s == code})
+        figures[f"service:{service}:overall"] = [audits[code], _named(overall_counts)]
+        figures[f"service:{service}:themes"] = [
+            audits[code] * len(themes),
+            _named(theme_counts),
+        ]
+    return figures
+
+
+def _figures_of(found: list[Any]) -> Figures:
+    total, counts = found
+    return Figures(total=total, counts=counts, audit_ids={})
+
+
+def summary(packed: str) -> Summary:
+    """The figures of a packed result (its first line only)."""
+    header = json.loads(packed[: packed.index("\n")])
+    figures = header["figures"]
+    services = sorted(header["services"], key=str.lower)
+    return Summary(
+        before_version=header["before"],
+        after_version=header["after"],
+        audit_count=header["count"],
+        overall=_figures_of(figures["overall"]),
+        themes=_figures_of(figures["themes"]),
+        by_theme=tuple(
+            ThemeFigures(theme_id, title, _figures_of(figures[f"theme:{theme_id}"]))
+            for theme_id, title in header["themes"]
         ),
-        by_service=tuple(_service_figures(service, audits) for service in services),
+        by_service=tuple(
+            ServiceFigures(
+                service,
+                figures[f"service:{service}:overall"][0],
+                _figures_of(figures[f"service:{service}:overall"]),
+                _figures_of(figures[f"service:{service}:themes"]),
+            )
+            for service in services
+        ),
     )
 
 
-def _submission_order(r: RescoredAudit) -> tuple[bool, datetime | None, int]:
-    return (r.audit.submitted_at is None, r.audit.submitted_at, r.audit.audit_id)
+def _columns(packed: str, count: int, width: int) -> tuple[list[str], int]:
+    """The packed result's code columns (each ``count`` characters), and where the audits'
+    lines begin."""
+    at = packed.index("\n") + 1
+    columns = []
+    for _ in range(width):
+        columns.append(packed[at : at + count])
+        at += count + 1
+    return columns, at
+
+
+def _wanted(header: dict[str, Any], scope: str, which: str) -> tuple[list[int], str, str] | None:
+    """For a figure: the columns to look in, the service's character (or "") and the codes
+    that count; None for a figure the result does not have."""
+    if which == "changed":
+        codes = _changes()
+    elif which in _CODE:
+        codes = _CODE[which]
+    else:
+        return None
+    themes = list(range(2, 2 + len(header["themes"])))
+    service = ""
+    if scope.startswith("service:"):
+        name, _, scope = scope.removeprefix("service:").rpartition(":")
+        if name not in header["services"] or scope not in ("overall", "themes"):
+            return None
+        service = chr(_SERVICE_BASE + header["services"].index(name))
+    if scope in ("overall", "themes"):
+        return ([1] if scope == "overall" else themes), service, codes
+    ids = [theme_id for theme_id, _ in header["themes"]]
+    theme_id = scope.removeprefix("theme:")
+    if not scope.startswith("theme:") or theme_id not in ids:
+        return None
+    return [2 + ids.index(theme_id)], service, codes
+
+
+def listing(packed: str, scope: str, which: str, *, limit: int = LISTED) -> Listing:
+    """The audits behind one figure of a packed result (``scope`` as ``Impact.scopes`` names
+    figures, ``which`` a direction or "changed"), else those whose grades would change."""
+    header = json.loads(packed[: packed.index("\n")])
+    count, themes = header["count"], len(header["themes"])
+    columns, lines_at = _columns(packed, count, 2 + themes)
+    wanted = _wanted(header, scope, which) if scope else None
+    look_in, service, codes = wanted or (list(range(1, 2 + themes)), "", _changes())
+    pattern = re.compile(f"[{codes}]")
+    found: set[int] = set()
+    for index in look_in:
+        found.update(m.start() for m in pattern.finditer(columns[index]))
+    if service:
+        found = {i for i in found if columns[0][i] == service}
+    listed = sorted(found)[:limit]
+    return Listing(
+        behind=wanted is not None,
+        audits=_audits_at(packed, lines_at, listed, header, columns),
+        total=len(found),
+    )
+
+
+def _changes() -> str:
+    return "".join(_CODE[d] for d in CHANGES)
 
 
 def _shift_out(shift: GradeShift) -> list[Any]:
@@ -381,87 +593,55 @@ def _shift_out(shift: GradeShift) -> list[Any]:
         shift.after,
         None if shift.percent_before is None else str(shift.percent_before),
         None if shift.percent_after is None else str(shift.percent_after),
-        shift.direction,
     ]
 
 
 class _Shifts:
-    """Grade shifts read back, each distinct one made once (most audits share theirs)."""
+    """Grade shifts read back, each distinct one made once (many audits share theirs)."""
 
     def __init__(self) -> None:
-        self.percents: dict[str, Fraction] = {}
         self.shifts: dict[tuple[Any, ...], GradeShift] = {}
 
-    def percent(self, text: str | None) -> Fraction | None:
-        if text is None:
-            return None
-        found = self.percents.get(text)
-        if found is None:
-            found = self.percents[text] = Fraction(text)
-        return found
-
-    def shift(self, data: list[Any]) -> GradeShift:
-        key = tuple(data)
+    def shift(self, data: list[Any], code: str) -> GradeShift:
+        key = (*data, code)
         found = self.shifts.get(key)
         if found is None:
-            before, after, percent_before, percent_after, direction = data
+            before, after, percent_before, percent_after = data
+            direction: Direction = DIRECTIONS[int(code)]
             found = self.shifts[key] = GradeShift(
                 before,
                 after,
-                self.percent(percent_before),
-                self.percent(percent_after),
+                None if percent_before is None else Fraction(percent_before),
+                None if percent_after is None else Fraction(percent_after),
                 direction,
             )
         return found
 
 
-def impact_to_json(impact: Impact) -> str:
-    """The impact as JSON: each audit's shifts (answers are not kept), and the themes' order."""
-    return json.dumps(
-        {
-            "before": impact.before_version,
-            "after": impact.after_version,
-            "themes": [[t.theme_id, t.title] for t in impact.by_theme],
-            "audits": [
-                [
-                    r.audit.audit_id,
-                    r.audit.case_ref,
-                    r.audit.team,
-                    r.audit.service,
-                    None if r.audit.submitted_at is None else r.audit.submitted_at.isoformat(),
-                    _shift_out(r.overall),
-                    [_shift_out(t.shift) for t in r.themes],
-                ]
-                for r in impact.audits
-            ],
-        },
-        separators=(",", ":"),
-    )
-
-
-def impact_from_json(text: str) -> Impact:
-    """The impact kept by :func:`impact_to_json`, figures counted again from the shifts."""
-    data = json.loads(text)
-    themes = [(theme_id, title) for theme_id, title in data["themes"]]
+def _audits_at(
+    packed: str, lines_at: int, wanted: list[int], header: dict[str, Any], columns: list[str]
+) -> tuple[RescoredAudit, ...]:
+    """The audits at these positions, read back from their lines."""
+    if not wanted:
+        return ()
+    lines = packed[lines_at:].split("\n", wanted[-1] + 1)
+    services = header["services"]
+    themes = header["themes"]
     read = _Shifts()
-    theme_shifts: dict[tuple[str, int], ThemeShift] = {}
-    rescored = []
-    for audit_id, case_ref, team, service, submitted, overall, shifts in data["audits"]:
+    found = []
+    for index in wanted:
+        audit_id, case_ref, team, submitted, overall, shifts = json.loads(lines[index])
         audit = SubmittedAudit(
             audit_id=audit_id,
             case_ref=case_ref,
             team=team,
-            service=service,
+            service=services[ord(columns[0][index]) - _SERVICE_BASE],
             submitted_at=None if submitted is None else datetime.fromisoformat(submitted),
             answers={},
         )
-        each = []
-        for (theme_id, title), shift in zip(themes, shifts, strict=True):
-            grade = read.shift(shift)
-            key = (theme_id, id(grade))
-            found = theme_shifts.get(key)
-            if found is None:
-                found = theme_shifts[key] = ThemeShift(theme_id, title, grade)
-            each.append(found)
-        rescored.append(RescoredAudit(audit, read.shift(overall), tuple(each)))
-    return assemble(data["before"], data["after"], rescored, themes)
+        each = tuple(
+            ThemeShift(theme_id, title, read.shift(shift, columns[2 + i][index]))
+            for i, ((theme_id, title), shift) in enumerate(zip(themes, shifts, strict=True))
+        )
+        found.append(RescoredAudit(audit, read.shift(overall, columns[1][index]), each))
+    return tuple(found)

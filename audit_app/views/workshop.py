@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from audit_app import clock, jobs
 from audit_app.auth import current_actor, role_required
-from audit_app.core.rescore import CHANGES, DIRECTIONS, Impact
+from audit_app.core.rescore import CHANGES, DIRECTIONS
 from audit_app.db import changes, get_session
 from audit_app.forms.workshop import (
     CompareForm,
@@ -43,7 +43,7 @@ from audit_app.models import QuestionnaireVersion
 from audit_app.services import what_if as what_if_service
 from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import FileProblem, LoadRefused
-from audit_app.services.what_if import DEFAULT_INLINE_AUDITS, WhatIfOutcome
+from audit_app.services.what_if import DEFAULT_INLINE_AUDITS, LISTED, Summary, WhatIfOutcome
 from audit_app.services.workshop import Preview, UploadChanged
 
 bp = Blueprint("workshop", __name__, url_prefix="/questionnaires")
@@ -66,6 +66,7 @@ IMPACT_WORDS = {
     "direction_names": DIRECTION_NAMES,
     # While a what-if is worked out, the page looks again after this many seconds.
     "refresh_seconds": 10,
+    "listed_at_most": LISTED,
 }
 
 
@@ -397,7 +398,7 @@ def compare(questionnaire_id: str) -> str | tuple[str, int]:
 # --- rescoring impact ----------------------------------------------------------------------
 
 
-def _scope_name(scope: str, result: Impact | None) -> str:
+def _scope_name(scope: str, result: Summary | None) -> str:
     """What a figure's key names, in words: "Overall grades", "Child Protection, theme grades"."""
     if scope == "overall":
         return "Overall grades"
@@ -434,7 +435,7 @@ def impact(questionnaire_id: str) -> Response:
         questionnaire_id=questionnaire_id,
         impact=result,
         what_if=outcome,
-        behind=result.audits_behind(scope, which) if result is not None and scope else None,
+        listing=outcome.listing(scope, which) if outcome is not None else None,
         scope=scope,
         which=which,
         figure_href=_figure_links(questionnaire_id, form),

@@ -20,10 +20,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from audit_app import jobs
+from audit_app.core.rescore import DIRECTIONS, Figures, RescoredAudit
 from audit_app.db import get_engine, session_scope
 from audit_app.models import Answer, Audit, WhatIf
 from audit_app.services import what_if as what_if_service
 from audit_app.services import workshop as workshop_service
+from audit_app.services.questionnaires import questionnaire_of
 from tests.workshop.conftest import count
 from tests.workshop.test_known_difference import rescored  # noqa: F401 - a fixture
 
@@ -55,7 +57,7 @@ def rescores(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
         return rescore
 
-    monkeypatch.setattr(what_if_service, "rescore", counting(what_if_service.rescore))
+    monkeypatch.setattr(what_if_service, "rescore_each", counting(what_if_service.rescore_each))
     monkeypatch.setattr(workshop_service, "rescore", counting(workshop_service.rescore))
     return calls
 
@@ -110,23 +112,60 @@ def test_the_kept_result_reads_back_as_the_same_figures(
 ) -> None:
     with session_scope(admin) as session:
         direct = workshop_service.rescoring_impact(*KEY, session=session)
-    read = what_if_service.impact_from_json(what_if_service.impact_to_json(direct))
-    assert read.before_version == direct.before_version
-    assert read.after_version == direct.after_version
-    assert (read.overall, read.themes) == (direct.overall, direct.themes)
-    assert read.by_theme == direct.by_theme
-    assert read.by_service == direct.by_service
+        versions = [
+            questionnaire_of(workshop_service.get_version(KEY[0], v, session=session))
+            for v in (1, 2)
+        ]
+    packed = what_if_service.pack(direct, *versions)
+    read = what_if_service.summary(packed)
+    assert (read.before_version, read.after_version) == (1, 2)
+    assert read.audit_count == len(direct.audits) == 4
+
+    def counts(figures: Figures) -> tuple[int, dict[str, int]]:
+        return figures.total, dict(figures.counts)
+
+    assert counts(read.overall) == counts(direct.overall)
+    assert counts(read.themes) == counts(direct.themes)
+    assert [(t.theme_id, t.title, counts(t.figures)) for t in read.by_theme] == [
+        (t.theme_id, t.title, counts(t.figures)) for t in direct.by_theme
+    ]
     assert [
-        (r.audit.audit_id, r.audit.case_ref, r.audit.team, r.audit.service) for r in read.audits
-    ] == [
-        (r.audit.audit_id, r.audit.case_ref, r.audit.team, r.audit.service) for r in direct.audits
-    ]
-    assert [r.audit.submitted_at for r in read.audits] == [
-        r.audit.submitted_at for r in direct.audits
-    ]
-    assert [(r.overall, r.themes) for r in read.audits] == [
-        (r.overall, r.themes) for r in direct.audits
-    ]
+        (s.service, s.audits, counts(s.overall), counts(s.themes)) for s in read.by_service
+    ] == [(s.service, s.audits, counts(s.overall), counts(s.themes)) for s in direct.by_service]
+    # Behind every figure, each way: the same audits, with the same grades and percents.
+    for scope in direct.scopes:
+        for which in (*DIRECTIONS, "changed"):
+            listed = what_if_service.listing(packed, scope, which)
+            expected = direct.audits_behind(scope, which)
+            assert expected is not None
+            assert listed.behind and listed.total == len(expected), (scope, which)
+            assert [whole(r) for r in listed.audits] == [whole(r) for r in expected]
+    changed = what_if_service.listing(packed, "", "")
+    assert not changed.behind
+    assert [whole(r) for r in changed.audits] == [whole(r) for r in direct.audits if r.changed]
+    assert not what_if_service.listing(packed, "theme:nonsense", "better").behind
+    assert not what_if_service.listing(packed, "overall", "sideways").behind
+
+
+def whole(r: RescoredAudit) -> tuple[Any, ...]:
+    """Everything the page shows of a rescored audit."""
+    a = r.audit
+    return (a.audit_id, a.case_ref, a.team, a.service, a.submitted_at, r.overall, r.themes)
+
+
+def test_a_listing_names_at_most_the_first_audits_and_counts_the_rest(
+    large: dict[str, int], admin: Flask
+) -> None:
+    with session_scope(admin) as session:
+        direct = workshop_service.rescoring_impact(*KEY, session=session)
+        versions = [
+            questionnaire_of(workshop_service.get_version(KEY[0], v, session=session))
+            for v in (1, 2)
+        ]
+    packed = what_if_service.pack(direct, *versions)
+    listed = what_if_service.listing(packed, "themes", "worse", limit=2)
+    assert (listed.total, listed.cut) == (3, True)
+    assert [r.audit.case_ref for r in listed.audits] == ["A1", "B1"]
 
 
 def test_drill_down_clicks_read_the_kept_result_without_rescoring(
@@ -237,7 +276,7 @@ def test_a_job_that_fails_says_so_and_is_tried_again(
         raise ArithmeticError("no")
 
     with monkeypatch.context() as patched:
-        patched.setattr(what_if_service, "rescore", broken)
+        patched.setattr(what_if_service, "rescore_each", broken)
         assert run_jobs(admin) == 1
     assert (job(admin).status, job(admin).error) == ("failed", "ArithmeticError")
     text = text_of(client.get(PAGE).get_data(as_text=True))
