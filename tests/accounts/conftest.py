@@ -14,6 +14,7 @@ from audit_app.db import session_scope
 from audit_app.models import AuditEvent, User
 from audit_app.services.accounts import find_user
 from audit_app.services.users import UserRow, user_row
+from tests.builders import PASSWORD
 
 # The shared ``make_user`` and ``sign_in`` fixtures, as annotations.
 MakeUser = Callable[..., str]
@@ -28,6 +29,20 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     match = CSRF_FIELD.search(client.get(path).get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(2)
+
+
+def new_user_form(**overrides: object) -> dict[str, object]:
+    """The admin's form for a new auditor, newbie, with ``overrides`` (None leaves a field out)."""
+    data: dict[str, object] = {
+        "username": "newbie",
+        "display_name": "New Auditor",
+        "role": "auditor",
+        "team": "",
+        "password": PASSWORD,
+        "confirm_password": PASSWORD,
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
 
 
 def stored_user(app: Flask, username: str) -> User | None:

@@ -11,7 +11,14 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
 
 from audit_app.services import users as user_service
-from tests.accounts.conftest import MakeUser, SignIn, events, stored_row, stored_user
+from tests.accounts.conftest import (
+    MakeUser,
+    SignIn,
+    events,
+    new_user_form,
+    stored_row,
+    stored_user,
+)
 from tests.builders import PASSWORD
 
 NEW_PASSWORD = "a different long passphrase"
@@ -27,24 +34,31 @@ def text_of(response: TestResponse) -> str:
     return unescape(response.get_data(as_text=True))
 
 
-def new_user_form(**overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "username": "newbie",
-        "display_name": "New Auditor",
-        "role": "auditor",
-        "team": "",
-        "password": PASSWORD,
-        "confirm_password": PASSWORD,
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
 @pytest.fixture
 def admin(make_user: MakeUser, sign_in: SignIn) -> str:
     """Signed in as an admin; returns the username."""
     sign_in(make_user("admin1", "admin"))
     return "admin1"
+
+
+@pytest.fixture
+def alice(app: Flask, make_user: MakeUser) -> int:
+    """The auditor alice, with no team; returns her id."""
+    return user_id(app, make_user("alice", "auditor"))
+
+
+@pytest.fixture
+def alice_in_a_team(app: Flask, make_user: MakeUser) -> int:
+    """The auditor alice in Assessment Team 1; returns her id."""
+    return user_id(app, make_user("alice", "auditor", team="Assessment Team 1"))
+
+
+def alice_signed_in(app: Flask) -> FlaskClient:
+    """Alice's own browser, signed in with her password."""
+    browser = app.test_client()
+    browser.post("/sign-in", data={"username": "alice", "password": PASSWORD})
+    assert browser.get("/").status_code == 200
+    return browser
 
 
 # Access ----------------------------------------------------------------------------------------
@@ -239,14 +253,10 @@ def test_every_problem_is_listed_at_once_in_page_order(client: FlaskClient, admi
 
 
 def test_an_admin_changes_role_team_services_and_name(
-    app: Flask,
-    client: FlaskClient,
-    admin: str,
-    make_user: MakeUser,
+    app: Flask, client: FlaskClient, admin: str, alice_in_a_team: int, make_user: MakeUser
 ) -> None:
-    make_user("alice", "auditor", team="Assessment Team 1")
     make_user("gm0", "manager", services=("Children in Care",))
-    target = user_id(app, "alice")
+    target = alice_in_a_team
     page = text_of(client.get(f"/admin/users/{target}"))
     assert 'value="auditor" checked' in page
 
@@ -287,13 +297,9 @@ def test_an_admin_changes_role_team_services_and_name(
 
 
 def test_saving_without_changes_writes_no_event(
-    app: Flask,
-    client: FlaskClient,
-    admin: str,
-    make_user: MakeUser,
+    app: Flask, client: FlaskClient, admin: str, alice_in_a_team: int
 ) -> None:
-    make_user("alice", "auditor", team="Assessment Team 1")
-    target = user_id(app, "alice")
+    target = alice_in_a_team
     response = client.post(
         f"/admin/users/{target}",
         data={"display_name": "", "role": "auditor", "team": "Assessment Team 1"},
@@ -304,14 +310,10 @@ def test_saving_without_changes_writes_no_event(
 
 
 def test_a_bad_change_is_refused_and_changes_nothing(
-    app: Flask,
-    client: FlaskClient,
-    admin: str,
-    make_user: MakeUser,
+    app: Flask, client: FlaskClient, admin: str, alice_in_a_team: int, make_user: MakeUser
 ) -> None:
-    make_user("alice", "auditor", team="Assessment Team 1")
     make_user("gm0", "manager", services=("Children in Care",))
-    target = user_id(app, "alice")
+    target = alice_in_a_team
     response = client.post(
         f"/admin/users/{target}",
         data={"display_name": "Alice", "role": "viewer", "services": ["Children in Care"]},
@@ -377,27 +379,20 @@ def test_a_role_change_applies_to_a_live_session_at_once(
 
 
 def test_setting_a_password_ends_the_users_sessions(
-    app: Flask,
-    client: FlaskClient,
-    admin: str,
-    make_user: MakeUser,
+    app: Flask, client: FlaskClient, admin: str, alice: int
 ) -> None:
-    make_user("alice", "auditor")
-    alice = app.test_client()
-    alice.post("/sign-in", data={"username": "alice", "password": PASSWORD})
-    assert alice.get("/").status_code == 200
-
+    browser = alice_signed_in(app)
     response = client.post(
-        f"/admin/users/{user_id(app, 'alice')}/password",
+        f"/admin/users/{alice}/password",
         data={"new-password": NEW_PASSWORD, "new-confirm_password": NEW_PASSWORD},
     )
     assert response.status_code == 302
     assert "A new password has been set for alice" in text_of(
         client.get(response.headers["Location"])
     )
-    assert alice.get("/").status_code == 302
+    assert browser.get("/").status_code == 302
     assert (
-        alice.post("/sign-in", data={"username": "alice", "password": NEW_PASSWORD}).status_code
+        browser.post("/sign-in", data={"username": "alice", "password": NEW_PASSWORD}).status_code
         == 302
     )
     [event] = events(app, "user.password_set")
@@ -416,15 +411,14 @@ def test_a_bad_new_password_is_refused(
     app: Flask,
     client: FlaskClient,
     admin: str,
-    make_user: MakeUser,
+    alice: int,
     password: str,
     confirm: str,
     message: str,
 ) -> None:
-    make_user("alice", "auditor")
     before = stored_user(app, "alice")
     response = client.post(
-        f"/admin/users/{user_id(app, 'alice')}/password",
+        f"/admin/users/{alice}/password",
         data={"new-password": password, "new-confirm_password": confirm},
     )
     assert response.status_code == 400
@@ -456,24 +450,19 @@ def test_an_admin_cannot_set_their_own_password_here(
 
 
 def test_deactivating_ends_sessions_and_reactivating_restores_sign_in(
-    app: Flask,
-    client: FlaskClient,
-    admin: str,
-    make_user: MakeUser,
+    app: Flask, client: FlaskClient, admin: str, alice: int
 ) -> None:
-    make_user("alice", "auditor")
-    target = user_id(app, "alice")
-    alice = app.test_client()
-    alice.post("/sign-in", data={"username": "alice", "password": PASSWORD})
-    assert alice.get("/").status_code == 200
+    target = alice
+    browser = alice_signed_in(app)
 
     response = client.post(f"/admin/users/{target}/status", data={"status-action": "deactivate"})
     assert response.status_code == 302
     page = text_of(client.get(f"/admin/users/{target}"))
     assert "alice has been deactivated" in page and "Reactivate alice" in page
-    assert alice.get("/").status_code == 302
+    assert browser.get("/").status_code == 302
     assert (
-        alice.post("/sign-in", data={"username": "alice", "password": PASSWORD}).status_code == 400
+        browser.post("/sign-in", data={"username": "alice", "password": PASSWORD}).status_code
+        == 400
     )
 
     # A second click on the same button changes nothing.
@@ -484,7 +473,8 @@ def test_deactivating_ends_sessions_and_reactivating_restores_sign_in(
     user = stored_user(app, "alice")
     assert user is not None and user.active
     assert (
-        alice.post("/sign-in", data={"username": "alice", "password": PASSWORD}).status_code == 302
+        browser.post("/sign-in", data={"username": "alice", "password": PASSWORD}).status_code
+        == 302
     )
     assert len(events(app, "user.activated")) == 1
     assert events(app, "user.deactivated")[0].actor == admin
@@ -502,15 +492,9 @@ def test_an_admin_cannot_deactivate_themselves(app: Flask, client: FlaskClient, 
 
 
 def test_a_malformed_status_request_is_refused(
-    app: Flask,
-    client: FlaskClient,
-    admin: str,
-    make_user: MakeUser,
+    app: Flask, client: FlaskClient, admin: str, alice: int
 ) -> None:
-    make_user("alice", "auditor")
-    response = client.post(
-        f"/admin/users/{user_id(app, 'alice')}/status", data={"status-action": "delete"}
-    )
+    response = client.post(f"/admin/users/{alice}/status", data={"status-action": "delete"})
     assert response.status_code == 400
     user = stored_user(app, "alice")
     assert user is not None and user.active

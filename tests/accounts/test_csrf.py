@@ -7,7 +7,7 @@ from flask import Flask
 from audit_app.db import session_scope
 from audit_app.services import accounts
 from audit_app.services.actor import Actor
-from tests.accounts.conftest import csrf_token, events, stored_user
+from tests.accounts.conftest import csrf_token, events, new_user_form, stored_user
 from tests.builders import PASSWORD
 
 
@@ -53,13 +53,7 @@ def test_adding_a_user_without_a_token_is_refused(csrf_app: Flask) -> None:
     client.post("/sign-in", data={"username": "admin1", "password": PASSWORD, "csrf_token": token})
     assert client.get("/admin/users/new").status_code == 200
 
-    form = {
-        "username": "intruder",
-        "role": "admin",
-        "team": "",
-        "password": PASSWORD,
-        "confirm_password": PASSWORD,
-    }
+    form = new_user_form(username="intruder", display_name=None, role="admin")
     response = client.post("/admin/users/new", data=form)
     assert response.status_code == 400
     assert stored_user(csrf_app, "intruder") is None

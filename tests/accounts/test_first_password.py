@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.services.accounts import find_user
-from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
+from tests.accounts.conftest import MakeUser, SignIn, events, new_user_form, stored_user
 from tests.builders import PASSWORD, enrol, later_code
 
 OWN_PASSWORD = "a passphrase only i know"
@@ -54,14 +54,7 @@ def test_a_user_an_admin_adds_must_change_the_password_at_first_sign_in(
     sign_in(make_user("admin1", "admin"))
     added = client.post(
         "/admin/users/new",
-        data={
-            "username": "newbie",
-            "display_name": "New Auditor",
-            "role": "auditor",
-            "team": "",
-            "password": PASSWORD,
-            "confirm_password": PASSWORD,
-        },
+        data=new_user_form(),
     )
     assert added.status_code == 302
     assert "They must change their password when they first sign in" in text_of(
