@@ -40,6 +40,7 @@ from audit_app.services.audits import (
     date_from_parts,
     load_audit,
     may_see,
+    required_text,
 )
 from audit_app.services.trail import record_event
 
@@ -283,12 +284,7 @@ def cancel_action(
 def _closing_values(status: str, typed: str) -> dict[str, str]:
     """The note or reason that closing with this status needs, checked; FieldErrors if not."""
     field, missing = _CLOSING_TEXT[status]
-    text = typed.strip()
-    if not text:
-        raise FieldErrors({field: missing})
-    if len(text) > MAX_TEXT:
-        raise FieldErrors({field: f"Keep it to {MAX_TEXT:,} characters or fewer"})
-    return {field: text}
+    return {field: required_text(typed, field, missing)}
 
 
 def _close(

@@ -149,6 +149,25 @@ class AuditFile:
         return "Completed" if not missing and judged else "In progress"
 
 
+def required_text(typed: str, field: str, missing: str) -> str:
+    """A required free text (a note, a reason, a description) stripped; FieldErrors on
+    ``field`` when it is empty (``missing`` says what to write) or too long."""
+    text = typed.strip()
+    problem = text_problem(text, missing)
+    if problem:
+        raise FieldErrors({field: problem})
+    return text
+
+
+def text_problem(text: str, missing: str) -> str | None:
+    """What is wrong with a required free text, if anything: empty, or over MAX_TEXT."""
+    if not text:
+        return missing
+    if len(text) > MAX_TEXT:
+        return f"Keep it to {MAX_TEXT:,} characters or fewer"
+    return None
+
+
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -1014,11 +1033,9 @@ def raise_concern(
     by the admins and the safeguarding fallback when it has none; the trail records who."""
     from audit_app.services.concerns import audience  # concerns builds on this module
 
-    text = description.strip()
-    if not text:
-        raise FieldErrors({"description": "Describe the concern and what you have done so far"})
-    if len(text) > MAX_TEXT:
-        raise FieldErrors({"description": f"Keep it to {MAX_TEXT:,} characters or fewer"})
+    text = required_text(
+        description, "description", "Describe the concern and what you have done so far"
+    )
     concern = SafeguardingConcern(
         audit_id=audit_file.audit.id,  # type: ignore[arg-type]
         raised_by_id=actor.person_id,

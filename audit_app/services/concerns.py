@@ -36,12 +36,11 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services.audits import (
-    MAX_TEXT,
     Actor,
     AuditError,
     AuditNotFound,
-    FieldErrors,
     case_and_team,
+    required_text,
 )
 from audit_app.services.trail import record_event
 
@@ -439,10 +438,7 @@ def acknowledge(
     if found.concern.raised_by_id == actor.id:
         # Separation of duties: a concern is acted on by someone other than who raised it.
         raise AuditError(OWN_CONCERN)
-    text = note.strip()
-    problem = acknowledgement_problem(text)
-    if problem:
-        raise FieldErrors({"acknowledgement": problem})
+    text = required_text(note, "acknowledgement", "Say what was done about the concern")
     when = now or utcnow()
     if not _claim_unacknowledged(concern_id, text, actor, when, session=session):
         raise AuditError("This concern has already been acknowledged by someone else.")
@@ -460,15 +456,6 @@ def acknowledge(
         acknowledged_as=_acknowledged_as(actor, found.team.service_id),
     )
     return found
-
-
-def acknowledgement_problem(text: str) -> str | None:
-    """What is wrong with the note of what was done about a concern, if anything."""
-    if not text:
-        return "Say what was done about the concern"
-    if len(text) > MAX_TEXT:
-        return f"Keep it to {MAX_TEXT:,} characters or fewer"
-    return None
 
 
 def _claim_unacknowledged(

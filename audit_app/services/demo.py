@@ -103,11 +103,12 @@ def seed(*, session: Session, rng: random.Random, today: date | None = None) -> 
     summary.cases = len(casebook.cases)
     monthly = _monthly(versions)
     auditors = [u for u in people.values() if u.role == "auditor"]
-    _a_year_of_audits(session, rng, casebook, auditors, monthly, today, summary)
+    seeding = _Seeding(session, rng, casebook, today, summary)
+    _a_year_of_audits(seeding, auditors, monthly)
     deep_dive = _deep_dive_questionnaire(versions)
     if deep_dive is not None:
-        _deep_dive(session, rng, casebook, people[DEEP_DIVER], deep_dive, today, summary)
-    _this_months_allocations(session, rng, casebook, auditors, monthly, today, summary)
+        _deep_dive(seeding, people[DEEP_DIVER], deep_dive)
+    _this_months_allocations(seeding, auditors, monthly)
     session.flush()
     work = demo_managers.manage(session, rng, people["manager"], today)
     summary.moderated = work.moderated
@@ -205,46 +206,64 @@ def _cases(session: Session, *, team_ids: list[int]) -> list[Case]:
 # --- audits and allocations ------------------------------------------------------------------
 
 
-def _a_year_of_audits(
-    session: Session,
-    rng: random.Random,
-    casebook: Casebook,
-    auditors: list[User],
-    monthly: DemoQuestionnaire,
-    today: date,
-    summary: DemoSummary,
-) -> None:
+@dataclass
+class _Seeding:
+    """What every step of the seeding works with."""
+
+    session: Session
+    rng: random.Random
+    casebook: Casebook
+    today: date
+    summary: DemoSummary
+
+    def audit_allocated(
+        self,
+        allocation: Allocation,
+        auditor: User,
+        case: Case,
+        questionnaire: DemoQuestionnaire,
+        *,
+        submit_on: date | None = None,
+        themes: int | None = None,
+    ) -> None:
+        """The auditor's audit of the allocated case (``submit_on``, ``themes``: as for
+        ``audit_case``)."""
+        strength = self.casebook.strength_of(case)
+        audit = audit_case(
+            self.session,
+            self.rng,
+            auditor,
+            case,
+            questionnaire,
+            strength,
+            submit_on=submit_on,
+            themes=themes,
+        )
+        allocation.audit_id = audit.id
+        self.session.add(allocation)
+
+
+def _a_year_of_audits(seeding: _Seeding, auditors: list[User], monthly: DemoQuestionnaire) -> None:
     """Submitted audits across the last twelve months: most auditors audit most months."""
+    rng = seeding.rng
     for months_ago in range(12, 0, -1):
         for auditor in auditors:
             if rng.random() < 0.2:
                 continue
-            case = casebook.pick(rng, auditor)
-            when = months_before(today, months_ago) + timedelta(days=rng.randint(0, 20))
-            _allocated_audit(session, rng, casebook, auditor, case, monthly, when)
-            summary.submitted += 1
+            case = seeding.casebook.pick(rng, auditor)
+            when = months_before(seeding.today, months_ago) + timedelta(days=rng.randint(0, 20))
+            _allocated_audit(seeding, auditor, case, monthly, when)
 
 
-def _deep_dive(
-    session: Session,
-    rng: random.Random,
-    casebook: Casebook,
-    auditor: User,
-    deep_dive: DemoQuestionnaire,
-    today: date,
-    summary: DemoSummary,
-) -> None:
+def _deep_dive(seeding: _Seeding, auditor: User, deep_dive: DemoQuestionnaire) -> None:
     """One deep dive, submitted early last month."""
-    case = casebook.pick(rng, auditor)
-    submit_on = months_before(today, 1) + timedelta(days=3)
-    _allocated_audit(session, rng, casebook, auditor, case, deep_dive, submit_on)
-    summary.submitted += 1
+    case = seeding.casebook.pick(seeding.rng, auditor)
+    submit_on = months_before(seeding.today, 1) + timedelta(days=3)
+    _allocated_audit(seeding, auditor, case, deep_dive, submit_on)
 
 
 def _allocated_audit(
-    session: Session,
-    rng: random.Random,
-    casebook: Casebook,
+    seeding: _Seeding,
     auditor: User,
     case: Case,
     questionnaire: DemoQuestionnaire,
@@ -252,36 +271,26 @@ def _allocated_audit(
 ) -> None:
     """A submitted peer audit of another team's case, allocated to the auditor for the month it
     was submitted in: an auditor audits another service's case only on allocation."""
-    allocation = _allocate(session, case, auditor, questionnaire, month_end(submit_on))
-    strength = casebook.strength_of(case)
-    audit = audit_case(session, rng, auditor, case, questionnaire, strength, submit_on=submit_on)
-    allocation.audit_id = audit.id
-    session.add(allocation)
+    allocation = _allocate(seeding.session, case, auditor, questionnaire, month_end(submit_on))
+    seeding.audit_allocated(allocation, auditor, case, questionnaire, submit_on=submit_on)
+    seeding.summary.submitted += 1
 
 
 def _this_months_allocations(
-    session: Session,
-    rng: random.Random,
-    casebook: Casebook,
-    auditors: list[User],
-    monthly: DemoQuestionnaire,
-    today: date,
-    summary: DemoSummary,
+    seeding: _Seeding, auditors: list[User], monthly: DemoQuestionnaire
 ) -> None:
     """Two allocations for each auditor: one due at the end of this month, one overdue since
     the end of last month. Some auditors have started their first (a draft), others not yet."""
+    today = seeding.today
     due_dates = (month_end(today), months_before(today, 0) - timedelta(days=1))
     for auditor in auditors:
         for n, due in enumerate(due_dates):
-            case = casebook.pick(rng, auditor)
-            allocation = _allocate(session, case, auditor, monthly, due)
-            summary.allocations += 1
+            case = seeding.casebook.pick(seeding.rng, auditor)
+            allocation = _allocate(seeding.session, case, auditor, monthly, due)
+            seeding.summary.allocations += 1
             if n == 0 and auditor.username in DRAFTING:
-                strength = casebook.strength_of(case)
-                audit = audit_case(session, rng, auditor, case, monthly, strength, themes=1)
-                allocation.audit_id = audit.id
-                session.add(allocation)
-                summary.drafts += 1
+                seeding.audit_allocated(allocation, auditor, case, monthly, themes=1)
+                seeding.summary.drafts += 1
 
 
 def _allocate(
