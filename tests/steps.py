@@ -7,6 +7,8 @@ unless the test gives one.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
@@ -69,3 +71,12 @@ def save_theme(
 ) -> TestResponse:
     """Save a theme's page of the audit with the answers given."""
     return post_on_audit(client, app, audit_id, f"/audits/{{audit}}/themes/{theme}", **data)
+
+
+def date_fields(name: str, day: date) -> dict[str, str]:
+    """A GOV.UK date input's three fields (``name-day``, ``-month``, ``-year``) filled in."""
+    return {
+        f"{name}-day": str(day.day),
+        f"{name}-month": str(day.month),
+        f"{name}-year": str(day.year),
+    }

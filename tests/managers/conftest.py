@@ -10,11 +10,15 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import col, select
+from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
-from audit_app.models import Audit, Case
+from audit_app.models import Audit, Case, SafeguardingConcern
 from tests.builders import ensure_team, journey_questionnaire, load_questionnaire, make_case
+
+CONCERN = "No visit for nine weeks while on a child protection plan."
 
 
 def audit_row(app: Flask, audit_id: int) -> Audit:
@@ -36,6 +40,24 @@ def events(app: Flask, audit_id: int) -> list[str]:
                 .order_by(col(AuditEvent.id))
             )
         )
+
+
+def the_concern(app: Flask) -> SafeguardingConcern:
+    """The one safeguarding concern raised in the test."""
+    with session_scope(app) as session:
+        return session.exec(select(SafeguardingConcern)).one()
+
+
+def raise_concern(client: FlaskClient, audit_id: int, description: str = CONCERN) -> TestResponse:
+    """Raise a safeguarding concern on the audit; fail unless it is accepted (a redirect)."""
+    response = client.post(f"/audits/{audit_id}/concern", data={"description": description})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def acknowledge(client: FlaskClient, concern_id: int | None, note: str) -> TestResponse:
+    """Acknowledge the concern with a note of what was done."""
+    return client.post(f"/concerns/{concern_id}/acknowledge", data={"acknowledgement": note})
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -16,6 +17,7 @@ from audit_app.models import Action, User, utcnow
 from tests.builders import POOR, complete_audit, submitted_audit
 from tests.conftest import AuthActions
 from tests.managers.conftest import events
+from tests.steps import date_fields
 
 TOMORROW = utcnow().date() + timedelta(days=1)
 
@@ -25,9 +27,7 @@ def _form(due: date = TOMORROW, **overrides: str) -> dict[str, str]:
         "description": "Update the chronology and use it in the next review.",
         "for_whom": "record",
         "owner": "SW1042",
-        "due-day": str(due.day),
-        "due-month": str(due.month),
-        "due-year": str(due.year),
+        **date_fields("due", due),
     }
     data.update(overrides)
     return data
@@ -40,6 +40,20 @@ def _add(client: FlaskClient, audit_id: int, **overrides: str) -> TestResponse:
 def _actions(app: Flask) -> list[Action]:
     with session_scope(app) as session:
         return list(session.exec(select(Action).order_by(Action.id)))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def added(managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]) -> int:
+    """A submitted audit with one action, added by its auditor, auditor1 (still signed in)."""
+    audit_id = submitted_audit(managers)
+    sign_in("auditor1")
+    assert _add(client, audit_id).status_code == 302
+    return audit_id
+
+
+def _close(client: FlaskClient, action: Action, how: str, **data: str) -> TestResponse:
+    """Mark the action as done (``complete``) or ``cancel`` it, from a page of its version 1."""
+    return client.post(f"/actions/{action.id}/{how}", data={"version": "1", **data})
 
 
 def test_the_auditor_records_an_action_on_a_submitted_audit(
@@ -88,11 +102,9 @@ def test_every_field_of_an_action_is_checked(
 
 
 def test_the_same_open_action_is_not_recorded_twice_on_a_case(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, added: int
 ) -> None:
-    audit_id = submitted_audit(managers)
-    sign_in("auditor1")
-    _add(client, audit_id)
+    audit_id = added
     again = _add(
         client, audit_id, description="  update the chronology and use it in the next review. "
     )
@@ -114,20 +126,15 @@ def test_actions_wait_for_submission(
 
 
 def test_closing_an_action_needs_a_note_and_records_who_and_when(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], auth: AuthActions
+    managers: Flask, client: FlaskClient, added: int, auth: AuthActions
 ) -> None:
-    audit_id = submitted_audit(managers)
-    sign_in("auditor1")
-    _add(client, audit_id)
+    audit_id = added
     [action] = _actions(managers)
     auth.switch("manager1")
-    empty = client.post(f"/actions/{action.id}/complete", data={"version": "1"})
+    empty = _close(client, action, "complete")
     assert empty.status_code == 400
     assert "Say what was done to complete the action" in empty.get_data(as_text=True)
-    done = client.post(
-        f"/actions/{action.id}/complete",
-        data={"version": "1", "completion_note": "Chronology updated on 3 March."},
-    )
+    done = _close(client, action, "complete", completion_note="Chronology updated on 3 March.")
     assert done.status_code == 302
     [action] = _actions(managers)
     with session_scope(managers) as session:
@@ -144,35 +151,24 @@ def test_closing_an_action_needs_a_note_and_records_who_and_when(
 
 
 def test_cancelling_an_action_needs_a_reason(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, added: int
 ) -> None:
-    audit_id = submitted_audit(managers)
-    sign_in("auditor1")
-    _add(client, audit_id)
     [action] = _actions(managers)
-    empty = client.post(f"/actions/{action.id}/cancel", data={"version": "1"})
+    empty = _close(client, action, "cancel")
     assert "Give the reason for cancelling the action" in empty.get_data(as_text=True)
-    client.post(
-        f"/actions/{action.id}/cancel",
-        data={"version": "1", "cancel_reason": "Duplicates the action from the review."},
-    )
+    _close(client, action, "cancel", cancel_reason="Duplicates the action from the review.")
     [action] = _actions(managers)
     assert action.status == "cancelled"
     assert action.cancel_reason == "Duplicates the action from the review."
 
 
 def test_a_change_from_a_stale_page_is_refused(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, added: int
 ) -> None:
-    audit_id = submitted_audit(managers)
-    sign_in("auditor1")
-    _add(client, audit_id)
     [action] = _actions(managers)
     with session_scope(managers) as session:
         session.execute(update(Action).values(version=2, owner="TM7"))
-    response = client.post(
-        f"/actions/{action.id}/complete", data={"version": "1", "completion_note": "Done."}
-    )
+    response = _close(client, action, "complete", completion_note="Done.")
     assert response.status_code == 409
     assert "changed by someone else" in response.get_data(as_text=True)
     assert _actions(managers)[0].status == "open"
@@ -223,13 +219,9 @@ def test_an_auditor_sees_the_actions_on_their_audits_only(
 
 
 def test_an_admin_sees_every_action_but_changes_none(
-    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    managers: Flask, client: FlaskClient, added: int, auth: AuthActions
 ) -> None:
-    audit_id = submitted_audit(managers)
-    sign_in("auditor1")
-    _add(client, audit_id)
-    client.post("/sign-out")
-    sign_in("admin1")
+    auth.switch("admin1")
     html = client.get("/actions").get_data(as_text=True)
     assert "Update the chronology" in html and "Mark as done" not in html
     [action] = _actions(managers)

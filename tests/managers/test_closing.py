@@ -10,7 +10,7 @@ from werkzeug.test import TestResponse
 
 from tests.builders import POOR, complete_audit, submitted_audit
 from tests.conftest import AuthActions
-from tests.managers.conftest import audit_row, events
+from tests.managers.conftest import acknowledge, audit_row, events, raise_concern, the_concern
 from tests.steps import followed, moderation_grades, moderation_outcome, start_moderation
 
 
@@ -71,22 +71,14 @@ def test_closing_is_refused_while_a_concern_is_unacknowledged(
 ) -> None:
     audit_id = submitted_audit(managers, rate=0.0)
     sign_in("auditor1")
-    client.post(f"/audits/{audit_id}/concern", data={"description": "Risk not assessed."})
+    raise_concern(client, audit_id, "Risk not assessed.")
     auth.switch("manager1")
     before = events(managers, audit_id)
     page = _close(client, audit_id)
     assert "has a safeguarding concern that no manager has acknowledged" in page
     assert audit_row(managers, audit_id).status == "submitted"
     assert events(managers, audit_id) == before
-
-    from sqlmodel import select
-
-    from audit_app.db import session_scope
-    from audit_app.models import SafeguardingConcern
-
-    with session_scope(managers) as session:
-        concern_id = session.exec(select(SafeguardingConcern.id)).one()
-    client.post(f"/concerns/{concern_id}/acknowledge", data={"acknowledgement": "Referred."})
+    acknowledge(client, the_concern(managers).id, "Referred.")
     _close(client, audit_id)
     assert audit_row(managers, audit_id).status == "closed"
 

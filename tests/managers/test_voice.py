@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,13 +12,12 @@ from werkzeug.test import TestResponse
 from audit_app.models import utcnow
 from tests.builders import submitted_audit
 from tests.conftest import AuthActions
-from tests.journey.conftest import audit_version
 from tests.managers.conftest import audit_row, events
+from tests.steps import date_fields, post_on_audit
 
 
 def _post(client: FlaskClient, app: Flask, audit_id: int, **data: str) -> TestResponse:
-    data.setdefault("version", str(audit_version(app, audit_id)))
-    return client.post(f"/audits/{audit_id}/voice", data=data)
+    return post_on_audit(client, app, audit_id, "/audits/{audit}/voice", **data)
 
 
 def test_the_auditor_records_the_discussion_and_it_shows_beside_the_grades(
@@ -31,7 +30,7 @@ def test_the_auditor_records_the_discussion_and_it_shows_beside_the_grades(
         client,
         managers,
         audit_id,
-        **{"discussed-day": "3", "discussed-month": "3", "discussed-year": "2025"},
+        **date_fields("discussed", date(2025, 3, 3)),
         reflection="I had not seen how long the gap between visits was.",
     )
     assert response.status_code == 302
@@ -58,17 +57,7 @@ def test_the_discussion_needs_a_real_past_date_and_a_reflection(
     assert "Enter the date you discussed the findings with the worker" in html
     assert "Write the worker&#39;s reflection, in their own words" in html
     future = utcnow().date() + timedelta(days=2)
-    later = _post(
-        client,
-        managers,
-        audit_id,
-        **{
-            "discussed-day": str(future.day),
-            "discussed-month": str(future.month),
-            "discussed-year": str(future.year),
-        },
-        reflection="x",
-    )
+    later = _post(client, managers, audit_id, **date_fields("discussed", future), reflection="x")
     assert "must be today or in the past" in later.get_data(as_text=True)
     assert audit_row(managers, audit_id).discussed_with_worker_on is None
 
