@@ -1,20 +1,25 @@
-"""Fixtures for the accounts tests: an application with CSRF protection on, and small helpers."""
+"""Fixtures for the accounts tests: a signed-in alice, an app that hashes as production does, and
+small helpers."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import TestResponse
 
-from audit_app.db import session_scope
+from audit_app.db import get_engine, session_scope
 from audit_app.models import AuditEvent, User
 from audit_app.services.accounts import find_user
 from audit_app.services.users import UserRow, user_row
 from tests.builders import PASSWORD
+from tests.conftest import build_app
 
 # The shared ``make_user`` and ``sign_in`` fixtures, as annotations.
 MakeUser = Callable[..., str]
@@ -45,6 +50,12 @@ def new_user_form(**overrides: object) -> dict[str, object]:
     return {key: value for key, value in data.items() if value is not None}
 
 
+def assert_sent_to_sign_in(response: TestResponse) -> None:
+    """The response sends the browser to the sign-in page: nobody is signed in."""
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
 def stored_user(app: Flask, username: str) -> User | None:
     with session_scope(app) as session:
         return session.exec(select(User).where(User.username == username)).first()
@@ -65,3 +76,19 @@ def events(app: Flask, action: str) -> list[AuditEvent]:
                 select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
             )
         )
+
+
+@pytest.fixture
+def alice_signed_in(client: FlaskClient, make_user: MakeUser, sign_in: SignIn) -> FlaskClient:
+    """The test client, signed in as the auditor alice."""
+    sign_in(make_user("alice", "auditor"))
+    return client
+
+
+@pytest.fixture
+def costly_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The test app, hashing as production does (ARGON2_* defaults)."""
+    application = build_app(database_url, tmp_path / "instance")
+    application.config["PASSWORD_HASH_FAST"] = False
+    yield application
+    get_engine(application).dispose()

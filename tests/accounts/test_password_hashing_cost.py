@@ -3,27 +3,13 @@ settings (argon2-cffi's heavier defaults, which earlier releases used) is remade
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from sqlmodel import select
 
-from audit_app.db import get_engine, session_scope
+from audit_app.db import session_scope
 from audit_app.models import User
 from tests.builders import PASSWORD, add_user
-from tests.conftest import build_app
-
-
-@pytest.fixture
-def costly_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The test app, hashing as production does."""
-    application = build_app(database_url, tmp_path / "instance")
-    application.config["PASSWORD_HASH_FAST"] = False
-    yield application
-    get_engine(application).dispose()
 
 
 def test_a_hash_with_the_old_default_cost_is_remade_at_owasps_minimum(costly_app: Flask) -> None:

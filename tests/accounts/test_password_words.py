@@ -59,11 +59,8 @@ def test_short_parts_of_a_name_do_not_refuse_a_password() -> None:
     check_password_rules("sleepy planner of long walks", username="al", display_name="Ann Lee")
 
 
-def test_the_account_page_refuses_context_words(
-    app: Flask, client: FlaskClient, make_user: MakeUser, sign_in: SignIn
-) -> None:
-    sign_in(make_user("alice", "auditor"))
-
+@pytest.mark.usefixtures("alice_signed_in")
+def test_the_account_page_refuses_context_words(app: Flask, client: FlaskClient) -> None:
     def change(new: str) -> str:
         response = client.post(
             "/account/password",
@@ -79,11 +76,9 @@ def test_the_account_page_refuses_context_words(
     assert events(app, "user.password_set") == []
 
 
-def test_the_setting_replaces_the_list(
-    app: Flask, client: FlaskClient, make_user: MakeUser, sign_in: SignIn
-) -> None:
+@pytest.mark.usefixtures("alice_signed_in")
+def test_the_setting_replaces_the_list(app: Flask, client: FlaskClient) -> None:
     app.config["PASSWORD_CONTEXT_WORDS"] = ()
-    sign_in(make_user("alice", "auditor"))
     new = "safeguarding every single day"
     response = client.post(
         "/account/password",

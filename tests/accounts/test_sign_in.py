@@ -22,7 +22,7 @@ from audit_app.services.accounts import (
     AccountError,
     check_password_rules,
 )
-from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
+from tests.accounts.conftest import MakeUser, SignIn, assert_sent_to_sign_in, events, stored_user
 from tests.builders import PASSWORD
 
 IDLE_MESSAGE = "Your session ended because you were inactive. Sign in again."
@@ -121,13 +121,8 @@ def test_twenty_failures_from_one_address_lock_that_address(
     assert other.status_code == 302
 
 
-def test_sign_out_is_a_post_and_ends_the_session(
-    app: Flask,
-    client: FlaskClient,
-    make_user: MakeUser,
-    sign_in: SignIn,
-) -> None:
-    sign_in(make_user("alice", "auditor"))
+@pytest.mark.usefixtures("alice_signed_in")
+def test_sign_out_is_a_post_and_ends_the_session(app: Flask, client: FlaskClient) -> None:
     assert client.get("/sign-out").status_code == 405
     assert client.get("/").status_code == 200
 
@@ -135,17 +130,12 @@ def test_sign_out_is_a_post_and_ends_the_session(
     assert response.status_code == 302
     assert response.headers["Location"] == "/sign-in"
     after = client.get("/")
-    assert after.status_code == 302
-    assert after.headers["Location"].startswith("/sign-in")
+    assert_sent_to_sign_in(after)
     assert len(events(app, "sign_out")) == 1
 
 
-def test_a_copy_of_the_cookie_is_refused_after_sign_out(
-    client: FlaskClient,
-    make_user: MakeUser,
-    sign_in: SignIn,
-) -> None:
-    sign_in(make_user("alice", "auditor"))
+@pytest.mark.usefixtures("alice_signed_in")
+def test_a_copy_of_the_cookie_is_refused_after_sign_out(client: FlaskClient) -> None:
     cookie = client.get_cookie("session")
     assert cookie is not None
     client.post("/sign-out")
@@ -201,47 +191,33 @@ def test_a_backslash_in_next_cannot_make_a_protocol_relative_address(
     assert not location.startswith(("//", "/\\"))
 
 
-def test_an_idle_session_ends_with_a_message(
-    app: Flask,
-    client: FlaskClient,
-    make_user: MakeUser,
-    sign_in: SignIn,
-) -> None:
+@pytest.mark.usefixtures("alice_signed_in")
+def test_an_idle_session_ends_with_a_message(app: Flask, client: FlaskClient) -> None:
     app.config["SESSION_IDLE_MINUTES"] = 1
-    sign_in(make_user("alice", "auditor"))
     assert client.get("/").status_code == 200
 
     with client.session_transaction() as session:
         session["last_seen"] = (utcnow() - timedelta(minutes=2)).isoformat()
     response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/sign-in")
+    assert_sent_to_sign_in(response)
     page = client.get(response.headers["Location"])
     assert IDLE_MESSAGE in page.get_data(as_text=True)
     assert client.get("/").status_code == 302
 
 
-def test_a_session_in_use_stays_open(
-    app: Flask,
-    client: FlaskClient,
-    make_user: MakeUser,
-    sign_in: SignIn,
-) -> None:
+@pytest.mark.usefixtures("alice_signed_in")
+def test_a_session_in_use_stays_open(app: Flask, client: FlaskClient) -> None:
     app.config["SESSION_IDLE_MINUTES"] = 1
-    sign_in(make_user("alice", "auditor"))
     with client.session_transaction() as session:
         session["last_seen"] = (utcnow() - timedelta(seconds=30)).isoformat()
     assert client.get("/").status_code == 200
 
 
+@pytest.mark.usefixtures("alice_signed_in")
 def test_a_session_in_use_still_ends_after_its_absolute_lifetime(
-    app: Flask,
-    client: FlaskClient,
-    make_user: MakeUser,
-    sign_in: SignIn,
+    app: Flask, client: FlaskClient
 ) -> None:
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)  # SESSION_MAX_HOURS
-    sign_in(make_user("alice", "auditor"))
     with client.session_transaction() as session:
         session["signed_in_at"] = (utcnow() - timedelta(hours=11, minutes=59)).isoformat()
     assert client.get("/").status_code == 200
@@ -249,29 +225,24 @@ def test_a_session_in_use_still_ends_after_its_absolute_lifetime(
         # Used a moment ago, but signed in more than 12 hours ago.
         session["signed_in_at"] = (utcnow() - timedelta(hours=12, minutes=1)).isoformat()
     response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/sign-in")
+    assert_sent_to_sign_in(response)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your session ended after 12 hours. Sign in again." in page
     assert client.get("/").status_code == 302
 
 
+@pytest.mark.usefixtures("alice_signed_in")
 def test_the_server_ends_a_session_after_its_absolute_lifetime_whatever_the_cookie_says(
-    app: Flask,
-    client: FlaskClient,
-    make_user: MakeUser,
-    sign_in: SignIn,
+    app: Flask, client: FlaskClient
 ) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=2)
-    sign_in(make_user("alice", "auditor"))
     with session_scope(app) as db:
         row = db.exec(select(UserSession)).one()
         row.created_at = utcnow() - timedelta(hours=2, minutes=1)
         db.add(row)
     # The cookie's own sign-in time is recent (as a forged or replayed cookie's could be).
     response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/sign-in")
+    assert_sent_to_sign_in(response)
 
 
 def test_a_hash_made_with_older_parameters_is_replaced_at_sign_in(
@@ -317,10 +288,8 @@ def test_long_passwords_are_accepted_whole(app: Flask, make_user: MakeUser, leng
     assert attempt(app.test_client(), "alice", password[:-1]).status_code == 400
 
 
-def test_a_password_of_129_characters_is_refused(
-    client: FlaskClient, make_user: MakeUser, sign_in: SignIn
-) -> None:
-    sign_in(make_user("alice", "auditor"))
+@pytest.mark.usefixtures("alice_signed_in")
+def test_a_password_of_129_characters_is_refused(client: FlaskClient) -> None:
     too_long = _passphrase(129)
     response = client.post(
         "/account/password",

@@ -6,30 +6,17 @@ setting, so the test sees what each refusal is held to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from sqlmodel import select
 
-from audit_app.db import get_engine, session_scope
+from audit_app.db import session_scope
 from audit_app.models import User
 from audit_app.services import sign_in_timing
 from tests.builders import add_user
-from tests.conftest import build_app
 
 OLD_DEFAULT = PasswordHasher()  # argon2-cffi's defaults: 64 MiB, 3 iterations, 4 lanes
-
-
-@pytest.fixture
-def costly_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The test app, hashing as production does (ARGON2_* defaults)."""
-    application = build_app(database_url, tmp_path / "instance")
-    application.config["PASSWORD_HASH_FAST"] = False
-    yield application
-    get_engine(application).dispose()
 
 
 @pytest.fixture

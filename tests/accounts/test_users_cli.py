@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import ManagedService, Service, Team
-from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
+from tests.accounts.conftest import MakeUser, assert_sent_to_sign_in, events, stored_user
 from tests.builders import PASSWORD, ensure_team
 
 NEW_PASSWORD = "a different long passphrase"
@@ -21,6 +22,14 @@ def typed_twice(password: str) -> str:
     return f"{password}\n{password}\n"
 
 
+def create(*args: str) -> list[str]:
+    """The arguments of ``flask users create``."""
+    return ["users", "create", *args]
+
+
+MANAGER_OF = ["gm1", "--role", "manager", "--service", "Children in Need", "--service"]
+
+
 def add_team(app: Flask, team: str, service: str) -> None:
     with session_scope(app) as session:
         ensure_team(session, team, service=service)
@@ -29,17 +38,9 @@ def add_team(app: Flask, team: str, service: str) -> None:
 def test_create_reads_the_password_from_piped_input(app: Flask, runner: FlaskCliRunner) -> None:
     add_team(app, "Assessment Team 1", "Children in Need")
     result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "Alice",
-            "--role",
-            "auditor",
-            "--team",
-            "Assessment Team 1",
-            "--name",
-            "Alice Example",
-        ],
+        args=create(
+            "Alice", "--role", "auditor", "--team", "Assessment Team 1", "--name", "Alice Example"
+        ),
         input=typed_twice(PASSWORD),
     )
     assert result.exit_code == 0, result.output
@@ -61,17 +62,7 @@ def test_create_a_manager_of_several_services(app: Flask, runner: FlaskCliRunner
     add_team(app, "CIN 1", "Children in Need")
     add_team(app, "CLA 1", "Children in Care")
     result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "gm1",
-            "--role",
-            "manager",
-            "--service",
-            "Children in Need",
-            "--service",
-            "Children in Care",
-        ],
+        args=create(*MANAGER_OF, "Children in Care"),
         input=typed_twice(PASSWORD),
     )
     assert result.exit_code == 0, result.output
@@ -82,16 +73,6 @@ def test_create_a_manager_of_several_services(app: Flask, runner: FlaskCliRunner
             .order_by(Service.name)
         ).all()
     assert managed == ["Children in Care", "Children in Need"]
-
-
-def test_the_password_must_be_typed_the_same_twice(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(
-        args=["users", "create", "alice", "--role", "auditor"],
-        input=f"{PASSWORD}\nsomething else entirely\n",
-    )
-    assert result.exit_code == 1
-    assert "do not match" in result.output
-    assert stored_user(app, "alice") is None
 
 
 def test_a_taken_username_is_refused(
@@ -108,93 +89,87 @@ def test_a_taken_username_is_refused(
     assert user is not None and user.role == "auditor"
 
 
-def test_an_unknown_role_is_refused(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(
-        args=["users", "create", "alice", "--role", "superuser"], input=typed_twice(PASSWORD)
-    )
-    assert result.exit_code == 1
-    assert "Role must be one of auditor, manager, admin, viewer, not 'superuser'" in result.output
-    assert stored_user(app, "alice") is None
+TWICE = typed_twice(PASSWORD)
+
+# Each refused ``flask users create``: its arguments, what is typed at the prompts, what the
+# error says, and the username that must not be stored.
+REFUSED = {
+    "password-typed-differently": (
+        create("alice", "--role", "auditor"),
+        f"{PASSWORD}\nsomething else entirely\n",
+        ["do not match"],
+        "alice",
+    ),
+    "unknown-role": (
+        create("alice", "--role", "superuser"),
+        TWICE,
+        ["Role must be one of auditor, manager, admin, viewer, not 'superuser'"],
+        "alice",
+    ),
+    "unknown-team": (
+        create("alice", "--role", "auditor", "--team", "Nowhere Team"),
+        TWICE,
+        ["There is no team called Nowhere Team", "flask cases import"],
+        "alice",
+    ),
+    "unknown-service": (
+        create(*MANAGER_OF, "Fostering"),
+        TWICE,
+        ["There is no service called Fostering"],
+        "gm1",
+    ),
+    "services-for-an-auditor": (
+        create("alice", "--role", "auditor", "--service", "Children in Need"),
+        TWICE,
+        ["Only group managers manage services"],
+        "alice",
+    ),
+    "short-password": (
+        create("alice", "--role", "auditor"),
+        typed_twice("short"),
+        ["Password must be at least 12 characters"],
+        "alice",
+    ),
+    "malformed-username": (
+        create("alice smith", "--role", "auditor"),
+        TWICE,
+        ["Username must be 1 to 80 characters"],
+        "alice smith",
+    ),
+}
 
 
-def test_an_unknown_team_is_refused_by_name(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(
-        args=["users", "create", "alice", "--role", "auditor", "--team", "Nowhere Team"],
-        input=typed_twice(PASSWORD),
-    )
-    assert result.exit_code == 1
-    assert "There is no team called Nowhere Team" in result.output
-    assert "flask cases import" in result.output
-    assert stored_user(app, "alice") is None
-
-
-def test_an_unknown_service_is_refused_by_name(app: Flask, runner: FlaskCliRunner) -> None:
-    add_team(app, "CIN 1", "Children in Need")
-    result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "gm1",
-            "--role",
-            "manager",
-            "--service",
-            "Children in Need",
-            "--service",
-            "Fostering",
-        ],
-        input=typed_twice(PASSWORD),
-    )
-    assert result.exit_code == 1
-    assert "There is no service called Fostering" in result.output
-    assert stored_user(app, "gm1") is None
-
-
-def test_only_managers_manage_services(app: Flask, runner: FlaskCliRunner) -> None:
-    add_team(app, "CIN 1", "Children in Need")
-    result = runner.invoke(
-        args=["users", "create", "alice", "--role", "auditor", "--service", "Children in Need"],
-        input=typed_twice(PASSWORD),
-    )
-    assert result.exit_code == 1
-    assert "Only group managers manage services" in result.output
-    assert stored_user(app, "alice") is None
-
-
-def test_a_short_password_is_refused(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(
-        args=["users", "create", "alice", "--role", "auditor"], input=typed_twice("short")
-    )
-    assert result.exit_code == 1
-    assert "Password must be at least 12 characters" in result.output
-    assert stored_user(app, "alice") is None
-
-
-def test_a_malformed_username_is_refused(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(
-        args=["users", "create", "alice smith", "--role", "auditor"], input=typed_twice(PASSWORD)
-    )
-    assert result.exit_code == 1
-    assert "Username must be 1 to 80 characters" in result.output
-    assert stored_user(app, "alice smith") is None
-
-
-def test_set_password_ends_live_sessions(
+@pytest.mark.parametrize(
+    ("args", "typed", "messages", "username"), list(REFUSED.values()), ids=list(REFUSED)
+)
+def test_create_refuses_with_a_clear_message_and_stores_no_one(
     app: Flask,
     runner: FlaskCliRunner,
-    client: FlaskClient,
-    make_user: MakeUser,
-    sign_in: SignIn,
+    args: list[str],
+    typed: str,
+    messages: list[str],
+    username: str,
 ) -> None:
-    sign_in(make_user("alice", "auditor"))
+    if "--service" in args:
+        add_team(app, "CIN 1", "Children in Need")
+    result = runner.invoke(args=args, input=typed)
+    assert result.exit_code == 1
+    for message in messages:
+        assert message in result.output
+    assert stored_user(app, username) is None
+
+
+@pytest.mark.usefixtures("alice_signed_in")
+def test_set_password_ends_live_sessions(
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient
+) -> None:
     assert client.get("/").status_code == 200
 
     result = runner.invoke(args=["users", "set-password", "alice"], input=typed_twice(NEW_PASSWORD))
     assert result.exit_code == 0, result.output
     assert "Password set for alice" in result.output
 
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/sign-in")
+    assert_sent_to_sign_in(client.get("/"))
     assert (
         client.post("/sign-in", data={"username": "alice", "password": PASSWORD}).status_code == 400
     )
@@ -231,23 +206,17 @@ def test_commands_name_an_unknown_user(runner: FlaskCliRunner) -> None:
         assert "Error: There is no user called nobody" in result.output
 
 
+@pytest.mark.usefixtures("alice_signed_in")
 def test_deactivate_ends_live_sessions_and_blocks_sign_in(
-    app: Flask,
-    runner: FlaskCliRunner,
-    client: FlaskClient,
-    make_user: MakeUser,
-    sign_in: SignIn,
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient
 ) -> None:
-    sign_in(make_user("alice", "auditor"))
     assert client.get("/").status_code == 200
 
     result = runner.invoke(args=["users", "deactivate", "alice"])
     assert result.exit_code == 0, result.output
     assert "Deactivated alice" in result.output
 
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/sign-in")
+    assert_sent_to_sign_in(client.get("/"))
     refused = client.post("/sign-in", data={"username": "alice", "password": PASSWORD})
     assert refused.status_code == 400
     assert "Enter a correct username and password" in refused.get_data(as_text=True)
