@@ -165,6 +165,21 @@ def theme_url(audit_id: int, theme: str) -> str:
     return f"/audits/{audit_id}/themes/{theme}"
 
 
+def send(client: FlaskClient, url: str, changes: dict[str, str], press: str = "") -> TestResponse:
+    """Open the page, change its form as the auditor would, and send it (with a button pressed)."""
+    html = get(client, url)
+    data = {**fields(html), **changes}
+    if press:
+        data.update(button(html, press))
+    return client.post(url, data=data)
+
+
+def shown_again(response: TestResponse, status: int = 400) -> str:
+    """The page shown again instead of a redirect, with what was typed."""
+    assert response.status_code == status, response.status_code
+    return response.get_data(as_text=True)
+
+
 def _judgement(app: Flask, audit_id: int, theme: str) -> ThemeJudgement | None:
     with session_scope(app) as session:
         return session.exec(
@@ -178,26 +193,17 @@ def _judgement(app: Flask, audit_id: int, theme: str) -> ThemeJudgement | None:
 
 
 def test_an_error_on_a_theme_page_keeps_the_answers_the_judgement_and_the_analysis(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
-    url = theme_url(audit_id, "planning")
-    data = fields(get(client, url))
-    data.update(
-        {
-            "child-status": "cic",
-            "plan-smart": "yes",
-            "last-visit": "31/2/2026",
-            "judgement": "Good",
-            "analysis": "Plan reviewed at every visit.",
-        }
-    )
-
-    response = client.post(url, data=data)
-
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    typed = {
+        "child-status": "cic",
+        "plan-smart": "yes",
+        "last-visit": "31/2/2026",
+        "judgement": "Good",
+        "analysis": "Plan reviewed at every visit.",
+    }
+    html = shown_again(send(client, theme_url(audit_id, "planning"), typed))
     assert field_error(html, "last-visit").endswith("enter a real date, for example 27/3/2026")
     assert checked(html, "child-status") == "cic"
     assert checked(html, "plan-smart") == "yes"
@@ -210,65 +216,45 @@ def test_an_error_on_a_theme_page_keeps_the_answers_the_judgement_and_the_analys
 # --- 2. input over a limit is kept, with a message at its field ----------------------------
 
 
-def test_an_analysis_over_the_limit_on_a_theme_page_is_kept_with_a_message(
-    journey: Flask,
-    client: FlaskClient,
+@pytest.mark.parametrize(
+    ("page", "chosen", "field", "message"),
+    [
+        pytest.param(
+            "/themes/voice",
+            {"seen-alone": "yes", "judgement": "Good"},
+            "analysis",
+            "Error: Analysis must be 10,000 characters or fewer",
+            id="a theme's analysis",
+        ),
+        pytest.param(
+            "/themes/voice",
+            {"seen-alone": "no"},
+            "voice-comment",
+            "Error: Comment: must be 10,000 characters or fewer",
+            id="an answer",
+        ),
+        pytest.param(
+            "/judgement",
+            {"judgement": "Good"},
+            "analysis",
+            "Error: Analysis must be 10,000 characters or fewer",
+            id="the overall analysis",
+        ),
+    ],
+)
+def test_text_over_the_limit_is_kept_with_a_message_at_its_field(
+    journey: Flask, client: FlaskClient, page: str, chosen: dict[str, str], field: str, message: str
 ) -> None:
     audit_id = start(client)
-    url = theme_url(audit_id, "voice")
-    data = fields(get(client, url))
-    data.update({"seen-alone": "yes", "judgement": "Good", "analysis": OVER_LIMIT})
-
-    response = client.post(url, data=data)
-
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    response = send(client, f"/audits/{audit_id}{page}", {**chosen, field: OVER_LIMIT})
+    html = shown_again(response)
     assert "There is a problem" in html
-    assert 'href="#analysis"' in html
-    assert field_error(html, "analysis") == "Error: Analysis must be 10,000 characters or fewer"
-    assert fields(html)["analysis"] == OVER_LIMIT
-    assert checked(html, "judgement") == "Good"
-    assert checked(html, "seen-alone") == "yes"
+    assert f'href="#{field}"' in html
+    assert field_error(html, field) == message
+    assert fields(html)[field] == OVER_LIMIT
+    for name, value in chosen.items():
+        assert checked(html, name) == value
     assert _answers(journey, audit_id) == {}
-
-
-def test_an_answer_over_the_limit_is_kept_with_a_message(
-    journey: Flask, client: FlaskClient
-) -> None:
-    audit_id = start(client)
-    url = theme_url(audit_id, "voice")
-    data = fields(get(client, url))
-    data.update({"seen-alone": "no", "voice-comment": OVER_LIMIT})
-
-    response = client.post(url, data=data)
-
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert 'href="#voice-comment"' in html
-    assert field_error(html, "voice-comment") == (
-        "Error: Comment: must be 10,000 characters or fewer"
-    )
-    assert fields(html)["voice-comment"] == OVER_LIMIT
-    assert checked(html, "seen-alone") == "no"
-
-
-def test_an_overall_analysis_over_the_limit_is_kept_with_a_message(
-    journey: Flask,
-    client: FlaskClient,
-) -> None:
-    audit_id = start(client)
-    url = f"/audits/{audit_id}/judgement"
-    data = fields(get(client, url))
-    data.update({"judgement": "Good", "analysis": OVER_LIMIT})
-
-    response = client.post(url, data=data)
-
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert 'href="#analysis"' in html
-    assert field_error(html, "analysis") == "Error: Analysis must be 10,000 characters or fewer"
-    assert fields(html)["analysis"] == OVER_LIMIT
-    assert checked(html, "judgement") == "Good"
     with session_scope(journey) as session:
         assert session.get(Audit, audit_id).overall_grade_judged is None  # type: ignore[union-attr]
 
@@ -308,43 +294,46 @@ def test_a_case_id_over_the_limit_gets_the_services_message(
 # --- 3. two tabs: only a real conflict is refused ------------------------------------------
 
 
-def test_saves_of_different_themes_from_two_tabs_both_count(
-    journey: Flask, client: FlaskClient
-) -> None:
-    audit_id = start(client)
-    voice = fields(get(client, theme_url(audit_id, "voice")))
-    planning = fields(get(client, theme_url(audit_id, "planning")))
-
-    voice["seen-alone"] = "yes"
-    assert client.post(theme_url(audit_id, "voice"), data=voice).status_code == 302
-    planning["plan-smart"] = "partly"
-    assert client.post(theme_url(audit_id, "planning"), data=planning).status_code == 302
-
-    assert _answers(journey, audit_id) == {"seen-alone": "yes", "plan-smart": "partly"}
-
-
-def test_saves_of_different_answers_of_one_theme_from_two_tabs_merge(
+@pytest.mark.parametrize(
+    ("first", "second", "stored"),
+    [
+        pytest.param(
+            ("voice", {"seen-alone": "yes"}),
+            ("planning", {"plan-smart": "partly"}),
+            {"seen-alone": "yes", "plan-smart": "partly"},
+            id="different themes",
+        ),
+        pytest.param(
+            ("voice", {"seen-alone": "partly"}),
+            ("voice", {"voice-comment": "Seen at school."}),
+            {"seen-alone": "partly", "voice-comment": "Seen at school."},
+            id="different answers of one theme",
+        ),
+        pytest.param(
+            ("voice", {"seen-alone": "yes"}),
+            ("voice", {"seen-alone": "yes"}),
+            {"seen-alone": "yes"},
+            id="the same answer",
+        ),
+    ],
+)
+def test_saves_from_two_tabs_that_do_not_conflict_both_count(
     journey: Flask,
     client: FlaskClient,
+    first: tuple[str, dict[str, str]],
+    second: tuple[str, dict[str, str]],
+    stored: dict[str, str],
 ) -> None:
     audit_id = start(client)
-    url = theme_url(audit_id, "voice")
-    first, second = fields(get(client, url)), fields(get(client, url))
-
-    first["seen-alone"] = "partly"
-    assert client.post(url, data=first).status_code == 302
-    second["voice-comment"] = "Seen at school."
-    assert client.post(url, data=second).status_code == 302
-
-    assert _answers(journey, audit_id) == {
-        "seen-alone": "partly",
-        "voice-comment": "Seen at school.",
-    }
+    urls = [theme_url(audit_id, theme) for theme, _changes in (first, second)]
+    tabs = [fields(get(client, url)) for url in urls]  # both opened before either is saved
+    for url, form, (_theme, changes) in zip(urls, tabs, (first, second), strict=True):
+        assert client.post(url, data={**form, **changes}).status_code == 302
+    assert _answers(journey, audit_id) == stored
 
 
 def test_a_judgement_saved_in_another_tab_is_not_undone_by_an_answer_saved_in_this_one(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
@@ -363,9 +352,19 @@ def test_a_judgement_saved_in_another_tab_is_not_undone_by_an_answer_saved_in_th
     assert _answers(journey, audit_id)["voice-comment"] == "Seen alone at school."
 
 
+def _conflict(app: Flask, audit_id: int, response: TestResponse, comment: str) -> str:
+    """The voice page shown again after a conflict on seen-alone (stored "yes", typed "no")."""
+    html = shown_again(response, 409)
+    assert "changed in another tab or by someone else" in html
+    assert "Yes, evidenced" in text_of(html, "conflict-seen-alone")
+    assert checked(html, "seen-alone") == "no"
+    assert fields(html)["voice-comment"] == comment
+    assert _answers(app, audit_id) == {"seen-alone": "yes"}
+    return html
+
+
 def test_a_real_conflict_shows_both_versions_and_keeps_what_was_typed(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
@@ -374,16 +373,10 @@ def test_a_real_conflict_shows_both_versions_and_keeps_what_was_typed(
     assert client.post(url, data=first).status_code == 302
 
     second.update({"seen-alone": "no", "voice-comment": "No record of a visit alone."})
-    response = client.post(url, data=second)
-
-    assert response.status_code == 409
-    html = response.get_data(as_text=True)
-    assert "changed in another tab or by someone else" in html
+    html = _conflict(
+        journey, audit_id, client.post(url, data=second), "No record of a visit alone."
+    )
     assert 'href="#seen-alone"' in html
-    assert "Yes, evidenced" in text_of(html, "conflict-seen-alone")
-    assert checked(html, "seen-alone") == "no"
-    assert fields(html)["voice-comment"] == "No record of a visit alone."
-    assert _answers(journey, audit_id) == {"seen-alone": "yes"}
 
     # Having seen both, the auditor keeps what they typed.
     again = client.post(url, data=fields(html))
@@ -395,8 +388,7 @@ def test_a_real_conflict_shows_both_versions_and_keeps_what_was_typed(
 
 
 def test_a_stale_page_that_does_not_say_what_it_showed_keeps_what_was_typed(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     """A page opened before pages carried what they showed has only the audit's version."""
     audit_id = start(client)
@@ -404,43 +396,18 @@ def test_a_stale_page_that_does_not_say_what_it_showed_keeps_what_was_typed(
     version = str(audit_version(journey, audit_id))
     assert client.post(url, data={"version": version, "seen-alone": "yes"}).status_code == 302
 
-    response = client.post(
-        url, data={"version": version, "seen-alone": "no", "voice-comment": "Typed at length."}
-    )
-
-    assert response.status_code == 409
-    html = response.get_data(as_text=True)
-    assert "changed in another tab or by someone else" in html
-    assert "Yes, evidenced" in text_of(html, "conflict-seen-alone")
-    assert checked(html, "seen-alone") == "no"
-    assert fields(html)["voice-comment"] == "Typed at length."
-    assert _answers(journey, audit_id) == {"seen-alone": "yes"}
+    typed = {"version": version, "seen-alone": "no", "voice-comment": "Typed at length."}
+    html = _conflict(journey, audit_id, client.post(url, data=typed), "Typed at length.")
     assert client.post(url, data=fields(html)).status_code == 302
     assert _answers(journey, audit_id) == {"seen-alone": "no", "voice-comment": "Typed at length."}
 
 
-def test_both_tabs_saving_the_same_answer_is_no_conflict(
+def test_the_overall_judgement_is_saved_after_a_theme_changed_in_another_tab(
     journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
-    url = theme_url(audit_id, "voice")
-    first, second = fields(get(client, url)), fields(get(client, url))
-    first["seen-alone"] = "yes"
-    second["seen-alone"] = "yes"
-    assert client.post(url, data=first).status_code == 302
-    assert client.post(url, data=second).status_code == 302
-    assert _answers(journey, audit_id) == {"seen-alone": "yes"}
-
-
-def test_the_overall_judgement_is_saved_after_a_theme_changed_in_another_tab(
-    journey: Flask,
-    client: FlaskClient,
-) -> None:
-    audit_id = start(client)
     overall = fields(get(client, f"/audits/{audit_id}/judgement"))
-    voice = fields(get(client, theme_url(audit_id, "voice")))
-    voice["seen-alone"] = "yes"
-    assert client.post(theme_url(audit_id, "voice"), data=voice).status_code == 302
+    assert send(client, theme_url(audit_id, "voice"), {"seen-alone": "yes"}).status_code == 302
 
     overall["judgement"] = "Outstanding"
     response = client.post(f"/audits/{audit_id}/judgement", data=overall)
@@ -457,9 +424,6 @@ def test_a_save_that_lost_a_race_is_tried_again_on_what_is_stored_now(
 ) -> None:
     """Another save can land between reading the audit and writing it (PostgreSQL)."""
     audit_id = start(client)
-    url = theme_url(audit_id, "voice")
-    data = fields(get(client, url))
-    data["seen-alone"] = "yes"
     claims: list[int] = []
     claim = audit_service.claim_audit
 
@@ -468,7 +432,7 @@ def test_a_save_that_lost_a_race_is_tried_again_on_what_is_stored_now(
         return False if len(claims) == 1 else claim(audit, **kwargs)
 
     monkeypatch.setattr(audit_service, "claim_audit", lose_the_first)
-    response = client.post(url, data=data)
+    response = send(client, theme_url(audit_id, "voice"), {"seen-alone": "yes"})
     assert response.status_code == 302
     assert len(claims) == 2
     assert _answers(journey, audit_id) == {"seen-alone": "yes"}
@@ -488,18 +452,13 @@ def test_save_and_come_back_later_is_on_every_theme_page(
 
 
 def test_save_and_come_back_later_saves_an_unfinished_page_and_returns_to_the_task_list(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
-    url = theme_url(audit_id, "planning")
-    html = get(client, url)
-    data = fields(html)
     # Unfinished: the plan question unanswered, a grade chosen but no analysis yet.
-    data.update({"child-status": "cin", "judgement": "Good"})
-    data.update(button(html, "Save and come back later"))
-
-    response = client.post(url, data=data)
+    unfinished = {"child-status": "cin", "judgement": "Good"}
+    url = theme_url(audit_id, "planning")
+    response = send(client, url, unfinished, press="Save and come back later")
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/audits/{audit_id}"
@@ -511,18 +470,13 @@ def test_save_and_come_back_later_saves_an_unfinished_page_and_returns_to_the_ta
 
 
 def test_save_and_come_back_later_still_refuses_what_cannot_be_stored(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
+    typed = {"last-visit": "31/2/2026", "plan-smart": "yes"}
     url = theme_url(audit_id, "planning")
-    html = get(client, url)
-    data = fields(html)
-    data.update({"last-visit": "31/2/2026", "plan-smart": "yes"})
-    data.update(button(html, "Save and come back later"))
-    response = client.post(url, data=data)
-    assert response.status_code == 400
-    assert fields(response.get_data(as_text=True))["last-visit"] == "31/2/2026"
+    html = shown_again(send(client, url, typed, press="Save and come back later"))
+    assert fields(html)["last-visit"] == "31/2/2026"
     assert _answers(journey, audit_id) == {}
 
 
@@ -531,10 +485,8 @@ def test_an_analysis_typed_before_choosing_a_grade_is_kept(
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
-    html = get(client, url)
-    data = fields(html)
-    data.update({"seen-alone": "yes", "analysis": "Half a thought, to finish later."})
-    assert client.post(url, data=data).status_code == 302
+    typed = {"seen-alone": "yes", "analysis": "Half a thought, to finish later."}
+    assert send(client, url, typed).status_code == 302
     assert fields(get(client, url))["analysis"] == "Half a thought, to finish later."
 
 
@@ -542,8 +494,7 @@ def test_an_analysis_typed_before_choosing_a_grade_is_kept(
 
 
 def test_change_links_on_check_answers_return_to_it_after_saving(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
     check = get(client, f"/audits/{audit_id}/check")
@@ -554,17 +505,13 @@ def test_change_links_on_check_answers_return_to_it_after_saving(
     assert all("return_to=check" in link for link in links)
 
     change = theme_links[0].replace("&amp;", "&").split("#")[0]
-    data = fields(get(client, change))
-    data["seen-alone"] = "yes"
-    response = client.post(change, data=data)
+    response = send(client, change, {"seen-alone": "yes"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/audits/{audit_id}/check"
 
     change = judgement_links[0].replace("&amp;", "&").split("#")[0]
-    data = fields(get(client, change))
-    data["judgement"] = "Outstanding"
-    data["analysis"] = "Judged on the child's experience."
-    response = client.post(change, data=data)
+    judged = {"judgement": "Outstanding", "analysis": "Judged on the child's experience."}
+    response = send(client, change, judged)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/audits/{audit_id}/check"
 
@@ -573,9 +520,7 @@ def test_return_to_accepts_only_pages_it_knows(journey: Flask, client: FlaskClie
     audit_id = start(client)
     for target in ("https://example.com/", "//example.com", "/sign-out", "checks"):
         url = theme_url(audit_id, "voice") + "?return_to=" + target
-        data = fields(get(client, url))
-        data["seen-alone"] = "yes"
-        response = client.post(url, data=data)
+        response = send(client, url, {"seen-alone": "yes"})
         assert response.status_code == 302
         assert response.headers["Location"] == theme_url(audit_id, "planning"), target
 
@@ -589,25 +534,17 @@ def _analysis_boxes(html: str) -> list[str]:
 
 
 def test_the_analysis_required_message_links_to_the_analysis_box(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
-    url = theme_url(audit_id, "voice")
-    assert _analysis_boxes(get(client, url)) == ["analysis"]
-    data = fields(get(client, url))
-    data.update({"seen-alone": "yes", "judgement": "Good"})
-    html = client.post(url, data=data).get_data(as_text=True)
-    assert 'href="#analysis"' in html
-    assert "required when your grade differs" in field_error(html, "analysis")
-
-    url = f"/audits/{audit_id}/judgement"
-    assert _analysis_boxes(get(client, url)) == ["analysis"]
-    data = fields(get(client, url))
-    data.update({"judgement": "Inadequate"})
-    html = client.post(url, data=data).get_data(as_text=True)
-    assert 'href="#analysis"' in html
-    assert "required when your grade differs" in field_error(html, "analysis")
+    for url, judged in (
+        (theme_url(audit_id, "voice"), {"seen-alone": "yes", "judgement": "Good"}),
+        (f"/audits/{audit_id}/judgement", {"judgement": "Inadequate"}),
+    ):
+        assert _analysis_boxes(get(client, url)) == ["analysis"]
+        html = send(client, url, judged).get_data(as_text=True)
+        assert 'href="#analysis"' in html
+        assert "required when your grade differs" in field_error(html, "analysis")
 
 
 def test_a_theme_with_its_own_analysis_question_has_one_analysis_box(
@@ -654,28 +591,19 @@ def test_a_theme_with_its_own_analysis_question_has_one_analysis_box(
 
 
 def test_the_theme_page_shows_the_suggested_grade_in_a_stable_element(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
     assert text_of(get(client, theme_url(audit_id, "voice")), "suggested-grade") == "Not graded"
 
 
 def test_a_theme_can_be_judged_on_its_first_visit_without_javascript(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
     url = theme_url(audit_id, "voice")
-    html = get(client, url)
-    data = fields(html)
-    data["seen-alone"] = "partly"
-    data.update(button(html, "Save and update the suggested grade"))
-
-    response = client.post(url, data=data)
-
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    response = send(client, url, {"seen-alone": "partly"}, "Save and update the suggested grade")
+    html = shown_again(response, 200)
     assert text_of(html, "suggested-grade") == "Requires improvement"
     assert checked(html, "seen-alone") == "partly"
     assert _answers(journey, audit_id) == {"seen-alone": "partly"}
@@ -689,14 +617,9 @@ def test_a_theme_can_be_judged_on_its_first_visit_without_javascript(
 
 
 def test_a_page_shown_again_with_an_error_suggests_the_grade_of_what_was_typed(
-    journey: Flask,
-    client: FlaskClient,
+    journey: Flask, client: FlaskClient
 ) -> None:
     audit_id = start(client)
-    url = theme_url(audit_id, "voice")
-    data = fields(get(client, url))
-    data.update({"seen-alone": "yes", "judgement": "Good"})
-    response = client.post(url, data=data)
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    typed = {"seen-alone": "yes", "judgement": "Good"}
+    html = shown_again(send(client, theme_url(audit_id, "voice"), typed))
     assert text_of(html, "suggested-grade") == "Outstanding"
