@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from audit_app.models import QuestionnaireVersion
-from audit_app.reporting import summaries
+from audit_app.reporting import summaries, withheld
 from audit_app.reporting.agreement import (
     AgreementRow,
     DriftRow,
@@ -84,6 +84,9 @@ class Dashboard:
     judgement_overall: JudgementRow
     judgement_by_auditor: list[JudgementRow]
     judgement_by_theme: list[JudgementRow]
+    # Blind moderation: the audits awaiting this manager's moderation, counted in the audits
+    # submitted but left out of every grade figure until they record their grades.
+    withheld: int = 0
     frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
 
@@ -99,6 +102,7 @@ class Counted:
     allocations: Share
     actions: tuple[int, int]  # open, overdue
     scale: pd.DataFrame  # each version's grades: band, good, worst and rank
+    withheld: int = 0  # audits whose grades are left out: awaiting this blind moderator
 
 
 def load_catalogue(reader: ReportReader) -> Catalogue:
@@ -153,7 +157,10 @@ def count(
     serve, and the rest from the live tables."""
     filters = selection.filters
     scale = catalogue.scale_frame()
-    found = summaries.window(reader, filters.date_from, filters.date_to, today)
+    hidden = withheld.hidden_months(reader, selection)
+    found = withheld.read_live(
+        summaries.window(reader, filters.date_from, filters.date_to, today), hidden
+    )
     everyone = not summaries.by_person(selection)
 
     grades = gather(reader, grade_statement, summaries.grade_statement, selection, found)
@@ -185,6 +192,7 @@ def count(
         allocations=allocations_completed(reader, selection, catalogue, found),
         actions=actions_open(reader, selection, today),
         scale=scale,
+        withheld=sum(hidden.values()),
     )
 
 
@@ -222,6 +230,7 @@ def _shape(counted: Counted, filters: Filters, catalogue: Catalogue, places: Pla
         judgement_overall=judgement_rows(counted.judgements, scale, None, places)[0],
         judgement_by_auditor=judgement_rows(counted.judgements, scale, "auditor_id", places),
         judgement_by_theme=theme_judgements(counted.themes, scale, catalogue),
+        withheld=counted.withheld,
         frames={
             "grades": grades,
             "themes": counted.themes,

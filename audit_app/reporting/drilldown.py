@@ -34,7 +34,7 @@ from audit_app.reporting.selection import (
     grade_in,
     month_range,
 )
-from audit_app.reporting.withheld import hidden_flag
+from audit_app.reporting.withheld import hidden_flag, not_hidden
 
 PER_PAGE = 50
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -245,6 +245,8 @@ def conditions(
     if focus.month:
         start, end = month_range(focus.month)
         found += [A.submitted_at >= start, A.submitted_at < end]
+    if _on_grades(focus):
+        found += not_hidden(selection.scope)  # as the figure: see reporting/withheld.py
     if focus.grade:
         found.append(FINAL_GRADE == focus.grade)
     if focus.band:
@@ -275,6 +277,20 @@ def conditions(
             action = action.where(AC.due < today)
         found.append(exists(action))
     return found
+
+
+def _on_grades(focus: Focus) -> bool:
+    """Whether the figure counts grades, of which a blind moderator's figures leave out the
+    audits awaiting their moderation (``reporting/queries.py``)."""
+    return bool(
+        focus.grade
+        or focus.band
+        or focus.judged
+        or focus.theme_band in ("good", "final")
+        or focus.theme_judged
+        or focus.moderation
+        or focus.drift is not None
+    )
 
 
 def _theme_condition(focus: Focus, catalogue: Catalogue) -> ColumnElement[bool]:

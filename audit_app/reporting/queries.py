@@ -37,6 +37,7 @@ from audit_app.reporting.selection import (
     R,
     Selection,
 )
+from audit_app.reporting.withheld import not_hidden, unless_hidden
 
 T = table_of(ThemeResult).c
 CR = table_of(ComplianceResult).c
@@ -48,21 +49,30 @@ AC = table_of(Action).c
 def grade_statement(selection: Selection) -> Any:
     """Audits by version, month, team and the three overall grades."""
     month = month_of(A.submitted_at)
+    grades = _grades(selection, R)
     return (
         select(
             A.questionnaire_version_id.label("version_id"),
             month.label("month"),
             C.team_id.label("team_id"),
-            R.grade_computed.label("computed"),
-            R.grade_judged.label("judged"),
-            R.grade_moderated.label("moderated"),
+            *(grade.label(name) for name, grade in zip(GRADES, grades, strict=True)),
             func.count().label("audits"),
         )
         .select_from(selection.audits_with_result())
         .where(*selection.conditions())
         .group_by(A.questionnaire_version_id, month, C.team_id)
-        .group_by(R.grade_computed, R.grade_judged, R.grade_moderated)
+        .group_by(*grades)
     )
+
+
+GRADES = ("computed", "judged", "moderated")
+
+
+def _grades(selection: Selection, columns: Any) -> list[Any]:
+    """The three grades of an audit or theme result; none (NULL) for an audit whose judgements
+    are kept from this person (blind moderation, ``reporting/withheld.py``): its grades stay
+    out of every grade figure until they record their own."""
+    return [unless_hidden(selection.scope, getattr(columns, f"grade_{name}")) for name in GRADES]
 
 
 def judgement_statement(selection: Selection) -> Any:
@@ -76,21 +86,25 @@ def judgement_statement(selection: Selection) -> Any:
             func.count().label("audits"),
         )
         .select_from(selection.audits_with_result())
-        .where(*selection.conditions(), R.grade_computed.is_not(None), R.grade_judged.is_not(None))
+        .where(
+            *selection.conditions(),
+            *not_hidden(selection.scope),
+            R.grade_computed.is_not(None),
+            R.grade_judged.is_not(None),
+        )
         .group_by(A.auditor_id, A.questionnaire_version_id, R.grade_computed, R.grade_judged)
     )
 
 
 def theme_statement(selection: Selection) -> Any:
     """Theme results by version, theme, team and the three grades, with percent sums."""
+    grades = _grades(selection, T)
     return (
         select(
             A.questionnaire_version_id.label("version_id"),
             T.theme_id.label("theme_id"),
             C.team_id.label("team_id"),
-            T.grade_computed.label("computed"),
-            T.grade_judged.label("judged"),
-            T.grade_moderated.label("moderated"),
+            *(grade.label(name) for name, grade in zip(GRADES, grades, strict=True)),
             func.count().label("themes"),
             func.count(T.percent).label("graded"),
             func.sum(T.percent).label("percent_sum"),
@@ -100,7 +114,7 @@ def theme_statement(selection: Selection) -> Any:
         )
         .where(*selection.conditions())
         .group_by(A.questionnaire_version_id, T.theme_id, C.team_id)
-        .group_by(T.grade_computed, T.grade_judged, T.grade_moderated)
+        .group_by(*grades)
     )
 
 
@@ -158,7 +172,12 @@ def moderation_statement(selection: Selection) -> Any:
             .join(CASE, C.id == A.case_id)
             .outerjoin(RESULT, R.audit_id == A.id)
         )
-        .where(*selection.conditions(), latest_moderation(), M.overall_grade.is_not(None))
+        .where(
+            *selection.conditions(),
+            *not_hidden(selection.scope),
+            latest_moderation(),
+            M.overall_grade.is_not(None),
+        )
         .group_by(A.auditor_id, A.questionnaire_version_id, R.grade_judged, M.overall_grade)
     )
 

@@ -1,5 +1,10 @@
-"""What a person's downloads and lists leave blank, as SQL: free-text answers for those who may
-not read audits, and the auditor's judgements from a blind moderator.
+"""What a person's downloads, lists and figures leave out, as SQL: free-text answers for those
+who may not read audits, and the auditor's judgements from a blind moderator.
+
+Downloads and lists show a withheld judgement as blank; the dashboard's figures leave the grades
+of those audits out (``reporting/queries.py``), and read the months that hold them from the live
+tables, since the month summaries cannot tell whose moderation an audit awaits
+(:func:`read_live`).
 
 The rules are the audit pages' own: ``services/moderation.py``, ``judgements_hidden`` (an audit
 awaiting moderation keeps its auditor's judgements and analysis from a manager, other than its
@@ -9,17 +14,21 @@ auditor, until they have recorded their grades in the moderation they are doing)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, case, exists, literal, null
+from sqlalchemy import and_, case, exists, func, literal, null, select
 from sqlalchemy.sql import ColumnElement
 
 from audit_app.core.lifecycle import SUBMITTED
 from audit_app.models import Moderation, table_of
+from audit_app.reporting.database import ReportReader, month_of
 from audit_app.reporting.filters import Scope
-from audit_app.reporting.selection import A
+from audit_app.reporting.selection import A, Selection, month_range
+from audit_app.reporting.summaries import Window
 
-MO = table_of(Moderation).c
+# An alias: the dashboard's moderation figures read ``moderation`` itself (reporting/queries.py).
+MO = table_of(Moderation).alias("withheld_moderation").c
 
 HIDDEN_TEXT = "Hidden until you grade"
 """What a list shows in place of a judged grade kept from a blind moderator."""
@@ -49,6 +58,50 @@ def unless_hidden(scope: Scope, column: Any) -> Any:
     """The column, or NULL for an audit whose judgements are kept from this person."""
     hidden = judgements_hidden(scope)
     return column if hidden is None else case((hidden, null()), else_=column)
+
+
+def not_hidden(scope: Scope) -> list[ColumnElement[bool]]:
+    """The condition that leaves out the audits whose judgements are kept from this person,
+    as a list to add to a query's conditions (empty when none are)."""
+    hidden = judgements_hidden(scope)
+    return [] if hidden is None else [~hidden]
+
+
+def hidden_months(reader: ReportReader, selection: Selection) -> dict[str, int]:
+    """How many of the report's audits have their judgements kept from this person, by month
+    of submission (``YYYY-MM``); empty when none are."""
+    hidden = judgements_hidden(selection.scope)
+    if hidden is None:
+        return {}
+    month = month_of(A.submitted_at)
+    statement = (
+        select(month.label("month"), func.count().label("audits"))
+        .select_from(selection.audits())
+        .where(*selection.conditions(), hidden)
+        .group_by(month)
+    )
+    return {str(key): int(audits) for key, audits in reader.rows(statement, cached=True)}
+
+
+def read_live(found: Window, months: dict[str, int]) -> Window:
+    """The window with the summarised months that hold withheld audits read live instead: a
+    month's summary counts every audit's grades, whoever reads it."""
+    if not found.uses_summaries:
+        return found
+    extra = sorted(
+        month
+        for month in months
+        if month not in found.stale
+        and month < str(found.last)
+        and (found.first is None or month >= found.first)
+    )
+    if not extra:
+        return found
+    return replace(
+        found,
+        stale=tuple(sorted((*found.stale, *extra))),
+        live=(*found.live, *(month_range(month) for month in extra)),
+    )
 
 
 def hidden_flag(scope: Scope) -> Any:
