@@ -73,6 +73,26 @@ def _check_password_rules(form: FlaskForm, field: Field) -> None:
         raise ValidationError(str(error)) from None
 
 
+def _password_fields(words: str) -> tuple[PasswordField, PasswordField]:
+    """A password chosen for someone, held to the rules, and the same typed again; ``words``
+    name it in labels and messages ("password", "new password")."""
+    password = PasswordField(
+        words.capitalize(),
+        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message=f"Enter a {words}"), _check_password_rules],
+    )
+    again = PasswordField(
+        f"Confirm {words}",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message=f"Enter the {words} again"),
+            EqualTo("password", message="The passwords do not match"),
+        ],
+    )
+    return password, again
+
+
 class _UserDetailsForm(FlaskForm):
     display_name = StringField(
         "Name",
@@ -125,20 +145,7 @@ class NewUserForm(_UserDetailsForm):
         widget=GovTextInput(),
         validators=[InputRequired(message="Enter a username")],
     )
-    password = PasswordField(
-        "Password",
-        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a password"), _check_password_rules],
-    )
-    confirm_password = PasswordField(
-        "Confirm password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter the password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
-    )
+    password, confirm_password = _password_fields("password")
     submit = SubmitField("Add user", widget=GovSubmitInput())
 
     def validate_username(self, field: Field) -> None:
@@ -172,20 +179,7 @@ class EditUserForm(_UserDetailsForm):
 class SetPasswordForm(FlaskForm):
     """An admin sets someone else's password (they change it at their next sign-in)."""
 
-    password = PasswordField(
-        "New password",
-        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a new password"), _check_password_rules],
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter the new password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
-    )
+    password, confirm_password = _password_fields("new password")
     submit = SubmitField("Set password", widget=GovSubmitInput())
     owner: User | None = None  # whose password it is: set before validating
 

@@ -49,15 +49,8 @@ def create(engine: Engine, destination: Path) -> str:
         raise BackupError(f"{destination} already exists; choose a new file name")
     url = engine.url
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(url.database or "")
-        target = sqlite3.connect(destination)
-        try:
-            # Consistent even while the app keeps writing: SQLite copies a snapshot.
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
-        return "SQLite online backup API"
+        # Consistent even while the app keeps writing: SQLite copies a snapshot.
+        return _sqlite_copy(sqlite3.connect(url.database or ""), destination)
     target_url, env = _libpq(url.render_as_string(hide_password=False))
     result = subprocess.run(
         [_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={destination}", target_url],
@@ -69,6 +62,17 @@ def create(engine: Engine, destination: Path) -> str:
         destination.unlink(missing_ok=True)
         raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
     return "pg_dump (custom format)"
+
+
+def _sqlite_copy(source: sqlite3.Connection, target_file: str | Path) -> str:
+    """Copy the open SQLite database into ``target_file`` and close both; how it was made."""
+    target = sqlite3.connect(target_file)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return "SQLite online backup API"
 
 
 def restore(engine: Engine, source: Path) -> str:
@@ -89,13 +93,7 @@ def restore(engine: Engine, source: Path) -> str:
             backup.execute("PRAGMA schema_version").fetchone()
         except sqlite3.DatabaseError as error:
             raise BackupError(f"{source} is not a SQLite backup: {error}") from None
-        target = sqlite3.connect(url.database or "")
-        try:
-            backup.backup(target)
-        finally:
-            target.close()
-            backup.close()
-        return "SQLite online backup API"
+        return _sqlite_copy(backup, url.database or "")
     target_url, env = _libpq(url.render_as_string(hide_password=False))
     result = subprocess.run(
         [

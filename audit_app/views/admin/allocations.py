@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from audit_app import clock
@@ -18,9 +18,7 @@ from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.allocations import DrawRefused
 from audit_app.services.csv_files import ImportRefused
 from audit_app.views.admin import bp
-from audit_app.views.admin.cases import pagination, refused_upload, wtforms_error_list
-
-PER_PAGE = 50
+from audit_app.views.admin.cases import listing_page, refused_upload, wtforms_error_list
 
 
 def _month_choices(today: date) -> list[tuple[str, str]]:
@@ -51,18 +49,13 @@ def _page(
     draw_form: DrawForm,
     error_list: list[dict[str, str]] | None = None,
 ) -> str | tuple[str, int]:
-    listing = allocation_service.list_allocations(
-        session=get_session(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE
-    )
-    page = render_template(
-        "admin/allocations.html",
+    return listing_page(
+        "admin.allocations",
+        allocation_service.list_allocations,
+        error_list or [],
         upload_form=upload_form,
         draw_form=draw_form,
-        error_list=error_list or [],
-        listing=listing,
-        pagination=pagination("admin.allocations", listing.page, listing.pages),
     )
-    return (page, 400) if error_list else page
 
 
 @bp.get("/allocations")

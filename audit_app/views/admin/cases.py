@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -92,15 +93,27 @@ def cases() -> str | Response | tuple[str, int]:
 
 def _cases_page(form: CasesUploadForm, error_list: list[dict[str, str]]) -> str | tuple[str, int]:
     """The list of cases with the upload form; status 400 when the form shows errors."""
-    listing = case_service.list_cases(
+    return listing_page("admin.cases", case_service.list_cases, error_list, upload_form=form)
+
+
+def listing_page(
+    endpoint: str,
+    list_rows: Callable[..., Any],
+    error_list: list[dict[str, str]],
+    **forms: FlaskForm,
+) -> str | tuple[str, int]:
+    """The page of ``endpoint`` (admin.cases: admin/cases.html) that lists rows a page at a
+    time (``list_rows``: the service's listing) beside its forms; status 400 when a form shows
+    errors."""
+    listing = list_rows(
         session=get_session(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE
     )
     page = render_template(
-        "admin/cases.html",
-        upload_form=form,
+        f"{endpoint.replace('.', '/')}.html",
         error_list=error_list,
         listing=listing,
-        pagination=pagination("admin.cases", listing.page, listing.pages),
+        pagination=pagination(endpoint, listing.page, listing.pages),
+        **forms,
     )
     return (page, 400) if error_list else page
 
