@@ -46,126 +46,45 @@ class Day:
         return self.name
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+# Each row: the day's name (the test's id); the clock (UTC); the day in England; the first day of
+# the dashboard's default period; when this month's drawn allocations are due; and the moment
+# (England) after which a concern raised at the clock is overdue. Lines with # are notes.
+TABLE = """
+# Friday: the concern is due on Monday at the same time.
+4 December                    2026-12-04 09:00  2026-12-04  2026-01-01  2026-12-31  2026-12-07 09:00
+# A Saturday month end: due at the end of Monday.
+31 January                    2026-01-31 12:00  2026-01-31  2025-02-01  2026-01-31  2026-02-03 00:00
+# Still 30 April in UTC, already Friday 1 May in England; Monday 4 May is a bank holiday.
+30 April, 1 May in England    2026-04-30 23:30  2026-05-01  2025-05-01  2026-05-31  2026-05-05 00:30
+# Thursday; Friday 1 January is a bank holiday.
+31 December                   2026-12-31 23:30  2026-12-31  2026-01-01  2026-12-31  2027-01-04 23:30
+1 January, a bank holiday     2027-01-01 00:30  2027-01-01  2026-02-01  2027-01-31  2027-01-05 00:00
+29 February                   2028-02-29 12:00  2028-02-29  2027-03-01  2028-02-29  2028-03-01 12:00
+before the clocks go forward  2026-03-29 00:59  2026-03-29  2025-04-01  2026-03-31  2026-03-31 00:00
+after the clocks go forward   2026-03-29 01:01  2026-03-29  2025-04-01  2026-03-31  2026-03-31 00:00
+before the clocks go back     2026-10-25 00:59  2026-10-25  2025-11-01  2026-10-31  2026-10-27 00:00
+after the clocks go back      2026-10-25 01:01  2026-10-25  2025-11-01  2026-10-31  2026-10-27 00:00
+# Thursday: Christmas Day, the weekend and Boxing Day's substitute (Monday 28) skipped.
+Christmas Eve                 2026-12-24 10:00  2026-12-24  2026-01-01  2026-12-31  2026-12-29 10:00
+Christmas Day                 2026-12-25 10:00  2026-12-25  2026-01-01  2026-12-31  2026-12-30 00:00
+# The summer bank holiday in England is the last Monday of August.
+Summer bank holiday           2026-08-31 08:00  2026-08-31  2025-09-01  2026-08-31  2026-09-02 00:00
+"""
 
 
-def england(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LOCAL_TIMEZONE)
+def _day(row: str) -> Day:
+    name, moment, today, period_from, month_end, concern_due = re.split(r"\s{2,}", row)
+    return Day(
+        name,
+        datetime.fromisoformat(moment).replace(tzinfo=UTC),
+        date.fromisoformat(today),
+        date.fromisoformat(period_from),
+        date.fromisoformat(month_end),
+        datetime.fromisoformat(concern_due).replace(tzinfo=LOCAL_TIMEZONE),
+    )
 
 
-DAYS = [
-    # Friday: the concern is due on Monday at the same time.
-    Day(
-        "4 December",
-        utc(2026, 12, 4, 9),
-        date(2026, 12, 4),
-        date(2026, 1, 1),
-        date(2026, 12, 31),
-        england(2026, 12, 7, 9),
-    ),
-    # A Saturday month end: due at the end of Monday.
-    Day(
-        "31 January",
-        utc(2026, 1, 31, 12),
-        date(2026, 1, 31),
-        date(2025, 2, 1),
-        date(2026, 1, 31),
-        england(2026, 2, 3),
-    ),
-    # Still 30 April in UTC, already Friday 1 May in England; Monday 4 May is a bank holiday.
-    Day(
-        "30 April, after midnight in England",
-        utc(2026, 4, 30, 23, 30),
-        date(2026, 5, 1),
-        date(2025, 5, 1),
-        date(2026, 5, 31),
-        england(2026, 5, 5, 0, 30),
-    ),
-    # Thursday; Friday 1 January is a bank holiday.
-    Day(
-        "31 December",
-        utc(2026, 12, 31, 23, 30),
-        date(2026, 12, 31),
-        date(2026, 1, 1),
-        date(2026, 12, 31),
-        england(2027, 1, 4, 23, 30),
-    ),
-    Day(
-        "1 January, a bank holiday",
-        utc(2027, 1, 1, 0, 30),
-        date(2027, 1, 1),
-        date(2026, 2, 1),
-        date(2027, 1, 31),
-        england(2027, 1, 5),
-    ),
-    Day(
-        "29 February",
-        utc(2028, 2, 29, 12),
-        date(2028, 2, 29),
-        date(2027, 3, 1),
-        date(2028, 2, 29),
-        england(2028, 3, 1, 12),
-    ),
-    Day(
-        "before the clocks go forward",
-        utc(2026, 3, 29, 0, 59),
-        date(2026, 3, 29),
-        date(2025, 4, 1),
-        date(2026, 3, 31),
-        england(2026, 3, 31),
-    ),
-    Day(
-        "after the clocks go forward",
-        utc(2026, 3, 29, 1, 1),
-        date(2026, 3, 29),
-        date(2025, 4, 1),
-        date(2026, 3, 31),
-        england(2026, 3, 31),
-    ),
-    Day(
-        "before the clocks go back",
-        utc(2026, 10, 25, 0, 59),
-        date(2026, 10, 25),
-        date(2025, 11, 1),
-        date(2026, 10, 31),
-        england(2026, 10, 27),
-    ),
-    Day(
-        "after the clocks go back",
-        utc(2026, 10, 25, 1, 1),
-        date(2026, 10, 25),
-        date(2025, 11, 1),
-        date(2026, 10, 31),
-        england(2026, 10, 27),
-    ),
-    # Thursday: Christmas Day, the weekend and Boxing Day's substitute (Monday 28) skipped.
-    Day(
-        "Christmas Eve",
-        utc(2026, 12, 24, 10),
-        date(2026, 12, 24),
-        date(2026, 1, 1),
-        date(2026, 12, 31),
-        england(2026, 12, 29, 10),
-    ),
-    Day(
-        "Christmas Day",
-        utc(2026, 12, 25, 10),
-        date(2026, 12, 25),
-        date(2026, 1, 1),
-        date(2026, 12, 31),
-        england(2026, 12, 30),
-    ),
-    # The summer bank holiday in England is the last Monday of August.
-    Day(
-        "Summer bank holiday",
-        utc(2026, 8, 31, 8),
-        date(2026, 8, 31),
-        date(2025, 9, 1),
-        date(2026, 8, 31),
-        england(2026, 9, 2),
-    ),
-]
+DAYS = [_day(row) for row in TABLE.strip().splitlines() if not row.startswith("#")]
 
 
 def test_the_table_is_right_about_the_days() -> None:
@@ -255,7 +174,7 @@ def _the_board_export_holds_every_standing_audit(app: Flask, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     with out.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == _standing_since(app, utc(2000, 1, 1))
+    assert len(rows) == _standing_since(app, datetime(2000, 1, 1, tzinfo=UTC))
 
 
 def _overdue_actions(app: Flask, day: Day, password: str) -> None:
