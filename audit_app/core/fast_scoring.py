@@ -117,14 +117,21 @@ class ScoringPlan:
     def __init__(self, questionnaire: Questionnaire) -> None:
         self._steps, self.measures = _compile(questionnaire)
         self._theme_ids = tuple(theme.id for theme in questionnaire.themes)
-        self._theme_weights = tuple(exact(theme.weight) for theme in questionnaire.themes)
+        weights = [exact(theme.weight) for theme in questionnaire.themes]
+        # The themes' weights over a common denominator: only their ratios matter.
+        scale = _denominator(weights)
+        self._theme_weights = tuple(int(weight * scale) for weight in weights)
+        # Themes scored before, by (theme, points, possible): most audits share theirs.
+        self._seen: dict[tuple[int, int, int], QuickTheme] = {}
         bands = questionnaire.grading.bands
         # "percent >= min" for percent = 100 * points / possible, min = a / b, possible > 0:
         # a * possible <= 100 * b * points, in whole numbers.
         self._bands = tuple(
             (exact(b.min).numerator, 100 * exact(b.min).denominator, b.grade) for b in bands
         )
-        self._band_mins = tuple((exact(b.min), b.grade) for b in bands)
+        self._band_mins = tuple(
+            (exact(b.min).numerator, exact(b.min).denominator, b.grade) for b in bands
+        )
         self._rank = {band.grade: index for index, band in enumerate(bands)}
         self._lowest = questionnaire.grading.overall == "lowest"
         limiting = {theme.id for theme in questionnaire.themes if theme.limiting}
@@ -155,7 +162,7 @@ class ScoringPlan:
             if step.measure >= 0:
                 tallies[step.measure][0 if earned == step.possible else 1] += 1
         themes = tuple(self._theme(i, points[i], possible[i]) for i in range(count))
-        overall_percent, overall_grade = self._overall(themes)
+        overall_percent, overall_grade = self._overall(themes, points, possible)
         return QuickScore(
             themes=themes,
             overall_percent=overall_percent,
@@ -164,6 +171,15 @@ class ScoringPlan:
         )
 
     def _theme(self, index: int, points: int, possible: int) -> QuickTheme:
+        key = (index, points, possible)
+        found = self._seen.get(key)
+        if found is None:
+            if len(self._seen) > 100_000:
+                self._seen.clear()  # an unusually varied run: memory stays bounded
+            found = self._seen[key] = self._theme_afresh(index, points, possible)
+        return found
+
+    def _theme_afresh(self, index: int, points: int, possible: int) -> QuickTheme:
         theme_id = self._theme_ids[index]
         if not possible:
             return QuickTheme(theme_id, None, None)
@@ -172,33 +188,34 @@ class ScoringPlan:
                 return QuickTheme(theme_id, Fraction(100 * points, possible), grade)
         raise ValueError("no band has a min at or below the percent")  # invalid questionnaire
 
-    def _grade_for(self, percent: Fraction) -> str:
-        for minimum, grade in self._band_mins:
-            if minimum <= percent:
+    def _grade_for(self, numerator: int, denominator: int) -> str:
+        """The band of the percent ``numerator / denominator`` (denominator > 0)."""
+        for minimum, below, grade in self._band_mins:
+            if minimum * denominator <= numerator * below:
                 return grade
-        raise ValueError(f"no band has a min at or below {percent}")
+        raise ValueError(f"no band has a min at or below {numerator}/{denominator}")
 
-    def _overall(self, themes: tuple[QuickTheme, ...]) -> tuple[Fraction | None, str | None]:
-        """The weighted mean of the graded themes, capped as ``scoring._overall`` caps it."""
-        graded = [
-            (weight, theme, limiting)
-            for weight, theme, limiting in zip(
-                self._theme_weights, themes, self._limiting, strict=True
-            )
-            if theme.percent is not None and theme.grade is not None
-        ]
+    def _overall(
+        self, themes: tuple[QuickTheme, ...], points: list[int], possible: list[int]
+    ) -> tuple[Fraction | None, str | None]:
+        """The weighted mean of the graded themes, capped as ``scoring._overall`` caps it.
+
+        Sum of weight x 100 x points / possible over the graded themes, over the sum of their
+        weights, in whole numbers over the least common multiple of their possible points.
+        """
+        graded = [i for i, theme in enumerate(themes) if theme.grade is not None]
         if not graded:
             return None, None
-        total = sum((weight for weight, _, _ in graded), Fraction(0))
-        weighted = [
-            weight * theme.percent for weight, theme, _ in graded if theme.percent is not None
-        ]
-        percent = sum(weighted, Fraction(0)) / total
-        band_grade = self._grade_for(percent)
-        capping = [theme for _, theme, limiting in graded if self._lowest or limiting]
+        common = lcm(*(possible[i] for i in graded))
+        weights = self._theme_weights
+        numerator = sum(weights[i] * 100 * points[i] * (common // possible[i]) for i in graded)
+        denominator = sum(weights[i] for i in graded) * common
+        band_grade = self._grade_for(numerator, denominator)
+        percent = Fraction(numerator, denominator)
+        capping = [themes[i] for i in graded if self._lowest or self._limiting[i]]
         if not capping:
             return percent, band_grade
         worst = max(self._rank[theme.grade] for theme in capping if theme.grade is not None)
         if not self._lowest and worst <= self._rank[band_grade]:
             return percent, band_grade
-        return percent, self._band_mins[worst][1]
+        return percent, self._band_mins[worst][2]

@@ -44,7 +44,7 @@ from audit_app.core.rescore import (
     rescore_each,
     theme_order,
 )
-from audit_app.models import Audit, Case, QuestionnaireVersion, WhatIf
+from audit_app.models import Answer, Audit, Case, QuestionnaireVersion, WhatIf
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services import workshop as workshop_service
 
@@ -301,8 +301,7 @@ def rescore_batch(
     job: Job, rows: Sequence[workshop_service.AuditRow], *, session: Session
 ) -> tuple[RescoredAudit, ...]:
     """One batch of a job's audits rescored (answers read now); the job says how far it got."""
-    audits = workshop_service.with_answers(rows, session=session)
-    rescored = rescore_each(job.before, job.after, audits)
+    rescored = rescore_each(job.before, job.after, _with_answers(rows, session=session))
     session.execute(
         update(WhatIf)
         .where(col(WhatIf.id) == job.id)
@@ -310,6 +309,22 @@ def rescore_batch(
         .execution_options(synchronize_session=False)
     )
     return rescored
+
+
+def _with_answers(
+    rows: Sequence[workshop_service.AuditRow], *, session: Session
+) -> list[SubmittedAudit]:
+    """The audits of ``rows`` with their answers, read as plain rows (no objects are made)."""
+    answers: dict[int, dict[str, str]] = {row[0]: {} for row in rows}
+    statement = select(Answer.audit_id, Answer.question_id, Answer.value).where(
+        col(Answer.audit_id).in_(list(answers))
+    )
+    for audit_id, question_id, value in session.connection().execute(statement).all():
+        answers[audit_id][question_id] = value
+    return [
+        SubmittedAudit(audit_id, case_ref, team, service, submitted_at, answers[audit_id])
+        for audit_id, submitted_at, case_ref, team, service in rows
+    ]
 
 
 def finish(job: Job, packer: Packer, *, session: Session) -> None:
