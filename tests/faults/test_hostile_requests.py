@@ -24,7 +24,13 @@ from tests.builders import (
     submitted_audit,
 )
 from tests.faults.test_killed_worker import server  # noqa: F401  (a gunicorn fixture)
-from tests.journey.conftest import audit_version
+from tests.steps import (
+    date_fields,
+    moderation_grades,
+    save_theme,
+    signed_in_client,
+    start_moderation,
+)
 
 PAYLOAD = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
 ESCAPED = "&lt;script&gt;alert("
@@ -49,16 +55,21 @@ def test_a_100_mb_upload_is_refused_without_reading_it(
     assert elapsed < 5
 
 
-def test_markup_in_text_fields_is_escaped_everywhere_it_appears(
-    app: Flask,
-    make_user: Callable[..., str],
-) -> None:
+def _load_hostile_questionnaire(app: Flask) -> None:
+    """The journey questionnaire with the payload in its title, a theme's and a question's help;
+    and case 100824."""
     data = journey_questionnaire()
     data["title"] = f"Audit {PAYLOAD}"
     data["themes"][0]["title"] = f"Voice {PAYLOAD}"
     data["themes"][0]["questions"][0]["help"] = PAYLOAD
     load_questionnaire(app, data)
-    make_case(app)
+    make_case(app, "100824")
+
+
+def test_markup_in_text_fields_is_escaped_everywhere_it_appears(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
+    _load_hostile_questionnaire(app)
     make_user("auditor1", "auditor", team="Child Protection 1")
     make_user("admin1", "admin")
     with session_scope(app) as session:
@@ -69,19 +80,10 @@ def test_markup_in_text_fields_is_escaped_everywhere_it_appears(
         case.worker = PAYLOAD
         session.add(case)
 
-    client = app.test_client()
-    client.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
+    client = signed_in_client(app, "auditor1", PASSWORD)
     audit_id = start(client)
-    client.post(
-        f"/audits/{audit_id}/themes/voice",
-        data={
-            "version": str(audit_version(app, audit_id)),
-            "seen-alone": "yes",
-            "voice-comment": PAYLOAD,
-            "judgement": "Good",
-            "analysis": PAYLOAD,
-        },
-    )
+    typed = {"seen-alone": "yes", "voice-comment": PAYLOAD, "judgement": "Good"}
+    save_theme(client, app, audit_id, "voice", **typed, analysis=PAYLOAD)
     client.post(f"/audits/{audit_id}/concern", data={"description": PAYLOAD})
     pages = [
         "/",
@@ -92,8 +94,7 @@ def test_markup_in_text_fields_is_escaped_everywhere_it_appears(
         f"/audits/{audit_id}/history",
         "/account",
     ]
-    admin = app.test_client()
-    admin.post("/sign-in", data={"username": "admin1", "password": PASSWORD})
+    admin = signed_in_client(app, "admin1", PASSWORD)
     for who, page in [(client, p) for p in pages] + [
         (admin, "/admin/users"),
         (admin, "/admin/cases"),
@@ -116,15 +117,9 @@ def _shown_as_text(html: str, page: str) -> None:
 
 
 def test_markup_is_escaped_on_moderation_actions_reports_questionnaires_and_the_trail(
-    app: Flask,
-    make_user: Callable[..., str],
+    app: Flask, make_user: Callable[..., str]
 ) -> None:
-    data = journey_questionnaire()
-    data["title"] = f"Audit {PAYLOAD}"
-    data["themes"][0]["title"] = f"Voice {PAYLOAD}"
-    data["themes"][0]["questions"][0]["help"] = PAYLOAD
-    load_questionnaire(app, data)
-    make_case(app, "100824")
+    _load_hostile_questionnaire(app)
     make_user("auditor1", "auditor", team="Child Protection 1")
     make_user("manager1", "manager", services=("Child Protection",))
     make_user("admin1", "admin")
@@ -141,23 +136,14 @@ def test_markup_is_escaped_on_moderation_actions_reports_questionnaires_and_the_
         service = session.exec(select(Service).where(Service.name == "Child Protection")).one()
         service.name = f"Service {PAYLOAD}"
 
-    auditor = app.test_client()
-    auditor.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
+    auditor = signed_in_client(app, "auditor1", PASSWORD)
     concern = auditor.post(f"/audits/{audit_id}/concern", data={"description": PAYLOAD})
     assert concern.status_code == 302
-    manager = app.test_client()
-    manager.post("/sign-in", data={"username": "manager1", "password": PASSWORD})
-    assert manager.post(f"/moderation/audits/{audit_id}/start").status_code == 302
-    graded = manager.post(
-        f"/moderation/audits/{audit_id}",
-        data={
-            "version": str(audit_version(app, audit_id)),
-            "grade-voice": "Requires improvement",
-            "rationale-voice": PAYLOAD,
-            "grade-planning": "Inadequate",
-            "grade-overall": "Inadequate",
-        },
-    )
+    manager = signed_in_client(app, "manager1", PASSWORD)
+    assert start_moderation(manager, audit_id).status_code == 302
+    grades = {"grade-voice": "Requires improvement", "rationale-voice": PAYLOAD}
+    grades.update({"grade-planning": "Inadequate", "grade-overall": "Inadequate"})
+    graded = moderation_grades(manager, app, audit_id, **grades)
     assert graded.status_code == 302
     due = utcnow().date() + timedelta(days=3)
     added = manager.post(
@@ -166,17 +152,14 @@ def test_markup_is_escaped_on_moderation_actions_reports_questionnaires_and_the_
             "description": PAYLOAD,
             "for_whom": "record",
             "owner": PAYLOAD,
-            "due-day": str(due.day),
-            "due-month": str(due.month),
-            "due-year": str(due.year),
+            **date_fields("due", due),
         },
     )
     assert added.status_code == 302
     with session_scope(app) as session:
         concern_id = session.exec(select(SafeguardingConcern)).one().id
         action_id = session.exec(select(Action)).one().id
-    admin = app.test_client()
-    admin.post("/sign-in", data={"username": "admin1", "password": PASSWORD})
+    admin = signed_in_client(app, "admin1", PASSWORD)
 
     reports = [
         "/reports",
