@@ -14,31 +14,11 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import User, UserSession
-
-PEOPLE = (
-    "anonymous",
-    "auditor",
-    "other_auditor",
-    "manager_own",
-    "manager_other",
-    "viewer",
-    "admin",
-)
-
-
-def _expect(default: str, **by_person: str) -> dict[str, str]:
-    """Expected kinds: ``default`` for everyone signed in unless named; sign-in if anonymous."""
-    kinds = {person: default for person in PEOPLE}
-    kinds["anonymous"] = "sign-in"
-    kinds.update(by_person)
-    return kinds
-
-
-ADMIN_ONLY = _expect("forbidden", admin="ok")
+from tests.web.permission_kinds import ADMIN_ONLY, expect
 
 ROWS: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     "auth.end_session": [
-        ("POST", "/account/sessions/{auditor_session}/end", _expect("missing", auditor="ok"))
+        ("POST", "/account/sessions/{auditor_session}/end", expect("missing", auditor="ok"))
     ],
     "admin.user_mfa_reset": [("POST", "/admin/users/{user}/two-factor/reset", ADMIN_ONLY)],
     "admin.user_sessions_end": [("POST", "/admin/users/{user}/sessions/end", ADMIN_ONLY)],

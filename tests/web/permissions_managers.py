@@ -7,53 +7,32 @@ action on it and an unacknowledged safeguarding concern: ``{submitted}``, ``{act
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 from flask import Flask
 from sqlmodel import select
 
 from audit_app.db import session_scope
-from audit_app.models import Case, SafeguardingConcern, Team, User, utcnow
+from audit_app.models import SafeguardingConcern, utcnow
 from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
-from audit_app.services.audits import Actor, Sampling
-
-GOOD = {"seen-alone": "yes", "voice-comment": "Clear.", "child-status": "cin", "plan-smart": "yes"}
-
-
-PEOPLE = (
-    "anonymous",
-    "auditor",
-    "other_auditor",
-    "manager_own",
-    "manager_other",
-    "viewer",
-    "admin",
-)
-
-
-def _expect(default: str, **by_person: str) -> dict[str, str]:
-    """Expected kinds: ``default`` for everyone signed in unless named; sign-in if anonymous."""
-    kinds = {person: default for person in PEOPLE}
-    kinds["anonymous"] = "sign-in"
-    kinds.update(by_person)
-    return kinds
+from tests.builders import actor_for, make_case, submitted_audit
+from tests.web.permission_kinds import expect
 
 
 def _rows() -> dict[str, list[tuple[str, str, dict[str, str]]]]:
-    managers_of_the_service = _expect("forbidden", manager_own="ok", manager_other="missing")
-    auditor_or_manager = _expect(
+    managers_of_the_service = expect("forbidden", manager_own="ok", manager_other="missing")
+    auditor_or_manager = expect(
         "missing", auditor="ok", manager_own="ok", viewer="forbidden", admin="forbidden"
     )
-    own_audit = _expect("missing", auditor="ok", viewer="forbidden", admin="forbidden")
-    concern_readers = _expect("forbidden", manager_own="ok", manager_other="missing", admin="ok")
+    own_audit = expect("missing", auditor="ok", viewer="forbidden", admin="forbidden")
+    concern_readers = expect("forbidden", manager_own="ok", manager_other="missing", admin="ok")
     return {
         "moderation.queue": [
             (
                 "GET",
                 "/moderation",
-                _expect("forbidden", manager_own="ok", manager_other="ok", admin="ok"),
+                expect("forbidden", manager_own="ok", manager_other="ok", admin="ok"),
             )
         ],
         "moderation.request_moderation": [
@@ -79,7 +58,7 @@ def _rows() -> dict[str, list[tuple[str, str, dict[str, str]]]]:
             ("GET", "/concerns/{concern}/acknowledge", concern_readers),
             ("POST", "/concerns/{concern}/acknowledge", concern_readers),
         ],
-        "actions.index": [("GET", "/actions", _expect("ok", viewer="forbidden"))],
+        "actions.index": [("GET", "/actions", expect("ok", viewer="forbidden"))],
         "actions.new": [
             ("GET", "/audits/{submitted}/actions/new", auditor_or_manager),
             ("POST", "/audits/{submitted}/actions/new", auditor_or_manager),
@@ -98,48 +77,10 @@ def _rows() -> dict[str, list[tuple[str, str, dict[str, str]]]]:
 
 def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
     """A submitted audit due for moderation, with an open action and an open concern."""
+    make_case(app, "100830")
+    audit_id = submitted_audit(app, "auditor", "100830", rate=1.0)
+    actor = actor_for(app, "auditor")
     with app.app_context(), session_scope(app) as session:
-        team = session.exec(select(Team).where(Team.name == "Child Protection 1")).one()
-        session.add(Case(case_ref="100830", team_id=team.id))  # type: ignore[arg-type]
-        user = session.exec(select(User).where(User.username == "auditor")).one()
-        actor = Actor(id=user.id, username=user.username, role=user.role)  # type: ignore[arg-type]
-        audit = audit_service.start_audit("journey-audit", "100830", actor, session=session)
-        audit_id = audit.id
-        assert audit_id is not None
-        for theme in ("voice", "planning"):
-            audit_file = audit_service.load_audit(audit_id, actor, session=session)
-            questions = next(t for t in audit_file.questionnaire.themes if t.id == theme).questions
-            posted = {q.id: GOOD.get(q.id, "") for q in questions}
-            audit_service.save_theme(
-                audit_file, theme, posted, audit_file.audit.version, actor, session=session
-            )
-            audit_file = audit_service.load_audit(audit_id, actor, session=session)
-            audit_service.save_theme(
-                audit_file,
-                theme,
-                posted,
-                audit_file.audit.version,
-                actor,
-                session=session,
-                judgement=(audit_file.score.theme(theme).grade or "", ""),
-            )
-        audit_file = audit_service.load_audit(audit_id, actor, session=session)
-        audit_service.save_overall_judgement(
-            audit_file,
-            audit_file.score.overall.grade or "",
-            "",
-            audit_file.audit.version,
-            actor,
-            session=session,
-        )
-        audit_file = audit_service.load_audit(audit_id, actor, session=session)
-        audit_service.submit(
-            audit_file,
-            audit_file.audit.version,
-            actor,
-            session=session,
-            sampling=Sampling(rate=1.0, rng=random.Random(1)),
-        )
         audit_file = audit_service.load_audit(audit_id, actor, session=session)
         tomorrow = utcnow().date() + timedelta(days=1)
         action = action_service.add_action(

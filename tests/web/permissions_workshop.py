@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-# Written out rather than imported: the permission test imports this module while it loads.
-ADMIN_ONLY = {
-    "anonymous": "sign-in",
-    "auditor": "forbidden",
-    "other_auditor": "forbidden",
-    "manager_own": "forbidden",
-    "manager_other": "forbidden",
-    "viewer": "forbidden",
-    "admin": "ok",
-}
+from tests.web.permission_kinds import ADMIN_ONLY
 
 VERSION = "/questionnaires/journey-audit/versions/1"
 

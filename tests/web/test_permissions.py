@@ -1,7 +1,8 @@
 """The permission matrix: every route, for every kind of person, gives the expected answer.
 
 Areas add their own rows in ``tests/web/permissions_<area>.py``: a module-level ``ROWS`` dict
-like ``MATRIX`` below, and optionally ``extend_world(app, places) -> dict`` that adds data (and
+like ``MATRIX`` below (the people and ``expect`` are in ``tests/web/permission_kinds.py``), and
+optionally ``extend_world(app, places) -> dict`` that adds data (and
 URL placeholders) to the shared world.
 
 Kinds of answer: ``ok`` (the page or its form works: 2xx, a redirect that is not to sign-in,
@@ -26,17 +27,7 @@ from werkzeug.test import TestResponse
 from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, User
 from tests.builders import PASSWORD, ensure_team, journey_questionnaire, load_questionnaire
-
-PEOPLE = (
-    "anonymous",
-    "auditor",
-    "other_auditor",
-    "manager_own",
-    "manager_other",
-    "viewer",
-    "admin",
-)
-
+from tests.web.permission_kinds import ADMIN_ONLY, PEOPLE, expect
 
 AREAS = [
     importlib.import_module(f"tests.web.{path.stem}")
@@ -107,15 +98,6 @@ def _kind(response: TestResponse) -> str:
     return f"unexpected {response.status_code}"
 
 
-def expect(default: str, anonymous: str = "sign-in", **by_person: str) -> dict[str, str]:
-    """Expected kinds: ``default`` for everyone signed in unless named."""
-    kinds = {person: default for person in PEOPLE}
-    kinds["anonymous"] = anonymous
-    kinds.update(by_person)
-    return kinds
-
-
-ADMIN_ONLY = expect("forbidden", admin="ok")
 OWN_AUDIT_EDIT = expect("missing", auditor="ok", viewer="forbidden", admin="forbidden")
 OWN_AUDIT_READ = expect("missing", auditor="ok", manager_own="ok", admin="ok", viewer="forbidden")
 
