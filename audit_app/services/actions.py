@@ -38,6 +38,7 @@ from audit_app.services.audits import (
     StaleAudit,
     case_and_team,
     date_from_parts,
+    joined_to_service,
     load_audit,
     may_see,
     required_text,
@@ -409,14 +410,10 @@ def _rows(query, today: date, *, session: Session) -> list[ActionRow]:  # type: 
 
 
 def _base() -> Any:
-    return (
+    return joined_to_service(
         select(  # type: ignore[call-overload]
             Action, Audit.id, Case.case_ref, Service.name, Team.name
-        )
-        .join(Audit, col(Audit.id) == Action.audit_id)
-        .join(Case, col(Case.id) == Audit.case_id)
-        .join(Team, col(Team.id) == Case.team_id)
-        .join(Service, col(Service.id) == Team.service_id)
+        ).join(Audit, col(Audit.id) == Action.audit_id)
     )
 
 

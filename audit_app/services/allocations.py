@@ -25,7 +25,13 @@ from audit_app.core.roles import ALLOCATABLE
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
 from audit_app.services.actor import Actor
 from audit_app.services.cases import cases_by_ref, chunked
-from audit_app.services.csv_files import CsvRow, ImportProblem, ImportRefused, read_csv
+from audit_app.services.csv_files import (
+    CsvRow,
+    ImportProblem,
+    ImportRefused,
+    ImportSummaryWords,
+    read_csv,
+)
 from audit_app.services.errors import Refused
 from audit_app.services.questionnaires import current_versions
 from audit_app.services.trail import record_event
@@ -65,7 +71,7 @@ class DrawRefused(Refused, ValueError):
 
 
 @dataclass(frozen=True)
-class AllocationImportSummary:
+class AllocationImportSummary(ImportSummaryWords):
     """What an import of allocations did."""
 
     rows: int
@@ -73,18 +79,12 @@ class AllocationImportSummary:
     already_allocated: int
     ignored_columns: tuple[str, ...] = ()
 
-    def lines(self) -> list[str]:
+    def done(self) -> list[str]:
         noun = "allocation" if self.rows == 1 else "allocations"
-        out = [
+        return [
             f"{self.rows} {noun} in the file: {self.created} created, "
             f"{self.already_allocated} already allocated."
         ]
-        if self.ignored_columns:
-            out.append(f"Ignored columns (not stored): {', '.join(self.ignored_columns)}.")
-        return out
-
-    def __str__(self) -> str:
-        return " ".join(self.lines())
 
 
 @dataclass(frozen=True)

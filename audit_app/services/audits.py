@@ -210,6 +210,16 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     )
 
 
+def joined_to_service(query: Any) -> Any:
+    """The query, which has the audit, joined to the audit's case, the case's team and the
+    team's service."""
+    return (
+        query.join(Case, col(Case.id) == Audit.case_id)
+        .join(Team, col(Team.id) == Case.team_id)
+        .join(Service, col(Service.id) == Team.service_id)
+    )
+
+
 def case_and_team(audit: Audit, *, session: Session) -> tuple[Case, Team]:
     """The case an audit is of and that case's team (both always there)."""
     case = session.get(Case, audit.case_id)

@@ -33,7 +33,7 @@ from audit_app.services import case_imports
 from audit_app.services.actor import Actor
 from audit_app.services.case_imports import ImportUnderWay as ImportUnderWay
 from audit_app.services.case_imports import Transaction
-from audit_app.services.csv_files import CsvRow, CsvTable, read_csv
+from audit_app.services.csv_files import CsvRow, CsvTable, ImportSummaryWords, read_csv
 
 # A refused import of cases is reported with these; the callers know them from here.
 from audit_app.services.csv_files import ImportProblem as ImportProblem
@@ -58,7 +58,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class ImportSummary:
+class ImportSummary(ImportSummaryWords):
     """What an import of cases did."""
 
     rows: int
@@ -69,8 +69,7 @@ class ImportSummary:
     new_teams: tuple[str, ...] = ()
     ignored_columns: tuple[str, ...] = ()
 
-    def lines(self) -> list[str]:
-        """The summary in words, one sentence a line."""
+    def done(self) -> list[str]:
         out = [
             f"{_count(self.rows, 'case')} in the file: {self.created} created, "
             f"{self.updated} updated, {self.unchanged} unchanged."
@@ -79,12 +78,7 @@ class ImportSummary:
             out.append(f"New services: {', '.join(self.new_services)}.")
         if self.new_teams:
             out.append(f"New teams: {', '.join(self.new_teams)}.")
-        if self.ignored_columns:
-            out.append(f"Ignored columns (not stored): {', '.join(self.ignored_columns)}.")
         return out
-
-    def __str__(self) -> str:
-        return " ".join(self.lines())
 
 
 @dataclass(frozen=True)

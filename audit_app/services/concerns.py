@@ -40,6 +40,7 @@ from audit_app.services.audits import (
     AuditError,
     AuditNotFound,
     case_and_team,
+    joined_to_service,
     required_text,
 )
 from audit_app.services.trail import record_event
@@ -243,13 +244,11 @@ class ConcernItem:
 
 def _open_concern_query() -> Any:
     return (
-        select(  # type: ignore[call-overload]
-            SafeguardingConcern, Audit, Case, Team, Service, QuestionnaireVersion, User
+        joined_to_service(
+            select(  # type: ignore[call-overload]
+                SafeguardingConcern, Audit, Case, Team, Service, QuestionnaireVersion, User
+            ).join(Audit, col(Audit.id) == SafeguardingConcern.audit_id)
         )
-        .join(Audit, col(Audit.id) == SafeguardingConcern.audit_id)
-        .join(Case, col(Case.id) == Audit.case_id)
-        .join(Team, col(Team.id) == Case.team_id)
-        .join(Service, col(Service.id) == Team.service_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .join(User, col(User.id) == SafeguardingConcern.raised_by_id)
         .where(col(SafeguardingConcern.acknowledged_at).is_(None))

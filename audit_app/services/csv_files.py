@@ -41,6 +41,26 @@ class ImportRefused(Refused, ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class ImportSummaryWords:
+    """What an import did, in words: the import's own sentences (``done``), then the columns it
+    ignored; as text, all on one line."""
+
+    ignored_columns: tuple[str, ...]
+
+    def done(self) -> list[str]:
+        raise NotImplementedError
+
+    def lines(self) -> list[str]:
+        """The summary in words, one sentence a line."""
+        out = self.done()
+        if self.ignored_columns:
+            out.append(f"Ignored columns (not stored): {', '.join(self.ignored_columns)}.")
+        return out
+
+    def __str__(self) -> str:
+        return " ".join(self.lines())
+
+
 @dataclass(frozen=True)
 class CsvRow:
     """One data row: its line number in the file and its values by (normalised) column name."""

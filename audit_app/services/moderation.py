@@ -46,6 +46,7 @@ from audit_app.services.audits import (
     FieldErrors,
     StaleAudit,
     claim_audit,
+    joined_to_service,
     load_audit,
 )
 from audit_app.services.trail import record_event
@@ -210,12 +211,11 @@ def _submitted_query(actor: Actor, *, due: bool, limit: int | None) -> Any:
     """Submitted audits (due for moderation or not) in the person's services, with their case,
     team, service, questionnaire, auditor and results: oldest first when due, else newest."""
     query = (
-        select(  # type: ignore[call-overload]
-            Audit, Case, Team, Service, QuestionnaireVersion, User, AuditResult
+        joined_to_service(
+            select(  # type: ignore[call-overload]
+                Audit, Case, Team, Service, QuestionnaireVersion, User, AuditResult
+            )
         )
-        .join(Case, col(Case.id) == Audit.case_id)
-        .join(Team, col(Team.id) == Case.team_id)
-        .join(Service, col(Service.id) == Team.service_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .join(User, col(User.id) == Audit.auditor_id)
         .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)

@@ -32,7 +32,7 @@ from audit_app.core.scoring import AuditScore, score_audit
 from audit_app.models import Answer, Audit, Case, QuestionnaireVersion, Service, Team
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.actor import Actor
-from audit_app.services.audits import normalise_answer
+from audit_app.services.audits import joined_to_service, normalise_answer
 from audit_app.services.errors import NotFound, Stale
 from audit_app.services.questionnaires import FileProblem, LoadOutcome, LoadRefused
 
@@ -539,12 +539,11 @@ def submitted_rows(
     """Where each audit of :func:`submitted_audits` sits, without its answers, in order."""
     return list(
         session.exec(
-            select(  # type: ignore[call-overload]
-                Audit.id, Audit.submitted_at, Case.case_ref, Team.name, Service.name
+            joined_to_service(
+                select(  # type: ignore[call-overload]
+                    Audit.id, Audit.submitted_at, Case.case_ref, Team.name, Service.name
+                )
             )
-            .join(Case, col(Case.id) == Audit.case_id)
-            .join(Team, col(Team.id) == Case.team_id)
-            .join(Service, col(Service.id) == Team.service_id)
             .where(*_in_period(version_row, start, end))
             .order_by(col(Audit.submitted_at), col(Audit.id))
         )
