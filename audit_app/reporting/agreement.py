@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit_app.reporting.figures import Share
+from audit_app.reporting.judgements import with_ranks
 from audit_app.reporting.selection import Places
 
 
@@ -34,16 +35,7 @@ def agreement_frame(moderations: pd.DataFrame, scale: pd.DataFrame) -> pd.DataFr
         frame["drift"] = pd.Series(dtype="float64")
         return frame
     frame["agreed"] = (frame["moderated"] == frame["judged"]).fillna(False).astype(bool)
-    ranks = scale[["version_id", "grade", "rank"]]
-    frame = frame.merge(
-        ranks.rename(columns={"grade": "judged", "rank": "judged_rank"}),
-        how="left",
-        on=["version_id", "judged"],
-    ).merge(
-        ranks.rename(columns={"grade": "moderated", "rank": "moderated_rank"}),
-        how="left",
-        on=["version_id", "moderated"],
-    )
+    frame = with_ranks(frame, scale, "judged", "moderated")
     # Moderated minus judged, in bands: negative when the moderator graded lower.
     frame["drift"] = frame["moderated_rank"] - frame["judged_rank"]
     return frame

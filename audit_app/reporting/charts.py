@@ -95,6 +95,7 @@ def stacked_bars(
     horizontal: bool = False,
     percent: bool = False,
     axis_label: str = "",
+    limit: float | None = None,
 ) -> Markup:
     """A stacked bar chart (counts, or shares of each bar when ``percent``)."""
     return Markup(
@@ -107,6 +108,7 @@ def stacked_bars(
             horizontal,
             percent,
             axis_label,
+            limit,
         )
     )
 
@@ -124,18 +126,15 @@ def bars(
 ) -> Markup:
     """A plain bar chart, one bar per category in the order given."""
     series = (Series(name="", values=tuple(float(v) for v in values), colour=BAR_COLOUR),)
-    return Markup(
-        _stacked(
-            key,
-            title,
-            description,
-            tuple(categories),
-            series,
-            horizontal,
-            False,
-            axis_label,
-            limit,
-        )
+    return stacked_bars(
+        key,
+        title,
+        description,
+        categories,
+        series,
+        horizontal=horizontal,
+        axis_label=axis_label,
+        limit=limit,
     )
 
 

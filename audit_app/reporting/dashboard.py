@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import select
 
-from audit_app.models import QuestionnaireVersion
 from audit_app.reporting import summaries, withheld
 from audit_app.reporting.agreement import (
     AgreementRow,
@@ -61,7 +59,7 @@ from audit_app.reporting.queries import (
     moderation_statement,
     theme_statement,
 )
-from audit_app.reporting.questionnaires import Catalogue
+from audit_app.reporting.questionnaires import Catalogue, read_versions
 from audit_app.reporting.selection import Places, Selection
 from audit_app.reporting.spreads import SpreadRow, month_focus, service_focus, spread, team_focus
 from audit_app.reporting.themes import ThemeTable, theme_tables
@@ -106,28 +104,7 @@ class Counted:
 
 
 def load_catalogue(reader: ReportReader) -> Catalogue:
-    columns = (
-        QuestionnaireVersion.id,
-        QuestionnaireVersion.questionnaire_id,
-        QuestionnaireVersion.version,
-        QuestionnaireVersion.title,
-        QuestionnaireVersion.kind,
-        QuestionnaireVersion.content,
-        QuestionnaireVersion.content_sha256,
-    )
-    rows = [
-        QuestionnaireVersion(
-            id=r[0],
-            questionnaire_id=r[1],
-            version=r[2],
-            title=r[3],
-            kind=r[4],
-            content=r[5],
-            content_sha256=r[6],
-        )
-        for r in reader.rows(select(*columns))  # type: ignore[call-overload]
-    ]
-    return Catalogue.build(rows)
+    return Catalogue.build(read_versions(reader))
 
 
 def build(

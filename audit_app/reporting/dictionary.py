@@ -50,6 +50,8 @@ _QUESTIONNAIRE_VERSION = Column(
     "The version of the questionnaire the audit was completed on.",
     "2",
 )
+# The first columns of the audits, themes and answers tables.
+_AUDIT_AND_VERSION = (_AUDIT_ID, _CASE_ID, _QUESTIONNAIRE_ID, _QUESTIONNAIRE_VERSION)
 _SERVICE = Column(
     "service",
     "text",
@@ -89,10 +91,7 @@ TABLES: dict[str, Table] = {
         title="Audits",
         one_row_per="audit whose latest submission stands (submitted, moderated or closed)",
         columns=(
-            _AUDIT_ID,
-            _CASE_ID,
-            _QUESTIONNAIRE_ID,
-            _QUESTIONNAIRE_VERSION,
+            *_AUDIT_AND_VERSION,
             Column("kind", "text", "monthly (case-file audit) or deep_dive.", "monthly"),
             _SERVICE,
             _TEAM,
@@ -139,10 +138,7 @@ TABLES: dict[str, Table] = {
         title="Themes",
         one_row_per="theme of an exported audit",
         columns=(
-            _AUDIT_ID,
-            _CASE_ID,
-            _QUESTIONNAIRE_ID,
-            _QUESTIONNAIRE_VERSION,
+            *_AUDIT_AND_VERSION,
             _THEME_ID,
             Column(
                 "theme_title",
@@ -212,10 +208,7 @@ TABLES: dict[str, Table] = {
         one_row_per="answered question of an exported audit (questions hidden by earlier "
         "answers are not rows)",
         columns=(
-            _AUDIT_ID,
-            _CASE_ID,
-            _QUESTIONNAIRE_ID,
-            _QUESTIONNAIRE_VERSION,
+            *_AUDIT_AND_VERSION,
             _THEME_ID,
             _QUESTION_ID,
             Column(

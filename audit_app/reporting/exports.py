@@ -33,8 +33,8 @@ from audit_app.reporting.cells import neutralised
 from audit_app.reporting.database import ReportReader, iso_utc, one_decimal
 from audit_app.reporting.dictionary import RULES, TABLES
 from audit_app.reporting.final_grade import final_grade_column
-from audit_app.reporting.questionnaires import question_meta, theme_titles
-from audit_app.reporting.selection import AUDIT, CASE, A, C, R, Selection
+from audit_app.reporting.questionnaires import question_meta, read_versions, theme_titles
+from audit_app.reporting.selection import A, C, R, Selection, of_audits
 from audit_app.reporting.withheld import answer_withheld, unless_hidden
 
 KINDS = tuple(TABLES)
@@ -59,25 +59,13 @@ def _versions_in(reader: ReportReader, selection: Selection) -> list[Questionnai
         .where(*selection.conditions(in_id_order=True))
         .distinct()
     )
-    rows = reader.rows(
-        select(
-            QV.id, QV.questionnaire_id, QV.version, QV.title, QV.kind, QV.content, QV.content_sha256
-        )
-        .where(QV.id.in_(ids))
-        .order_by(QV.id)
-    )
-    return [
-        QuestionnaireVersion(
-            id=r[0],
-            questionnaire_id=r[1],
-            version=r[2],
-            title=r[3],
-            kind=r[4],
-            content=r[5],
-            content_sha256=r[6],
-        )
-        for r in rows
-    ]
+    return read_versions(reader, QV.id.in_(ids))
+
+
+def _audit_and_version() -> list[Any]:
+    """The first columns of the audits, themes and answers tables (``_AUDIT_AND_VERSION`` of
+    the data dictionary): audit id, case ID, questionnaire and version."""
+    return [A.id, neutralised(CASE_REF), QV.questionnaire_id, QV.version]
 
 
 def _with_places(joined: Any) -> Any:
@@ -104,10 +92,7 @@ def audits_statement(
     )
     return (
         select(
-            A.id,
-            neutralised(CASE_REF),
-            QV.questionnaire_id,
-            QV.version,
+            *_audit_and_version(),
             QV.kind,
             neutralised(SV.name),
             neutralised(TM.name),
@@ -137,9 +122,7 @@ def themes_statement(
 ) -> Any:
     meta = _theme_lookup(reader, versions)
     joined = (
-        _with_places(
-            table_of(ThemeResult).join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)
-        )
+        _with_places(of_audits(table_of(ThemeResult)))
         .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
         .outerjoin(
             meta,
@@ -148,10 +131,7 @@ def themes_statement(
     )
     return (
         select(
-            A.id,
-            neutralised(CASE_REF),
-            QV.questionnaire_id,
-            QV.version,
+            *_audit_and_version(),
             T.theme_id,
             neutralised(meta.c.title),
             one_decimal(T.percent_rounded),
@@ -210,25 +190,23 @@ def _question_lookups(
     return question_table, option_table
 
 
+def _option_of(options: Any, question_id: Any, value: Any) -> Any:
+    """The join to the option of the audit's version that a stored value chose."""
+    return and_(
+        options.c.version_id == A.questionnaire_version_id,
+        options.c.question_id == question_id,
+        options.c.value == value,
+    )
+
+
 def compliance_statement(
     reader: ReportReader, selection: Selection, versions: list[QuestionnaireVersion]
 ) -> Any:
     options = _question_lookups(reader, versions)[1]
     joined = (
-        _with_places(
-            table_of(ComplianceResult)
-            .join(AUDIT, A.id == CR.audit_id)
-            .join(CASE, C.id == A.case_id)
-        )
+        _with_places(of_audits(table_of(ComplianceResult)))
         .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
-        .outerjoin(
-            options,
-            and_(
-                options.c.version_id == A.questionnaire_version_id,
-                options.c.question_id == CR.question_id,
-                options.c.value == CR.value,
-            ),
-        )
+        .outerjoin(options, _option_of(options, CR.question_id, CR.value))
     )
     return (
         select(
@@ -257,9 +235,7 @@ def answers_statement(
 ) -> Any:
     questions, options = _question_lookups(reader, versions)
     joined = (
-        table_of(Answer)
-        .join(AUDIT, A.id == AN.audit_id)
-        .join(CASE, C.id == A.case_id)
+        of_audits(table_of(Answer))
         .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
         .join(
             questions,
@@ -268,21 +244,11 @@ def answers_statement(
                 questions.c.question_id == AN.question_id,
             ),
         )
-        .outerjoin(
-            options,
-            and_(
-                options.c.version_id == A.questionnaire_version_id,
-                options.c.question_id == AN.question_id,
-                options.c.value == AN.value,
-            ),
-        )
+        .outerjoin(options, _option_of(options, AN.question_id, AN.value))
     )
     return (
         select(
-            A.id,
-            neutralised(CASE_REF),
-            QV.questionnaire_id,
-            QV.version,
+            *_audit_and_version(),
             questions.c.theme_id,
             AN.question_id,
             neutralised(_answer_value(selection, questions)),

@@ -38,18 +38,22 @@ class JudgementRow:
         return Share(self.lower, self.compared)
 
 
+def with_ranks(frame: pd.DataFrame, scale: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The frame with each grade column's rank in its version's scale (``<column>_rank``,
+    higher is better; empty for a grade not on the scale)."""
+    ranks = scale[["version_id", "grade", "rank"]]
+    for column in columns:
+        frame = frame.merge(
+            ranks.rename(columns={"grade": column, "rank": f"{column}_rank"}),
+            how="left",
+            on=["version_id", column],
+        )
+    return frame
+
+
 def compare(frame: pd.DataFrame, scale: pd.DataFrame) -> pd.DataFrame:
     """Computed and judged grades with their ranks: higher means the auditor was more generous."""
-    ranks = scale[["version_id", "grade", "rank"]]
-    merged = frame.merge(
-        ranks.rename(columns={"grade": "computed", "rank": "computed_rank"}),
-        how="left",
-        on=["version_id", "computed"],
-    ).merge(
-        ranks.rename(columns={"grade": "judged", "rank": "judged_rank"}),
-        how="left",
-        on=["version_id", "judged"],
-    )
+    merged = with_ranks(frame, scale, "computed", "judged")
     merged["higher"] = merged["judged_rank"] > merged["computed_rank"]
     merged["lower"] = merged["judged_rank"] < merged["computed_rank"]
     merged["same"] = merged["judged"] == merged["computed"]
@@ -125,4 +129,4 @@ def _theme_row(part: pd.DataFrame, label: str, theme: str) -> JudgementRow:
     )
 
 
-__all__ = ["JudgementRow", "compare", "judgement_rows", "theme_judgements"]
+__all__ = ["JudgementRow", "compare", "judgement_rows", "theme_judgements", "with_ranks"]

@@ -64,13 +64,23 @@ def _counts(rows: list[SpreadRow], order: list[str]) -> list[list[float]]:
 
 
 def _compliance_chart(rows: list[ComplianceRow]) -> Markup:
+    return _compliance_bars(
+        "chart-compliance", "Recording compliance by measure, worst first", "measure", rows
+    )
+
+
+def _compliance_bars(
+    key: str, title: str, each: str, rows: list[ComplianceRow], *, horizontal: bool = True
+) -> Markup:
+    """One bar per row (a measure, team or month): the percent of its answers compliant."""
     return bars(
-        "chart-compliance",
-        "Recording compliance by measure, worst first",
-        "One bar per measure: the percent of applicable answers that met the standard. "
+        key,
+        title,
+        f"One bar per {each}: the percent of applicable answers that met the standard. "
         + TABLE_BELOW,
         [row.label for row in rows],
         [float(row.share.percent or 0) for row in rows],
+        horizontal=horizontal,
         axis_label="Percent compliant",
         limit=100,
     )
@@ -81,26 +91,18 @@ def measure_charts(
 ) -> dict[str, Markup]:
     charts: dict[str, Markup] = {}
     if by_team:
-        charts["by_team"] = bars(
+        charts["by_team"] = _compliance_bars(
             "chart-measure-team",
             "Compliance with this measure by team, worst first",
-            "One bar per team: the percent of applicable answers that met the standard. "
-            + TABLE_BELOW,
-            [row.label for row in by_team],
-            [float(row.share.percent or 0) for row in by_team],
-            axis_label="Percent compliant",
-            limit=100,
+            "team",
+            by_team,
         )
     if by_month:
-        charts["by_month"] = bars(
+        charts["by_month"] = _compliance_bars(
             "chart-measure-month",
             "Compliance with this measure by month",
-            "One bar per month: the percent of applicable answers that met the standard. "
-            + TABLE_BELOW,
-            [row.label for row in by_month],
-            [float(row.share.percent or 0) for row in by_month],
+            "month",
+            by_month,
             horizontal=False,
-            axis_label="Percent compliant",
-            limit=100,
         )
     return charts

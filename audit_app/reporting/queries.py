@@ -36,6 +36,7 @@ from audit_app.reporting.selection import (
     C,
     R,
     Selection,
+    of_audits,
 )
 from audit_app.reporting.withheld import not_hidden, unless_hidden
 
@@ -109,9 +110,7 @@ def theme_statement(selection: Selection) -> Any:
             func.count(T.percent).label("graded"),
             func.sum(T.percent).label("percent_sum"),
         )
-        .select_from(
-            table_of(ThemeResult).join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)
-        )
+        .select_from(of_audits(table_of(ThemeResult)))
         .where(*selection.conditions())
         .group_by(A.questionnaire_version_id, T.theme_id, C.team_id)
         .group_by(*grades)
@@ -129,11 +128,7 @@ def compliance_statement(selection: Selection) -> Any:
             func.sum(case((CR.compliant, 1), else_=0)).label("compliant"),
             func.count().label("applicable"),
         )
-        .select_from(
-            table_of(ComplianceResult)
-            .join(AUDIT, A.id == CR.audit_id)
-            .join(CASE, C.id == A.case_id)
-        )
+        .select_from(of_audits(table_of(ComplianceResult)))
         .where(*selection.conditions())
         .group_by(CR.measure, C.team_id, month)
     )
@@ -166,12 +161,7 @@ def moderation_statement(selection: Selection) -> Any:
             M.overall_grade.label("moderated"),
             func.count().label("moderations"),
         )
-        .select_from(
-            table_of(Moderation)
-            .join(AUDIT, A.id == M.audit_id)
-            .join(CASE, C.id == A.case_id)
-            .outerjoin(RESULT, R.audit_id == A.id)
-        )
+        .select_from(of_audits(table_of(Moderation)).outerjoin(RESULT, R.audit_id == A.id))
         .where(
             *selection.conditions(),
             *not_hidden(selection.scope),
@@ -257,9 +247,7 @@ def action_statement(selection: Selection, today: date) -> Any:
                 "overdue"
             ),
         )
-        .select_from(
-            table_of(Action).join(AUDIT, A.id == AC.audit_id).join(CASE, C.id == A.case_id)
-        )
+        .select_from(of_audits(table_of(Action)))
         .where(*selection.conditions(period=False, status=False))
     )
 

@@ -8,13 +8,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 
 from audit_app.core.scoring import exact
-from audit_app.models import QuestionnaireVersion
+from audit_app.models import QuestionnaireVersion, table_of
+from audit_app.reporting.database import ReportReader
 from audit_app.services.audits import analysis_question
 from audit_app.services.questionnaires import questionnaire_of
+
+
+def read_versions(reader: ReportReader, *conditions: Any) -> list[QuestionnaireVersion]:
+    """The questionnaire versions (those meeting ``conditions``, if any), in id order."""
+    qv = table_of(QuestionnaireVersion).c
+    statement = select(
+        qv.id, qv.questionnaire_id, qv.version, qv.title, qv.kind, qv.content, qv.content_sha256
+    )
+    return [
+        QuestionnaireVersion(
+            id=r[0],
+            questionnaire_id=r[1],
+            version=r[2],
+            title=r[3],
+            kind=r[4],
+            content=r[5],
+            content_sha256=r[6],
+        )
+        for r in reader.rows(statement.where(*conditions).order_by(qv.id))
+    ]
 
 
 @dataclass(frozen=True)

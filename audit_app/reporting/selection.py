@@ -158,6 +158,12 @@ class Selection:
         return self.audits().outerjoin(RESULT, R.audit_id == A.id)
 
 
+def of_audits(rows: Any) -> Any:
+    """A table of rows that belong to an audit (``audit_id``) joined to the audit and its case,
+    the FROM clause of the reports' queries on results, moderations and actions."""
+    return rows.join(AUDIT, A.id == rows.c.audit_id).join(CASE, C.id == A.case_id)
+
+
 def _within(ranges: tuple[tuple[datetime | None, datetime | None], ...]) -> ColumnElement[bool]:
     if not ranges:
         return false()
