@@ -243,3 +243,12 @@ def auth(client: FlaskClient) -> AuthActions:
 def sign_in(auth: AuthActions) -> Callable[..., TestResponse]:
     """``auth.sign_in``, under the name most tests use."""
     return auth.sign_in
+
+
+@pytest.fixture
+def admin_signed_in(
+    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
+) -> FlaskClient:
+    """``client``, signed in as the admin admin1."""
+    sign_in(make_user("admin1", "admin"))
+    return client

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from html import unescape
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
@@ -155,10 +156,10 @@ def test_an_admin_ends_every_session_of_a_user(
     assert _device(app, "alice", "192.0.2.10").get("/").status_code == 200  # she can sign in
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 def test_an_admin_ends_their_own_sessions_from_their_account_page(
-    app: Flask, client: FlaskClient, make_user: MakeUser, sign_in: SignIn
+    app: Flask, client: FlaskClient
 ) -> None:
-    sign_in(make_user("admin1", "admin"))
     admin = stored_user(app, "admin1")
     assert admin is not None
     page = client.get(f"/admin/users/{admin.id}").get_data(as_text=True)

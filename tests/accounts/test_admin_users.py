@@ -35,9 +35,8 @@ def text_of(response: TestResponse) -> str:
 
 
 @pytest.fixture
-def admin(make_user: MakeUser, sign_in: SignIn) -> str:
+def admin(admin_signed_in: FlaskClient) -> str:
     """Signed in as an admin; returns the username."""
-    sign_in(make_user("admin1", "admin"))
     return "admin1"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from html import unescape
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
@@ -48,10 +49,10 @@ def change(client: FlaskClient, current: str, new: str) -> TestResponse:
     )
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 def test_a_user_an_admin_adds_must_change_the_password_at_first_sign_in(
-    app: Flask, client: FlaskClient, make_user: MakeUser, sign_in: SignIn
+    app: Flask, client: FlaskClient
 ) -> None:
-    sign_in(make_user("admin1", "admin"))
     added = client.post(
         "/admin/users/new",
         data=new_user_form(),

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from audit_app.db import session_scope
 from audit_app.models import RecoveryCode
-from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
+from tests.accounts.conftest import MakeUser, events, stored_user
 from tests.builders import PASSWORD, enrol, later_code
 
 HOW = "Met in person; saw her staff ID card"
@@ -40,8 +40,7 @@ def _recovery_codes(app: Flask, user_id: int) -> list[RecoveryCode]:
 
 
 @pytest.fixture
-def admin(make_user: MakeUser, sign_in: SignIn) -> str:
-    sign_in(make_user("admin1", "admin"))
+def admin(admin_signed_in: FlaskClient) -> str:
     return "admin1"
 
 

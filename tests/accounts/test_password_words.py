@@ -11,7 +11,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from audit_app.services.accounts import AccountError, check_password_rules, personal_words
 from config import DEFAULT_PASSWORD_CONTEXT_WORDS
-from tests.accounts.conftest import MakeUser, SignIn, events, stored_user
+from tests.accounts.conftest import MakeUser, events, new_user_form, stored_user
 from tests.builders import PASSWORD
 
 GOOD = "a long and quite unusual passphrase"
@@ -87,18 +87,14 @@ def test_the_setting_replaces_the_list(app: Flask, client: FlaskClient) -> None:
     assert response.status_code == 302
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 def test_the_admin_pages_refuse_context_words(
-    app: Flask, client: FlaskClient, make_user: MakeUser, sign_in: SignIn
+    app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
-    sign_in(make_user("admin1", "admin"))
-    form = {
-        "username": "newbie",
-        "display_name": "Priya Kaur",
-        "role": "auditor",
-        "team": "",
-        "password": "priya kaur joined in june",
-        "confirm_password": "priya kaur joined in june",
-    }
+    name_in_it = "priya kaur joined in june"
+    form = new_user_form(
+        display_name="Priya Kaur", password=name_in_it, confirm_password=name_in_it
+    )
     added = client.post("/admin/users/new", data=form)
     assert added.status_code == 400
     assert "must not include the username or the person’s name" in unescape(added.get_data(True))

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
-from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import (
@@ -61,12 +59,3 @@ def stored_cases(app: Flask) -> StoredCases:
             return {ref: (team, service, worker) for ref, team, service, worker in rows}
 
     return read
-
-
-@pytest.fixture
-def admin_signed_in(
-    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> FlaskClient:
-    """The test client, signed in as the admin admin1."""
-    sign_in(make_user("admin1", "admin"))
-    return client

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import func, select
-from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import AuditEvent, QuestionnaireVersion
@@ -141,15 +140,10 @@ def test_new_versions_load_beside_old_ones_and_list_shows_them(
     ]
 
 
+@pytest.mark.usefixtures("admin_signed_in")
 def test_retire_hides_an_id_and_reinstate_brings_it_back(
-    app: Flask,
-    runner: FlaskCliRunner,
-    client: FlaskClient,
-    tmp_path: Path,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, tmp_path: Path
 ) -> None:
-    sign_in(make_user("admin1", "admin"))
     path = write_questionnaire(tmp_path, "audit.json", questionnaire_dict())
     runner.invoke(args=["questionnaires", "load", str(path)])
     assert "Test audit" in client.get("/").get_data(as_text=True)

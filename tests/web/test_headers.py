@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -33,14 +34,9 @@ def test_pages_carry_the_security_headers(
         assert headers["Cache-Control"] == "no-store"
 
 
-def test_trace_is_refused_on_every_route(
-    app: Flask,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-    client: FlaskClient,
-) -> None:
+@pytest.mark.usefixtures("admin_signed_in")
+def test_trace_is_refused_on_every_route(app: Flask, client: FlaskClient) -> None:
     """TRACE would echo the request back, cookies included: no route accepts it."""
-    sign_in(make_user("admin1", "admin"))
     urls = app.url_map.bind("localhost")
     rules = list(app.url_map.iter_rules())
     assert len(rules) > 50

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
-from werkzeug.test import TestResponse
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 
 
-def test_home_lists_every_loaded_questionnaire(
-    client: FlaskClient,
-    runner: FlaskCliRunner,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+@pytest.mark.usefixtures("admin_signed_in")
+def test_home_lists_every_loaded_questionnaire(client: FlaskClient, runner: FlaskCliRunner) -> None:
     assert runner.invoke(args=["questionnaires", "load"]).exit_code == 0
     titles = [
         json.loads(p.read_text("utf-8"))["title"]
@@ -32,10 +26,8 @@ def test_home_lists_every_loaded_questionnaire(
     assert titles and all(escape(title) in html for title in titles)
 
 
-def test_home_says_when_nothing_is_loaded(
-    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in(make_user("admin1", "admin"))
+@pytest.mark.usefixtures("admin_signed_in")
+def test_home_says_when_nothing_is_loaded(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     assert "No questionnaires are loaded yet" in html
 
