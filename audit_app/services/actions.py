@@ -254,32 +254,10 @@ def _duplicate(case_id: int, description: str, *, session: Session) -> bool:
 
 
 _CLOSING_TEXT = {
-    # status: the field that says why, and the message when it is left empty
+    # how an action is closed: the field that says what or why, and the message when it is empty
     "done": ("completion_note", "Say what was done to complete the action"),
     "cancelled": ("cancel_reason", "Give the reason for cancelling the action"),
 }
-
-
-def complete_action(
-    action_id: int, note: str, expected_version: int, actor: Actor, *, session: Session, today: date
-) -> ActionView:
-    """Mark an open action as done, with a note of what was done."""
-    return _close(action_id, "done", note, expected_version, actor, session=session, today=today)
-
-
-def cancel_action(
-    action_id: int,
-    reason: str,
-    expected_version: int,
-    actor: Actor,
-    *,
-    session: Session,
-    today: date,
-) -> ActionView:
-    """Cancel an open action, saying why."""
-    return _close(
-        action_id, "cancelled", reason, expected_version, actor, session=session, today=today
-    )
 
 
 def _closing_values(status: str, typed: str) -> dict[str, str]:
@@ -288,7 +266,7 @@ def _closing_values(status: str, typed: str) -> dict[str, str]:
     return {field: required_text(typed, field, missing)}
 
 
-def _close(
+def close_action(
     action_id: int,
     status: str,
     typed: str,
@@ -298,6 +276,8 @@ def _close(
     session: Session,
     today: date,
 ) -> ActionView:
+    """Close an open action: "done" with a note of what was done (``typed``), or "cancelled"
+    with the reason."""
     values = _closing_values(status, typed)
     found = load_action(action_id, actor, session=session, today=today, to_change=True)
     action = found.action

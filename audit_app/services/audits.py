@@ -15,7 +15,7 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -490,8 +490,12 @@ def normalise_answer(question: Question, raw: str) -> str:
 def _answer_error(question: Question, value: str) -> str | None:
     if question.type == "text" and len(value) > MAX_TEXT:
         return f"{question.text}: must be {MAX_TEXT:,} characters or fewer"
-    problem = check_answer(question, value)
-    if problem is None:
+    return refused_value_message(question, value)
+
+
+def refused_value_message(question: Question, value: str) -> str | None:
+    """The auditor's message for a value the question does not take (check_answer), or None."""
+    if check_answer(question, value) is None:
         return None
     if question.type == "date":
         return f"{question.text}: enter a real date, for example 27/3/2026"
@@ -638,6 +642,26 @@ def differences(audit_file: AuditFile, theme: Theme, typed: Mapping[str, str]) -
     return found
 
 
+def with_typed(
+    theme: Theme,
+    stored: Mapping[str, str],
+    typed: Mapping[str, str],
+    *,
+    refused: Callable[[Question, str], str | None],
+) -> dict[str, str]:
+    """The stored answers with the theme's in their place as typed (tidied): a blank value, or
+    one that ``refused`` has a message for, counts as unanswered. Other keys of ``typed`` are
+    ignored."""
+    answers = dict(stored)
+    for question in theme.questions:
+        value = normalise_answer(question, typed.get(question.id, ""))
+        if is_blank(value) or refused(question, value) is not None:
+            answers.pop(question.id, None)
+        else:
+            answers[question.id] = value
+    return answers
+
+
 def typed_theme_score(audit_file: AuditFile, theme_id: str, typed: Mapping[str, str]) -> ThemeScore:
     """The theme's score as it would be with ``typed`` as its answers (nothing is stored).
 
@@ -645,13 +669,7 @@ def typed_theme_score(audit_file: AuditFile, theme_id: str, typed: Mapping[str, 
     hide are dropped, as when the theme is saved. Other keys of ``typed`` are ignored.
     """
     theme = _theme(audit_file.questionnaire, theme_id)
-    answers = dict(audit_file.answers)
-    for question in theme.questions:
-        value = normalise_answer(question, typed.get(question.id, ""))
-        if is_blank(value) or _answer_error(question, value) is not None:
-            answers.pop(question.id, None)
-        else:
-            answers[question.id] = value
+    answers = with_typed(theme, audit_file.answers, typed, refused=_answer_error)
     kept = drop_hidden(audit_file.questionnaire, answers)
     return score_audit(audit_file.questionnaire, kept).theme(theme_id)
 

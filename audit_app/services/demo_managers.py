@@ -304,8 +304,8 @@ def _add_action(
 
 def _complete_action(session: Session, action: Action, actor: Actor, today: date) -> None:
     assert action.id is not None
-    action_service.complete_action(
-        action.id, ACTION_DONE_NOTE, action.version, actor, session=session, today=today
+    action_service.close_action(
+        action.id, "done", ACTION_DONE_NOTE, action.version, actor, session=session, today=today
     )
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit_app.core.answers import check_answer, drop_hidden, is_blank
+from audit_app.core.answers import check_answer, drop_hidden
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.core.scoring import NOT_GRADED, format_percent, score_audit
-from audit_app.services.audits import normalise_answer
+from audit_app.services.audits import with_typed
 
 LEAD_IN = "Suggested grade for this theme: "
 
@@ -45,13 +45,7 @@ def theme_suggestion(
     theme = next((t for t in questionnaire.themes if t.id == theme_id), None)
     if theme is None:
         raise KeyError(theme_id)
-    answers = dict(stored)
-    for question in theme.questions:
-        value = normalise_answer(question, typed.get(question.id, ""))
-        if is_blank(value) or check_answer(question, value) is not None:
-            answers.pop(question.id, None)
-        else:
-            answers[question.id] = value
+    answers = with_typed(theme, stored, typed, refused=check_answer)
     score = score_audit(questionnaire, drop_hidden(questionnaire, answers)).theme(theme_id)
     if score.grade is None:
         return Suggestion(grade=NOT_GRADED, percent="", text=f"{LEAD_IN}{NOT_GRADED}")

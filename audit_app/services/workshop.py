@@ -18,7 +18,6 @@ from sqlmodel import Session, col, func, select
 
 from audit_app.clock import LOCAL_TIMEZONE
 from audit_app.core.answers import (
-    check_answer,
     drop_hidden,
     is_blank,
     missing_required,
@@ -26,13 +25,17 @@ from audit_app.core.answers import (
 )
 from audit_app.core.compare import Comparison, Summary, compare, summarise
 from audit_app.core.lifecycle import DRAFT, STANDING
-from audit_app.core.questionnaire import Question, Questionnaire, Theme
+from audit_app.core.questionnaire import Questionnaire, Theme
 from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
 from audit_app.models import Answer, Audit, Case, QuestionnaireVersion, Service, Team
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.actor import Actor
-from audit_app.services.audits import joined_to_service, normalise_answer
+from audit_app.services.audits import (
+    joined_to_service,
+    normalise_answer,
+    refused_value_message,
+)
 from audit_app.services.errors import NotFound, Stale
 from audit_app.services.questionnaires import FileProblem, LoadOutcome, LoadRefused
 
@@ -439,17 +442,6 @@ class Preview:
         return [(qid, value) for qid, value in self.answers.items() if qid not in inside]
 
 
-def _answer_problem(question: Question, value: str) -> str | None:
-    """The auditor's message for a value their theme page would refuse, or None."""
-    if check_answer(question, value) is None:
-        return None
-    if question.type == "date":
-        return f"{question.text}: enter a real date, for example 27/3/2026"
-    if question.type == "number":
-        return f"{question.text}: enter a number, for example 3"
-    return f"{question.text}: select one of the options"
-
-
 def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Preview:
     """Score sandbox answers with a version's rules, as an audit with those answers would be.
 
@@ -470,7 +462,7 @@ def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Previe
         if is_blank(value):
             continue
         typed[qid] = value
-        problem = _answer_problem(question, value)
+        problem = refused_value_message(question, value)
         if problem:
             errors[qid] = problem
         else:

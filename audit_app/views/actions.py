@@ -149,18 +149,15 @@ def _close_as_asked(
     action_id: int, form: CompleteActionForm | CancelActionForm
 ) -> action_service.ActionView:
     """Complete the action with the note, or cancel it with the reason, that the form holds."""
-    if isinstance(form, CompleteActionForm):
-        return action_service.complete_action(
-            action_id,
-            form.completion_note.data or "",
-            form.expected_version(),
-            current_actor(),
-            session=get_session(),
-            today=today(),
-        )
-    return action_service.cancel_action(
+    status, typed = (
+        ("done", form.completion_note.data)
+        if isinstance(form, CompleteActionForm)
+        else ("cancelled", form.cancel_reason.data)
+    )
+    return action_service.close_action(
         action_id,
-        form.cancel_reason.data or "",
+        status,
+        typed or "",
         form.expected_version(),
         current_actor(),
         session=get_session(),
