@@ -3,6 +3,9 @@ authentication, list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import click
 from flask import current_app
 from sqlmodel import Session
@@ -15,6 +18,8 @@ from audit_app.services import accounts
 from audit_app.services import concerns as concern_service
 from audit_app.services import users as user_service
 from audit_app.services.accounts import AccountError
+
+T = TypeVar("T")
 
 users_cli = CommandGroup(
     "users",
@@ -47,6 +52,19 @@ def _existing_user(username: str, *, session: Session) -> User:
     if user is None:
         raise click.ClickException(f"There is no user called {username}")
     return user
+
+
+def _change_user(username: str, change: Callable[[User, Session], T]) -> tuple[str, T]:
+    """Make a change to an existing user in one transaction: their username and what the change
+    returned. A refusal (AccountError) is the command's error, and nothing is changed."""
+    try:
+        with session_scope() as session:
+            user = _existing_user(username, session=session)
+            outcome = change(user, session)
+            name = user.username
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    return name, outcome
 
 
 @users_cli.command("create")
@@ -101,20 +119,17 @@ def users_set_password(username: str) -> None:
         user = _existing_user(username, session=session)
         owner = user.username, user.display_name
     password = _prompt_password(*owner)
-    try:
-        with session_scope() as session:
-            user = _existing_user(username, session=session)
-            accounts.set_password(
-                user,
-                password,
-                session=session,
-                actor=CLI_ACTOR,
-                context_words=_context_words(),
-                change_at_sign_in=True,
-            )
-            name = user.username
-    except AccountError as error:
-        raise click.ClickException(str(error)) from None
+    name, _ = _change_user(
+        username,
+        lambda user, session: accounts.set_password(
+            user,
+            password,
+            session=session,
+            actor=CLI_ACTOR,
+            context_words=_context_words(),
+            change_at_sign_in=True,
+        ),
+    )
     click.echo(
         f"Password set for {name}. Any session they had open has ended. They must change it "
         "when they next sign in."
@@ -192,13 +207,12 @@ def users_activate(username: str) -> None:
 def users_reset_mfa(username: str, reason: str) -> None:
     """Turn off two-factor authentication for someone who lost their authenticator app and
     their recovery codes, after checking who they are; ends their live sessions."""
-    try:
-        with session_scope() as session:
-            user = _existing_user(username, session=session)
-            ended = user_service.reset_mfa(user, reason=reason, session=session, actor=CLI_ACTOR)
-            name = user.username
-    except AccountError as error:
-        raise click.ClickException(str(error)) from None
+    name, ended = _change_user(
+        username,
+        lambda user, session: user_service.reset_mfa(
+            user, reason=reason, session=session, actor=CLI_ACTOR
+        ),
+    )
     click.echo(
         f"Two-factor authentication reset for {name}; {ended} open session(s) ended. They can "
         "sign in with their password alone until they set up their authenticator app again."
