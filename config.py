@@ -269,6 +269,15 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "WHAT_IF_WORKER": _bool(
             env.get("WHAT_IF_WORKER", "false" if app_env == "test" else "true"), "WHAT_IF_WORKER"
         ),
+        # Kept what-ifs worked out longer ago than this are removed by the worker.
+        "WHAT_IF_KEEP_DAYS": _int(env.get("WHAT_IF_KEEP_DAYS", "7"), "WHAT_IF_KEEP_DAYS", 1),
+        # The report summaries of past months changed since they were made are remade after
+        # the response, by a background thread, so that no viewer waits for them (tests
+        # remake them in the request unless they ask otherwise).
+        "SUMMARIES_AFTER_RESPONSE": _bool(
+            env.get("SUMMARIES_AFTER_RESPONSE", "false" if app_env == "test" else "true"),
+            "SUMMARIES_AFTER_RESPONSE",
+        ),
         # argon2id at ARGON2_* outside tests (OWASP's minimum unless set higher).
         "PASSWORD_HASH_FAST": app_env == "test",
         **_argon2(env),

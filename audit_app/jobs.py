@@ -1,4 +1,5 @@
-"""The background worker: rescoring what-ifs worked out away from any request.
+"""The background workers: rescoring what-ifs worked out, and report summaries remade, away
+from any request.
 
 A plain thread per server process, started on the first what-if that is queued there
 (:func:`wake`). It takes queued jobs one at a time (:func:`run_next_job`), works through the
@@ -21,7 +22,7 @@ from sqlmodel import Session
 from audit_app.db import session_scope
 from audit_app.services import what_if as what_if_service
 
-__all__ = ["BATCH", "prune", "run_next_job", "wake"]
+__all__ = ["BATCH", "prune", "remake_summaries", "run_next_job", "wake"]
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +101,49 @@ def wake(app: Flask) -> None:
             thread.start()
             return
     found[1].set()
+
+
+# --- report summaries ----------------------------------------------------------------------
+
+_summary_workers: dict[int, tuple[threading.Thread, threading.Event]] = {}
+
+
+def _remake(app: Flask, wakened: threading.Event) -> None:
+    """Remake the stale past months, again while woken meanwhile, then end.
+
+    On PostgreSQL one refresh runs at a time across servers (an advisory lock), and each
+    takes the months still marked when it gets the lock: a month is remade once.
+    """
+    from audit_app.services import reports as report_service
+
+    while True:
+        wakened.clear()
+        try:
+            with session_scope(app) as session:
+                report_service.refresh_summaries(
+                    session=session, today=report_service.today_utc(), now=True
+                )
+                session.commit()
+        except Exception:  # noqa: BLE001 - the page reads stale months live meanwhile
+            log.exception("the report summaries could not be remade")
+        with _lock:
+            if not wakened.is_set():
+                _summary_workers.pop(id(app), None)
+                return
+
+
+def remake_summaries(app: Flask) -> threading.Thread:
+    """Remake the stale months of ``app``'s summaries in a thread of their own (started, or
+    told to look again if already at work); the thread."""
+    with _lock:
+        found = _summary_workers.get(id(app))
+        if found is not None and found[0].is_alive():
+            found[1].set()
+            return found[0]
+        wakened = threading.Event()
+        thread = threading.Thread(
+            target=_remake, args=(app, wakened), name="report-summaries", daemon=True
+        )
+        _summary_workers[id(app)] = (thread, wakened)
+        thread.start()
+        return thread

@@ -441,6 +441,14 @@ def _summarise_allocations(connection: Connection, month: str) -> None:
     )
 
 
+def has_stale(session: Session, *, today: date) -> bool:
+    """Whether a month before the current one is marked stale (one indexed look)."""
+    found = session.connection().execute(
+        select(STALE.c.id).where(STALE.c.month < month_key(today)).limit(1)
+    )
+    return found.first() is not None
+
+
 def refresh(session: Session, *, today: date) -> list[str]:
     """Recompute the stale months before the current one; return them. The caller commits."""
     connection = session.connection()

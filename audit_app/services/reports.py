@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+from flask import current_app, has_request_context
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
@@ -190,9 +191,21 @@ def within_the_data(reader: ReportReader, parsed: ParsedFilters, *, today: date)
     return replace(parsed, filters=parsed.filters.within(held))
 
 
-def refresh_summaries(*, session: Session, today: date) -> list[str]:
-    """Remake the report summaries of past months changed since they were made."""
-    return summaries.refresh(session, today=today)
+def refresh_summaries(*, session: Session, today: date, now: bool = False) -> list[str]:
+    """Remake the report summaries of past months changed since they were made; the months.
+
+    In a request (unless ``now`` or SUMMARIES_AFTER_RESPONSE is off) nothing is remade: if a
+    past month is stale, the background thread is woken to remake it after the response, and
+    the page reads that month from the live tables meanwhile (the same figures, a little
+    slower), so that no viewer waits for the remaking.
+    """
+    if now or not has_request_context() or not current_app.config.get("SUMMARIES_AFTER_RESPONSE"):
+        return summaries.refresh(session, today=today)
+    if summaries.has_stale(session, today=today):
+        from audit_app import jobs
+
+        jobs.remake_summaries(current_app._get_current_object())  # type: ignore[attr-defined]
+    return []
 
 
 def tidy_summaries(engine: Engine) -> None:
