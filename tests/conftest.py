@@ -23,11 +23,12 @@ from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 from werkzeug.test import TestResponse
 
 from audit_app import create_app, migrate
-from audit_app.db import get_engine
+from audit_app.db import get_engine, session_scope
+from audit_app.models import AuditEvent
 from tests.builders import PASSWORD, add_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -252,3 +253,13 @@ def admin_signed_in(
     """``client``, signed in as the admin admin1."""
     sign_in(make_user("admin1", "admin"))
     return client
+
+
+def events(app: Flask, action: str) -> list[AuditEvent]:
+    """The trail's events with this action, oldest first."""
+    with session_scope(app) as session:
+        return list(
+            session.exec(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        )

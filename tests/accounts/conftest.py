@@ -15,11 +15,22 @@ from sqlmodel import select
 from werkzeug.test import TestResponse
 
 from audit_app.db import get_engine, session_scope
-from audit_app.models import AuditEvent, User
+from audit_app.models import User
 from audit_app.services.accounts import find_user
 from audit_app.services.users import UserRow, user_row
 from tests.builders import PASSWORD
-from tests.conftest import build_app
+from tests.conftest import build_app, events
+
+__all__ = [
+    "MakeUser",
+    "SignIn",
+    "assert_sent_to_sign_in",
+    "csrf_token",
+    "events",
+    "new_user_form",
+    "stored_row",
+    "stored_user",
+]
 
 # The shared ``make_user`` and ``sign_in`` fixtures, as annotations.
 MakeUser = Callable[..., str]
@@ -67,15 +78,6 @@ def stored_row(app: Flask, username: str) -> UserRow:
         user = find_user(username, session=session)
         assert user is not None, f"no user called {username}"
         return user_row(user, session=session)
-
-
-def events(app: Flask, action: str) -> list[AuditEvent]:
-    with session_scope(app) as session:
-        return list(
-            session.exec(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
 
 
 @pytest.fixture

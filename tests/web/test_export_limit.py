@@ -12,19 +12,22 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 
 from audit_app.db import session_scope
-from audit_app.models import AuditEvent, User, utcnow
+from audit_app.models import User, utcnow
 from audit_app.services.throttling import ExportLimit, ExportLimitReached, check_export_limit
 from config import ConfigError, load_config
 from tests.builders import PASSWORD
+from tests.conftest import events
+from tests.steps import signed_in_client
+from tests.web.limits import assert_refused_for_now, two_viewers
 
 LIMIT = ExportLimit(count=2, window=timedelta(minutes=10))
 
 
-def _client(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/sign-in", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+# What the page says past a limit of 2 exports in 10 minutes.
+REFUSAL = (
+    "You have downloaded too many files for now",
+    "You can download up to 2 files in 10 minutes",
+)
 
 
 def _download(client: FlaskClient, path: str) -> int:
@@ -34,42 +37,31 @@ def _download(client: FlaskClient, path: str) -> int:
     return response.status_code
 
 
-def _events(app: Flask, action: str) -> list[AuditEvent]:
-    with session_scope(app) as session:
-        return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)))
-
-
 def test_past_the_limit_an_export_is_refused_with_a_clear_page(
     app: Flask, make_user: Callable[..., str]
 ) -> None:
     app.config["EXPORT_LIMIT"] = 2
-    make_user("viewer1", "viewer")
-    make_user("viewer2", "viewer")
-    viewer = _client(app, "viewer1")
+    viewer = two_viewers(app, make_user)
     assert _download(viewer, "/reports/export/audits.csv") == 200
     assert _download(viewer, "/reports/export/workbook.xlsx") == 200
 
-    refused = viewer.get("/reports/export/audits.csv")
-    assert refused.status_code == 429
-    text = refused.get_data(as_text=True)
-    assert "You have downloaded too many files for now" in text
-    assert "You can download up to 2 files in 10 minutes" in text
-    assert 0 < int(refused.headers["Retry-After"]) <= 600
-    assert refused.headers["Content-Type"].startswith("text/html")
+    assert_refused_for_now(viewer.get("/reports/export/audits.csv"), *REFUSAL, within=600)
     assert viewer.get("/reports/export/workbook.xlsx").status_code == 429
-    (event, _again) = _events(app, "export.refused")
+    (event, _again) = events(app, "export.refused")
     assert event.actor == "viewer1" and json.loads(event.detail) == {"limit": 2, "minutes": 10}
-    assert len(_events(app, "report.exported")) == 2  # refusals are not exports
+    assert len(events(app, "report.exported")) == 2  # refusals are not exports
 
     # The limit is each person's own, and pages other than exports are not limited.
-    assert _download(_client(app, "viewer2"), "/reports/export/audits.csv") == 200
+    assert (
+        _download(signed_in_client(app, "viewer2", PASSWORD), "/reports/export/audits.csv") == 200
+    )
     assert viewer.get("/reports").status_code == 200
 
 
 def test_the_trail_export_counts_too(app: Flask, make_user: Callable[..., str]) -> None:
     app.config["EXPORT_LIMIT"] = 1
     make_user("admin1", "admin")
-    admin = _client(app, "admin1")
+    admin = signed_in_client(app, "admin1", PASSWORD)
     assert _download(admin, "/admin/trail/export.csv") == 200
     assert _download(admin, "/reports/export/audits.csv") == 429
     assert _download(admin, "/admin/trail/export.csv") == 429
@@ -79,7 +71,7 @@ def test_the_limit_lifts_as_exports_leave_the_window(
     app: Flask, make_user: Callable[..., str]
 ) -> None:
     make_user("viewer1", "viewer")
-    viewer = _client(app, "viewer1")
+    viewer = signed_in_client(app, "viewer1", PASSWORD)
     for _ in range(2):
         assert _download(viewer, "/reports/export/audits.csv") == 200
     with session_scope(app) as session:

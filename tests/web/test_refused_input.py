@@ -9,31 +9,13 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import select
 from werkzeug.test import TestResponse
 
-from audit_app.db import session_scope
-from audit_app.models import AuditEvent
 from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
-from tests.journey.conftest import audit_version
+from tests.conftest import events
+from tests.steps import audit_version, signed_in_client
 
 MARKER = "entered-value-5d1e"
-
-
-def _events(app: Flask, action: str) -> list[AuditEvent]:
-    with session_scope(app) as session:
-        return list(
-            session.exec(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
-
-
-def _client(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/sign-in", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def _upload(client: FlaskClient, url: str, field: str, content: bytes) -> TestResponse:
@@ -43,7 +25,7 @@ def _upload(client: FlaskClient, url: str, field: str, content: bytes) -> TestRe
 
 
 def _only_refusal(app: Flask) -> dict[str, object]:
-    (event,) = _events(app, "input.refused")
+    (event,) = events(app, "input.refused")
     assert MARKER not in event.detail
     detail = json.loads(event.detail)
     detail["actor"] = event.actor
@@ -52,10 +34,9 @@ def _only_refusal(app: Flask) -> dict[str, object]:
 
 
 def test_a_refused_case_import_is_recorded_without_its_rows(
-    app: Flask, make_user: Callable[..., str]
+    app: Flask, admin_signed_in: FlaskClient
 ) -> None:
-    make_user("admin1", "admin")
-    admin = _client(app, "admin1")
+    admin = admin_signed_in
     content = f"case_id,service,team,worker\n{MARKER} x,CP,T1,{MARKER}\n".encode()
     assert _upload(admin, "/admin/cases", "cases_file", content).status_code == 400
     detail = _only_refusal(app)
@@ -65,19 +46,18 @@ def test_a_refused_case_import_is_recorded_without_its_rows(
 
     good = b"case_id,service,team,worker\n1001,CP,T1,\n"
     assert _upload(admin, "/admin/cases", "cases_file", good).status_code == 302
-    assert len(_events(app, "input.refused")) == 1  # accepted input is not a refusal
+    assert len(events(app, "input.refused")) == 1  # accepted input is not a refusal
 
 
 def test_a_refused_allocations_import_and_draw_are_recorded(
-    app: Flask, make_user: Callable[..., str]
+    app: Flask, admin_signed_in: FlaskClient
 ) -> None:
-    make_user("admin1", "admin")
-    admin = _client(app, "admin1")
+    admin = admin_signed_in
     content = f"case_id,questionnaire_id,auditor,due\n{MARKER},x,y,z\n".encode()
     assert _upload(admin, "/admin/allocations/import", "allocations_file", content).status_code
     response = admin.post("/admin/allocations/draw", data={"month": "1999-01", "per_auditor": "0"})
     assert response.status_code == 400
-    imported, drawn = _events(app, "input.refused")
+    imported, drawn = events(app, "input.refused")
     assert json.loads(imported.detail)["fields"] == ["allocations_file"]
     assert MARKER not in imported.detail
     detail = json.loads(drawn.detail)
@@ -86,10 +66,9 @@ def test_a_refused_allocations_import_and_draw_are_recorded(
 
 
 def test_a_refused_admin_form_names_the_fields_never_the_values(
-    app: Flask, make_user: Callable[..., str]
+    app: Flask, admin_signed_in: FlaskClient
 ) -> None:
-    make_user("admin1", "admin")
-    admin = _client(app, "admin1")
+    admin = admin_signed_in
     response = admin.post(
         "/admin/users/new",
         data={
@@ -108,10 +87,9 @@ def test_a_refused_admin_form_names_the_fields_never_the_values(
 
 
 def test_a_refused_questionnaire_upload_is_recorded(
-    app: Flask, make_user: Callable[..., str]
+    app: Flask, admin_signed_in: FlaskClient
 ) -> None:
-    make_user("admin1", "admin")
-    admin = _client(app, "admin1")
+    admin = admin_signed_in
     content = json.dumps({"id": MARKER, "title": MARKER}).encode()
     response = admin.post(
         "/questionnaires/upload",
@@ -129,22 +107,21 @@ def test_a_refused_answer_is_recorded_against_its_audit(
     load_questionnaire(app, journey_questionnaire())
     make_case(app)
     make_user("auditor1", "auditor", team="Child Protection 1")
-    auditor = _client(app, "auditor1")
+    auditor = signed_in_client(app, "auditor1", PASSWORD)
     audit_id = start(auditor)
     response = auditor.post(
         f"/audits/{audit_id}/themes/planning",
         data={"version": str(audit_version(app, audit_id)), "last-visit": f"31/2/{MARKER}"},
     )
     assert response.status_code == 400
-    (event,) = _events(app, "input.refused")
+    (event,) = events(app, "input.refused")
     assert (event.actor, event.audit_id, event.case_ref) == ("auditor1", audit_id, "100824")
     assert json.loads(event.detail)["fields"] == ["last-visit"]
     assert MARKER not in event.detail
 
 
-def test_a_request_too_large_to_read_is_recorded(app: Flask, make_user: Callable[..., str]) -> None:
-    make_user("admin1", "admin")
-    admin = _client(app, "admin1")
+def test_a_request_too_large_to_read_is_recorded(app: Flask, admin_signed_in: FlaskClient) -> None:
+    admin = admin_signed_in
     app.config["MAX_CONTENT_LENGTH"] = 2048
     content = b"case_id,service,team,worker\n" + b"1001,CP,T1,\n" * 400
     assert _upload(admin, "/admin/cases", "cases_file", content).status_code == 413
@@ -152,13 +129,13 @@ def test_a_request_too_large_to_read_is_recorded(app: Flask, make_user: Callable
     assert detail["status"] == 413 and detail["fields"] == []
 
 
-def test_refused_sign_ins_are_left_to_the_sign_in_events(
+def test_refused_sign_ins_are_left_to_the_sign_inevents(
     app: Flask, make_user: Callable[..., str]
 ) -> None:
     make_user("admin1", "admin")
     client = app.test_client()
     assert client.post("/sign-in", data={"username": "admin1"}).status_code == 400
-    assert _events(app, "input.refused") == []
+    assert events(app, "input.refused") == []
 
 
 def test_a_refused_csrf_token_is_recorded_once(
@@ -175,8 +152,8 @@ def test_a_refused_csrf_token_is_recorded_once(
     )
     response = client.post("/admin/users/new", data={"username": "intruder", "role": "admin"})
     assert response.status_code == 400
-    (event,) = _events(csrf_app, "csrf.refused")
+    (event,) = events(csrf_app, "csrf.refused")
     assert event.actor == "admin1" and event.actor_id is not None
     detail = json.loads(event.detail)
     assert detail["path"] == "/admin/users/new" and "CSRF token" in detail["reason"]
-    assert _events(csrf_app, "input.refused") == []  # one event for one refusal
+    assert events(csrf_app, "input.refused") == []  # one event for one refusal

@@ -7,23 +7,11 @@ import io
 from collections.abc import Callable
 
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlmodel import select
 
 from audit_app.db import session_scope
-from audit_app.models import AuditEvent
 from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
-
-
-def _events(app: Flask, action: str) -> list[AuditEvent]:
-    with session_scope(app) as session:
-        return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)))
-
-
-def _client(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    client.post("/sign-in", data={"username": username, "password": PASSWORD})
-    return client
+from tests.conftest import events
+from tests.steps import signed_in_client
 
 
 def test_views_and_denied_access_are_recorded_and_searchable(
@@ -34,17 +22,17 @@ def test_views_and_denied_access_are_recorded_and_searchable(
     make_user("auditor1", "auditor", team="Child Protection 1")
     make_user("auditor2", "auditor")
     make_user("admin1", "admin")
-    owner = _client(app, "auditor1")
+    owner = signed_in_client(app, "auditor1", PASSWORD)
     audit_id = start(owner)
     owner.get(f"/audits/{audit_id}")
-    _client(app, "auditor2").get(f"/audits/{audit_id}")
+    signed_in_client(app, "auditor2", PASSWORD).get(f"/audits/{audit_id}")
 
-    viewed = _events(app, "audit.viewed")
+    viewed = events(app, "audit.viewed")
     assert [(e.actor, e.case_ref) for e in viewed] == [("auditor1", "100824")]
-    denied = _events(app, "access.denied")
+    denied = events(app, "access.denied")
     assert [(e.actor, e.case_ref) for e in denied] == [("auditor2", "100824")]
 
-    admin = _client(app, "admin1")
+    admin = signed_in_client(app, "admin1", PASSWORD)
     page = admin.get("/admin/trail?case=100824&action=audit.viewed").get_data(as_text=True)
     assert "auditor1" in page and "1 event." in page
     everything = admin.get("/admin/trail?actor=auditor2").get_data(as_text=True)
@@ -59,7 +47,7 @@ def test_the_trail_exports_as_csv_and_records_the_export(
     app: Flask, make_user: Callable[..., str]
 ) -> None:
     make_user("admin1", "admin")
-    admin = _client(app, "admin1")
+    admin = signed_in_client(app, "admin1", PASSWORD)
     response = admin.get("/admin/trail/export.csv?actor=admin1")
     body = response.get_data()
     assert response.status_code == 200
@@ -67,7 +55,7 @@ def test_the_trail_exports_as_csv_and_records_the_export(
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:4] == ["event_id", "occurred_at", "actor", "action"]
     assert any(r[3] == "sign_in.succeeded" and r[1].endswith("Z") for r in rows[1:])
-    (export,) = _events(app, "trail.exported")
+    (export,) = events(app, "trail.exported")
     assert export.actor == "admin1" and '"actor": "admin1"' in export.detail
 
 
@@ -82,7 +70,7 @@ def test_a_formula_in_a_logged_value_exports_as_text(
     rows = list(
         csv.reader(
             io.StringIO(
-                _client(app, "admin1")
+                signed_in_client(app, "admin1", PASSWORD)
                 .get("/admin/trail/export.csv?action=sign_in.failed")
                 .get_data()
                 .decode("utf-8-sig")
