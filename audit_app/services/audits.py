@@ -825,10 +825,9 @@ def _write_theme(
             session=session,
         )
     if changes or judgement_change:
-        _event(
+        audit_file_event(
             "audit.saved",
-            audit_file.audit,
-            audit_file.case.case_ref,
+            audit_file,
             actor,
             session=session,
             theme=theme.id,
@@ -929,10 +928,9 @@ def save_overall_judgement(
     audit_file.audit.overall_grade_judged = grade
     audit_file.audit.overall_analysis = analysis or None
     session.add(audit_file.audit)
-    _event(
+    audit_file_event(
         "audit.judged",
-        audit_file.audit,
-        audit_file.case.case_ref,
+        audit_file,
         actor,
         session=session,
         theme=None,
@@ -1071,10 +1069,9 @@ def raise_concern(
     )
     session.add(concern)
     session.flush()
-    _event(
+    audit_file_event(
         "concern.raised",
-        audit_file.audit,
-        audit_file.case.case_ref,
+        audit_file,
         actor,
         session=session,
         concern_id=concern.id,
@@ -1171,10 +1168,9 @@ def _write_voice(
     )
     if not claimed:
         raise StaleAudit()
-    _event(
+    audit_file_event(
         "audit.voice_recorded",
-        audit_file.audit,
-        audit_file.case.case_ref,
+        audit_file,
         actor,
         session=session,
         before=before,
@@ -1263,10 +1259,9 @@ def submit(
     )
     session.add(audit_file.audit)
     session.flush()
-    _event(
+    audit_file_event(
         "audit.submitted",
-        audit_file.audit,
-        audit_file.case.case_ref,
+        audit_file,
         actor,
         session=session,
         before=before,
@@ -1405,6 +1400,13 @@ def history(audit_id: int, *, session: Session) -> list[AuditEvent]:
             .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id))
         )
     )
+
+
+def audit_file_event(
+    action: str, audit_file: AuditFile, actor: Actor, *, session: Session, **detail: Any
+) -> None:
+    """Put an event about the audit in the trail, with its case's reference."""
+    _event(action, audit_file.audit, audit_file.case.case_ref, actor, session=session, **detail)
 
 
 def _event(

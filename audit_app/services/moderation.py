@@ -45,11 +45,11 @@ from audit_app.services.audits import (
     AuditNotFound,
     FieldErrors,
     StaleAudit,
+    audit_file_event,
     claim_audit,
     joined_to_service,
     load_audit,
 )
-from audit_app.services.trail import record_event
 
 OUTCOMES = {
     "agreed": "Agreed",
@@ -306,7 +306,7 @@ def request_moderation(audit_id: int, actor: Actor, *, session: Session) -> Audi
     )
     if not claimed:
         raise StaleAudit()
-    _event(
+    audit_file_event(
         "moderation.requested",
         audit_file,
         actor,
@@ -369,7 +369,7 @@ def _take_over(
     current.completed_at = utcnow()
     current.comment = f"Taken over by {actor.username}"
     session.add(current)
-    _event(
+    audit_file_event(
         "moderation.taken_over",
         audit_file,
         actor,
@@ -385,7 +385,7 @@ def _begin(audit_file: AuditFile, actor: Actor, *, session: Session) -> Moderati
     moderation = Moderation(audit_id=audit_file.audit.id, moderator_id=actor.person_id)  # type: ignore[arg-type]
     session.add(moderation)
     session.flush()
-    _event(
+    audit_file_event(
         "moderation.started",
         audit_file,
         actor,
@@ -531,7 +531,7 @@ def save_grades(
         raise StaleAudit()
     changes = _write_grades(moderation, chosen, session=session)
     if changes:
-        _event(
+        audit_file_event(
             "moderation.graded",
             audit_file,
             actor,
@@ -782,7 +782,7 @@ def _outcome_event(
 ) -> None:
     """The trail's record of a finished moderation: the grades compared, and what changed."""
     returned = moderation.outcome == "returned"
-    _event(
+    audit_file_event(
         "audit.returned" if returned else "audit.moderated",
         audit_file,
         actor,
@@ -856,7 +856,9 @@ def close_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     # A concern raised in the same moment must still stop the close: check again under the claim.
     if unacknowledged_concerns(audit_id, session=session):
         raise TransitionRefused(refusal_to_close(audit_file, actor, session=session) or "")
-    _event("audit.closed", audit_file, actor, session=session, before=before, after=CLOSED)
+    audit_file_event(
+        "audit.closed", audit_file, actor, session=session, before=before, after=CLOSED
+    )
     return audit_file
 
 
@@ -940,19 +942,6 @@ def returned_to_auditor(auditor_id: int, *, session: Session) -> list[ReturnedAu
             )
         )
     return sorted(items, key=lambda r: (r.returned_at is None, r.returned_at or utcnow()))
-
-
-def _event(
-    action: str, audit_file: AuditFile, actor: Actor, *, session: Session, **detail: Any
-) -> None:
-    record_event(
-        action,
-        session=session,
-        actor=actor,
-        audit_id=audit_file.audit.id,
-        case_ref=audit_file.case.case_ref,
-        **detail,
-    )
 
 
 # --- the audit's page ----------------------------------------------------------------------
