@@ -22,7 +22,7 @@ from sqlmodel import Session
 from audit_app.db import session_scope
 from audit_app.services import what_if as what_if_service
 
-__all__ = ["BATCH", "prune", "remake_summaries", "run_next_job", "wake"]
+__all__ = ["BATCH", "prune", "remake_summaries", "run_next_job", "stop", "wake"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ IDLE_SECONDS = 30.0
 
 _lock = threading.Lock()
 _workers: dict[int, tuple[threading.Thread, threading.Event]] = {}
+_stopping: set[int] = set()
 
 
 def run_next_job(session: Session, *, batch: int = BATCH) -> bool:
@@ -72,9 +73,9 @@ def prune(session: Session, *, keep_days: int) -> int:
 
 def _work(app: Flask, wakened: threading.Event) -> None:
     """The worker's loop: run jobs until none is queued, remove old results, then wait to be
-    woken."""
+    woken (until :func:`stop`)."""
     keep_days = int(app.config.get("WHAT_IF_KEEP_DAYS", what_if_service.DEFAULT_KEEP_DAYS))
-    while True:
+    while id(app) not in _stopping:
         wakened.clear()
         try:
             with session_scope(app) as session:
@@ -91,6 +92,7 @@ def wake(app: Flask) -> None:
     if not app.config.get("WHAT_IF_WORKER", app.config.get("APP_ENV") != "test"):
         return  # tests run the jobs themselves
     with _lock:
+        _stopping.discard(id(app))
         found = _workers.get(id(app))
         if found is None or not found[0].is_alive():
             wakened = threading.Event()
@@ -101,6 +103,16 @@ def wake(app: Flask) -> None:
             thread.start()
             return
     found[1].set()
+
+
+def stop(app: Flask, *, timeout: float = 60.0) -> None:
+    """Stop this process's worker for ``app`` (after the job under way) and wait for it."""
+    with _lock:
+        _stopping.add(id(app))
+        found = _workers.pop(id(app), None)
+    if found is not None:
+        found[1].set()
+        found[0].join(timeout)
 
 
 # --- report summaries ----------------------------------------------------------------------
