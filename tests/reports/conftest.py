@@ -22,19 +22,38 @@ It is built by ``build_report_data`` in ``tests/builders.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.builders import ReportData, build_report_data
 
 PERIOD = {"from": "2026-01-01", "to": "2026-03-31"}
 
+# The ``signed_in_as`` fixture: ``signed_in_as(username)`` signs the test client in.
+SignInAs = Callable[[str], FlaskClient]
+
 
 @pytest.fixture
 def report_data(app: Flask, make_user: Any) -> ReportData:
     return build_report_data(app, make_user)
+
+
+@pytest.fixture
+def signed_in_as(
+    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> SignInAs:
+    """``signed_in_as(username)``: the test client, signed in as one of the data set's people."""
+
+    def sign_in_as(username: str) -> FlaskClient:
+        sign_in(username)
+        return client
+
+    return sign_in_as
 
 
 @pytest.fixture(autouse=True)

@@ -13,15 +13,13 @@ from urllib.parse import urlencode
 import pandas as pd
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
-from sqlmodel import select
-from werkzeug.test import TestResponse
+from flask.testing import FlaskCliRunner
 
 from audit_app.db import session_scope
-from audit_app.models import AuditEvent
 from audit_app.reporting.dictionary import TABLES
 from tests.builders import ReportData
-from tests.reports.conftest import PERIOD
+from tests.conftest import events
+from tests.reports.conftest import PERIOD, SignInAs
 
 KINDS = ("audits", "themes", "compliance", "answers")
 
@@ -31,17 +29,22 @@ def _read(data: bytes) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
 
 
-def _cli(runner: FlaskCliRunner, tmp_path: Path, kind: str, *args: str) -> bytes:
-    out = tmp_path / f"{kind}.csv"
-    result = runner.invoke(args=["export", kind, *args, "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out.read_bytes()
+@pytest.fixture
+def exported(runner: FlaskCliRunner, tmp_path: Path) -> Callable[..., bytes]:
+    """``exported(kind, *args)``: what ``flask export KIND ARGS --out FILE`` writes (it must
+    succeed)."""
+
+    def run(kind: str, *args: str) -> bytes:
+        out = tmp_path / f"{kind}.csv"
+        result = runner.invoke(args=["export", kind, *args, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        return out.read_bytes()
+
+    return run
 
 
-def test_audits_columns_and_values(
-    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
-) -> None:
-    frame = _read(_cli(runner, tmp_path, "audits"))
+def test_audits_columns_and_values(report_data: ReportData, exported: Callable[..., bytes]) -> None:
+    frame = _read(exported("audits"))
     assert list(frame.columns) == TABLES["audits"].names
     assert len(frame) == 4  # the returned audit is not exported
     a = report_data.audits
@@ -69,9 +72,9 @@ def test_audits_columns_and_values(
 
 
 def test_themes_percent_empty_when_not_graded(
-    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+    report_data: ReportData, exported: Callable[..., bytes]
 ) -> None:
-    frame = _read(_cli(runner, tmp_path, "themes"))
+    frame = _read(exported("themes"))
     assert list(frame.columns)[:11] == TABLES["themes"].names[:11]
     voice = frame[
         (frame["audit_id"] == str(report_data.audits["A3"])) & (frame["theme_id"] == "voice")
@@ -86,9 +89,9 @@ def test_themes_percent_empty_when_not_graded(
 
 
 def test_compliance_rows_leave_out_excluded_answers(
-    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+    report_data: ReportData, exported: Callable[..., bytes]
 ) -> None:
-    frame = _read(_cli(runner, tmp_path, "compliance"))
+    frame = _read(exported("compliance"))
     assert list(frame.columns)[:9] == TABLES["compliance"].names[:9]
     # A1, A2, A5 answered "seen alone"; A3's was not applicable; A3 answered "plan SMART".
     assert sorted(zip(frame["measure"], frame["compliant"], strict=True)) == [
@@ -101,9 +104,9 @@ def test_compliance_rows_leave_out_excluded_answers(
 
 
 def test_answers_neutralise_formulas_in_free_text_and_option_labels(
-    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+    report_data: ReportData, exported: Callable[..., bytes]
 ) -> None:
-    frame = _read(_cli(runner, tmp_path, "answers"))
+    frame = _read(exported("answers"))
     assert list(frame.columns) == TABLES["answers"].names
     comment = frame[frame["question_id"] == "voice-comment"].iloc[0]
     assert comment["value"] == '\'=HYPERLINK("http://x")'
@@ -126,14 +129,12 @@ def test_answers_neutralise_formulas_in_free_text_and_option_labels(
     )
 
 
-def test_filters_of_the_command(
-    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
-) -> None:
-    frame = _read(_cli(runner, tmp_path, "audits", "--service", "children in need"))
+def test_filters_of_the_command(report_data: ReportData, exported: Callable[..., bytes]) -> None:
+    frame = _read(exported("audits", "--service", "children in need"))
     assert list(frame["case_id"]) == ["100003"]
-    frame = _read(_cli(runner, tmp_path, "audits", "--from", "2026-02-01", "--to", "2026-02-28"))
+    frame = _read(exported("audits", "--from", "2026-02-01", "--to", "2026-02-28"))
     assert sorted(frame["case_id"]) == ["100002", "100003"]
-    frame = _read(_cli(runner, tmp_path, "audits", "--questionnaire", "report-audit"))
+    frame = _read(exported("audits", "--questionnaire", "report-audit"))
     assert len(frame) == 4
 
 
@@ -163,23 +164,16 @@ def test_the_command_writes_to_standard_output(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_download_and_command_give_the_same_bytes(
-    kind: str,
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
-    runner: FlaskCliRunner,
-    tmp_path: Path,
+    kind: str, report_data: ReportData, exported: Callable[..., bytes], signed_in_as: SignInAs
 ) -> None:
-    sign_in("ada")
+    client = signed_in_as("ada")
     service = report_data.services["Child Protection"]
     response = client.get(f"/reports/export/{kind}.csv?{urlencode({**PERIOD, 'service': service})}")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     downloaded = response.get_data()
-    command = _cli(
-        runner,
-        tmp_path,
+    command = exported(
         kind,
         "--from",
         PERIOD["from"],
@@ -193,51 +187,34 @@ def test_download_and_command_give_the_same_bytes(
 
 
 def test_each_export_writes_a_trail_event(
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
-    runner: FlaskCliRunner,
-    tmp_path: Path,
+    report_data: ReportData, exported: Callable[..., bytes], signed_in_as: SignInAs
 ) -> None:
-    sign_in("grace")
+    client = signed_in_as("grace")
     client.get(f"/reports/export/audits.csv?{urlencode(PERIOD)}").get_data()
-    _cli(runner, tmp_path, "themes", "--questionnaire", "report-audit")
-    with session_scope(report_data.app) as session:
-        events = list(
-            session.exec(
-                select(AuditEvent)
-                .where(AuditEvent.action == "report.exported")
-                .order_by(AuditEvent.id)
-            )
-        )
-    web, command = (json.loads(e.detail) for e in events)
-    assert events[0].actor == "grace" and events[0].actor_id == report_data.users["grace"]
+    exported("themes", "--questionnaire", "report-audit")
+    exports = events(report_data.app, "report.exported")
+    web, command = (json.loads(e.detail) for e in exports)
+    assert exports[0].actor == "grace" and exports[0].actor_id == report_data.users["grace"]
     assert web["kind"] == "audits" and web["rows"] == 3 and web["via"] == "web"
     assert web["filters"]["from"] == "2026-01-01" and web["completed"] is True
-    assert events[1].actor == "command line"
+    assert exports[1].actor == "command line"
     assert command["kind"] == "themes" and command["rows"] == 8  # 4 audits, 2 themes each
     assert command["filters"]["questionnaire"] == "report-audit"
 
 
-def test_a_managers_download_holds_only_their_services(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("grace")
+def test_a_managers_download_holds_only_their_services(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("grace")
     frame = _read(client.get(f"/reports/export/audits.csv?{urlencode(PERIOD)}").get_data())
     assert set(frame["service"]) == {"Child Protection"}
 
 
 def test_the_workbook_has_the_four_tables_and_the_dictionary(
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
-    runner: FlaskCliRunner,
-    tmp_path: Path,
+    exported: Callable[..., bytes], signed_in_as: SignInAs
 ) -> None:
-    sign_in("ada")
+    client = signed_in_as("ada")
     response = client.get(f"/reports/export/workbook.xlsx?{urlencode(PERIOD)}")
     assert response.status_code == 200
-    for data in (response.get_data(), _cli(runner, tmp_path, "workbook")):
+    for data in (response.get_data(), exported("workbook")):
         with zipfile.ZipFile(io.BytesIO(data)) as workbook:
             listing = workbook.read("xl/workbook.xml").decode()
             cells = "".join(
@@ -291,9 +268,9 @@ def test_lines_made_by_the_database_are_what_the_csv_module_writes(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_export_with_nothing_to_export_is_the_header_alone(
-    kind: str, app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    kind: str, app: Flask, exported: Callable[..., bytes]
 ) -> None:
-    frame = _read(_cli(runner, tmp_path, kind, "--from", "2030-01-01"))
+    frame = _read(exported(kind, "--from", "2030-01-01"))
     assert list(frame.columns) == TABLES[kind].names and len(frame) == 0
 
 
@@ -301,16 +278,15 @@ def test_an_export_with_nothing_to_export_is_the_header_alone(
 def test_an_export_written_in_parts_by_several_processes_has_the_same_bytes(
     kind: str,
     report_data: ReportData,
-    runner: FlaskCliRunner,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    exported: Callable[..., bytes],
 ) -> None:
     """Even cut after every audit, the parts put together are the export written in one go."""
     from audit_app.reporting import exports
 
     monkeypatch.setattr(exports, "PARALLEL_FROM_AUDITS", 1)
-    whole = _cli(runner, tmp_path, kind, "--jobs", "1")
-    in_parts = _cli(runner, tmp_path, kind, "--jobs", "4")
+    whole = exported(kind, "--jobs", "1")
+    in_parts = exported(kind, "--jobs", "4")
     assert in_parts == whole
     assert len(_read(in_parts)) > 1
 

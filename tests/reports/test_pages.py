@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from tests.builders import ReportData
-from tests.reports.conftest import PERIOD
+from tests.reports.conftest import PERIOD, SignInAs
 
 
 def _page(client: FlaskClient, url: str, **args: str) -> str:
@@ -25,10 +23,8 @@ def _listed(html: str) -> int:
     return int(match.group(1).replace(",", ""))
 
 
-def test_dashboard_shows_the_headline_figures(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("ada")
+def test_dashboard_shows_the_headline_figures(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("ada")
     html = _page(client, "/reports")
     assert re.search(r'id="figure-submitted">4<', html)
     assert "2 of 4 (50.0%)" in html  # Good or better
@@ -37,10 +33,8 @@ def test_dashboard_shows_the_headline_figures(
     assert "2 open, 1 overdue" in html
 
 
-def test_dashboard_has_no_inline_styles_and_accessible_charts(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("ada")
+def test_dashboard_has_no_inline_styles_and_accessible_charts(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("ada")
     html = _page(client, "/reports")
     assert " style=" not in html and "<style" not in html and "<script>" not in html
     charts = re.findall(r'<svg [^>]*role="img"[^>]*aria-labelledby="([^"]+)"', html)
@@ -51,10 +45,8 @@ def test_dashboard_has_no_inline_styles_and_accessible_charts(
     assert 'id="table-by-month"' in html and 'id="table-compliance"' in html
 
 
-def test_every_figure_links_to_the_audits_behind_it(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("ada")
+def test_every_figure_links_to_the_audits_behind_it(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("ada")
     html = _page(client, "/reports")
     links = set(re.findall(r'href="(/reports/audits\?[^"]+)"', html))
     assert len(links) > 20
@@ -81,9 +73,9 @@ def test_every_figure_links_to_the_audits_behind_it(
 
 
 def test_links_keep_the_filters_in_the_query_string(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    report_data: ReportData, signed_in_as: SignInAs
 ) -> None:
-    sign_in("ada")
+    client = signed_in_as("ada")
     service = str(report_data.services["Child Protection"])
     html = _page(client, "/reports", service=service)
     link = re.search(r'href="(/reports/audits\?[^"]*band=good[^"]*)"', html)
@@ -94,9 +86,9 @@ def test_links_keep_the_filters_in_the_query_string(
 
 
 def test_a_manager_drills_down_only_into_their_services(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
+    report_data: ReportData, signed_in_as: SignInAs
 ) -> None:
-    sign_in("grace")
+    client = signed_in_as("grace")
     html = _page(client, "/reports")
     assert re.search(r'id="figure-submitted">3<', html)
     assert "Children in Need" not in html
@@ -108,28 +100,22 @@ def test_a_manager_drills_down_only_into_their_services(
     assert "Select a service from the list" in response.get_data(as_text=True)
 
 
-def test_an_auditor_sees_their_own_results_only(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("basil")
+def test_an_auditor_sees_their_own_results_only(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("basil")
     html = _page(client, "/reports")
     assert re.search(r'id="figure-submitted">1<', html)
     listed = _page(client, "/reports/audits")
     assert "100003" in listed and "100001" not in listed
 
 
-def test_a_viewer_sees_figures_but_no_links_into_audits(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("vera")
+def test_a_viewer_sees_figures_but_no_links_into_audits(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("vera")
     listed = _page(client, "/reports/audits")
     assert "100001" in listed and "/audits/" not in listed.replace("/reports/audits", "")
 
 
-def test_bad_filters_say_what_and_where(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("ada")
+def test_bad_filters_say_what_and_where(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("ada")
     response = client.get("/reports?from=2026-02-30&to=2026-01-01")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -139,31 +125,25 @@ def test_bad_filters_say_what_and_where(
     assert "The start of the period must be on or before its end" in response.get_data(as_text=True)
 
 
-def test_the_default_period_is_the_last_twelve_months(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("ada")
+def test_the_default_period_is_the_last_twelve_months(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("ada")
     html = client.get("/reports").get_data(as_text=True)
     field = re.search(r'<input[^>]*id="from"[^>]*>', html)
     assert field and re.search(r'value="\d{4}-\d{2}-01"', field.group(0))
 
 
-def test_a_measure_page_breaks_compliance_down(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("ada")
+def test_a_measure_page_breaks_compliance_down(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("ada")
     html = _page(client, "/reports/compliance", measure="Child seen alone")
     text = re.sub(r"<span class=\"govuk-visually-hidden\">[^<]*</span>|<[^>]+>", "", html)
     assert "Compliant: 2 of 3 (66.7%)" in " ".join(text.split())
     assert html.index("CP Team 2") < html.index("CP Team 1")  # worst first
 
 
-def test_the_data_dictionary_lists_every_column(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
+def test_the_data_dictionary_lists_every_column(signed_in_as: SignInAs) -> None:
     from audit_app.reporting.dictionary import TABLES
 
-    sign_in("vera")
+    client = signed_in_as("vera")
     html = client.get("/reports/data-dictionary").get_data(as_text=True)
     for table in TABLES.values():
         for column in table.columns:

@@ -4,7 +4,6 @@ every statement stopped at a time limit with a clear page instead of a stalled w
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from werkzeug.test import TestResponse
 from audit_app.db import get_engine
 from audit_app.reporting import dashboard as dashboard_data
 from audit_app.reporting.database import ReportReader, ReportTooSlow
-from tests.builders import ReportData
+from tests.reports.conftest import SignInAs
 
 
 def _timed_get(client: FlaskClient, url: str) -> tuple[TestResponse, float]:
@@ -25,10 +24,8 @@ def _timed_get(client: FlaskClient, url: str) -> tuple[TestResponse, float]:
     return response, time.monotonic() - started
 
 
-def test_a_thousand_year_period_is_refused_at_once_at_its_field(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
-    sign_in("ada")
+def test_a_thousand_year_period_is_refused_at_once_at_its_field(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("ada")
     response, seconds = _timed_get(client, "/reports?from=1026-01-01&to=2026-03-31")
     assert response.status_code == 400
     assert seconds < 5
@@ -40,11 +37,9 @@ def test_a_thousand_year_period_is_refused_at_once_at_its_field(
     assert client.get("/reports/export/audits.csv?from=1026-01-01&to=2026-03-31").status_code == 400
 
 
-def test_a_period_is_cut_to_the_months_the_data_holds(
-    report_data: ReportData, client: FlaskClient, sign_in: Callable[..., TestResponse]
-) -> None:
+def test_a_period_is_cut_to_the_months_the_data_holds(signed_in_as: SignInAs) -> None:
     """The data begins in January 2026: months before hold nothing and are not listed."""
-    sign_in("ada")
+    client = signed_in_as("ada")
     response, seconds = _timed_get(client, "/reports?from=2016-04-01&to=2026-03-31")
     assert response.status_code == 200 and seconds < 10
     html = response.get_data(as_text=True)
@@ -61,12 +56,9 @@ def test_a_period_is_cut_to_the_months_the_data_holds(
     "query", ["from=9990-01-01&to=9999-12-31", "from=9999-12-31", "to=9999-12-31"]
 )
 def test_a_period_after_anything_recorded_is_answered_at_its_field(
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
-    query: str,
+    query: str, signed_in_as: SignInAs
 ) -> None:
-    sign_in("ada")
+    client = signed_in_as("ada")
     response = client.get(f"/reports?{query}")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -106,11 +98,7 @@ def test_a_statement_past_the_time_limit_is_stopped(app: Flask) -> None:
 
 
 def test_a_report_past_the_time_limit_gives_a_clear_page(
-    app: Flask,
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
-    monkeypatch: pytest.MonkeyPatch,
+    app: Flask, monkeypatch: pytest.MonkeyPatch, signed_in_as: SignInAs
 ) -> None:
     app.config["REPORT_STATEMENT_SECONDS"] = 0.2
 
@@ -118,7 +106,7 @@ def test_a_report_past_the_time_limit_gives_a_clear_page(
         return reader.rows(_slow(reader))
 
     monkeypatch.setattr(dashboard_data, "build", slow_dashboard)
-    sign_in("ada")
+    client = signed_in_as("ada")
     response, seconds = _timed_get(client, "/reports?from=2026-01-01&to=2026-03-31")
     assert seconds < 4
     assert response.status_code == 503

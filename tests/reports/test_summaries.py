@@ -150,24 +150,12 @@ def test_every_kind_of_change_marks_its_month(report_data: ReportData) -> None:
         )
 
     _change_and_expect(app, {"2026-02"}, moderate)
-    _change_and_expect(
-        app,
-        {"2026-02"},
-        lambda s: s.execute(
-            update(AuditResult)
-            .where(col(AuditResult.audit_id) == a2)
-            .values(grade_moderated="Good")
-        ),
-    )
-    _change_and_expect(
-        app,
-        {"2026-03"},
-        lambda s: s.execute(
-            update(ThemeResult)
-            .where(col(ThemeResult.audit_id) == a5)
-            .values(grade_moderated="Good")
-        ),
-    )
+    # A moderated grade on an audit's result, then on a theme's.
+    for table, audit_id, month in ((AuditResult, a2, "2026-02"), (ThemeResult, a5, "2026-03")):
+        moderated = update(table).where(col(table.audit_id) == audit_id)
+        _change_and_expect(
+            app, {month}, lambda s, m=moderated: s.execute(m.values(grade_moderated="Good"))
+        )
     _change_and_expect(
         app,
         {"2026-03"},

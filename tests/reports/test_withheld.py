@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -17,12 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 from sqlmodel import col
-from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import Audit, Moderation
 from tests.builders import ReportData
-from tests.reports.conftest import PERIOD
+from tests.reports.conftest import PERIOD, SignInAs
 from tests.reports.test_formula_neutralising import _sheets
 
 COMMENT = '\'=HYPERLINK("http://x")'  # A2's free-text voice comment, as the files hold it
@@ -61,13 +59,10 @@ def _comments(frame: pd.DataFrame, audit_id: int) -> list[str]:
 
 
 def test_a_viewer_gets_no_free_text_and_a_manager_does(
-    app: Flask,
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
+    app: Flask, report_data: ReportData, signed_in_as: SignInAs
 ) -> None:
     a2 = report_data.audits["A2"]
-    sign_in("vera")
+    client = signed_in_as("vera")
     assert _comments(_csv(client, "answers"), a2) == [""]
     assert _comments(_workbook(client)["answers"], a2) == [""]
     # The other answers are still there: only free text is withheld.
@@ -75,19 +70,16 @@ def test_a_viewer_gets_no_free_text_and_a_manager_does(
     assert (answers[answers["question_id"] == "seen-alone"]["value"] != "").all()
 
     client.post("/sign-out")
-    sign_in("grace")
+    signed_in_as("grace")
     assert _comments(_csv(client, "answers"), a2) == [COMMENT]
     assert _comments(_workbook(client)["answers"], a2) == [COMMENT]
 
 
 def test_a_setting_gives_viewers_free_text_too(
-    app: Flask,
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
+    app: Flask, report_data: ReportData, signed_in_as: SignInAs
 ) -> None:
     app.config["FREE_TEXT_DOWNLOADS"] = "everyone"
-    sign_in("vera")
+    client = signed_in_as("vera")
     assert _comments(_csv(client, "answers"), report_data.audits["A2"]) == [COMMENT]
 
 
@@ -131,14 +123,10 @@ def _listed(client: FlaskClient) -> str:
 
 
 def test_a_blind_moderator_gets_no_judged_grades_until_they_grade(
-    app: Flask,
-    awaiting_blind_moderation: int,
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
+    app: Flask, awaiting_blind_moderation: int, report_data: ReportData, signed_in_as: SignInAs
 ) -> None:
     a2 = awaiting_blind_moderation
-    sign_in("grace")
+    client = signed_in_as("grace")
     hidden = _judged(client, a2)
     assert hidden == {
         "audits.csv": ["", ""],
@@ -168,15 +156,11 @@ def test_a_blind_moderator_gets_no_judged_grades_until_they_grade(
 
 
 def test_others_see_the_judged_grades_in_blind_mode(
-    app: Flask,
-    awaiting_blind_moderation: int,
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
+    app: Flask, awaiting_blind_moderation: int, signed_in_as: SignInAs
 ) -> None:
     """The auditor, an admin and a viewer do not moderate: nothing is kept from them."""
     for person in ("amber", "ada", "vera"):
-        sign_in(person)
+        client = signed_in_as(person)
         judged = _judged(client, awaiting_blind_moderation)
         assert judged["audits.csv"] == ["Inadequate", "Inadequate"], person
         assert "Hidden until you grade" not in _listed(client)
@@ -184,13 +168,9 @@ def test_others_see_the_judged_grades_in_blind_mode(
 
 
 def test_without_blind_mode_the_manager_sees_them(
-    app: Flask,
-    awaiting_blind_moderation: int,
-    report_data: ReportData,
-    client: FlaskClient,
-    sign_in: Callable[..., TestResponse],
+    app: Flask, awaiting_blind_moderation: int, signed_in_as: SignInAs
 ) -> None:
     app.config["MODERATION_BLIND"] = False
-    sign_in("grace")
+    client = signed_in_as("grace")
     assert _judged(client, awaiting_blind_moderation)["audits.csv"] == ["Inadequate", "Inadequate"]
     assert "Hidden until you grade" not in _listed(client)
