@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.builders import PASSWORD
+from tests.builders import PASSWORD, journey_questionnaire
 from tests.conftest import IN_CI, ROOT
 
 if TYPE_CHECKING:
@@ -240,3 +240,41 @@ def sign_in(
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def seed_demo(server: LiveServer) -> dict[str, str]:
+    """Seed the demo data on the server; the demo accounts' passwords, by username."""
+    seeded = server.flask("demo", "seed")
+    return {
+        match.group(1): match.group(2)
+        for match in re.finditer(
+            r"^(\w+)\s+(?:admin|manager|auditor|viewer)\s+(\S+)$", seeded, re.M
+        )
+    }
+
+
+def load_journey_data(
+    server: LiveServer,
+    folder: Path,
+    cases: str,
+    allocated: dict[str, str],
+    users: tuple[tuple[str, ...], ...] = (),
+) -> None:
+    """Load the journey questionnaire, import ``cases`` (a cases CSV), add ``users`` (each
+    ``add_user``'s arguments) and allocate each case in ``allocated`` to its auditor, due in 2099.
+    """
+    questionnaire = folder / "journey-audit.json"
+    questionnaire.write_text(json.dumps(journey_questionnaire()), "utf-8")
+    server.flask("questionnaires", "load", str(questionnaire))
+    (folder / "cases.csv").write_text(cases, "utf-8")
+    server.flask("cases", "import", str(folder / "cases.csv"))
+    for user in users:
+        server.add_user(*user)
+    (folder / "allocations.csv").write_text(
+        "case_id,questionnaire_id,auditor,due\n"
+        + "".join(
+            f"{case},journey-audit,{auditor},2099-01-31\n" for case, auditor in allocated.items()
+        ),
+        "utf-8",
+    )
+    server.flask("allocations", "import", str(folder / "allocations.csv"))

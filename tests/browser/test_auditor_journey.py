@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 
@@ -13,36 +12,24 @@ from tests.browser.conftest import (
     LiveServer,
     check_accessibility,
     check_accessibility_of_markup,
+    load_journey_data,
     sign_in,
 )
-from tests.builders import journey_questionnaire
 
 
 @pytest.fixture(scope="module")
 def journey_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     """The live server with the journey questionnaire, two cases, an auditor and an allocation."""
-    folder = tmp_path_factory.mktemp("journey-data")
-    questionnaire = folder / "journey-audit.json"
-    questionnaire.write_text(json.dumps(journey_questionnaire()), "utf-8")
-    live_server.flask("questionnaires", "load", str(questionnaire))
-    cases = folder / "cases.csv"
-    cases.write_text(
+    load_journey_data(
+        live_server,
+        tmp_path_factory.mktemp("journey-data"),
         "case_id,service,team\n"
         "100824,Child Protection,Child Protection Team 1\n"
         "100825,Children in Need,Children in Need Team B\n"
         "200001,Children in Need,Children in Need Team A\n",
-        "utf-8",
+        {"100824": "browser-auditor"},
+        (("browser-auditor", "--role", "auditor", "--team", "Children in Need Team A"),),
     )
-    live_server.flask("cases", "import", str(cases))
-    live_server.add_user(
-        "browser-auditor", "--role", "auditor", "--team", "Children in Need Team A"
-    )
-    allocations = folder / "allocations.csv"
-    allocations.write_text(
-        "case_id,questionnaire_id,auditor,due\n100824,journey-audit,browser-auditor,2099-01-31\n",
-        "utf-8",
-    )
-    live_server.flask("allocations", "import", str(allocations))
     return live_server
 
 

@@ -7,15 +7,13 @@ auditor finds the returned audit, changes it and resubmits it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, check_accessibility, sign_in
-from tests.builders import journey_questionnaire
+from tests.browser.conftest import LiveServer, check_accessibility, load_journey_data, sign_in
 
 AUDITOR = "cic-auditor"
 MANAGER = "cic-manager"
@@ -25,29 +23,19 @@ CONCERN = "No recorded visit for nine weeks while the child is on a plan."
 @pytest.fixture(scope="module")
 def manager_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     """Two Children in Care cases allocated to an auditor, and the service's group manager."""
-    folder = tmp_path_factory.mktemp("manager-data")
-    questionnaire = folder / "journey-audit.json"
-    questionnaire.write_text(json.dumps(journey_questionnaire()), "utf-8")
-    live_server.flask("questionnaires", "load", str(questionnaire))
-    cases = folder / "cases.csv"
-    cases.write_text(
+    load_journey_data(
+        live_server,
+        tmp_path_factory.mktemp("manager-data"),
         "case_id,service,team,worker\n"
         "400001,Children in Care,Children in Care Team 9,SW4001\n"
         "400002,Children in Care,Children in Care Team 9,SW4002\n"
         "400009,Care Leavers,Leaving Care Team 9,SW4009\n",
-        "utf-8",
+        {"400001": AUDITOR, "400002": AUDITOR},
+        (
+            (AUDITOR, "--role", "auditor", "--team", "Leaving Care Team 9"),
+            (MANAGER, "--role", "manager", "--service", "Children in Care"),
+        ),
     )
-    live_server.flask("cases", "import", str(cases))
-    live_server.add_user(AUDITOR, "--role", "auditor", "--team", "Leaving Care Team 9")
-    live_server.add_user(MANAGER, "--role", "manager", "--service", "Children in Care")
-    allocations = folder / "allocations.csv"
-    allocations.write_text(
-        "case_id,questionnaire_id,auditor,due\n"
-        f"400001,journey-audit,{AUDITOR},2099-01-31\n"
-        f"400002,journey-audit,{AUDITOR},2099-01-31\n",
-        "utf-8",
-    )
-    live_server.flask("allocations", "import", str(allocations))
     return live_server
 
 

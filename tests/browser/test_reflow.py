@@ -19,8 +19,15 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, check_accessibility, new_server, serving, sign_in
-from tests.builders import journey_questionnaire
+from tests.browser.conftest import (
+    LiveServer,
+    check_accessibility,
+    load_journey_data,
+    new_server,
+    seed_demo,
+    serving,
+    sign_in,
+)
 
 VIEWPORT = {"width": 320, "height": 640}
 MIN_CHART_TEXT_PX = 12
@@ -131,33 +138,17 @@ def reflow_server(
     """gunicorn over the demo data, plus cases with long references allocated to an auditor."""
     instance = tmp_path_factory.mktemp("reflow-live")
     server = new_server(instance)
-    seeded = server.flask("demo", "seed")
-    passwords = {
-        match.group(1): match.group(2)
-        for match in re.finditer(
-            r"^(\w+)\s+(?:admin|manager|auditor|viewer)\s+(\S+)$", seeded, re.M
-        )
-    }
-    questionnaire = instance / "journey-audit.json"
-    questionnaire.write_text(json.dumps(journey_questionnaire()), "utf-8")
-    server.flask("questionnaires", "load", str(questionnaire))
-    cases = instance / "cases.csv"
-    cases.write_text(
+    passwords = seed_demo(server)
+    load_journey_data(
+        server,
+        instance,
         "case_id,service,team,worker\n"
         + "".join(
             f"{ref},Children in Care,Children in Care Team,SW9{i}\n"
             for i, ref in enumerate(LONG_REFS)
         ),
-        "utf-8",
+        dict.fromkeys(LONG_REFS, AUDITOR),
     )
-    server.flask("cases", "import", str(cases))
-    allocations = instance / "allocations.csv"
-    allocations.write_text(
-        "case_id,questionnaire_id,auditor,due\n"
-        + "".join(f"{ref},journey-audit,{AUDITOR},2099-01-31\n" for ref in LONG_REFS),
-        "utf-8",
-    )
-    server.flask("allocations", "import", str(allocations))
     with serving(server, instance):
         yield server, passwords
 

@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     LiveServer,
     check_accessibility,
     new_server,
+    seed_demo,
     serving,
     sign_in,
 )
@@ -29,13 +30,7 @@ def demo_server(
     """gunicorn over a fresh SQLite database with the demo data; the demo accounts' passwords."""
     instance = tmp_path_factory.mktemp("reports-live")
     server = new_server(instance)
-    seeded = server.flask("demo", "seed")
-    passwords = {
-        match.group(1): match.group(2)
-        for match in re.finditer(
-            r"^(\w+)\s+(?:admin|manager|auditor|viewer)\s+(\S+)$", seeded, re.M
-        )
-    }
+    passwords = seed_demo(server)
     with serving(server, instance):
         yield server, passwords
 

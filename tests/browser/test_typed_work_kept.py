@@ -4,7 +4,6 @@ the suggested grade following the answers before they are saved."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -15,11 +14,11 @@ from playwright.sync_api import Dialog, Page, expect
 from tests.browser.conftest import (
     LiveServer,
     check_accessibility,
+    load_journey_data,
     new_server,
     serving,
     sign_in,
 )
-from tests.builders import journey_questionnaire
 
 AUDITOR = "typed-work-auditor"
 # Cases of their own, so that these tests share the live server with the others.
@@ -41,26 +40,15 @@ def short_idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live
 @pytest.fixture(scope="module")
 def audit_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     """The shared live server with the journey questionnaire, an auditor and three allocations."""
-    folder = tmp_path_factory.mktemp("typed-work-data")
-    questionnaire = folder / "journey-audit.json"
-    questionnaire.write_text(json.dumps(journey_questionnaire()), "utf-8")
-    live_server.flask("questionnaires", "load", str(questionnaire))
-    cases = folder / "cases.csv"
-    cases.write_text(
+    load_journey_data(
+        live_server,
+        tmp_path_factory.mktemp("typed-work-data"),
         "case_id,service,team\n"
         + "".join(f"{case},Child Protection,Typed Work CP Team\n" for case in CASES)
         + "700100,Children in Need,Typed Work CIN Team\n",
-        "utf-8",
+        dict.fromkeys(CASES, AUDITOR),
+        ((AUDITOR, "--role", "auditor", "--team", "Typed Work CIN Team"),),
     )
-    live_server.flask("cases", "import", str(cases))
-    live_server.add_user(AUDITOR, "--role", "auditor", "--team", "Typed Work CIN Team")
-    allocations = folder / "allocations.csv"
-    allocations.write_text(
-        "case_id,questionnaire_id,auditor,due\n"
-        + "".join(f"{case},journey-audit,{AUDITOR},2099-01-31\n" for case in CASES),
-        "utf-8",
-    )
-    live_server.flask("allocations", "import", str(allocations))
     return live_server
 
 
@@ -75,16 +63,35 @@ def _open_theme(
     expect(page.get_by_role("heading", name=theme)).to_be_visible()
 
 
+def _signed_in_idle(new_page: Callable[..., Page], server: LiveServer, *, clock: bool) -> Page:
+    """A page signed in on the short-idle server (its clock installed, to be moved on, if asked)."""
+    page = new_page()
+    if clock:
+        page.clock.install()
+    sign_in(page, server, "idle-viewer", check=False)
+    expect(page).not_to_have_url(re.compile("/sign-in"))
+    return page
+
+
+def _asked_before_leaving(page: Page) -> list[str]:
+    """The dialogs the page opens from now on, each answered "Stay on this page"."""
+    asked: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    return asked
+
+
 # --- the timeout warning -------------------------------------------------------------------
 
 
 def test_a_warning_opens_before_the_session_ends_and_stay_signed_in_keeps_it(
-    short_idle_server: LiveServer,
-    new_page: Callable[..., Page],
+    short_idle_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
-    page = new_page()
-    sign_in(page, short_idle_server, "idle-viewer", check=False)
-    expect(page).not_to_have_url(re.compile("/sign-in"))
+    page = _signed_in_idle(new_page, short_idle_server, clock=False)
     page.wait_for_load_state("load")
     loaded = time.monotonic()  # the server saw this page's request just before
     dialog = page.get_by_role("dialog", name="You’re about to be signed out")
@@ -115,14 +122,10 @@ def test_a_warning_opens_before_the_session_ends_and_stay_signed_in_keeps_it(
 
 
 def test_the_warning_counts_down_then_says_the_session_has_ended(
-    short_idle_server: LiveServer,
-    new_page: Callable[..., Page],
+    short_idle_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
     """The browser's clock is moved on, not the server's: what the page says as time passes."""
-    page = new_page()
-    page.clock.install()
-    sign_in(page, short_idle_server, "idle-viewer", check=False)
-    expect(page).not_to_have_url(re.compile("/sign-in"))
+    page = _signed_in_idle(new_page, short_idle_server, clock=True)
     page.wait_for_load_state("load")
     dialog = page.get_by_role("dialog")
 
@@ -146,13 +149,9 @@ def test_the_warning_counts_down_then_says_the_session_has_ended(
 
 
 def test_sign_out_in_the_warning_signs_out(
-    short_idle_server: LiveServer,
-    new_page: Callable[..., Page],
+    short_idle_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
-    page = new_page()
-    page.clock.install()
-    sign_in(page, short_idle_server, "idle-viewer", check=False)
-    expect(page).not_to_have_url(re.compile("/sign-in"))
+    page = _signed_in_idle(new_page, short_idle_server, clock=True)
     page.clock.run_for(31_000)
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
@@ -162,13 +161,9 @@ def test_sign_out_in_the_warning_signs_out(
 
 
 def test_stay_signed_in_after_signing_out_elsewhere_says_signed_out(
-    short_idle_server: LiveServer,
-    new_page: Callable[..., Page],
+    short_idle_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
-    page = new_page()
-    page.clock.install()
-    sign_in(page, short_idle_server, "idle-viewer", check=False)
-    expect(page).not_to_have_url(re.compile("/sign-in"))
+    page = _signed_in_idle(new_page, short_idle_server, clock=True)
     # Signed out in another tab: this page does not know yet.
     other = page.context.new_page()
     other.goto(f"{short_idle_server.url}/account")
@@ -186,8 +181,7 @@ def test_stay_signed_in_after_signing_out_elsewhere_says_signed_out(
 
 
 def test_asking_for_the_suggested_grade_counts_as_activity(
-    audit_server: LiveServer,
-    new_page: Callable[..., Page],
+    audit_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
     """Each suggestion is a request, which starts the idle time again: the warning waits."""
     page = new_page()
@@ -212,17 +206,10 @@ def test_asking_for_the_suggested_grade_counts_as_activity(
 
 
 def test_leaving_a_theme_or_the_judgement_with_unsaved_changes_asks_first(
-    audit_server: LiveServer,
-    new_page: Callable[..., Page],
+    audit_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
     page = new_page()
-    asked: list[str] = []
-
-    def answer(dialog: Dialog) -> None:
-        asked.append(dialog.type)
-        dialog.dismiss()  # "Stay on this page"
-
-    page.on("dialog", answer)
+    asked = _asked_before_leaving(page)
     _open_theme(page, audit_server, CASES[0])
     theme_url = page.url
     back = page.get_by_role("link", name="Back to the audit")
@@ -259,18 +246,11 @@ def test_leaving_a_theme_or_the_judgement_with_unsaved_changes_asks_first(
 
 
 def test_leaving_answers_refused_for_an_error_asks_first(
-    audit_server: LiveServer,
-    new_page: Callable[..., Page],
+    audit_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
     """Shown again with an error, the answers typed are on the page only."""
     page = new_page()
-    asked: list[str] = []
-
-    def answer(dialog: Dialog) -> None:
-        asked.append(dialog.type)
-        dialog.dismiss()
-
-    page.on("dialog", answer)
+    asked = _asked_before_leaving(page)
     _open_theme(page, audit_server, CASES[3], "Planning")
     page.get_by_role("group", name="Is the plan SMART?").get_by_label("Partly").check()
     page.get_by_label("Date of the last visit").fill("31/2/2026")
@@ -288,8 +268,7 @@ def test_leaving_answers_refused_for_an_error_asks_first(
 
 
 def test_the_suggested_grade_follows_the_answers_before_they_are_saved(
-    audit_server: LiveServer,
-    new_page: Callable[..., Page],
+    audit_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
     page = new_page()
     _open_theme(page, audit_server, CASES[1])
