@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -43,26 +44,28 @@ def test_the_rescoring_starts_with_the_last_twelve_months(
     assert "0 audits of version 1 submitted from" in response.get_data(as_text=True)
 
 
-def test_dates_that_are_not_real_are_refused_clearly(admin: Flask, client: FlaskClient) -> None:
+@pytest.mark.parametrize(
+    ("period", "message"),
+    [
+        pytest.param(
+            "start=31&start=2&start=2026&end=1&end=3&end=2026",
+            "The start date must be a real date, for example 1 4 2025",
+            id="a-date-that-is-not-real",
+        ),
+        pytest.param(
+            "start=1&start=3&start=2026&end=1&end=2&end=2026",
+            "The end date must be the same as or after the start date",
+            id="an-end-before-the-start",
+        ),
+    ],
+)
+def test_a_period_that_cannot_be_is_refused_clearly(
+    admin: Flask, client: FlaskClient, period: str, message: str
+) -> None:
     load_questionnaire(admin, rescore_v1())
-    response = client.get(
-        f"{IMPACT}?before=1&after=1&start=31&start=2&start=2026&end=1&end=3&end=2026"
-    )
+    response = client.get(f"{IMPACT}?before=1&after=1&{period}")
     assert response.status_code == 400
-    assert "The start date must be a real date, for example 1 4 2025" in response.get_data(
-        as_text=True
-    )
-
-
-def test_an_end_before_the_start_is_refused(admin: Flask, client: FlaskClient) -> None:
-    load_questionnaire(admin, rescore_v1())
-    response = client.get(
-        f"{IMPACT}?before=1&after=1&start=1&start=3&start=2026&end=1&end=2&end=2026"
-    )
-    assert response.status_code == 400
-    assert "The end date must be the same as or after the start date" in response.get_data(
-        as_text=True
-    )
+    assert message in response.get_data(as_text=True)
 
 
 def test_a_crafted_address_gets_an_error_not_a_failure(admin: Flask, client: FlaskClient) -> None:

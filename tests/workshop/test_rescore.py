@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from audit_app.core.questionnaire import validate_questionnaire
-from audit_app.core.rescore import SubmittedAudit, direction, rescore
+from audit_app.core.rescore import Impact, SubmittedAudit, direction, rescore
 from tests.builders import rescore_v1
 
 GRADES = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
@@ -25,6 +27,15 @@ def _audit(
     )
 
 
+def _rescored_with_v2(change: Callable[[dict[str, Any]], None], *audits: SubmittedAudit) -> Impact:
+    """The audits rescored from version 1 to a version 2 that is version 1 with ``change``."""
+    before = rescore_v1()
+    after = copy.deepcopy(before)
+    after["version"] = 2
+    change(after)
+    return rescore(validate_questionnaire(before), validate_questionnaire(after), list(audits))
+
+
 def test_direction_follows_the_band_order() -> None:
     assert direction("Good", "Outstanding", GRADES, GRADES) == "better"
     assert direction("Good", "Inadequate", GRADES, GRADES) == "worse"
@@ -41,25 +52,20 @@ def test_direction_uses_the_newer_bands_and_names_a_renamed_grade() -> None:
 
 
 def test_a_question_new_in_the_rules_counts_as_unanswered() -> None:
-    before = rescore_v1()
-    after = copy.deepcopy(before)
-    after["version"] = 2
-    after["themes"][2]["questions"].append(
-        {
-            "id": "supervision-recorded",
-            "text": "Is supervision recorded?",
-            "type": "choice",
-            "options": [
-                {"value": "yes", "label": "Yes", "score": 1},
-                {"value": "no", "label": "No", "score": 0},
-            ],
-        }
-    )
-    impact = rescore(
-        validate_questionnaire(before),
-        validate_questionnaire(after),
-        [_audit(1, {"supervision": "partly"})],
-    )
+    def add_a_question(after: dict[str, Any]) -> None:
+        after["themes"][2]["questions"].append(
+            {
+                "id": "supervision-recorded",
+                "text": "Is supervision recorded?",
+                "type": "choice",
+                "options": [
+                    {"value": "yes", "label": "Yes", "score": 1},
+                    {"value": "no", "label": "No", "score": 0},
+                ],
+            }
+        )
+
+    impact = _rescored_with_v2(add_a_question, _audit(1, {"supervision": "partly"}))
     [audit] = impact.audits
     oversight = next(t for t in audit.themes if t.theme_id == "oversight")
     # 1 of 3 in both: the new question adds nothing to either side.
@@ -68,32 +74,26 @@ def test_a_question_new_in_the_rules_counts_as_unanswered() -> None:
 
 
 def test_an_answer_that_is_no_longer_an_option_counts_as_unanswered() -> None:
-    before = rescore_v1()
-    after = copy.deepcopy(before)
-    after["version"] = 2
-    after["themes"][2]["questions"][0]["options"] = [
-        {"value": "always", "label": "Always", "score": 1},
-        {"value": "never", "label": "Never", "score": 0},
-    ]
-    impact = rescore(
-        validate_questionnaire(before),
-        validate_questionnaire(after),
-        [_audit(1, {"supervision": "yes"})],
-    )
+    def replace_the_options(after: dict[str, Any]) -> None:
+        after["themes"][2]["questions"][0]["options"] = [
+            {"value": "always", "label": "Always", "score": 1},
+            {"value": "never", "label": "Never", "score": 0},
+        ]
+
+    impact = _rescored_with_v2(replace_the_options, _audit(1, {"supervision": "yes"}))
     oversight = next(t for t in impact.audits[0].themes if t.theme_id == "oversight")
     assert (oversight.shift.before, oversight.shift.after) == ("Outstanding", None)
     assert oversight.shift.direction == "no longer graded"
 
 
 def test_a_removed_theme_is_no_longer_graded_and_listed_by_theme() -> None:
-    before = rescore_v1()
-    after = copy.deepcopy(before)
-    after["version"] = 2
-    del after["themes"][2]
-    impact = rescore(
-        validate_questionnaire(before),
-        validate_questionnaire(after),
-        [_audit(1, {"supervision": "yes", "seen-alone": "yes"}), _audit(2, {"seen-alone": "no"})],
+    def remove_oversight(after: dict[str, Any]) -> None:
+        del after["themes"][2]
+
+    impact = _rescored_with_v2(
+        remove_oversight,
+        _audit(1, {"supervision": "yes", "seen-alone": "yes"}),
+        _audit(2, {"seen-alone": "no"}),
     )
     oversight = next(t for t in impact.by_theme if t.theme_id == "oversight")
     assert dict(oversight.figures.counts) == {"no longer graded": 1, "unchanged": 1}

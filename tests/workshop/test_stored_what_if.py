@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from audit_app import jobs
-from audit_app.core.rescore import DIRECTIONS, Figures, RescoredAudit
+from audit_app.core.rescore import DIRECTIONS, Figures, Impact, RescoredAudit
 from audit_app.db import get_engine, session_scope
 from audit_app.models import Answer, Audit, WhatIf
 from audit_app.services import what_if as what_if_service
@@ -107,16 +107,21 @@ def test_the_first_visit_queues_the_job_and_a_run_keeps_the_result(
     assert "5 of 12 theme grades would change (1 better, 4 worse)" in text
 
 
-def test_the_kept_result_reads_back_as_the_same_figures(
-    large: dict[str, int], admin: Flask
-) -> None:
-    with session_scope(admin) as session:
+def _worked_out_and_packed(app: Flask) -> tuple[Impact, str]:
+    """The what-if of KEY worked out directly, and packed as it is kept."""
+    with session_scope(app) as session:
         direct = workshop_service.rescoring_impact(*KEY, session=session)
         versions = [
             questionnaire_of(workshop_service.get_version(KEY[0], v, session=session))
             for v in (1, 2)
         ]
-    packed = what_if_service.pack(direct, *versions)
+    return direct, what_if_service.pack(direct, *versions)
+
+
+def test_the_kept_result_reads_back_as_the_same_figures(
+    large: dict[str, int], admin: Flask
+) -> None:
+    direct, packed = _worked_out_and_packed(admin)
     read = what_if_service.summary(packed)
     assert (read.before_version, read.after_version) == (1, 2)
     assert read.audit_count == len(direct.audits) == 4
@@ -156,13 +161,7 @@ def whole(r: RescoredAudit) -> tuple[Any, ...]:
 def test_a_listing_names_at_most_the_first_audits_and_counts_the_rest(
     large: dict[str, int], admin: Flask
 ) -> None:
-    with session_scope(admin) as session:
-        direct = workshop_service.rescoring_impact(*KEY, session=session)
-        versions = [
-            questionnaire_of(workshop_service.get_version(KEY[0], v, session=session))
-            for v in (1, 2)
-        ]
-    packed = what_if_service.pack(direct, *versions)
+    direct, packed = _worked_out_and_packed(admin)
     listed = what_if_service.listing(packed, "themes", "worse", limit=2)
     assert (listed.total, listed.cut) == (3, True)
     assert [r.audit.case_ref for r in listed.audits] == ["A1", "B1"]

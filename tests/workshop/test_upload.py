@@ -55,6 +55,13 @@ def _nothing_stored(app: Flask) -> None:
     assert count(app, AuditEvent, AuditEvent.action.startswith("questionnaire.")) == 0  # type: ignore[attr-defined]
 
 
+def _refused(app: Flask, response: TestResponse, message: str) -> None:
+    """The upload or confirmation is refused with ``message`` on the page, and nothing stored."""
+    assert response.status_code == 400
+    assert message in _text(response.get_data(as_text=True))
+    _nothing_stored(app)
+
+
 def _broken_fields() -> dict[str, Any]:
     """Problems with single keys: a bad id, a missing title, an unknown key, a negative weight."""
     data = rescore_v1()
@@ -155,10 +162,7 @@ def test_a_file_larger_than_a_questionnaire_can_be_is_refused(
     admin.config["MAX_CONTENT_LENGTH"] = 80 * 1024
     data = rescore_v1()
     data["description"] = "x" * 20_000
-    response = _upload(client, json.dumps(data))
-    assert response.status_code == 400
-    assert "a questionnaire file can be at most 12 KB" in _text(response.get_data(as_text=True))
-    _nothing_stored(admin)
+    _refused(admin, _upload(client, json.dumps(data)), "a questionnaire file can be at most 12 KB")
 
 
 def test_a_request_over_the_size_limit_is_refused_before_it_is_read(
@@ -291,10 +295,7 @@ def test_content_changed_between_check_and_confirmation_is_refused(
     import base64
 
     fields["content"] = base64.b64encode(json.dumps(altered).encode()).decode()
-    response = _confirm(client, fields)
-    assert response.status_code == 400
-    assert "changed after it was checked" in _text(response.get_data(as_text=True))
-    _nothing_stored(admin)
+    _refused(admin, _confirm(client, fields), "changed after it was checked")
 
 
 def test_content_that_cannot_be_read_at_confirmation_is_refused(
@@ -303,10 +304,7 @@ def test_content_that_cannot_be_read_at_confirmation_is_refused(
     page = _upload(client, json.dumps(rescore_v1())).get_data(as_text=True)
     fields = _confirm_fields(page)
     fields["content"] = "not base64!"
-    response = _confirm(client, fields)
-    assert response.status_code == 400
-    assert "Upload it again" in _text(response.get_data(as_text=True))
-    _nothing_stored(admin)
+    _refused(admin, _confirm(client, fields), "Upload it again")
 
 
 def test_the_same_file_again_is_already_loaded(admin: Flask, client: FlaskClient) -> None:
