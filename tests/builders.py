@@ -356,6 +356,34 @@ def allocate_unless_in_reach(
     return allocation.id
 
 
+def save_theme_judged_as_suggested(
+    audit_id: int,
+    theme: str,
+    posted: dict[str, str],
+    actor: Actor,
+    *,
+    session: Session,
+    analysis: str = "",
+) -> None:
+    """Save a theme's answers, then save them again with the suggested grade as the auditor's
+    judgement (and ``analysis``), as the theme page does."""
+    audit_file = audit_service.load_audit(audit_id, actor, session=session)
+    audit_service.save_theme(
+        audit_file, theme, posted, audit_file.audit.version, actor, session=session
+    )
+    audit_file = audit_service.load_audit(audit_id, actor, session=session)
+    suggested = audit_file.score.theme(theme).grade or ""
+    audit_service.save_theme(
+        audit_file,
+        theme,
+        posted,
+        audit_file.audit.version,
+        actor,
+        session=session,
+        judgement=(suggested, analysis),
+    )
+
+
 def complete_audit(
     app: Flask,
     username: str,
@@ -382,20 +410,7 @@ def complete_audit(
             audit_file = audit_service.load_audit(audit_id, actor, session=session)
             theme_obj = next(t for t in audit_file.questionnaire.themes if t.id == theme)
             posted = {q.id: answers.get(q.id, "") for q in theme_obj.questions}
-            audit_service.save_theme(
-                audit_file, theme, posted, audit_file.audit.version, actor, session=session
-            )
-            audit_file = audit_service.load_audit(audit_id, actor, session=session)
-            suggested = audit_file.score.theme(theme).grade or ""
-            audit_service.save_theme(
-                audit_file,
-                theme,
-                posted,
-                audit_file.audit.version,
-                actor,
-                session=session,
-                judgement=(suggested, ""),
-            )
+            save_theme_judged_as_suggested(audit_id, theme, posted, actor, session=session)
         audit_file = audit_service.load_audit(audit_id, actor, session=session)
         grade = overall or audit_file.score.overall.grade or "Good"
         analysis = "" if grade == audit_file.score.overall.grade else "Judged on the whole record."
@@ -467,66 +482,39 @@ SUPERVISION = [
 
 def rescore_v1() -> dict[str, Any]:
     """Three themes: the child's voice (two questions), planning (weights 2 and 1), oversight."""
-    return {
-        "format": "case-audit/1",
-        "id": "rescore-audit",
-        "version": 1,
-        "title": "Rescore audit",
-        "kind": "monthly",
-        "grading": {"bands": copy.deepcopy(FOUR_BANDS), "overall": "mean"},
-        "themes": [
-            {
-                "id": "voice",
-                "title": "The child's voice",
-                "questions": [
-                    {
-                        "id": "seen-alone",
-                        "text": "Was the child seen alone?",
-                        "type": "choice",
-                        "options": copy.deepcopy(YES_PARTLY_NO),
-                        "compliance": "Child seen alone",
-                    },
-                    {
-                        "id": "wishes-recorded",
-                        "text": "Are the child's wishes recorded in their own words?",
-                        "type": "choice",
-                        "options": copy.deepcopy(YES_PARTLY_NO_ONLY),
-                    },
-                ],
-            },
-            {
-                "id": "planning",
-                "title": "Planning",
-                "questions": [
-                    {
-                        "id": "plan-smart",
-                        "text": "Is the plan SMART?",
-                        "type": "choice",
-                        "weight": 2,
-                        "options": copy.deepcopy(YES_PARTLY_NO_ONLY),
-                    },
-                    {
-                        "id": "plan-reviewed",
-                        "text": "Is the plan reviewed on time?",
-                        "type": "choice",
-                        "options": copy.deepcopy(YES_PARTLY_NO_ONLY),
-                    },
-                ],
-            },
-            {
-                "id": "oversight",
-                "title": "Management oversight",
-                "questions": [
-                    {
-                        "id": "supervision",
-                        "text": "Is there regular, reflective supervision?",
-                        "type": "choice",
-                        "options": copy.deepcopy(SUPERVISION),
-                    }
-                ],
-            },
-        ],
+    data = questionnaire_dict(id="rescore-audit", title="Rescore audit")
+    voice, planning = data["themes"]
+    del voice["questions"][0]["help"]
+    voice["questions"][1] = {
+        "id": "wishes-recorded",
+        "text": "Are the child's wishes recorded in their own words?",
+        "type": "choice",
+        "options": copy.deepcopy(YES_PARTLY_NO_ONLY),
     }
+    planning["questions"][0]["options"] = copy.deepcopy(YES_PARTLY_NO_ONLY)
+    planning["questions"].append(
+        {
+            "id": "plan-reviewed",
+            "text": "Is the plan reviewed on time?",
+            "type": "choice",
+            "options": copy.deepcopy(YES_PARTLY_NO_ONLY),
+        }
+    )
+    data["themes"].append(
+        {
+            "id": "oversight",
+            "title": "Management oversight",
+            "questions": [
+                {
+                    "id": "supervision",
+                    "text": "Is there regular, reflective supervision?",
+                    "type": "choice",
+                    "options": copy.deepcopy(SUPERVISION),
+                }
+            ],
+        }
+    )
+    return data
 
 
 def rescore_v2() -> dict[str, Any]:
