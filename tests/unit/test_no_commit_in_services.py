@@ -69,9 +69,7 @@ def test_the_allowed_calls_are_still_there() -> None:
 
 def test_views_leave_commits_to_changes() -> None:
     found = [v for path in modules(VIEWS) for v in violations(path, VIEWS.parent, {})]
-    assert not found, "views change the database in `with changes() as db:`:\n" + "\n".join(
-        found
-    )
+    assert not found, "views change the database in `with changes() as db:`:\n" + "\n".join(found)
 
 
 def test_the_check_catches_what_it_should(tmp_path: Path) -> None:

@@ -550,48 +550,43 @@ def test_compliance_on_an_unscored_question(question: dict[str, Any]) -> None:
     ]
 
 
-def test_show_if_naming_an_unknown_question() -> None:
-    data = with_question(choice("a"), choice("b", show_if={"question": "in-care", "in": ["yes"]}))
-    assert problems_of(data) == [
-        (
+@pytest.mark.parametrize(
+    ("data", "path", "problem"),
+    [
+        pytest.param(
+            with_question(choice("a"), choice("b", show_if={"question": "in-care", "in": ["yes"]})),
             f"{Q1}.show_if.question",
             'show_if names "in-care", which is not a question in this questionnaire',
-        )
-    ]
-
-
-def test_show_if_naming_a_later_question() -> None:
-    data = questionnaire(
-        theme("voice", choice("a", show_if={"question": "b", "in": ["yes"]})),
-        theme("plans", choice("b")),
-    )
-    assert problems_of(data) == [
-        (
+            id="an-unknown-question",
+        ),
+        pytest.param(
+            questionnaire(
+                theme("voice", choice("a", show_if={"question": "b", "in": ["yes"]})),
+                theme("plans", choice("b")),
+            ),
             f"{Q0}.show_if.question",
             'show_if names "b", which comes later (at $.themes[1].questions[0]): '
             "it may only name an earlier question",
-        )
-    ]
-
-
-def test_show_if_naming_the_question_itself() -> None:
-    data = with_question(choice("a", show_if={"question": "a", "in": ["yes"]}))
-    assert problems_of(data) == [
-        (
+            id="a-later-question",
+        ),
+        pytest.param(
+            with_question(choice("a", show_if={"question": "a", "in": ["yes"]})),
             f"{Q0}.show_if.question",
             'show_if names "a", the question itself: it may only name an earlier question',
-        )
-    ]
-
-
-def test_show_if_naming_a_question_that_is_not_a_choice() -> None:
-    data = with_question(text("note"), choice("b", show_if={"question": "note", "in": ["yes"]}))
-    assert problems_of(data) == [
-        (
+            id="the-question-itself",
+        ),
+        pytest.param(
+            with_question(text("note"), choice("b", show_if={"question": "note", "in": ["yes"]})),
             f"{Q1}.show_if.question",
             'show_if names "note", a "text" question: it may only name a choice question',
-        )
-    ]
+            id="a-question-that-is-not-a-choice",
+        ),
+    ],
+)
+def test_show_if_may_only_name_an_earlier_choice_question(
+    data: dict[str, Any], path: str, problem: str
+) -> None:
+    assert problems_of(data) == [(path, problem)]
 
 
 def test_show_if_value_that_is_not_an_option() -> None:
@@ -612,46 +607,39 @@ def bands(*pairs: tuple[str, float]) -> dict[str, Any]:
     return data
 
 
-def test_bands_out_of_order() -> None:
-    data = bands(("Requires improvement", 30), ("Good", 60), ("Inadequate", 0))
-    assert problems_of(data) == [
-        (
-            "$.grading.bands[1].min",
-            "bands must be listed best first with min strictly decreasing: "
-            '"Good" (min 60) comes after "Requires improvement" (min 30)',
-        )
-    ]
+ORDER = "bands must be listed best first with min strictly decreasing: "
+LAST_AT_ZERO = "the last band's min must be 0, so that every percent gets a grade"
 
 
-def test_bands_with_equal_min() -> None:
-    data = bands(("Good", 50), ("Fair", 50), ("Inadequate", 0))
-    assert problems_of(data) == [
-        (
-            "$.grading.bands[1].min",
-            "bands must be listed best first with min strictly decreasing: "
-            '"Fair" (min 50) comes after "Good" (min 50)',
-        )
-    ]
-
-
-def test_last_band_min_must_be_zero() -> None:
-    data = bands(("Good", 60), ("Inadequate", 10))
-    assert problems_of(data) == [
-        (
-            "$.grading.bands[1].min",
-            "the last band's min must be 0, so that every percent gets a grade (it is 10)",
-        )
-    ]
-
-
-def test_last_band_min_decimal_is_shown_as_written() -> None:
-    data = bands(("Good", 60), ("Inadequate", 0.5))
-    assert problems_of(data) == [
-        (
-            "$.grading.bands[1].min",
-            "the last band's min must be 0, so that every percent gets a grade (it is 0.5)",
-        )
-    ]
+@pytest.mark.parametrize(
+    ("pairs", "problem"),
+    [
+        pytest.param(
+            [("Requires improvement", 30), ("Good", 60), ("Inadequate", 0)],
+            ORDER + '"Good" (min 60) comes after "Requires improvement" (min 30)',
+            id="out-of-order",
+        ),
+        pytest.param(
+            [("Good", 50), ("Fair", 50), ("Inadequate", 0)],
+            ORDER + '"Fair" (min 50) comes after "Good" (min 50)',
+            id="equal-min",
+        ),
+        pytest.param(
+            [("Good", 60), ("Inadequate", 10)],
+            LAST_AT_ZERO + " (it is 10)",
+            id="last-band-min-not-zero",
+        ),
+        pytest.param(
+            [("Good", 60), ("Inadequate", 0.5)],
+            LAST_AT_ZERO + " (it is 0.5)",
+            id="last-band-min-decimal-shown-as-written",
+        ),
+    ],
+)
+def test_bands_that_leave_a_percent_without_exactly_one_grade(
+    pairs: list[tuple[str, float]], problem: str
+) -> None:
+    assert problems_of(bands(*pairs)) == [("$.grading.bands[1].min", problem)]
 
 
 def test_duplicate_grade() -> None:
@@ -772,15 +760,8 @@ def test_json_schema_describes_the_format() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] and schema["title"] and schema["description"]
     assert schema["additionalProperties"] is False
-    assert set(schema["required"]) == {
-        "format",
-        "id",
-        "version",
-        "title",
-        "kind",
-        "grading",
-        "themes",
-    }
+    required = {"format", "id", "version", "title", "kind", "grading", "themes"}
+    assert set(schema["required"]) == required
     assert schema["properties"]["format"]["const"] == "case-audit/1"
     assert set(schema["$defs"]) == {"Band", "Grading", "Option", "Question", "ShowIf", "Theme"}
     assert "in" in schema["$defs"]["ShowIf"]["properties"]

@@ -319,31 +319,49 @@ def three_themes(overall: str, *, safety_limiting: bool = True) -> Questionnaire
     )
 
 
-def test_mean_is_capped_by_a_limiting_theme() -> None:
-    q = three_themes("mean")
+# Each case: the overall rule, whether safety is limiting, the answers to v1, p1, s1 and s2,
+# then the percent, the band's grade, the overall grade and the themes that set it.
+OVERALL_CASES = {
     # voice 100, plans 100, safety 50 -> mean (100 + 100 + 50) / 3 = 83.33 -> Good by band;
     # safety is limiting and "Requires improvement", so the audit is capped there.
-    result = score_audit(q, {"v1": "yes", "p1": "yes", "s1": "yes", "s2": "no"})
-    assert result.overall.percent == Fraction(250, 3)
-    assert result.overall.band_grade == "Good"
-    assert result.overall.grade == "Requires improvement"
-    assert result.overall.limited_by == ("safety",)
-
-
-def test_same_scores_without_the_limiting_marker_are_not_capped() -> None:
-    q = three_themes("mean", safety_limiting=False)
-    result = score_audit(q, {"v1": "yes", "p1": "yes", "s1": "yes", "s2": "no"})
-    assert result.overall.grade == result.overall.band_grade == "Good"
-    assert result.overall.limited_by == ()
-
-
-def test_limiting_theme_no_worse_than_the_band_does_not_cap() -> None:
-    q = three_themes("mean")
+    "mean-capped-by-a-limiting-theme": (
+        ("mean", True, "yes yes yes no"),
+        (Fraction(250, 3), "Good", "Requires improvement", ("safety",)),
+    ),
+    "the-same-scores-without-the-limiting-marker-are-not-capped": (
+        ("mean", False, "yes yes yes no"),
+        (Fraction(250, 3), "Good", "Good", ()),
+    ),
     # voice 0, plans 100, safety 100 -> mean 66.67 -> Good; safety is Outstanding.
-    result = score_audit(q, {"v1": "no", "p1": "yes", "s1": "yes", "s2": "yes"})
-    assert result.overall.percent == Fraction(200, 3)
-    assert result.overall.grade == result.overall.band_grade == "Good"
-    assert result.overall.limited_by == ()
+    "a-limiting-theme-no-worse-than-the-band-does-not-cap": (
+        ("mean", True, "no yes yes yes"),
+        (Fraction(200, 3), "Good", "Good", ()),
+    ),
+    # voice 100 (Outstanding), plans 0 (Inadequate), safety 50 (Requires improvement):
+    # percent still the mean, 50; grade the worst theme's.
+    "lowest-takes-the-worst-theme-grade": (
+        ("lowest", False, "yes no yes no"),
+        (50, "Requires improvement", "Inadequate", ("plans",)),
+    ),
+    "lowest-names-every-theme-at-the-worst-grade": (
+        ("lowest", False, "yes yes yes yes"),
+        (100, "Outstanding", "Outstanding", ("voice", "plans", "safety")),
+    ),
+}
+
+
+@pytest.mark.parametrize(("given", "expected"), OVERALL_CASES.values(), ids=list(OVERALL_CASES))
+def test_the_overall_grade_by_rule_and_limiting_theme(
+    given: tuple[str, bool, str], expected: tuple[Fraction | int, str, str, tuple[str, ...]]
+) -> None:
+    overall, safety_limiting, answered = given
+    q = three_themes(overall, safety_limiting=safety_limiting)
+    result = score_audit(q, dict(zip(("v1", "p1", "s1", "s2"), answered.split(), strict=True)))
+    percent, band_grade, grade, limited_by = expected
+    assert result.overall.percent == percent
+    assert result.overall.band_grade == band_grade
+    assert result.overall.grade == grade
+    assert result.overall.limited_by == limited_by
 
 
 def test_ungraded_limiting_theme_does_not_cap() -> None:
@@ -388,24 +406,6 @@ def test_every_limiting_theme_at_the_cap_is_named() -> None:
     assert result.overall.band_grade == "Good"
     assert result.overall.grade == "Inadequate"
     assert result.overall.limited_by == ("voice", "plans")
-
-
-def test_lowest_takes_the_worst_theme_grade() -> None:
-    q = three_themes("lowest", safety_limiting=False)
-    # voice 100 (Outstanding), plans 0 (Inadequate), safety 50 (Requires improvement):
-    # percent still the mean, 50; grade the worst theme's.
-    result = score_audit(q, {"v1": "yes", "p1": "no", "s1": "yes", "s2": "no"})
-    assert result.overall.percent == 50
-    assert result.overall.band_grade == "Requires improvement"
-    assert result.overall.grade == "Inadequate"
-    assert result.overall.limited_by == ("plans",)
-
-
-def test_lowest_names_every_theme_at_the_worst_grade() -> None:
-    q = three_themes("lowest", safety_limiting=False)
-    result = score_audit(q, {"v1": "yes", "p1": "yes", "s1": "yes", "s2": "yes"})
-    assert result.overall.grade == "Outstanding"
-    assert result.overall.limited_by == ("voice", "plans", "safety")
 
 
 def test_lowest_ignores_ungraded_themes() -> None:
