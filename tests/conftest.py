@@ -95,26 +95,26 @@ def postgres_admin_url() -> str:
     return TEST_DATABASE_URL
 
 
-def create_postgres_database(admin_url: str, prefix: str) -> str:
-    """Create a uniquely named database next to the admin one; return its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+def _outside_a_transaction(admin_url: str, statement: str) -> None:
+    """Run one statement on the admin database with no transaction (as CREATE DATABASE needs)."""
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def create_postgres_database(admin_url: str, prefix: str) -> str:
+    """Create a uniquely named database next to the admin one; return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    _outside_a_transaction(admin_url, f'CREATE DATABASE "{name}"')
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_postgres_database(admin_url: str, url: str) -> None:
     name = make_url(url).database
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
+    _outside_a_transaction(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

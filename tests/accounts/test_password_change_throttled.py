@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
@@ -33,14 +34,10 @@ def _failures(app: Flask) -> tuple[int, int]:
         return len(list(attempts)), len(list(events))
 
 
+@pytest.mark.usefixtures("alice_signed_in")
 def test_wrong_current_passwords_count_and_lock_the_account(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
+    app: Flask, client: FlaskClient
 ) -> None:
-    make_user("alice", "auditor")
-    sign_in("alice")
     for n in range(5):
         refused = _change(client, f"a wrong guess {n}")
         assert refused.status_code == 400

@@ -17,8 +17,8 @@ from audit_app.models import Answer, Audit, AuditEvent, AuditResult, ReportAudit
 from audit_app.reporting import summaries
 from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
 from tests.conftest import ROOT, create_postgres_database, drop_postgres_database
-from tests.journey.conftest import audit_version
 from tests.journey.test_completing_an_audit import _answers, _complete
+from tests.steps import audit_version, signed_in_client
 
 
 def _counts(app: Flask) -> dict[str, int]:
@@ -36,8 +36,7 @@ def two_audits(app: Flask, make_user: Callable[..., str]) -> list[int]:
     make_case(app, "100824")
     make_case(app, "100825")
     make_user("auditor1", "auditor", team="Child Protection 1")
-    client = app.test_client()
-    client.post("/sign-in", data={"username": "auditor1", "password": PASSWORD})
+    client = signed_in_client(app, "auditor1", PASSWORD)
     submitted = start(client, "100824")
     _complete(client, app, submitted)
     client.post(f"/audits/{submitted}/check", data={"version": str(audit_version(app, submitted))})

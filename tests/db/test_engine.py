@@ -4,7 +4,6 @@ bound values kept out of error messages."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
-from werkzeug.test import TestResponse
 
 from audit_app.db import make_engine, session_scope
 from audit_app.models import Service, User
@@ -133,12 +131,8 @@ def test_a_transaction_that_wrote_nothing_lets_go_of_the_write_lock(tmp_path: Pa
         engine.dispose()
 
 
-def test_pages_let_go_of_the_write_lock_before_rendering(
-    app: Flask,
-    client: FlaskClient,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-) -> None:
+@pytest.mark.usefixtures("admin_signed_in")
+def test_pages_let_go_of_the_write_lock_before_rendering(app: Flask, client: FlaskClient) -> None:
     """A page that only read renders without holding SQLite's write lock."""
     from flask import template_rendered
 
@@ -146,8 +140,6 @@ def test_pages_let_go_of_the_write_lock_before_rendering(
 
     engine = get_engine(app)
     sqlite = engine.dialect.name == "sqlite"  # PostgreSQL has no database-wide write lock
-    make_user("ada", "admin")
-    sign_in("ada")
     free_while_rendering: list[bool] = []
 
     def _check(_sender: object, **_extra: object) -> None:
