@@ -116,6 +116,20 @@ class ScoringPlan:
 
     def __init__(self, questionnaire: Questionnaire) -> None:
         self._steps, self.measures = _compile(questionnaire)
+        # The steps as plain tuples, unpacked in the loop (quicker than attribute look-ups).
+        self._rows = tuple(
+            (
+                step.question_id,
+                step.theme,
+                step.controller,
+                step.shown_for,
+                step.remember,
+                step.points,
+                step.possible,
+                step.measure,
+            )
+            for step in self._steps
+        )
         self._theme_ids = tuple(theme.id for theme in questionnaire.themes)
         weights = [exact(theme.weight) for theme in questionnaire.themes]
         # The themes' weights over a common denominator: only their ratios matter.
@@ -144,23 +158,34 @@ class ScoringPlan:
         tallies = [[0, 0] for _ in self.measures]
         shown: set[str] = set()
         get = answers.get
-        for step in self._steps:
-            raw = get(step.question_id)
-            if step.controller is not None:
-                value = get(step.controller)
-                if step.controller not in shown or value is None or value not in step.shown_for:
+        for (
+            question_id,
+            theme,
+            controller,
+            shown_for,
+            remember,
+            scores,
+            most,
+            measure,
+        ) in self._rows:
+            if controller is not None:
+                value = get(controller)
+                if controller not in shown or value is None or value not in shown_for:
                     continue  # hidden: nothing it says counts
-            if step.remember:
-                shown.add(step.question_id)
-            if step.points is None or raw is None:
+            if remember:
+                shown.add(question_id)
+            if scores is None:
                 continue
-            earned = step.points.get(raw)  # a blank or unknown value is no option: unanswered
+            raw = get(question_id)
+            if raw is None:
+                continue
+            earned = scores.get(raw)  # a blank or unknown value is no option: unanswered
             if earned is None:
                 continue  # unanswered, or an answer left out of the score
-            points[step.theme] += earned
-            possible[step.theme] += step.possible
-            if step.measure >= 0:
-                tallies[step.measure][0 if earned == step.possible else 1] += 1
+            points[theme] += earned
+            possible[theme] += most
+            if measure >= 0:
+                tallies[measure][0 if earned == most else 1] += 1
         themes = tuple(self._theme(i, points[i], possible[i]) for i in range(count))
         overall_percent, overall_grade = self._overall(themes, points, possible)
         return QuickScore(
