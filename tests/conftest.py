@@ -15,6 +15,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -164,9 +165,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def build_app(database_url: str, instance: Path, *, csrf: bool = False) -> Flask:
-    """The application as the tests run it (``APP_ENV=test``) on this database; CSRF protection
-    off unless ``csrf``, as in production. The caller disposes of its engine."""
+def build_app(database_url: str, instance: Path, *, csrf: bool = False, **settings: str) -> Flask:
+    """The application as the tests run it (``APP_ENV=test``) on this database, with any other
+    ``settings`` as environment variables; CSRF protection off unless ``csrf``, as in
+    production. The caller disposes of its engine."""
     return create_app(
         {"TESTING": True, "WTF_CSRF_ENABLED": csrf},
         environ={
@@ -176,6 +178,7 @@ def build_app(database_url: str, instance: Path, *, csrf: bool = False) -> Flask
             "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
             # A test that leaves a transaction open fails fast instead of waiting.
             "SQLITE_BUSY_TIMEOUT_MS": "2000",
+            **settings,
         },
     )
 
@@ -247,12 +250,29 @@ def sign_in(auth: AuthActions) -> Callable[..., TestResponse]:
 
 
 @pytest.fixture
-def admin_signed_in(
+def signed_in_as_new(
     client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> FlaskClient:
+) -> Callable[..., FlaskClient]:
+    """``signed_in_as_new(username, role, team=..., services=...)``: add the user and sign
+    ``client`` in as them; returns ``client``."""
+
+    def sign_in_new(username: str, role: str, **details: Any) -> FlaskClient:
+        sign_in(make_user(username, role, **details))
+        return client
+
+    return sign_in_new
+
+
+@pytest.fixture
+def admin_signed_in(signed_in_as_new: Callable[..., FlaskClient]) -> FlaskClient:
     """``client``, signed in as the admin admin1."""
-    sign_in(make_user("admin1", "admin"))
-    return client
+    return signed_in_as_new("admin1", "admin")
+
+
+@pytest.fixture
+def alice_signed_in(signed_in_as_new: Callable[..., FlaskClient]) -> FlaskClient:
+    """``client``, signed in as the auditor alice."""
+    return signed_in_as_new("alice", "auditor")
 
 
 def events(app: Flask, action: str) -> list[AuditEvent]:

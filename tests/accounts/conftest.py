@@ -81,13 +81,6 @@ def stored_row(app: Flask, username: str) -> UserRow:
 
 
 @pytest.fixture
-def alice_signed_in(client: FlaskClient, make_user: MakeUser, sign_in: SignIn) -> FlaskClient:
-    """The test client, signed in as the auditor alice."""
-    sign_in(make_user("alice", "auditor"))
-    return client
-
-
-@pytest.fixture
 def costly_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The test app, hashing as production does (ARGON2_* defaults)."""
     application = build_app(database_url, tmp_path / "instance")

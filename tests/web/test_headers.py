@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from audit_app import create_app
 from audit_app.db import get_engine
@@ -16,13 +15,8 @@ from tests.builders import PASSWORD
 from tests.conftest import ROOT
 
 
-def test_pages_carry_the_security_headers(
-    app: Flask,
-    make_user: Callable[..., str],
-    sign_in: Callable[..., TestResponse],
-    client: FlaskClient,
-) -> None:
-    sign_in(make_user("alice", "auditor"))
+@pytest.mark.usefixtures("alice_signed_in")
+def test_pages_carry_the_security_headers(client: FlaskClient) -> None:
     for path in ("/", "/sign-in", "/account", "/healthz"):
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]

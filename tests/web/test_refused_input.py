@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
+from tests.builders import PASSWORD
 from tests.conftest import events
-from tests.steps import audit_version, signed_in_client
+from tests.steps import audit_version
 
 MARKER = "entered-value-5d1e"
 
@@ -102,13 +102,9 @@ def test_a_refused_questionnaire_upload_is_recorded(
 
 
 def test_a_refused_answer_is_recorded_against_its_audit(
-    app: Flask, make_user: Callable[..., str]
+    app: Flask, auditors_draft: tuple[FlaskClient, int]
 ) -> None:
-    load_questionnaire(app, journey_questionnaire())
-    make_case(app)
-    make_user("auditor1", "auditor", team="Child Protection 1")
-    auditor = signed_in_client(app, "auditor1", PASSWORD)
-    audit_id = start(auditor)
+    auditor, audit_id = auditors_draft
     response = auditor.post(
         f"/audits/{audit_id}/themes/planning",
         data={"version": str(audit_version(app, audit_id)), "last-visit": f"31/2/{MARKER}"},

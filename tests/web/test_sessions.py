@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import select
 
 from audit_app.db import session_scope
@@ -13,13 +14,16 @@ from tests.builders import PASSWORD
 from tests.steps import signed_in_client
 
 
-def test_signing_in_twice_gives_two_sessions_and_signing_out_ends_one(
-    app: Flask,
-    make_user: Callable[..., str],
-) -> None:
+def _laptop_and_phone(app: Flask, make_user: Callable[..., str]) -> tuple[FlaskClient, FlaskClient]:
+    """The auditor alice, signed in on two devices."""
     make_user("alice", "auditor")
-    laptop = signed_in_client(app, "alice", PASSWORD)
-    phone = signed_in_client(app, "alice", PASSWORD)
+    return signed_in_client(app, "alice", PASSWORD), signed_in_client(app, "alice", PASSWORD)
+
+
+def test_signing_in_twice_gives_two_sessions_and_signing_out_ends_one(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
+    laptop, phone = _laptop_and_phone(app, make_user)
     laptop.post("/sign-out")
     assert laptop.get("/").status_code == 302
     assert phone.get("/").status_code == 200
@@ -29,9 +33,7 @@ def test_signing_in_twice_gives_two_sessions_and_signing_out_ends_one(
 
 
 def test_sign_out_everywhere_ends_every_session(app: Flask, make_user: Callable[..., str]) -> None:
-    make_user("alice", "auditor")
-    laptop = signed_in_client(app, "alice", PASSWORD)
-    phone = signed_in_client(app, "alice", PASSWORD)
+    laptop, phone = _laptop_and_phone(app, make_user)
     response = phone.post("/account/sign-out-everywhere")
     assert response.status_code == 302
     assert laptop.get("/").status_code == 302
@@ -40,8 +42,7 @@ def test_sign_out_everywhere_ends_every_session(app: Flask, make_user: Callable[
 
 
 def test_a_session_idle_on_the_server_is_refused_even_with_a_fresh_cookie(
-    app: Flask,
-    make_user: Callable[..., str],
+    app: Flask, make_user: Callable[..., str]
 ) -> None:
     from datetime import timedelta
 

@@ -7,23 +7,20 @@ import io
 from collections.abc import Callable
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from audit_app.db import session_scope
-from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
+from tests.builders import PASSWORD
 from tests.conftest import events
 from tests.steps import signed_in_client
 
 
 def test_views_and_denied_access_are_recorded_and_searchable(
-    app: Flask, make_user: Callable[..., str]
+    app: Flask, make_user: Callable[..., str], auditors_draft: tuple[FlaskClient, int]
 ) -> None:
-    load_questionnaire(app, journey_questionnaire())
-    make_case(app)
-    make_user("auditor1", "auditor", team="Child Protection 1")
+    owner, audit_id = auditors_draft
     make_user("auditor2", "auditor")
     make_user("admin1", "admin")
-    owner = signed_in_client(app, "auditor1", PASSWORD)
-    audit_id = start(owner)
     owner.get(f"/audits/{audit_id}")
     signed_in_client(app, "auditor2", PASSWORD).get(f"/audits/{audit_id}")
 
