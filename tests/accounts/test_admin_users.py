@@ -52,7 +52,7 @@ def alice_in_a_team(app: Flask, make_user: MakeUser) -> int:
     return user_id(app, make_user("alice", "auditor", team="Assessment Team 1"))
 
 
-def alice_signed_in(app: Flask) -> FlaskClient:
+def alices_browser(app: Flask) -> FlaskClient:
     """Alice's own browser, signed in with her password."""
     browser = app.test_client()
     browser.post("/sign-in", data={"username": "alice", "password": PASSWORD})
@@ -380,7 +380,7 @@ def test_a_role_change_applies_to_a_live_session_at_once(
 def test_setting_a_password_ends_the_users_sessions(
     app: Flask, client: FlaskClient, admin: str, alice: int
 ) -> None:
-    browser = alice_signed_in(app)
+    browser = alices_browser(app)
     response = client.post(
         f"/admin/users/{alice}/password",
         data={"new-password": NEW_PASSWORD, "new-confirm_password": NEW_PASSWORD},
@@ -452,7 +452,7 @@ def test_deactivating_ends_sessions_and_reactivating_restores_sign_in(
     app: Flask, client: FlaskClient, admin: str, alice: int
 ) -> None:
     target = alice
-    browser = alice_signed_in(app)
+    browser = alices_browser(app)
 
     response = client.post(f"/admin/users/{target}/status", data={"status-action": "deactivate"})
     assert response.status_code == 302
