@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import func, select
@@ -13,11 +16,27 @@ from audit_app.db import session_scope
 from audit_app.models import AuditEvent, QuestionnaireVersion
 from tests.builders import questionnaire_dict, write_questionnaire
 
+# Questionnaire files by name: a dict written as JSON, or text written as it is.
+Files = dict[str, dict[str, Any] | str]
+LoadFiles = Callable[[Files], Result]
+
 SHIPPED = sorted(
     p.name
     for p in (Path(__file__).resolve().parents[2] / "questionnaires").glob("*.json")
     if p.name != "schema.json"
 )
+
+
+@pytest.fixture
+def load_files(runner: FlaskCliRunner, tmp_path: Path) -> Callable[[Files], Result]:
+    """``load_files({name: questionnaire, ...})``: write the files, then load them with
+    ``flask questionnaires load`` in that order."""
+
+    def load(files: Files) -> Result:
+        paths = [str(write_questionnaire(tmp_path, name, data)) for name, data in files.items()]
+        return runner.invoke(args=["questionnaires", "load", *paths])
+
+    return load
 
 
 def _stored(app: Flask) -> list[tuple[str, int]]:
@@ -78,14 +97,16 @@ def test_loading_the_same_content_again_is_a_no_op(app: Flask, runner: FlaskCliR
 
 
 def test_changed_content_under_a_loaded_version_is_refused(
-    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    app: Flask, load_files: LoadFiles
 ) -> None:
-    path = write_questionnaire(tmp_path, "audit.json", questionnaire_dict())
-    assert runner.invoke(args=["questionnaires", "load", str(path)]).exit_code == 0
-    write_questionnaire(tmp_path, "audit.json", questionnaire_dict(title="Renamed"))
-    other = write_questionnaire(tmp_path, "other.json", questionnaire_dict(id="other-audit"))
+    assert load_files({"audit.json": questionnaire_dict()}).exit_code == 0
 
-    result = runner.invoke(args=["questionnaires", "load", str(path), str(other)])
+    result = load_files(
+        {
+            "audit.json": questionnaire_dict(title="Renamed"),
+            "other.json": questionnaire_dict(id="other-audit"),
+        }
+    )
 
     assert result.exit_code == 1
     assert (
@@ -96,16 +117,17 @@ def test_changed_content_under_a_loaded_version_is_refused(
     assert _stored(app) == [("test-audit", 1)]
 
 
-def test_a_bad_file_among_good_ones_loads_nothing(
-    app: Flask, runner: FlaskCliRunner, tmp_path: Path
-) -> None:
-    good = write_questionnaire(tmp_path, "good.json", questionnaire_dict())
-    bad_data = questionnaire_dict(id="bad-audit")
-    bad_data["grading"]["bands"].reverse()
-    bad = write_questionnaire(tmp_path, "bad.json", bad_data)
-    also_good = write_questionnaire(tmp_path, "z.json", questionnaire_dict(id="another"))
+def test_a_bad_file_among_good_ones_loads_nothing(app: Flask, load_files: LoadFiles) -> None:
+    bad = questionnaire_dict(id="bad-audit")
+    bad["grading"]["bands"].reverse()
 
-    result = runner.invoke(args=["questionnaires", "load", str(good), str(bad), str(also_good)])
+    result = load_files(
+        {
+            "good.json": questionnaire_dict(),
+            "bad.json": bad,
+            "z.json": questionnaire_dict(id="another"),
+        }
+    )
 
     assert result.exit_code == 1
     assert "bad.json: $.grading.bands" in result.output
@@ -113,22 +135,21 @@ def test_a_bad_file_among_good_ones_loads_nothing(
 
 
 def test_two_files_with_one_version_and_different_content_load_nothing(
-    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    app: Flask, load_files: LoadFiles
 ) -> None:
-    first = write_questionnaire(tmp_path, "a.json", questionnaire_dict())
-    second = write_questionnaire(tmp_path, "b.json", questionnaire_dict(title="Different"))
-    result = runner.invoke(args=["questionnaires", "load", str(first), str(second)])
+    result = load_files(
+        {"a.json": questionnaire_dict(), "b.json": questionnaire_dict(title="Different")}
+    )
     assert result.exit_code == 1
     assert "b.json: $.version: test-audit version 1 is also in a.json" in result.output
     assert _stored(app) == []
 
 
 def test_new_versions_load_beside_old_ones_and_list_shows_them(
-    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    app: Flask, runner: FlaskCliRunner, load_files: LoadFiles
 ) -> None:
-    v1 = write_questionnaire(tmp_path, "v1.json", questionnaire_dict())
-    v2 = write_questionnaire(tmp_path, "v2.json", questionnaire_dict(version=2, title="Test v2"))
-    assert runner.invoke(args=["questionnaires", "load", str(v1), str(v2)]).exit_code == 0
+    v2 = questionnaire_dict(version=2, title="Test v2")
+    assert load_files({"v1.json": questionnaire_dict(), "v2.json": v2}).exit_code == 0
 
     listing = runner.invoke(args=["questionnaires", "list"]).output
 
@@ -142,10 +163,9 @@ def test_new_versions_load_beside_old_ones_and_list_shows_them(
 
 @pytest.mark.usefixtures("admin_signed_in")
 def test_retire_hides_an_id_and_reinstate_brings_it_back(
-    app: Flask, runner: FlaskCliRunner, client: FlaskClient, tmp_path: Path
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, load_files: LoadFiles
 ) -> None:
-    path = write_questionnaire(tmp_path, "audit.json", questionnaire_dict())
-    runner.invoke(args=["questionnaires", "load", str(path)])
+    load_files({"audit.json": questionnaire_dict()})
     assert "Test audit" in client.get("/").get_data(as_text=True)
 
     result = runner.invoke(args=["questionnaires", "retire", "test-audit"])
