@@ -696,6 +696,7 @@ def remade_after_response(
             reply = client.get(url_)
             times.append(time.perf_counter() - started)
             assert reply.status_code == 200, reply.status_code
+            reply.close()  # as a server does once it has sent the response
             for thread in threading.enumerate():
                 if thread.name == "report-summaries":
                     thread.join()

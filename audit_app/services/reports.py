@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from flask import current_app, has_request_context
+from flask import Flask, Response, after_this_request, current_app, has_request_context
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
@@ -202,10 +202,20 @@ def refresh_summaries(*, session: Session, today: date, now: bool = False) -> li
     if now or not has_request_context() or not current_app.config.get("SUMMARIES_AFTER_RESPONSE"):
         return summaries.refresh(session, today=today)
     if summaries.has_stale(session, today=today):
-        from audit_app import jobs
-
-        jobs.remake_summaries(current_app._get_current_object())  # type: ignore[attr-defined]
+        _remake_after_response(current_app._get_current_object())  # type: ignore[attr-defined]
     return []
+
+
+def _remake_after_response(app: Flask) -> None:
+    """Start remaking the stale months once the response has been sent, so that the remaking
+    does not compete with the page for the machine."""
+    from audit_app import jobs
+
+    def when_sent(response: Response) -> Response:
+        response.call_on_close(lambda: jobs.remake_summaries(app))
+        return response
+
+    after_this_request(when_sent)
 
 
 def tidy_summaries(engine: Engine) -> None:

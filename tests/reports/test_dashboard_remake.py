@@ -55,6 +55,8 @@ def test_stale_months_are_remade_after_the_response_in_a_thread_of_their_own(
     # Answered while the remaking has not begun: the stale months were read live.
     assert response.status_code == 200
     assert _past(_stale(app)) == ["2026-01", "2026-02", "2026-03"]
+    assert remade_by == []  # nothing begins before the response is sent
+    response.close()  # as a server does once it has sent the response
     assert started.wait(60), "the remaking never started"
     release.set()
     for thread in threading.enumerate():
@@ -83,8 +85,11 @@ def test_a_dashboard_with_nothing_stale_starts_no_remaking(
     calls: list[int] = []
     monkeypatch.setattr(summaries, "refresh", lambda *a, **k: calls.append(1) or [])
     client.post("/sign-in", data={"username": "ada", "password": PASSWORD})
-    assert client.get(PAGE).status_code == 200
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    response.close()
     assert calls == []
+    assert not any(t.name == "report-summaries" for t in threading.enumerate())
 
 
 def test_servers_remaking_at_the_same_time_remake_each_month_once(
