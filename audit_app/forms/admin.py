@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
-    GovFileInput,
     GovPasswordInput,
     GovRadioInput,
     GovSelect,
@@ -44,6 +42,7 @@ from wtforms.validators import (
 )
 
 from audit_app.db import get_session
+from audit_app.forms import ListedChoiceField, upload_field
 from audit_app.models import User
 from audit_app.services import accounts
 from audit_app.services import allocations as allocation_service
@@ -231,29 +230,21 @@ class EndSessionsForm(FlaskForm):
 
 
 class CasesUploadForm(FlaskForm):
-    cases_file = FileField(
-        "Upload a CSV file of cases",
-        description="Columns case_id, service and team, and optionally worker.",
-        widget=GovFileInput(),
-        validators=[FileRequired(message="Select a CSV file of cases")],
+    cases_file = upload_field(
+        "CSV file of cases", "Columns case_id, service and team, and optionally worker."
     )
     import_submit = SubmitField("Import cases", widget=GovSubmitInput())
 
 
 class AllocationsUploadForm(FlaskForm):
-    allocations_file = FileField(
-        "Upload a CSV file of allocations",
-        description="Columns case_id, questionnaire_id, auditor and due.",
-        widget=GovFileInput(),
-        validators=[FileRequired(message="Select a CSV file of allocations")],
+    allocations_file = upload_field(
+        "CSV file of allocations", "Columns case_id, questionnaire_id, auditor and due."
     )
     import_submit = SubmitField("Import allocations", widget=GovSubmitInput())
 
 
-class MonthField(SelectField):
-    def pre_validate(self, form: FlaskForm) -> None:
-        if self.data not in {value for value, _ in self.choices or []}:
-            raise ValidationError("Select a month from the list")
+class MonthField(ListedChoiceField):
+    refusal = "Select a month from the list"
 
 
 class DrawForm(FlaskForm):

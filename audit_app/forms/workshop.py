@@ -9,25 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovDateInput,
-    GovFileInput,
     GovSelect,
     GovSubmitInput,
 )
-from wtforms import DateField, HiddenField, SelectField, SubmitField
+from wtforms import DateField, HiddenField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
+from audit_app.forms import ListedChoiceField, upload_field
 from audit_app.services.audits import date_from_parts
 
 
 class UploadForm(FlaskForm):
-    questionnaire_file = FileField(
-        "Upload a questionnaire file",
-        description="The questionnaire's JSON file, in the case-audit/1 format.",
-        widget=GovFileInput(),
-        validators=[FileRequired(message="Select a questionnaire file")],
+    questionnaire_file = upload_field(
+        "questionnaire file", "The questionnaire's JSON file, in the case-audit/1 format."
     )
     check_submit = SubmitField("Check the file", widget=GovSubmitInput())
 
@@ -46,12 +42,10 @@ class RetireOrReinstateForm(FlaskForm):
     """The button that retires or reinstates a version: only its CSRF token."""
 
 
-class VersionField(SelectField):
+class VersionField(ListedChoiceField):
     """A choice of loaded version, with a message in the users' words."""
 
-    def pre_validate(self, form: FlaskForm) -> None:
-        if self.data not in {value for value, _ in self.choices or []}:
-            raise ValidationError(f"Select a version for “{self.label.text}” from the list")
+    refusal = "Select a version for “{label}” from the list"
 
 
 class DayField(DateField):
