@@ -118,7 +118,13 @@ def test_a_themes_analysis_question_is_hidden_like_the_judgement_it_belongs_to(
     """The theme's own analysis question is its judgement's analysis: hidden until grading."""
     from audit_app.db import session_scope
     from audit_app.services import audits as audit_service
-    from tests.builders import GOOD, actor_for, journey_questionnaire, load_questionnaire
+    from tests.builders import (
+        GOOD,
+        actor_for,
+        journey_questionnaire,
+        load_questionnaire,
+        save_theme_judged_as_suggested,
+    )
 
     data = journey_questionnaire()
     data["id"] = "analysis-audit"
@@ -138,19 +144,13 @@ def test_a_themes_analysis_question_is_hidden_like_the_judgement_it_belongs_to(
             posted = {q.id: GOOD.get(q.id, "") for q in theme_obj.questions}
             if theme == "voice":
                 posted["voice-analysis"] = secret
-            audit_service.save_theme(
-                audit_file, theme, posted, audit_file.audit.version, actor, session=session
-            )
-            audit_file = audit_service.load_audit(audit_id, actor, session=session)
-            grade = audit_file.score.theme(theme).grade or ""
-            audit_service.save_theme(
-                audit_file,
+            save_theme_judged_as_suggested(
+                audit_id,
                 theme,
                 posted,
-                audit_file.audit.version,
                 actor,
                 session=session,
-                judgement=(grade, secret if theme == "voice" else ""),
+                analysis=secret if theme == "voice" else "",
             )
         audit_file = audit_service.load_audit(audit_id, actor, session=session)
         audit_service.save_overall_judgement(

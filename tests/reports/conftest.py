@@ -64,3 +64,22 @@ def _fresh_result_cache() -> None:
 
     RESULTS.clear()
     _stacked.cache_clear()
+
+
+# Every figure of the dashboard (all but the filters, the frames and the notice's number).
+FIGURES = (
+    "headline",
+    "grade_order",
+    "by_month",
+    "by_service",
+    "by_team",
+    "themes",
+    "compliance",
+    "compliance_by_team",
+    "compliance_by_month",
+    "agreement_by_auditor",
+    "drift",
+    "judgement_overall",
+    "judgement_by_auditor",
+    "judgement_by_theme",
+)

@@ -30,29 +30,12 @@ from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.presentation import dashboard_charts
 from audit_app.reporting.selection import Places, Selection
 from tests.builders import ReportData, build_report_data
+from tests.reports.conftest import FIGURES
 from tests.reports.conftest import PERIOD as PERIOD_ARGS
 
 PERIOD = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
 TODAY = date(2026, 11, 29)
 PENDING = ("A2", "A5")
-
-# Every figure of the dashboard (all but the filters, the frames and the notice's number).
-FIGURES = (
-    "headline",
-    "grade_order",
-    "by_month",
-    "by_service",
-    "by_team",
-    "themes",
-    "compliance",
-    "compliance_by_team",
-    "compliance_by_month",
-    "agreement_by_auditor",
-    "drift",
-    "judgement_overall",
-    "judgement_by_auditor",
-    "judgement_by_theme",
-)
 
 
 @pytest.fixture(params=["live tables", "month summaries"])

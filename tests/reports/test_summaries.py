@@ -27,25 +27,10 @@ from audit_app.reporting.database import RESULTS, ReportReader
 from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.summaries import Window, plan
 from tests.builders import PASSWORD, ReportData
+from tests.reports.conftest import FIGURES
 
 TODAY = date(2026, 11, 29)
 PERIOD = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
-FIGURES = (
-    "headline",
-    "grade_order",
-    "by_month",
-    "by_service",
-    "by_team",
-    "themes",
-    "compliance",
-    "compliance_by_team",
-    "compliance_by_month",
-    "agreement_by_auditor",
-    "drift",
-    "judgement_overall",
-    "judgement_by_auditor",
-    "judgement_by_theme",
-)
 
 
 def at(day: date) -> datetime:
