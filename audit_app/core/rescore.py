@@ -246,14 +246,21 @@ def theme_order(before: Questionnaire, after: Questionnaire) -> list[str]:
 
 
 def rescore_each(
-    before: Questionnaire, after: Questionnaire, audits: Iterable[SubmittedAudit]
+    before: Questionnaire,
+    after: Questionnaire,
+    audits: Iterable[SubmittedAudit],
+    *,
+    plans: tuple[ScoringPlan, ScoringPlan] | None = None,
 ) -> tuple[RescoredAudit, ...]:
-    """Each audit scored with both versions, oldest submission first (no figures counted)."""
+    """Each audit scored with both versions, oldest submission first (no figures counted).
+
+    ``plans``: both versions compiled, when the caller rescores many batches with them."""
     theme_titles = {t.id: t.title for t in before.themes}
     theme_titles.update({t.id: t.title for t in after.themes})
     theme_ids = theme_order(before, after)
     # Each version compiled once for the whole run: the same grades as score_audit, faster.
-    plans = (ScoringPlan(before), ScoringPlan(after))
+    if plans is None:
+        plans = (ScoringPlan(before), ScoringPlan(after))
     grades = (before.grades, after.grades)
     return tuple(
         _rescore_one(plans, grades, audit, theme_ids, theme_titles)

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from audit_app import clock
+from audit_app.core.fast_scoring import ScoringPlan
 from audit_app.core.lifecycle import STANDING
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.core.rescore import (
@@ -117,6 +118,7 @@ class Job:
     after: Questionnaire
     rows: list[workshop_service.AuditRow]
     fingerprint: str
+    plans: tuple[ScoringPlan, ScoringPlan]  # both versions compiled once for the whole job
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -303,12 +305,15 @@ def prepare(job_id: int, *, session: Session) -> Job:
     start, end = job.period_start, job.period_end
     rows = workshop_service.submitted_rows(old, start, end, session=session)
     job.total = len(rows)
+    before = questionnaire_service.questionnaire_of(old)
+    after = questionnaire_service.questionnaire_of(new)
     return Job(
         id=job_id,
-        before=questionnaire_service.questionnaire_of(old),
-        after=questionnaire_service.questionnaire_of(new),
+        before=before,
+        after=after,
         rows=rows,
         fingerprint=fingerprint(old, new, start, end, session=session),
+        plans=(ScoringPlan(before), ScoringPlan(after)),
     )
 
 
@@ -316,7 +321,8 @@ def rescore_batch(
     job: Job, rows: Sequence[workshop_service.AuditRow], *, session: Session
 ) -> tuple[RescoredAudit, ...]:
     """One batch of a job's audits rescored (answers read now); the job says how far it got."""
-    rescored = rescore_each(job.before, job.after, _with_answers(rows, session=session))
+    audits = _with_answers(rows, session=session)
+    rescored = rescore_each(job.before, job.after, audits, plans=job.plans)
     session.execute(
         update(WhatIf)
         .where(col(WhatIf.id) == job.id)
