@@ -83,6 +83,7 @@ libreoffice:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m audit_app.schema --check
 

@@ -111,9 +111,8 @@ def one_working_day_after(moment: datetime, calendar: str = DEFAULT_CALENDAR) ->
     Day substitute holiday do not count. Raised on a Saturday means due at the end of Monday.
     """
     if is_working_day(moment.date(), calendar):
-        return datetime.combine(
-            next_working_day(moment.date(), calendar), moment.timetz()
-        ).replace(fold=0)
+        due_day = next_working_day(moment.date(), calendar)
+        return datetime.combine(due_day, moment.timetz()).replace(fold=0)
     # Raised on a day off: the clock starts at the beginning of the next working day, so the
     # concern is due a whole working day later, at midnight after it.
     start = next_working_day(moment.date(), calendar)
