@@ -23,6 +23,7 @@ from audit_app.db import session_scope  # noqa: E402
 from audit_app.models import Case, Service, Team  # noqa: E402
 from audit_app.services import accounts  # noqa: E402
 from audit_app.services import questionnaires as questionnaire_service  # noqa: E402
+from audit_app.services.actor import Actor  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/journey.py"
 PASSWORD = "bench password 2026"
@@ -88,7 +89,7 @@ def setup(database_url: str | None, folder: Path) -> tuple[Any, Any]:
             questionnaire_service.parse_file("a.json", json.dumps(questionnaire(1, 60))),
             questionnaire_service.parse_file("b.json", json.dumps(questionnaire(5, 12))),
         ]
-        questionnaire_service.load(files, session=session, loaded_by="bench")
+        questionnaire_service.load(files, session=session, loaded_by=Actor.system("bench"))
         service = Service(name="Bench service")
         session.add(service)
         session.flush()
@@ -97,7 +98,14 @@ def setup(database_url: str | None, folder: Path) -> tuple[Any, Any]:
         session.flush()
         for n in range(400):
             session.add(Case(case_ref=f"B{n}", team_id=team.id))
-        accounts.create_user("bench", PASSWORD, "auditor", session=session, actor="bench")
+        accounts.create_user(
+            "bench",
+            PASSWORD,
+            "auditor",
+            session=session,
+            actor=Actor.system("bench"),
+            team="Bench team",
+        )
     client = app.test_client()
     response = client.post("/sign-in", data={"username": "bench", "password": PASSWORD})
     assert response.status_code == 302

@@ -43,6 +43,7 @@ from audit_app.models import (  # noqa: E402
 )
 from audit_app.services import accounts  # noqa: E402
 from audit_app.services import questionnaires as questionnaire_service  # noqa: E402
+from audit_app.services.actor import Actor  # noqa: E402
 
 PASSWORD = "load test password 2026"
 PAGES = [
@@ -69,7 +70,7 @@ def prepare(url: str, users: int, per_user: int) -> None:
         files = questionnaire_service.read_files(
             [ROOT / "questionnaires" / "monthly-case-file-audit.json"]
         )
-        questionnaire_service.load(files, session=session, loaded_by="load test")
+        questionnaire_service.load(files, session=session, loaded_by=Actor.system("load test"))
         service = Service(name="Load service")
         session.add(service)
         session.flush()
