@@ -645,7 +645,8 @@ class WhatIf(SQLModel, table=True):
     rules on version ``before_version``'s audits submitted from ``period_start`` to
     ``period_end`` (days in England, both included).
 
-    ``result`` is the impact as JSON (each audit's grade shifts); ``fingerprint`` names what it
+    ``result`` is the impact packed as text (``services/what_if.py``: the figures' counts, a line
+    of direction codes per grade, then a line per audit); ``fingerprint`` names what it
     was worked out from (the audits, their answers and both versions), so that a change to any
     of them makes it stale. ``done`` of ``total`` audits is the progress of a running job.
     """
