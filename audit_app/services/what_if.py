@@ -335,15 +335,28 @@ def rescore_batch(
 def _with_answers(
     rows: Sequence[workshop_service.AuditRow], *, session: Session
 ) -> list[SubmittedAudit]:
-    """The audits of ``rows`` with their answers, read as plain rows (no objects are made)."""
-    answers: dict[int, dict[str, str]] = {row[0]: {} for row in rows}
-    statement = select(Answer.audit_id, Answer.question_id, Answer.value).where(
-        col(Answer.audit_id).in_(list(answers))
+    """The audits of ``rows`` with their answers, read as one JSON object per audit.
+
+    The database gathers each audit's answers into one object (``json_object_agg`` on
+    PostgreSQL, ``json_group_object`` on SQLite), so a batch of 1,000 audits comes back as
+    1,000 rows instead of 60,000, and each is parsed in one call (the C parser): reading them
+    row by row and filling the dictionaries in Python took longer than plain SQL reading them.
+    """
+    connection = session.connection()
+    gather = (
+        func.json_object_agg if connection.dialect.name == "postgresql" else func.json_group_object
     )
-    for audit_id, question_id, value in session.connection().execute(statement).all():
-        answers[audit_id][question_id] = value
+    statement = (
+        select(Answer.audit_id, gather(Answer.question_id, Answer.value))
+        .where(col(Answer.audit_id).in_([row[0] for row in rows]))
+        .group_by(col(Answer.audit_id))
+    )
+    answers: dict[int, dict[str, str]] = {}
+    for audit_id, found in connection.execute(statement):
+        # psycopg parses a json value itself; SQLite returns the text.
+        answers[audit_id] = found if isinstance(found, dict) else json.loads(found)
     return [
-        SubmittedAudit(audit_id, case_ref, team, service, submitted_at, answers[audit_id])
+        SubmittedAudit(audit_id, case_ref, team, service, submitted_at, answers.get(audit_id, {}))
         for audit_id, submitted_at, case_ref, team, service in rows
     ]
 
