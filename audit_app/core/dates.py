@@ -8,6 +8,7 @@ council names (``WORKING_DAYS_CALENDAR``; England by default), from the ``holida
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Iterator
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -24,6 +25,21 @@ CALENDARS: dict[str, str] = {
 }
 DEFAULT_CALENDAR = "england"
 SATURDAY = 5
+# A date typed the UK way: day, month and four-digit year, with / . - or a space between.
+_UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
+
+
+def uk_date(text: str) -> date | None:
+    """A date typed the UK way (27/3/2026, 27.03.2026, 27 3 2026), or None when the text is not
+    of that shape or names no real day (31/2/2026)."""
+    match = _UK_DATE.fullmatch(text)
+    if match is None:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def month_start(day: date) -> date:

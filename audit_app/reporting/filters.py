@@ -8,7 +8,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from audit_app.core.dates import add_months, last_twelve_months, month_end, month_start
+from audit_app.core.dates import (
+    add_months,
+    last_twelve_months,
+    month_end,
+    month_start,
+    uk_date,
+)
 from audit_app.core.roles import EVERY_SERVICE
 from audit_app.models import KINDS
 
@@ -16,7 +22,6 @@ MAX_PERIOD_YEARS = 10
 """The longest period a report covers: every figure by month stays a few screens long."""
 
 KIND_NAMES = {"monthly": "Monthly case-file audit", "deep_dive": "Deep dive"}
-_UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
 
 
@@ -137,13 +142,9 @@ def default_period(today: date) -> tuple[date, date]:
 def parse_date(text: str) -> date | None:
     """An ISO date (2025-04-01) or a UK one (1/4/2025); None if it is not a real date."""
     match = _ISO_DATE.fullmatch(text)
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-    else:
-        match = _UK_DATE.fullmatch(text)
-        if not match:
-            return None
-        day, month, year = (int(g) for g in match.groups())
+    if match is None:
+        return uk_date(text)
+    year, month, day = (int(g) for g in match.groups())
     try:
         return date(year, month, day)
     except ValueError:

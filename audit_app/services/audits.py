@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +32,7 @@ from audit_app.core.answers import (
     missing_required,
     shown_questions,
 )
+from audit_app.core.dates import uk_date
 from audit_app.core.grades import final_grade, moderation_reason
 from audit_app.core.lifecycle import EDITABLE, RETURNED, SUBMITTED, VOICE_STATUSES
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
@@ -67,7 +67,6 @@ MAX_CASE_ID = 32
 # A theme page's own fields beside its questions' (question ids are slugs: no underscores).
 JUDGEMENT = "__judgement"
 ANALYSIS = "__analysis"
-_UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
 
 STALE_MESSAGE = (
     "This audit was changed in another tab or by someone else after you opened this page. "
@@ -477,13 +476,9 @@ def normalise_answer(question: Question, raw: str) -> str:
     """Tidy a typed value: trim it, and accept UK dates such as 27/3/2026 as well as ISO ones."""
     value = raw.strip() if question.type != "text" else raw.strip("\r\n").rstrip()
     if question.type == "date" and value:
-        match = _UK_DATE.fullmatch(value)
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            try:
-                value = date(year, month, day).isoformat()
-            except ValueError:
-                pass  # check_answer reports it
+        typed = uk_date(value)
+        if typed is not None:
+            value = typed.isoformat()  # one that names no real day is left for check_answer
     return value
 
 

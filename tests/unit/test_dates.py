@@ -129,3 +129,21 @@ def local(*args: int) -> datetime:
 def test_one_working_day_after(raised: datetime, due: datetime) -> None:
     assert dates.one_working_day_after(raised) == due
     assert dates.one_working_day_after(raised).utcoffset() == due.utcoffset()
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("27/3/2026", date(2026, 3, 27)),
+        ("27.03.2026", date(2026, 3, 27)),
+        (" 1 4 2025 ", date(2025, 4, 1)),
+        ("29-2-2028", date(2028, 2, 29)),
+        ("29/2/2026", None),  # not a leap year
+        ("31/4/2026", None),
+        ("2026-03-27", None),  # the ISO shape is not the UK one
+        ("27/3/26", None),  # a two-digit year is not guessed
+        ("", None),
+    ],
+)
+def test_a_date_typed_the_uk_way(typed: str, day: date | None) -> None:
+    assert dates.uk_date(typed) == day
