@@ -302,6 +302,41 @@ def test_a_table_that_cannot_be_read_is_refused(table: Table, message: str) -> N
             statistic(table)
 
 
+# --- The worked examples in docs/agreement.md -----------------------------------------------
+
+
+def test_the_ten_cases_worked_by_hand_in_the_guide() -> None:
+    """docs/agreement.md: agreement 0.70, chance 0.40, kappa 0.50 by hand; the other figures
+    as the guide quotes them."""
+    short = {"O": OFSTED[0], "G": OFSTED[1], "RI": OFSTED[2], "I": OFSTED[3]}
+    a = [short[g] for g in "G G G RI RI G O I G RI".split()]
+    b = [short[g] for g in "G G RI RI RI G G I G G".split()]
+    table = units_by_raters(a, b)
+
+    assert percent_agreement(table) == pytest.approx(0.70)
+    assert cohen_kappa(a, b) == pytest.approx((0.70 - 0.40) / (1 - 0.40))
+    assert round(cohen_kappa(a, b, "linear", order=OFSTED), 2) == 0.61
+    assert round(cohen_kappa(a, b, "quadratic", order=OFSTED), 2) == 0.73
+    assert round(krippendorff_alpha(table, "ordinal", order=OFSTED), 2) == 0.68
+    assert round(krippendorff_alpha(table), 2) == 0.52
+    assert round(gwet_ac1(table, categories=OFSTED), 2) == 0.63
+    interval = confidence_interval(lambda t: krippendorff_alpha(t, "ordinal", order=OFSTED), table)
+    assert (round(interval.low, 2), interval.high) == (0.04, 1.0)
+
+
+def test_the_guides_example_of_one_grade_dominating() -> None:
+    """docs/agreement.md: 18 cases both "Good", two swapped: agreement 0.90, kappa -0.05,
+    alpha -0.03, AC1 0.90."""
+    a = ["Good"] * 19 + ["Requires improvement"]
+    b = ["Good"] * 18 + ["Requires improvement", "Good"]
+    table = units_by_raters(a, b)
+
+    assert percent_agreement(table) == pytest.approx(0.90)
+    assert round(cohen_kappa(a, b), 2) == -0.05
+    assert round(krippendorff_alpha(table), 2) == -0.03
+    assert round(gwet_ac1(table, categories=OFSTED), 2) == 0.90
+
+
 # --- Bootstrap intervals -------------------------------------------------------------------
 
 
