@@ -100,10 +100,10 @@ def krippendorff_alpha(
             f"The level of measurement must be one of {', '.join(LEVELS)}, not {level!r}."
         )
     rows = _rows(table)
+    codes, domain = _codes_for_alpha(rows, level, order)
     pairable = [v for row in rows if _count(row) >= 2 for v in row if v is not None]
     if len(set(pairable)) < 2:
         return math.nan
-    codes, domain = _codes_for_alpha(rows, level, order)
     data = np.array(
         [[math.nan if v is None else codes[v] for v in row] for row in rows], dtype=np.float64
     )
@@ -140,23 +140,24 @@ def cohen_kappa(
     if weights is not None and weights not in WEIGHTS:
         raise ValueError(f"Weights must be None, 'linear' or 'quadratic', not {weights!r}.")
     _check_values(chain(a, b))
-    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
-    if not pairs:
-        return math.nan
+    given = [v for v in chain(a, b) if v is not None]
     if weights is None:
         if order is not None:
-            _positions(order, (v for pair in pairs for v in pair))
+            _positions(order, given)
 
         def distance(x: Rating, y: Rating) -> float:
             return 0.0 if x == y else 1.0
 
     else:
-        place = _places(order, [v for pair in pairs for v in pair], "weighted kappa")
+        place = _places(order, given, "weighted kappa")
         power = 1 if weights == "linear" else 2
 
         def distance(x: Rating, y: Rating) -> float:
             return float(abs(place[x] - place[y]) ** power)
 
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
+    if not pairs:
+        return math.nan
     n = len(pairs)
     observed = math.fsum(distance(x, y) for x, y in pairs) / n
     of_a = Counter(x for x, _ in pairs)

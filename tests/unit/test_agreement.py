@@ -150,6 +150,16 @@ def test_interval_and_ratio_alpha_need_numbers(level: Level) -> None:
         krippendorff_alpha([[1, 2], [2, 2]], level, order=[1, 2])
 
 
+def test_a_mistake_is_refused_even_where_there_would_be_no_figure() -> None:
+    """A grade off the scale is a mistake in the data, whether or not alpha is defined."""
+    with pytest.raises(ValueError, match="'Fair' is not in the order given"):
+        krippendorff_alpha([["Fair", "Fair"]], "ordinal", order=OFSTED)
+    with pytest.raises(ValueError, match="are not numbers"):
+        krippendorff_alpha([["Good", None]], "interval")
+    with pytest.raises(ValueError, match="'Fair' is not in the order given"):
+        cohen_kappa(["Fair", None], [None, "Good"], "linear", order=OFSTED)
+
+
 def test_ratio_alpha_refuses_negative_numbers() -> None:
     with pytest.raises(ValueError, match="Ratio data cannot be negative"):
         krippendorff_alpha([[-1, 2], [2, 2]], "ratio")
