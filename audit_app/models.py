@@ -92,6 +92,11 @@ class User(SQLModel, table=True):
     mfa_enabled: bool = Field(default=False)
     # The 30-second time step of the last code used: a code is accepted once only.
     totp_last_step: int | None = Field(default=None)
+    # Single sign-on: the identity provider's stable identifier of this person (the ID token's
+    # OIDC_SUBJECT_CLAIM, ``sub`` or Entra ID's ``oid``); accounts are matched by it alone.
+    oidc_subject: str | None = Field(default=None, max_length=255, unique=True)
+    # The last time this person signed in, by password or single sign-on.
+    last_sign_in_at: datetime | None = Field(default=None)
 
 
 class UserSession(SQLModel, table=True):
@@ -504,12 +509,18 @@ class ReportStaleMonth(SQLModel, table=True):
     """A change to the audits of a month (``YYYY-MM``, UTC) since its summaries were made.
 
     Written by database triggers on every table the summaries read, in the changing transaction.
+    ``part`` says what changed: ``audit`` (the audit ``audit_id``: its own rows, results or
+    moderations), ``allocations`` (the month's allocations) or ``all`` (anything).
     """
 
     __tablename__ = "report_stale_month"
+    # Which audits changed, read in the index's order without the table.
+    __table_args__ = (Index("ix_report_stale_month_marks", "month", "part", "audit_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     month: str = Field(max_length=7, index=True)
+    part: str = Field(default="all", max_length=12, sa_column_kwargs={"server_default": "all"})
+    audit_id: int | None = None
 
 
 class ReportAudit(SQLModel, table=True):
@@ -583,6 +594,34 @@ class ReportComplianceMonth(SQLModel, table=True):
     applicable: int
 
 
+class ReportThemeAudit(SQLModel, table=True):
+    """An audit's theme results as its month's theme summary counted them: what to take away
+    from that summary when the audit has changed since."""
+
+    __tablename__ = "report_theme_audit"
+
+    audit_id: int = Field(primary_key=True)
+    theme_id: str = Field(primary_key=True, max_length=ID_MAX_LENGTH)
+    month: str = Field(max_length=7, index=True)
+    grade_computed: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_judged: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    grade_moderated: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 6)))
+
+
+class ReportComplianceAudit(SQLModel, table=True):
+    """An audit's compliance answers by measure, as its month's compliance summary counted
+    them: what to take away from that summary when the audit has changed since."""
+
+    __tablename__ = "report_compliance_audit"
+
+    audit_id: int = Field(primary_key=True)
+    measure: str = Field(primary_key=True, max_length=MEASURE_MAX_LENGTH)
+    month: str = Field(max_length=7, index=True)
+    compliant: int
+    applicable: int
+
+
 class ReportAllocationMonth(SQLModel, table=True):
     """Allocations due in a month, and how many have an audit whose submission stands."""
 
@@ -600,9 +639,11 @@ __all__ = [
     "AUDIT_STATUSES",
     "RecoveryCode",
     "ReportAllocationMonth",
+    "ReportComplianceAudit",
     "ReportAudit",
     "ReportComplianceMonth",
     "ReportStaleMonth",
+    "ReportThemeAudit",
     "ReportThemeMonth",
     "UserSession",
     "Action",

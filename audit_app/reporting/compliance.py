@@ -122,11 +122,9 @@ def measure_breakdown(
     frame = gather(
         reader,
         lambda chosen: compliance_statement(chosen).where(CR.measure == measure),
-        lambda chosen, found: summaries.compliance_statement(chosen, found).where(
-            summaries.COMPLIANCE.c.measure == measure
-        ),
+        lambda chosen, found: summaries.compliance_statement(chosen, found, measure),
         selection,
-        summaries.window(reader, filters.date_from, filters.date_to, today),
+        summaries.window(reader, filters.date_from, filters.date_to, today, by_audit=True),
         summarised=not summaries.by_person(selection),
     )
     months = month_labels(filters.date_from, filters.date_to, frame["month"].tolist())

@@ -136,7 +136,8 @@ def count(
     scale = catalogue.scale_frame()
     hidden = withheld.hidden_months(reader, selection)
     found = withheld.read_live(
-        summaries.window(reader, filters.date_from, filters.date_to, today), hidden
+        summaries.window(reader, filters.date_from, filters.date_to, today, by_audit=True),
+        hidden,
     )
     everyone = not summaries.by_person(selection)
 

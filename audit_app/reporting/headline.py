@@ -58,7 +58,8 @@ def allocations_completed(
     reader: ReportReader, selection: Selection, catalogue: Catalogue, found: summaries.Window
 ) -> Share:
     """Allocations completed of those due in the period: whole past months from the
-    summaries, the rest from the live tables."""
+    summaries, the rest (and months whose allocations changed) from the live tables."""
+    found = found.for_allocations()
     if not found.uses_summaries or summaries.by_person(selection):
         due, done = reader.rows(allocation_statement(selection, catalogue), cached=True)[0]
         return Share(int(done or 0), int(due or 0))

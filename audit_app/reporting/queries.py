@@ -267,13 +267,18 @@ def gather(
     """One figure's rows: whole past months from the summaries, the rest from the live tables.
 
     Every figure adds up counts by group, so rows from the two sources simply go together.
+    Audits changed since their month's summaries were made are left out of the summaries'
+    rows and read alone from the live tables.
     """
     if not found.uses_summaries or not summarised:
         return reader.frame(live(selection), cached=True)
     frames = [reader.frame(summary(selection, found), cached=True)]
     if found.live:
         frames.append(reader.frame(live(selection.within(found.live)), cached=True))
+    if found.changed and found.changed_ranges:
+        changed = selection.within(found.changed_ranges).among(found.changed)
+        frames.append(reader.frame(live(changed), cached=True))
     filled = [frame for frame in frames if len(frame)]
-    if len(filled) == 2:
+    if len(filled) > 1:
         return pd.concat(filled, ignore_index=True)
     return filled[0] if filled else frames[0]

@@ -89,10 +89,16 @@ class Selection:
     ranges: tuple[tuple[datetime | None, datetime | None], ...] | None = None
     # Audit ids from (inclusive) and to (exclusive): one part of an export written in parts.
     audit_ids: tuple[int | None, int | None] = (None, None)
+    # These audits only (changed since their month's summaries were made).
+    only: tuple[int, ...] | None = None
 
     def within(self, ranges: tuple[tuple[datetime | None, datetime | None], ...]) -> Selection:
         """The same audits, submitted within these ranges instead of the filters' period."""
         return replace(self, ranges=ranges)
+
+    def among(self, audit_ids: tuple[int, ...]) -> Selection:
+        """The same conditions, on these audits alone."""
+        return replace(self, only=audit_ids)
 
     @classmethod
     def build(
@@ -143,6 +149,8 @@ class Selection:
             found.append(A.auditor_id == f.auditor_id)
         if self.scope.auditor_id is not None:
             found.append(A.auditor_id == self.scope.auditor_id)
+        if self.only is not None:
+            found.append(A.id.in_(self.only) if self.only else false())
         low, high = self.audit_ids
         if low is not None:
             found.append(A.id >= low)

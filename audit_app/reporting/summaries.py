@@ -26,7 +26,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, delete, false, func, insert, literal, select, text
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
@@ -36,8 +48,10 @@ from audit_app.models import (
     Moderation,
     ReportAllocationMonth,
     ReportAudit,
+    ReportComplianceAudit,
     ReportComplianceMonth,
     ReportStaleMonth,
+    ReportThemeAudit,
     ReportThemeMonth,
     ThemeResult,
     table_of,
@@ -60,6 +74,8 @@ AUDITS = table_of(ReportAudit)
 THEMES = table_of(ReportThemeMonth)
 COMPLIANCE = table_of(ReportComplianceMonth)
 ALLOCATIONS = table_of(ReportAllocationMonth)
+THEME_AUDITS = table_of(ReportThemeAudit)
+COMPLIANCE_AUDITS = table_of(ReportComplianceAudit)
 AL = table_of(Allocation).c
 T = table_of(ThemeResult).c
 CR = table_of(ComplianceResult).c
@@ -68,6 +84,9 @@ MOD = table_of(Moderation)
 # Any fixed number: PostgreSQL's advisory lock that lets one refresh run at a time.
 REFRESH_LOCK = 72_410_001
 _DELETE_BATCH = 500
+# Up to this many changed audits are taken out of their months' summaries and read alone;
+# beyond it (a bulk load, a rebuild) the months they are in are read whole from the live tables.
+CHANGED_AUDITS = 500
 
 Range = tuple[datetime | None, datetime | None]
 
@@ -92,16 +111,51 @@ class Window:
     exclusive) are read from the summaries, except the ``stale`` months; ``live`` lists the
     submission-time ranges read from the live tables (start inclusive, end exclusive; None is
     open).
+
+    ``changed``: audits changed since their month's summaries were made, in months that are
+    otherwise read from the summaries. Each is taken out of the summaries (what it added to
+    them is kept per audit) and read alone from the live tables (:attr:`changed_ranges`).
+    ``allocations``: months whose allocations changed, read live for the allocation figure only.
     """
 
     first: str | None
     last: str | None
     stale: tuple[str, ...]
     live: tuple[Range, ...]
+    changed: tuple[int, ...] = ()
+    allocations: tuple[str, ...] = ()
 
     @property
     def uses_summaries(self) -> bool:
         return self.last is not None
+
+    @property
+    def changed_ranges(self) -> tuple[Range, ...]:
+        """Where the changed audits are read live: the summarised months, less the stale ones
+        (read whole already). A changed audit now outside them is in ``live`` or not counted."""
+        if self.last is None:
+            return ()
+        ranges: list[Range] = []
+        start = None if self.first is None else month_range(self.first)[0]
+        for month in sorted(self.stale):
+            month_start, month_end = month_range(month)
+            if start is None or start < month_start:
+                ranges.append((start, month_start))
+            start = month_end
+        end = month_range(self.last)[0]
+        if start is None or start < end:
+            ranges.append((start, end))
+        return tuple(ranges)
+
+    def for_allocations(self) -> Window:
+        """The window of the allocation figure: months whose allocations changed read live."""
+        extra = [month for month in self.allocations if month not in self.stale]
+        return Window(
+            first=self.first,
+            last=self.last,
+            stale=tuple(sorted((*self.stale, *extra))),
+            live=(*self.live, *(month_range(month) for month in sorted(extra))),
+        )
 
 
 def plan(date_from: date | None, date_to: date | None, today: date) -> Window:
@@ -134,33 +188,89 @@ def plan(date_from: date | None, date_to: date | None, today: date) -> Window:
 
 
 def window(
-    reader: ReportReader, date_from: date | None, date_to: date | None, today: date
+    reader: ReportReader,
+    date_from: date | None,
+    date_to: date | None,
+    today: date,
+    *,
+    by_audit: bool = False,
 ) -> Window:
-    """:func:`plan`, with the months that are stale in this snapshot read live."""
+    """:func:`plan`, with the months that are stale in this snapshot read live.
+
+    ``by_audit``: for readers that take changed audits out of the summaries
+    (:func:`gather`'s callers): a month whose only changes are a few audits' stays in the
+    summaries, less those audits, which are read alone (``changed``); a month whose
+    allocations changed is read live for the allocation figure only (``allocations``)."""
     planned = plan(date_from, date_to, today)
     if not planned.uses_summaries:
         return planned
-    query = select(STALE.c.month).distinct().where(STALE.c.month < planned.last)
+    span = [STALE.c.month < planned.last]
     if planned.first is not None:
-        query = query.where(STALE.c.month >= planned.first)
-    stale = tuple(sorted(row[0] for row in reader.rows(query)))
+        span.append(STALE.c.month >= planned.first)
+    if by_audit:
+        marks = reader.rows(
+            select(STALE.c.month, STALE.c.part, STALE.c.audit_id)
+            .distinct()
+            .where(*span)
+            .limit(CHANGED_AUDITS + 1)
+        )
+        if len(marks) <= CHANGED_AUDITS:
+            return _by_audit(planned, marks)
+    stale = tuple(
+        sorted(row[0] for row in reader.rows(select(STALE.c.month).distinct().where(*span)))
+    )
     if not stale:
         return planned
     live = list(planned.live) + [month_range(m) for m in stale]
     return Window(first=planned.first, last=planned.last, stale=stale, live=tuple(live))
 
 
+def _by_audit(planned: Window, marks: list[tuple[Any, ...]]) -> Window:
+    """The window from a few marks: whole months only where something else than an audit or
+    the allocations changed."""
+    whole: set[str] = set()
+    changed: set[int] = set()
+    allocations: set[str] = set()
+    for month, part, audit_id in marks:
+        if part == "audit" and audit_id is not None:
+            changed.add(audit_id)
+        elif part == "allocations":
+            allocations.add(month)
+        else:
+            whole.add(month)
+    return Window(
+        first=planned.first,
+        last=planned.last,
+        stale=tuple(sorted(whole)),
+        live=(*planned.live, *(month_range(m) for m in sorted(whole))),
+        changed=tuple(sorted(changed)),
+        allocations=tuple(sorted(allocations)),
+    )
+
+
 # --- reading the summaries -------------------------------------------------------------------
 
 
 def _conditions(
-    columns: Any, selection: Selection, found: Window, *, people: bool, versions: bool = True
+    columns: Any,
+    selection: Selection,
+    found: Window,
+    *,
+    people: bool,
+    versions: bool = True,
+    changed: bool = False,
 ) -> list[Any]:
+    """Conditions on a summary table. On ``report_audit``, the changed audits are left out, or
+    with ``changed`` they alone are kept."""
     conditions: list[Any] = [columns.month < found.last]
     if found.first is not None:
         conditions.append(columns.month >= found.first)
     if found.stale:
         conditions.append(columns.month.not_in(found.stale))
+    if changed:
+        conditions.append(columns.audit_id.in_(found.changed))
+    elif found.changed and columns is AUDITS.c:
+        conditions.append(columns.audit_id.not_in(found.changed))
     if versions and selection.version_ids is not None:
         conditions.append(
             columns.questionnaire_version_id.in_(selection.version_ids)
@@ -244,37 +354,113 @@ def moderation_statement(selection: Selection, found: Window) -> Any:
 
 
 def theme_statement(selection: Selection, found: Window) -> Any:
+    """Theme results by version, theme, team and grades; less, for each changed audit, what it
+    added to its month's summary."""
     c = THEMES.c
+    columns = (
+        c.questionnaire_version_id.label("version_id"),
+        c.theme_id.label("theme_id"),
+        c.team_id.label("team_id"),
+        c.grade_computed.label("computed"),
+        c.grade_judged.label("judged"),
+        c.grade_moderated.label("moderated"),
+    )
+    conditions = _conditions(c, selection, found, people=False)
+    if not found.changed:
+        return (
+            select(
+                *columns,
+                func.sum(c.themes).label("themes"),
+                func.sum(c.graded).label("graded"),
+                func.sum(c.percent_sum).label("percent_sum"),
+            )
+            .where(*conditions)
+            .group_by(c.questionnaire_version_id, c.theme_id, c.team_id)
+            .group_by(c.grade_computed, c.grade_judged, c.grade_moderated)
+        )
+    t, a = THEME_AUDITS.c, AUDITS.c
+    counted = select(*columns, c.themes, c.graded, c.percent_sum).where(*conditions)
+    taken_away = select(
+        a.questionnaire_version_id,
+        t.theme_id,
+        a.team_id,
+        t.grade_computed,
+        t.grade_judged,
+        t.grade_moderated,
+        literal(-1).label("themes"),
+        case((t.percent.is_(None), 0), else_=-1).label("graded"),
+        (-t.percent).label("percent_sum"),
+    ).select_from(THEME_AUDITS.join(AUDITS, a.audit_id == t.audit_id))
+    taken_away = taken_away.where(
+        *_conditions(a, selection, found, people=False, changed=True),
+        # The summary kept the month the audit was counted in (always the audit's month).
+        t.month == a.month,
+    )
+    both = union_all(counted, taken_away).subquery("theme_rows")
+    keys = [both.c[name] for name in ("version_id", "theme_id", "team_id", *GRADE_NAMES)]
     return (
         select(
-            c.questionnaire_version_id.label("version_id"),
-            c.theme_id.label("theme_id"),
-            c.team_id.label("team_id"),
-            c.grade_computed.label("computed"),
-            c.grade_judged.label("judged"),
-            c.grade_moderated.label("moderated"),
-            func.sum(c.themes).label("themes"),
-            func.sum(c.graded).label("graded"),
-            func.sum(c.percent_sum).label("percent_sum"),
+            *keys,
+            func.sum(both.c.themes).label("themes"),
+            func.sum(both.c.graded).label("graded"),
+            # Percents have six decimals: the rounding undoes a float's error on SQLite.
+            func.round(func.sum(both.c.percent_sum), 6).label("percent_sum"),
         )
-        .where(*_conditions(c, selection, found, people=False))
-        .group_by(c.questionnaire_version_id, c.theme_id, c.team_id)
-        .group_by(c.grade_computed, c.grade_judged, c.grade_moderated)
+        .group_by(*keys)
+        # A group whose every theme result was taken away is no group.
+        .having(func.sum(both.c.themes) != 0)
     )
 
 
-def compliance_statement(selection: Selection, found: Window) -> Any:
+GRADE_NAMES = ("computed", "judged", "moderated")
+
+
+def compliance_statement(selection: Selection, found: Window, measure: str | None = None) -> Any:
+    """Compliance answers by measure (or of one ``measure``), team and month; less, for each
+    changed audit, what it added to its month's summary."""
     c = COMPLIANCE.c
+    conditions = _conditions(c, selection, found, people=False)
+    if measure is not None:
+        conditions.append(c.measure == measure)
+    if not found.changed:
+        return (
+            select(
+                c.measure.label("measure"),
+                c.team_id.label("team_id"),
+                c.month.label("month"),
+                func.sum(c.compliant).label("compliant"),
+                func.sum(c.applicable).label("applicable"),
+            )
+            .where(*conditions)
+            .group_by(c.measure, c.team_id, c.month)
+        )
+    m, a = COMPLIANCE_AUDITS.c, AUDITS.c
+    counted = select(
+        c.measure.label("measure"),
+        c.team_id.label("team_id"),
+        c.month.label("month"),
+        c.compliant,
+        c.applicable,
+    ).where(*conditions)
+    taken_away = (
+        select(m.measure, a.team_id, a.month, -m.compliant, -m.applicable)
+        .select_from(COMPLIANCE_AUDITS.join(AUDITS, a.audit_id == m.audit_id))
+        .where(
+            *_conditions(a, selection, found, people=False, changed=True),
+            m.month == a.month,
+            *([m.measure == measure] if measure is not None else []),
+        )
+    )
+    both = union_all(counted, taken_away).subquery("compliance_rows")
+    keys = [both.c.measure, both.c.team_id, both.c.month]
     return (
         select(
-            c.measure.label("measure"),
-            c.team_id.label("team_id"),
-            c.month.label("month"),
-            func.sum(c.compliant).label("compliant"),
-            func.sum(c.applicable).label("applicable"),
+            *keys,
+            func.sum(both.c.compliant).label("compliant"),
+            func.sum(both.c.applicable).label("applicable"),
         )
-        .where(*_conditions(c, selection, found, people=False))
-        .group_by(c.measure, c.team_id, c.month)
+        .group_by(*keys)
+        .having(func.sum(both.c.applicable) != 0)
     )
 
 
@@ -317,14 +503,24 @@ def _latest_moderation_grade() -> Any:
     )
 
 
-def _summarise(connection: Connection, month: str) -> None:
-    """Replace one month's summaries with what the live tables hold now."""
-    for summary in (AUDITS, THEMES, COMPLIANCE, ALLOCATIONS):
-        connection.execute(delete(summary).where(summary.c.month == month))
-    _summarise_audits(connection, month)
-    _summarise_themes(connection, month)
-    _summarise_compliance(connection, month)
-    _summarise_allocations(connection, month)
+SUMMARY_TABLES = (AUDITS, THEME_AUDITS, COMPLIANCE_AUDITS, THEMES, COMPLIANCE, ALLOCATIONS)
+
+
+def _summarise(connection: Connection, months: list[str]) -> None:
+    """Replace these months' summaries with what the live tables hold now.
+
+    Every month's rows go before any are made, so that an audit moved from one of them to
+    another is never summarised twice."""
+    for month in months:
+        for summary in SUMMARY_TABLES:
+            connection.execute(delete(summary).where(summary.c.month == month))
+    for month in months:
+        _summarise_audits(connection, month)
+        _summarise_theme_audits(connection, month)
+        _summarise_compliance_audits(connection, month)
+        _summarise_themes(connection, month)
+        _summarise_compliance(connection, month)
+        _summarise_allocations(connection, month)
 
 
 def _summarise_audits(connection: Connection, month: str) -> None:
@@ -359,15 +555,70 @@ def _summarise_audits(connection: Connection, month: str) -> None:
     )
 
 
+def _summarise_theme_audits(connection: Connection, month: str) -> None:
+    """Each theme result of the month's summarised audits."""
+    ra = AUDITS.c
+    connection.execute(
+        insert(THEME_AUDITS).from_select(
+            [
+                "audit_id",
+                "theme_id",
+                "month",
+                "grade_computed",
+                "grade_judged",
+                "grade_moderated",
+                "percent",
+            ],
+            select(
+                T.audit_id,
+                T.theme_id,
+                ra.month,
+                T.grade_computed,
+                T.grade_judged,
+                T.grade_moderated,
+                T.percent,
+            )
+            .select_from(table_of(ThemeResult).join(AUDITS, ra.audit_id == T.audit_id))
+            .where(ra.month == month),
+        )
+    )
+
+
+def _summarise_compliance_audits(connection: Connection, month: str) -> None:
+    """The compliance answers of each of the month's summarised audits, by measure."""
+    ra = AUDITS.c
+    connection.execute(
+        insert(COMPLIANCE_AUDITS).from_select(
+            ["audit_id", "measure", "month", "compliant", "applicable"],
+            select(
+                CR.audit_id,
+                CR.measure,
+                ra.month,
+                func.sum(case((CR.compliant, 1), else_=0)),
+                func.count(),
+            )
+            .select_from(table_of(ComplianceResult).join(AUDITS, ra.audit_id == CR.audit_id))
+            .where(ra.month == month)
+            .group_by(CR.audit_id, CR.measure, ra.month),
+        )
+    )
+
+
 def _summarise_themes(connection: Connection, month: str) -> None:
-    """Theme results of the month's audits by version, team, theme and grades."""
+    """The month's theme results by version, team, theme and grades.
+
+    Counted from the per-audit rows just made, never from the live tables again: on
+    PostgreSQL each statement sees the latest commits, and a changed audit's rows are taken
+    away from these counts as those rows hold them (a change committed meanwhile leaves its
+    mark, so that audit is read live until the month is remade again)."""
+    t, ra = THEME_AUDITS.c, AUDITS.c
     groups = (
-        A.questionnaire_version_id,
-        C.team_id,
-        T.theme_id,
-        T.grade_computed,
-        T.grade_judged,
-        T.grade_moderated,
+        ra.questionnaire_version_id,
+        ra.team_id,
+        t.theme_id,
+        t.grade_computed,
+        t.grade_judged,
+        t.grade_moderated,
     )
     connection.execute(
         insert(THEMES).from_select(
@@ -387,36 +638,32 @@ def _summarise_themes(connection: Connection, month: str) -> None:
                 literal(month, String),
                 *groups,
                 func.count(),
-                func.count(T.percent),
-                func.sum(T.percent),
+                func.count(t.percent),
+                func.sum(t.percent),
             )
-            .select_from(
-                table_of(ThemeResult).join(AUDIT, A.id == T.audit_id).join(CASE, C.id == A.case_id)
-            )
-            .where(*_in_month(month))
+            .select_from(THEME_AUDITS.join(AUDITS, ra.audit_id == t.audit_id))
+            .where(t.month == month)
             .group_by(*groups),
         )
     )
 
 
 def _summarise_compliance(connection: Connection, month: str) -> None:
-    """Compliance answers of the month's audits by version, team and measure."""
-    groups = (A.questionnaire_version_id, C.team_id, CR.measure)
+    """The month's compliance answers by version, team and measure, counted from the per-audit
+    rows just made (see :func:`_summarise_themes`)."""
+    m, ra = COMPLIANCE_AUDITS.c, AUDITS.c
+    groups = (ra.questionnaire_version_id, ra.team_id, m.measure)
     connection.execute(
         insert(COMPLIANCE).from_select(
             ["month", "questionnaire_version_id", "team_id", "measure", "compliant", "applicable"],
             select(
                 literal(month, String),
                 *groups,
-                func.sum(case((CR.compliant, 1), else_=0)),
-                func.count(),
+                func.sum(m.compliant),
+                func.sum(m.applicable),
             )
-            .select_from(
-                table_of(ComplianceResult)
-                .join(AUDIT, A.id == CR.audit_id)
-                .join(CASE, C.id == A.case_id)
-            )
-            .where(*_in_month(month))
+            .select_from(COMPLIANCE_AUDITS.join(AUDITS, ra.audit_id == m.audit_id))
+            .where(m.month == month)
             .group_by(*groups),
         )
     )
@@ -459,8 +706,7 @@ def refresh(session: Session, *, today: date) -> list[str]:
         select(STALE.c.id, STALE.c.month).where(STALE.c.month < current)
     ).all()
     months = sorted({month for _, month in seen})
-    for month in months:
-        _summarise(connection, month)
+    _summarise(connection, months)
     ids = [row_id for row_id, _ in seen]
     if connection.dialect.name == "postgresql":
         # After a bulk load there can be millions: one statement, the ids as one array.
@@ -482,7 +728,7 @@ def tidy(engine: Engine) -> None:
     """
     if engine.dialect.name != "postgresql":
         return
-    tables = ", ".join(t.name for t in (STALE, AUDITS, THEMES, COMPLIANCE, ALLOCATIONS))
+    tables = ", ".join(t.name for t in (STALE, *SUMMARY_TABLES))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(f"VACUUM ANALYZE {tables}"))
 
