@@ -140,21 +140,7 @@ def cohen_kappa(
     if weights is not None and weights not in WEIGHTS:
         raise ValueError(f"Weights must be None, 'linear' or 'quadratic', not {weights!r}.")
     _check_values(chain(a, b))
-    given = [v for v in chain(a, b) if v is not None]
-    if weights is None:
-        if order is not None:
-            _positions(order, given)
-
-        def distance(x: Rating, y: Rating) -> float:
-            return 0.0 if x == y else 1.0
-
-    else:
-        place = _places(order, given, "weighted kappa")
-        power = 1 if weights == "linear" else 2
-
-        def distance(x: Rating, y: Rating) -> float:
-            return float(abs(place[x] - place[y]) ** power)
-
+    distance = _kappa_distance(weights, order, [v for v in chain(a, b) if v is not None])
     pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
     if not pairs:
         return math.nan
@@ -170,6 +156,19 @@ def cohen_kappa(
     if expected == 0:
         return math.nan
     return 1.0 - observed / expected
+
+
+def _kappa_distance(
+    weights: Weights | None, order: Sequence[Rating] | None, given: Sequence[Rating]
+) -> Callable[[Rating, Rating], float]:
+    """How much a disagreement between two values counts in kappa; checks the values given."""
+    if weights is None:
+        if order is not None:
+            _positions(order, given)
+        return lambda x, y: 0.0 if x == y else 1.0
+    place = _places(order, given, "weighted kappa")
+    power = 1 if weights == "linear" else 2
+    return lambda x, y: float(abs(place[x] - place[y]) ** power)
 
 
 def gwet_ac1(table: Table, *, categories: Sequence[Rating] | None = None) -> float:
