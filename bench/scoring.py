@@ -20,7 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from audit_app.core.fast_scoring import ScoringPlan  # noqa: E402
-from audit_app.core.questionnaire import Questionnaire  # noqa: E402
+from audit_app.core.questionnaire import Questionnaire, validate_questionnaire  # noqa: E402
 from audit_app.core.scoring import score_audit  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/scoring.py"
@@ -84,7 +84,7 @@ def build_questionnaire(rng: random.Random) -> Questionnaire:
                 "questions": questions,
             }
         )
-    questionnaire = Questionnaire.model_validate(
+    questionnaire = validate_questionnaire(
         {
             "format": "case-audit/1",
             "id": "bench-monthly-audit",

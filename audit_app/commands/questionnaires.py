@@ -109,3 +109,35 @@ def questionnaires_retire(questionnaire_id: str, version: int | None) -> None:
 def questionnaires_reinstate(questionnaire_id: str, version: int | None) -> None:
     """Offer a retired questionnaire for new audits again."""
     _set_retired(questionnaire_id, version, False)
+
+
+@questionnaires_cli.command("upgrade")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the upgraded file here (- for the screen) instead of over PATH.",
+)
+def questionnaires_upgrade(path: str, output: str | None) -> None:
+    """Turn a case-audit/1 file into case-audit/2, keeping its layout, ids and version.
+
+    The upgraded file means exactly the same: a version loaded from the format 1 file loads
+    again from it as unchanged.
+    """
+    source = Path(path)
+    try:
+        upgraded = questionnaire_service.upgrade_file(source)
+    except questionnaire_service.LoadRefused as refused:
+        _echo_problems(refused.problems)
+        click.echo(f"{source.name} was not changed.", err=True)
+        raise SystemExit(1) from None
+    except questionnaire_service.NothingToUpgrade as same:
+        click.echo(f"{source.name}: {same}")
+        return
+    if output == "-":
+        click.echo(upgraded, nl=False)
+        return
+    target = Path(output) if output else source
+    questionnaire_service.write_atomically(target, upgraded)
+    click.echo(f"{source.name}: upgraded to case-audit/2, written to {target}")

@@ -8,10 +8,10 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, Self, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonSchemaValue, models_json_schema
 from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
 
 from audit_app.core.limits import (
@@ -36,11 +36,15 @@ from audit_app.core.limits import (
     TITLE_MAX_LENGTH,
 )
 
-FORMAT = "case-audit/1"
+FORMAT_1 = "case-audit/1"
+FORMAT_2 = "case-audit/2"
+FORMAT = FORMAT_2
+"""The format the service reads inside; a format 1 file is upgraded to it when read."""
+FORMATS = (FORMAT_1, FORMAT_2)
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_MAX_LENGTH = ID_MAX_LENGTH
 MAX_VERSION = 2**31 - 1
-SCHEMA_ID = "urn:case-audit:questionnaire-format:1"
+SCHEMA_ID = "urn:case-audit:questionnaire-format"
 MAX_LISTED_PROBLEMS = 50
 """A refusal lists the first problems in file order, then says how many more there are."""
 
@@ -341,8 +345,8 @@ class Question(_Strict):
         return next((o for o in self.options or () if o.value == value), None)
 
 
-class Theme(_Strict):
-    """A group of questions that is graded on its own, such as "Management oversight"."""
+class _ThemeFields(_Strict):
+    """What a theme is in either format: its identity and how it counts."""
 
     id: Slug = Field(description="The theme's identifier, unique within the questionnaire.")
     title: Title = Field(
@@ -363,17 +367,48 @@ class Theme(_Strict):
         description='When true and grading.overall is "mean", the overall grade is never '
         "better than this theme's grade (for example a safety theme).",
     )
+
+    def placed_questions(self) -> Iterator[tuple[Loc, Question]]:
+        """Every question of the theme in page order, each with its location in the theme."""
+        raise NotImplementedError
+
+
+class Theme1(_ThemeFields):
+    """A theme in format 1: a list of questions."""
+
     questions: Annotated[list[Question], Field(min_length=1)] = Field(
         description="The theme's questions, in the order auditors answer them (at least one).",
     )
 
+    def placed_questions(self) -> Iterator[tuple[Loc, Question]]:
+        """Every question, at ``questions[n]``."""
+        for n, question in enumerate(self.questions):
+            yield ("questions", n), question
 
-class Questionnaire(_Strict):
-    """A case-file audit questionnaire: its identity, grading and themes of questions."""
 
-    format: Literal["case-audit/1"] = Field(
-        description='The format of this file: always "case-audit/1".',
+class Theme(_ThemeFields):
+    """A group of questions that is graded on its own, such as "Management oversight"."""
+
+    items: Annotated[list[Question], Field(min_length=1)] = Field(
+        description="What the theme's page holds, in the order auditors answer it: its "
+        "questions (at least one).",
     )
+
+    def placed_questions(self) -> Iterator[tuple[Loc, Question]]:
+        """Every question, at ``items[n]``."""
+        for n, item in enumerate(self.items):
+            yield ("items", n), item
+
+    @cached_property
+    def questions(self) -> list[Question]:
+        """Every question an auditor can answer on the theme's page, in page order."""
+        return [question for _, question in self.placed_questions()]
+
+
+class _QuestionnaireFields(_Strict):
+    """What a questionnaire is in either format: identity, grading and themes."""
+
+    format: str
     id: Slug = Field(
         description="The questionnaire's identifier, kept across versions, "
         'e.g. "monthly-case-file-audit".',
@@ -396,12 +431,10 @@ class Questionnaire(_Strict):
         description="What the questionnaire is for and when to use it.",
     )
     grading: Grading = Field(description="Grade bands and how the overall grade is found.")
-    themes: Annotated[list[Theme], Field(min_length=1)] = Field(
-        description="The themes, in the order auditors work through them (at least one).",
-    )
+    themes: Sequence[_ThemeFields]
 
     @model_validator(mode="after")
-    def _check_rules(self) -> Questionnaire:
+    def _check_rules(self) -> Self:
         """Apply the rules that span several fields once every field is valid."""
         found = list(_rule_problems(self))
         if found:
@@ -411,17 +444,85 @@ class Questionnaire(_Strict):
     @cached_property
     def questions(self) -> dict[str, Question]:
         """Every question by id, in file order."""
-        return {q.id: q for t in self.themes for q in t.questions}
+        return {q.id: q for t in self.themes for _, q in t.placed_questions()}
 
     @cached_property
     def theme_of(self) -> dict[str, str]:
         """The theme id of each question id."""
-        return {q.id: t.id for t in self.themes for q in t.questions}
+        return {q.id: t.id for t in self.themes for _, q in t.placed_questions()}
 
     @property
     def grades(self) -> list[str]:
         """Grade names, best first."""
         return [b.grade for b in self.grading.bands]
+
+
+class Questionnaire1(_QuestionnaireFields):
+    """A questionnaire written in format 1 (case-audit/1), read as format 2 with the same
+    meaning: every format 1 key means the same in format 2, where a theme's questions are its
+    items."""
+
+    format: Literal["case-audit/1"] = Field(
+        description='The format of this file: "case-audit/1". Run `flask --app wsgi '
+        "questionnaires upgrade FILE` to turn it into case-audit/2.",
+    )
+    themes: Annotated[list[Theme1], Field(min_length=1)] = Field(
+        description="The themes, in the order auditors work through them (at least one).",
+    )
+
+
+class Questionnaire(_QuestionnaireFields):
+    """A case-file audit questionnaire: its identity, grading and themes of questions.
+
+    Format 2 (``case-audit/2``), which is also what every format 1 file becomes when read.
+    """
+
+    format: Literal["case-audit/2"] = Field(
+        description='The format of this file: "case-audit/2".',
+    )
+    themes: Annotated[list[Theme], Field(min_length=1)] = Field(
+        description="The themes, in the order auditors work through them (at least one).",
+    )
+
+
+_IN_FORMAT_2: dict[type[BaseModel], type[BaseModel]] = {
+    Questionnaire1: Questionnaire,
+    Theme1: Theme,
+}
+"""Each format 1 model and the format 2 model in its place, for keys only format 2 knows."""
+_RENAMED_IN_FORMAT_2: dict[tuple[type[BaseModel], str], str] = {(Theme, "questions"): "items"}
+"""Format 1 keys that format 2 names otherwise."""
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A format 1 questionnaire's JSON as format 2: the same keys in the same order, with
+    ``format`` set to case-audit/2 and each theme's ``questions`` named ``items``."""
+    themes = [
+        {("items" if key == "questions" else key): value for key, value in theme.items()}
+        if isinstance(theme, dict)
+        else theme
+        for theme in data.get("themes") or ()
+    ]
+    return {
+        key: (FORMAT_2 if key == "format" else themes if key == "themes" else value)
+        for key, value in data.items()
+    }
+
+
+def as_format_1(questionnaire: Questionnaire) -> dict[str, Any] | None:
+    """The questionnaire's content written in format 1 (only the keys its file gave), or None
+    when it uses what only format 2 can say. A format 1 file and its upgrade give the same."""
+    data = questionnaire.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    themes = [
+        {("questions" if key == "items" else key): value for key, value in theme.items()}
+        for theme in data["themes"]
+    ]
+    written = {**data, "format": FORMAT_1, "themes": themes}
+    try:
+        Questionnaire1.model_validate(written)
+    except ValidationError:
+        return None
+    return written
 
 
 # --------------------------------------------------------------------------------------
@@ -544,10 +645,16 @@ def validate_questionnaire(data: object) -> Questionnaire:
     Takes time in proportion to the data: however many problems there are, only the first
     ``MAX_LISTED_PROBLEMS`` in file order are put into words.
     """
+    root = _root_model(data)
     try:
-        return Questionnaire.model_validate(data)
+        validated = root.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
+    else:
+        if isinstance(validated, Questionnaire):
+            return validated
+        assert isinstance(data, dict)
+        return Questionnaire.model_validate(upgrade(data))
     found: list[tuple[Loc, str | ErrorDetails]] = []
     for error in errors:
         broken = (error.get("ctx") or {}).get("error")
@@ -558,29 +665,51 @@ def validate_questionnaire(data: object) -> Questionnaire:
     order = _DocumentOrder(data)
     first = heapq.nsmallest(MAX_LISTED_PROBLEMS, found, key=lambda item: order.key(item[0]))
     listed = [
-        Problem(json_path(loc), what if isinstance(what, str) else _message(what))
+        Problem(json_path(loc), what if isinstance(what, str) else _message(what, root))
         for loc, what in first
     ]
     raise QuestionnaireInvalid(listed, unlisted=len(found) - len(listed)) from None
 
 
+def _root_model(data: object) -> type[_QuestionnaireFields]:
+    """The model a file is read by: the one its ``format`` names or, when that is missing or
+    unknown, format 1's for a file whose themes list ``questions`` (so that the only problem
+    reported is the format), else format 2's."""
+    if not isinstance(data, dict):
+        return Questionnaire
+    stated = data.get("format")
+    if stated in FORMATS:
+        return Questionnaire1 if stated == FORMAT_1 else Questionnaire
+    themes = data.get("themes")
+    if isinstance(themes, list) and any(
+        isinstance(theme, dict) and "questions" in theme and "items" not in theme
+        for theme in themes
+    ):
+        return Questionnaire1
+    return Questionnaire
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the format, generated from the models."""
-    generated = Questionnaire.model_json_schema(by_alias=True)
-    generated.pop("title", None)
-    generated.pop("description", None)
+    _, generated = models_json_schema(
+        [(Questionnaire, "validation"), (Questionnaire1, "validation")], by_alias=True
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
-        "title": f"Case-file audit questionnaire ({FORMAT})",
+        "title": f"Case-file audit questionnaire ({FORMAT_2} or {FORMAT_1})",
         "description": "One case-file audit questionnaire: its identity, grade bands and themes "
-        "of questions. Unknown keys are errors. Some rules span several keys and are checked "
+        f'of questions, in format 2 ("format": "{FORMAT_2}") or format 1 ("format": '
+        f'"{FORMAT_1}"). Unknown keys are errors. Some rules span several keys and are checked '
         "only by the loader (`flask --app wsgi questionnaires validate`): unique ids, options "
         "only on choice questions, show_if naming an earlier choice question and its options, "
         "band order, and a scored question's highest score above 0. The loader also refuses "
         "grades (and compliance measures) that differ only in capital letters, spaces or "
         "invisible characters, and text made only of invisible characters such as zero-width "
         "spaces.",
+        "if": {"properties": {"format": {"const": FORMAT_1}}, "required": ["format"]},
+        "then": {"$ref": "#/$defs/Questionnaire1"},
+        "else": {"$ref": "#/$defs/Questionnaire"},
         **generated,
     }
 
@@ -770,20 +899,22 @@ _FIELD_MESSAGES: dict[tuple[type[BaseModel], str], dict[str, str]] = {
 }
 
 
-def _message(error: ErrorDetails) -> str:
+def _message(error: ErrorDetails, root: type[BaseModel] = Questionnaire) -> str:
     """Plain English for one pydantic error."""
     kind: str = error["type"]
     loc: Loc = tuple(error["loc"])
     ctx: dict[str, Any] = error.get("ctx") or {}
     if not loc and kind in ("model_type", "dict_type"):
         return "must be a JSON object holding the questionnaire (the file starts with {)"
-    model, field = _field_at(loc)
+    model, field = _field_at(loc, root)
     if model is not None and field is not None:
         special = _FIELD_MESSAGES.get((model, _alias(loc)), {}).get(kind)
         if special:
             return special
     if kind == "extra_forbidden":
-        return _unknown_key_message(str(loc[-1]), _model_at(loc[:-1]))
+        return _unknown_key_message(str(loc[-1]), _model_at(loc[:-1], root))
+    if kind == "literal_error" and loc == ("format",):
+        return _FORMAT_MESSAGE
     if kind in _TYPE_MESSAGES:
         return _TYPE_MESSAGES[kind]
     if kind == "literal_error":
@@ -847,9 +978,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The model describing the object at a location."""
-    model: type[BaseModel] | None = Questionnaire
+def _model_at(loc: Loc, root: type[BaseModel] = Questionnaire) -> type[BaseModel] | None:
+    """The model describing the object at a location of a file read by ``root``."""
+    model: type[BaseModel] | None = root
     for part in loc:
         if model is None:
             return None
@@ -860,12 +991,14 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
     return model
 
 
-def _field_at(loc: Loc) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+def _field_at(
+    loc: Loc, root: type[BaseModel] = Questionnaire
+) -> tuple[type[BaseModel] | None, FieldInfo | None]:
     """The model and field that a location's last key names."""
     keys = [i for i, part in enumerate(loc) if isinstance(part, str)]
     if not keys:
         return None, None
-    model = _model_at(loc[: keys[-1]])
+    model = _model_at(loc[: keys[-1]], root)
     if model is None:
         return None, None
     return model, _fields(model).get(str(loc[keys[-1]]))
@@ -882,10 +1015,29 @@ def _literal_values(annotation: Any) -> tuple[Any, ...]:
     return ()
 
 
+_FORMAT_MESSAGE = (
+    f'must be "{FORMAT_2}" (or "{FORMAT_1}" for a file written in format 1, which is read '
+    "as it always was)"
+)
+_UPGRADE = "flask --app wsgi questionnaires upgrade FILE"
+
+
 def _unknown_key_message(key: str, model: type[BaseModel] | None) -> str:
     """The message for an unknown key, suggesting the allowed key it most resembles."""
     if model is None:
         return f"unknown key {_quote(key)}"
+    newer = _IN_FORMAT_2.get(model)
+    if newer is not None and key in _fields(newer):
+        return (
+            f"{_quote(key)} is only in {FORMAT_2}, and this file is {FORMAT_1}: run "
+            f"`{_UPGRADE}` to turn the file into {FORMAT_2}, then add it"
+        )
+    renamed = _RENAMED_IN_FORMAT_2.get((model, key))
+    if renamed is not None:
+        return (
+            f"unknown key {_quote(key)}: in {FORMAT_2} this list is {_quote(renamed)} "
+            f"({_quote(key)} is its name in {FORMAT_1})"
+        )
     allowed = list(_fields(model))
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
@@ -941,7 +1093,7 @@ def _number(value: float) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _rule_problems(q: Questionnaire) -> Iterator[tuple[Loc, str]]:
+def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
     """Every violation of the rules that span several fields, in file order."""
     yield from _band_problems(q.grading)
     first_theme: dict[str, int] = {}
@@ -956,9 +1108,9 @@ def _rule_problems(q: Questionnaire) -> Iterator[tuple[Loc, str]]:
     placed = [
         _Placed(position, loc, question)
         for position, (loc, question) in enumerate(
-            (("themes", t, "questions", n), question)
+            (("themes", t, *where), question)
             for t, theme in enumerate(q.themes)
-            for n, question in enumerate(theme.questions)
+            for where, question in theme.placed_questions()
         )
     ]
     first_question: dict[str, _Placed] = {}

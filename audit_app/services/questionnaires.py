@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +18,13 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from audit_app.core.questionnaire import Questionnaire, QuestionnaireInvalid, parse_questionnaire
+from audit_app.core.questionnaire import (
+    Questionnaire,
+    QuestionnaireInvalid,
+    as_format_1,
+    parse_questionnaire,
+)
+from audit_app.core.upgrade import AlreadyFormat2, upgrade_text
 from audit_app.models import Audit, QuestionnaireVersion, utcnow
 from audit_app.services.actor import Actor
 from audit_app.services.errors import Refused
@@ -70,9 +78,14 @@ class LoadOutcome:
 
 
 def content_sha256(questionnaire: Questionnaire) -> str:
-    """A hash of the questionnaire's content, indifferent to layout and key order."""
+    """A hash of the questionnaire's content, indifferent to layout and key order, and to the
+    format it is written in: content that format 1 can say is hashed as format 1, so that a
+    version loaded from a format 1 file keeps its hash, and its upgrade loads as unchanged."""
+    content = as_format_1(questionnaire) or questionnaire.model_dump(
+        mode="json", by_alias=True, exclude_unset=True
+    )
     canonical = json.dumps(
-        questionnaire.model_dump(mode="json", by_alias=True, exclude_unset=True),
+        content,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -119,6 +132,41 @@ def parse_file(source: str, raw: str | bytes) -> QuestionnaireFile:
         ) from None
     text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     return QuestionnaireFile(source, text, questionnaire)
+
+
+NothingToUpgrade = AlreadyFormat2
+
+
+def upgrade_file(path: Path) -> str:
+    """The text of a valid format 1 file written in format 2, its layout kept; LoadRefused
+    with every problem when it is not a valid questionnaire, NothingToUpgrade when it is
+    already format 2."""
+    source = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problem = FileProblem(source, "$", f"cannot be read: {exc.strerror or exc}")
+        raise LoadRefused([problem]) from None
+    file = parse_file(source, raw)
+    try:
+        return upgrade_text(file.text)
+    except QuestionnaireInvalid as invalid:
+        raise LoadRefused(
+            [FileProblem(source, p.path, p.message) for p in invalid.problems],
+            total=invalid.total,
+        ) from None
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write UTF-8 text to a file that appears whole or not at all (the folder must exist)."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from audit_app.core.answers import (
     missing_required,
     shown_questions,
 )
-from audit_app.core.questionnaire import Question, Questionnaire
+from audit_app.core.questionnaire import Question, Questionnaire, validate_questionnaire
 
 
 def question(qtype: str, **extra: Any) -> Question:
@@ -41,7 +41,7 @@ def choice(qid: str, *values: str, **extra: Any) -> dict[str, Any]:
 
 def questionnaire(*themes: list[dict[str, Any]]) -> Questionnaire:
     """A questionnaire with one theme per list of questions."""
-    return Questionnaire.model_validate(
+    return validate_questionnaire(
         {
             "format": "case-audit/1",
             "id": "answers-test",

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from audit_app.core.questionnaire import (
     Problem,
     Questionnaire,
+    Questionnaire1,
     QuestionnaireInvalid,
     json_path,
     json_schema,
@@ -371,10 +372,15 @@ def test_show_if_values_must_be_strings() -> None:
     assert problems_of(data) == [(f"{Q1}.show_if.in[0]", "must be a string")]
 
 
-def test_wrong_format_string() -> None:
-    assert problems_of(questionnaire(format="case-audit/2")) == [
-        ("$.format", 'must be "case-audit/1"')
-    ]
+FORMAT_MESSAGE = (
+    'must be "case-audit/2" (or "case-audit/1" for a file written in format 1, which is read '
+    "as it always was)"
+)
+
+
+@pytest.mark.parametrize("written", ["case-audit/3", "case-audit/1 ", "Case-Audit/1", ""])
+def test_wrong_format_string(written: str) -> None:
+    assert problems_of(questionnaire(format=written)) == [("$.format", FORMAT_MESSAGE)]
 
 
 def test_wrong_kind() -> None:
@@ -740,7 +746,7 @@ def test_problem_and_exception_text() -> None:
 def test_models_enforce_the_rules_when_validated_directly() -> None:
     data = questionnaire(theme("voice"), theme("voice"))
     with pytest.raises(ValidationError, match=r'duplicate theme id "voice"'):
-        Questionnaire.model_validate(data)
+        Questionnaire1.model_validate(data)
 
 
 def test_validation_does_not_change_the_input() -> None:
@@ -755,21 +761,32 @@ def test_validation_does_not_change_the_input() -> None:
 # --------------------------------------------------------------------------------------
 
 
-def test_json_schema_describes_the_format() -> None:
+def test_json_schema_describes_both_formats() -> None:
     schema = json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] and schema["title"] and schema["description"]
-    assert schema["additionalProperties"] is False
+    assert schema["if"] == {
+        "properties": {"format": {"const": "case-audit/1"}},
+        "required": ["format"],
+    }
+    assert schema["then"] == {"$ref": "#/$defs/Questionnaire1"}
+    assert schema["else"] == {"$ref": "#/$defs/Questionnaire"}
+    defs = schema["$defs"]
     required = {"format", "id", "version", "title", "kind", "grading", "themes"}
-    assert set(schema["required"]) == required
-    assert schema["properties"]["format"]["const"] == "case-audit/1"
-    assert set(schema["$defs"]) == {"Band", "Grading", "Option", "Question", "ShowIf", "Theme"}
-    assert "in" in schema["$defs"]["ShowIf"]["properties"]
+    for name, format_ in (("Questionnaire", "case-audit/2"), ("Questionnaire1", "case-audit/1")):
+        assert defs[name]["additionalProperties"] is False
+        assert set(defs[name]["required"]) == required
+        assert defs[name]["properties"]["format"]["const"] == format_
+    assert defs["Questionnaire"]["properties"]["themes"]["items"] == {"$ref": "#/$defs/Theme"}
+    assert defs["Questionnaire1"]["properties"]["themes"]["items"] == {"$ref": "#/$defs/Theme1"}
+    assert "items" in defs["Theme"]["required"] and "questions" not in defs["Theme"]["properties"]
+    assert "questions" in defs["Theme1"]["required"] and "items" not in defs["Theme1"]["properties"]
+    assert "in" in defs["ShowIf"]["properties"]
 
 
 def test_json_schema_describes_every_key() -> None:
     schema = json_schema()
-    objects = [schema, *schema["$defs"].values()]
+    objects = list(schema["$defs"].values())
     for obj in objects:
         assert obj.get("description"), obj.get("title")
         assert obj["additionalProperties"] is False
@@ -808,4 +825,4 @@ def test_version_has_an_upper_bound_that_a_database_can_store() -> None:
 def test_field_names_are_the_json_keys_only() -> None:
     data = with_question(choice("a"), choice("b", show_if={"question": "a", "in_": ["yes"]}))
     with pytest.raises(ValidationError, match="in_"):
-        Questionnaire.model_validate(data)
+        Questionnaire1.model_validate(data)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from audit_app.core.questionnaire import Band, Questionnaire
+from audit_app.core.questionnaire import Band, Questionnaire, validate_questionnaire
 from audit_app.core.scoring import (
     NOT_GRADED,
     AuditScore,
@@ -53,7 +53,7 @@ def questionnaire(
     overall: str = "mean",
 ) -> Questionnaire:
     """A validated questionnaire from JSON-like dicts, as the loader would build it."""
-    return Questionnaire.model_validate(
+    return validate_questionnaire(
         {
             "format": "case-audit/1",
             "id": "test-audit",

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit_app.core.answers import drop_hidden, is_blank, shown_questions
-from audit_app.core.questionnaire import Question, Questionnaire
+from audit_app.core.questionnaire import Question, Questionnaire, validate_questionnaire
 from audit_app.core.scoring import AuditScore, ThemeScore, score_audit
 
 # Fixed examples and no example database: the same cases run on every machine and in CI.
@@ -92,7 +92,7 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
     bands = [
         {"grade": f"Grade {i}", "min": m} for i, m in enumerate([*sorted(mins, reverse=True), 0])
     ]
-    return Questionnaire.model_validate(
+    return validate_questionnaire(
         {
             "format": "case-audit/1",
             "id": "random-audit",
