@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test test-fast install lock assets browser libreoffice lint schema bench load audit clean
+.PHONY: run test test-fast install lock assets browser libreoffice pdf lint schema bench load audit clean
 
 # Every Python package comes from a lock file in requirements/, pinned with its hashes, and pip
 # refuses any file whose hash is not there (README.md, Dependencies). `make lock` rewrites them.
@@ -45,7 +45,7 @@ run: install
 	$(BIN)/gunicorn --workers $(WORKERS) --timeout 300 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 ## make test: install, lint, and run the whole test suite (browser tests included)
-test: install browser libreoffice lint
+test: install browser libreoffice pdf lint
 	$(BIN)/python -m pytest
 
 ## make test-fast: the everyday loop: lint, then every test but the browser tests and the slow
@@ -78,6 +78,24 @@ libreoffice:
 		else \
 			echo "The exports' formula test needs LibreOffice Calc: run" \
 				"'sudo apt-get install --no-install-recommends libreoffice-calc'"; \
+		fi; \
+	fi
+
+# Board papers are made as PDF by WeasyPrint, which draws text with Debian's Pango and HarfBuzz
+# and its fonts; the tests read the PDFs back with pdftotext (poppler-utils). Install whatever is
+# missing when we may (tests/reports/test_board_paper.py).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+pdf:
+	@missing=$$(for p in $(PDF_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing for board papers as PDF:" $$missing; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+				--no-install-recommends $$missing; \
+		else \
+			echo "Board papers as PDF need: run 'sudo apt-get install --no-install-recommends" \
+				$$missing"'"; \
 		fi; \
 	fi
 
