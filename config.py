@@ -145,6 +145,80 @@ def _words(value: str, name: str) -> tuple[str, ...]:
     return words
 
 
+LOCAL_SIGN_IN_CHOICES = ("all", "admins", "off")
+
+
+def _single_sign_on(env: Mapping[str, str], app_env: str, instance_dir: Path) -> dict[str, object]:
+    """OpenID Connect sign-in (OIDC_*), who may still sign in with a password here
+    (LOCAL_SIGN_IN), and when unused accounts are deactivated (DEACTIVATE_AFTER_DAYS)."""
+    issuer = env.get("OIDC_ISSUER", "").strip().rstrip("/")
+    client_id = env.get("OIDC_CLIENT_ID", "").strip()
+    client_secret = env.get("OIDC_CLIENT_SECRET", "")
+    if issuer:
+        missing = [
+            name
+            for name, value in (
+                ("OIDC_CLIENT_ID", client_id),
+                ("OIDC_CLIENT_SECRET", client_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                f"OIDC_ISSUER is set but not {' or '.join(missing)}: copy them from the "
+                "application's registration at the identity provider "
+                "(Entra ID: the Application (client) ID, and a client secret's value)"
+            )
+        scheme = issuer.partition("://")[0]
+        if scheme != "https" and not (app_env != "production" and scheme == "http"):
+            raise ConfigError(
+                "OIDC_ISSUER must start with https:// (Entra ID: "
+                "https://login.microsoftonline.com/<tenant ID>/v2.0), not "
+                f"{issuer[:60]!r}"
+            )
+    local = _one_of(
+        env.get("LOCAL_SIGN_IN", "admins" if issuer else "all"),
+        "LOCAL_SIGN_IN",
+        LOCAL_SIGN_IN_CHOICES,
+    )
+    if local != "all" and not issuer:
+        raise ConfigError(
+            f"LOCAL_SIGN_IN={local} leaves only single sign-on, which is not set up: set "
+            "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or set LOCAL_SIGN_IN=all"
+        )
+    subject_claim = env.get("OIDC_SUBJECT_CLAIM", "sub").strip() or "sub"
+    if subject_claim not in {"sub", "oid"}:
+        raise ConfigError(f"OIDC_SUBJECT_CLAIM must be sub or oid, not {subject_claim!r}")
+    return {
+        "OIDC_ISSUER": issuer,
+        "OIDC_CLIENT_ID": client_id,
+        "OIDC_CLIENT_SECRET": client_secret,
+        # What the sign-in button says: "Sign in with <this>".
+        "OIDC_PROVIDER_NAME": env.get("OIDC_PROVIDER_NAME", "your council account").strip()
+        or "your council account",
+        "OIDC_SUBJECT_CLAIM": subject_claim,
+        "OIDC_GROUPS_CLAIM": env.get("OIDC_GROUPS_CLAIM", "groups").strip() or "groups",
+        # The file mapping the provider's groups to roles, teams and services (docs/deploy.md).
+        "OIDC_GROUPS_FILE": env.get("OIDC_GROUPS_FILE", str(instance_dir / "sso-groups.toml")),
+        "OIDC_CREATE_ACCOUNTS": _bool(
+            env.get("OIDC_CREATE_ACCOUNTS", "false"), "OIDC_CREATE_ACCOUNTS"
+        ),
+        # The ID token's amr values, or acr values, that say the provider did multi-factor
+        # authentication; only then is it trusted in place of the service's own codes.
+        "OIDC_MFA_AMR": tuple(
+            v.strip() for v in env.get("OIDC_MFA_AMR", "mfa").split(",") if v.strip()
+        ),
+        "OIDC_MFA_ACR": tuple(
+            v.strip() for v in env.get("OIDC_MFA_ACR", "").split(",") if v.strip()
+        ),
+        "LOCAL_SIGN_IN": local,
+        # 0: never.
+        "DEACTIVATE_AFTER_DAYS": _int(
+            env.get("DEACTIVATE_AFTER_DAYS", "90"), "DEACTIVATE_AFTER_DAYS"
+        ),
+    }
+
+
 DATABASE_URL_EXAMPLES = (
     "sqlite:///instance/case-audit.db or postgresql+psycopg://user@host:5432/dbname"
 )
@@ -317,4 +391,5 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "EXPORT_LIMIT_MINUTES": _int(
             env.get("EXPORT_LIMIT_MINUTES", "10"), "EXPORT_LIMIT_MINUTES", 1
         ),
+        **_single_sign_on(env, app_env, instance_dir),
     }

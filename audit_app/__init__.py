@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         ops,
         reports,
         session,
+        sso,
         suggestion,
         trail,
         workshop,
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         trail.bp,
         session.bp,
         suggestion.bp,
+        sso.bp,
     ):
         app.register_blueprint(blueprint)
 

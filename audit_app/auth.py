@@ -237,8 +237,12 @@ def end_sessions(db: Any, user_id: int, reason: str, *, only_this_browser: bool 
 
 
 def init_app(app: Flask) -> None:
-    """Sessions end after the idle time and the absolute lifetime."""
+    """Sessions end after the idle time and the absolute lifetime; single sign-on with the
+    provider when OIDC_ISSUER is set."""
+    from audit_app import oidc
+
     login_manager.init_app(app)
+    oidc.init_app(app)
 
     @app.before_request
     def _end_idle_sessions() -> Any:
@@ -274,6 +278,8 @@ def init_app(app: Flask) -> None:
             elif (
                 current_user.role in app.config["MFA_REQUIRED_ROLES"]
                 and not current_user.mfa_enabled
+                # The provider's ID token said it did multi-factor authentication.
+                and not session.get("provider_mfa")
                 and request.endpoint not in MFA_SETUP_ENDPOINTS
             ):
                 flash("Your role needs two-factor authentication. Set it up to carry on.", "info")

@@ -1,5 +1,5 @@
 """`flask users ...`: create users, set passwords, deactivate and reactivate, reset two-factor
-authentication, list."""
+authentication, list; link an account to the identity provider, and deactivate unused ones."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from audit_app.commands import CLI_ACTOR
 from audit_app.commands.base import CommandGroup
 from audit_app.db import session_scope
 from audit_app.models import ROLES, User
-from audit_app.services import accounts
+from audit_app.services import accounts, sso
 from audit_app.services import concerns as concern_service
 from audit_app.services import users as user_service
 from audit_app.services.accounts import AccountError
@@ -234,3 +234,40 @@ def users_list() -> None:
             f"{row.user.username:<24} {row.user.role:<8} {row.team or '-':<28} {active:<6}  "
             f"{', '.join(row.services) or '-'}"
         )
+
+
+@users_cli.command("link-sso")
+@click.argument("username")
+@click.argument("subject")
+def users_link_sso(username: str, subject: str) -> None:
+    """Link an existing account to the person's account at the identity provider, by its subject
+    (the reference the refusal page showed them; Entra ID: their Object ID when
+    OIDC_SUBJECT_CLAIM=oid). Check who they are first: they will sign in as this account."""
+    name, _ = _change_user(
+        username,
+        lambda user, session: sso.link_account(user, subject, session=session, actor=CLI_ACTOR),
+    )
+    click.echo(f"{name} now signs in with the council account whose subject is {subject.strip()}.")
+
+
+@users_cli.command("deactivate-unused")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Unused for more than this many days (default: DEACTIVATE_AFTER_DAYS).",
+)
+def users_deactivate_unused(days: int | None) -> None:
+    """Deactivate every account nobody has signed in to for DEACTIVATE_AFTER_DAYS days (a new
+    or reactivated account counts from that day), ending its sessions. Run it daily."""
+    days = days or int(current_app.config["DEACTIVATE_AFTER_DAYS"])
+    if days < 1:
+        click.echo("DEACTIVATE_AFTER_DAYS is 0: no account is deactivated for being unused.")
+        return
+    with session_scope() as session:
+        done = sso.deactivate_unused(session=session, actor=CLI_ACTOR, days=days)
+    if not done:
+        click.echo(f"No account has gone unused for more than {days} days.")
+        return
+    click.echo(f"Deactivated {len(done)} account(s) unused for more than {days} days:")
+    for username in done:
+        click.echo(f"  {username}")

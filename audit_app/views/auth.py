@@ -21,6 +21,7 @@ from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from audit_app import oidc
 from audit_app.auth import (
     ALL_ROLES,
     current_actor,
@@ -31,12 +32,14 @@ from audit_app.auth import (
     start_session,
     this_browser_session,
 )
+from audit_app.core.roles import ADMIN
 from audit_app.db import changes, get_session
 from audit_app.forms.auth import ChangePasswordForm, MfaSetupForm, SecondFactorForm, SignInForm
 from audit_app.models import User, utcnow
 from audit_app.services import accounts, mfa
 from audit_app.services.errors import FieldErrors
 from audit_app.services.trail import record_event
+from audit_app.views.sso import offer_provider_sign_out
 
 bp = Blueprint("auth", __name__)
 
@@ -58,11 +61,33 @@ def sign_in() -> str | Response | tuple[str, int]:
         return redirect(url_for("home.index"))
     form = SignInForm()
     error = None
+    local = current_app.config["LOCAL_SIGN_IN"]
     if form.validate_on_submit():
-        user, error = _check_password(form)
-        if user is not None:
-            return _after_password(user, _safe_next(request.args.get("next")))
+        if local == "off":
+            error = PASSWORDS_OFF
+        else:
+            user, error = _check_password(form)
+            if user is not None and local == "admins" and user.role != ADMIN:
+                error = _refuse_local(user)
+            elif user is not None:
+                return _after_password(user, _safe_next(request.args.get("next")))
     return _form_page("auth/sign_in.html", form, error)
+
+
+PASSWORDS_OFF = "Signing in with a password is switched off: sign in with your council account"
+
+
+def _refuse_local(user: User) -> str:
+    """LOCAL_SIGN_IN=admins: the password was right, but only admins sign in with one."""
+    with changes() as db:
+        record_event(
+            "sign_in.password_refused",
+            session=db,
+            actor=user.username,
+            actor_id=user.id,
+            reason="passwords are for admins only (LOCAL_SIGN_IN=admins)",
+        )
+    return "Sign in with your council account: only admins sign in with a password here"
 
 
 def _check_password(form: SignInForm) -> tuple[User | None, str | None]:
@@ -97,7 +122,15 @@ def _after_password(user: User, target: str) -> Response:
 def _form_page(template: str, form: FlaskForm, error: str | None) -> tuple[str, int]:
     """A sign-in step's page: 400 when the form or the step has a problem."""
     status = 400 if (error or form.errors) else 200
-    return render_template(template, form=form, error=error), status
+    return render_template(
+        template,
+        form=form,
+        error=error,
+        single_sign_on=oidc.enabled(),
+        provider_name=current_app.config["OIDC_PROVIDER_NAME"],
+        local_sign_in=current_app.config["LOCAL_SIGN_IN"],
+        next_page=_safe_next(request.args.get("next")) if request.args.get("next") else None,
+    ), status
 
 
 def _begin(user: User, target: str) -> Response:
@@ -105,7 +138,10 @@ def _begin(user: User, target: str) -> Response:
 
     Called inside the caller's ``changes()`` block, which commits the session's record.
     """
-    managed = accounts.managed_service_ids(user, session=get_session())
+    db = get_session()
+    managed = accounts.managed_service_ids(user, session=db)
+    user.last_sign_in_at = utcnow()
+    db.add(user)
     pending = session.get("pending_save")
     start_session(signed_in_user(user, managed), remote_addr=request.remote_addr)
     if pending:
@@ -124,6 +160,7 @@ def second_factor() -> str | Response | tuple[str, int]:
     if pending is None:
         return redirect(url_for("auth.sign_in"))
     user, target = pending
+    by_provider = bool(session.get("mfa_pending", {}).get("sso"))
     form = SecondFactorForm()
     error = None
     if form.validate_on_submit():
@@ -137,7 +174,10 @@ def second_factor() -> str | Response | tuple[str, int]:
                 error = str(refused)
             else:
                 session.pop("mfa_pending", None)
-                return _begin(user, target)
+                response = _begin(user, target)
+                if by_provider:
+                    session["signed_in_with"] = "sso"
+                return response
     return _form_page("auth/second_factor.html", form, error)
 
 
@@ -297,6 +337,8 @@ def change_password() -> str | Response | tuple[str, int]:
 @bp.post("/sign-out")
 @role_required(*ALL_ROLES)
 def sign_out() -> Response:
+    with_provider = session.get("signed_in_with") == "sso"
+    username = current_user.username
     with changes() as db:
         # Ended on the server: a copy of the cookie can never be used again.
         end_sessions(db, current_user.id, "signed out", only_this_browser=True)
@@ -307,6 +349,10 @@ def sign_out() -> Response:
         )
     logout_user()
     session.clear()
+    if with_provider:
+        offer = offer_provider_sign_out(username)
+        if offer is not None:
+            return offer
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
 

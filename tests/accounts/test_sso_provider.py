@@ -1,5 +1,8 @@
 """The OpenID provider the single sign-on tests run against is real and answers."""
 
+# The provider's fixtures are imported by name, and then named as the tests' arguments.
+# ruff: noqa: F401, F811
+
 from __future__ import annotations
 
 import requests
@@ -9,7 +12,7 @@ from tests.oidc_provider.server import OpenIDProvider
 
 
 def test_the_provider_publishes_its_discovery_document(
-    oidc_provider: OpenIDProvider,  # noqa: F811
+    oidc_provider: OpenIDProvider,
 ) -> None:
     document = requests.get(
         f"{oidc_provider.issuer}/.well-known/openid-configuration", timeout=10

@@ -38,7 +38,11 @@ const configuration = {
   cookies: { keys: [randomBytes(32).toString('hex')] },
   // Entra ID puts the groups in the ID token whatever the scope; so does this provider.
   claims: {
-    openid: ['sub', 'groups', 'oid'],
+    acr: null,
+    auth_time: null,
+    sid: null,
+    iss: null,
+    openid: ['sub', 'groups', 'oid', 'amr', 'acr', 'auth_time'],
     profile: ['name', 'preferred_username'],
     email: ['email', 'email_verified'],
   },
