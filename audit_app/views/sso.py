@@ -57,7 +57,7 @@ def start() -> Response:
     session["sso_next"] = target
     with changes() as db:
         # Anyone can start as often as they like: counted, the first each minute in the trail.
-        record_refusal("sign_in.sso_started", session=db, name="", remote_addr=_address())
+        record_refusal("sign_in.sso_started", session=db, name="anonymous", remote_addr=_address())
     return response
 
 
@@ -89,6 +89,7 @@ def callback() -> str | Response | tuple[str, int]:
                 create_accounts=config["OIDC_CREATE_ACCOUNTS"],
                 address=_address(),
                 mfa_by_provider=mfa_by_provider,
+                mfa_required_roles=config["MFA_REQUIRED_ROLES"],
             )
     except sso.SignOnRefused as refused:
         return _refused(refused, identity.subject)
@@ -98,17 +99,11 @@ def callback() -> str | Response | tuple[str, int]:
 def _second_step(
     user: User, target: str, mfa_by_provider: bool
 ) -> str | Response | tuple[str, int]:
-    """The provider did multi-factor authentication, or the service's own code is asked for, or
-    the person's role needs one and they have none: refused."""
+    """Start the session, or ask for the service's own code first when the provider did no
+    multi-factor authentication and the person has set it up here."""
     from audit_app.views.auth import _begin
 
-    if mfa_by_provider:
-        with changes():
-            response = _begin(user, target)
-        session["signed_in_with"] = "sso"
-        session["provider_mfa"] = True
-        return response
-    if user.mfa_enabled:
+    if user.mfa_enabled and not mfa_by_provider:
         # The session starts only after the code (auth.second_factor).
         session["mfa_pending"] = {
             "user_id": user.id,
@@ -117,20 +112,11 @@ def _second_step(
             "sso": True,
         }
         return redirect(url_for("auth.second_factor"))
-    if user.role in current_app.config["MFA_REQUIRED_ROLES"]:
-        return _refused(
-            sso.SignOnRefused(
-                "role needs two-factor authentication",
-                "Your role needs two-factor authentication, and your council sign-in did not "
-                "use it. Ask your IT team to require multi-factor authentication for Case file "
-                "audits, then sign in again.",
-                reference=user.username,
-            ),
-            user.oidc_subject or "",
-        )
     with changes():
         response = _begin(user, target)
     session["signed_in_with"] = "sso"
+    if mfa_by_provider:
+        session["provider_mfa"] = True
     return response
 
 
@@ -139,7 +125,11 @@ def _failed(failed: oidc.SignOnFailed) -> tuple[str, int]:
     log.warning("Single sign-on failed: %s", failed.reason)
     with changes() as db:
         record_refusal(
-            "sign_in.sso_failed", session=db, name="", remote_addr=_address(), reason=failed.reason
+            "sign_in.sso_failed",
+            session=db,
+            name="anonymous",
+            remote_addr=_address(),
+            reason=failed.reason,
         )
     return render_template("sso/failed.html", message=str(failed)), 400
 

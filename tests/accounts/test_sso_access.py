@@ -198,6 +198,9 @@ def test_without_the_provider_s_mfa_a_role_that_needs_it_asks_for_the_service_s_
         coded = client.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()})
         assert coded.status_code == 302
         assert client.get("/").status_code == 200
+        assert len(events(app, "sign_in.sso_accepted")) == 1
+        assert events(app, "sign_in.sso_succeeded") == []
+        assert len(events(app, "sign_in.succeeded")) == 1
     finally:
         get_engine(app).dispose()
 
@@ -211,6 +214,8 @@ def test_without_any_second_factor_a_role_that_needs_one_is_refused(
         answer = sign_in_with_provider(client, oidc_provider, "max")
         assert_refused(answer.get_data(as_text=True), answer.status_code, "needs two-factor")
         assert client.get("/").status_code == 302
+        with session_scope(app) as session:
+            assert session.exec(select(User)).first() is None  # nothing kept of the attempt
     finally:
         get_engine(app).dispose()
 
