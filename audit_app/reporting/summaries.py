@@ -9,14 +9,21 @@ measure) and the dashboard adds up those rows instead.
 
 Staying right:
 
-- Database triggers (migration 0008) add a row to ``report_stale_month`` in the same transaction
-  as any change to an audit, its results, its moderations or its case's team. A month with such
-  a row is *stale*.
+- Database triggers (migrations 0008 and 0014) add a row to ``report_stale_month`` in the same
+  transaction as any change to an audit, its results, its moderations or its case's team (the
+  row names the audit), or to an allocation (the row names the month's allocations). A month
+  with such a row is *stale*.
 - :func:`refresh` recomputes the stale months before the current one and deletes the stale rows
-  it read, in one transaction (one refresh at a time on PostgreSQL: an advisory lock).
+  it read, in one transaction (one refresh at a time on PostgreSQL: an advisory lock). Besides
+  the counts it keeps each audit's theme results and compliance counts as they were counted
+  (``ReportThemeAudit``, ``ReportComplianceAudit``), and makes the counts from those rows.
 - :func:`window` decides, inside the report's snapshot, which months come from the summaries:
   the whole past months of the period that are not stale there. Everything else (the current
   month, part-months at either end of the period, stale months) is read from the live tables.
+  With ``by_audit`` (the dashboard), a month whose only changes are a few audits' stays in the
+  summaries: each changed audit is left out of ``report_audit``'s rows, what it added to the
+  theme and compliance counts is taken away again, and it is read alone from the live tables.
+  One audit changed then costs the page a few rows, not a month's.
   So a figure is the same whether or not a refresh has run.
 """
 

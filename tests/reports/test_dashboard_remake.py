@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
-from audit_app.db import session_scope
-from audit_app.models import ReportStaleMonth
+from audit_app.db import get_engine, session_scope
+from audit_app.models import ReportStaleMonth, ThemeResult
 from audit_app.reporting import summaries
-from audit_app.reporting.database import RESULTS
+from audit_app.reporting.database import RESULTS, ReportReader
 from tests.builders import PASSWORD, ReportData
 
 PAGE = "/reports?from=2026-01-01&to=2026-03-31"
@@ -121,3 +122,40 @@ def test_servers_remaking_at_the_same_time_remake_each_month_once(
     months = [month for found in remade for month in found]
     assert sorted(months) == ["2026-01", "2026-02", "2026-03"]  # each once, by one of them
     assert _past(_stale(app)) == []
+
+
+def test_after_a_change_to_one_audit_the_page_reads_that_audit_alone_then_remakes_its_month(
+    report_data: ReportData, client: Any
+) -> None:
+    """The month of the changed audit stays in the summaries, less that audit, for the page;
+    the month is remade after the response, and the page is the same either way."""
+    app = report_data.app
+    today = datetime.now(UTC).date()
+    with session_scope(app) as session:
+        summaries.refresh(session, today=today)
+        session.commit()
+    app.config["SUMMARIES_AFTER_RESPONSE"] = True
+    client.post("/sign-in", data={"username": "ada", "password": PASSWORD})
+    before = _page(client.get(PAGE).get_data(as_text=True))
+    with session_scope(app) as session:
+        session.execute(
+            update(ThemeResult)
+            .where(col(ThemeResult.audit_id) == report_data.audits["A2"])
+            .values(grade_moderated="Good")
+        )
+        session.commit()
+    with app.app_context(), ReportReader(get_engine(app)) as reader:
+        found = summaries.window(reader, None, None, today, by_audit=True)
+    assert (found.stale, found.changed) == ((), (report_data.audits["A2"],))
+    RESULTS.clear()
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    changed = _page(response.get_data(as_text=True))
+    assert changed != before  # the moderated theme grade shows at once
+    response.close()
+    for thread in threading.enumerate():
+        if thread.name == "report-summaries":
+            thread.join(60)
+    assert _past(_stale(app)) == []
+    RESULTS.clear()
+    assert _page(client.get(PAGE).get_data(as_text=True)) == changed
