@@ -29,6 +29,7 @@ from werkzeug.exceptions import NotFound as PageNotFound
 from werkzeug.routing import IntegerConverter, Map
 
 from audit_app.core import lifecycle
+from audit_app.core.answers import number_rule
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, VIEWER
 from audit_app.core.scoring import format_percent
 from audit_app.logs import application_frames, database_error_in, describe_database_error
@@ -118,6 +119,7 @@ def init_app(app: Flask) -> None:
     template_rendered.connect(_note_refused_fields, app)
     app.add_template_global(_navigation_items, "navigation_items")
     app.add_template_global(answer_text, "answer_text")
+    app.add_template_global(question_hint, "question_hint")
     for name, template_filter in TEMPLATE_FILTERS.items():
         app.add_template_filter(template_filter, name)
 
@@ -179,7 +181,7 @@ def _navigation_items() -> list[dict[str, Any]]:
 
 
 def answer_text(question: Any, value: str | None) -> str:
-    """What an answer says, in the words of the questionnaire."""
+    """What an answer says, in the words of the questionnaire (a number with its unit)."""
     if value is None or value == "":
         return "Not answered"
     if question.type == "choice":
@@ -190,7 +192,27 @@ def answer_text(question: Any, value: str | None) -> str:
             return date.fromisoformat(value).strftime("%-d %B %Y")
         except ValueError:
             return value
+    if question.type == "number" and getattr(question, "unit", None):
+        return f"{value} {question.unit}"
     return value
+
+
+def question_hint(question: Any) -> str:
+    """The hint under a date or number box: the question's help, then what to type."""
+    parts = [question.help] if question.help else []
+    if question.type == "date":
+        parts.append("For example, 27/3/2026.")
+    elif question.type == "number":
+        parts.append(number_range_text(question))
+    return " ".join(part for part in parts if part)
+
+
+def number_range_text(question: Any) -> str:
+    """What a number question takes, as a sentence: "A whole number from 0 to 20."."""
+    if not (question.integer or question.min is not None or question.max is not None):
+        return ""
+    rule = number_rule(question)
+    return rule[:1].upper() + rule[1:] + "."
 
 
 TEMPLATE_FILTERS: dict[str, Callable[[Any], str]] = {

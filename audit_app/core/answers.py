@@ -10,17 +10,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from fractions import Fraction
 
-from audit_app.core.questionnaire import Question, Questionnaire
+from audit_app.core.questionnaire import Question, Questionnaire, plain_number
 
-__all__ = ["check_answer", "drop_hidden", "is_blank", "missing_required", "shown_questions"]
+__all__ = [
+    "check_answer",
+    "drop_hidden",
+    "is_blank",
+    "missing_required",
+    "number_rule",
+    "shown_questions",
+]
 
 # date.fromisoformat accepts other ISO 8601 shapes too (20260327, 2026-W13-5), so the shape is
 # fixed first: stored dates must sort and export as plain YYYY-MM-DD.
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Plain decimals only, ASCII digits: Decimal() would also accept "NaN", "Infinity", "1e3" and
 # other scripts' digits, which no auditor means and no export can show faithfully.
-_NUMBER_SHAPE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+NUMBER_SHAPE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def is_blank(raw: str | None) -> bool:
@@ -44,7 +52,39 @@ def check_answer(question: Question, raw: str) -> str | None:
             return "must be a real date in the form YYYY-MM-DD"
         return None
     if question.type == "number":
-        return None if _NUMBER_SHAPE.fullmatch(raw) else "must be a number"
+        return _number_problem(question, raw)
+    return None
+
+
+def number_rule(question: Question) -> str:
+    """What a number question takes, in words: "a whole number from 0 to 20", "a number"."""
+    kind = "a whole number" if question.integer else "a number"
+    low, high = question.min, question.max
+    if low is not None and high is not None:
+        return f"{kind} from {plain_number(low)} to {plain_number(high)}"
+    if low is not None:
+        return f"{kind}, {plain_number(low)} or more"
+    if high is not None:
+        return f"{kind}, {plain_number(high)} or less"
+    return kind
+
+
+def _number_problem(question: Question, raw: str) -> str | None:
+    """What is wrong with a number answer: its shape, whole number, or range."""
+    if not NUMBER_SHAPE.fullmatch(raw):
+        return "must be a whole number" if question.integer else "must be a number"
+    value = Fraction(raw)
+    if question.integer and value.denominator != 1:
+        return "must be a whole number"
+    low, high = question.min, question.max
+    below = low is not None and value < Fraction(str(low))
+    above = high is not None and value > Fraction(str(high))
+    if (below or above) and low is not None and high is not None:
+        return f"must be between {plain_number(low)} and {plain_number(high)}"
+    if below and low is not None:
+        return f"must be {plain_number(low)} or more"
+    if above and high is not None:
+        return f"must be {plain_number(high)} or less"
     return None
 
 

@@ -11,7 +11,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from audit_app.core.questionnaire import Option, Question, Questionnaire, Theme
+from audit_app.core.answers import number_rule
+from audit_app.core.questionnaire import Option, Question, Questionnaire, Theme, plain_number
 
 __all__ = [
     "Change",
@@ -141,11 +142,6 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _number(value: float) -> str:
-    """A number as its author wrote it, without a needless ``.0``."""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
 def _quoted(text: str) -> str:
     return f"“{text}”"
 
@@ -158,7 +154,23 @@ def points_text(score: float | None) -> str:
     """What an option earns, in words: "2 points", or that it is left out of the score."""
     if score is None:
         return "not counted in the score"
-    return f"{_number(score)} point" if score == 1 else f"{_number(score)} points"
+    return f"{plain_number(score)} point" if score == 1 else f"{plain_number(score)} points"
+
+
+def _number_facts(question: Question) -> list[tuple[str, str]]:
+    """A number question's answers allowed, unit and score bands, in words."""
+    if question.type != "number":
+        return []
+    rule = number_rule(question)
+    facts = [("Answers allowed", rule[:1].upper() + rule[1:])]
+    if question.unit:
+        facts.append(("Unit", question.unit))
+    if question.bands:
+        bands = "; ".join(
+            f"{plain_number(b.min)} or more: {points_text(b.score)}" for b in question.bands
+        )
+        facts.append(("Score bands", bands))
+    return facts
 
 
 def describe_overall_rule(questionnaire: Questionnaire) -> str:
@@ -184,13 +196,13 @@ def band_ranges(questionnaire: Questionnaire) -> tuple[tuple[str, str], ...]:
     ranges: list[tuple[str, str]] = []
     upper: float | None = None
     for band in questionnaire.grading.bands:
-        low = _number(band.min)
+        low = plain_number(band.min)
         if upper is None:
             text = f"{low}% and above"
         elif band.min == 0:
-            text = f"below {_number(upper)}%"
+            text = f"below {plain_number(upper)}%"
         else:
-            text = f"{low}% to below {_number(upper)}%"
+            text = f"{low}% to below {plain_number(upper)}%"
         ranges.append((band.grade, text))
         upper = band.min
     return tuple(ranges)
@@ -367,7 +379,7 @@ def _theme_facts(theme: Theme) -> list[tuple[str, str]]:
     facts = [("Title", theme.title)]
     if theme.description:
         facts.append(("Description", theme.description))
-    facts.append(("Weight in the overall percent", _number(theme.weight)))
+    facts.append(("Weight in the overall percent", plain_number(theme.weight)))
     facts.append((_LIMITS, _yes_no(theme.limiting)))
     return facts
 
@@ -386,8 +398,9 @@ def _question_facts(questionnaire: Questionnaire, question: Question) -> list[tu
         ("Counts towards the score", _yes_no(question.is_scored)),
     ]
     if question.is_scored:
-        facts.append(("Weight within its theme", _number(question.effective_weight)))
+        facts.append(("Weight within its theme", plain_number(question.effective_weight)))
     facts += [(f"Answer {_quoted(o.label)}", _option_text(o)) for o in question.options or ()]
+    facts += _number_facts(question)
     facts.append(("Shown", _show_if_text(questionnaire, question)))
     facts.append(("Compliance measure", _compliance_text(question)))
     return facts
@@ -397,7 +410,9 @@ def _theme_own_changes(old: Theme, new: Theme) -> list[Change]:
     changes = [
         *_changed("Title", old.title, new.title),
         *_changed("Description", old.description or "None", new.description or "None"),
-        *_changed("Weight in the overall percent", _number(old.weight), _number(new.weight)),
+        *_changed(
+            "Weight in the overall percent", plain_number(old.weight), plain_number(new.weight)
+        ),
     ]
     if old.limiting != new.limiting:
         changes.append(Change(_LIMITS, _yes_no(old.limiting), _yes_no(new.limiting)))
@@ -444,11 +459,14 @@ def _question_change(before: Questionnaire, after: Questionnaire, qid: str) -> Q
         changes.append(
             Change(
                 "Weight within its theme",
-                _number(old.effective_weight),
-                _number(new.effective_weight),
+                plain_number(old.effective_weight),
+                plain_number(new.effective_weight),
             )
         )
     changes += _option_changes(old, new)
+    old_numbers, new_numbers = dict(_number_facts(old)), dict(_number_facts(new))
+    for what in dict.fromkeys([*old_numbers, *new_numbers]):
+        changes += _changed(what, old_numbers.get(what, ABSENT), new_numbers.get(what, ABSENT))
     # Compared as rules, so that rewording an option does not read as a new condition.
     if old.show_if != new.show_if:
         changes.append(Change("Shown", _show_if_text(before, old), _show_if_text(after, new)))

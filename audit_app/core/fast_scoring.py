@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
-from audit_app.core.questionnaire import Questionnaire
+from audit_app.core.answers import NUMBER_SHAPE
+from audit_app.core.questionnaire import Question, Questionnaire
 from audit_app.core.scoring import exact
 
 __all__ = ["QuickScore", "QuickTheme", "ScoringPlan"]
@@ -58,9 +59,54 @@ class _Step:
     controller: str | None  # show_if's question, or None when always shown
     shown_for: frozenset[str]
     remember: bool  # a later question's show_if names this one
-    points: dict[str, int] | None  # option value -> scaled weight x score; None: not scored
+    points: Points | None  # answer -> scaled weight x score; None: not scored
     possible: int  # scaled weight x max score
     measure: int  # index into the plan's measures, or -1
+
+
+class _NumberPoints:
+    """A number question's bands compiled: ``get(raw)`` is the scaled points of an answer, as
+    ``dict.get`` is for a choice question's options (None for text that is not a number)."""
+
+    __slots__ = ("_bands",)
+
+    def __init__(self, bands: tuple[tuple[Fraction, int], ...]) -> None:
+        self._bands = bands
+
+    def get(self, raw: str) -> int | None:
+        if not NUMBER_SHAPE.fullmatch(raw):
+            return None
+        value = Fraction(raw)
+        for minimum, points in self._bands:
+            if minimum <= value:
+                return points
+        return None
+
+
+Points = dict[str, int] | _NumberPoints
+
+
+def _scores(question: Question) -> list[Fraction]:
+    """Every score a scored question's answers can earn."""
+    if question.type == "number":
+        return [exact(b.score) for b in question.bands or ()]
+    return [exact(o.score) for o in question.options or () if o.score is not None]
+
+
+def _points(question: Question, weight: int, score_scale: int) -> Points:
+    """What each answer to a scored question earns, scaled to whole numbers."""
+    if question.type == "number":
+        return _NumberPoints(
+            tuple(
+                (exact(b.min), weight * int(exact(b.score) * score_scale))
+                for b in question.bands or ()
+            )
+        )
+    return {
+        option.value: weight * int(exact(option.score) * score_scale)
+        for option in question.options or ()
+        if option.score is not None
+    }
 
 
 def _denominator(numbers: list[Fraction]) -> int:
@@ -76,23 +122,17 @@ def _compile(questionnaire: Questionnaire) -> tuple[tuple[_Step, ...], tuple[str
     ]
     scored = [q for _, q in questions if q.is_scored and q.max_score is not None]
     weight_scale = _denominator([exact(q.effective_weight) for q in scored])
-    score_scale = _denominator(
-        [exact(o.score) for q in scored for o in q.options or () if o.score is not None]
-    )
+    score_scale = _denominator([score for q in scored for score in _scores(q)])
     controllers = {q.show_if.question for _, q in questions if q.show_if is not None}
     measures = tuple(dict.fromkeys(q.compliance for _, q in questions if q.compliance))
     measure_index = {measure: index for index, measure in enumerate(measures)}
     steps = []
     for theme, question in questions:
-        points: dict[str, int] | None = None
+        points: Points | None = None
         possible = 0
         if question.is_scored and question.max_score is not None:
             weight = int(exact(question.effective_weight) * weight_scale)
-            points = {
-                option.value: weight * int(exact(option.score) * score_scale)
-                for option in question.options or ()
-                if option.score is not None
-            }
+            points = _points(question, weight, score_scale)
             possible = weight * int(exact(question.max_score) * score_scale)
         rule = question.show_if
         measure = question.compliance if points is not None else None

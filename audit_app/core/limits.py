@@ -33,3 +33,7 @@ MEASURE_MAX_LENGTH: Final = 200
 KIND_MAX_LENGTH: Final = 16
 """A questionnaire's kind (``questionnaire_version.kind``): the format allows only ``monthly``
 and ``deep_dive``."""
+
+UNIT_MAX_LENGTH: Final = 32
+"""A number question's unit, such as "visits" (shown on pages and in the data dictionary, not
+stored in a column of its own)."""

@@ -17,9 +17,11 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -34,6 +36,7 @@ from audit_app.core.limits import (
     ID_MAX_LENGTH,
     MEASURE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    UNIT_MAX_LENGTH,
 )
 
 FORMAT_1 = "case-audit/1"
@@ -257,8 +260,8 @@ class ShowIf(_Strict):
     )
 
 
-class Question(_Strict):
-    """One question an auditor answers about the case file."""
+class Question1(_Strict):
+    """One question an auditor answers about the case file, as format 1 writes it."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -345,6 +348,148 @@ class Question(_Strict):
         return next((o for o in self.options or () if o.value == value), None)
 
 
+class NumberBand(_Strict):
+    """The score a number answer earns from a lowest value up."""
+
+    min: float = Field(
+        description="The lowest answer that earns this band's score. Bands are listed "
+        "highest first with min strictly decreasing; an answer earns the first band whose min "
+        "is at or below it.",
+    )
+    score: Annotated[float, Field(ge=0)] = Field(description="Points an answer in this band earns.")
+
+
+Unit = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=UNIT_MAX_LENGTH, pattern=r"\S"),
+    AfterValidator(_name),
+    _NAME_PATTERN,
+]
+
+
+class Question(Question1):
+    """One question an auditor answers about the case file."""
+
+    min: float | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Number questions only: the lowest answer allowed.",
+    )
+    max: float | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Number questions only: the highest answer allowed.",
+    )
+    integer: bool | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(False),
+        description="Number questions only: true when the answer must be a whole number "
+        "(default false).",
+    )
+    unit: Unit | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Number questions only: what is counted, shown after the box and the answer, "
+        f'e.g. "visits" or "days"; at most {UNIT_MAX_LENGTH} characters.',
+    )
+    bands: Annotated[list[NumberBand], Field(min_length=2)] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Number questions only: scores the answer by bands, highest first (at "
+        "least two). Needs min, and the last band's min at or below it, so every allowed "
+        "answer earns a score. The question's maximum is its highest band score.",
+    )
+
+    @property
+    def is_scored(self) -> bool:
+        """A choice question with at least one numeric option score, or a number question
+        scored by bands."""
+        return super().is_scored or (self.type == "number" and self.bands is not None)
+
+    @property
+    def max_score(self) -> float | None:
+        """The highest option or band score, or None for an unscored question."""
+        if self.type == "number":
+            return max(b.score for b in self.bands) if self.bands else None
+        return super().max_score
+
+
+class Heading(_Strict):
+    """A heading between questions, to group them on the page."""
+
+    heading: Title = Field(
+        description=f"The heading's text: at most {TITLE_MAX_LENGTH} characters.",
+    )
+
+
+class Guidance(_Strict):
+    """A paragraph of guidance for the auditor between questions (blank lines start a new
+    paragraph)."""
+
+    guidance: NonEmptyText = Field(description="The guidance, as the auditor reads it.")
+
+
+def _item_kind(value: Any) -> str:
+    """Which kind of item an object is, told by its own key; a question otherwise."""
+    if isinstance(value, dict):
+        for key in ("heading", "guidance", "section"):
+            if key in value:
+                return f"<{key}>"
+    elif isinstance(value, BaseModel):
+        return f"<{type(value).__name__.lower()}>"
+    return "<question>"
+
+
+SectionItem = Annotated[
+    Annotated[Question, Tag("<question>")]
+    | Annotated[Heading, Tag("<heading>")]
+    | Annotated[Guidance, Tag("<guidance>")],
+    Discriminator(
+        _item_kind,
+        custom_error_type="section_in_section",
+        custom_error_message="a section cannot hold another section: sections go one level deep",
+    ),
+]
+
+
+class SectionBody(_Strict):
+    """A titled part of a theme's page, with its own questions, headings and guidance."""
+
+    title: Title = Field(
+        description=f"The section's title: at most {TITLE_MAX_LENGTH} characters.",
+    )
+    description: str | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="What the section covers, shown under its title.",
+    )
+    items: Annotated[list[SectionItem], Field(min_length=1)] = Field(
+        description="The section's questions, headings and guidance, in page order (at least "
+        "one); a section cannot hold another section.",
+    )
+
+
+class Section(_Strict):
+    """One level of sub-section inside a theme."""
+
+    section: SectionBody = Field(description="The section: its title and items.")
+
+
+Item = Annotated[
+    Annotated[Question, Tag("<question>")]
+    | Annotated[Heading, Tag("<heading>")]
+    | Annotated[Guidance, Tag("<guidance>")]
+    | Annotated[Section, Tag("<section>")],
+    Discriminator(_item_kind),
+]
+_ITEM_TAGS: dict[str, type[BaseModel]] = {
+    "<question>": Question,
+    "<heading>": Heading,
+    "<guidance>": Guidance,
+    "<section>": Section,
+}
+
+
 class _ThemeFields(_Strict):
     """What a theme is in either format: its identity and how it counts."""
 
@@ -368,7 +513,7 @@ class _ThemeFields(_Strict):
         "better than this theme's grade (for example a safety theme).",
     )
 
-    def placed_questions(self) -> Iterator[tuple[Loc, Question]]:
+    def placed_questions(self) -> Iterator[tuple[Loc, Question1]]:
         """Every question of the theme in page order, each with its location in the theme."""
         raise NotImplementedError
 
@@ -376,11 +521,11 @@ class _ThemeFields(_Strict):
 class Theme1(_ThemeFields):
     """A theme in format 1: a list of questions."""
 
-    questions: Annotated[list[Question], Field(min_length=1)] = Field(
+    questions: Annotated[list[Question1], Field(min_length=1)] = Field(
         description="The theme's questions, in the order auditors answer them (at least one).",
     )
 
-    def placed_questions(self) -> Iterator[tuple[Loc, Question]]:
+    def placed_questions(self) -> Iterator[tuple[Loc, Question1]]:
         """Every question, at ``questions[n]``."""
         for n, question in enumerate(self.questions):
             yield ("questions", n), question
@@ -389,15 +534,20 @@ class Theme1(_ThemeFields):
 class Theme(_ThemeFields):
     """A group of questions that is graded on its own, such as "Management oversight"."""
 
-    items: Annotated[list[Question], Field(min_length=1)] = Field(
-        description="What the theme's page holds, in the order auditors answer it: its "
-        "questions (at least one).",
+    items: Annotated[list[Item], Field(min_length=1)] = Field(
+        description="What the theme's page holds, in page order: questions, headings, guidance "
+        "and sections (one level deep). It needs at least one question.",
     )
 
     def placed_questions(self) -> Iterator[tuple[Loc, Question]]:
-        """Every question, at ``items[n]``."""
+        """Every question in page order, at ``items[n]`` or ``items[n].section.items[m]``."""
         for n, item in enumerate(self.items):
-            yield ("items", n), item
+            if isinstance(item, Question):
+                yield ("items", n), item
+            elif isinstance(item, Section):
+                for m, inner in enumerate(item.section.items):
+                    if isinstance(inner, Question):
+                        yield ("items", n, "section", "items", m), inner
 
     @cached_property
     def questions(self) -> list[Question]:
@@ -441,16 +591,6 @@ class _QuestionnaireFields(_Strict):
             raise _RulesBroken(found)
         return self
 
-    @cached_property
-    def questions(self) -> dict[str, Question]:
-        """Every question by id, in file order."""
-        return {q.id: q for t in self.themes for _, q in t.placed_questions()}
-
-    @cached_property
-    def theme_of(self) -> dict[str, str]:
-        """The theme id of each question id."""
-        return {q.id: t.id for t in self.themes for _, q in t.placed_questions()}
-
     @property
     def grades(self) -> list[str]:
         """Grade names, best first."""
@@ -484,10 +624,21 @@ class Questionnaire(_QuestionnaireFields):
         description="The themes, in the order auditors work through them (at least one).",
     )
 
+    @cached_property
+    def questions(self) -> dict[str, Question]:
+        """Every question by id, in page order."""
+        return {q.id: q for t in self.themes for q in t.questions}
+
+    @cached_property
+    def theme_of(self) -> dict[str, str]:
+        """The theme id of each question id."""
+        return {q.id: t.id for t in self.themes for q in t.questions}
+
 
 _IN_FORMAT_2: dict[type[BaseModel], type[BaseModel]] = {
     Questionnaire1: Questionnaire,
     Theme1: Theme,
+    Question1: Question,
 }
 """Each format 1 model and the format 2 model in its place, for keys only format 2 knows."""
 _RENAMED_IN_FORMAT_2: dict[tuple[type[BaseModel], str], str] = {(Theme, "questions"): "items"}
@@ -661,7 +812,7 @@ def validate_questionnaire(data: object) -> Questionnaire:
         if isinstance(broken, _RulesBroken):
             found.extend(broken.found)
         else:
-            found.append((tuple(error["loc"]), error))
+            found.append((_without_tags(tuple(error["loc"])), error))
     order = _DocumentOrder(data)
     first = heapq.nsmallest(MAX_LISTED_PROBLEMS, found, key=lambda item: order.key(item[0]))
     listed = [
@@ -669,6 +820,11 @@ def validate_questionnaire(data: object) -> Questionnaire:
         for loc, what in first
     ]
     raise QuestionnaireInvalid(listed, unlisted=len(found) - len(listed)) from None
+
+
+def _without_tags(loc: Loc) -> Loc:
+    """A location as the file's keys give it, without the kind of item pydantic notes in it."""
+    return tuple(part for part in loc if part not in _ITEM_TAGS)
 
 
 def _root_model(data: object) -> type[_QuestionnaireFields]:
@@ -935,11 +1091,11 @@ def _message(error: ErrorDetails, root: type[BaseModel] = Questionnaire) -> str:
     if kind == "too_short":
         return _TOO_SHORT.get(_alias(loc), f"needs at least {ctx.get('min_length')} items")
     if kind == "greater_than":
-        return f"must be > {_number(ctx['gt'])}"
+        return f"must be > {plain_number(ctx['gt'])}"
     if kind == "greater_than_equal":
-        return f"must be >= {_number(ctx['ge'])}"
+        return f"must be >= {plain_number(ctx['ge'])}"
     if kind == "less_than_equal":
-        return f"must be <= {_number(ctx['le'])}"
+        return f"must be <= {plain_number(ctx['le'])}"
     text = str(error.get("msg", "is not valid"))
     return text[:1].lower() + text[1:]
 
@@ -959,7 +1115,7 @@ def _is_slug(field: FieldInfo) -> bool:
 
 def _alias(loc: Loc) -> str:
     """The last key name in a location, skipping list indexes."""
-    return next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    return next((p for p in reversed(loc) if isinstance(p, str) and p not in _ITEM_TAGS), "")
 
 
 def _fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
@@ -982,6 +1138,9 @@ def _model_at(loc: Loc, root: type[BaseModel] = Questionnaire) -> type[BaseModel
     """The model describing the object at a location of a file read by ``root``."""
     model: type[BaseModel] | None = root
     for part in loc:
+        if part in _ITEM_TAGS:
+            model = _ITEM_TAGS[str(part)]
+            continue
         if model is None:
             return None
         if isinstance(part, int):
@@ -995,7 +1154,7 @@ def _field_at(
     loc: Loc, root: type[BaseModel] = Questionnaire
 ) -> tuple[type[BaseModel] | None, FieldInfo | None]:
     """The model and field that a location's last key names."""
-    keys = [i for i, part in enumerate(loc) if isinstance(part, str)]
+    keys = [i for i, part in enumerate(loc) if isinstance(part, str) and part not in _ITEM_TAGS]
     if not keys:
         return None, None
     model = _model_at(loc[: keys[-1]], root)
@@ -1083,8 +1242,8 @@ def _quote(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _number(value: float) -> str:
-    """A number without a needless ``.0``."""
+def plain_number(value: float) -> str:
+    """A number as a person writes it, without a needless ``.0`` (3, not 3.0)."""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
@@ -1105,6 +1264,8 @@ def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
                 f"duplicate theme id {_quote(theme.id)}: already used at {first}",
             )
         first_theme.setdefault(theme.id, t)
+        if isinstance(theme, Theme) and not theme.questions:
+            yield ("themes", t, "items"), _NO_QUESTIONS
     placed = [
         _Placed(position, loc, question)
         for position, (loc, question) in enumerate(
@@ -1137,7 +1298,7 @@ class _Placed:
 
     position: int
     loc: Loc
-    question: Question
+    question: Question1
 
 
 def _band_problems(grading: Grading) -> Iterator[tuple[Loc, str]]:
@@ -1164,21 +1325,21 @@ def _band_problems(grading: Grading) -> Iterator[tuple[Loc, str]]:
         if i > 0 and band.min >= previous.min:
             message = (
                 "bands must be listed best first with min strictly decreasing: "
-                f"{_quote(band.grade)} (min {_number(band.min)}) comes after "
-                f"{_quote(previous.grade)} (min {_number(previous.min)})"
+                f"{_quote(band.grade)} (min {plain_number(band.min)}) comes after "
+                f"{_quote(previous.grade)} (min {plain_number(previous.min)})"
             )
             yield (*loc, "min"), message
     last = bands[-1]
     if last.min != 0:
         message = (
             "the last band's min must be 0, so that every percent gets a grade "
-            f"(it is {_number(last.min)})"
+            f"(it is {plain_number(last.min)})"
         )
         yield ("grading", "bands", len(bands) - 1, "min"), message
 
 
-def _question_problems(question: Question, loc: Loc) -> Iterator[tuple[Loc, str]]:
-    """Options, scores and compliance of one question."""
+def _question_problems(question: Question1, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Options, scores, numbers and compliance of one question."""
     options = question.options
     if question.type != "choice":
         if options is not None:
@@ -1196,10 +1357,58 @@ def _question_problems(question: Question, loc: Loc) -> Iterator[tuple[Loc, str]
             message = f"duplicate option value {_quote(option.value)}: already used at {first}"
             yield (*loc, "options", i, "value"), message
         first_value.setdefault(option.value, i)
+    if isinstance(question, Question):
+        yield from _number_problems(question, loc)
     if question.is_scored and question.max_score == 0:
-        yield (*loc, "options"), _ALL_ZERO
+        if question.type == "number":
+            yield (*loc, "bands"), _ALL_ZERO_BANDS
+        else:
+            yield (*loc, "options"), _ALL_ZERO
     if question.compliance is not None and not question.is_scored:
         yield (*loc, "compliance"), _COMPLIANCE_UNSCORED
+
+
+_NUMBER_KEYS = ("min", "max", "integer", "unit", "bands")
+
+
+def _number_problems(question: Question, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """A number question's range, whole numbers and score bands; those keys on no other."""
+    if question.type != "number":
+        kind = _quote(question.type)
+        for key in _NUMBER_KEYS:
+            if getattr(question, key) is not None:
+                yield (*loc, key), f"only number questions have {key} (this is a {kind} question)"
+        return
+    low, high = question.min, question.max
+    if low is not None and high is not None and low > high:
+        message = f"must be at or above min ({plain_number(low)}), or there is no answer to give"
+        yield (*loc, "max"), message
+    if question.integer:
+        for key, value in (("min", low), ("max", high)):
+            if value is not None and not float(value).is_integer():
+                yield (*loc, key), "must be a whole number, as the answer must be (integer is true)"
+    bands = question.bands or []
+    for i, band in enumerate(bands[1:], start=1):
+        if band.min >= bands[i - 1].min:
+            message = (
+                "bands must be listed highest first with min strictly decreasing: "
+                f"min {plain_number(band.min)} comes after min {plain_number(bands[i - 1].min)}"
+            )
+            yield (*loc, "bands", i, "min"), message
+    if bands and low is None:
+        yield (*loc, "bands"), _BANDS_NEED_MIN
+    elif bands and low is not None and bands[-1].min > low:
+        lowest = plain_number(bands[-1].min)
+        message = (
+            f"the last band's min ({lowest}) must be at or below the question's min "
+            f"({plain_number(low)}), so that every answer earns a score"
+        )
+        yield (*loc, "bands", len(bands) - 1, "min"), message
+
+
+_BANDS_NEED_MIN = (
+    "a number question scored by bands needs a min, so that every answer it allows earns a score"
+)
 
 
 _LOOK_ALIKE = "capital letters, spaces or invisible characters"
@@ -1223,6 +1432,11 @@ def _measure_problems(
         yield loc, message
 
 
+_NO_QUESTIONS = (
+    "needs at least one question: headings, guidance and sections without questions are not "
+    "enough to grade a theme"
+)
+_ALL_ZERO_BANDS = "needs a band with a score above 0 (its highest score is the maximum)"
 _ALL_ZERO = (
     "a scored question needs an option with a score above 0 (its highest score is its maximum)"
 )

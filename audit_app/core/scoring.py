@@ -16,7 +16,7 @@ from functools import lru_cache
 from math import floor
 from typing import Literal
 
-from audit_app.core.answers import drop_hidden, shown_questions
+from audit_app.core.answers import NUMBER_SHAPE, drop_hidden, shown_questions
 from audit_app.core.questionnaire import Band, Question, Questionnaire
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "exact",
     "format_percent",
     "grade_for",
+    "number_score",
     "round_percent",
     "score_audit",
 ]
@@ -192,6 +193,9 @@ def _score_question(
     # A choice value that is not an option is unanswered: the UI checks values before saving.
     answered = option is not None if question.type == "choice" else raw is not None
     score = exact(option.score) if option is not None and option.score is not None else None
+    if question.type == "number" and raw is not None and question.bands:
+        score = number_score(question, raw)
+        answered = score is not None
 
     reason: Reason
     if not shown:
@@ -221,6 +225,20 @@ def _score_question(
         possible=weight * max_score if included and max_score is not None else _ZERO,
         reason=reason,
     )
+
+
+def number_score(question: Question, raw: str) -> Fraction | None:
+    """The score of a number answer: the first band, in file order, whose min is at or below
+    it; None for text that is not a plain decimal number (the UI checks answers first)."""
+    if not NUMBER_SHAPE.fullmatch(raw):
+        return None
+    value = Fraction(raw)
+    for band in question.bands or ():
+        if exact(band.min) <= value:
+            return exact(band.score)
+    # Unreachable for a valid questionnaire and answer: the last band's min is at or below the
+    # question's min, and an answer below min is refused.
+    return None
 
 
 def _overall(questionnaire: Questionnaire, themes: Sequence[ThemeScore]) -> OverallScore:

@@ -30,6 +30,7 @@ from audit_app.core.answers import (
     drop_hidden,
     is_blank,
     missing_required,
+    number_rule,
     shown_questions,
 )
 from audit_app.core.dates import uk_date
@@ -494,6 +495,10 @@ def refused_value_message(question: Question, value: str) -> str | None:
         return None
     if question.type == "date":
         return f"{question.text}: enter a real date, for example 27/3/2026"
+    if question.type == "number" and (
+        question.integer or question.min is not None or question.max is not None
+    ):
+        return f"{question.text}: enter {number_rule(question)}"
     if question.type == "number":
         return f"{question.text}: enter a number, for example 3"
     return f"{question.text}: select one of the options"

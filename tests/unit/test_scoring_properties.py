@@ -33,13 +33,45 @@ BAND_MINS = st.one_of(
 )
 MEASURES = st.sampled_from([None, None, "Chronology up to date", "Plan reviewed"])
 OTHER_VALUES = {"text": "Seen alone", "date": "2026-03-27", "number": "3"}
+NUMBER_ANSWERS = ["-1", "0", "0.5", "2.5", "3", "10", "3.25"]
+NUMBER_BAND_MINS = st.sampled_from([0.5, 1, 2, 2.5, 3, 5, 10])
 
 
-def _question(draw: st.DrawFn, qid: str, earlier: list[tuple[str, list[str]]]) -> dict[str, Any]:
-    """A valid question; ``earlier`` holds the choice questions before it, with their values."""
-    qtype = draw(
-        st.sampled_from(["choice", "choice", "choice", "choice", "text", "date", "number"])
+def _number_bands(draw: st.DrawFn, question: dict[str, Any]) -> None:
+    """Format 2: a number question with a range, and maybe scored by bands (then with a min)."""
+    low = draw(st.sampled_from([0, 0.5, 1, -2]))
+    question["min"] = low
+    if draw(st.booleans()):
+        question["max"] = draw(st.sampled_from([5, 10, 20]))
+    if draw(st.integers(0, 2)) == 0:
+        return
+    mins = sorted({m for m in draw(st.lists(NUMBER_BAND_MINS, max_size=3)) if m > low})
+    scores = draw(
+        st.lists(
+            SCORES.filter(lambda v: v is not None), min_size=len(mins) + 1, max_size=len(mins) + 1
+        )
     )
+    if max(scores) == 0:
+        scores[0] = 1
+    question["bands"] = [
+        {"min": m, "score": score} for m, score in zip([*reversed(mins), low], scores, strict=True)
+    ]
+    if len(question["bands"]) < 2:
+        question["bands"].append({"min": low - 1, "score": 0})
+    weight = draw(st.none() | WEIGHTS)
+    if weight is not None:
+        question["weight"] = weight
+    measure = draw(MEASURES)
+    if measure is not None:
+        question["compliance"] = measure
+
+
+def _question(
+    draw: st.DrawFn, qid: str, earlier: list[tuple[str, list[str]]], format_2: bool
+) -> dict[str, Any]:
+    """A valid question; ``earlier`` holds the choice questions before it, with their values."""
+    kinds = ["choice", "choice", "choice", "choice", "text", "date", "number"]
+    qtype = draw(st.sampled_from([*kinds, "number", "number"] if format_2 else kinds))
     question: dict[str, Any] = {"id": qid, "text": f"Question {qid}?", "type": qtype}
     required = draw(st.sampled_from([None, True, False]))
     if required is not None:
@@ -61,6 +93,8 @@ def _question(draw: st.DrawFn, qid: str, earlier: list[tuple[str, list[str]]]) -
             measure = draw(MEASURES)
             if measure is not None:
                 question["compliance"] = measure
+    if qtype == "number" and format_2:
+        _number_bands(draw, question)
     if earlier and draw(st.integers(0, 2)) == 0:
         controller, values = draw(st.sampled_from(earlier))
         shown_for = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
@@ -70,19 +104,25 @@ def _question(draw: st.DrawFn, qid: str, earlier: list[tuple[str, list[str]]]) -
 
 @st.composite
 def questionnaires(draw: st.DrawFn) -> Questionnaire:
-    """A valid questionnaire: 1-4 themes of 1-8 questions, some scored, some with show_if."""
+    """A valid questionnaire: 1-4 themes of 1-8 questions, some scored, some with show_if; in
+    format 2, numbers scored by bands, and headings, guidance and sections among the questions."""
+    format_2 = draw(st.booleans())
     earlier: list[tuple[str, list[str]]] = []
     themes: list[dict[str, Any]] = []
     count = 0
     for t in range(draw(st.integers(1, 4))):
         questions = []
         for _ in range(draw(st.integers(1, 8))):
-            question = _question(draw, f"q{count}", earlier)
+            question = _question(draw, f"q{count}", earlier, format_2)
             count += 1
             questions.append(question)
             if question["type"] == "choice":
                 earlier.append((question["id"], [o["value"] for o in question["options"]]))
-        theme: dict[str, Any] = {"id": f"t{t}", "title": f"Theme {t}", "questions": questions}
+        theme: dict[str, Any] = {"id": f"t{t}", "title": f"Theme {t}"}
+        if format_2:
+            theme["items"] = _laid_out(draw, questions)
+        else:
+            theme["questions"] = questions
         weight = draw(st.none() | WEIGHTS)
         if weight is not None:
             theme["weight"] = weight
@@ -94,7 +134,7 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
     ]
     return validate_questionnaire(
         {
-            "format": "case-audit/1",
+            "format": "case-audit/2" if format_2 else "case-audit/1",
             "id": "random-audit",
             "version": 1,
             "title": "Random audit",
@@ -103,6 +143,23 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
             "themes": themes,
         }
     )
+
+
+def _laid_out(draw: st.DrawFn, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Format 2 items: the questions in order, some after a heading or guidance, some in a
+    section."""
+    items: list[dict[str, Any]] = []
+    for n, question in enumerate(questions):
+        layout = draw(st.sampled_from(["plain", "plain", "heading", "guidance", "section"]))
+        if layout == "heading":
+            items.append({"heading": f"Part {n}"})
+        elif layout == "guidance":
+            items.append({"guidance": "Look at the case file."})
+        if layout == "section":
+            items.append({"section": {"title": f"Section {n}", "items": [question]}})
+        else:
+            items.append(question)
+    return items
 
 
 @st.composite
@@ -115,6 +172,8 @@ def audits(draw: st.DrawFn) -> Audit:
         if kind == "answer":
             if question.type == "choice":
                 answers[qid] = draw(st.sampled_from([o.value for o in question.options or ()]))
+            elif question.type == "number":
+                answers[qid] = draw(st.sampled_from(NUMBER_ANSWERS))
             else:
                 answers[qid] = OTHER_VALUES[question.type]
         elif kind == "blank":
