@@ -164,14 +164,13 @@ def sign_in(
     create_accounts: bool,
     address: str,
     mfa_by_provider: bool,
-    mfa_required_roles: Iterable[str] = (),
 ) -> User:
     """The account of the person the provider proved, with the role, team and services their
     groups give now; SignOnRefused when they cannot sign in. The caller commits.
 
     When the provider did no multi-factor authentication, a person with the service's own
-    two-factor authentication is asked for its code next (the caller's business), and one whose
-    role needs a second factor and has none is refused."""
+    two-factor authentication is asked for its code next (the caller's business); one whose
+    role needs it and who has none sets it up once signed in, as after a password."""
     try:
         rules = read_group_rules(groups_file)
     except GroupsFileError as problem:
@@ -202,14 +201,6 @@ def sign_in(
             reference=user.username,
         )
     _apply_access(user, access, session=session)
-    if not mfa_by_provider and not user.mfa_enabled and user.role in set(mfa_required_roles):
-        raise SignOnRefused(
-            "role needs two-factor authentication",
-            "Your role needs two-factor authentication, and your council sign-in did not use "
-            "it. Ask your IT team to require multi-factor authentication for Case file audits, "
-            "then sign in again.",
-            reference=user.username,
-        )
     code_next = not mfa_by_provider and user.mfa_enabled
     if not code_next:
         user.last_sign_in_at = utcnow()

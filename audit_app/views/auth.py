@@ -210,9 +210,17 @@ def mfa_setup() -> str | Response | tuple[str, int]:
         return render_template("auth/mfa_enabled.html", codes=None)
     secret = _pending_secret()
     form = MfaSetupForm()
+    by_provider = _signed_in_by_provider_without_password(user)
+    if by_provider:
+        # No password here to ask for again: the council's sign-in, a moment ago, stands for it.
+        del form.current_password
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        codes, errors = _turn_on_mfa(user, secret, form)
+        codes, errors = (
+            _turn_on_mfa_after_provider(user, secret, form)
+            if by_provider
+            else _turn_on_mfa(user, secret, form)
+        )
         if codes is not None:
             # A fresh session, carrying the MFA flag: two-factor is on whatever happens here.
             _restart_session(user)
@@ -223,6 +231,36 @@ def mfa_setup() -> str | Response | tuple[str, int]:
         "auth/mfa_setup.html", form=form, errors=errors, qr=mfa.qr_code_svg(uri), secret=secret
     )
     return (page, 400) if errors else page
+
+
+# How long after signing in with the council's account a person without a password here may
+# still set up two-factor authentication without signing in again.
+PROVIDER_SIGN_IN_FRESH = timedelta(minutes=15)
+
+
+def _signed_in_by_provider_without_password(user: User) -> bool:
+    return session.get("signed_in_with") == "sso" and not user.password_hash
+
+
+def _turn_on_mfa_after_provider(
+    user: User, secret: str, form: MfaSetupForm
+) -> tuple[list[str] | None, dict[str, str]]:
+    """The recovery codes, or the problems by field, for a person signed in with the council's
+    account who has no password here: only a recent sign-in there lets them set it up."""
+    started = session.get("signed_in_at")
+    if not isinstance(started, str) or (
+        utcnow() - datetime.fromisoformat(started) > PROVIDER_SIGN_IN_FRESH
+    ):
+        return None, {
+            "code": "Sign out, then sign in again with your council account, and set up "
+            "two-factor authentication straight away"
+        }
+    with changes() as db:
+        codes = mfa.enable(user, secret, form.code.data or "", session=db, actor=current_actor())
+        if codes is None:
+            return None, {"code": mfa.WRONG_FIRST_CODE}
+        end_sessions(db, current_user.id, "two-factor set up", only_this_browser=True)
+    return codes, {}
 
 
 def _signed_in_person() -> User:
@@ -294,13 +332,16 @@ def _change_own_password(user: User, form: ChangePasswordForm) -> dict[str, str]
 def _restart_session(user: User) -> None:
     """A fresh session for this browser, its old one having ended with the change just made.
 
-    A commit of its own: the change holds whatever happens here.
+    A commit of its own: the change holds whatever happens here. How the person signed in (with
+    the council's account, and whether it did multi-factor authentication) carries over.
     """
+    carried = {key: session[key] for key in ("signed_in_with", "provider_mfa") if key in session}
     with changes():
         start_session(
             signed_in_user(user, current_user.managed_service_ids),
             remote_addr=request.remote_addr,
         )
+    session.update(carried)
 
 
 def _with_form_errors(

@@ -89,7 +89,6 @@ def callback() -> str | Response | tuple[str, int]:
                 create_accounts=config["OIDC_CREATE_ACCOUNTS"],
                 address=_address(),
                 mfa_by_provider=mfa_by_provider,
-                mfa_required_roles=config["MFA_REQUIRED_ROLES"],
             )
     except sso.SignOnRefused as refused:
         return _refused(refused, identity.subject)

@@ -8,15 +8,18 @@ says so; and who may still sign in with a password here (LOCAL_SIGN_IN)."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
 from audit_app.db import get_engine, session_scope
-from audit_app.models import ManagedService, Service, User
+from audit_app.models import ManagedService, Service, User, utcnow
 from tests.builders import PASSWORD, add_user
 from tests.conftest import events
 from tests.oidc_provider.fixtures import (
@@ -205,17 +208,52 @@ def test_without_the_provider_s_mfa_a_role_that_needs_it_asks_for_the_service_s_
         get_engine(app).dispose()
 
 
-def test_without_any_second_factor_a_role_that_needs_one_is_refused(
+def _pending_secret(client: FlaskClient) -> str:
+    page = client.get("/account/mfa").get_data(as_text=True)
+    match = re.search(r'<code class="app-secret">([A-Z2-7]+)</code>', page)
+    assert match, page
+    return match.group(1)
+
+
+def test_without_any_second_factor_a_role_that_needs_one_sets_up_the_service_s_code(
+    database_url: str, tmp_path: Path, oidc_provider: OpenIDProvider
+) -> None:
+    """Max (a manager, no second factor at the provider, no password here) is sent to set up
+    the service's two-factor authentication, which asks for no password; his next sign-in
+    asks for its code."""
+    app = sso_app_with(database_url, tmp_path, oidc_provider, MFA_REQUIRED_ROLES="manager,admin")
+    try:
+        client = app.test_client()
+        assert sign_in_with_provider(client, oidc_provider, "max").status_code == 302
+        assert client.get("/").headers["Location"] == "/account/mfa"
+        page = client.get("/account/mfa").get_data(as_text=True)
+        assert "your council account and a code" in page
+        assert 'type="password"' not in page
+        secret = _pending_secret(client)
+        done = client.post("/account/mfa", data={"code": pyotp.TOTP(secret).now()})
+        assert done.status_code == 200, done.get_data(as_text=True)
+        assert client.get("/").status_code == 200
+        assert len(events(app, "mfa.enabled")) == 1
+        assert client.post("/sign-out").headers["Location"] == "/signed-out"
+        again = sign_in_with_provider(client, oidc_provider, "max")
+        assert again.headers["Location"] == "/sign-in/code"
+    finally:
+        get_engine(app).dispose()
+
+
+def test_setting_up_the_code_without_a_password_needs_a_recent_council_sign_in(
     database_url: str, tmp_path: Path, oidc_provider: OpenIDProvider
 ) -> None:
     app = sso_app_with(database_url, tmp_path, oidc_provider, MFA_REQUIRED_ROLES="manager,admin")
     try:
         client = app.test_client()
-        answer = sign_in_with_provider(client, oidc_provider, "max")
-        assert_refused(answer.get_data(as_text=True), answer.status_code, "needs two-factor")
-        assert client.get("/").status_code == 302
-        with session_scope(app) as session:
-            assert session.exec(select(User)).first() is None  # nothing kept of the attempt
+        sign_in_with_provider(client, oidc_provider, "max")
+        secret = _pending_secret(client)
+        with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
+            late = client.post("/account/mfa", data={"code": pyotp.TOTP(secret).now()})
+        assert late.status_code == 400
+        assert "sign in again with your council account" in late.get_data(as_text=True)
+        assert events(app, "mfa.enabled") == []
     finally:
         get_engine(app).dispose()
 
