@@ -17,7 +17,7 @@ def register(app: Flask) -> None:
     from audit_app.commands.concerns import concerns_cli
     from audit_app.commands.db import db_cli
     from audit_app.commands.demo import demo_cli
-    from audit_app.commands.export import export_cli
+    from audit_app.commands.export import export_cli, reports_cli
     from audit_app.commands.maintenance import backup_cli, retention_cli, summaries_cli
     from audit_app.commands.questionnaires import questionnaires_cli
     from audit_app.commands.users import users_cli
@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
         allocations_cli,
         demo_cli,
         export_cli,
+        reports_cli,
         backup_cli,
         retention_cli,
         summaries_cli,

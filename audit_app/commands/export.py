@@ -1,7 +1,8 @@
-"""`flask export KIND ...`: the board's CSV exports (and the workbook) from the command line.
+"""`flask export KIND ...`: the board's CSV exports (and the workbook) from the command line;
+`flask reports paper ...`: the board paper as PDF.
 
 The bytes are the same as the dashboard's downloads for the same filters: both write through
-``audit_app.reporting.exports``.
+``audit_app.reporting.exports`` (the paper through ``audit_app.reporting.board_paper``).
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from datetime import date
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from audit_app.commands import CLI_ACTOR
-from audit_app.commands.base import Command
+from audit_app.commands.base import Command, CommandGroup
+from audit_app.core.dates import month_end, parse_month_key
 from audit_app.db import get_engine, session_scope
-from audit_app.reporting import exports
+from audit_app.reporting import board_paper, exports
 from audit_app.reporting.dashboard import load_catalogue
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.filters import Filters, Scope, parse_date
+from audit_app.reporting.paper_pdf import paper_pdf
+from audit_app.reporting.report_page import ReportPage
 from audit_app.reporting.selection import Places, Selection
 from audit_app.services import reports as report_service
 
@@ -171,4 +176,98 @@ def _write(
     return result
 
 
-__all__ = ["export_cli"]
+@click.group("reports", cls=CommandGroup)
+def reports_cli() -> None:
+    """Reports from the command line: the board paper."""
+
+
+def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
+    try:
+        return parse_month_key(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"“{value}” is not a month: write it as YYYY-MM, e.g. 2026-03"
+        ) from None
+
+
+@reports_cli.command("paper")
+@with_appcontext
+@click.option("--from", "first", required=True, callback=_month, metavar="YYYY-MM",
+              help="The first month of the period.")  # fmt: skip
+@click.option("--to", "last", required=True, callback=_month, metavar="YYYY-MM",
+              help="The last month of the period (included).")  # fmt: skip
+@click.option("--service", "service_name", metavar="NAME", help="One service, by name.")
+@click.option("--questionnaire", "questionnaire_id", metavar="ID", help="One questionnaire id.")
+@click.option("--theme", default="", metavar="QUESTIONNAIRE/THEME", help="One theme, by its ids.")
+@click.option("--out", required=True, metavar="FILE", help="Where to write the PDF.")
+def paper_cli(
+    first: date,
+    last: date,
+    service_name: str | None,
+    questionnaire_id: str | None,
+    theme: str,
+    out: str,
+) -> None:
+    """Write the board paper of a period (whole months) as PDF, like the reports' download.
+
+    It covers every service unless --service narrows it, and names no worker.
+    """
+    if first > last:
+        raise click.UsageError(f"--from {first:%Y-%m} is after --to {last:%Y-%m}")
+    target = Path(out)
+    if not target.parent.exists():
+        raise click.UsageError(f"--out {out}: the folder {target.parent} does not exist")
+    filters = Filters(
+        date_from=first,
+        date_to=month_end(last),
+        questionnaire_id=questionnaire_id,
+        service_id=_service_id(service_name, questionnaire_id),
+    )
+    made = _paper(filters, theme)
+    with current_app.test_request_context("/reports/paper"):
+        data = paper_pdf(made)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+    os.replace(temporary, target)
+    with session_scope() as session:
+        report_service.record_export(
+            "board-paper" if made.theme is None else f"board-paper:{'/'.join(made.theme)}",
+            "pdf",
+            report_service.Requester(
+                username=CLI_ACTOR.username, id=None, scope=Scope.everything()
+            ),
+            filters,
+            made.figures.headline.submitted,
+            session=session,
+            via="command line",
+        )
+    click.echo(f"Wrote the board paper for {made.period.text} to {out}.", err=True)
+
+
+def _paper(filters: Filters, theme: str) -> board_paper.BoardPaper:
+    """The paper of these filters for every service; a usage error for an unknown theme."""
+    scope = Scope.everything()
+    today = report_service.today_utc()
+    with ReportReader(get_engine()) as reader:
+        catalogue = load_catalogue(reader)
+        places = Places.load(reader, scope)
+        raw = {key: "" for key in ("from", "to", "questionnaire", "kind", "service", "team")}
+        page = ReportPage(filters, {}, {**raw, "auditor": ""}, scope, catalogue, places, {})
+        request, errors = board_paper.paper_request(page, theme)
+        if errors:
+            themes = ", ".join(f"{q}/{t}" for q, t in catalogue.themes) or "none loaded yet"
+            raise click.UsageError(f"--theme {theme}: {errors['theme']}. Themes: {themes}.")
+        return board_paper.build(
+            reader,
+            request,
+            scope,
+            today=today,
+            catalogue=catalogue,
+            places=places,
+            described=board_paper.describe_filters(page, request.period, request.theme),
+            marking=current_app.config.get("PROTECTIVE_MARKING") or board_paper.DEFAULT_MARKING,
+        )
+
+
+__all__ = ["export_cli", "reports_cli"]

@@ -368,4 +368,8 @@ def without_inline_styles(svg: str, key: str, title: str, description: str) -> s
     desc_element.text = description
     root.insert(0, desc_element)
     root.insert(0, title_element)
+    # The prefixes are registered again each time: another library (WeasyPrint, for board
+    # papers) registers the empty prefix for itself, which would write <ns0:svg>.
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")

@@ -320,3 +320,7 @@ def reports_url(endpoint: str, args: dict[str, str], **more: Any) -> str:
         paths[endpoint] = url_for(endpoint)
     query = urlencode({k: str(v) for k, v in merged.items()})
     return f"{paths[endpoint]}?{query}" if query else paths[endpoint]
+
+
+# The board papers' routes belong to this blueprint (the reports area); their module adds them.
+from audit_app.views import papers as _papers  # noqa: E402, F401

@@ -1,0 +1,372 @@
+"""The board paper on the hand-worked data set (tests/reports/conftest.py): the same figures as
+the dashboard, the period stated, the year-on-year and quarter-on-quarter tables, the actions,
+no worker named, a PDF whose text says the same (read back with pdftotext), and a PDF that
+fetches nothing but the application's own static files."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from audit_app.db import get_engine
+from audit_app.reporting import board_paper
+from audit_app.reporting import dashboard as dashboard_data
+from audit_app.reporting.board_paper import Period
+from audit_app.reporting.charts import _stacked
+from audit_app.reporting.database import ReportReader
+from audit_app.reporting.figures import Share
+from audit_app.reporting.filters import Filters, Scope
+from audit_app.reporting.paper_pdf import BASE_URL, own_static_files, write_pdf
+from audit_app.reporting.selection import Places
+from audit_app.services.actor import Actor
+from tests.builders import ReportData, report_audit
+from tests.conftest import events
+from tests.reports.conftest import PERIOD, SignInAs
+
+TODAY = date(2026, 4, 15)
+FINANCIAL_YEAR = {"from": "2025-04-01", "to": "2026-03-31"}
+
+
+def _paper(app: Flask, filters: Filters, theme: tuple[str, str] | None = None) -> Any:
+    assert filters.date_from and filters.date_to
+    with app.app_context(), ReportReader(get_engine(app)) as reader:
+        catalogue = dashboard_data.load_catalogue(reader)
+        places = Places.load(reader, Scope.everything())
+        request = board_paper.PaperRequest(
+            filters, Period(filters.date_from, filters.date_to), theme
+        )
+        return board_paper.build(
+            reader,
+            request,
+            Scope.everything(),
+            today=TODAY,
+            catalogue=catalogue,
+            places=places,
+            described=[],
+        )
+
+
+def _dashboard(app: Flask, filters: Filters) -> dashboard_data.Dashboard:
+    with app.app_context(), ReportReader(get_engine(app)) as reader:
+        return dashboard_data.build(reader, filters, Scope.everything(), today=TODAY)
+
+
+def _earlier_audit(report_data: ReportData) -> None:
+    """One audit a year before the data set's quarter: 10 February 2025, Outstanding."""
+    report_audit(
+        report_data.app,
+        Actor(id=report_data.users["amber"], username="amber", role="auditor"),  # type: ignore[arg-type]
+        "100006",
+        {"voice": {"seen-alone": "yes"}, "planning": {"plan-smart": "yes"}},
+        {"voice": "Outstanding", "planning": "Outstanding"},
+        "Outstanding",
+        datetime(2025, 2, 10, 9, 0, tzinfo=UTC),
+    )
+
+
+# --- periods ----------------------------------------------------------------------------------
+
+
+def test_the_year_before_and_the_quarters_of_a_period() -> None:
+    quarter = Period(date(2026, 1, 1), date(2026, 3, 31))
+    assert quarter.year_before() == Period(date(2025, 1, 1), date(2025, 3, 31))
+    assert quarter.latest_quarter() == quarter
+    assert quarter.quarter_before() == Period(date(2025, 10, 1), date(2025, 12, 31))
+    year = Period(date(2025, 4, 1), date(2026, 3, 31))
+    assert year.latest_quarter() == quarter
+    assert year.latest_quarter().quarter_before() == Period(date(2025, 10, 1), date(2025, 12, 31))
+    # A month's last day stays its last day, leap years included.
+    leap = Period(date(2027, 3, 1), date(2028, 2, 29))
+    assert leap.year_before() == Period(date(2026, 3, 1), date(2027, 2, 28))
+    assert Period(date(2026, 3, 1), date(2027, 2, 28)).year_before().end == date(2026, 2, 28)
+    assert Period(date(2028, 3, 1), date(2029, 2, 28)).year_before().end == date(2028, 2, 29)
+    assert Period(date(2026, 1, 15), date(2026, 2, 10)).year_before() == Period(
+        date(2025, 1, 15), date(2025, 2, 10)
+    )
+    assert quarter.text == "1 January 2026 to 31 March 2026"
+
+
+def test_a_change_is_in_points_for_shares_and_in_units_for_counts() -> None:
+    assert board_paper.Compared("x", Share(3, 4), Share(1, 2)).change == "+25.0 points"
+    assert board_paper.Compared("x", Share(1, 4), Share(1, 2)).change == "−25.0 points"
+    assert board_paper.Compared("x", Share(1, 4), Share(0, 0)).change == "–"
+    assert board_paper.Compared("x", 4, 1).change == "+3"
+    assert board_paper.Compared("x", 2, 2).change == "No change"
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+
+def test_the_papers_figures_are_the_dashboards(report_data: ReportData) -> None:
+    filters = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
+    paper = _paper(report_data.app, filters)
+    dashboard = _dashboard(report_data.app, filters)
+    assert paper.figures.headline == dashboard.headline
+    assert paper.figures.by_month == dashboard.by_month
+    assert paper.figures.by_service == dashboard.by_service
+    assert paper.figures.compliance == dashboard.compliance
+    assert paper.figures.themes == dashboard.themes
+    # As worked out by hand in tests/reports/conftest.py.
+    assert paper.figures.headline.submitted == 4
+    assert paper.figures.headline.good == Share(2, 4)
+    assert paper.figures.headline.worst == Share(1, 4)
+
+
+def test_the_year_on_year_table(report_data: ReportData) -> None:
+    _earlier_audit(report_data)
+    filters = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
+    paper = _paper(report_data.app, filters)
+    table = paper.year_on_year
+    assert table.before == Period(date(2025, 1, 1), date(2025, 3, 31))
+    rows = {row.label: row for row in table.rows}
+    assert rows["Audits submitted"].now == 4 and rows["Audits submitted"].before == 1
+    assert rows["Audits submitted"].change == "+3"
+    good = rows["Final grade Good or better"]
+    assert good.now == Share(2, 4) and good.before == Share(1, 1)
+    assert good.change == "−50.0 points"
+    # The year before is what the dashboard says for that period.
+    before = _dashboard(
+        report_data.app, filters.with_(date_from=date(2025, 1, 1), date_to=date(2025, 3, 31))
+    )
+    assert rows["Final grade Inadequate"].before == before.headline.worst
+    assert rows["Recording compliance, all measures"].before == board_paper.compliance_total(before)
+
+
+def test_the_quarter_on_quarter_table(report_data: ReportData) -> None:
+    _earlier_audit(report_data)
+    filters = Filters(date_from=date(2025, 4, 1), date_to=date(2026, 3, 31))
+    paper = _paper(report_data.app, filters)
+    table = paper.quarter_on_quarter
+    assert table.now == Period(date(2026, 1, 1), date(2026, 3, 31))
+    assert table.before == Period(date(2025, 10, 1), date(2025, 12, 31))
+    rows = {row.label: row for row in table.rows}
+    assert rows["Audits submitted"].now == 4 and rows["Audits submitted"].before == 0
+    # The year before the financial year holds the audit of February 2025.
+    year = {row.label: row for row in paper.year_on_year.rows}
+    assert year["Audits submitted"].before == 1
+
+
+def test_the_actions_and_their_progress(report_data: ReportData) -> None:
+    paper = _paper(report_data.app, Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31)))
+    child, record, every = paper.actions
+    assert (child.raised, child.done, child.open, child.overdue) == (3, 1, 2, 1)
+    assert record.raised == 0
+    assert every.done_share == Share(1, 3)
+    assert paper.briefing.next_steps == [
+        "3 actions were raised on these audits: 1 done, 2 open (1 overdue) and 0 cancelled."
+    ]
+
+
+def test_a_paper_on_one_theme(report_data: ReportData) -> None:
+    filters = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
+    paper = _paper(report_data.app, filters, theme=("report-audit", "voice"))
+    assert [label for label, _ in paper.themes] == ["The child's voice"]
+    labels = [row.label for row in paper.year_on_year.rows]
+    assert labels[-1] == "Theme Good or better: The child's voice"
+    assert not any("Planning" in label for label in labels)
+
+
+# --- the page and the PDF ---------------------------------------------------------------------
+
+
+def test_the_page_states_the_period_and_the_marking_and_names_no_worker(
+    report_data: ReportData, signed_in_as: SignInAs
+) -> None:
+    client = signed_in_as("ada")
+    response = client.get(f"/reports/paper?{urlencode(PERIOD)}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Submitted 1 January 2026 to 31 March 2026" in html
+    assert "OFFICIAL-SENSITIVE" in html
+    assert re.search(r'id="paper-submitted">4<', html)
+    assert 'id="paper-good">2 of 4 (50.0%)<' in html
+    for name in ("amber", "basil", "grace", "Team manager", "100001", "100002"):
+        assert name not in html, name
+    assert " style=" not in html and "<script>" not in html
+
+
+def test_the_page_and_the_pdf_are_in_the_trail(
+    report_data: ReportData, signed_in_as: SignInAs
+) -> None:
+    client = signed_in_as("grace")
+    client.get(f"/reports/paper?{urlencode(PERIOD)}")
+    client.get(f"/reports/paper.pdf?{urlencode(PERIOD)}")
+    made = [json.loads(e.detail) for e in events(report_data.app, "report.exported")]
+    assert [(m["kind"], m["format"]) for m in made] == [
+        ("board-paper", "html"),
+        ("board-paper", "pdf"),
+    ]
+    assert made[0]["filters"]["from"] == "2026-01-01" and made[0]["rows"] == 3  # grace's
+
+
+def test_a_wrong_theme_or_period_is_explained(signed_in_as: SignInAs) -> None:
+    client = signed_in_as("ada")
+    response = client.get("/reports/paper?" + urlencode({**PERIOD, "theme": "report-audit/x"}))
+    assert response.status_code == 400
+    assert "Select a theme from the list" in response.get_data(as_text=True)
+    response = client.get("/reports/paper?" + urlencode({"from": "2026-03-31", "to": "2026-01-01"}))
+    assert response.status_code == 400
+    assert "The start of the period must be on or before its end" in response.get_data(as_text=True)
+    assert client.get("/reports/paper.pdf?theme=nothing").status_code == 400
+
+
+def _pdf_text(data: bytes, tmp_path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: run 'make pdf'")
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _pdf_info(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "info.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_pdf_holds_the_figures_the_period_and_the_marking(
+    report_data: ReportData, signed_in_as: SignInAs, tmp_path: Path
+) -> None:
+    client = signed_in_as("ada")
+    response = client.get(f"/reports/paper.pdf?{urlencode(PERIOD)}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert "board-paper-2026-01-01-to-2026-03-31.pdf" in response.headers["Content-Disposition"]
+    data = response.get_data()
+    assert data.startswith(b"%PDF")
+    text = _pdf_text(data, tmp_path)
+    words = " ".join(text.split())
+    assert "Submitted 1 January 2026 to 31 March 2026" in words
+    assert "7-minute briefing" in words
+    assert "2 of 4 (50.0%)" in words and "1 of 4 (25.0%)" in words
+    # The marking is at the top of every page.
+    pages = text.split("\f")[:-1]
+    assert len(pages) >= 2
+    assert all("OFFICIAL-SENSITIVE" in page.split("\n", 3)[0] + page[:400] for page in pages)
+    # No address after a figure or a link.
+    assert "http" not in text and "/reports" not in text
+    for name in ("amber", "basil", "grace", "100001"):
+        assert name not in text, name
+    info = _pdf_info(data, tmp_path)
+    assert re.search(r"^Title:\s+Board paper: case file audits, 1 January 2026", info, re.M)
+    assert re.search(r"^Tagged:\s+yes", info, re.M)
+
+
+def test_the_pdfs_charts_are_vector_graphics(
+    report_data: ReportData, signed_in_as: SignInAs, tmp_path: Path
+) -> None:
+    client = signed_in_as("ada")
+    data = client.get(f"/reports/paper.pdf?{urlencode(PERIOD)}").get_data()
+    if shutil.which("pdfimages") is None:
+        pytest.skip("pdfimages is not installed: run 'make pdf'")
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(data)
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert len(listed.strip().splitlines()) == 2  # the heading lines only: no raster image
+    # The chart's words are text in the PDF, as drawn by matplotlib.
+    assert "Percent compliant" in " ".join(_pdf_text(data, tmp_path).split())
+
+
+def test_the_command_writes_the_same_paper(
+    report_data: ReportData, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "paper.pdf"
+    result = runner.invoke(
+        args=["reports", "paper", "--from", "2026-01", "--to", "2026-03", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    words = " ".join(_pdf_text(out.read_bytes(), tmp_path).split())
+    assert "Submitted 1 January 2026 to 31 March 2026" in words
+    assert "2 of 4 (50.0%)" in words
+    made = [json.loads(e.detail) for e in events(report_data.app, "report.exported")]
+    assert made[-1]["kind"] == "board-paper" and made[-1]["via"] == "command line"
+    result = runner.invoke(
+        args=["reports", "paper", "--from", "2026-13", "--to", "2026-03", "--out", str(out)]
+    )
+    assert result.exit_code == 2 and "2026-13" in result.output
+
+
+# --- nothing from the network -----------------------------------------------------------------
+
+
+@pytest.fixture
+def other_server() -> Iterator[tuple[str, list[str]]]:
+    """A web server on 127.0.0.1 that records every path asked of it."""
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.end_headers()
+            self.wfile.write(b"body { color: red }")
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_the_pdf_fetches_nothing_but_our_static_files(
+    app: Flask, other_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    address, asked = other_server
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { color: red }")
+    html = f"""<!DOCTYPE html><html lang="en-GB"><head><title>t</title>
+      <link rel="stylesheet" href="{address}/style.css">
+      <link rel="stylesheet" href="file://{secret}">
+      <link rel="stylesheet" href="/static/../../config.py">
+      <link rel="stylesheet" href="/static/dist/application.css">
+      </head><body><img src="{address}/logo.png" alt="logo"><p>Hello</p></body></html>"""
+    static = Path(app.static_folder or "")
+    assert write_pdf(html, static).startswith(b"%PDF")
+    assert asked == []
+    fetcher = own_static_files(static)
+    for refused in (
+        f"{address}/style.css",
+        f"file://{secret}",
+        f"{BASE_URL}static/../../config.py",
+    ):
+        with pytest.raises(ValueError, match="Not one of the application's static files"):
+            fetcher.fetch(refused)  # type: ignore[attr-defined]
+    served = fetcher.fetch(f"{BASE_URL}static/dist/application.css")  # type: ignore[attr-defined]
+    assert served.content_type == "text/css" and b".govuk-link" in served.read()
+    assert asked == []
+
+
+def test_the_dashboards_charts_stay_svg_after_a_pdf_is_made(signed_in_as: SignInAs) -> None:
+    """WeasyPrint registers XML prefixes of its own; the charts must still be written as
+    plain <svg> elements that a browser draws."""
+    client = signed_in_as("ada")
+    assert client.get(f"/reports/paper.pdf?{urlencode(PERIOD)}").status_code == 200
+    _stacked.cache_clear()  # drawn again, not the charts drawn before the PDF was made
+    html = client.get(f"/reports?{urlencode(PERIOD)}").get_data(as_text=True)
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') >= 4
+    assert "<ns0:" not in html
