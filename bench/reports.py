@@ -563,6 +563,12 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument(
+        "--vacuum",
+        action="store_true",
+        help="PostgreSQL: VACUUM ANALYZE the summary tables (untimed) after every remaking, "
+        "as autovacuum would in time where it is on.",
+    )
+    parser.add_argument(
         "--index",
         action="append",
         default=[],
@@ -636,6 +642,8 @@ def main() -> None:
         f"first dashboard view, making the summaries of {stale_months} stale months: "
         f"{(time.perf_counter() - started) * 1000:.0f} ms"
     )
+    # As `flask summaries refresh` does after making many months (PostgreSQL only).
+    summaries.tidy(engine)
     last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
     def mark_last_month() -> None:
@@ -681,6 +689,7 @@ def main() -> None:
                 "audit alone": (change_one_audit, True),
             },
             args.repeats,
+            vacuum=args.vacuum,
         )
         fresh, fresh_runs = ways["fresh"]
         changed, _ = ways["in the request"]
@@ -718,11 +727,13 @@ def side_by_side(
     url_: str,
     ways: dict[str, tuple[Callable[[], None] | None, bool]],
     runs: int,
+    *,
+    vacuum: bool = False,
 ) -> dict[str, tuple[float, list[float]]]:
     """The page, every cache emptied, each way once per round: ``ways`` maps a name to the
     change made first (None: none) and whether stale months are remade after the response
     (as outside tests) or in the request. Each run waits, untimed, for the remaking to end
-    before the next."""
+    before the next (and with ``vacuum`` vacuums the summary tables)."""
     times: dict[str, list[float]] = {name: [] for name in ways}
     try:
         for _ in range(runs):
@@ -740,6 +751,8 @@ def side_by_side(
                 for thread in threading.enumerate():
                     if thread.name == "report-summaries":
                         thread.join()
+                if vacuum:
+                    summaries.tidy(get_engine(app))
     finally:
         app.config["SUMMARIES_AFTER_RESPONSE"] = False
     return {name: (statistics.median(found), found) for name, found in times.items()}

@@ -398,11 +398,7 @@ def theme_statement(selection: Selection, found: Window) -> Any:
         case((t.percent.is_(None), 0), else_=-1).label("graded"),
         (-t.percent).label("percent_sum"),
     ).select_from(THEME_AUDITS.join(AUDITS, a.audit_id == t.audit_id))
-    taken_away = taken_away.where(
-        *_conditions(a, selection, found, people=False, changed=True),
-        # The summary kept the month the audit was counted in (always the audit's month).
-        t.month == a.month,
-    )
+    taken_away = taken_away.where(*_conditions(a, selection, found, people=False, changed=True))
     both = union_all(counted, taken_away).subquery("theme_rows")
     keys = [both.c[name] for name in ("version_id", "theme_id", "team_id", *GRADE_NAMES)]
     return (
@@ -454,7 +450,6 @@ def compliance_statement(selection: Selection, found: Window, measure: str | Non
         .select_from(COMPLIANCE_AUDITS.join(AUDITS, a.audit_id == m.audit_id))
         .where(
             *_conditions(a, selection, found, people=False, changed=True),
-            m.month == a.month,
             *([m.measure == measure] if measure is not None else []),
         )
     )
