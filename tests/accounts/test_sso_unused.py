@@ -97,6 +97,8 @@ def test_the_admins_see_each_account_s_last_sign_in_the_longest_unused_first(
     app: Flask, admin_signed_in: FlaskClient
 ) -> None:
     _people(app)
+    users = admin_signed_in.get("/admin/users").get_data(as_text=True)
+    assert 'href="/admin/users/sign-ins">Last sign-in of each user</a>' in users
     page = admin_signed_in.get("/admin/users/sign-ins").get_data(as_text=True)
     order = [page.index(f">{name}</a>") for name in ("never", "stale", "recent", "new")]
     assert order == sorted(order)

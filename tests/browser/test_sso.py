@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, check_accessibility, new_server, serving
-from tests.oidc_provider.fixtures import AUDITORS_CP, STAFF
+from tests.oidc_provider.fixtures import ADMINS, AUDITORS_CP, STAFF
 from tests.oidc_provider.server import CLIENT_ID, client, running_provider
 
 GROUPS = f"""\
@@ -18,6 +18,11 @@ GROUPS = f"""\
 id = "{AUDITORS_CP}"
 name = "QA auditors, Child Protection"
 role = "auditor"
+
+[[group]]
+id = "{ADMINS}"
+name = "Case file audit admins"
+role = "admin"
 """
 
 
@@ -75,3 +80,36 @@ def test_an_auditor_signs_in_with_the_council_account_and_signs_out_of_both(
     check_accessibility(page)
     page.goto(f"{sso_server.url}/")
     expect(page).to_have_url(f"{sso_server.url}/sign-in?next=%2F")
+
+
+def _sign_in_at_provider(page: Page, server: LiveServer, username: str) -> None:
+    page.goto(f"{server.url}/sign-in")
+    page.get_by_role("button", name="Sign in with your council account").click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(STAFF[username]["password"])
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_someone_whose_groups_give_no_role_is_told_so(
+    sso_server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    _sign_in_at_provider(page, sso_server, "fin")
+    expect(page.get_by_role("heading", name="You cannot use Case file audits")).to_be_visible()
+    expect(
+        page.get_by_text("not in any of the groups that can use Case file audits")
+    ).to_be_visible()
+    check_accessibility(page)
+
+
+def test_an_admin_signed_in_with_the_council_account_sees_the_last_sign_ins(
+    sso_server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    _sign_in_at_provider(page, sso_server, "ada")
+    expect(page.get_by_role("link", name="Ada Admin (admin)")).to_be_visible()
+    page.goto(f"{sso_server.url}/admin/users")
+    page.get_by_role("link", name="Last sign-in of each user").click()
+    expect(page.get_by_role("heading", name="Last sign-in of each user")).to_be_visible()
+    expect(page.get_by_role("link", name="ada.admin@council.example")).to_be_visible()
+    check_accessibility(page)
