@@ -380,6 +380,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         ),
         # Whose bank holidays a "working day" skips (safeguarding concerns' acknowledgement).
         "WORKING_DAYS_CALENDAR": working_days_calendar,
+        # Printed on every printed report and board paper (councils mark such papers).
+        "PROTECTIVE_MARKING": env.get("PROTECTIVE_MARKING", "").strip() or "OFFICIAL-SENSITIVE",
         # Who, besides the admins, sees the safeguarding concerns of a service that has no
         # active manager (usernames; unknown or deactivated ones are passed over).
         "SAFEGUARDING_FALLBACK": _usernames(

@@ -370,3 +370,18 @@ def test_the_dashboards_charts_stay_svg_after_a_pdf_is_made(signed_in_as: SignIn
     html = client.get(f"/reports?{urlencode(PERIOD)}").get_data(as_text=True)
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') >= 4
     assert "<ns0:" not in html
+
+
+def test_the_protective_marking_is_a_setting(
+    report_data: ReportData, signed_in_as: SignInAs
+) -> None:
+    from config import load_config
+
+    assert load_config({"APP_ENV": "test"})["PROTECTIVE_MARKING"] == "OFFICIAL-SENSITIVE"
+    assert (
+        load_config({"APP_ENV": "test", "PROTECTIVE_MARKING": " OFFICIAL "})["PROTECTIVE_MARKING"]
+        == "OFFICIAL"
+    )
+    report_data.app.config["PROTECTIVE_MARKING"] = "OFFICIAL"
+    html = signed_in_as("ada").get(f"/reports/paper?{urlencode(PERIOD)}").get_data(as_text=True)
+    assert 'id="protective-marking">OFFICIAL<' in html and "OFFICIAL-SENSITIVE" not in html
