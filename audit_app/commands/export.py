@@ -226,10 +226,15 @@ def paper_cli(
     made = _paper(filters, theme)
     with current_app.test_request_context("/reports/paper"):
         data = paper_pdf(made)
+    # Whole or not at all, readable by its owner only (mkstemp's mode), like the exports.
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(handle, "wb") as file:
-        file.write(data)
-    os.replace(temporary, target)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     with session_scope() as session:
         report_service.record_export(
             "board-paper" if made.theme is None else f"board-paper:{'/'.join(made.theme)}",
