@@ -349,6 +349,17 @@ def action_progress(
     return [*rows, everything]
 
 
+def _best_and_worst_themes(
+    themes: list[tuple[str, Share]],
+) -> tuple[list[tuple[str, Share]], list[tuple[str, Share]]]:
+    """The themes with a final grade, best first: at most two of the better half, and the worst
+    of the rest (so that no theme is in both)."""
+    graded = [(label, share) for label, share in themes if share.total]
+    ranked = sorted(graded, key=lambda pair: (-(pair[1].percent or 0), pair[0].lower()))
+    best = ranked[: min(2, len(ranked) // 2)]
+    return best, ranked[len(best) :][-1:]
+
+
 def _progress(label: str, counts: dict[str, int], overdue: int) -> ActionProgress:
     return ActionProgress(
         label=label,
@@ -379,13 +390,17 @@ def briefing(
             f"A year before ({yoy.before.text}): {before.before.text} Good or better "
             f"({before.change})."
         )
-    graded = [(label, share) for label, share in themes if share.total]
-    ranked = sorted(graded, key=lambda pair: (-(pair[1].percent or 0), pair[0].lower()))
-    measures = [row for row in figures.compliance if row.share.total]
-    well = [f"{label}: {share.text} Good or better." for label, share in ranked[:2]]
-    well += [f"{row.label}: {row.share.text} compliant." for row in measures[::-1][:1]]
-    improve = [f"{label}: {share.text} Good or better." for label, share in ranked[::-1][:1]]
-    improve += [f"{row.label}: {row.share.text} compliant." for row in measures[:3]]
+    best, worst = _best_and_worst_themes(themes)
+    measures = [row for row in figures.compliance if row.share.total]  # worst first
+    # No theme or measure is both working well and in need of improvement: the best half
+    # (at most two themes, one measure) and the worst (one theme, up to three measures).
+    well = [f"{label}: {share.text} Good or better." for label, share in best]
+    well += [f"{row.label}: {row.share.text} compliant." for row in measures[1:][-1:]]
+    improve = [f"{label}: {share.text} Good or better." for label, share in worst]
+    improve += [
+        f"{row.label}: {row.share.text} compliant."
+        for row in measures[: max(1, len(measures) - 1)][:3]
+    ]
     every = actions[-1]
     return Briefing(
         looked_at=[

@@ -170,6 +170,22 @@ def test_the_actions_and_their_progress(report_data: ReportData) -> None:
     ]
 
 
+def test_the_briefing_says_what_works_and_what_to_improve_never_both(
+    report_data: ReportData,
+) -> None:
+    paper = _paper(report_data.app, Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31)))
+    briefing = paper.briefing
+    assert briefing.looked_at[0] == "4 audits submitted from 1 January 2026 to 31 March 2026."
+    assert briefing.working_well == [
+        "The child's voice: 2 of 3 (66.7%) Good or better.",
+        "Plan SMART: 1 of 1 (100.0%) compliant.",
+    ]
+    assert briefing.to_improve == [
+        "Planning: 2 of 4 (50.0%) Good or better.",
+        "Child seen alone: 2 of 3 (66.7%) compliant.",
+    ]
+
+
 def test_a_paper_on_one_theme(report_data: ReportData) -> None:
     filters = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
     paper = _paper(report_data.app, filters, theme=("report-audit", "voice"))
