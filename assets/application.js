@@ -3,30 +3,73 @@ import { initAll } from "./govuk-frontend.min.js";
 
 initAll();
 
-// Questions that apply only after certain answers (a questionnaire's "show_if") are revealed in
-// place as the auditor answers. Without JavaScript the server decides what is shown when the page
-// is saved, so nothing here is needed for the page to work.
+// Questions and sections that apply only after certain answers (a questionnaire's "show_if") are
+// revealed in place as the auditor answers. Without JavaScript the server decides what is shown
+// when the page is saved, so nothing here is needed for the page to work.
+const NUMBER = /^-?[0-9]+(\.[0-9]+)?$/;
+
+// A date as typed (27/3/2026) or stored (2026-03-27), as YYYY-MM-DD, or null.
+function isoDate(text) {
+  const uk = text.match(/^(\d{1,2})\/(\d{1,2})\/(\d{4})$/);
+  if (uk) return `${uk[3]}-${uk[2].padStart(2, "0")}-${uk[1].padStart(2, "0")}`;
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : null;
+}
+
 function revealConditionalQuestions(form) {
   const blocks = Array.from(form.querySelectorAll(".app-show-if"));
   if (blocks.length === 0) return;
 
   const isVisible = (element) => !element.closest("[hidden]");
 
+  // The answer on this page to a question: its value, null when hidden or unanswered, or
+  // undefined when the question is on another page (then the server's decision stands).
+  const answerOf = (name) => {
+    const radios = Array.from(form.querySelectorAll(`input[type="radio"][name="${name}"]`));
+    if (radios.length > 0) {
+      const chosen = radios.find((input) => input.checked);
+      return chosen !== undefined && isVisible(chosen) ? chosen.value : null;
+    }
+    const field = form.querySelector(`[name="${name}"]`);
+    if (field === null) return undefined;
+    const value = field.value.trim();
+    return isVisible(field) && value !== "" ? value : null;
+  };
+
+  // Whether a condition holds: true, false, or undefined when it names another page.
+  const holds = (condition) => {
+    if (condition.all || condition.any) {
+      const parts = (condition.all || condition.any).map(holds);
+      if (parts.includes(undefined)) return undefined;
+      return condition.all ? parts.every(Boolean) : parts.some(Boolean);
+    }
+    if (condition.not) {
+      const inner = holds(condition.not);
+      return inner === undefined ? undefined : !inner;
+    }
+    const answer = answerOf(condition.question);
+    if (answer === undefined || answer === null) return answer === null ? false : undefined;
+    if (condition.in) return condition.in.includes(answer);
+    if (condition.at_least !== undefined || condition.at_most !== undefined) {
+      if (!NUMBER.test(answer)) return false;
+      const value = Number(answer);
+      return condition.at_least !== undefined ? value >= condition.at_least : value <= condition.at_most;
+    }
+    const day = isoDate(answer);
+    if (day === null) return false;
+    return condition.before !== undefined ? day < condition.before : day > condition.after;
+  };
+
   const update = () => {
-    // Blocks are in questionnaire order and always depend on earlier questions, so one pass
-    // settles chains (a question shown only after a question that is itself conditional).
+    // Blocks are in page order (a section before its questions) and conditions name only
+    // earlier questions, so one pass settles chains.
     for (const block of blocks) {
-      const controller = block.dataset.showIf;
-      const values = block.dataset.showValues.split(" ");
-      const inputs = form.querySelectorAll(`input[type="radio"][name="${controller}"]`);
-      if (inputs.length === 0) continue; // controlled from another page: the server decided
-      const chosen = Array.from(inputs).find((input) => input.checked);
-      const show = chosen !== undefined && isVisible(chosen) && values.includes(chosen.value);
-      block.hidden = !show;
+      const shown = holds(JSON.parse(block.dataset.condition));
+      if (shown !== undefined) block.hidden = !shown;
     }
   };
 
   form.addEventListener("change", update);
+  form.addEventListener("input", update);
   update();
 }
 

@@ -8,19 +8,31 @@ string (empty or only whitespace) means the question is unanswered.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from fractions import Fraction
 
-from audit_app.core.questionnaire import Question, Questionnaire, plain_number
+from audit_app.core.questionnaire import (
+    AllOf,
+    AnyOf,
+    Condition,
+    NotCondition,
+    Question,
+    Questionnaire,
+    Section,
+    When,
+    plain_number,
+)
 
 __all__ = [
     "check_answer",
     "drop_hidden",
     "is_blank",
     "missing_required",
+    "holds",
     "number_rule",
     "shown_questions",
+    "shown_themes",
 ]
 
 # date.fromisoformat accepts other ISO 8601 shapes too (20260327, 2026-W13-5), so the shape is
@@ -89,18 +101,82 @@ def _number_problem(question: Question, raw: str) -> str | None:
 
 
 def shown_questions(questionnaire: Questionnaire, answers: Mapping[str, str]) -> set[str]:
-    """Ids of the questions shown, given the answers (hidden controllers hide their chains)."""
+    """Ids of the questions shown, given the answers: a question is shown when its theme, its
+    section and its own condition all hold (hidden questions hide what depends on them)."""
+    return _shown(questionnaire, answers)[1]
+
+
+def shown_themes(questionnaire: Questionnaire, answers: Mapping[str, str]) -> set[str]:
+    """Ids of the themes shown, given the answers: a hidden theme leaves the task list, the
+    judgements and the grades."""
+    return _shown(questionnaire, answers)[0]
+
+
+def _shown(questionnaire: Questionnaire, answers: Mapping[str, str]) -> tuple[set[str], set[str]]:
+    """The themes and questions shown. Conditions only name earlier questions, so one pass in
+    page order settles every chain."""
+    themes: set[str] = set()
     shown: set[str] = set()
-    # show_if always names an earlier question, so one pass in file order settles every chain.
-    for qid, question in questionnaire.questions.items():
-        rule = question.show_if
-        if rule is None:
-            shown.add(qid)
+    for theme in questionnaire.themes:
+        if not holds(theme.show_if, answers, shown):
             continue
-        value = answers.get(rule.question)
-        if rule.question in shown and not is_blank(value) and value in rule.in_:
-            shown.add(qid)
-    return shown
+        themes.add(theme.id)
+        for item in theme.items:
+            if isinstance(item, Section):
+                if holds(item.section.show_if, answers, shown):
+                    _add_shown(item.section.items, answers, shown)
+            else:
+                _add_shown([item], answers, shown)
+    return themes, shown
+
+
+def _add_shown(items: Iterable[object], answers: Mapping[str, str], shown: set[str]) -> None:
+    for item in items:
+        if isinstance(item, Question) and holds(item.show_if, answers, shown):
+            shown.add(item.id)
+
+
+def holds(condition: Condition | None, answers: Mapping[str, str], shown: set[str]) -> bool:
+    """Whether a condition holds, given the answers and the questions shown so far (None always
+    holds). A condition on an answer holds only when its question is shown and answered to
+    match: a hidden or unanswered question matches nothing."""
+    if condition is None:
+        return True
+    if isinstance(condition, AllOf):
+        return all(holds(part, answers, shown) for part in condition.all)
+    if isinstance(condition, AnyOf):
+        return any(holds(part, answers, shown) for part in condition.any)
+    if isinstance(condition, NotCondition):
+        return not holds(condition.not_, answers, shown)
+    raw = answers.get(condition.question)
+    if condition.question not in shown or raw is None or is_blank(raw):
+        return False
+    if condition.in_ is not None:
+        return raw in condition.in_
+    if condition.at_least is not None or condition.at_most is not None:
+        return _number_holds(condition, raw)
+    return _date_holds(condition, raw)
+
+
+def _number_holds(condition: When, raw: str) -> bool:
+    if not NUMBER_SHAPE.fullmatch(raw):
+        return False
+    value = Fraction(raw)
+    if condition.at_least is not None:
+        return value >= Fraction(str(condition.at_least))
+    return condition.at_most is not None and value <= Fraction(str(condition.at_most))
+
+
+def _date_holds(condition: When, raw: str) -> bool:
+    if not _DATE_SHAPE.fullmatch(raw):
+        return False
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return False
+    if condition.before is not None:
+        return day < date.fromisoformat(condition.before)
+    return condition.after is not None and day > date.fromisoformat(condition.after)
 
 
 def drop_hidden(questionnaire: Questionnaire, answers: Mapping[str, str]) -> dict[str, str]:

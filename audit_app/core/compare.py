@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal, TypeVar
 
 from audit_app.core.answers import number_rule
-from audit_app.core.questionnaire import Option, Question, Questionnaire, Theme, plain_number
+from audit_app.core.questionnaire import (
+    AllOf,
+    AnyOf,
+    Condition,
+    NotCondition,
+    Option,
+    Question,
+    Questionnaire,
+    Theme,
+    plain_number,
+)
 
 __all__ = [
     "Change",
@@ -213,18 +224,53 @@ def _option_text(option: Option) -> str:
 
 
 def _show_if_text(questionnaire: Questionnaire, question: Question) -> str:
-    rule = question.show_if
-    if rule is None:
+    return show_if_text(questionnaire, question.show_if)
+
+
+def show_if_text(questionnaire: Questionnaire, condition: Condition | None) -> str:
+    """When a question, section or theme is shown, in words: "Always", or "Only when ..."."""
+    if condition is None:
         return "Always"
-    controller = questionnaire.questions.get(rule.question)
+    return f"Only when {condition_text(questionnaire, condition)}"
+
+
+def condition_text(questionnaire: Questionnaire, condition: Condition) -> str:
+    """A condition in words, e.g. "“Is the child in care?” is answered “Yes”"."""
+    if isinstance(condition, AllOf | AnyOf):
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        joined = (" and " if isinstance(condition, AllOf) else " or ").join(
+            _grouped(questionnaire, part) for part in parts
+        )
+        return joined
+    if isinstance(condition, NotCondition):
+        return f"not {_grouped(questionnaire, condition.not_)}"
+    controller = questionnaire.questions.get(condition.question)
     if controller is None:
-        return f"Only after certain answers to {rule.question}"
-    labels = []
-    for value in rule.in_:
-        option = controller.option(value)
-        labels.append(_quoted(option.label if option else value))
-    answers = " or ".join(labels)
-    return f"Only when {_quoted(controller.text)} is answered {answers}"
+        return f"certain answers to {condition.question}"
+    subject = _quoted(controller.text)
+    if condition.in_ is not None:
+        labels = []
+        for value in condition.in_:
+            option = controller.option(value)
+            labels.append(_quoted(option.label if option else value))
+        return f"{subject} is answered {' or '.join(labels)}"
+    if condition.at_least is not None:
+        return f"{subject} is {plain_number(condition.at_least)} or more"
+    if condition.at_most is not None:
+        return f"{subject} is {plain_number(condition.at_most)} or less"
+    if condition.before is not None:
+        return f"{subject} is before {_day(condition.before)}"
+    return f"{subject} is after {_day(condition.after or '')}"
+
+
+def _grouped(questionnaire: Questionnaire, condition: Condition) -> str:
+    """A part of a combined condition, in brackets when it combines others itself."""
+    text = condition_text(questionnaire, condition)
+    return f"({text})" if isinstance(condition, AllOf | AnyOf) else text
+
+
+def _day(written: str) -> str:
+    return date.fromisoformat(written).strftime("%-d %B %Y")
 
 
 def _compliance_text(question: Question) -> str:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
-from audit_app.core.answers import NUMBER_SHAPE
-from audit_app.core.questionnaire import Question, Questionnaire
+from audit_app.core.answers import NUMBER_SHAPE, shown_questions
+from audit_app.core.questionnaire import Question, Questionnaire, Section, When
 from audit_app.core.scoring import exact
 
 __all__ = ["QuickScore", "QuickTheme", "ScoringPlan"]
@@ -109,6 +109,20 @@ def _points(question: Question, weight: int, score_scale: int) -> Points:
     }
 
 
+def only_simple_conditions(questionnaire: Questionnaire) -> bool:
+    """Whether every condition is one question's "in" on a question (as in format 1), which
+    the plan settles as it goes; other conditions are settled by ``shown_questions`` first."""
+    return all(
+        theme.show_if is None
+        and all(not isinstance(i, Section) or i.section.show_if is None for i in theme.items)
+        and all(
+            q.show_if is None or (isinstance(q.show_if, When) and q.show_if.in_ is not None)
+            for q in theme.questions
+        )
+        for theme in questionnaire.themes
+    )
+
+
 def _denominator(numbers: list[Fraction]) -> int:
     return lcm(1, *(number.denominator for number in numbers))
 
@@ -123,7 +137,8 @@ def _compile(questionnaire: Questionnaire) -> tuple[tuple[_Step, ...], tuple[str
     scored = [q for _, q in questions if q.is_scored and q.max_score is not None]
     weight_scale = _denominator([exact(q.effective_weight) for q in scored])
     score_scale = _denominator([score for q in scored for score in _scores(q)])
-    controllers = {q.show_if.question for _, q in questions if q.show_if is not None}
+    simple = only_simple_conditions(questionnaire)
+    controllers = {q.show_if.question for _, q in questions if isinstance(q.show_if, When)}
     measures = tuple(dict.fromkeys(q.compliance for _, q in questions if q.compliance))
     measure_index = {measure: index for index, measure in enumerate(measures)}
     steps = []
@@ -134,14 +149,14 @@ def _compile(questionnaire: Questionnaire) -> tuple[tuple[_Step, ...], tuple[str
             weight = int(exact(question.effective_weight) * weight_scale)
             points = _points(question, weight, score_scale)
             possible = weight * int(exact(question.max_score) * score_scale)
-        rule = question.show_if
+        rule = question.show_if if simple and isinstance(question.show_if, When) else None
         measure = question.compliance if points is not None else None
         steps.append(
             _Step(
                 question_id=question.id,
                 theme=theme,
                 controller=rule.question if rule else None,
-                shown_for=frozenset(rule.in_) if rule else frozenset(),
+                shown_for=frozenset(rule.in_ or ()) if rule else frozenset(),
                 remember=question.id in controllers,
                 points=points,
                 possible=possible,
@@ -156,6 +171,8 @@ class ScoringPlan:
 
     def __init__(self, questionnaire: Questionnaire) -> None:
         self._steps, self.measures = _compile(questionnaire)
+        # Conditions beyond format 1's are settled for each audit before the steps run.
+        self._settle = None if only_simple_conditions(questionnaire) else questionnaire
         # The steps as plain tuples, unpacked in the loop (quicker than attribute look-ups).
         self._rows = tuple(
             (
@@ -198,6 +215,7 @@ class ScoringPlan:
         tallies = [[0, 0] for _ in self.measures]
         shown: set[str] = set()
         get = answers.get
+        settled = None if self._settle is None else shown_questions(self._settle, answers)
         for (
             question_id,
             theme,
@@ -212,6 +230,8 @@ class ScoringPlan:
                 value = get(controller)
                 if controller not in shown or value is None or value not in shown_for:
                     continue  # hidden: nothing it says counts
+            if settled is not None and question_id not in settled:
+                continue
             if remember:
                 shown.add(question_id)
             if scores is None:

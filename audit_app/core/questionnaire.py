@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal, Self, get_args, get_origin
 
@@ -260,6 +261,116 @@ class ShowIf(_Strict):
     )
 
 
+_ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+IsoDate = Annotated[str, StringConstraints(pattern=_ISO_DATE_PATTERN)]
+OPERATORS = ("in", "at_least", "at_most", "before", "after")
+"""The keys of a condition on one answer; a condition has exactly one of them."""
+
+
+class When(_Strict):
+    """A condition on the answer to an earlier question: exactly one of in (a choice
+    question's options), at_least or at_most (a number question) and before or after (a date
+    question). It holds only when that question is shown and answered to match."""
+
+    question: Slug = Field(description="The id of an earlier question in this questionnaire.")
+    in_: Annotated[list[str], Field(min_length=1)] | None = Field(
+        default=None,
+        alias="in",
+        json_schema_extra=_OptionalKey(),
+        description="A choice question: option values, one of which the answer must be.",
+    )
+    at_least: float | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="A number question: the answer must be this or more.",
+    )
+    at_most: float | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="A number question: the answer must be this or less.",
+    )
+    before: IsoDate | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="A date question: the answer must be before this day (YYYY-MM-DD).",
+    )
+    after: IsoDate | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="A date question: the answer must be after this day (YYYY-MM-DD).",
+    )
+
+    def operators(self) -> list[str]:
+        """The operator keys this condition gives, in the file's key names."""
+        return [
+            key for key in OPERATORS if getattr(self, "in_" if key == "in" else key) is not None
+        ]
+
+
+class AllOf(_Strict):
+    """Holds when every one of its conditions holds."""
+
+    all: Annotated[list[Condition], Field(min_length=1)] = Field(
+        description="Conditions that must all hold (at least one)."
+    )
+
+
+class AnyOf(_Strict):
+    """Holds when at least one of its conditions holds."""
+
+    any: Annotated[list[Condition], Field(min_length=1)] = Field(
+        description="Conditions of which at least one must hold (at least one)."
+    )
+
+
+class NotCondition(_Strict):
+    """Holds when its condition does not."""
+
+    not_: Condition = Field(alias="not", description="The condition that must not hold.")
+
+
+def _condition_kind(value: Any) -> str:
+    """Which kind of condition an object is, told by its own key."""
+    if isinstance(value, dict):
+        for key in ("all", "any", "not"):
+            if key in value:
+                return f"<{key}>"
+    elif isinstance(value, AllOf | AnyOf | NotCondition):
+        return {AllOf: "<all>", AnyOf: "<any>", NotCondition: "<not>"}[type(value)]
+    return "<when>"
+
+
+Condition = Annotated[
+    Annotated[When, Tag("<when>")]
+    | Annotated[AllOf, Tag("<all>")]
+    | Annotated[AnyOf, Tag("<any>")]
+    | Annotated[NotCondition, Tag("<not>")],
+    Discriminator(_condition_kind),
+]
+for _model in (AllOf, AnyOf, NotCondition):
+    _model.model_rebuild()
+
+
+def named_questions(condition: Condition | None) -> Iterator[str]:
+    """The ids of the questions a condition names, in file order (repeats included)."""
+    if condition is None:
+        return
+    if isinstance(condition, AllOf | AnyOf):
+        for part in condition.all if isinstance(condition, AllOf) else condition.any:
+            yield from named_questions(part)
+    elif isinstance(condition, NotCondition):
+        yield from named_questions(condition.not_)
+    else:
+        yield condition.question
+
+
+_SHOW_IF = (
+    'Show this only when the condition holds: {"question": ..., "in" | "at_least" | '
+    '"at_most" | "before" | "after": ...} on an earlier question, or "all", "any" and "not" '
+    "combining conditions. Answers to hidden questions are discarded."
+)
+
+
 class Question1(_Strict):
     """One question an auditor answers about the case file, as format 1 writes it."""
 
@@ -392,6 +503,9 @@ class Question(Question1):
         description="Number questions only: what is counted, shown after the box and the answer, "
         f'e.g. "visits" or "days"; at most {UNIT_MAX_LENGTH} characters.',
     )
+    show_if: Condition | None = Field(  # type: ignore[assignment]
+        default=None, json_schema_extra=_OptionalKey(), description=_SHOW_IF
+    )
     bands: Annotated[list[NumberBand], Field(min_length=2)] | None = Field(
         default=None,
         json_schema_extra=_OptionalKey(),
@@ -463,6 +577,9 @@ class SectionBody(_Strict):
         json_schema_extra=_OptionalKey(),
         description="What the section covers, shown under its title.",
     )
+    show_if: Condition | None = Field(
+        default=None, json_schema_extra=_OptionalKey(), description=_SHOW_IF
+    )
     items: Annotated[list[SectionItem], Field(min_length=1)] = Field(
         description="The section's questions, headings and guidance, in page order (at least "
         "one); a section cannot hold another section.",
@@ -487,6 +604,10 @@ _ITEM_TAGS: dict[str, type[BaseModel]] = {
     "<heading>": Heading,
     "<guidance>": Guidance,
     "<section>": Section,
+    "<when>": When,
+    "<all>": AllOf,
+    "<any>": AnyOf,
+    "<not>": NotCondition,
 }
 
 
@@ -534,6 +655,12 @@ class Theme1(_ThemeFields):
 class Theme(_ThemeFields):
     """A group of questions that is graded on its own, such as "Management oversight"."""
 
+    show_if: Condition | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description=_SHOW_IF + " A hidden theme leaves the task list, the judgements and the "
+        "grades; its condition may only name questions of earlier themes.",
+    )
     items: Annotated[list[Item], Field(min_length=1)] = Field(
         description="What the theme's page holds, in page order: questions, headings, guidance "
         "and sections (one level deep). It needs at least one question.",
@@ -1040,6 +1167,8 @@ _TOO_SHORT = {
     "themes": "needs at least one theme",
     "questions": "needs at least one question",
     "in": "needs at least one value",
+    "all": "needs at least one condition",
+    "any": "needs at least one condition",
 }
 
 _FIELD_MESSAGES: dict[tuple[type[BaseModel], str], dict[str, str]] = {
@@ -1081,6 +1210,8 @@ def _message(error: ErrorDetails, root: type[BaseModel] = Questionnaire) -> str:
             return "must be one of " + ", ".join(_quote(v) for v in values)
         return f"must be {ctx.get('expected', 'one of the allowed values')}"
     if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == _ISO_DATE_PATTERN:
+            return "must be a date in the form YYYY-MM-DD"
         return _SLUG_MESSAGE if ctx.get("pattern") == SLUG_PATTERN else "must not be blank"
     if kind == "string_too_long":
         if field is not None and _is_slug(field):
@@ -1289,7 +1420,28 @@ def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
             yield (*item.loc, "id"), message
         yield from _question_problems(item.question, item.loc)
         yield from _measure_problems(item, measures)
-        yield from _show_if_problems(item, first_question)
+        show_if = item.question.show_if
+        loc = (*item.loc, "show_if")
+        yield from _condition_problems(show_if, loc, item.position, first_question, item)
+    yield from _layout_condition_problems(q, first_question)
+
+
+def _layout_condition_problems(
+    q: _QuestionnaireFields, questions: dict[str, _Placed]
+) -> Iterator[tuple[Loc, str]]:
+    """Conditions on themes and sections name only questions placed before them."""
+    before = 0
+    for t, theme in enumerate(q.themes):
+        if not isinstance(theme, Theme):
+            return
+        yield from _condition_problems(theme.show_if, ("themes", t, "show_if"), before, questions)
+        for n, item in enumerate(theme.items):
+            if isinstance(item, Section):
+                loc = ("themes", t, "items", n, "section", "show_if")
+                yield from _condition_problems(item.section.show_if, loc, before, questions)
+                before += sum(isinstance(inner, Question) for inner in item.section.items)
+            elif isinstance(item, Question):
+                before += 1
 
 
 @dataclass(frozen=True)
@@ -1446,37 +1598,118 @@ _COMPLIANCE_UNSCORED = (
 )
 
 
-def _show_if_problems(item: _Placed, questions: dict[str, _Placed]) -> Iterator[tuple[Loc, str]]:
-    """A show_if names an earlier choice question, and only values among its options."""
-    show_if = item.question.show_if
-    if show_if is None:
+def _condition_problems(
+    condition: Condition | ShowIf | None,
+    loc: Loc,
+    before: int,
+    questions: dict[str, _Placed],
+    itself: _Placed | None = None,
+) -> Iterator[tuple[Loc, str]]:
+    """A condition names only questions placed before position ``before``, each with an
+    operator that fits its type and values it can have; combinations are checked part by part."""
+    if condition is None:
         return
-    loc: Loc = (*item.loc, "show_if")
-    name = _quote(show_if.question)
-    target = questions.get(show_if.question)
+    if isinstance(condition, AllOf | AnyOf):
+        key = "all" if isinstance(condition, AllOf) else "any"
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        for i, part in enumerate(parts):
+            yield from _condition_problems(part, (*loc, key, i), before, questions, itself)
+    elif isinstance(condition, NotCondition):
+        yield from _condition_problems(condition.not_, (*loc, "not"), before, questions, itself)
+    else:
+        yield from _when_problems(condition, loc, before, questions, itself)
+
+
+def _when_problems(
+    when: When | ShowIf,
+    loc: Loc,
+    before: int,
+    questions: dict[str, _Placed],
+    itself: _Placed | None,
+) -> Iterator[tuple[Loc, str]]:
+    """One condition on an answer: one operator, an earlier question of the right type."""
+    operators = when.operators() if isinstance(when, When) else ["in"]
+    if len(operators) != 1:
+        yield loc, _one_operator(operators)
+        return
+    name = _quote(when.question)
+    target = questions.get(when.question)
     if target is None:
         message = f"show_if names {name}, which is not a question in this questionnaire"
-    elif target is item:
+    elif target is itself:
         message = f"show_if names {name}, the question itself: it may only name an earlier question"
-    elif target.position > item.position:
+    elif target.position >= before:
         where = json_path(target.loc)
         message = (
             f"show_if names {name}, which comes later (at {where}): "
             "it may only name an earlier question"
         )
-    elif target.question.type != "choice":
-        kind = _quote(target.question.type)
-        message = f"show_if names {name}, a {kind} question: it may only name a choice question"
     else:
-        values = [o.value for o in target.question.options or ()]
-        known = set(values)
-        listed = _listing(values)
-        for i, value in enumerate(show_if.in_):
-            if value not in known:
-                message = f"{_quote(value)} is not an option of {name} (its options are {listed})"
-                yield (*loc, "in", i), message
+        yield from _operator_problems(when, operators[0], loc, target)
         return
     yield (*loc, "question"), message
+
+
+_NEEDS = {
+    "in": "choice",
+    "at_least": "number",
+    "at_most": "number",
+    "before": "date",
+    "after": "date",
+}
+
+
+def _operator_problems(
+    when: When | ShowIf, operator: str, loc: Loc, target: _Placed
+) -> Iterator[tuple[Loc, str]]:
+    """The operator fits the named question's type, and its values are ones it can have."""
+    name, kind = _quote(when.question), target.question.type
+    needed = _NEEDS[operator]
+    if kind != needed:
+        if isinstance(when, ShowIf):
+            message = (
+                f"show_if names {name}, a {_quote(kind)} question: it may only name a choice "
+                "question"
+            )
+        else:
+            message = (
+                f"show_if names {name}, a {_quote(kind)} question: {_quote(operator)} needs a "
+                f"{needed} question ({_OPERATORS_FOR[kind]})"
+            )
+        yield (*loc, "question"), message
+    elif operator == "in":
+        values = [o.value for o in target.question.options or ()]
+        known = set(values)
+        for i, value in enumerate(when.in_ or ()):
+            if value not in known:
+                message = (
+                    f"{_quote(value)} is not an option of {name} (its options are "
+                    f"{_listing(values)})"
+                )
+                yield (*loc, "in", i), message
+    elif operator in ("before", "after"):
+        written = getattr(when, operator)
+        try:
+            date.fromisoformat(written)
+        except ValueError:
+            yield (*loc, operator), f"{_quote(written)} is not a real date"
+
+
+_OPERATORS_FOR = {
+    "choice": 'use "in" with its option values',
+    "number": 'use "at_least" or "at_most"',
+    "date": 'use "before" or "after"',
+    "text": "a text question's answer cannot be a condition",
+}
+
+
+def _one_operator(operators: list[str]) -> str:
+    """The message for a condition on an answer with no operator, or more than one."""
+    allowed = ", ".join(_quote(key) for key in OPERATORS)
+    if not operators:
+        return f"needs one of {allowed}"
+    given = " and ".join(_quote(key) for key in operators)
+    return f'has {given}: give one of them, and combine conditions with "all" or "any"'
 
 
 _LISTED_VALUES = 10

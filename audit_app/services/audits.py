@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import update
@@ -32,6 +33,7 @@ from audit_app.core.answers import (
     missing_required,
     number_rule,
     shown_questions,
+    shown_themes,
 )
 from audit_app.core.dates import uk_date
 from audit_app.core.grades import final_grade, moderation_reason
@@ -136,6 +138,13 @@ class AuditFile:
     @property
     def editable(self) -> bool:
         return self.audit.status in EDITABLE
+
+    @cached_property
+    def shown_themes(self) -> list[Theme]:
+        """The themes that apply, given the answers: a theme hidden by its condition leaves the
+        task list, check your answers, the summary and the judgements."""
+        shown = shown_themes(self.questionnaire, self.answers)
+        return [theme for theme in self.questionnaire.themes if theme.id in shown]
 
     def theme_status(self, theme: Theme) -> str:
         """Not started, In progress or Completed, as the task list shows it."""
@@ -1196,7 +1205,7 @@ def submission_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
     for qid in missing_required(q, audit_file.answers):
         question = q.questions[qid]
         problems[qid] = (f"Answer “{question.text}”", q.theme_of[qid])
-    for theme in q.themes:
+    for theme in audit_file.shown_themes:
         theme_score = audit_file.score.theme(theme.id)
         values = theme_values(audit_file, theme)
         grade = values[JUDGEMENT]
@@ -1301,8 +1310,12 @@ def _audit_result(audit_file: AuditFile, audit_id: int) -> AuditResult:
 def _theme_results(audit_file: AuditFile, audit_id: int) -> list[ThemeResult]:
     """Each theme's score, the grade it suggests and the auditor's judgement of the theme."""
     results = []
+    shown = {theme.id for theme in audit_file.shown_themes}
     for theme_score in audit_file.score.themes:
+        # A hidden theme keeps no judgement: it does not apply to the case.
         judgement = audit_file.judgements.get(theme_score.theme_id)
+        if theme_score.theme_id not in shown:
+            judgement = None
         results.append(
             ThemeResult(
                 audit_id=audit_id,

@@ -438,7 +438,7 @@ def grade_rows(audit_file: AuditFile, *, session: Session) -> list[GradeRow]:
         for t in session.exec(select(ThemeResult).where(ThemeResult.audit_id == audit_id))
     }
     rows = []
-    for theme in audit_file.questionnaire.themes:
+    for theme in audit_file.shown_themes:
         stored = themes.get(theme.id)
         judgement = audit_file.judgements.get(theme.id)
         rows.append(

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit_app.core.answers import shown_questions
-from audit_app.core.questionnaire import Theme
+from audit_app.core.answers import holds, shown_questions
+from audit_app.core.questionnaire import Section, Theme
 from audit_app.services.audits import (
     ANALYSIS,
     CONFLICT_MESSAGE,
@@ -202,16 +202,28 @@ def theme_page_context(audit_file: AuditFile, theme: Theme, page: PageAfterSave)
         if page.shown_back is not None
         else audit_file.score.theme(theme.id)
     )
+    answers = answers_for_shown(audit_file, values)
+    shown = shown_questions(audit_file.questionnaire, answers)
     return {
         "theme_score": theme_score,
         "values": values,
         "errors": page.errors,
         "conflicts": page.conflicts,
         "notice": page.notice,
-        "shown": shown_questions(audit_file.questionnaire, answers_for_shown(audit_file, values)),
+        "shown": shown,
+        "shown_sections": shown_sections(theme, answers, shown),
         "analysis_question": analysis_question(theme),
         "page_version": page.page_version or str(audit_file.audit.version),
         "loaded_state": page.page_state or page_state(stored),
+    }
+
+
+def shown_sections(theme: Theme, answers: Mapping[str, str], shown: set[str]) -> set[int]:
+    """The positions among the theme's items of the sections shown, given the answers."""
+    return {
+        n
+        for n, item in enumerate(theme.items)
+        if isinstance(item, Section) and holds(item.section.show_if, answers, shown)
     }
 
 

@@ -22,6 +22,7 @@ from audit_app.core.answers import (
     is_blank,
     missing_required,
     shown_questions,
+    shown_themes,
 )
 from audit_app.core.compare import Comparison, Summary, compare, summarise
 from audit_app.core.lifecycle import DRAFT, STANDING
@@ -419,6 +420,12 @@ class Preview:
     auditor: _PreviewPerson = field(default_factory=_PreviewPerson)
     judgements: dict[str, object] = field(default_factory=dict)
     concerns: tuple[object, ...] = ()
+
+    @property
+    def shown_themes(self) -> list[Theme]:
+        """The themes that apply, given the sandbox answers."""
+        shown = shown_themes(self.questionnaire, self.answers)
+        return [theme for theme in self.questionnaire.themes if theme.id in shown]
 
     def theme_status(self, theme: Theme) -> str:
         """Not started, In progress or Completed: every required question shown is answered.

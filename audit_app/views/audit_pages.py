@@ -242,9 +242,10 @@ def _after_theme_saved(
 def next_after(audit_file: AuditFile, theme_id: str) -> str:
     """The next theme's page, or after the last theme the overall judgement's."""
     ids = [t.id for t in audit_file.questionnaire.themes]
-    position = ids.index(theme_id)
-    if position + 1 < len(ids):
-        return url_for("audits.theme", audit_id=audit_file.audit.id, theme_id=ids[position + 1])
+    shown = {t.id for t in audit_file.shown_themes}
+    later = [tid for tid in ids[ids.index(theme_id) + 1 :] if tid in shown]
+    if later:
+        return url_for("audits.theme", audit_id=audit_file.audit.id, theme_id=later[0])
     return url_for("audits.judgement", audit_id=audit_file.audit.id)
 
 

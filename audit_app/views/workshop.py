@@ -43,6 +43,7 @@ from audit_app.models import QuestionnaireVersion
 from audit_app.services import what_if as what_if_service
 from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import FileProblem, LoadRefused
+from audit_app.services.theme_page import shown_sections
 from audit_app.services.what_if import DEFAULT_INLINE_AUDITS, LISTED, Summary, WhatIfOutcome
 from audit_app.services.workshop import Preview, UploadChanged
 
@@ -346,10 +347,11 @@ def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
     themes = [t.id for t in audit_file.questionnaire.themes]
     position = themes.index(theme_id)
     base = {"questionnaire_id": questionnaire_id, "version": version}
-    if position + 1 < len(themes):
-        next_href = url_for("workshop.preview_theme", theme_id=themes[position + 1], **base)
-    else:
-        next_href = url_for("workshop.preview", **base)
+    next_href = (
+        url_for("workshop.preview_theme", theme_id=themes[position + 1], **base)
+        if position + 1 < len(themes)
+        else url_for("workshop.preview", **base)
+    )
     return render_template(
         "workshop/preview_theme.html",
         audit_file=audit_file,
@@ -359,6 +361,7 @@ def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
         errors={qid: audit_file.errors[qid] for qid in ids if qid in audit_file.errors},
         notice=None,
         shown=audit_file.shown,
+        shown_sections=shown_sections(theme, audit_file.answers, audit_file.shown),
         carried=audit_file.carried(theme),
         next_href=next_href,
         **_preview_urls(row, audit_file),

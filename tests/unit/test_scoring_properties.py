@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit_app.core.answers import drop_hidden, is_blank, shown_questions
-from audit_app.core.questionnaire import Question, Questionnaire, validate_questionnaire
+from audit_app.core.questionnaire import (
+    Question,
+    Questionnaire,
+    Section,
+    When,
+    named_questions,
+    validate_questionnaire,
+)
 from audit_app.core.scoring import AuditScore, ThemeScore, score_audit
 
 # Fixed examples and no example database: the same cases run on every machine and in CI.
@@ -96,10 +103,23 @@ def _question(
     if qtype == "number" and format_2:
         _number_bands(draw, question)
     if earlier and draw(st.integers(0, 2)) == 0:
+        question["show_if"] = _condition(draw, earlier, format_2)
+    return question
+
+
+def _condition(
+    draw: st.DrawFn, earlier: list[tuple[str, list[str]]], format_2: bool, depth: int = 0
+) -> dict[str, Any]:
+    """A condition on earlier choice questions; in format 2 maybe combined with all, any, not."""
+    kind = draw(st.sampled_from(["in", "in", "all", "any", "not"])) if format_2 else "in"
+    if kind == "in" or depth >= 2:
         controller, values = draw(st.sampled_from(earlier))
         shown_for = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
-        question["show_if"] = {"question": controller, "in": shown_for}
-    return question
+        return {"question": controller, "in": shown_for}
+    if kind == "not":
+        return {"not": _condition(draw, earlier, format_2, depth + 1)}
+    parts = [_condition(draw, earlier, format_2, depth + 1) for _ in range(draw(st.integers(1, 3)))]
+    return {kind: parts}
 
 
 @st.composite
@@ -111,6 +131,7 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
     themes: list[dict[str, Any]] = []
     count = 0
     for t in range(draw(st.integers(1, 4))):
+        before = list(earlier)  # what this theme's and its sections' conditions may name
         questions = []
         for _ in range(draw(st.integers(1, 8))):
             question = _question(draw, f"q{count}", earlier, format_2)
@@ -120,7 +141,9 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
                 earlier.append((question["id"], [o["value"] for o in question["options"]]))
         theme: dict[str, Any] = {"id": f"t{t}", "title": f"Theme {t}"}
         if format_2:
-            theme["items"] = _laid_out(draw, questions)
+            if before and draw(st.integers(0, 2)) == 0:
+                theme["show_if"] = _condition(draw, before, format_2)
+            theme["items"] = _laid_out(draw, questions, before)
         else:
             theme["questions"] = questions
         weight = draw(st.none() | WEIGHTS)
@@ -145,9 +168,11 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
     )
 
 
-def _laid_out(draw: st.DrawFn, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _laid_out(
+    draw: st.DrawFn, questions: list[dict[str, Any]], before: list[tuple[str, list[str]]]
+) -> list[dict[str, Any]]:
     """Format 2 items: the questions in order, some after a heading or guidance, some in a
-    section."""
+    section (maybe with a condition on questions before the theme)."""
     items: list[dict[str, Any]] = []
     for n, question in enumerate(questions):
         layout = draw(st.sampled_from(["plain", "plain", "heading", "guidance", "section"]))
@@ -156,7 +181,10 @@ def _laid_out(draw: st.DrawFn, questions: list[dict[str, Any]]) -> list[dict[str
         elif layout == "guidance":
             items.append({"guidance": "Look at the case file."})
         if layout == "section":
-            items.append({"section": {"title": f"Section {n}", "items": [question]}})
+            section: dict[str, Any] = {"title": f"Section {n}", "items": [question]}
+            if before and draw(st.booleans()):
+                section["show_if"] = _condition(draw, before, True)
+            items.append({"section": section})
         else:
             items.append(question)
     return items
@@ -184,8 +212,12 @@ def audits(draw: st.DrawFn) -> Audit:
 
 
 def controllers(questionnaire: Questionnaire) -> set[str]:
-    """Ids of the questions that some show_if names."""
-    return {q.show_if.question for q in questionnaire.questions.values() if q.show_if}
+    """Ids of the questions that some condition names (of a question, section or theme)."""
+    conditions = [q.show_if for q in questionnaire.questions.values()]
+    for theme in questionnaire.themes:
+        conditions.append(theme.show_if)
+        conditions += [i.section.show_if for i in theme.items if isinstance(i, Section)]
+    return {qid for condition in conditions for qid in named_questions(condition)}
 
 
 def totals(result: AuditScore) -> tuple[Any, ...]:
@@ -305,17 +337,16 @@ def test_hiding_a_question_removes_it_from_every_total(audit: Audit, data: st.Da
     questionnaire, answers = audit
     # Make one show_if unmet by answering its controller with a value outside its list.
     candidates = [
-        (question, value)
+        (question, question.show_if.question, value)
         for question in questionnaire.questions.values()
-        if question.show_if is not None
+        if isinstance(question.show_if, When) and question.show_if.in_ is not None
         for value in _values(questionnaire.questions[question.show_if.question])
         if value not in question.show_if.in_
     ]
     if not candidates:
         return
-    question, value = data.draw(st.sampled_from(candidates))
-    assert question.show_if is not None
-    hiding = {**answers, question.show_if.question: value}
+    question, controller, value = data.draw(st.sampled_from(candidates))
+    hiding = {**answers, controller: value}
     assert question.id not in shown_questions(questionnaire, hiding)
 
     answer = data.draw(st.sampled_from([*_values(question), "not-an-option", ""]))

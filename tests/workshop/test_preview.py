@@ -89,7 +89,8 @@ def test_the_preview_uses_the_same_question_markup_as_an_audit(
         assert _question_block(preview_page, question_id) == _question_block(
             audit_page, question_id
         )
-    assert 'class="app-show-if" data-show-if="child-status"' in preview_page
+    condition = "{&#34;in&#34;: [&#34;cic&#34;], &#34;question&#34;: &#34;child-status&#34;}"
+    assert f'class="app-show-if" data-condition="{condition}"' in preview_page
 
 
 def test_the_sandbox_scores_the_chosen_answers_as_the_engine_does(
