@@ -151,7 +151,8 @@ LOCAL_SIGN_IN_CHOICES = ("all", "admins", "off")
 def _single_sign_on(env: Mapping[str, str], app_env: str, instance_dir: Path) -> dict[str, object]:
     """OpenID Connect sign-in (OIDC_*), who may still sign in with a password here
     (LOCAL_SIGN_IN), and when unused accounts are deactivated (DEACTIVATE_AFTER_DAYS)."""
-    issuer = env.get("OIDC_ISSUER", "").strip().rstrip("/")
+    # Exactly as the provider's discovery document gives it (some end with "/"): compared as is.
+    issuer = env.get("OIDC_ISSUER", "").strip()
     client_id = env.get("OIDC_CLIENT_ID", "").strip()
     client_secret = env.get("OIDC_CLIENT_SECRET", "")
     if issuer:

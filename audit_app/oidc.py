@@ -71,7 +71,9 @@ def init_app(app: Flask) -> None:
         PROVIDER,
         client_id=app.config["OIDC_CLIENT_ID"],
         client_secret=app.config["OIDC_CLIENT_SECRET"],
-        server_metadata_url=f"{app.config['OIDC_ISSUER']}/.well-known/openid-configuration",
+        server_metadata_url=(
+            app.config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration"
+        ),
         client_kwargs={
             "scope": SCOPE,
             "code_challenge_method": "S256",

@@ -41,7 +41,7 @@ def _address() -> str:
 
 @bp.get("/sign-in/sso")
 @public
-def start() -> Response:
+def start() -> Response | tuple[str, int]:
     """Send the browser to the provider to sign in."""
     if not oidc.enabled():
         abort(404)

@@ -36,7 +36,7 @@ def test_without_an_issuer_everyone_signs_in_with_a_password() -> None:
 
 
 def test_with_an_issuer_passwords_are_for_admins_unless_told_otherwise() -> None:
-    loaded = settings(OIDC_ISSUER=ISSUER + "/", OIDC_CLIENT_ID="id", OIDC_CLIENT_SECRET="secret")
+    loaded = settings(OIDC_ISSUER=f" {ISSUER} ", OIDC_CLIENT_ID="id", OIDC_CLIENT_SECRET="secret")
     assert loaded["OIDC_ISSUER"] == ISSUER
     assert loaded["LOCAL_SIGN_IN"] == "admins"
 
