@@ -6,10 +6,12 @@ entry that cannot work, and a provider that names another issuer refused before 
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
+from audit_app import oidc
 from audit_app.db import get_engine
 from audit_app.services.sso import (
     GroupRule,
@@ -138,8 +140,6 @@ def test_a_discovery_document_naming_another_issuer_is_refused(
     port = oidc_provider.issuer.rsplit(":", 1)[1]
     app = sso_app_with(database_url, tmp_path, oidc_provider)
     app.config["OIDC_ISSUER"] = f"http://localhost:{port}"
-    from audit_app import oidc
-
     app.extensions.pop(oidc.EXTENSION)
     oidc.init_app(app)
     try:
@@ -148,5 +148,25 @@ def test_a_discovery_document_naming_another_issuer_is_refused(
         assert "not set up correctly" in answer.get_data(as_text=True)
         [failed] = events(app, "sign_in.sso_failed")
         assert '"reason": "discovery issuer"' in failed.detail
+    finally:
+        get_engine(app).dispose()
+
+
+def test_a_provider_that_does_not_answer_gets_a_page_saying_to_try_again_later(
+    database_url: str, tmp_path: Path, oidc_provider: OpenIDProvider
+) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    app = sso_app_with(database_url, tmp_path, oidc_provider)
+    app.config["OIDC_ISSUER"] = f"http://127.0.0.1:{port}"
+    app.extensions.pop(oidc.EXTENSION)
+    oidc.init_app(app)
+    try:
+        answer = app.test_client().get("/sign-in/sso")
+        assert answer.status_code == 400
+        assert "did not answer. Try again in a few minutes" in answer.get_data(as_text=True)
+        [failed] = events(app, "sign_in.sso_failed")
+        assert '"reason": "provider unreachable"' in failed.detail
     finally:
         get_engine(app).dispose()
