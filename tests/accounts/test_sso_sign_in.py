@@ -55,3 +55,21 @@ def test_an_auditor_signs_in_with_the_council_account_and_gets_the_role_of_their
     assert signed_in.actor == "ann.auditor@council.example"
     assert '"groups": ["QA auditors, Child Protection"]' in signed_in.detail
     assert len(events(sso_app, "user.created")) == 1
+
+
+def test_the_page_asked_for_before_signing_in_is_the_one_shown_after(
+    sso_client: FlaskClient, oidc_provider: OpenIDProvider
+) -> None:
+    answer = sign_in_with_provider(
+        sso_client, oidc_provider, "ann", start="/sign-in/sso?next=/account"
+    )
+    assert answer.headers["Location"] == "/account"
+
+
+def test_another_site_is_never_where_signing_in_leads(
+    sso_client: FlaskClient, oidc_provider: OpenIDProvider
+) -> None:
+    answer = sign_in_with_provider(
+        sso_client, oidc_provider, "ann", start="/sign-in/sso?next=https://elsewhere.example/"
+    )
+    assert answer.headers["Location"] == "/"

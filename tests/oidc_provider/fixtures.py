@@ -125,10 +125,11 @@ def sign_in_with_provider(
     username: str,
     *,
     at: ProviderBrowser | None = None,
+    start: str = "/sign-in/sso",
 ) -> TestResponse:
     """Click "Sign in with your council account", sign in at the provider as ``username``, and
     come back: the application's answer to the provider's redirect."""
-    started = client.get("/sign-in/sso")
+    started = client.get(start)
     assert started.status_code == 302, started.get_data(as_text=True)
     browser = at or ProviderBrowser(provider)
     back = browser.sign_in(started.headers["Location"], username)
