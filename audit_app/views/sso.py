@@ -24,7 +24,7 @@ from audit_app.auth import public, role_required
 from audit_app.core.roles import ADMIN
 from audit_app.db import changes, get_session
 from audit_app.models import User, utcnow
-from audit_app.services import sso
+from audit_app.services import sso, users
 from audit_app.services.repeated_refusals import record_refusal
 from audit_app.services.trail import record_event
 
@@ -196,4 +196,6 @@ def last_sign_ins() -> str:
     """Every account with its last sign-in, the longest unused first."""
     days = int(current_app.config["DEACTIVATE_AFTER_DAYS"])
     rows = sso.last_sign_ins(session=get_session(), deactivate_after_days=days)
-    return render_template("sso/last_sign_ins.html", rows=rows, days=days)
+    return render_template(
+        "sso/last_sign_ins.html", rows=rows, days=days, role_names=users.ROLE_NAMES
+    )

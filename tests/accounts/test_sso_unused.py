@@ -109,3 +109,4 @@ def test_the_admins_see_each_account_s_last_sign_in_the_longest_unused_first(
     assert "Deactivated at the next run" not in rows["recent"]
     assert "Deactivated at the next run" not in rows["back"]
     assert "Password" in rows["recent"]
+    assert "Auditor" in rows["recent"]
