@@ -23,6 +23,10 @@ BASE_URL = "https://paper.invalid/"
 PDF_VARIANT = "pdf/ua-1"
 
 logger = logging.getLogger(__name__)
+# WeasyPrint warns of every CSS rule it cannot use: hundreds a paper for GOV.UK Frontend's
+# screen-width media queries, which do not apply on paper anyway. Its errors still show, and
+# the fetcher logs each address it refuses itself.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
 class Refused(ValueError):

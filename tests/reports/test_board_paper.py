@@ -6,6 +6,7 @@ fetches nothing but the application's own static files."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -350,7 +351,10 @@ def other_server() -> Iterator[tuple[str, list[str]]]:
 
 
 def test_the_pdf_fetches_nothing_but_our_static_files(
-    app: Flask, other_server: tuple[str, list[str]], tmp_path: Path
+    app: Flask,
+    other_server: tuple[str, list[str]],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     address, asked = other_server
     secret = tmp_path / "secret.css"
@@ -362,8 +366,15 @@ def test_the_pdf_fetches_nothing_but_our_static_files(
       <link rel="stylesheet" href="/static/dist/application.css">
       </head><body><img src="{address}/logo.png" alt="logo"><p>Hello</p></body></html>"""
     static = Path(app.static_folder or "")
-    assert write_pdf(html, static).startswith(b"%PDF")
+    with caplog.at_level(logging.WARNING):
+        assert write_pdf(html, static).startswith(b"%PDF")
     assert asked == []
+    refused = [r.getMessage() for r in caplog.records if r.name == "audit_app.reporting.paper_pdf"]
+    assert len(refused) == 4 and any(f"{address}/logo.png" in m for m in refused)
+    # WeasyPrint's warnings about the stylesheet's screen rules stay out of the log; its
+    # errors (each resource it could not load) stay in.
+    weasyprint = [r for r in caplog.records if r.name.startswith("weasyprint")]
+    assert weasyprint and all(r.levelno >= logging.ERROR for r in weasyprint)
     fetcher = own_static_files(static)
     for refused in (
         f"{address}/style.css",
