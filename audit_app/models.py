@@ -595,14 +595,16 @@ class ReportComplianceMonth(SQLModel, table=True):
 
 
 class ReportThemeAudit(SQLModel, table=True):
-    """An audit's theme results as its month's theme summary counted them: what to take away
-    from that summary when the audit has changed since."""
+    """An audit's theme results as its month's theme summary counted them (its month is its
+    ``report_audit`` row's): what to take away from that summary when the audit has changed
+    since."""
 
     __tablename__ = "report_theme_audit"
+    # SQLite keeps the rows in the primary key's order, with no second copy of the key.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     audit_id: int = Field(primary_key=True)
     theme_id: str = Field(primary_key=True, max_length=ID_MAX_LENGTH)
-    month: str = Field(max_length=7, index=True)
     grade_computed: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
     grade_judged: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
     grade_moderated: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
@@ -614,10 +616,10 @@ class ReportComplianceAudit(SQLModel, table=True):
     them: what to take away from that summary when the audit has changed since."""
 
     __tablename__ = "report_compliance_audit"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     audit_id: int = Field(primary_key=True)
     measure: str = Field(primary_key=True, max_length=MEASURE_MAX_LENGTH)
-    month: str = Field(max_length=7, index=True)
     compliant: int
     applicable: int
 

@@ -514,7 +514,11 @@ def _summarise(connection: Connection, months: list[str]) -> None:
     Every month's rows go before any are made, so that an audit moved from one of them to
     another is never summarised twice."""
     for month in months:
-        for summary in SUMMARY_TABLES:
+        # An audit's own rows go with its row in ``report_audit``, which says its month.
+        summarised = select(AUDITS.c.audit_id).where(AUDITS.c.month == month)
+        for per_audit in (THEME_AUDITS, COMPLIANCE_AUDITS):
+            connection.execute(delete(per_audit).where(per_audit.c.audit_id.in_(summarised)))
+        for summary in (AUDITS, THEMES, COMPLIANCE, ALLOCATIONS):
             connection.execute(delete(summary).where(summary.c.month == month))
     for month in months:
         _summarise_audits(connection, month)
@@ -565,7 +569,6 @@ def _summarise_theme_audits(connection: Connection, month: str) -> None:
             [
                 "audit_id",
                 "theme_id",
-                "month",
                 "grade_computed",
                 "grade_judged",
                 "grade_moderated",
@@ -574,7 +577,6 @@ def _summarise_theme_audits(connection: Connection, month: str) -> None:
             select(
                 T.audit_id,
                 T.theme_id,
-                ra.month,
                 T.grade_computed,
                 T.grade_judged,
                 T.grade_moderated,
@@ -591,17 +593,16 @@ def _summarise_compliance_audits(connection: Connection, month: str) -> None:
     ra = AUDITS.c
     connection.execute(
         insert(COMPLIANCE_AUDITS).from_select(
-            ["audit_id", "measure", "month", "compliant", "applicable"],
+            ["audit_id", "measure", "compliant", "applicable"],
             select(
                 CR.audit_id,
                 CR.measure,
-                ra.month,
                 func.sum(case((CR.compliant, 1), else_=0)),
                 func.count(),
             )
             .select_from(table_of(ComplianceResult).join(AUDITS, ra.audit_id == CR.audit_id))
             .where(ra.month == month)
-            .group_by(CR.audit_id, CR.measure, ra.month),
+            .group_by(CR.audit_id, CR.measure),
         )
     )
 
@@ -644,7 +645,7 @@ def _summarise_themes(connection: Connection, month: str) -> None:
                 func.sum(t.percent),
             )
             .select_from(THEME_AUDITS.join(AUDITS, ra.audit_id == t.audit_id))
-            .where(t.month == month)
+            .where(ra.month == month)
             .group_by(*groups),
         )
     )
@@ -665,7 +666,7 @@ def _summarise_compliance(connection: Connection, month: str) -> None:
                 func.sum(m.applicable),
             )
             .select_from(COMPLIANCE_AUDITS.join(AUDITS, ra.audit_id == m.audit_id))
-            .where(m.month == month)
+            .where(ra.month == month)
             .group_by(*groups),
         )
     )

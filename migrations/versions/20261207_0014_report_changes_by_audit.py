@@ -66,30 +66,21 @@ def upgrade() -> None:
         "report_theme_audit",
         sa.Column("audit_id", sa.Integer(), nullable=False),
         sa.Column("theme_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("month", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
         sa.Column("grade_computed", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("grade_judged", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("grade_moderated", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("percent", sa.Numeric(precision=10, scale=6), nullable=True),
         sa.PrimaryKeyConstraint("audit_id", "theme_id", name=op.f("pk_report_theme_audit")),
-    )
-    op.create_index(
-        op.f("ix_report_theme_audit_month"), "report_theme_audit", ["month"], unique=False
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "report_compliance_audit",
         sa.Column("audit_id", sa.Integer(), nullable=False),
         sa.Column("measure", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("month", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
         sa.Column("compliant", sa.Integer(), nullable=False),
         sa.Column("applicable", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("audit_id", "measure", name=op.f("pk_report_compliance_audit")),
-    )
-    op.create_index(
-        op.f("ix_report_compliance_audit_month"),
-        "report_compliance_audit",
-        ["month"],
-        unique=False,
+        sqlite_with_rowid=False,
     )
     _summaries_migration().drop_triggers()
     create_triggers()
@@ -102,9 +93,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     drop_triggers()
-    op.drop_index(op.f("ix_report_compliance_audit_month"), table_name="report_compliance_audit")
     op.drop_table("report_compliance_audit")
-    op.drop_index(op.f("ix_report_theme_audit_month"), table_name="report_theme_audit")
     op.drop_table("report_theme_audit")
     op.drop_index("ix_report_stale_month_marks", table_name="report_stale_month")
     with op.batch_alter_table("report_stale_month") as batch:
