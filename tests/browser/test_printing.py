@@ -112,6 +112,18 @@ def test_the_printed_dashboard_fits_the_page_and_states_what_it_covers(
     assert "http" not in text and "/reports/audits" not in text
     assert "Apply filters" not in text
 
+    # The audits behind a figure, and a measure's page, print within the page too.
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="View audits submitted").click()
+    listed = page.url
+    for url in (listed, f"{server.url}/reports/compliance?measure=Child+seen+alone"):
+        page.goto(url)
+        page.emulate_media(media="print")
+        expect(page.locator("#protective-marking")).to_be_visible()
+        assert page.evaluate(LINK_AFTER) == []
+        assert page.evaluate(TOO_WIDE, PRINTED_WIDTH) == []
+        page.emulate_media(media="screen")
+
 
 def test_the_board_paper_reads_well_on_screen_and_as_a_pdf(
     demo_server: tuple[LiveServer, dict[str, str]], new_page: Callable[..., Page], tmp_path: Path

@@ -213,6 +213,12 @@ def test_the_page_states_the_period_and_the_marking_and_names_no_worker(
     for name in ("amber", "basil", "grace", "Team manager", "100001", "100002"):
         assert name not in html, name
     assert " style=" not in html and "<script>" not in html
+    # A paper is never about one worker: an auditor in the address is not a filter of it.
+    amber = report_data.users["amber"]
+    html = client.get(f"/reports/paper?{urlencode({**PERIOD, 'auditor': amber})}").get_data(
+        as_text=True
+    )
+    assert re.search(r'id="paper-submitted">4<', html)
 
 
 def test_the_page_and_the_pdf_are_in_the_trail(
@@ -317,7 +323,35 @@ def test_the_command_writes_the_same_paper(
     result = runner.invoke(
         args=["reports", "paper", "--from", "2026-13", "--to", "2026-03", "--out", str(out)]
     )
-    assert result.exit_code == 2 and "2026-13" in result.output
+    assert result.exit_code == 2 and "“2026-13” is not a month" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--from", "2026-03", "--to", "2026-01"], "--from 2026-03 is after --to 2026-01"),
+        (
+            ["--from", "2026-01", "--to", "2026-03", "--theme", "report-audit/nothing"],
+            "Select a theme from the list. Themes: report-audit/voice, report-audit/planning",
+        ),
+        (
+            ["--from", "2026-01", "--to", "2026-03", "--service", "Fostering"],
+            "There is no service called “Fostering”",
+        ),
+    ],
+)
+def test_the_command_explains_what_it_cannot_make(
+    report_data: ReportData,
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+    options: list[str],
+    message: str,
+) -> None:
+    out = tmp_path / "paper.pdf"
+    result = runner.invoke(args=["reports", "paper", *options, "--out", str(out)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not out.exists()
 
 
 # --- nothing from the network -----------------------------------------------------------------
