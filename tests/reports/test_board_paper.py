@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import threading
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -288,6 +289,20 @@ def test_the_pdf_holds_the_figures_the_period_and_the_marking(
     info = _pdf_info(data, tmp_path)
     assert re.search(r"^Title:\s+Board paper: case file audits, 1 January 2026", info, re.M)
     assert re.search(r"^Tagged:\s+yes", info, re.M)
+    catalogue = _unpacked(data)
+    assert b"/Lang (en-GB)" in catalogue and b"/Type /StructTreeRoot" in catalogue
+    assert b'pdfuaid:part="1"' in catalogue  # PDF/UA-1 claimed in the XMP metadata
+
+
+def _unpacked(data: bytes) -> bytes:
+    """The PDF's bytes with every Flate-compressed stream inflated after them."""
+    inflated = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            inflated.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue  # not Flate (an image or a font), nothing to read in it
+    return b"".join(inflated)
 
 
 def test_the_pdfs_charts_are_vector_graphics(
