@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_navigation_items, "navigation_items")
     app.add_template_global(answer_text, "answer_text")
     app.add_template_global(question_hint, "question_hint")
+    app.add_template_global(descriptors, "descriptors")
     for name, template_filter in TEMPLATE_FILTERS.items():
         app.add_template_filter(template_filter, name)
 
@@ -195,6 +196,11 @@ def answer_text(question: Any, value: str | None) -> str:
     if question.type == "number" and getattr(question, "unit", None):
         return f"{value} {question.unit}"
     return value
+
+
+def descriptors(questionnaire: Any) -> dict[str, str]:
+    """Each grade's descriptor, where the questionnaire gives one."""
+    return {b.grade: b.descriptor for b in questionnaire.grading.bands if b.descriptor}
 
 
 def question_hint(question: Any) -> str:

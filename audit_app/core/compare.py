@@ -17,6 +17,7 @@ from audit_app.core.questionnaire import (
     AllOf,
     AnyOf,
     Condition,
+    Grading2,
     NotCondition,
     Option,
     Question,
@@ -186,20 +187,25 @@ def _number_facts(question: Question) -> list[tuple[str, str]]:
 
 def describe_overall_rule(questionnaire: Questionnaire) -> str:
     """How the overall grade is found, in a sentence."""
-    if questionnaire.grading.overall == "lowest":
-        return "The worst grade of any graded theme"
+    rule = _overall_rule_only(questionnaire.grading)
+    if questionnaire.grading.rule == "lowest":
+        return rule
     limiting = [t.title for t in questionnaire.themes if t.limiting]
-    rule = "The band of the weighted average of the graded themes' percents"
     if limiting:
         names = ", ".join(_quoted(title) for title in limiting)
         rule += f", never better than the grade of {names}"
     return rule
 
 
-def _overall_rule_only(rule: str) -> str:
-    if rule == "lowest":
-        return "The worst grade of any graded theme"
-    return "The band of the weighted average of the graded themes' percents"
+def _overall_rule_only(grading: Grading2) -> str:
+    rule = (
+        "The worst grade of any graded theme"
+        if grading.rule == "lowest"
+        else "The band of the weighted average of the graded themes' percents"
+    )
+    if grading.capped_by_worst_band:
+        rule += f"; a theme graded {_quoted(grading.bands[-1].grade)} makes it that grade"
+    return rule
 
 
 def band_ranges(questionnaire: Questionnaire) -> tuple[tuple[str, str], ...]:
@@ -375,8 +381,8 @@ def _grading_changes(before: Questionnaire, after: Questionnaire) -> list[Change
     changes.extend(
         _changed(
             "How the overall grade is found",
-            _overall_rule_only(before.grading.overall),
-            _overall_rule_only(after.grading.overall),
+            _overall_rule_only(before.grading),
+            _overall_rule_only(after.grading),
         )
     )
     return changes

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
-from audit_app.core.answers import NUMBER_SHAPE, shown_questions
+from audit_app.core.answers import NUMBER_SHAPE, shown_questions, shown_themes
 from audit_app.core.questionnaire import Question, Questionnaire, Section, When
 from audit_app.core.scoring import exact
 
@@ -204,12 +204,20 @@ class ScoringPlan:
             (exact(b.min).numerator, exact(b.min).denominator, b.grade) for b in bands
         )
         self._rank = {band.grade: index for index, band in enumerate(bands)}
-        self._lowest = questionnaire.grading.overall == "lowest"
+        self._lowest = questionnaire.grading.rule == "lowest"
+        self._worst_band_caps = questionnaire.grading.capped_by_worst_band
         limiting = {theme.id for theme in questionnaire.themes if theme.limiting}
         self._limiting = tuple(theme_id in limiting for theme_id in self._theme_ids)
+        self._by_judgement = tuple(t.graded_by == "judgement" for t in questionnaire.themes)
+        self._grades = frozenset(questionnaire.grades)
+        # Themes graded by judgement need to know whether their theme is shown.
+        self._themes_of = questionnaire if any(self._by_judgement) else None
 
-    def score(self, answers: Mapping[str, str]) -> QuickScore:
-        """Score one audit's answers: the same percents and grades as ``score_audit``."""
+    def score(
+        self, answers: Mapping[str, str], judged: Mapping[str, str] | None = None
+    ) -> QuickScore:
+        """Score one audit's answers (and the auditor's grades of themes graded by judgement):
+        the same percents and grades as ``score_audit``."""
         count = len(self._theme_ids)
         points, possible = [0] * count, [0] * count
         tallies = [[0, 0] for _ in self.measures]
@@ -247,12 +255,33 @@ class ScoringPlan:
             if measure >= 0:
                 tallies[measure][0 if earned == most else 1] += 1
         themes = tuple(self._theme(i, points[i], possible[i]) for i in range(count))
+        if self._themes_of is not None:
+            themes = self._judged(themes, answers, judged or {})
         overall_percent, overall_grade = self._overall(themes, points, possible)
         return QuickScore(
             themes=themes,
             overall_percent=overall_percent,
             overall_grade=overall_grade,
             compliance={m: (t[0], t[1]) for m, t in zip(self.measures, tallies, strict=True)},
+        )
+
+    def _judged(
+        self, themes: tuple[QuickTheme, ...], answers: Mapping[str, str], judged: Mapping[str, str]
+    ) -> tuple[QuickTheme, ...]:
+        """Themes graded by judgement take the auditor's grade, when shown, and no percent."""
+        assert self._themes_of is not None
+        shown = shown_themes(self._themes_of, answers)
+        return tuple(
+            QuickTheme(
+                theme.theme_id,
+                None,
+                grade
+                if (grade := judged.get(theme.theme_id)) in self._grades and theme.theme_id in shown
+                else None,
+            )
+            if by_judgement
+            else theme
+            for theme, by_judgement in zip(themes, self._by_judgement, strict=True)
         )
 
     def _theme(self, index: int, points: int, possible: int) -> QuickTheme:
@@ -291,16 +320,27 @@ class ScoringPlan:
         graded = [i for i, theme in enumerate(themes) if theme.grade is not None]
         if not graded:
             return None, None
-        common = lcm(*(possible[i] for i in graded))
-        weights = self._theme_weights
-        numerator = sum(weights[i] * 100 * points[i] * (common // possible[i]) for i in graded)
-        denominator = sum(weights[i] for i in graded) * common
-        band_grade = self._grade_for(numerator, denominator)
-        percent = Fraction(numerator, denominator)
-        capping = [themes[i] for i in graded if self._lowest or self._limiting[i]]
+        scored = [i for i in graded if themes[i].percent is not None]
+        percent: Fraction | None = None
+        band_grade: str | None = None
+        if scored:
+            common = lcm(*(possible[i] for i in scored))
+            weights = self._theme_weights
+            numerator = sum(weights[i] * 100 * points[i] * (common // possible[i]) for i in scored)
+            denominator = sum(weights[i] for i in scored) * common
+            band_grade = self._grade_for(numerator, denominator)
+            percent = Fraction(numerator, denominator)
+        worst_band = len(self._band_mins) - 1
+        capping = [
+            themes[i]
+            for i in graded
+            if self._lowest
+            or self._limiting[i]
+            or (self._worst_band_caps and self._rank[themes[i].grade or ""] == worst_band)
+        ]
         if not capping:
             return percent, band_grade
         worst = max(self._rank[theme.grade] for theme in capping if theme.grade is not None)
-        if not self._lowest and worst <= self._rank[band_grade]:
+        if not self._lowest and band_grade is not None and worst <= self._rank[band_grade]:
             return percent, band_grade
         return percent, self._band_mins[worst][2]

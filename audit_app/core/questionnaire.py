@@ -232,6 +232,65 @@ class Grading(_Strict):
     )
 
 
+class BandWithDescriptor(Band):
+    """A grade, the lowest percent that earns it, and what the grade looks like in practice."""
+
+    descriptor: NonEmptyText | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="What practice at this grade looks like, in the words of the council's "
+        "grading guide (for example Ofsted's descriptors): shown beside the grade whenever an "
+        "auditor judges a theme, and needed on every band when a theme is graded by judgement.",
+    )
+
+
+class OverallRule(_Strict):
+    """How the overall grade is found, with its options."""
+
+    rule: Literal["mean", "lowest"] = Field(
+        description='"mean": the band of the weighted mean of the themes\' percents, never '
+        'better than any theme marked limiting. "lowest": the worst grade of any graded theme.',
+    )
+    capped_by_worst_band: bool = Field(
+        default=False,
+        description="When true, a theme graded in the worst band makes the overall grade that "
+        "band too, whatever the rule gives.",
+    )
+
+
+def _overall_kind(value: Any) -> str:
+    """The overall rule written as a name ("mean") or as an object."""
+    return "<overall-rule>" if isinstance(value, dict | OverallRule) else "<overall-name>"
+
+
+class Grading2(Grading):
+    """How percents and judgements become grades, for each theme and for the whole audit."""
+
+    bands: Annotated[list[BandWithDescriptor], Field(min_length=2)] = Field(  # type: ignore[assignment]
+        description="At least two grade bands, best first. A percent gets the first band whose "
+        "min is at or below it.",
+    )
+    overall: Annotated[
+        Annotated[Literal["mean", "lowest"], Tag("<overall-name>")]
+        | Annotated[OverallRule, Tag("<overall-rule>")],
+        Discriminator(_overall_kind),
+    ] = Field(  # type: ignore[assignment]
+        description='How the overall grade is found: "mean" or "lowest" (as in format 1), or '
+        '{"rule": "mean" | "lowest", "capped_by_worst_band": true | false}. Themes graded by '
+        "judgement count with the auditor's grade (they have no percent).",
+    )
+
+    @property
+    def rule(self) -> Literal["mean", "lowest"]:
+        """The overall rule, however it is written."""
+        return self.overall.rule if isinstance(self.overall, OverallRule) else self.overall
+
+    @property
+    def capped_by_worst_band(self) -> bool:
+        """Whether a theme in the worst band caps the overall grade."""
+        return isinstance(self.overall, OverallRule) and self.overall.capped_by_worst_band
+
+
 class Option(_Strict):
     """One answer an auditor can choose for a choice question."""
 
@@ -608,6 +667,8 @@ _ITEM_TAGS: dict[str, type[BaseModel]] = {
     "<all>": AllOf,
     "<any>": AnyOf,
     "<not>": NotCondition,
+    "<overall-rule>": OverallRule,
+    "<overall-name>": OverallRule,
 }
 
 
@@ -654,6 +715,15 @@ class Theme1(_ThemeFields):
 
 class Theme(_ThemeFields):
     """A group of questions that is graded on its own, such as "Management oversight"."""
+
+    graded_by: Literal["both", "score", "judgement"] = Field(
+        default="both",
+        description='"both" (the default, as in format 1): the answers suggest a grade and the '
+        'auditor judges it. "score": the grade is the answers\' grade and no judgement is '
+        'asked. "judgement": the auditor grades the theme against the bands\' descriptors, with '
+        "an analysis, whenever the theme is shown; it has no percent, and its questions' scores "
+        "count for nothing (compliance still counts).",
+    )
 
     show_if: Condition | None = Field(
         default=None,
@@ -747,6 +817,9 @@ class Questionnaire(_QuestionnaireFields):
     format: Literal["case-audit/2"] = Field(
         description='The format of this file: "case-audit/2".',
     )
+    grading: Grading2 = Field(
+        description="Grade bands (with their descriptors) and how the overall grade is found."
+    )
     themes: Annotated[list[Theme], Field(min_length=1)] = Field(
         description="The themes, in the order auditors work through them (at least one).",
     )
@@ -766,6 +839,8 @@ _IN_FORMAT_2: dict[type[BaseModel], type[BaseModel]] = {
     Questionnaire1: Questionnaire,
     Theme1: Theme,
     Question1: Question,
+    Grading: Grading2,
+    Band: BandWithDescriptor,
 }
 """Each format 1 model and the format 2 model in its place, for keys only format 2 knows."""
 _RENAMED_IN_FORMAT_2: dict[tuple[type[BaseModel], str], str] = {(Theme, "questions"): "items"}
@@ -1424,6 +1499,24 @@ def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
         loc = (*item.loc, "show_if")
         yield from _condition_problems(show_if, loc, item.position, first_question, item)
     yield from _layout_condition_problems(q, first_question)
+    yield from _descriptor_problems(q)
+
+
+def _descriptor_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
+    """A theme graded by judgement needs a descriptor on every band, to judge it against."""
+    by_judgement = [
+        t for t, theme in enumerate(q.themes) if getattr(theme, "graded_by", "") == "judgement"
+    ]
+    if not by_judgement:
+        return
+    where = json_path(("themes", by_judgement[0], "graded_by"))
+    for i, band in enumerate(q.grading.bands):
+        if getattr(band, "descriptor", None) is None:
+            message = (
+                f"needs a descriptor: the theme at {where} is graded by judgement, which the "
+                "auditor makes against the bands' descriptors"
+            )
+            yield ("grading", "bands", i), message
 
 
 def _layout_condition_problems(

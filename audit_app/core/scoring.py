@@ -16,8 +16,8 @@ from functools import lru_cache
 from math import floor
 from typing import Literal
 
-from audit_app.core.answers import NUMBER_SHAPE, drop_hidden, shown_questions
-from audit_app.core.questionnaire import Band, Question, Questionnaire
+from audit_app.core.answers import NUMBER_SHAPE, drop_hidden, shown_questions, shown_themes
+from audit_app.core.questionnaire import Band, Question, Questionnaire, Theme
 
 __all__ = [
     "NOT_GRADED",
@@ -105,6 +105,12 @@ class ThemeScore(_Graded):
     possible: Fraction
     questions: tuple[QuestionScore, ...]
     pulled_down: tuple[QuestionScore, ...]
+    graded_by: str = "both"
+
+    @property
+    def by_judgement(self) -> bool:
+        """Whether the theme is graded by the auditor's judgement alone (it has no percent)."""
+        return self.graded_by == "judgement"
 
 
 @dataclass(frozen=True)
@@ -242,32 +248,33 @@ def number_score(question: Question, raw: str) -> Fraction | None:
 
 
 def _overall(questionnaire: Questionnaire, themes: Sequence[ThemeScore]) -> OverallScore:
-    """Combine the graded themes' percents and grades."""
-    graded = [t for t in themes if t.percent is not None and t.grade is not None]
+    """Combine the themes' percents and grades (a theme graded by judgement has a grade, the
+    auditor's, and no percent)."""
+    graded = [t for t in themes if t.grade is not None]
     if not graded:
         return OverallScore(percent=None, grade=None, band_grade=None, limited_by=())
-    bands = questionnaire.grading.bands
+    grading = questionnaire.grading
+    bands = grading.bands
     # Bands are best first, so a larger index is a worse grade.
     rank = {band.grade: index for index, band in enumerate(bands)}
 
-    total_weight = sum((t.weight for t in graded), _ZERO)
-    percent = sum((t.weight * t.percent for t in graded if t.percent is not None), _ZERO)
-    percent /= total_weight
-    band_grade = grade_for(bands, percent)
+    scored = [t for t in graded if t.percent is not None]
+    percent: Fraction | None = None
+    band_grade: str | None = None
+    if scored:
+        total_weight = sum((t.weight for t in scored), _ZERO)
+        percent = sum((t.weight * t.percent for t in scored if t.percent is not None), _ZERO)
+        percent /= total_weight
+        band_grade = grade_for(bands, percent)
 
-    # "lowest" makes every theme limiting; "mean" lets only the themes marked limiting cap.
-    if questionnaire.grading.overall == "lowest":
-        capping = graded
-    else:
-        limiting = {t.id for t in questionnaire.themes if t.limiting}
-        capping = [t for t in graded if t.theme_id in limiting]
+    capping = _capping(questionnaire, graded, rank)
     if not capping:
         return OverallScore(percent=percent, grade=band_grade, band_grade=band_grade, limited_by=())
 
     worst = max(rank[t.grade] for t in capping if t.grade is not None)
-    # Under "mean" a limiting theme only matters when it is worse than the band of the percent;
+    # Under "mean" a capping theme only matters when it is worse than the band of the percent;
     # under "lowest" the worst themes always decide, so they are always named.
-    if questionnaire.grading.overall == "mean" and worst <= rank[band_grade]:
+    if grading.rule == "mean" and band_grade is not None and worst <= rank[band_grade]:
         return OverallScore(percent=percent, grade=band_grade, band_grade=band_grade, limited_by=())
     worst_grade = bands[worst].grade
     return OverallScore(
@@ -276,6 +283,25 @@ def _overall(questionnaire: Questionnaire, themes: Sequence[ThemeScore]) -> Over
         band_grade=band_grade,
         limited_by=tuple(t.theme_id for t in capping if t.grade == worst_grade),
     )
+
+
+def _capping(
+    questionnaire: Questionnaire, graded: Sequence[ThemeScore], rank: Mapping[str, int]
+) -> list[ThemeScore]:
+    """The themes whose grade the overall grade may not be better than: every graded theme
+    under "lowest"; under "mean" those marked limiting; with capped_by_worst_band, any theme in
+    the worst band too."""
+    grading = questionnaire.grading
+    if grading.rule == "lowest":
+        return list(graded)
+    limiting = {t.id for t in questionnaire.themes if t.limiting}
+    worst_band = len(grading.bands) - 1
+    return [
+        t
+        for t in graded
+        if t.theme_id in limiting
+        or (grading.capped_by_worst_band and t.grade is not None and rank[t.grade] == worst_band)
+    ]
 
 
 def _compliance(
@@ -322,9 +348,24 @@ def _compliance(
     return measures, tuple(answers)
 
 
-def score_audit(questionnaire: Questionnaire, answers: Mapping[str, str]) -> AuditScore:
-    """Score one audit's answers against its questionnaire."""
+def judged_grade(
+    questionnaire: Questionnaire, theme: Theme, judged: Mapping[str, str] | None
+) -> str | None:
+    """A theme's grade as the auditor judged it, when that is one of the grades."""
+    grade = (judged or {}).get(theme.id)
+    return grade if grade in questionnaire.grades else None
+
+
+def score_audit(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, str],
+    judged: Mapping[str, str] | None = None,
+) -> AuditScore:
+    """Score one audit's answers against its questionnaire. ``judged`` holds the auditor's
+    grades by theme id: a theme graded by judgement takes its grade from there (and has no
+    percent); other themes' judgements are not read."""
     shown = shown_questions(questionnaire, answers)
+    shown_ids = shown_themes(questionnaire, answers)
     counted = drop_hidden(questionnaire, answers)
     questions: dict[str, QuestionScore] = {}
     themes: list[ThemeScore] = []
@@ -345,6 +386,9 @@ def score_audit(questionnaire: Questionnaire, answers: Mapping[str, str]) -> Aud
         pulled_down = tuple(
             sorted((r for r in results if r.included and r.lost), key=lambda r: -r.lost)
         )
+        if theme.graded_by == "judgement":
+            grade = judged_grade(questionnaire, theme, judged) if theme.id in shown_ids else None
+            percent, pulled_down = None, ()
         themes.append(
             ThemeScore(
                 theme_id=theme.id,
@@ -356,6 +400,7 @@ def score_audit(questionnaire: Questionnaire, answers: Mapping[str, str]) -> Aud
                 possible=possible,
                 questions=results,
                 pulled_down=pulled_down,
+                graded_by=theme.graded_by,
             )
         )
     compliance, compliance_answers = _compliance(questionnaire, questions)

@@ -154,7 +154,11 @@ class AuditFile:
             return "Not started"
         missing = [qid for qid in missing_required(self.questionnaire, self.answers) if qid in ids]
         judgement = self.judgements.get(theme.id)
-        judged = bool(judgement and judgement.grade) or not self.score.theme(theme.id).graded
+        judged = (
+            bool(judgement and judgement.grade)
+            or theme.graded_by == "score"
+            or (theme.graded_by == "both" and not self.score.theme(theme.id).graded)
+        )
         return "Completed" if not missing and judged else "In progress"
 
 
@@ -213,10 +217,15 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
         questionnaire=questionnaire,
         answers=answers,
         judgements=judgements,
-        score=score_audit(questionnaire, answers),
+        score=score_audit(questionnaire, answers, judged_grades(judgements)),
         concerns=concerns,
         auditor=auditor,
     )
+
+
+def judged_grades(judgements: Mapping[str, ThemeJudgement]) -> dict[str, str]:
+    """The auditor's grade of each theme judged so far, by theme id."""
+    return {theme_id: j.grade for theme_id, j in judgements.items() if j.grade}
 
 
 def joined_to_service(query: Any) -> Any:
@@ -788,6 +797,7 @@ def check_theme(
         *new_judgement,
         analysis_field=analysis_field(theme),
         complete=complete,
+        by_judgement=theme.graded_by == "judgement",
     )
     for name, problem in problems.items():
         errors.setdefault(name, problem)
@@ -863,6 +873,9 @@ def _newly_shown(
 ANALYSIS_REQUIRED = (
     "Write your analysis: it is required when your grade differs from the suggested one"
 )
+ANALYSIS_FOR_JUDGEMENT = (
+    "Write your analysis: it is required with a grade that no score suggests, to say what you found"
+)
 
 
 def judgement_problems(
@@ -873,12 +886,14 @@ def judgement_problems(
     *,
     analysis_field: str = "analysis",
     complete: bool = True,
+    by_judgement: bool = False,
 ) -> dict[str, str]:
     """What is wrong with a judgement, by the id of the field it is about ("judgement" for the
     grade, ``analysis_field`` for the analysis). Blank grade means "not judged yet".
 
     ``complete=False`` leaves out what only a finished judgement needs (the analysis of a grade
-    that differs from the suggested one).
+    that differs from the suggested one). ``by_judgement``: the theme is graded by judgement
+    alone, so there is no suggested grade and every grade needs its analysis.
     """
     problems: dict[str, str] = {}
     if grade and grade not in questionnaire.grades:
@@ -886,7 +901,7 @@ def judgement_problems(
     if len(analysis.strip()) > MAX_TEXT:
         problems[analysis_field] = f"Analysis must be {MAX_TEXT:,} characters or fewer"
     elif complete and grade and grade != suggested and not analysis.strip():
-        problems[analysis_field] = ANALYSIS_REQUIRED
+        problems[analysis_field] = ANALYSIS_FOR_JUDGEMENT if by_judgement else ANALYSIS_REQUIRED
     return problems
 
 
@@ -1206,11 +1221,13 @@ def submission_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
         question = q.questions[qid]
         problems[qid] = (f"Answer “{question.text}”", q.theme_of[qid])
     for theme in audit_file.shown_themes:
+        if theme.graded_by == "score":
+            continue  # its grade is the answers' grade: no judgement is asked
         theme_score = audit_file.score.theme(theme.id)
         values = theme_values(audit_file, theme)
         grade = values[JUDGEMENT]
         if not grade:
-            if theme_score.graded:
+            if theme_score.graded or theme.graded_by == "judgement":
                 problems[f"judgement-{theme.id}"] = (
                     f"Record your judgement of “{theme.title}”",
                     theme.id,
@@ -1218,7 +1235,10 @@ def submission_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
             continue
         own_analysis = analysis_question(theme)
         analysis = values[own_analysis.id if own_analysis else ANALYSIS]
-        found = judgement_problems(q, theme_score.grade, grade, analysis)
+        suggested = None if theme.graded_by == "judgement" else theme_score.grade
+        found = judgement_problems(
+            q, suggested, grade, analysis, by_judgement=theme.graded_by == "judgement"
+        )
         for name, problem in found.items():
             key = "judgement" if name == "judgement" else "analysis"
             problems[f"{key}-{theme.id}"] = (f"{theme.title}: {problem}", theme.id)
@@ -1314,7 +1334,7 @@ def _theme_results(audit_file: AuditFile, audit_id: int) -> list[ThemeResult]:
     for theme_score in audit_file.score.themes:
         # A hidden theme keeps no judgement: it does not apply to the case.
         judgement = audit_file.judgements.get(theme_score.theme_id)
-        if theme_score.theme_id not in shown:
+        if theme_score.theme_id not in shown or theme_score.graded_by == "score":
             judgement = None
         results.append(
             ThemeResult(
@@ -1324,7 +1344,7 @@ def _theme_results(audit_file: AuditFile, audit_id: int) -> list[ThemeResult]:
                 percent_rounded=round_percent(theme_score.percent),
                 points=_decimal(theme_score.points),
                 possible=_decimal(theme_score.possible),
-                grade_computed=theme_score.grade,
+                grade_computed=None if theme_score.by_judgement else theme_score.grade,
                 grade_judged=(judgement.grade or None) if judgement else None,
             )
         )

@@ -16,8 +16,10 @@ from tests.unit.test_scoring_properties import PROPERTY, Audit, audits
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 
 
-def reference(questionnaire: Questionnaire, answers: dict[str, str]) -> tuple[object, ...]:
-    score: AuditScore = score_audit(questionnaire, answers)
+def reference(
+    questionnaire: Questionnaire, answers: dict[str, str], judged: dict[str, str] | None = None
+) -> tuple[object, ...]:
+    score: AuditScore = score_audit(questionnaire, answers, judged)
     return (
         tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
         score.overall.percent,
@@ -26,8 +28,10 @@ def reference(questionnaire: Questionnaire, answers: dict[str, str]) -> tuple[ob
     )
 
 
-def compiled(plan: ScoringPlan, answers: dict[str, str]) -> tuple[object, ...]:
-    score: QuickScore = plan.score(answers)
+def compiled(
+    plan: ScoringPlan, answers: dict[str, str], judged: dict[str, str] | None = None
+) -> tuple[object, ...]:
+    score: QuickScore = plan.score(answers, judged)
     return (
         tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
         score.overall_percent,
@@ -41,6 +45,23 @@ def compiled(plan: ScoringPlan, answers: dict[str, str]) -> tuple[object, ...]:
 def test_the_compiled_engine_agrees_with_the_reference(audit: Audit) -> None:
     questionnaire, answers = audit
     assert compiled(ScoringPlan(questionnaire), answers) == reference(questionnaire, answers)
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_the_engines_agree_on_the_auditors_grades_of_themes_graded_by_judgement(
+    audit: Audit, data: st.DataObject
+) -> None:
+    """Every theme may carry a judgement: a grade, one that is no grade, or none."""
+    questionnaire, answers = audit
+    choices = st.sampled_from([*questionnaire.grades, "Not a grade"]) | st.none()
+    judged = {
+        theme.id: grade
+        for theme in questionnaire.themes
+        if (grade := data.draw(choices)) is not None
+    }
+    plan = ScoringPlan(questionnaire)
+    assert compiled(plan, answers, judged) == reference(questionnaire, answers, judged)
 
 
 @PROPERTY

@@ -150,11 +150,19 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
         if weight is not None:
             theme["weight"] = weight
         theme["limiting"] = draw(st.booleans())
+        if format_2:
+            theme["graded_by"] = draw(st.sampled_from(["both", "both", "score", "judgement"]))
         themes.append(theme)
     mins = draw(st.lists(BAND_MINS, min_size=1, max_size=3, unique=True))
-    bands = [
+    bands: list[dict[str, Any]] = [
         {"grade": f"Grade {i}", "min": m} for i, m in enumerate([*sorted(mins, reverse=True), 0])
     ]
+    overall: Any = draw(st.sampled_from(["mean", "lowest"]))
+    if format_2:
+        for band in bands:
+            band["descriptor"] = f"What {band['grade']} looks like."
+        if draw(st.booleans()):
+            overall = {"rule": overall, "capped_by_worst_band": draw(st.booleans())}
     return validate_questionnaire(
         {
             "format": "case-audit/2" if format_2 else "case-audit/1",
@@ -162,7 +170,7 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
             "version": 1,
             "title": "Random audit",
             "kind": "monthly",
-            "grading": {"bands": bands, "overall": draw(st.sampled_from(["mean", "lowest"]))},
+            "grading": {"bands": bands, "overall": overall},
             "themes": themes,
         }
     )
@@ -253,7 +261,10 @@ def test_percents_are_between_0_and_100(audit: Audit) -> None:
         included = [s for s in theme.questions if s.included]
         assert theme.points == sum((s.points for s in included), Fraction(0))
         assert theme.possible == sum((s.possible for s in included), Fraction(0))
-        assert (theme.percent is None) == (not included) == (theme.grade is None)
+        if theme.by_judgement:
+            assert theme.percent is None and theme.pulled_down == ()
+        else:
+            assert (theme.percent is None) == (not included) == (theme.grade is None)
         assert 0 <= theme.points <= theme.possible
     assert (result.overall.percent is None) == all(t.percent is None for t in result.themes)
 
