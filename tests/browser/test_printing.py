@@ -142,6 +142,17 @@ def test_the_board_paper_reads_well_on_screen_and_as_a_pdf(
     good = page.locator("#paper-good").inner_text()
     assert int(submitted.replace(",", "")) > 0
 
+    # Printed from the browser: no form, no link address, nothing wider than the page.
+    page.set_viewport_size({"width": PRINTED_WIDTH, "height": 1100})
+    page.emulate_media(media="print")
+    assert not page.locator("form").first.is_visible()
+    assert page.evaluate(LINK_AFTER) == []
+    assert page.evaluate(TOO_WIDE, PRINTED_WIDTH) == []
+    briefing = page.locator(".app-paper-briefing")
+    assert briefing.evaluate("(el) => getComputedStyle(el).breakAfter") == "page"
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     # A theme chosen: the paper is about that theme.
     page.get_by_label("Theme", exact=True).select_option(index=1)
     page.get_by_role("button", name="Show the paper").click()
