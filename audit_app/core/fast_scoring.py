@@ -224,16 +224,8 @@ class ScoringPlan:
         shown: set[str] = set()
         get = answers.get
         settled = None if self._settle is None else shown_questions(self._settle, answers)
-        for (
-            question_id,
-            theme,
-            controller,
-            shown_for,
-            remember,
-            scores,
-            most,
-            measure,
-        ) in self._rows:
+        rows = self._rows
+        for question_id, theme, controller, shown_for, remember, scores, most, measure in rows:
             if controller is not None:
                 value = get(controller)
                 if controller not in shown or value is None or value not in shown_for:

@@ -348,6 +348,40 @@ def _compliance(
     return measures, tuple(answers)
 
 
+def _theme_score(
+    questionnaire: Questionnaire,
+    theme: Theme,
+    results: tuple[QuestionScore, ...],
+    judged: str | None,
+) -> ThemeScore:
+    """A theme's percent and grade from its questions' results; a theme graded by judgement
+    has the auditor's grade (``judged``) and no percent."""
+    points = sum((r.points for r in results), _ZERO)
+    possible = sum((r.possible for r in results), _ZERO)
+    # Every included question has a max above 0 and a weight above 0, so "something
+    # included" and "possible > 0" are the same test.
+    percent = _HUNDRED * points / possible if possible else None
+    grade = grade_for(questionnaire.grading.bands, percent) if percent is not None else None
+    # sorted() is stable, so equal losses keep file order.
+    pulled_down = tuple(
+        sorted((r for r in results if r.included and r.lost), key=lambda r: -r.lost)
+    )
+    if theme.graded_by == "judgement":
+        percent, grade, pulled_down = None, judged, ()
+    return ThemeScore(
+        theme_id=theme.id,
+        title=theme.title,
+        weight=exact(theme.weight),
+        percent=percent,
+        grade=grade,
+        points=points,
+        possible=possible,
+        questions=results,
+        pulled_down=pulled_down,
+        graded_by=theme.graded_by,
+    )
+
+
 def judged_grade(
     questionnaire: Questionnaire, theme: Theme, judged: Mapping[str, str] | None
 ) -> str | None:
@@ -374,35 +408,9 @@ def score_audit(
             _score_question(question, theme.id, question.id in shown, counted)
             for question in theme.questions
         )
-        for result in results:
-            questions[result.question_id] = result
-        points = sum((r.points for r in results), _ZERO)
-        possible = sum((r.possible for r in results), _ZERO)
-        # Every included question has a max above 0 and a weight above 0, so "something
-        # included" and "possible > 0" are the same test.
-        percent = _HUNDRED * points / possible if possible else None
-        grade = grade_for(questionnaire.grading.bands, percent) if percent is not None else None
-        # sorted() is stable, so equal losses keep file order.
-        pulled_down = tuple(
-            sorted((r for r in results if r.included and r.lost), key=lambda r: -r.lost)
-        )
-        if theme.graded_by == "judgement":
-            grade = judged_grade(questionnaire, theme, judged) if theme.id in shown_ids else None
-            percent, pulled_down = None, ()
-        themes.append(
-            ThemeScore(
-                theme_id=theme.id,
-                title=theme.title,
-                weight=exact(theme.weight),
-                percent=percent,
-                grade=grade,
-                points=points,
-                possible=possible,
-                questions=results,
-                pulled_down=pulled_down,
-                graded_by=theme.graded_by,
-            )
-        )
+        questions.update((result.question_id, result) for result in results)
+        grade = judged_grade(questionnaire, theme, judged) if theme.id in shown_ids else None
+        themes.append(_theme_score(questionnaire, theme, results, grade))
     compliance, compliance_answers = _compliance(questionnaire, questions)
     return AuditScore(
         themes=tuple(themes),
