@@ -234,17 +234,17 @@ def build(
         "Year on year",
         request.period,
         year_before,
-        compare(main, figures(year_before), catalogue, request.theme),
+        compare(main, figures(year_before), request.theme),
     )
     qoq = Comparison(
         "Quarter on quarter",
         quarter,
         quarter_before,
-        compare(figures(quarter), figures(quarter_before), catalogue, request.theme),
+        compare(figures(quarter), figures(quarter_before), request.theme),
     )
     selection = Selection.build(request.filters, scope, catalogue, places)
     actions = action_progress(reader, selection, today)
-    chosen = theme_shares(main, catalogue, request.theme)
+    chosen = theme_shares(main, request.theme)
     return BoardPaper(
         title=_title(request, catalogue),
         period=request.period,
@@ -271,26 +271,32 @@ def _title(request: PaperRequest, catalogue: Catalogue) -> str:
 
 
 def theme_shares(
-    figures: Dashboard, catalogue: Catalogue, theme: tuple[str, str] | None = None
+    figures: Dashboard, theme: tuple[str, str] | None = None
 ) -> list[tuple[str, Share]]:
     """Each theme's audits with a final theme grade Good or better, of those with one, for all
     teams together (only the chosen theme, if one is); named with the questionnaire when more
     than one questionnaire is shown."""
+    return [(label, share) for _key, label, share in _theme_cells(figures, theme)]
+
+
+def _theme_cells(
+    figures: Dashboard, theme: tuple[str, str] | None
+) -> list[tuple[tuple[str, str], str, Share]]:
+    """(questionnaire id, theme id), name and share Good or better of each theme shown."""
     several = len(figures.themes) > 1
-    shares = []
+    cells = []
     for table in figures.themes:
         for theme_id, title in table.themes:
-            if theme is not None and theme != (table.questionnaire_id, theme_id):
+            key = (table.questionnaire_id, theme_id)
+            if theme is not None and theme != key:
                 continue
             cell = table.overall.cells.get(theme_id)
             label = f"{title} ({table.title})" if several else title
-            shares.append((label, cell.good if cell else Share(0, 0)))
-    return shares
+            cells.append((key, label, cell.good if cell else Share(0, 0)))
+    return cells
 
 
-def compare(
-    now: Dashboard, before: Dashboard, catalogue: Catalogue, theme: tuple[str, str] | None
-) -> list[Compared]:
+def compare(now: Dashboard, before: Dashboard, theme: tuple[str, str] | None) -> list[Compared]:
     """The headline figures, recording compliance and each theme, now and before."""
     rows = [
         Compared("Audits submitted", now.headline.submitted, before.headline.submitted),
@@ -302,10 +308,12 @@ def compare(
             "Recording compliance, all measures", compliance_total(now), compliance_total(before)
         ),
     ]
-    earlier = dict(theme_shares(before, catalogue, theme))
-    for label, share in theme_shares(now, catalogue, theme):
+    # Themes are matched by their ids: a theme's name carries its questionnaire's only when
+    # more than one questionnaire is shown, which the two periods need not agree on.
+    earlier = {key: share for key, _label, share in _theme_cells(before, theme)}
+    for key, label, share in _theme_cells(now, theme):
         rows.append(
-            Compared(f"Theme Good or better: {label}", share, earlier.get(label, Share(0, 0)))
+            Compared(f"Theme Good or better: {label}", share, earlier.get(key, Share(0, 0)))
         )
     return rows
 

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +34,7 @@ from audit_app.reporting.figures import Share
 from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.paper_pdf import BASE_URL, own_static_files, write_pdf
 from audit_app.reporting.selection import Places
+from audit_app.reporting.themes import ThemeCell, ThemeRow, ThemeTable
 from audit_app.services.actor import Actor
 from tests.builders import ReportData, report_audit
 from tests.conftest import events
@@ -145,6 +147,25 @@ def test_the_year_on_year_table(report_data: ReportData) -> None:
     )
     assert rows["Final grade Inadequate"].before == before.headline.worst
     assert rows["Recording compliance, all measures"].before == board_paper.compliance_total(before)
+
+
+def test_themes_are_compared_by_their_ids_not_their_names(report_data: ReportData) -> None:
+    """With a second questionnaire in one period only, a theme's name carries its
+    questionnaire's in that period alone: the other period's figure is still found."""
+    filters = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31))
+    before = _dashboard(report_data.app, filters)
+    other = ThemeTable(
+        questionnaire_id="other-audit",
+        title="Other audit",
+        themes=[("x", "Other theme")],
+        rows=[],
+        overall=ThemeRow("All teams", {}, {"x": ThemeCell(None, 1, Share(1, 1))}),
+    )
+    now = replace(before, themes=[*before.themes, other])
+    rows = {row.label: row for row in board_paper.compare(now, before, None)}
+    voice = rows["Theme Good or better: The child's voice (Report audit)"]
+    assert voice.now == voice.before == Share(2, 3)
+    assert rows["Theme Good or better: Other theme (Other audit)"].before == Share(0, 0)
 
 
 def test_the_quarter_on_quarter_table(report_data: ReportData) -> None:
