@@ -482,3 +482,15 @@ def test_the_protective_marking_is_a_setting(
     report_data.app.config["PROTECTIVE_MARKING"] = "OFFICIAL"
     html = signed_in_as("ada").get(f"/reports/paper?{urlencode(PERIOD)}").get_data(as_text=True)
     assert 'id="protective-marking">OFFICIAL<' in html and "OFFICIAL-SENSITIVE" not in html
+
+
+def test_a_pdf_counts_towards_the_export_limit(
+    report_data: ReportData, signed_in_as: SignInAs
+) -> None:
+    report_data.app.config["EXPORT_LIMIT"] = 1
+    client = signed_in_as("vera")
+    assert client.get(f"/reports/paper.pdf?{urlencode(PERIOD)}").status_code == 200
+    refused = client.get(f"/reports/paper.pdf?{urlencode(PERIOD)}")
+    assert refused.status_code == 429
+    assert "You have downloaded too many files for now" in refused.get_data(as_text=True)
+    assert client.get(f"/reports/paper?{urlencode(PERIOD)}").status_code == 200  # the page
