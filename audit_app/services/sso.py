@@ -35,8 +35,9 @@ SINGLE_SIGN_ON = Actor.system("single sign-on")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
 
 
-class GroupsFileError(ValueError):
-    """The groups mapping file cannot be used; the message says where and why."""
+class GroupsFileError(Refused, ValueError):
+    """The groups mapping file cannot be used; the message says where and why (for the admins
+    who keep it: a person signing in is told only that sign-on is not set up)."""
 
 
 class SignOnRefused(Refused):
@@ -171,12 +172,32 @@ def sign_in(
     When the provider did no multi-factor authentication, a person with the service's own
     two-factor authentication is asked for its code next (the caller's business); one whose
     role needs it and who has none sets it up once signed in, as after a password."""
+    rules = _group_rules(groups_file)
+    user = session.exec(select(User).where(User.oidc_subject == person.subject)).first()
+    access = _access_or_refusal(rules, person, user)
+    user = _usable_account(person, user, access, session=session, create_accounts=create_accounts)
+    _apply_access(user, access, session=session)
+    _record_sign_in(
+        user, person, access, session=session, address=address, mfa_by_provider=mfa_by_provider
+    )
+    session.flush()
+    return user
+
+
+def _group_rules(groups_file: str | Path) -> list[GroupRule]:
+    """The mapping file's rules; SignOnRefused, for the person, when it cannot be used (the
+    trail says why, for the admins)."""
     try:
-        rules = read_group_rules(groups_file)
+        return read_group_rules(groups_file)
     except GroupsFileError as problem:
         raise SignOnRefused(f"groups file: {problem}"[:200], NOT_SET_UP) from None
+
+
+def _access_or_refusal(
+    rules: Sequence[GroupRule], person: ProvenPerson, user: User | None
+) -> Access:
+    """What the person's groups give; SignOnRefused when none of them gives a role."""
     access = access_from_groups(rules, person.groups)
-    user = session.exec(select(User).where(User.oidc_subject == person.subject)).first()
     if access is None:
         raise SignOnRefused(
             "no group gives a role",
@@ -184,6 +205,19 @@ def sign_in(
             "If you need to use it, ask your manager to have you added to the right group.",
             reference=user.username if user else person.subject,
         )
+    return access
+
+
+def _usable_account(
+    person: ProvenPerson,
+    user: User | None,
+    access: Access,
+    *,
+    session: Session,
+    create_accounts: bool,
+) -> User:
+    """The account linked to the person's subject, or one made for them now when that is
+    allowed; SignOnRefused when there is none, or it is deactivated."""
     if user is None:
         if not create_accounts:
             raise SignOnRefused(
@@ -192,15 +226,28 @@ def sign_in(
                 "admins to link it to yours, giving them the reference below.",
                 reference=person.subject,
             )
-        user = _create_account(person, access, session=session)
-    elif not user.active:
+        return _create_account(person, access, session=session)
+    if not user.active:
         raise SignOnRefused(
             "account deactivated",
             "Your account has been deactivated. If you still need it, ask the service's admins "
             "to reactivate it.",
             reference=user.username,
         )
-    _apply_access(user, access, session=session)
+    return user
+
+
+def _record_sign_in(
+    user: User,
+    person: ProvenPerson,
+    access: Access,
+    *,
+    session: Session,
+    address: str,
+    mfa_by_provider: bool,
+) -> None:
+    """Record the sign-in in the trail; it counts as the last sign-in unless the service's own
+    code is still to come."""
     code_next = not mfa_by_provider and user.mfa_enabled
     if not code_next:
         user.last_sign_in_at = utcnow()
@@ -217,8 +264,6 @@ def sign_in(
         groups=list(access.groups),
         mfa_by_provider=mfa_by_provider,
     )
-    session.flush()
-    return user
 
 
 NOT_SET_UP = (

@@ -209,22 +209,31 @@ def mfa_setup() -> str | Response | tuple[str, int]:
     if user.mfa_enabled:
         return render_template("auth/mfa_enabled.html", codes=None)
     secret = _pending_secret()
-    form = MfaSetupForm()
     by_provider = _signed_in_by_provider_without_password(user)
-    if by_provider:
-        # No password here to ask for again: the council's sign-in, a moment ago, stands for it.
-        del form.current_password
+    form = _mfa_setup_form(by_provider)
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        codes, errors = (
-            _turn_on_mfa_after_provider(user, secret, form)
-            if by_provider
-            else _turn_on_mfa(user, secret, form)
-        )
+        turn_on = _turn_on_mfa_after_provider if by_provider else _turn_on_mfa
+        codes, errors = turn_on(user, secret, form)
         if codes is not None:
             # A fresh session, carrying the MFA flag: two-factor is on whatever happens here.
             _restart_session(user)
             return render_template("auth/mfa_enabled.html", codes=codes)
+    return _mfa_setup_page(user, secret, form, errors)
+
+
+def _mfa_setup_form(by_provider: bool) -> MfaSetupForm:
+    form = MfaSetupForm()
+    if by_provider:
+        # No password here to ask for again: the council's sign-in, a moment ago, stands for it.
+        del form.current_password
+    return form
+
+
+def _mfa_setup_page(
+    user: User, secret: str, form: MfaSetupForm, errors: dict[str, str]
+) -> str | tuple[str, int]:
+    """The page with the code to scan and the form; 400 when there are problems to show."""
     errors = _with_form_errors(form, errors, order=("code", "current_password"))
     uri = mfa.provisioning_uri(user, secret)
     page = render_template(
