@@ -9,6 +9,7 @@ owner, and no case reference; teams and services are named.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -227,21 +228,7 @@ def build(
         )
 
     main = figures(None)
-    year_before = request.period.year_before()
-    quarter = request.period.latest_quarter()
-    quarter_before = quarter.quarter_before()
-    yoy = Comparison(
-        "Year on year",
-        request.period,
-        year_before,
-        compare(main, figures(year_before), request.theme),
-    )
-    qoq = Comparison(
-        "Quarter on quarter",
-        quarter,
-        quarter_before,
-        compare(figures(quarter), figures(quarter_before), request.theme),
-    )
+    yoy, qoq = _comparisons(request, main, figures)
     selection = Selection.build(request.filters, scope, catalogue, places)
     actions = action_progress(reader, selection, today)
     chosen = theme_shares(main, request.theme)
@@ -259,6 +246,29 @@ def build(
         theme=request.theme,
         themes=chosen,
     )
+
+
+def _comparisons(
+    request: PaperRequest, main: Dashboard, figures: Callable[[Period | None], Dashboard]
+) -> tuple[Comparison, Comparison]:
+    """The period against the same days a year before, and its latest quarter against the
+    quarter before."""
+    year_before = request.period.year_before()
+    quarter = request.period.latest_quarter()
+    quarter_before = quarter.quarter_before()
+    yoy = Comparison(
+        "Year on year",
+        request.period,
+        year_before,
+        compare(main, figures(year_before), request.theme),
+    )
+    qoq = Comparison(
+        "Quarter on quarter",
+        quarter,
+        quarter_before,
+        compare(figures(quarter), figures(quarter_before), request.theme),
+    )
+    return yoy, qoq
 
 
 def _title(request: PaperRequest, catalogue: Catalogue) -> str:
