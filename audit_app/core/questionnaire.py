@@ -841,6 +841,7 @@ _IN_FORMAT_2: dict[type[BaseModel], type[BaseModel]] = {
     Question1: Question,
     Grading: Grading2,
     Band: BandWithDescriptor,
+    ShowIf: When,
 }
 """Each format 1 model and the format 2 model in its place, for keys only format 2 knows."""
 _RENAMED_IN_FORMAT_2: dict[tuple[type[BaseModel], str], str] = {(Theme, "questions"): "items"}
@@ -1242,6 +1243,7 @@ _TOO_SHORT = {
     "themes": "needs at least one theme",
     "questions": "needs at least one question",
     "in": "needs at least one value",
+    "items": "needs at least one item",
     "all": "needs at least one condition",
     "any": "needs at least one condition",
 }

@@ -220,3 +220,25 @@ def test_conditions_read_as_sentences_in_the_comparison() -> None:
         "not “Is the child in care?” is answered “Yes” and (“Visits” is 3 or more or "
         "“Last visit” is before 27 March 2026)"
     )
+
+
+def test_a_format_2_condition_in_a_format_1_file_says_to_upgrade() -> None:
+    data = questionnaire_dict()
+    data["themes"][1]["questions"][0]["show_if"] = {"question": "seen-alone", "at_least": 1}
+    with pytest.raises(QuestionnaireInvalid) as caught:
+        validate_questionnaire(data)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (
+            "$.themes[1].questions[0].show_if.at_least",
+            '"at_least" is only in case-audit/2, and this file is case-audit/1: run '
+            "`flask --app wsgi questionnaires upgrade FILE` to turn the file into case-audit/2, "
+            "then add it",
+        ),
+        ("$.themes[1].questions[0].show_if.in", "is required"),
+    ]
+
+
+def test_an_empty_list_of_items_says_so() -> None:
+    data = upgrade(questionnaire_dict())
+    data["themes"][1]["items"] = []
+    assert problems(data) == [("$.themes[1].items", "needs at least one item")]
