@@ -24,6 +24,11 @@ function revealConditionalQuestions(form) {
   // The answer on this page to a question: its value, null when hidden or unanswered, or
   // undefined when the question is on another page (then the server's decision stands).
   const answerOf = (name) => {
+    const boxes = Array.from(form.querySelectorAll(`input[type="checkbox"][name="${name}"]`));
+    if (boxes.length > 0) {
+      const ticked = boxes.filter((input) => input.checked && isVisible(input));
+      return ticked.length > 0 ? ticked.map((input) => input.value) : null;
+    }
     const radios = Array.from(form.querySelectorAll(`input[type="radio"][name="${name}"]`));
     if (radios.length > 0) {
       const chosen = radios.find((input) => input.checked);
@@ -49,6 +54,8 @@ function revealConditionalQuestions(form) {
     const answer = answerOf(condition.question);
     if (answer === undefined || answer === null) return answer === null ? false : undefined;
     if (condition.in) return condition.in.includes(answer);
+    if (condition.any_of) return condition.any_of.some((value) => answer.includes(value));
+    if (condition.all_of) return condition.all_of.every((value) => answer.includes(value));
     if (condition.at_least !== undefined || condition.at_most !== undefined) {
       if (!NUMBER.test(answer)) return false;
       const value = Number(answer);

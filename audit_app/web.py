@@ -193,6 +193,10 @@ def answer_text(question: Any, value: str | None) -> str:
             return date.fromisoformat(value).strftime("%-d %B %Y")
         except ValueError:
             return value
+    if question.type == "multi":
+        return ", ".join(
+            option.label if (option := question.option(value)) else value for value in value.split()
+        )
     if question.type == "number" and getattr(question, "unit", None):
         return f"{value} {question.unit}"
     return value

@@ -33,6 +33,7 @@ __all__ = [
     "number_rule",
     "shown_questions",
     "shown_themes",
+    "ticked_text",
 ]
 
 # date.fromisoformat accepts other ISO 8601 shapes too (20260327, 2026-W13-5), so the shape is
@@ -55,6 +56,9 @@ def check_answer(question: Question, raw: str) -> str | None:
         return None
     if question.type == "choice":
         return None if question.option(raw) is not None else "is not one of the options"
+    if question.type == "multi":
+        known = {o.value for o in question.options or ()}
+        return None if set(raw.split()) <= known else "is not one of the options"
     if question.type == "date":
         if not _DATE_SHAPE.fullmatch(raw):
             return "must be a date in the form YYYY-MM-DD"
@@ -66,6 +70,14 @@ def check_answer(question: Question, raw: str) -> str | None:
     if question.type == "number":
         return _number_problem(question, raw)
     return None
+
+
+def ticked_text(question: Question, raw: str) -> str:
+    """A multi answer in one stored form: the option values ticked, in the questionnaire's
+    order, each once, separated by spaces (values that are no option last, for checking)."""
+    given = dict.fromkeys(raw.replace(",", " ").split())
+    order = [o.value for o in question.options or () if o.value in given]
+    return " ".join(order + [value for value in given if value not in order])
 
 
 def number_rule(question: Question) -> str:
@@ -153,6 +165,10 @@ def holds(condition: Condition | None, answers: Mapping[str, str], shown: set[st
         return False
     if condition.in_ is not None:
         return raw in condition.in_
+    if condition.any_of is not None:
+        return not set(raw.split()).isdisjoint(condition.any_of)
+    if condition.all_of is not None:
+        return set(condition.all_of) <= set(raw.split())
     if condition.at_least is not None or condition.at_most is not None:
         return _number_holds(condition, raw)
     return _date_holds(condition, raw)

@@ -46,6 +46,7 @@ ABSENT = ""
 
 _TYPE_NAMES = {
     "choice": "Choice of options",
+    "multi": "Tick all that apply",
     "text": "Free text",
     "date": "Date",
     "number": "Number",

@@ -20,7 +20,7 @@ from math import lcm
 
 from audit_app.core.answers import NUMBER_SHAPE, shown_questions, shown_themes
 from audit_app.core.questionnaire import Question, Questionnaire, Section, When
-from audit_app.core.scoring import exact
+from audit_app.core.scoring import exact, most_points
 
 __all__ = ["QuickScore", "QuickTheme", "ScoringPlan"]
 
@@ -83,18 +83,45 @@ class _NumberPoints:
         return None
 
 
-Points = dict[str, int] | _NumberPoints
+class _MultiPoints:
+    """A multi question compiled: ``get(raw)`` is the scaled points of the options ticked."""
+
+    __slots__ = ("_all", "_points", "_whole")
+
+    def __init__(self, points: dict[str, int], whole: int | None) -> None:
+        self._points = points  # option value -> scaled points ("each"; every option listed)
+        self._whole = whole  # scaled points for every option ticked ("all"), else None
+        self._all = frozenset(points)
+
+    def get(self, raw: str) -> int | None:
+        ticked = set(raw.split())
+        if not ticked or not ticked <= self._all:
+            return None  # blank is unanswered; a value that is no option too
+        if self._whole is not None:
+            return self._whole if ticked == self._all else 0
+        return sum(self._points[value] for value in ticked)
+
+
+Points = dict[str, int] | _NumberPoints | _MultiPoints
 
 
 def _scores(question: Question) -> list[Fraction]:
     """Every score a scored question's answers can earn."""
     if question.type == "number":
         return [exact(b.score) for b in question.bands or ()]
+    if question.type == "multi" and question.scoring == "all":
+        return [Fraction(1)]
     return [exact(o.score) for o in question.options or () if o.score is not None]
 
 
 def _points(question: Question, weight: int, score_scale: int) -> Points:
     """What each answer to a scored question earns, scaled to whole numbers."""
+    if question.type == "multi":
+        each = {
+            o.value: weight * int(exact(o.score or 0) * score_scale) for o in question.options or ()
+        }
+        whole = weight * score_scale if question.scoring == "all" else None
+        return _MultiPoints(each, whole)
     if question.type == "number":
         return _NumberPoints(
             tuple(
@@ -148,7 +175,9 @@ def _compile(questionnaire: Questionnaire) -> tuple[tuple[_Step, ...], tuple[str
         if question.is_scored and question.max_score is not None:
             weight = int(exact(question.effective_weight) * weight_scale)
             points = _points(question, weight, score_scale)
-            possible = weight * int(exact(question.max_score) * score_scale)
+            most = most_points(question)
+            assert most is not None
+            possible = weight * int(most * score_scale)
         rule = question.show_if if simple and isinstance(question.show_if, When) else None
         measure = question.compliance if points is not None else None
         steps.append(

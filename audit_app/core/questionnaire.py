@@ -322,14 +322,15 @@ class ShowIf(_Strict):
 
 _ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 IsoDate = Annotated[str, StringConstraints(pattern=_ISO_DATE_PATTERN)]
-OPERATORS = ("in", "at_least", "at_most", "before", "after")
+OPERATORS = ("in", "any_of", "all_of", "at_least", "at_most", "before", "after")
 """The keys of a condition on one answer; a condition has exactly one of them."""
 
 
 class When(_Strict):
     """A condition on the answer to an earlier question: exactly one of in (a choice
-    question's options), at_least or at_most (a number question) and before or after (a date
-    question). It holds only when that question is shown and answered to match."""
+    question's options), any_of or all_of (a multi question's), at_least or at_most (a number
+    question) and before or after (a date question). It holds only when that question is shown
+    and answered to match."""
 
     question: Slug = Field(description="The id of an earlier question in this questionnaire.")
     in_: Annotated[list[str], Field(min_length=1)] | None = Field(
@@ -337,6 +338,16 @@ class When(_Strict):
         alias="in",
         json_schema_extra=_OptionalKey(),
         description="A choice question: option values, one of which the answer must be.",
+    )
+    any_of: Annotated[list[str], Field(min_length=1)] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="A multi question: option values, at least one of which must be ticked.",
+    )
+    all_of: Annotated[list[str], Field(min_length=1)] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="A multi question: option values, every one of which must be ticked.",
     )
     at_least: float | None = Field(
         default=None,
@@ -540,6 +551,27 @@ Unit = Annotated[
 class Question(Question1):
     """One question an auditor answers about the case file."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"type": {"enum": ["choice", "multi"]}}},
+            "then": {"required": ["options"]},
+            "else": {"not": {"required": ["options"]}},
+        }
+    )
+
+    type: Literal["choice", "multi", "text", "date", "number"] = Field(  # type: ignore[assignment]
+        description='"choice" (pick one option), "multi" (tick all that apply), "text" (free '
+        'text), "date" or "number". Choice, multi and number questions can be scored.',
+    )
+    scoring: Literal["each", "all"] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description='Multi questions only: "each" (the answer earns the scores of the options '
+        'ticked; its maximum is all the option scores added up) or "all" (the answer earns 1 '
+        "point when every option is ticked, else 0; the options have no scores). Without it "
+        "the question is not scored.",
+    )
+
     min: float | None = Field(
         default=None,
         json_schema_extra=_OptionalKey(),
@@ -575,16 +607,30 @@ class Question(Question1):
 
     @property
     def is_scored(self) -> bool:
-        """A choice question with at least one numeric option score, or a number question
-        scored by bands."""
+        """A choice question with at least one numeric option score, a number question
+        scored by bands, or a multi question with a scoring rule."""
+        if self.type == "multi":
+            return self.scoring is not None
         return super().is_scored or (self.type == "number" and self.bands is not None)
 
     @property
     def max_score(self) -> float | None:
-        """The highest option or band score, or None for an unscored question."""
+        """The highest option or band score (a multi question's: its options' scores added
+        up, or 1 for "all"), or None for an unscored question. Scoring adds up exactly, with
+        ``scoring.most_points``; this is for checks and descriptions."""
         if self.type == "number":
             return max(b.score for b in self.bands) if self.bands else None
+        if self.type == "multi":
+            if self.scoring == "all":
+                return 1
+            if self.scoring == "each":
+                return sum(o.score for o in self.options or () if o.score is not None)
+            return None
         return super().max_score
+
+    def ticked(self, raw: str) -> list[str]:
+        """A multi question's stored answer as the option values it ticks."""
+        return raw.split()
 
 
 class Heading(_Strict):
@@ -1588,14 +1634,15 @@ def _band_problems(grading: Grading) -> Iterator[tuple[Loc, str]]:
 def _question_problems(question: Question1, loc: Loc) -> Iterator[tuple[Loc, str]]:
     """Options, scores, numbers and compliance of one question."""
     options = question.options
-    if question.type != "choice":
+    if question.type not in ("choice", "multi"):
         if options is not None:
             kind = _quote(question.type)
-            message = f"only choice questions have options (this is a {kind} question)"
+            which = "choice and multi" if isinstance(question, Question) else "choice"
+            message = f"only {which} questions have options (this is a {kind} question)"
             yield (*loc, "options"), message
     elif len(options or ()) < 2:
         count = len(options) if options is not None else "none"
-        message = f"a choice question needs at least 2 options (it has {count})"
+        message = f"a {question.type} question needs at least 2 options (it has {count})"
         yield (*loc, "options"), message
     first_value: dict[str, int] = {}
     for i, option in enumerate(options or ()):
@@ -1606,6 +1653,7 @@ def _question_problems(question: Question1, loc: Loc) -> Iterator[tuple[Loc, str
         first_value.setdefault(option.value, i)
     if isinstance(question, Question):
         yield from _number_problems(question, loc)
+        yield from _multi_problems(question, loc)
     if question.is_scored and question.max_score == 0:
         if question.type == "number":
             yield (*loc, "bands"), _ALL_ZERO_BANDS
@@ -1613,6 +1661,34 @@ def _question_problems(question: Question1, loc: Loc) -> Iterator[tuple[Loc, str
             yield (*loc, "options"), _ALL_ZERO
     if question.compliance is not None and not question.is_scored:
         yield (*loc, "compliance"), _COMPLIANCE_UNSCORED
+
+
+def _multi_problems(question: Question, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """A multi question's scoring rule fits its option scores; the rule is on no other type."""
+    if question.type != "multi":
+        if question.scoring is not None:
+            kind = _quote(question.type)
+            yield (
+                (*loc, "scoring"),
+                f"only multi questions have scoring (this is a {kind} question)",
+            )
+        return
+    scored = [i for i, o in enumerate(question.options or ()) if o.score is not None]
+    if question.scoring == "all":
+        for i in scored:
+            yield (*loc, "options", i, "score"), _ALL_TICKED_NO_SCORES
+    elif question.scoring is None and scored:
+        yield (*loc, "options", scored[0], "score"), _MULTI_SCORES_NEED_EACH
+
+
+_ALL_TICKED_NO_SCORES = (
+    'with scoring "all" the options have no scores: ticking every option earns the question '
+    "its 1 point"
+)
+_MULTI_SCORES_NEED_EACH = (
+    'option scores count only with "scoring": "each" on the question: add it, or leave the '
+    "scores out"
+)
 
 
 _NUMBER_KEYS = ("min", "max", "integer", "unit", "bands")
@@ -1747,6 +1823,8 @@ def _when_problems(
 
 _NEEDS = {
     "in": "choice",
+    "any_of": "multi",
+    "all_of": "multi",
     "at_least": "number",
     "at_most": "number",
     "before": "date",
@@ -1772,16 +1850,17 @@ def _operator_problems(
                 f"{needed} question ({_OPERATORS_FOR[kind]})"
             )
         yield (*loc, "question"), message
-    elif operator == "in":
+    elif operator in ("in", "any_of", "all_of"):
         values = [o.value for o in target.question.options or ()]
         known = set(values)
-        for i, value in enumerate(when.in_ or ()):
+        given = when.in_ if operator == "in" else getattr(when, operator)
+        for i, value in enumerate(given or ()):
             if value not in known:
                 message = (
                     f"{_quote(value)} is not an option of {name} (its options are "
                     f"{_listing(values)})"
                 )
-                yield (*loc, "in", i), message
+                yield (*loc, operator, i), message
     elif operator in ("before", "after"):
         written = getattr(when, operator)
         try:
@@ -1792,6 +1871,7 @@ def _operator_problems(
 
 _OPERATORS_FOR = {
     "choice": 'use "in" with its option values',
+    "multi": 'use "any_of" or "all_of" with its option values',
     "number": 'use "at_least" or "at_most"',
     "date": 'use "before" or "after"',
     "text": "a text question's answer cannot be a condition",

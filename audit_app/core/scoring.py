@@ -31,6 +31,8 @@ __all__ = [
     "exact",
     "format_percent",
     "grade_for",
+    "most_points",
+    "multi_score",
     "number_score",
     "round_percent",
     "score_audit",
@@ -193,7 +195,7 @@ def _score_question(
 ) -> QuestionScore:
     """Score one question against the answers that count."""
     weight = exact(question.effective_weight)
-    max_score = exact(question.max_score) if question.max_score is not None else None
+    max_score = most_points(question)
     raw = answers.get(question.id) if shown else None
     option = question.option(raw) if raw is not None and question.type == "choice" else None
     # A choice value that is not an option is unanswered: the UI checks values before saving.
@@ -202,6 +204,9 @@ def _score_question(
     if question.type == "number" and raw is not None and question.bands:
         score = number_score(question, raw)
         answered = score is not None
+    if question.type == "multi" and raw is not None:
+        score = multi_score(question, raw)
+        answered = question.scoring is None or score is not None
 
     reason: Reason
     if not shown:
@@ -230,6 +235,39 @@ def _score_question(
         points=weight * score if included and score is not None else _ZERO,
         possible=weight * max_score if included and max_score is not None else _ZERO,
         reason=reason,
+    )
+
+
+def most_points(question: Question) -> Fraction | None:
+    """A scored question's maximum, exactly: its highest option or band score, or for a multi
+    question its options' scores added up ("each") or 1 ("all"); None when not scored."""
+    if question.type == "multi":
+        if question.scoring == "all":
+            return Fraction(1)
+        if question.scoring == "each":
+            scores = (exact(o.score) for o in question.options or () if o.score is not None)
+            return sum(scores, _ZERO)
+        return None
+    return exact(question.max_score) if question.max_score is not None else None
+
+
+def multi_score(question: Question, raw: str) -> Fraction | None:
+    """The score of a multi answer: the ticked options' scores added up ("each"), or 1 when
+    every option is ticked and 0 otherwise ("all"); None when not scored or when a value is no
+    option (the UI checks answers first)."""
+    ticked = set(question.ticked(raw))
+    values = [o.value for o in question.options or ()]
+    if question.scoring is None or not ticked <= set(values):
+        return None
+    if question.scoring == "all":
+        return Fraction(1) if ticked == set(values) else _ZERO
+    return sum(
+        (
+            exact(o.score)
+            for o in question.options or ()
+            if o.score is not None and o.value in ticked
+        ),
+        _ZERO,
     )
 
 

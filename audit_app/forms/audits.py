@@ -8,7 +8,14 @@ validators of their own.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 
@@ -59,9 +66,20 @@ def _field_for(question: Question) -> Field:
         # The page renders the options from the questionnaire, and the audit service checks the
         # value, with messages in the users' words: the field only carries the value.
         return RadioField(question.text, choices=[], validate_choice=False)
+    if question.type == "multi":
+        # The options ticked, checked by the audit service like a choice question's.
+        return SelectMultipleField(question.text, choices=[], validate_choice=False)
     if question.type == "text":
         return TextAreaField(question.text)
     return StringField(question.text)
+
+
+def field_text(data: object) -> str:
+    """A field's value as the audit service reads it: the options ticked of a multi question
+    as one text, separated by spaces."""
+    if isinstance(data, list):
+        return " ".join(str(value) for value in data)
+    return str(data or "")
 
 
 _FORM_CLASSES: dict[tuple[int, str], tuple[Questionnaire, type[JudgementForm]]] = {}

@@ -34,6 +34,7 @@ from audit_app.core.answers import (
     number_rule,
     shown_questions,
     shown_themes,
+    ticked_text,
 )
 from audit_app.core.dates import uk_date
 from audit_app.core.grades import final_grade, moderation_reason
@@ -494,6 +495,8 @@ def start_allocated(allocation_id: int, actor: Actor, *, session: Session) -> Au
 def normalise_answer(question: Question, raw: str) -> str:
     """Tidy a typed value: trim it, and accept UK dates such as 27/3/2026 as well as ISO ones."""
     value = raw.strip() if question.type != "text" else raw.strip("\r\n").rstrip()
+    if question.type == "multi":
+        return ticked_text(question, value)
     if question.type == "date" and value:
         typed = uk_date(value)
         if typed is not None:

@@ -134,7 +134,16 @@ def _theme_they_may_change(user: User, audit_id: int, theme_id: str, *, session:
 def page_payload(theme: Theme, form: Mapping[str, str]) -> str:
     """The page's own fields as JSON; ``NotKept`` when over ``MAX_KEPT_BYTES``."""
     names = [q.id for q in theme.questions] + list(PAGE_FIELDS)
-    payload = json.dumps({name: form[name] for name in names if name in form}, ensure_ascii=False)
+    ticked = {q.id for q in theme.questions if q.type == "multi"}
+    values = {
+        # Every option ticked of a multi question, not only the first the form holds.
+        name: " ".join(form.getlist(name))
+        if name in ticked and hasattr(form, "getlist")
+        else form[name]
+        for name in names
+        if name in form
+    }
+    payload = json.dumps(values, ensure_ascii=False)
     # Form values are decoded with invalid bytes replaced, so every character encodes.
     if len(payload.encode("utf-8", "surrogatepass")) > MAX_KEPT_BYTES:
         raise NotKept(TOO_LARGE)

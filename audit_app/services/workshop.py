@@ -463,6 +463,9 @@ def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Previe
     errors: dict[str, str] = {}
     for qid, question in questionnaire.questions.items():
         raw = raw_answers.get(qid)
+        if question.type == "multi" and hasattr(raw_answers, "getlist"):
+            # A multi question's options ticked come as the parameter given once for each.
+            raw = " ".join(raw_answers.getlist(qid)) or None
         if raw is None:
             continue
         value = normalise_answer(question, raw)

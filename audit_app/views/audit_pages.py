@@ -19,7 +19,13 @@ from werkzeug.wrappers import Response
 from audit_app.auth import current_actor, expired_user_id, login_manager, this_browser_session
 from audit_app.core.questionnaire import Theme
 from audit_app.db import changes, get_session
-from audit_app.forms.audits import JudgementForm, SubmitForm, VoiceForm, theme_form_class
+from audit_app.forms.audits import (
+    JudgementForm,
+    SubmitForm,
+    VoiceForm,
+    field_text,
+    theme_form_class,
+)
 from audit_app.services import audits as audit_service
 from audit_app.services import pending_saves, theme_page
 from audit_app.services.audits import (
@@ -186,7 +192,7 @@ def theme_entry(audit_file: AuditFile, theme: Theme) -> ThemeEntry:
 
 def posted_values(form: JudgementForm, theme: Theme) -> dict[str, str]:
     """What a theme page sent, by field name: each question, the grade and the analysis."""
-    posted = {q.id: str(form[q.id].data or "") for q in theme.questions}
+    posted = {q.id: field_text(form[q.id].data) for q in theme.questions}
     posted["judgement"] = str(form.judgement.data or "")
     posted["analysis"] = str(form.analysis.data or "")
     return posted

@@ -138,7 +138,7 @@ def test_a_question_hidden_by_a_theme_condition_hides_what_depends_on_it() -> No
         (
             {"question": "in-care"},
             "$.themes[1].show_if",
-            'needs one of "in", "at_least", "at_most", "before", "after"',
+            'needs one of "in", "any_of", "all_of", "at_least", "at_most", "before", "after"',
         ),
         (
             {"question": "visits", "at_least": 1, "at_most": 3},

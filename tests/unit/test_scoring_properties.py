@@ -78,7 +78,9 @@ def _question(
 ) -> dict[str, Any]:
     """A valid question; ``earlier`` holds the choice questions before it, with their values."""
     kinds = ["choice", "choice", "choice", "choice", "text", "date", "number"]
-    qtype = draw(st.sampled_from([*kinds, "number", "number"] if format_2 else kinds))
+    qtype = draw(
+        st.sampled_from([*kinds, "number", "number", "multi", "multi"] if format_2 else kinds)
+    )
     question: dict[str, Any] = {"id": qid, "text": f"Question {qid}?", "type": qtype}
     required = draw(st.sampled_from([None, True, False]))
     if required is not None:
@@ -102,9 +104,36 @@ def _question(
                 question["compliance"] = measure
     if qtype == "number" and format_2:
         _number_bands(draw, question)
+    if qtype == "multi":
+        _multi(draw, question)
     if earlier and draw(st.integers(0, 2)) == 0:
         question["show_if"] = _condition(draw, earlier, format_2)
     return question
+
+
+def _multi(draw: st.DrawFn, question: dict[str, Any]) -> None:
+    """Format 2: a multi question, unscored, scored for each option ticked, or for all."""
+    count = draw(st.integers(2, 4))
+    scoring = draw(st.sampled_from([None, "each", "all"]))
+    scores: list[Any] = [None] * count
+    if scoring == "each":
+        scores = draw(st.lists(SCORES, min_size=count, max_size=count))
+        if not any(scores):
+            scores[0] = 1
+        question["scoring"] = "each"
+    elif scoring == "all":
+        question["scoring"] = "all"
+    question["options"] = [
+        {"value": f"o{i}", "label": f"Option {i}", **({} if score is None else {"score": score})}
+        for i, score in enumerate(scores)
+    ]
+    if scoring is not None:
+        weight = draw(st.none() | WEIGHTS)
+        if weight is not None:
+            question["weight"] = weight
+        measure = draw(MEASURES)
+        if measure is not None:
+            question["compliance"] = measure
 
 
 def _condition(
@@ -115,6 +144,9 @@ def _condition(
     if kind == "in" or depth >= 2:
         controller, values = draw(st.sampled_from(earlier))
         shown_for = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
+        if controller.startswith("multi:"):
+            key = draw(st.sampled_from(["any_of", "all_of"]))
+            return {"question": controller.removeprefix("multi:"), key: shown_for}
         return {"question": controller, "in": shown_for}
     if kind == "not":
         return {"not": _condition(draw, earlier, format_2, depth + 1)}
@@ -139,6 +171,9 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
             questions.append(question)
             if question["type"] == "choice":
                 earlier.append((question["id"], [o["value"] for o in question["options"]]))
+            elif question["type"] == "multi":
+                values = [o["value"] for o in question["options"]]
+                earlier.append((f"multi:{question['id']}", values))
         theme: dict[str, Any] = {"id": f"t{t}", "title": f"Theme {t}"}
         if format_2:
             if before and draw(st.integers(0, 2)) == 0:
@@ -210,6 +245,10 @@ def audits(draw: st.DrawFn) -> Audit:
                 answers[qid] = draw(st.sampled_from([o.value for o in question.options or ()]))
             elif question.type == "number":
                 answers[qid] = draw(st.sampled_from(NUMBER_ANSWERS))
+            elif question.type == "multi":
+                values = [o.value for o in question.options or ()]
+                ticked = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
+                answers[qid] = " ".join(ticked)
             else:
                 answers[qid] = OTHER_VALUES[question.type]
         elif kind == "blank":
@@ -276,7 +315,9 @@ def test_adding_a_not_applicable_answer_changes_nothing(audit: Audit, data: st.D
     candidates = [
         (qid, option.value)
         for qid, question in questionnaire.questions.items()
-        if qid not in controllers(questionnaire) and question.is_scored
+        if qid not in controllers(questionnaire)
+        and question.is_scored
+        and question.type == "choice"  # an unscored tick of a multi question still counts
         for option in question.options or ()
         if option.score is None and is_blank(answers.get(qid))
     ]
@@ -297,7 +338,9 @@ def test_raising_one_score_never_lowers_its_theme(audit: Audit, data: st.DataObj
     candidates = [
         (qid, option.value)
         for qid, scored in before.questions.items()
-        if scored.included and qid not in controllers(questionnaire)
+        if scored.included
+        and qid not in controllers(questionnaire)
+        and questionnaire.questions[qid].type == "choice"
         for option in questionnaire.questions[qid].options or ()
         if option.score is not None and scored.score is not None and option.score > scored.score
     ]
@@ -369,6 +412,6 @@ def test_hiding_a_question_removes_it_from_every_total(audit: Audit, data: st.Da
 
 def _values(question: Question) -> list[str]:
     """Raw values a question can be answered with."""
-    if question.type == "choice":
+    if question.type in ("choice", "multi"):
         return [o.value for o in question.options or ()]
     return [OTHER_VALUES[question.type]]
