@@ -59,6 +59,8 @@ class SubmittedAudit:
     submitted_at: datetime | None
     # A dict cannot be hashed; audits are still compared field by field.
     answers: Mapping[str, str] = field(hash=False)
+    # The auditor's grades by theme id, read only for themes graded by judgement.
+    judged: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -286,7 +288,7 @@ def _rescore_one(
     theme_ids: Sequence[str],
     theme_titles: Mapping[str, str],
 ) -> RescoredAudit:
-    old, new = (plan.score(audit.answers) for plan in plans)
+    old, new = (plan.score(audit.answers, audit.judged) for plan in plans)
     old_grades, new_grades = grades
     themes = []
     for theme_id in theme_ids:

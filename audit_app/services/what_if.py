@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from functools import cached_property
@@ -119,6 +119,12 @@ class Job:
     rows: list[workshop_service.AuditRow]
     fingerprint: str
     plans: tuple[ScoringPlan, ScoringPlan]  # both versions compiled once for the whole job
+
+    @property
+    def reads_judgements(self) -> bool:
+        """Whether a version grades a theme by judgement: then the auditors' grades count."""
+        themes = [*self.before.themes, *self.after.themes]
+        return any(theme.graded_by == "judgement" for theme in themes)
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -322,6 +328,9 @@ def rescore_batch(
 ) -> tuple[RescoredAudit, ...]:
     """One batch of a job's audits rescored (answers read now); the job says how far it got."""
     audits = _with_answers(rows, session=session)
+    if job.reads_judgements:
+        judged = workshop_service.judged_grades_of([row[0] for row in rows], session=session)
+        audits = [replace(audit, judged=judged.get(audit.audit_id, {})) for audit in audits]
     rescored = rescore_each(job.before, job.after, audits, plans=job.plans)
     session.execute(
         update(WhatIf)

@@ -29,7 +29,15 @@ from audit_app.core.lifecycle import DRAFT, STANDING
 from audit_app.core.questionnaire import Questionnaire, Theme
 from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
-from audit_app.models import Answer, Audit, Case, QuestionnaireVersion, Service, Team
+from audit_app.models import (
+    Answer,
+    Audit,
+    Case,
+    QuestionnaireVersion,
+    Service,
+    Team,
+    ThemeJudgement,
+)
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.actor import Actor
 from audit_app.services.audits import (
@@ -554,7 +562,9 @@ def submitted_rows(
 
 def with_answers(rows: Sequence[AuditRow], *, session: Session) -> list[SubmittedAudit]:
     """The audits of ``rows`` with their answers, as the rescoring reads them."""
-    answers = _answers_of([audit_id for audit_id, *_ in rows], session=session)
+    ids = [audit_id for audit_id, *_ in rows]
+    answers = _answers_of(ids, session=session)
+    judged = judged_grades_of(ids, session=session)
     return [
         SubmittedAudit(
             audit_id=audit_id,
@@ -563,6 +573,7 @@ def with_answers(rows: Sequence[AuditRow], *, session: Session) -> list[Submitte
             service=service,
             submitted_at=submitted_at,
             answers=answers.get(audit_id, {}),
+            judged=judged.get(audit_id, {}),
         )
         for audit_id, submitted_at, case_ref, team, service in rows
     ]
@@ -584,6 +595,20 @@ def _answers_of(audit_ids: Sequence[int], *, session: Session) -> dict[int, dict
             )
         ):
             found.setdefault(audit_id, {})[question_id] = value
+    return found
+
+
+def judged_grades_of(audit_ids: Sequence[int], *, session: Session) -> dict[int, dict[str, str]]:
+    """Each audit's theme grades as its auditor judged them, by audit id and theme id (what
+    a theme graded by judgement is graded)."""
+    found: dict[int, dict[str, str]] = {}
+    for batch in _batches(audit_ids, _BATCH):
+        for audit_id, theme_id, grade in session.exec(
+            select(ThemeJudgement.audit_id, ThemeJudgement.theme_id, ThemeJudgement.grade).where(
+                col(ThemeJudgement.audit_id).in_(batch), col(ThemeJudgement.grade).is_not(None)
+            )
+        ):
+            found.setdefault(audit_id, {})[theme_id] = grade
     return found
 
 

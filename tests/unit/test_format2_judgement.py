@@ -11,6 +11,7 @@ import pytest
 from audit_app.core.compare import describe_overall_rule
 from audit_app.core.fast_scoring import ScoringPlan
 from audit_app.core.questionnaire import QuestionnaireInvalid, upgrade, validate_questionnaire
+from audit_app.core.rescore import SubmittedAudit, rescore_each
 from audit_app.core.scoring import score_audit
 from tests.builders import questionnaire_dict
 
@@ -163,3 +164,26 @@ def test_descriptors_and_graded_by_in_a_format_1_file_say_to_upgrade() -> None:
     paths = [p.path for p in caught.value.problems]
     assert paths == ["$.grading.bands[0].descriptor", "$.themes[0].graded_by"]
     assert all("only in case-audit/2" in p.message for p in caught.value.problems)
+
+
+def test_rescoring_reads_the_auditors_grades_for_a_theme_graded_by_judgement() -> None:
+    """Version 1 grades "voice" by its answers (seen-alone "no": 0%, Inadequate); version 2
+    by judgement, where the auditor's Good stands and the percent goes."""
+    before = validate_questionnaire(grading())
+    changed = grading()
+    changed["version"] = 2
+    changed["themes"][0]["graded_by"] = "judgement"
+    after = validate_questionnaire(changed)
+    audit = SubmittedAudit(
+        audit_id=1,
+        case_ref="100824",
+        team="Child Protection 1",
+        service="Child Protection",
+        submitted_at=None,
+        answers={"seen-alone": "no", "plan-smart": "yes"},
+        judged={"voice": "Good"},
+    )
+    (rescored,) = rescore_each(before, after, [audit])
+    voice = next(t for t in rescored.themes if t.theme_id == "voice").shift
+    assert (voice.before, voice.percent_before) == ("Inadequate", 0)
+    assert (voice.after, voice.percent_after) == ("Good", None)
