@@ -399,3 +399,29 @@ def test_one_measure_by_team_and_month_is_the_live_one_after_a_change(
     with session_scope(app) as session:
         summaries.rebuild(session)
     assert breakdown() == changed
+
+
+def test_changed_audits_and_a_blind_moderators_months_give_the_live_figures(
+    report_data: ReportData,
+) -> None:
+    """A2 awaits grace's blind moderation, so February is read whole for her; A1 (January)
+    and A2 change: January stays in the summaries less A1, and A2 is not read twice."""
+    app, audits = report_data.app, report_data.audits
+    with session_scope(app) as session:
+        session.execute(
+            update(Audit)
+            .where(col(Audit.id) == audits["A2"])
+            .values(status="submitted", moderation_due=True)
+        )
+    app.config["MODERATION_BLIND"] = True
+    _refresh(app)
+    with session_scope(app) as session:
+        _answer_not_compliant(session, report_data)  # A1
+        _moderate_theme(session, report_data)  # A2
+    assert _window(app).changed == (audits["A1"], audits["A2"])
+    grace = Scope(
+        service_ids=frozenset({report_data.services["Child Protection"]}),
+        blind_moderator_id=report_data.users["grace"],
+    )
+    changed = _figures(report_data, scope=grace)
+    assert changed == _live_figures(report_data, scope=grace)
