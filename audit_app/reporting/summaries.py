@@ -385,21 +385,8 @@ def theme_statement(selection: Selection, found: Window) -> Any:
             .group_by(c.questionnaire_version_id, c.theme_id, c.team_id)
             .group_by(c.grade_computed, c.grade_judged, c.grade_moderated)
         )
-    t, a = THEME_AUDITS.c, AUDITS.c
     counted = select(*columns, c.themes, c.graded, c.percent_sum).where(*conditions)
-    taken_away = select(
-        a.questionnaire_version_id,
-        t.theme_id,
-        a.team_id,
-        t.grade_computed,
-        t.grade_judged,
-        t.grade_moderated,
-        literal(-1).label("themes"),
-        case((t.percent.is_(None), 0), else_=-1).label("graded"),
-        (-t.percent).label("percent_sum"),
-    ).select_from(THEME_AUDITS.join(AUDITS, a.audit_id == t.audit_id))
-    taken_away = taken_away.where(*_conditions(a, selection, found, people=False, changed=True))
-    both = union_all(counted, taken_away).subquery("theme_rows")
+    both = union_all(counted, _themes_taken_away(selection, found)).subquery("theme_rows")
     keys = [both.c[name] for name in ("version_id", "theme_id", "team_id", *GRADE_NAMES)]
     return (
         select(
@@ -413,6 +400,23 @@ def theme_statement(selection: Selection, found: Window) -> Any:
         # A group whose every theme result was taken away is no group.
         .having(func.sum(both.c.themes) != 0)
     )
+
+
+def _themes_taken_away(selection: Selection, found: Window) -> Any:
+    """What each changed audit added to its month's theme counts, as negative rows."""
+    t, a = THEME_AUDITS.c, AUDITS.c
+    taken_away = select(
+        a.questionnaire_version_id,
+        t.theme_id,
+        a.team_id,
+        t.grade_computed,
+        t.grade_judged,
+        t.grade_moderated,
+        literal(-1).label("themes"),
+        case((t.percent.is_(None), 0), else_=-1).label("graded"),
+        (-t.percent).label("percent_sum"),
+    ).select_from(THEME_AUDITS.join(AUDITS, a.audit_id == t.audit_id))
+    return taken_away.where(*_conditions(a, selection, found, people=False, changed=True))
 
 
 GRADE_NAMES = ("computed", "judged", "moderated")
