@@ -58,11 +58,15 @@ class Catalogue:
     # (questionnaire id, theme id) -> title, in questionnaire order.
     themes: dict[tuple[str, str], str]
     questionnaire_titles: dict[str, str]
+    # (questionnaire id, theme id) of the themes graded by judgement (no percent) in the
+    # newest version that has them.
+    by_judgement: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def build(cls, rows: list[QuestionnaireVersion]) -> Catalogue:
         versions: dict[int, VersionInfo] = {}
         themes: dict[tuple[str, str], str] = {}
+        judged: dict[tuple[str, str], bool] = {}
         titles: dict[str, str] = {}
         # Oldest first, so that the newest version's titles win while first-seen order is kept.
         for row in sorted(rows, key=lambda r: (r.questionnaire_id, r.version)):
@@ -79,7 +83,11 @@ class Catalogue:
             titles[row.questionnaire_id] = row.title
             for theme in questionnaire.themes:
                 themes[(row.questionnaire_id, theme.id)] = theme.title
-        return cls(versions=versions, themes=themes, questionnaire_titles=titles)
+                judged[(row.questionnaire_id, theme.id)] = theme.graded_by == "judgement"
+        by_judgement = frozenset(key for key, judgement in judged.items() if judgement)
+        return cls(
+            versions=versions, themes=themes, questionnaire_titles=titles, by_judgement=by_judgement
+        )
 
     def version_ids(self, questionnaire_id: str | None, kind: str | None) -> list[int] | None:
         """The versions a questionnaire or kind filter selects (None: no such filter)."""

@@ -37,6 +37,7 @@ class ThemeTable:
     themes: list[tuple[str, str]]  # (theme id, title)
     rows: list[ThemeRow]
     overall: ThemeRow
+    by_judgement: frozenset[str] = frozenset()  # theme ids graded by judgement: no percent
 
 
 def theme_tables(themes: pd.DataFrame, catalogue: Catalogue, places: Places) -> list[ThemeTable]:
@@ -81,6 +82,9 @@ def _table(
         questionnaire_id=questionnaire_id,
         title=catalogue.questionnaire_titles.get(questionnaire_id, questionnaire_id),
         themes=[(t, catalogue.themes[(questionnaire_id, t)]) for t in theme_ids],
+        by_judgement=frozenset(
+            t for t in theme_ids if (questionnaire_id, t) in catalogue.by_judgement
+        ),
         rows=[
             ThemeRow(
                 label=places.teams.get(team_id, f"Team {team_id}"),
