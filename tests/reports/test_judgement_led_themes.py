@@ -97,5 +97,6 @@ def test_a_theme_graded_by_judgement_is_stored_and_reported_without_a_percent(
     for cell in cells:
         words = " ".join(re.sub(r"<[^>]+>", " ", cell).split())
         assert "%" not in words  # no percent is invented for it
-        assert words.startswith("Graded by judgement : no percent")  # then the hidden words for screen readers
+        # "Graded by judgement", then the words only screen readers get.
+        assert words.startswith("Graded by judgement : no percent")
         assert "0 of 1 Good or better" in words  # its judged grade is counted
