@@ -341,6 +341,8 @@ def test_raising_one_score_never_lowers_its_theme(audit: Audit, data: st.DataObj
         if scored.included
         and qid not in controllers(questionnaire)
         and questionnaire.questions[qid].type == "choice"
+        # A theme graded by judgement has no percent for a score to raise.
+        and not before.theme(scored.theme_id).by_judgement
         for option in questionnaire.questions[qid].options or ()
         if option.score is not None and scored.score is not None and option.score > scored.score
     ]
