@@ -3,31 +3,24 @@ answers and the judgements until the answers call for it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from audit_app.core.questionnaire import upgrade
-from tests.builders import journey_questionnaire, load_questionnaire, make_case, start
+from tests.builders import journey_questionnaire, start
+from tests.journey.conftest import JourneyOf
 from tests.steps import save_theme, text
 
 
 @pytest.fixture
-def conditional(
-    app: Flask, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> Flask:
+def conditional(journey_of: JourneyOf) -> Flask:
     """The journey questionnaire in format 2, its second theme shown only when the first
     theme's "seen-alone" is answered "no"."""
     data = upgrade(journey_questionnaire())
     data["themes"][1]["title"] = "Planning for the child"
     data["themes"][1]["show_if"] = {"question": "seen-alone", "in": ["no"]}
-    load_questionnaire(app, data)
-    make_case(app)
-    sign_in(make_user("auditor1", "auditor", team="Child Protection 1"))
-    return app
+    return journey_of(data)
 
 
 def test_a_hidden_theme_leaves_the_task_list_until_the_answers_call_for_it(

@@ -4,16 +4,15 @@ question with a unit, a range and whole numbers, from the page to check your ans
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from audit_app.core.questionnaire import upgrade
-from tests.builders import journey_questionnaire, load_questionnaire, make_case, start
+from tests.builders import journey_questionnaire, start
+from tests.journey.conftest import JourneyOf
 from tests.steps import save_theme, text
 
 VISITS: dict[str, Any] = {
@@ -30,9 +29,7 @@ VISITS: dict[str, Any] = {
 
 
 @pytest.fixture
-def laid_out(
-    app: Flask, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> Flask:
+def laid_out(journey_of: JourneyOf) -> Flask:
     """The journey questionnaire in format 2, its first theme with a heading, guidance and a
     section holding a number question."""
     data = upgrade(journey_questionnaire())
@@ -52,10 +49,7 @@ def laid_out(
             }
         },
     ]
-    load_questionnaire(app, data)
-    make_case(app)
-    sign_in(make_user("auditor1", "auditor", team="Child Protection 1"))
-    return app
+    return journey_of(data)
 
 
 def test_the_page_shows_headings_guidance_and_the_section_in_order(

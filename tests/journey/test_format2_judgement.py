@@ -3,15 +3,13 @@ score alone, on the auditor's pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from audit_app.core.questionnaire import upgrade
-from tests.builders import journey_questionnaire, load_questionnaire, make_case, start
+from tests.builders import journey_questionnaire, start
+from tests.journey.conftest import JourneyOf
 from tests.steps import audit_version, save_theme, text
 
 DESCRIPTORS = {
@@ -23,9 +21,7 @@ DESCRIPTORS = {
 
 
 @pytest.fixture
-def judged(
-    app: Flask, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> Flask:
+def judged(journey_of: JourneyOf) -> Flask:
     """The journey questionnaire in format 2: "voice" graded by judgement, "planning" by its
     score alone."""
     data = upgrade(journey_questionnaire())
@@ -33,10 +29,7 @@ def judged(
         band["descriptor"] = DESCRIPTORS[band["grade"]]
     data["themes"][0]["graded_by"] = "judgement"
     data["themes"][1]["graded_by"] = "score"
-    load_questionnaire(app, data)
-    make_case(app)
-    sign_in(make_user("auditor1", "auditor", team="Child Protection 1"))
-    return app
+    return journey_of(data)
 
 
 def test_the_judgement_theme_shows_the_descriptors_and_no_percent(

@@ -4,18 +4,17 @@ saved in one stored form, shown back, and a question revealed by what was ticked
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
-from werkzeug.test import TestResponse
 
 from audit_app.core.questionnaire import upgrade
 from audit_app.db import session_scope
 from audit_app.models import Answer
-from tests.builders import journey_questionnaire, load_questionnaire, make_case, start
+from tests.builders import journey_questionnaire, start
+from tests.journey.conftest import JourneyOf
 from tests.steps import audit_version, text
 
 TOPICS = {
@@ -38,15 +37,10 @@ FOLLOW_UP = {
 
 
 @pytest.fixture
-def ticking(
-    app: Flask, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
-) -> Flask:
+def ticking(journey_of: JourneyOf) -> Flask:
     data = upgrade(journey_questionnaire())
     data["themes"][0]["items"].extend([TOPICS, FOLLOW_UP])
-    load_questionnaire(app, data)
-    make_case(app)
-    sign_in(make_user("auditor1", "auditor", team="Child Protection 1"))
-    return app
+    return journey_of(data)
 
 
 def _stored(app: Flask, audit_id: int) -> dict[str, str]:
