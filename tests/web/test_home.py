@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from html import escape
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
+from markupsafe import escape
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 
