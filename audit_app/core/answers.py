@@ -25,6 +25,7 @@ from audit_app.core.questionnaire import (
 )
 
 __all__ = [
+    "as_date",
     "check_answer",
     "drop_hidden",
     "is_blank",
@@ -42,6 +43,16 @@ _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Plain decimals only, ASCII digits: Decimal() would also accept "NaN", "Infinity", "1e3" and
 # other scripts' digits, which no auditor means and no export can show faithfully.
 NUMBER_SHAPE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def as_date(raw: str) -> date | None:
+    """A stored date answer (YYYY-MM-DD) as a date; None for text that is not one."""
+    if not _DATE_SHAPE.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def is_blank(raw: str | None) -> bool:

@@ -119,6 +119,15 @@ def next_working_day(day: date, calendar: str = DEFAULT_CALENDAR) -> date:
     return following
 
 
+def add_working_days(day: date, count: int, calendar: str = DEFAULT_CALENDAR) -> date:
+    """The working day ``count`` working days after ``day`` (``day`` itself for 0): from
+    Thursday 24 December 2026, one working day is Tuesday 29 December (in England: Christmas
+    Day, the weekend and the Boxing Day substitute holiday do not count)."""
+    for _ in range(count):
+        day = next_working_day(day, calendar)
+    return day
+
+
 def one_working_day_after(moment: datetime, calendar: str = DEFAULT_CALENDAR) -> datetime:
     """The same local time on the next working day; from a day off, the end of the next one.
 

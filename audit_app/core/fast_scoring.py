@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
-from audit_app.core.answers import NUMBER_SHAPE, shown_questions, shown_themes
+from audit_app.core.answers import NUMBER_SHAPE, drop_hidden, shown_questions, shown_themes
 from audit_app.core.questionnaire import Question, Questionnaire, Section, When
 from audit_app.core.scoring import exact, most_points
+from audit_app.core.timeliness import AuditDay, timeliness_results
 
 __all__ = ["QuickScore", "QuickTheme", "ScoringPlan"]
 
@@ -166,7 +167,8 @@ def _compile(questionnaire: Questionnaire) -> tuple[tuple[_Step, ...], tuple[str
     score_scale = _denominator([score for q in scored for score in _scores(q)])
     simple = only_simple_conditions(questionnaire)
     controllers = {q.show_if.question for _, q in questions if isinstance(q.show_if, When)}
-    measures = tuple(dict.fromkeys(q.compliance for _, q in questions if q.compliance))
+    timed = [t.measure for theme in questionnaire.themes for t in theme.timeliness or ()]
+    measures = tuple(dict.fromkeys([*(q.compliance for _, q in questions if q.compliance), *timed]))
     measure_index = {measure: index for index, measure in enumerate(measures)}
     steps = []
     for theme, question in questions:
@@ -241,12 +243,20 @@ class ScoringPlan:
         self._grades = frozenset(questionnaire.grades)
         # Themes graded by judgement need to know whether their theme is shown.
         self._themes_of = questionnaire if any(self._by_judgement) else None
+        # Timeliness measures are worked out by the reference rules: a few dates an audit.
+        timed = any(theme.timeliness for theme in questionnaire.themes)
+        self._timed = questionnaire if timed else None
+        self._measure_index = {measure: index for index, measure in enumerate(self.measures)}
 
     def score(
-        self, answers: Mapping[str, str], judged: Mapping[str, str] | None = None
+        self,
+        answers: Mapping[str, str],
+        judged: Mapping[str, str] | None = None,
+        day: AuditDay | None = None,
     ) -> QuickScore:
         """Score one audit's answers (and the auditor's grades of themes graded by judgement):
-        the same percents and grades as ``score_audit``."""
+        the same percents, grades and compliance counts as ``score_audit`` (timeliness measures
+        only with ``day``, as there)."""
         count = len(self._theme_ids)
         points, possible = [0] * count, [0] * count
         tallies = [[0, 0] for _ in self.measures]
@@ -275,6 +285,8 @@ class ScoringPlan:
             possible[theme] += most
             if measure >= 0:
                 tallies[measure][0 if earned == most else 1] += 1
+        if self._timed is not None and day is not None:
+            self._tally_timeliness(answers, day, tallies)
         themes = tuple(self._theme(i, points[i], possible[i]) for i in range(count))
         if self._themes_of is not None:
             themes = self._judged(themes, answers, judged or {})
@@ -285,6 +297,19 @@ class ScoringPlan:
             overall_grade=overall_grade,
             compliance={m: (t[0], t[1]) for m, t in zip(self.measures, tallies, strict=True)},
         )
+
+    def _tally_timeliness(
+        self, answers: Mapping[str, str], day: AuditDay, tallies: list[list[int]]
+    ) -> None:
+        """Count each timeliness measure met or not met, as ``score_audit`` does."""
+        questionnaire = self._timed
+        assert questionnaire is not None
+        counted = drop_hidden(questionnaire, answers)
+        shown = shown_themes(questionnaire, answers)
+        for result in timeliness_results(questionnaire, counted, shown, day):
+            if result.counted:
+                tally = tallies[self._measure_index[result.measure]]
+                tally[0 if result.outcome == "met" else 1] += 1
 
     def _judged(
         self, themes: tuple[QuickTheme, ...], answers: Mapping[str, str], judged: Mapping[str, str]

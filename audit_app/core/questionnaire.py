@@ -718,6 +718,109 @@ _ITEM_TAGS: dict[str, type[BaseModel]] = {
 }
 
 
+RULE_KINDS = (
+    "within_working_days",
+    "within_days",
+    "at_most_weeks_before_audit",
+    "not_expired_at_audit",
+)
+"""The keys of a timeliness rule; a rule has exactly one of them."""
+MOST_WORKING_DAYS = 1000
+MOST_DAYS = 3660
+MOST_WEEKS = 520
+
+
+class TimelinessRule(_Strict):
+    """When a timeliness measure is met: exactly one of within_working_days or within_days
+    (from one date question to another) and at_most_weeks_before_audit or
+    not_expired_at_audit (one date question against the audit date)."""
+
+    within_working_days: Annotated[int, Field(ge=0, le=MOST_WORKING_DAYS)] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Met when the date of `to` is on the date of `from` or at most this many "
+        "working days after it (weekends and the council's bank holidays do not count; the "
+        "day of `from` is day 0).",
+    )
+    within_days: Annotated[int, Field(ge=0, le=MOST_DAYS)] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Met when the date of `to` is on the date of `from` or at most this many "
+        "days after it, every day counted.",
+    )
+    at_most_weeks_before_audit: Annotated[int, Field(ge=1, le=MOST_WEEKS)] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Met when the date of `date` is on the audit date or at most this many "
+        "weeks (7 days each) before it.",
+    )
+    not_expired_at_audit: Literal[True] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="true: met when the date of `date` (an expiry or review date) is on the "
+        "audit date or after it.",
+    )
+    from_: Slug | None = Field(
+        default=None,
+        alias="from",
+        json_schema_extra=_OptionalKey(),
+        description="within_working_days and within_days: the id of the date question the "
+        "time runs from.",
+    )
+    to: Slug | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="within_working_days and within_days: the id of the date question that "
+        "must fall within the time.",
+    )
+    date: Slug | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="at_most_weeks_before_audit and not_expired_at_audit: the id of the date "
+        "question compared with the audit date.",
+    )
+
+    def kinds(self) -> list[str]:
+        """The rule keys this rule gives."""
+        return [key for key in RULE_KINDS if getattr(self, key) is not None]
+
+    @property
+    def kind(self) -> str:
+        """The rule's one kind (valid rules have exactly one)."""
+        return self.kinds()[0]
+
+    @property
+    def amount(self) -> int:
+        """The number of working days, days or weeks the rule allows (0 for an expiry)."""
+        value = getattr(self, self.kind)
+        return 0 if value is True else int(value)
+
+    def dates(self) -> list[str]:
+        """The ids of the date questions the rule reads, in the order it reads them."""
+        return [qid for qid in (self.from_, self.to, self.date) if qid is not None]
+
+
+class TimelinessMeasure(_Strict):
+    """A recording-compliance measure worked out from dates, not answered by the auditor."""
+
+    id: Slug = Field(
+        description="The measure's identifier, unique across the questionnaire's questions "
+        "and timeliness measures; reports and exports keep each result under it.",
+    )
+    measure: Measure = Field(
+        description="The recording-compliance measure's name, as reports show it, e.g. "
+        '"Child seen within 15 working days of the strategy discussion". At most '
+        f"{MEASURE_MAX_LENGTH} characters.",
+    )
+    rule: TimelinessRule = Field(description="When the measure is met.")
+    source: NonEmptyText | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Where the timescale comes from (statute, guidance or local policy), "
+        "shown to the auditor beside the questions the rule reads.",
+    )
+
+
 class _ThemeFields(_Strict):
     """What a theme is in either format: its identity and how it counts."""
 
@@ -780,6 +883,13 @@ class Theme(_ThemeFields):
     items: Annotated[list[Item], Field(min_length=1)] = Field(
         description="What the theme's page holds, in page order: questions, headings, guidance "
         "and sections (one level deep). It needs at least one question.",
+    )
+    timeliness: list[TimelinessMeasure] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Recording-compliance measures worked out from date answers (met, not met, "
+        "or not applicable when a date is unanswered or hidden): they count with the "
+        "questionnaire's other compliance measures and never touch the theme's score.",
     )
 
     def placed_questions(self) -> Iterator[tuple[Loc, Question]]:
@@ -1548,6 +1658,7 @@ def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
         yield from _condition_problems(show_if, loc, item.position, first_question, item)
     yield from _layout_condition_problems(q, first_question)
     yield from _descriptor_problems(q)
+    yield from _timeliness_problems(q, first_question, measures)
 
 
 def _descriptor_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
@@ -1895,3 +2006,85 @@ def _listing(values: list[str]) -> str:
     shown = ", ".join(_quote(v) for v in values[:_LISTED_VALUES])
     more = len(values) - _LISTED_VALUES
     return f"{shown} and {more:,} more" if more > 0 else shown
+
+
+# --------------------------------------------------------------------------------------
+# Timeliness measures
+# --------------------------------------------------------------------------------------
+
+
+def _timeliness_problems(
+    q: _QuestionnaireFields, questions: dict[str, _Placed], measures: dict[str, tuple[str, Loc]]
+) -> Iterator[tuple[Loc, str]]:
+    """Each timeliness measure: an id of its own, one rule kind with the keys it needs, and
+    date questions that exist (anywhere in the questionnaire)."""
+    ids: dict[str, Loc] = {}
+    for t, theme in enumerate(q.themes):
+        for m, timed in enumerate(getattr(theme, "timeliness", None) or ()):
+            loc: Loc = ("themes", t, "timeliness", m)
+            earlier = questions.get(timed.id)
+            first = earlier.loc if earlier is not None else ids.get(timed.id)
+            if first is not None:
+                message = (
+                    f"duplicate id {_quote(timed.id)}: already used at {json_path((*first, 'id'))} "
+                    "(timeliness measures and questions need ids of their own)"
+                )
+                yield (*loc, "id"), message
+            ids.setdefault(timed.id, loc)
+            yield from _measure_name_problems(timed.measure, (*loc, "measure"), measures)
+            yield from _rule_key_problems(timed.rule, (*loc, "rule"), questions)
+
+
+def _measure_name_problems(
+    measure: str, loc: Loc, measures: dict[str, tuple[str, Loc]]
+) -> Iterator[tuple[Loc, str]]:
+    """A measure named again is spelled exactly as the first time."""
+    first = measures.setdefault(name_key(measure), (measure, loc))
+    if first[0] != measure:
+        message = (
+            f"compliance measure {_quote(measure)} differs from {_quote(first[0])} at "
+            f"{json_path(first[1])} only in {_LOOK_ALIKE}: spell it the same way to count "
+            "both in one measure, or name another measure"
+        )
+        yield loc, message
+
+
+_BETWEEN_DATES = ("within_working_days", "within_days")
+
+
+def _rule_key_problems(
+    rule: TimelinessRule, loc: Loc, questions: dict[str, _Placed]
+) -> Iterator[tuple[Loc, str]]:
+    """One rule kind, the date keys that kind reads (and no others), naming date questions."""
+    kinds = rule.kinds()
+    if len(kinds) != 1:
+        allowed = ", ".join(_quote(key) for key in RULE_KINDS)
+        given = " and ".join(_quote(key) for key in kinds)
+        yield loc, (f"needs one of {allowed}" if not kinds else f"has {given}: give one of them")
+        return
+    kind = kinds[0]
+    needed = ("from", "to") if kind in _BETWEEN_DATES else ("date",)
+    for key in ("from", "to", "date"):
+        named = getattr(rule, "from_" if key == "from" else key)
+        if key in needed and named is None:
+            yield loc, f"{_quote(kind)} needs {_quote(key)}: the id of a date question"
+        elif key not in needed and named is not None:
+            keys = " and ".join(_quote(k) for k in needed)
+            yield (*loc, key), f"{_quote(kind)} reads {keys}, not {_quote(key)}"
+        elif named is not None:
+            yield from _date_question_problems(named, (*loc, key), questions)
+    if kind in _BETWEEN_DATES and rule.from_ is not None and rule.from_ == rule.to:
+        yield (*loc, "to"), f'names {_quote(rule.to)}, as "from" does: name another date question'
+
+
+def _date_question_problems(
+    qid: str, loc: Loc, questions: dict[str, _Placed]
+) -> Iterator[tuple[Loc, str]]:
+    """A rule names a date question of this questionnaire."""
+    target = questions.get(qid)
+    if target is None:
+        yield loc, f"names {_quote(qid)}, which is not a question in this questionnaire"
+    elif target.question.type != "date":
+        kind = _quote(target.question.type)
+        where = json_path(target.loc)
+        yield loc, f"names {_quote(qid)}, a {kind} question (at {where}): it needs a date question"

@@ -18,6 +18,7 @@ from typing import Literal
 
 from audit_app.core.answers import NUMBER_SHAPE, drop_hidden, shown_questions, shown_themes
 from audit_app.core.questionnaire import Band, Question, Questionnaire, Theme
+from audit_app.core.timeliness import AuditDay, TimelinessResult, timeliness_results
 
 __all__ = [
     "NOT_GRADED",
@@ -157,6 +158,11 @@ class AuditScore:
     compliance_answers: tuple[ComplianceAnswer, ...]
     # A dict cannot be hashed; the result is still compared field by field.
     questions: dict[str, QuestionScore] = field(hash=False)
+    timeliness: tuple[TimelinessResult, ...] = ()
+
+    def timeliness_reading(self, question_id: str) -> list[TimelinessResult]:
+        """The timeliness results of the measures that read this date question."""
+        return [r for r in self.timeliness if question_id in r.reads]
 
     def theme(self, theme_id: str) -> ThemeScore:
         """The theme with this id (KeyError if there is none)."""
@@ -343,11 +349,54 @@ def _capping(
 
 
 def _compliance(
-    questionnaire: Questionnaire, questions: Mapping[str, QuestionScore]
+    questionnaire: Questionnaire,
+    questions: Mapping[str, QuestionScore],
+    timeliness: Sequence[TimelinessResult] = (),
 ) -> tuple[tuple[MeasureCompliance, ...], tuple[ComplianceAnswer, ...]]:
-    """Count compliant and non-compliant included answers per measure."""
+    """Count compliant and non-compliant included answers per measure, then the timeliness
+    measures met and not met (kept under the measure's id, as ``met`` or ``not-met``)."""
     question_ids: dict[str, list[str]] = {}
     counts: dict[str, list[int]] = {}
+    answers = _question_compliance(questionnaire, questions, question_ids, counts)
+    for timed in timeliness:
+        question_ids.setdefault(timed.measure, []).append(timed.measure_id)
+        tally = counts.setdefault(timed.measure, [0, 0])
+        if not timed.counted:
+            continue
+        tally[0 if timed.outcome == "met" else 1] += 1
+        answers.append(
+            ComplianceAnswer(
+                question_id=timed.measure_id,
+                theme_id=timed.theme_id,
+                measure=timed.measure,
+                value=timed.stored_value,
+                compliant=timed.outcome == "met",
+            )
+        )
+    measures = tuple(
+        MeasureCompliance(
+            measure=measure,
+            compliant=compliant,
+            non_compliant=non_compliant,
+            percent=(
+                Fraction(100 * compliant, compliant + non_compliant)
+                if compliant + non_compliant
+                else None
+            ),
+            question_ids=tuple(question_ids[measure]),
+        )
+        for measure, (compliant, non_compliant) in counts.items()
+    )
+    return measures, tuple(answers)
+
+
+def _question_compliance(
+    questionnaire: Questionnaire,
+    questions: Mapping[str, QuestionScore],
+    question_ids: dict[str, list[str]],
+    counts: dict[str, list[int]],
+) -> list[ComplianceAnswer]:
+    """Tally the included answers to questions that report a measure; the answers counted."""
     answers: list[ComplianceAnswer] = []
     for qid, question in questionnaire.questions.items():
         measure = question.compliance
@@ -369,21 +418,7 @@ def _compliance(
                 compliant=compliant,
             )
         )
-    measures = tuple(
-        MeasureCompliance(
-            measure=measure,
-            compliant=compliant,
-            non_compliant=non_compliant,
-            percent=(
-                Fraction(100 * compliant, compliant + non_compliant)
-                if compliant + non_compliant
-                else None
-            ),
-            question_ids=tuple(question_ids[measure]),
-        )
-        for measure, (compliant, non_compliant) in counts.items()
-    )
-    return measures, tuple(answers)
+    return answers
 
 
 def _theme_score(
@@ -432,10 +467,13 @@ def score_audit(
     questionnaire: Questionnaire,
     answers: Mapping[str, str],
     judged: Mapping[str, str] | None = None,
+    day: AuditDay | None = None,
 ) -> AuditScore:
     """Score one audit's answers against its questionnaire. ``judged`` holds the auditor's
     grades by theme id: a theme graded by judgement takes its grade from there (and has no
-    percent); other themes' judgements are not read."""
+    percent); other themes' judgements are not read. ``day`` (the audit date and the working
+    days calendar) is needed for the timeliness measures, which are not worked out without it;
+    they never touch a score."""
     shown = shown_questions(questionnaire, answers)
     shown_ids = shown_themes(questionnaire, answers)
     counted = drop_hidden(questionnaire, answers)
@@ -449,11 +487,13 @@ def score_audit(
         questions.update((result.question_id, result) for result in results)
         grade = judged_grade(questionnaire, theme, judged) if theme.id in shown_ids else None
         themes.append(_theme_score(questionnaire, theme, results, grade))
-    compliance, compliance_answers = _compliance(questionnaire, questions)
+    timed = timeliness_results(questionnaire, counted, shown_ids, day) if day else ()
+    compliance, compliance_answers = _compliance(questionnaire, questions, timed)
     return AuditScore(
         themes=tuple(themes),
         overall=_overall(questionnaire, themes),
         compliance=compliance,
         compliance_answers=compliance_answers,
         questions=questions,
+        timeliness=timed,
     )
