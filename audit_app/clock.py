@@ -8,11 +8,13 @@ although it is still 31 July in UTC.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
-from audit_app.core.dates import DEFAULT_CALENDAR
+from audit_app.core.dates import DEFAULT_CALENDAR, add_working_days
+from audit_app.core.timeliness import AuditDay
 
 LOCAL_TIMEZONE = ZoneInfo("Europe/London")
 
@@ -39,3 +41,16 @@ def working_days_calendar() -> str:
     if has_app_context():
         return str(current_app.config.get("WORKING_DAYS_CALENDAR", DEFAULT_CALENDAR))
     return DEFAULT_CALENDAR
+
+
+def audit_date(submitted_at: datetime | None) -> date:
+    """The date timeliness measures read as the audit date: the council's day the audit was
+    submitted (00:30 on 1 August, British Summer Time, is 1 August although it is 31 July in
+    UTC), or today for an audit not submitted (a draft, or one returned to its auditor)."""
+    return today() if submitted_at is None else local(submitted_at).date()
+
+
+def audit_day(submitted_at: datetime | None) -> AuditDay:
+    """The audit date and the working days of the running app's calendar, for scoring."""
+    calendar = working_days_calendar()
+    return AuditDay(audit_date(submitted_at), partial(add_working_days, calendar=calendar))

@@ -121,6 +121,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(answer_text, "answer_text")
     app.add_template_global(question_hint, "question_hint")
     app.add_template_global(descriptors, "descriptors")
+    app.add_template_global(timeliness_text, "timeliness_text")
     for name, template_filter in TEMPLATE_FILTERS.items():
         app.add_template_filter(template_filter, name)
 
@@ -205,6 +206,11 @@ def answer_text(question: Any, value: str | None) -> str:
 def descriptors(questionnaire: Any) -> dict[str, str]:
     """Each grade's descriptor, where the questionnaire gives one."""
     return {b.grade: b.descriptor for b in questionnaire.grading.bands if b.descriptor}
+
+
+def timeliness_text(result: Any) -> str:
+    """A timeliness measure's result as a sentence: "Met: 7 January 2027, due from ..."."""
+    return f"{str(result.outcome).capitalize()}: {result.explanation}"
 
 
 def question_hint(question: Any) -> str:

@@ -174,32 +174,52 @@ TABLES: dict[str, Table] = {
     "compliance": Table(
         kind="compliance",
         title="Recording compliance",
-        one_row_per="answer to a question that reports a recording-compliance measure "
-        "(answers left out of the score, such as not applicable, are not rows)",
+        one_row_per="answer to a question that reports a recording-compliance measure, and "
+        "result of a timeliness measure worked out from dates (answers left out of the score, "
+        "such as not applicable, and timeliness measures not applicable, are not rows)",
         columns=(
             _AUDIT_ID,
             _CASE_ID,
             _SERVICE,
             _TEAM,
             _SUBMITTED_AT,
-            _QUESTION_ID,
+            Column(
+                "question_id",
+                "text",
+                "The question's id, matched across versions of the questionnaire; for a "
+                "timeliness measure, the measure's id.",
+                "chronology-up-to-date",
+            ),
             Column(
                 "measure",
                 "text",
-                "The recording-compliance measure the question reports.",
+                "The recording-compliance measure the question reports, or the timeliness "
+                "measure's name.",
                 "Chronology up to date",
             ),
-            Column("answer", "text", "The answer given, in the questionnaire's words.", "No"),
+            Column(
+                "answer",
+                "text",
+                "The answer given, in the questionnaire's words; for a timeliness measure, Met "
+                "or Not met.",
+                "No",
+            ),
             Column(
                 "compliant",
                 "yes/no",
-                "yes when the answer got the question's full score, otherwise no.",
+                "yes when the answer got the question's full score (a timeliness measure: when "
+                "it was met), otherwise no.",
                 "no",
             ),
             _QUESTIONNAIRE_ID,
             _QUESTIONNAIRE_VERSION,
             _THEME_ID,
-            Column("answer_value", "text", "The answer's option value.", "no"),
+            Column(
+                "answer_value",
+                "text",
+                "The answer's option value; for a timeliness measure, met or not-met.",
+                "no",
+            ),
         ),
     ),
     "answers": Table(

@@ -217,7 +217,7 @@ def compliance_statement(
             iso_utc(A.submitted_at),
             CR.question_id,
             neutralised(CR.measure),
-            neutralised(options.c.label),
+            neutralised(func.coalesce(options.c.label, _timeliness_label())),
             case((CR.compliant, literal("yes")), else_=literal("no")),
             QV.questionnaire_id,
             QV.version,
@@ -227,6 +227,15 @@ def compliance_statement(
         .select_from(joined)
         .where(*selection.conditions(in_id_order=True))
         .order_by(A.id, CR.id)
+    )
+
+
+def _timeliness_label() -> Any:
+    """A timeliness measure's result in words (it has no option whose label to show)."""
+    return case(
+        (CR.value == "met", literal("Met")),
+        (CR.value == "not-met", literal("Not met")),
+        else_=null(),
     )
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from audit_app import clock
 from audit_app.core.answers import (
     check_answer,
     drop_hidden,
@@ -42,6 +43,7 @@ from audit_app.core.lifecycle import EDITABLE, RETURNED, SUBMITTED, VOICE_STATUS
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 from audit_app.core.roles import AUDITORS
 from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
+from audit_app.core.timeliness import AuditDay
 from audit_app.models import (
     Allocation,
     Answer,
@@ -218,10 +220,18 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
         questionnaire=questionnaire,
         answers=answers,
         judgements=judgements,
-        score=score_audit(questionnaire, answers, judged_grades(judgements)),
+        score=score_audit(
+            questionnaire, answers, judged_grades(judgements), day=audit_day_of(audit)
+        ),
         concerns=concerns,
         auditor=auditor,
     )
+
+
+def audit_day_of(audit: Audit) -> AuditDay:
+    """The audit date its timeliness measures read: the day it was submitted, or today while
+    its auditor can still change it (a draft, or returned: it is submitted again)."""
+    return clock.audit_day(None if audit.status in EDITABLE else audit.submitted_at)
 
 
 def judged_grades(judgements: Mapping[str, ThemeJudgement]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from audit_app import clock
 from audit_app.clock import LOCAL_TIMEZONE
 from audit_app.core.answers import (
     drop_hidden,
@@ -491,7 +492,7 @@ def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Previe
         version_row=row,
         questionnaire=questionnaire,
         answers=answers,
-        score=score_audit(questionnaire, answers),
+        score=score_audit(questionnaire, answers, day=clock.audit_day(None)),
         errors={qid: message for qid, message in errors.items() if qid in shown},
         typed=typed,
     )
