@@ -290,12 +290,17 @@ def _compliance_text(question: Question) -> str:
 
 
 def summarise(questionnaire: Questionnaire) -> Summary:
-    """Count a questionnaire's themes, questions, scored questions, measures and bands."""
+    """Count a questionnaire's themes, questions, scored questions, measures (timeliness
+    measures too) and bands."""
     questions = list(questionnaire.questions.values())
     measures: list[str] = []
     for question in questions:
         if question.compliance and question.compliance not in measures:
             measures.append(question.compliance)
+    for theme in questionnaire.themes:
+        for timed in theme.timeliness or ():
+            if timed.measure not in measures:
+                measures.append(timed.measure)
     return Summary(
         questionnaire_id=questionnaire.id,
         version=questionnaire.version,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from audit_app.core.fast_scoring import QuickScore, ScoringPlan
 from audit_app.core.questionnaire import Questionnaire, parse_questionnaire
 from audit_app.core.scoring import AuditScore, score_audit
-from tests.unit.test_scoring_properties import PROPERTY, Audit, audits
+from tests.unit.test_scoring_properties import DAY, PROPERTY, Audit, audits
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 
@@ -19,7 +19,7 @@ QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 def reference(
     questionnaire: Questionnaire, answers: dict[str, str], judged: dict[str, str] | None = None
 ) -> tuple[object, ...]:
-    score: AuditScore = score_audit(questionnaire, answers, judged)
+    score: AuditScore = score_audit(questionnaire, answers, judged, day=DAY)
     return (
         tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
         score.overall.percent,
@@ -31,7 +31,7 @@ def reference(
 def compiled(
     plan: ScoringPlan, answers: dict[str, str], judged: dict[str, str] | None = None
 ) -> tuple[object, ...]:
-    score: QuickScore = plan.score(answers, judged)
+    score: QuickScore = plan.score(answers, judged, day=DAY)
     return (
         tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
         score.overall_percent,

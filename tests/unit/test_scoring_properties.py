@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit_app.core.answers import drop_hidden, is_blank, shown_questions
+from audit_app.core.dates import add_working_days
 from audit_app.core.questionnaire import (
     Question,
     Questionnaire,
@@ -18,6 +21,7 @@ from audit_app.core.questionnaire import (
     validate_questionnaire,
 )
 from audit_app.core.scoring import AuditScore, ThemeScore, score_audit
+from audit_app.core.timeliness import AuditDay
 
 # Fixed examples and no example database: the same cases run on every machine and in CI.
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
@@ -40,6 +44,12 @@ BAND_MINS = st.one_of(
 )
 MEASURES = st.sampled_from([None, None, "Chronology up to date", "Plan reviewed"])
 OTHER_VALUES = {"text": "Seen alone", "date": "2026-03-27", "number": "3"}
+# Dates around a month's and a year's end, bank holidays and a leap day.
+DATE_ANSWERS = ["2026-03-27", "2026-12-24", "2026-12-29", "2027-01-04", "2028-02-29"]
+TIMELY_MEASURES = ["Seen in time", "Plan reviewed", "Chronology up to date"]
+RULE_KINDS = ["within_working_days", "within_days", "at_most_weeks_before_audit", "not_expired"]
+# The audit date and England's working days, which timeliness measures read.
+DAY = AuditDay(audit_date=date(2027, 1, 4), add_working_days=partial(add_working_days))
 NUMBER_ANSWERS = ["-1", "0", "0.5", "2.5", "3", "10", "3.25"]
 NUMBER_BAND_MINS = st.sampled_from([0.5, 1, 2, 2.5, 3, 5, 10])
 
@@ -161,6 +171,7 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
     format_2 = draw(st.booleans())
     earlier: list[tuple[str, list[str]]] = []
     themes: list[dict[str, Any]] = []
+    dates: list[str] = []
     count = 0
     for t in range(draw(st.integers(1, 4))):
         before = list(earlier)  # what this theme's and its sections' conditions may name
@@ -169,11 +180,19 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
             question = _question(draw, f"q{count}", earlier, format_2)
             count += 1
             questions.append(question)
+            if question["type"] == "date":
+                dates.append(question["id"])
             if question["type"] == "choice":
                 earlier.append((question["id"], [o["value"] for o in question["options"]]))
             elif question["type"] == "multi":
                 values = [o["value"] for o in question["options"]]
                 earlier.append((f"multi:{question['id']}", values))
+        if format_2 and draw(st.booleans()):
+            # Dates for timeliness measures to read (questions of other types are rarely dates).
+            for _ in range(draw(st.integers(1, 2))):
+                questions.append({"id": f"q{count}", "text": f"Date {count}", "type": "date"})
+                dates.append(f"q{count}")
+                count += 1
         theme: dict[str, Any] = {"id": f"t{t}", "title": f"Theme {t}"}
         if format_2:
             if before and draw(st.integers(0, 2)) == 0:
@@ -188,6 +207,8 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
         if format_2:
             theme["graded_by"] = draw(st.sampled_from(["both", "both", "score", "judgement"]))
         themes.append(theme)
+    if format_2 and dates:
+        _add_timeliness(draw, themes, dates)
     mins = draw(st.lists(BAND_MINS, min_size=1, max_size=3, unique=True))
     bands: list[dict[str, Any]] = [
         {"grade": f"Grade {i}", "min": m} for i, m in enumerate([*sorted(mins, reverse=True), 0])
@@ -209,6 +230,32 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
             "themes": themes,
         }
     )
+
+
+def _add_timeliness(draw: st.DrawFn, themes: list[dict[str, Any]], dates: list[str]) -> None:
+    """Timeliness measures on some themes, reading date questions of any theme; some share a
+    name with a question's compliance measure."""
+    count = 0
+    for theme in themes:
+        if draw(st.booleans()):
+            continue
+        measures = []
+        for _ in range(draw(st.integers(1, 2))):
+            name = draw(st.sampled_from(TIMELY_MEASURES))
+            kind = draw(st.sampled_from(RULE_KINDS))
+            rule: dict[str, Any]
+            if kind in ("within_working_days", "within_days") and len(dates) >= 2:
+                start, end = draw(
+                    st.lists(st.sampled_from(dates), min_size=2, max_size=2, unique=True)
+                )
+                rule = {kind: draw(st.integers(0, 30)), "from": start, "to": end}
+            elif kind == "at_most_weeks_before_audit":
+                rule = {kind: draw(st.integers(1, 60)), "date": draw(st.sampled_from(dates))}
+            else:
+                rule = {"not_expired_at_audit": True, "date": draw(st.sampled_from(dates))}
+            measures.append({"id": f"timely-{count}", "measure": name, "rule": rule})
+            count += 1
+        theme["timeliness"] = measures
 
 
 def _laid_out(
@@ -249,6 +296,8 @@ def audits(draw: st.DrawFn) -> Audit:
                 values = [o.value for o in question.options or ()]
                 ticked = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
                 answers[qid] = " ".join(ticked)
+            elif question.type == "date":
+                answers[qid] = draw(st.sampled_from(DATE_ANSWERS))
             else:
                 answers[qid] = OTHER_VALUES[question.type]
         elif kind == "blank":
@@ -417,3 +466,32 @@ def _values(question: Question) -> list[str]:
     if question.type in ("choice", "multi"):
         return [o.value for o in question.options or ()]
     return [OTHER_VALUES[question.type]]
+
+
+@PROPERTY
+@given(audits())
+def test_timeliness_measures_never_touch_a_score(audit: Audit) -> None:
+    """With or without the audit day, every theme's and the overall result are the same; the
+    measures only add compliance counts, one per measure met or not met."""
+    questionnaire, answers = audit
+    timed, untimed = (
+        score_audit(questionnaire, answers, day=DAY),
+        score_audit(questionnaire, answers),
+    )
+    assert totals(timed)[:2] == totals(untimed)[:2]
+    counted = [r for r in timed.timeliness if r.counted]
+    added = len(timed.compliance_answers) - len(untimed.compliance_answers)
+    assert added == len(counted)
+    assert len(timed.timeliness) == sum(len(t.timeliness or ()) for t in questionnaire.themes)
+
+
+@PROPERTY
+@given(audits())
+def test_a_measure_reading_a_date_not_counted_is_not_applicable(audit: Audit) -> None:
+    questionnaire, answers = audit
+    counted = drop_hidden(questionnaire, answers)
+    measures = {t.id: t for theme in questionnaire.themes for t in theme.timeliness or ()}
+    for result in score_audit(questionnaire, answers, day=DAY).timeliness:
+        dates = measures[result.measure_id].rule.dates()
+        if any(qid not in counted for qid in dates):
+            assert result.outcome == "not applicable"
