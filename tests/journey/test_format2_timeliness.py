@@ -102,3 +102,16 @@ def test_the_preview_shows_the_source_beside_the_questions(
     page = text(client, "/questionnaires/journey-audit/versions/1/preview/planning")
     assert "Source: Local child protection procedures, section 4.2." in _words(page)
     assert 'id="last-visit-timeliness"' in page
+
+
+def test_working_days_follow_the_councils_calendar(timing: Flask, client: FlaskClient) -> None:
+    """In Scotland Monday 4 January 2027 is a bank holiday too (2 January, a Saturday, is moved
+    to it): the 15th working day from 14 December 2026 is Friday 8 January, so seen that day is
+    in time."""
+    timing.config["WORKING_DAYS_CALENDAR"] = "scotland"
+    audit_id = start(client)
+    answers = {"strategy-date": "14/12/2026", "last-visit": "8/1/2027", "after_save": "later"}
+    response = save_theme(client, timing, audit_id, "planning", **answers)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = _words(text(client, f"/audits/{audit_id}/themes/planning"))
+    assert "Met: 8 January 2027, due from 14 December 2026 to 8 January 2027." in page
