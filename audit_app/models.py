@@ -151,7 +151,12 @@ class Case(SQLModel, table=True):
 
 
 class QuestionnaireVersion(SQLModel, table=True):
-    """One loaded version of a questionnaire; immutable once loaded."""
+    """One loaded version of a questionnaire.
+
+    A version is a draft until it is published (``published_at``): only admins see a draft, no
+    audit can use it, and a changed file under its id and version replaces it. Once published
+    it never changes.
+    """
 
     __tablename__ = "questionnaire_version"
     __table_args__ = (
@@ -169,6 +174,13 @@ class QuestionnaireVersion(SQLModel, table=True):
     loaded_at: datetime = Field(default_factory=utcnow)
     loaded_by: str = Field(default="", max_length=80)
     retired_at: datetime | None = Field(default=None)
+    published_at: datetime | None = Field(default=None)
+    published_by: str = Field(default="", max_length=80)
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether this version is a draft: admins only, never used by an audit."""
+        return self.published_at is None
 
 
 class Audit(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""`flask questionnaires ...`: validate, load, list, retire and reinstate questionnaires."""
+"""`flask questionnaires ...`: validate, load, list, publish, retire and reinstate
+questionnaires."""
 
 from __future__ import annotations
 
@@ -50,12 +51,23 @@ def questionnaires_validate(paths: tuple[str, ...]) -> None:
 
 @questionnaires_cli.command("load")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
-def questionnaires_load(paths: tuple[str, ...]) -> None:
-    """Load questionnaire files (default: every file in questionnaires/), all or nothing."""
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Load new versions as drafts, seen by admins only until published.",
+)
+def questionnaires_load(paths: tuple[str, ...], draft: bool) -> None:
+    """Load questionnaire files (default: every file in questionnaires/), all or nothing.
+
+    New versions are published (new audits use them) unless --draft is given; a draft loaded
+    earlier with the same content is published.
+    """
     try:
         files = questionnaire_service.read_files(_paths_or_default(paths))
         with session_scope() as session:
-            outcomes = questionnaire_service.load(files, session=session, loaded_by=CLI_ACTOR)
+            outcomes = questionnaire_service.load(
+                files, session=session, loaded_by=CLI_ACTOR, publish=not draft
+            )
     except questionnaire_service.LoadRefused as refused:
         _echo_problems(refused.problems)
         click.echo("Nothing was loaded.", err=True)
@@ -63,24 +75,41 @@ def questionnaires_load(paths: tuple[str, ...]) -> None:
     for outcome in outcomes:
         click.echo(
             f"{outcome.status}: {outcome.questionnaire_id} version {outcome.version} "
-            f"({outcome.source})"
+            f"({outcome.source}){' as a draft' if outcome.draft else ''}"
         )
 
 
 @questionnaires_cli.command("list")
 def questionnaires_list() -> None:
-    """Show every loaded version: id, version, title, kind, retired."""
+    """Show every loaded version: id, version, kind, retired, draft, title."""
     with session_scope() as session:
         rows = questionnaire_service.all_versions(session=session)
     if not rows:
         click.echo("No questionnaires are loaded.")
         return
-    click.echo(f"{'id':<40} {'version':>7}  {'kind':<9} {'retired':<7}  title")
+    click.echo(f"{'id':<40} {'version':>7}  {'kind':<9} {'retired':<7} {'draft':<5}  title")
     for row in rows:
         retired = "yes" if row.retired_at else "no"
+        draft = "yes" if row.is_draft else "no"
         click.echo(
-            f"{row.questionnaire_id:<40} {row.version:>7}  {row.kind:<9} {retired:<7}  {row.title}"
+            f"{row.questionnaire_id:<40} {row.version:>7}  {row.kind:<9} {retired:<7} "
+            f"{draft:<5}  {row.title}"
         )
+
+
+@questionnaires_cli.command("publish")
+@click.argument("questionnaire_id")
+@click.option("--version", type=int, required=True, help="The draft version to publish.")
+def questionnaires_publish(questionnaire_id: str, version: int) -> None:
+    """Publish a draft version: new audits use it (audits already started keep theirs)."""
+    with session_scope() as session:
+        row = questionnaire_service.stored_version(questionnaire_id, version, session=session)
+        if row is None:
+            raise click.ClickException(f"no questionnaire {questionnaire_id} version {version}")
+        if not row.is_draft:
+            raise click.ClickException(f"{questionnaire_id} version {version} is published")
+        questionnaire_service.publish_version(row, session=session, actor=CLI_ACTOR)
+    click.echo(f"Published {questionnaire_id} version {version}.")
 
 
 def _set_retired(questionnaire_id: str, version: int | None, retired: bool) -> None:

@@ -38,8 +38,12 @@ class ConfirmUploadForm(FlaskForm):
     confirm_submit = SubmitField("Load this version", widget=GovSubmitInput())
 
 
-class RetireOrReinstateForm(FlaskForm):
-    """The button that retires or reinstates a version: only its CSRF token."""
+class ConfirmChangeForm(FlaskForm):
+    """The confirmation of publishing, retiring, reinstating or discarding a version, with the
+    questionnaire's versions as the page saw them (a confirmation from a page made before
+    another admin's change is refused)."""
+
+    state = HiddenField()
 
 
 class VersionField(ListedChoiceField):

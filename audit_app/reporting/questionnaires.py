@@ -40,6 +40,11 @@ def read_versions(reader: ReportReader, *conditions: Any) -> list[QuestionnaireV
     ]
 
 
+def published_versions(reader: ReportReader) -> list[QuestionnaireVersion]:
+    """The published versions: a draft has no audits, and its titles are not yet in use."""
+    return read_versions(reader, table_of(QuestionnaireVersion).c.published_at.is_not(None))
+
+
 @dataclass(frozen=True)
 class VersionInfo:
     version_id: int

@@ -193,12 +193,13 @@ def _due_problem(text: str) -> str | None:
 
 
 def _questionnaire_titles(*, session: Session) -> dict[str, str]:
-    """The title of each questionnaire id, from its highest version."""
+    """The title of each questionnaire id, from its highest published version (a draft is
+    for admins only: its id cannot be allocated yet)."""
     titles: dict[str, str] = {}
     rows = session.exec(
-        select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.title).order_by(
-            col(QuestionnaireVersion.questionnaire_id), col(QuestionnaireVersion.version)
-        )
+        select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.title)
+        .where(col(QuestionnaireVersion.published_at).is_not(None))
+        .order_by(col(QuestionnaireVersion.questionnaire_id), col(QuestionnaireVersion.version))
     )
     for questionnaire_id, title in rows:
         titles[questionnaire_id] = title

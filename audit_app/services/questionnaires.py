@@ -1,7 +1,10 @@
-"""Loading, listing and retiring questionnaire versions.
+"""Loading, listing, publishing and retiring questionnaire versions.
 
-``(id, version)`` is immutable: loading the same content again is a no-op, different content
-under the same version is refused. Every file is validated before anything is written.
+A published ``(id, version)`` is immutable: loading the same content again is a no-op,
+different content under the same version is refused. A version loaded as a draft (the
+workshop's uploads, ``questionnaires load --draft``) is seen by admins only until it is
+published; the workshop may replace a draft with a changed file under the same id and version,
+or discard it. Every file is validated before anything is written.
 """
 
 from __future__ import annotations
@@ -73,8 +76,11 @@ class LoadOutcome:
     questionnaire_id: str
     version: int
     title: str
-    status: str  # "loaded" or "unchanged"
+    # "loaded", "unchanged", "replaced" (a draft's content) or "published" (a draft loaded
+    # again to be published, with the same content).
+    status: str
     source: str
+    draft: bool = False
 
 
 def content_sha256(questionnaire: Questionnaire) -> str:
@@ -180,27 +186,47 @@ class PlannedLoad:
     def new(self) -> bool:
         return self.stored is None
 
+    @property
+    def replaces_draft(self) -> bool:
+        """Whether the file is a changed draft under the id and version of a stored draft."""
+        return self.stored is not None and self.stored.content_sha256 != self.file.sha256
+
 
 def load(
-    files: Sequence[QuestionnaireFile], *, session: Session, loaded_by: Actor
+    files: Sequence[QuestionnaireFile],
+    *,
+    session: Session,
+    loaded_by: Actor,
+    publish: bool = True,
+    replace_drafts: bool = False,
 ) -> list[LoadOutcome]:
-    """Store new versions; refuse (storing nothing) when any version's content has changed."""
-    plan = check_load(files, session=session)
-    outcomes = [_store_version(entry, session=session, loaded_by=loaded_by) for entry in plan]
+    """Store new versions, published at once or as drafts; refuse (storing nothing) when any
+    version's content has changed (a draft's may, with ``replace_drafts``).
+
+    Loading to publish the same content as a stored draft publishes the draft.
+    """
+    plan = check_load(files, session=session, replace_drafts=replace_drafts)
+    outcomes = [
+        _store_version(entry, session=session, loaded_by=loaded_by, publish=publish)
+        for entry in plan
+    ]
     session.flush()
     return outcomes
 
 
-def check_load(files: Sequence[QuestionnaireFile], *, session: Session) -> list[PlannedLoad]:
+def check_load(
+    files: Sequence[QuestionnaireFile], *, session: Session, replace_drafts: bool = False
+) -> list[PlannedLoad]:
     """What loading the files would do, one entry per distinct version in the order first met,
     writing nothing. LoadRefused lists every version given two contents: by two of the files,
-    or by a file and what is already loaded."""
+    or by a file and what is already loaded (unless that is a draft, with ``replace_drafts``)."""
     distinct, problems = distinct_versions(files)
     plan: list[PlannedLoad] = []
     for file in distinct:
-        stored = _stored_version(file.questionnaire.id, file.questionnaire.version, session)
-        if stored is not None and stored.content_sha256 != file.sha256:
-            problems.append(_changed_version_problem(file, plan, session=session))
+        stored = stored_version(file.questionnaire.id, file.questionnaire.version, session=session)
+        changed = stored is not None and stored.content_sha256 != file.sha256
+        if changed and not (replace_drafts and stored is not None and stored.is_draft):
+            problems.append(_changed_version_problem(file, plan, stored, session=session))
             continue
         plan.append(PlannedLoad(file, stored))
     if problems:
@@ -231,9 +257,10 @@ def distinct_versions(
     return list(seen.values()), problems
 
 
-def _stored_version(
-    questionnaire_id: str, version: int, session: Session
+def stored_version(
+    questionnaire_id: str, version: int, *, session: Session
 ) -> QuestionnaireVersion | None:
+    """The stored version of an id and number, draft or published, if any."""
     return session.exec(
         select(QuestionnaireVersion).where(
             QuestionnaireVersion.questionnaire_id == questionnaire_id,
@@ -243,10 +270,14 @@ def _stored_version(
 
 
 def _changed_version_problem(
-    file: QuestionnaireFile, planned: Sequence[PlannedLoad], *, session: Session
+    file: QuestionnaireFile,
+    planned: Sequence[PlannedLoad],
+    stored: QuestionnaireVersion | None,
+    *,
+    session: Session,
 ) -> FileProblem:
     """A loaded version never changes: the problem says which number to give the file instead,
-    one past the highest loaded or planned before it."""
+    one past the highest loaded or planned before it (or, for a draft, where to replace it)."""
     questionnaire_id, version = file.questionnaire.id, file.questionnaire.version
     highest = max(
         [latest_version_number(questionnaire_id, session=session)]
@@ -256,6 +287,14 @@ def _changed_version_problem(
             if entry.new and entry.file.questionnaire.id == questionnaire_id
         ]
     )
+    if stored is not None and stored.is_draft:
+        return FileProblem(
+            file.source,
+            "$.version",
+            f"{questionnaire_id} version {version} is already loaded as a draft with different "
+            "content; upload the file in the questionnaires workshop to replace the draft, or "
+            f'set "version" to {highest + 1} to load this as a new version',
+        )
     return FileProblem(
         file.source,
         "$.version",
@@ -265,12 +304,23 @@ def _changed_version_problem(
     )
 
 
-def _store_version(entry: PlannedLoad, *, session: Session, loaded_by: Actor) -> LoadOutcome:
-    """Store a planned version that is new, recorded in the trail; one already stored with the
-    same content is left as it is."""
-    file, q = entry.file, entry.file.questionnaire
-    if entry.stored is not None:
-        return LoadOutcome(q.id, q.version, entry.stored.title, "unchanged", file.source)
+def _store_version(
+    entry: PlannedLoad, *, session: Session, loaded_by: Actor, publish: bool
+) -> LoadOutcome:
+    """Store a planned version that is new, or a draft's changed content, recorded in the
+    trail; one already stored with the same content is left as it is (a draft of it is
+    published when ``publish``)."""
+    file, q, stored = entry.file, entry.file.questionnaire, entry.stored
+    if stored is not None and entry.replaces_draft:
+        return _replace_draft(stored, file, session=session, loaded_by=loaded_by)
+    if stored is not None:
+        if publish and stored.is_draft:
+            publish_version(stored, session=session, actor=loaded_by)
+            return LoadOutcome(q.id, q.version, stored.title, "published", file.source)
+        return LoadOutcome(
+            q.id, q.version, stored.title, "unchanged", file.source, draft=stored.is_draft
+        )
+    now = utcnow()
     session.add(
         QuestionnaireVersion(
             questionnaire_id=q.id,
@@ -279,7 +329,10 @@ def _store_version(entry: PlannedLoad, *, session: Session, loaded_by: Actor) ->
             kind=q.kind,
             content=file.text,
             content_sha256=file.sha256,
+            loaded_at=now,
             loaded_by=loaded_by.username,
+            published_at=now if publish else None,
+            published_by=loaded_by.username if publish else "",
         )
     )
     record_event(
@@ -290,8 +343,65 @@ def _store_version(entry: PlannedLoad, *, session: Session, loaded_by: Actor) ->
         version=q.version,
         sha256=file.sha256,
         source=file.source,
+        draft=not publish,
     )
-    return LoadOutcome(q.id, q.version, q.title, "loaded", file.source)
+    return LoadOutcome(q.id, q.version, q.title, "loaded", file.source, draft=not publish)
+
+
+def _replace_draft(
+    row: QuestionnaireVersion, file: QuestionnaireFile, *, session: Session, loaded_by: Actor
+) -> LoadOutcome:
+    """Put a changed file's content in place of a draft's, recorded in the trail."""
+    q = file.questionnaire
+    previous = row.content_sha256
+    row.title, row.kind, row.content = q.title, q.kind, file.text
+    row.content_sha256 = file.sha256
+    row.loaded_at, row.loaded_by = utcnow(), loaded_by.username
+    session.add(row)
+    record_event(
+        "questionnaire.draft_replaced",
+        session=session,
+        actor=loaded_by,
+        questionnaire_id=q.id,
+        version=q.version,
+        sha256=file.sha256,
+        previous_sha256=previous,
+        source=file.source,
+    )
+    return LoadOutcome(q.id, q.version, q.title, "replaced", file.source, draft=True)
+
+
+def publish_version(row: QuestionnaireVersion, *, session: Session, actor: Actor) -> None:
+    """Publish a draft: new audits may use it from now on; recorded in the trail."""
+    row.published_at = utcnow()
+    row.published_by = actor.username
+    session.add(row)
+    record_event(
+        "questionnaire.published",
+        session=session,
+        actor=actor,
+        questionnaire_id=row.questionnaire_id,
+        version=row.version,
+        sha256=row.content_sha256,
+    )
+    session.flush()
+
+
+def discard_draft(row: QuestionnaireVersion, *, session: Session, actor: Actor) -> None:
+    """Delete a draft no audit uses, recorded in the trail (with its content's hash)."""
+    if not row.is_draft or audit_counts(session=session).get(row.id or 0):
+        raise Refused(f"{row.title} version {row.version} is in use and cannot be discarded")
+    record_event(
+        "questionnaire.draft_discarded",
+        session=session,
+        actor=actor,
+        questionnaire_id=row.questionnaire_id,
+        version=row.version,
+        sha256=row.content_sha256,
+        loaded_by=row.loaded_by,
+    )
+    session.delete(row)
+    session.flush()
 
 
 def latest_version_number(questionnaire_id: str, *, session: Session) -> int:
@@ -316,10 +426,11 @@ def all_versions(*, session: Session) -> list[QuestionnaireVersion]:
 
 
 def current_versions(*, session: Session) -> list[QuestionnaireVersion]:
-    """For each id not retired, the highest version that is not retired: what new audits use."""
+    """For each id not retired, the highest published version that is not retired: what new
+    audits use (never a draft)."""
     current: dict[str, QuestionnaireVersion] = {}
     for row in all_versions(session=session):
-        if row.retired_at is None:
+        if row.retired_at is None and not row.is_draft:
             current[row.questionnaire_id] = row
     return sorted(current.values(), key=lambda row: row.title.lower())
 
@@ -342,15 +453,21 @@ def set_retired(
     actor: Actor,
     version: int | None = None,
 ) -> list[QuestionnaireVersion]:
-    """Retire (hide from new audits) or reinstate an id, or one version of it."""
+    """Retire (hide from new audits) or reinstate an id's published versions, or one of them.
+
+    A draft is never offered for new audits, so it is neither retired nor reinstated.
+    """
     query = select(QuestionnaireVersion).where(
-        QuestionnaireVersion.questionnaire_id == questionnaire_id
+        QuestionnaireVersion.questionnaire_id == questionnaire_id,
+        col(QuestionnaireVersion.published_at).is_not(None),
     )
     if version is not None:
         query = query.where(QuestionnaireVersion.version == version)
     rows = list(session.exec(query))
     if not rows:
         what = f"{questionnaire_id} version {version}" if version else questionnaire_id
+        if stored_version(questionnaire_id, version or 0, session=session) is not None:
+            raise LookupError(f"{what} is a draft: publish it first (a draft is never offered)")
         raise LookupError(f"no questionnaire {what} is loaded")
     now = utcnow()
     for row in rows:

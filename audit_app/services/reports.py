@@ -97,10 +97,11 @@ def service_id_by_name(name: str, *, session: Session) -> int:
 
 
 def check_questionnaire(questionnaire_id: str, *, session: Session) -> None:
-    """UnknownName unless a questionnaire with this id has been loaded."""
-    ids = sorted(
-        set(session.execute(select(QuestionnaireVersion.questionnaire_id)).scalars())  # type: ignore[call-overload]
+    """UnknownName unless a questionnaire with this id has been published."""
+    published = select(QuestionnaireVersion.questionnaire_id).where(  # type: ignore[call-overload]
+        QuestionnaireVersion.published_at.is_not(None)  # type: ignore[union-attr]
     )
+    ids = sorted(set(session.execute(published).scalars()))
     if questionnaire_id not in ids:
         known = ", ".join(ids) or "none loaded yet"
         raise UnknownName(

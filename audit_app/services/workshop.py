@@ -1,14 +1,20 @@
-"""The QA leads' workshop: questionnaires listed, uploaded, previewed, compared and rescored.
+"""The QA leads' workshop: questionnaires listed, uploaded, previewed, compared and rescored,
+and versions published, retired, reinstated or discarded.
 
 Uploads are checked by the same code as ``flask questionnaires load`` (:func:`parse_file` and
 :func:`load`), after a first look at the bytes that names files which are not questionnaires at
-all. Previews, comparisons and rescoring read only: nothing they compute is stored here (a
-large rescoring what-if is worked out in the background and kept: ``services/what_if.py``).
+all, and loaded as drafts: only admins see a draft until one of them publishes it. Publishing,
+retiring, reinstating and discarding are confirmed on a page that says what will happen; the
+confirmation carries the questionnaire's state as that page saw it, and is refused as stale
+when another admin changed it meanwhile. Previews, comparisons and rescoring read only:
+nothing they compute is stored here (a large rescoring what-if is worked out in the
+background and kept: ``services/what_if.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,7 +32,7 @@ from audit_app.core.answers import (
     shown_themes,
 )
 from audit_app.core.compare import Comparison, Summary, compare, summarise
-from audit_app.core.lifecycle import DRAFT, STANDING
+from audit_app.core.lifecycle import DRAFT, OPEN, STANDING
 from audit_app.core.questionnaire import Questionnaire, Theme
 from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
@@ -38,6 +44,7 @@ from audit_app.models import (
     Service,
     Team,
     ThemeJudgement,
+    WhatIf,
 )
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.actor import Actor
@@ -46,7 +53,7 @@ from audit_app.services.audits import (
     normalise_answer,
     refused_value_message,
 )
-from audit_app.services.errors import NotFound, Stale
+from audit_app.services.errors import NotFound, Refused, Stale
 from audit_app.services.questionnaires import FileProblem, LoadOutcome, LoadRefused
 
 # SQLite allows a limited number of parameters in one statement: read answers in batches.
@@ -83,8 +90,15 @@ class VersionEntry:
         return self.row.retired_at is not None
 
     @property
+    def draft(self) -> bool:
+        return self.row.is_draft
+
+    @property
     def status(self) -> str:
-        """Current (new audits use it), Retired, or Not in use (a later version is current)."""
+        """Draft (admins only), Current (new audits use it), Retired, or Not in use (a later
+        version is current)."""
+        if self.draft:
+            return "Draft"
         if self.current:
             return "Current"
         return "Retired" if self.retired else "Not in use"
@@ -128,15 +142,20 @@ def list_questionnaires(*, session: Session) -> list[QuestionnaireEntry]:
     return sorted(entries, key=lambda e: (e.title.lower(), e.questionnaire_id))
 
 
-def versions_of(questionnaire_id: str, *, session: Session) -> list[QuestionnaireVersion]:
-    """Every loaded version of one id, oldest first; VersionNotFound when there is none."""
-    rows = list(
-        session.exec(
-            select(QuestionnaireVersion)
-            .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
-            .order_by(col(QuestionnaireVersion.version))
-        )
+def versions_of(
+    questionnaire_id: str, *, session: Session, lock: bool = False
+) -> list[QuestionnaireVersion]:
+    """Every loaded version of one id, oldest first; VersionNotFound when there is none.
+
+    ``lock``: the rows are locked until the transaction ends (PostgreSQL; SQLite's writers
+    take turns from the start of theirs), so that two admins' changes never cross.
+    """
+    query = (
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(col(QuestionnaireVersion.version))
     )
+    rows = list(session.exec(query.with_for_update() if lock else query))
     if not rows:
         raise VersionNotFound(questionnaire_id)
     return rows
@@ -168,46 +187,229 @@ def current_version(questionnaire_id: str, *, session: Session) -> Questionnaire
 
 
 # --------------------------------------------------------------------------------------
-# Retiring and reinstating
+# Publishing, retiring, reinstating and discarding, each confirmed
 # --------------------------------------------------------------------------------------
+
+PUBLISH, RETIRE, REINSTATE, DISCARD = "publish", "retire", "reinstate", "discard"
+ACTIONS = (PUBLISH, RETIRE, REINSTATE, DISCARD)
+
+
+class NotApplicable(Refused):
+    """The version is not in a state the change applies to (already published, a draft...)."""
+
+
+class ChangedMeanwhile(Stale):
+    """Another admin changed the questionnaire's versions after the confirmation page was
+    opened; ``change`` is what confirming would do now."""
+
+    def __init__(self, change: VersionChange) -> None:
+        self.change = change
+        super().__init__(
+            "Someone else published, retired, reinstated, replaced or discarded a version of "
+            "this questionnaire after you opened this page, so nothing was changed. Check what "
+            "will happen now, then confirm again."
+        )
+
+
+def state_of(rows: Sequence[QuestionnaireVersion]) -> str:
+    """The versions of a questionnaire as a confirmation page saw them, in one hash."""
+    parts = [
+        [row.version, row.content_sha256, _instant(row.published_at), _instant(row.retired_at)]
+        for row in sorted(rows, key=lambda r: r.version)
+    ]
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else value.replace(tzinfo=None).isoformat()
+
+
+def _offered(rows: Iterable[QuestionnaireVersion]) -> QuestionnaireVersion | None:
+    """The version new audits use among these: the highest published and not retired."""
+    offered = [row for row in rows if not row.is_draft and row.retired_at is None]
+    return max(offered, key=lambda row: row.version, default=None)
 
 
 @dataclass(frozen=True)
-class RetireOutcome:
-    """What retiring or reinstating did, and which version new audits now use."""
+class VersionChange:
+    """What publishing, retiring, reinstating or discarding one version would do."""
 
+    action: str
     row: QuestionnaireVersion
-    changed: bool
-    current: QuestionnaireVersion | None
+    current_now: QuestionnaireVersion | None
+    current_after: QuestionnaireVersion | None
+    in_progress: dict[int, int]  # version number -> audits in progress on it
+    state: str
 
-    def message(self) -> str:
-        """A sentence for the admin saying what happened and what new audits use now."""
-        name = f"{self.row.title} version {self.row.version}"
-        retired = self.row.retired_at is not None
-        if not self.changed:
-            done = f"{name} was already {'retired' if retired else 'in use'}."
-        else:
-            done = f"{name} is {'retired' if retired else 'reinstated'}."
-        if self.current is None:
-            return f"{done} No version of this questionnaire is offered for new audits."
-        return f"{done} New audits use version {self.current.version}."
+    @property
+    def name(self) -> str:
+        return f"{self.row.title} version {self.row.version}"
 
+    def statement(self) -> list[str]:
+        """What will happen, in sentences, for the confirmation page."""
+        if self.action == DISCARD:
+            return [
+                f"Draft version {self.row.version} will be deleted. No audit uses it, and "
+                "auditors have never seen it.",
+                "You can upload the file again later.",
+            ]
+        return [self._new_audits(), *self._audits_in_progress()]
 
-def set_version_retired(
-    questionnaire_id: str, version: int, retired: bool, *, session: Session, actor: Actor
-) -> RetireOutcome:
-    """Retire one version (new audits no longer use it) or reinstate it; audits keep theirs.
+    def _new_audits(self) -> str:
+        after, version = self.current_after, self.row.version
+        if after is None:
+            return "No version of this questionnaire will be offered for new audits."
+        if after is self.row:
+            return f"New audits will use version {version}."
+        if after is self.current_now:
+            return (
+                f"New audits will still use version {after.version}: version {version} is "
+                f"offered only while no higher version is in use."
+                if self.action != RETIRE
+                else f"New audits will still use version {after.version}."
+            )
+        return f"New audits will use version {after.version} instead of version {version}."
 
-    The questionnaire service records the change in the audit trail. Asking for what is
-    already so changes nothing and records nothing.
-    """
-    row = get_version(questionnaire_id, version, session=session)
-    changed = (row.retired_at is not None) != retired
-    if changed:
-        questionnaire_service.set_retired(
-            questionnaire_id, retired, session=session, actor=actor, version=version
+    def _audits_in_progress(self) -> list[str]:
+        if not self.in_progress:
+            return ["No audits of this questionnaire are in progress."]
+        return [
+            f"Audits in progress keep version {number}: {count} "
+            f"audit{'' if count == 1 else 's'} in progress use{'s' if count == 1 else ''} it."
+            for number, count in sorted(self.in_progress.items())
+        ]
+
+    def done(self) -> str:
+        """A sentence for the admin saying what was done and what new audits use now."""
+        verbs = {PUBLISH: "published", RETIRE: "retired", REINSTATE: "reinstated"}
+        if self.action == DISCARD:
+            return f"Draft version {self.row.version} of {self.row.title} is discarded."
+        after = self.current_after
+        offered = (
+            f"New audits use version {after.version}."
+            if after is not None
+            else "No version of this questionnaire is offered for new audits."
         )
-    return RetireOutcome(row, changed, current_version(questionnaire_id, session=session))
+        return f"{self.name} is {verbs[self.action]}. {offered}"
+
+
+def _not_applicable(action: str, row: QuestionnaireVersion) -> str | None:
+    """Why the change does not apply to the version as it is now, or None."""
+    name = f"{row.title} version {row.version}"
+    if action == PUBLISH and not row.is_draft:
+        return f"{name} is already published (by {row.published_by or 'the command line'})."
+    if action in (RETIRE, REINSTATE) and row.is_draft:
+        return f"{name} is a draft: auditors do not see it. Publish it, or discard it."
+    if action == RETIRE and row.retired_at is not None:
+        return f"{name} is already retired."
+    if action == REINSTATE and row.retired_at is None:
+        return f"{name} is not retired: it was already offered for new audits."
+    if action == DISCARD and not row.is_draft:
+        return f"{name} is published: a published version is never deleted. Retire it instead."
+    return None
+
+
+def _after(
+    action: str, rows: Sequence[QuestionnaireVersion], row: QuestionnaireVersion
+) -> QuestionnaireVersion | None:
+    """The version new audits would use once the change is made."""
+
+    def offered(r: QuestionnaireVersion) -> bool:
+        if r is row:
+            return action == REINSTATE or (action == PUBLISH and r.retired_at is None)
+        return not r.is_draft and r.retired_at is None
+
+    return max((r for r in rows if offered(r)), key=lambda r: r.version, default=None)
+
+
+def plan_change(
+    action: str, questionnaire_id: str, version: int, *, session: Session, lock: bool = False
+) -> VersionChange:
+    """What a change to one version would do; VersionNotFound when there is no such version,
+    NotApplicable when the change does not apply to it as it is."""
+    rows = versions_of(questionnaire_id, session=session, lock=lock)
+    row = next((r for r in rows if r.version == version), None)
+    if row is None:
+        raise VersionNotFound(f"{questionnaire_id} version {version}")
+    reason = _not_applicable(action, row)
+    if reason is not None:
+        raise NotApplicable(reason)
+    return VersionChange(
+        action=action,
+        row=row,
+        current_now=_offered(rows),
+        current_after=_after(action, rows, row),
+        in_progress=_in_progress(rows, session=session),
+        state=state_of(rows),
+    )
+
+
+def _in_progress(rows: Sequence[QuestionnaireVersion], *, session: Session) -> dict[int, int]:
+    """How many audits are in progress on each version (by number), those with any."""
+    numbers = {row.id: row.version for row in rows}
+    counted = session.exec(
+        select(Audit.questionnaire_version_id, func.count())
+        .where(col(Audit.questionnaire_version_id).in_(list(numbers)), col(Audit.status).in_(OPEN))
+        .group_by(col(Audit.questionnaire_version_id))
+    )
+    return {numbers[version_id]: count for version_id, count in counted}
+
+
+def make_change(
+    action: str,
+    questionnaire_id: str,
+    version: int,
+    expected_state: str,
+    *,
+    session: Session,
+    actor: Actor,
+) -> VersionChange:
+    """Make a confirmed change, recorded in the trail by the questionnaire service.
+
+    ChangedMeanwhile when the questionnaire's versions are not as the confirmation page saw
+    them; NotApplicable (saying so, when another admin made it) when the change no longer
+    applies.
+    """
+    try:
+        change = plan_change(action, questionnaire_id, version, session=session, lock=True)
+    except VersionNotFound:
+        if not expected_state:
+            raise
+        raise NotApplicable(
+            f"Nothing was changed: {questionnaire_id} version {version} is no longer loaded "
+            "(someone else discarded it)."
+        ) from None
+    except NotApplicable as refused:
+        rows = versions_of(questionnaire_id, session=session)
+        if state_of(rows) != expected_state:
+            raise NotApplicable(
+                f"Nothing was changed: someone else got there first. {refused}"
+            ) from None
+        raise
+    if change.state != expected_state:
+        raise ChangedMeanwhile(change)
+    if action == PUBLISH:
+        questionnaire_service.publish_version(change.row, session=session, actor=actor)
+    elif action == DISCARD:
+        questionnaire_service.discard_draft(change.row, session=session, actor=actor)
+        _forget_what_ifs(change.row, session=session)
+    else:
+        questionnaire_service.set_retired(
+            questionnaire_id, action == RETIRE, session=session, actor=actor, version=version
+        )
+    return change
+
+
+def _forget_what_ifs(row: QuestionnaireVersion, *, session: Session) -> None:
+    """Remove the kept what-ifs of a discarded draft: a new upload under its number differs."""
+    either = (col(WhatIf.before_version) == row.version) | (
+        col(WhatIf.after_version) == row.version
+    )
+    for kept in session.exec(
+        select(WhatIf).where(WhatIf.questionnaire_id == row.questionnaire_id, either)
+    ):
+        session.delete(kept)
+    session.flush()
 
 
 # --------------------------------------------------------------------------------------
@@ -288,6 +490,9 @@ class UploadCheck:
     comparison: Comparison | None
     already_loaded: bool
     latest_version: int
+    # The stored version under the file's id and number: the draft it replaces (changed
+    # content), or the version already loaded (the same content).
+    stored: QuestionnaireVersion | None = None
 
     @property
     def questionnaire(self) -> Questionnaire:
@@ -303,32 +508,35 @@ class UploadCheck:
 
     @property
     def not_latest(self) -> bool:
-        """Whether a later version is already loaded, so this one would not be offered."""
+        """Whether a later version is published, so this one would not be offered."""
         return not self.already_loaded and self.questionnaire.version < self.latest_version
+
+    @property
+    def replaces_draft(self) -> bool:
+        """Whether loading the file replaces a draft's content under the same id and version."""
+        return self.stored is not None and not self.already_loaded
 
 
 def check_upload(source: str, raw: bytes, *, session: Session, max_bytes: int) -> UploadCheck:
     """Validate an upload and compare it with the current version; store nothing.
 
-    The same id and version with different content is refused with the command line's
-    message; the same content again is reported as already loaded.
+    The same id and version as a published version with different content is refused with
+    the command line's message; as a draft's, it replaces the draft. The same content again
+    is reported as already loaded.
     """
     file = read_upload(source, raw, max_bytes=max_bytes)
     questionnaire = file.questionnaire
-    stored = session.exec(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.questionnaire_id == questionnaire.id,
-            QuestionnaireVersion.version == questionnaire.version,
-        )
-    ).first()
-    if stored is not None and stored.content_sha256 != file.sha256:
-        # The loader's check refuses this; its message says what to do.
-        questionnaire_service.check_load([file], session=session)
+    # The loader's check refuses a published version's changed content; its message says
+    # what to do.
+    [planned] = questionnaire_service.check_load([file], session=session, replace_drafts=True)
+    others = [
+        row
+        for row in questionnaire_service.all_versions(session=session)
+        if row.questionnaire_id == questionnaire.id and row.version != questionnaire.version
+    ]
+    published = [row for row in others if not row.is_draft]
     current = current_version(questionnaire.id, session=session)
-    latest = questionnaire_service.latest_version_number(questionnaire.id, session=session)
-    baseline = current
-    if baseline is None and latest:
-        baseline = get_version(questionnaire.id, latest, session=session)
+    baseline = current or max(published or others, key=lambda r: r.version, default=None)
     comparison = None
     if baseline is not None:
         comparison = compare(questionnaire_service.questionnaire_of(baseline), questionnaire)
@@ -339,8 +547,9 @@ def check_upload(source: str, raw: bytes, *, session: Session, max_bytes: int) -
         baseline=baseline,
         baseline_is_current=baseline is not None and baseline is current,
         comparison=comparison,
-        already_loaded=stored is not None,
-        latest_version=latest,
+        already_loaded=planned.stored is not None and not planned.replaces_draft,
+        latest_version=max((row.version for row in published), default=0),
+        stored=planned.stored,
     )
 
 
@@ -353,7 +562,8 @@ def confirm_upload(
     max_bytes: int,
     actor: Actor,
 ) -> LoadOutcome:
-    """Load a checked upload: the same bytes, checked again, loaded as the command line does.
+    """Load a checked upload as a draft (or in place of a draft of the same id and version):
+    the same bytes, checked again, loaded as the command line does.
 
     The loader records the load in the audit trail. LoadRefused when anything is wrong, and
     UploadChanged when these are not the bytes that were checked.
@@ -364,19 +574,29 @@ def confirm_upload(
             "Upload it again."
         )
     file = read_upload(source, raw, max_bytes=max_bytes)
-    [outcome] = questionnaire_service.load([file], session=session, loaded_by=actor)
+    [outcome] = questionnaire_service.load(
+        [file], session=session, loaded_by=actor, publish=False, replace_drafts=True
+    )
     return outcome
 
 
 def loaded_message(outcome: LoadOutcome, *, session: Session) -> str:
-    """A sentence for the admin saying what loading did and whether new audits use it."""
+    """A sentence for the admin saying what loading did and what new audits use."""
     current = current_version(outcome.questionnaire_id, session=session)
     name = f"{outcome.title} version {outcome.version}"
     if outcome.status == "unchanged":
         return f"{name} was already loaded with exactly this content: nothing has changed."
-    if current is not None and current.version == outcome.version:
-        return f"{name} is loaded. New audits use it from now on."
-    return f"{name} is loaded. New audits still use the current version."
+    done = (
+        f"Draft {name} is replaced by the file you uploaded."
+        if outcome.status == "replaced"
+        else f"{name} is loaded as a draft."
+    )
+    offered = (
+        f"New audits still use version {current.version}."
+        if current is not None
+        else "No version of this questionnaire is offered for new audits yet."
+    )
+    return f"{done} Auditors do not see it until it is published. {offered}"
 
 
 # --------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""The QA leads' workshop: questionnaires listed, uploaded, previewed, compared and rescored.
+"""The QA leads' workshop: questionnaires listed, uploaded, previewed, compared and rescored,
+and versions published, retired, reinstated or discarded.
 
 Every page is for admins only. Uploads are checked by the same code as the command line and
 confirmed in a second step that sends the checked bytes back (base64, with their hash) and
-checks them again, so nothing is kept on the server between the two steps.
+checks them again, so nothing is kept on the server between the two steps; they are loaded as
+drafts. Publishing, retiring, reinstating and discarding each have a page saying what will
+happen, whose form confirms it.
 """
 
 from __future__ import annotations
@@ -34,9 +37,9 @@ from audit_app.core.rescore import CHANGES, DIRECTIONS
 from audit_app.db import changes, get_session
 from audit_app.forms.workshop import (
     CompareForm,
+    ConfirmChangeForm,
     ConfirmUploadForm,
     ImpactForm,
-    RetireOrReinstateForm,
     UploadForm,
 )
 from audit_app.models import QuestionnaireVersion
@@ -45,7 +48,13 @@ from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import FileProblem, LoadRefused
 from audit_app.services.theme_page import shown_sections
 from audit_app.services.what_if import DEFAULT_INLINE_AUDITS, LISTED, Summary, WhatIfOutcome
-from audit_app.services.workshop import Preview, UploadChanged
+from audit_app.services.workshop import (
+    ChangedMeanwhile,
+    NotApplicable,
+    Preview,
+    UploadChanged,
+    VersionChange,
+)
 
 bp = Blueprint("workshop", __name__, url_prefix="/questionnaires")
 
@@ -164,10 +173,12 @@ def _preview_urls(row: QuestionnaireVersion, audit_file: Preview) -> dict[str, A
 
 
 def _version_choices(rows: list[QuestionnaireVersion]) -> list[tuple[str, str]]:
-    return [
-        (str(r.version), f"Version {r.version}{' (retired)' if r.retired_at else ''}")
-        for r in reversed(rows)
-    ]
+    def label(row: QuestionnaireVersion) -> str:
+        if row.is_draft:
+            return f"Version {row.version} (draft)"
+        return f"Version {row.version}{' (retired)' if row.retired_at else ''}"
+
+    return [(str(r.version), label(r)) for r in reversed(rows)]
 
 
 def _default_pair(rows: list[QuestionnaireVersion]) -> tuple[str, str]:
@@ -185,9 +196,7 @@ def _default_pair(rows: list[QuestionnaireVersion]) -> tuple[str, str]:
 def index() -> str:
     """Every questionnaire with its versions, audits, downloads and actions."""
     entries = workshop_service.list_questionnaires(session=get_session())
-    return render_template(
-        "workshop/index.html", entries=entries, action_form=RetireOrReinstateForm()
-    )
+    return render_template("workshop/index.html", entries=entries)
 
 
 @bp.get("/<questionnaire_id>/versions/<int:version>/download")
@@ -203,29 +212,100 @@ def download(questionnaire_id: str, version: int) -> BaseResponse:
     )
 
 
-@bp.post("/<questionnaire_id>/versions/<int:version>/retire")
+# --- publishing, retiring, reinstating and discarding, each confirmed ----------------------
+
+CHANGE_URL = "/<questionnaire_id>/versions/<int:version>/"
+
+
+@bp.route(CHANGE_URL + "publish", methods=["GET", "POST"])
 @role_required("admin")
-def retire(questionnaire_id: str, version: int) -> BaseResponse:
-    return _set_retired(questionnaire_id, version, True)
+def publish(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseResponse:
+    """Say what publishing a draft will do; the form publishes it."""
+    return _version_change(workshop_service.PUBLISH, questionnaire_id, version)
 
 
-@bp.post("/<questionnaire_id>/versions/<int:version>/reinstate")
+@bp.route(CHANGE_URL + "retire", methods=["GET", "POST"])
 @role_required("admin")
-def reinstate(questionnaire_id: str, version: int) -> BaseResponse:
-    return _set_retired(questionnaire_id, version, False)
+def retire(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseResponse:
+    """Say what retiring a version will do; the form retires it."""
+    return _version_change(workshop_service.RETIRE, questionnaire_id, version)
 
 
-def _set_retired(questionnaire_id: str, version: int, retired: bool) -> BaseResponse:
-    form = RetireOrReinstateForm()
-    if not form.validate_on_submit():
-        abort(400)
-    db = get_session()
-    with changes():
-        outcome = workshop_service.set_version_retired(
-            questionnaire_id, version, retired, session=db, actor=current_actor()
+@bp.route(CHANGE_URL + "reinstate", methods=["GET", "POST"])
+@role_required("admin")
+def reinstate(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseResponse:
+    """Say what reinstating a retired version will do; the form reinstates it."""
+    return _version_change(workshop_service.REINSTATE, questionnaire_id, version)
+
+
+@bp.route(CHANGE_URL + "discard", methods=["GET", "POST"])
+@role_required("admin")
+def discard(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseResponse:
+    """Say what discarding a draft will do; the form deletes it."""
+    return _version_change(workshop_service.DISCARD, questionnaire_id, version)
+
+
+def _version_change(
+    action: str, questionnaire_id: str, version: int
+) -> str | tuple[str, int] | BaseResponse:
+    """The confirmation page (GET), or the confirmed change (POST), or why not."""
+    back = redirect(url_for("workshop.index") + f"#{questionnaire_id}")
+    try:
+        if request.method == "GET":
+            change = workshop_service.plan_change(
+                action, questionnaire_id, version, session=get_session()
+            )
+            return _change_page(change)
+        form = ConfirmChangeForm()
+        if not form.validate_on_submit():
+            abort(400)
+        with changes() as db:
+            change = workshop_service.make_change(
+                action,
+                questionnaire_id,
+                version,
+                form.state.data or "",
+                session=db,
+                actor=current_actor(),
+            )
+    except ChangedMeanwhile as stale:
+        return _change_page(stale.change, str(stale)), 409
+    except NotApplicable as refused:
+        flash(str(refused), "info")
+        return back
+    flash(change.done(), "success")
+    return back
+
+
+def _change_page(change: VersionChange, notice: str | None = None) -> str:
+    form = ConfirmChangeForm(formdata=None)
+    form.state.data = change.state
+    impact_href = None
+    if change.current_now is not None:
+        impact_href = _impact_href(
+            change.row.questionnaire_id, change.current_now.version, change.row.version
         )
-    flash(outcome.message(), "success")
-    return redirect(url_for("workshop.index") + f"#{questionnaire_id}")
+    return render_template(
+        "workshop/confirm_change.html",
+        change=change,
+        form=form,
+        notice=notice,
+        impact_href=impact_href,
+    )
+
+
+def _impact_href(questionnaire_id: str, before: int, after: int) -> str:
+    """The rescoring impact of version ``after``'s rules on version ``before``'s audits over
+    the last year (the impact page's own default period)."""
+    today = clock.today()
+    return url_for(
+        "workshop.impact",
+        questionnaire_id=questionnaire_id,
+        before=before,
+        after=after,
+        start=(today - timedelta(days=365)).strftime("%d %m %Y").split(" "),
+        end=today.strftime("%d %m %Y").split(" "),
+    )
 
 
 # --- uploading -----------------------------------------------------------------------------

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import json
+
+from flask import Flask
+
+from audit_app.db import session_scope
+from audit_app.services import questionnaires as questionnaire_service
+from audit_app.services.actor import Actor
+from tests.builders import journey_questionnaire
 from tests.web.permission_kinds import ADMIN_ONLY
 
 VERSION = "/questionnaires/journey-audit/versions/1"
+DRAFT = "/questionnaires/journey-audit/versions/2"
+
+
+def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
+    """A draft version 2 of the journey questionnaire, beside the published version 1."""
+    draft = {**journey_questionnaire(), "version": 2}
+    with app.app_context(), session_scope(app) as session:
+        file = questionnaire_service.parse_file("draft.json", json.dumps(draft))
+        questionnaire_service.load(
+            [file], session=session, loaded_by=Actor.system("test"), publish=False
+        )
+    return {}
+
 
 ROWS = {
     "workshop.index": [("GET", "/questionnaires", ADMIN_ONLY)],
@@ -13,11 +34,34 @@ ROWS = {
         ("POST", "/questionnaires/upload", ADMIN_ONLY),
     ],
     "workshop.upload_confirm": [("POST", "/questionnaires/upload/confirm", ADMIN_ONLY)],
-    "workshop.download": [("GET", f"{VERSION}/download", ADMIN_ONLY)],
-    "workshop.preview": [("GET", f"{VERSION}/preview", ADMIN_ONLY)],
-    "workshop.preview_theme": [("GET", f"{VERSION}/preview/voice", ADMIN_ONLY)],
-    "workshop.retire": [("POST", f"{VERSION}/retire", ADMIN_ONLY)],
-    "workshop.reinstate": [("POST", f"{VERSION}/reinstate", ADMIN_ONLY)],
+    "workshop.download": [
+        ("GET", f"{VERSION}/download", ADMIN_ONLY),
+        ("GET", f"{DRAFT}/download", ADMIN_ONLY),
+    ],
+    "workshop.preview": [
+        ("GET", f"{VERSION}/preview", ADMIN_ONLY),
+        ("GET", f"{DRAFT}/preview", ADMIN_ONLY),
+    ],
+    "workshop.preview_theme": [
+        ("GET", f"{VERSION}/preview/voice", ADMIN_ONLY),
+        ("GET", f"{DRAFT}/preview/voice", ADMIN_ONLY),
+    ],
+    "workshop.publish": [
+        ("GET", f"{DRAFT}/publish", ADMIN_ONLY),
+        ("POST", f"{DRAFT}/publish", ADMIN_ONLY),
+    ],
+    "workshop.discard": [
+        ("GET", f"{DRAFT}/discard", ADMIN_ONLY),
+        ("POST", f"{DRAFT}/discard", ADMIN_ONLY),
+    ],
+    "workshop.retire": [
+        ("GET", f"{VERSION}/retire", ADMIN_ONLY),
+        ("POST", f"{VERSION}/retire", ADMIN_ONLY),
+    ],
+    "workshop.reinstate": [
+        ("GET", f"{VERSION}/reinstate", ADMIN_ONLY),
+        ("POST", f"{VERSION}/reinstate", ADMIN_ONLY),
+    ],
     "workshop.compare": [("GET", "/questionnaires/journey-audit/compare", ADMIN_ONLY)],
     "workshop.impact": [("GET", "/questionnaires/journey-audit/rescoring", ADMIN_ONLY)],
 }

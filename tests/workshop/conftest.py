@@ -3,12 +3,15 @@ audits submitted through the auditor's services."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import func, select
 from werkzeug.test import TestResponse
 
@@ -41,6 +44,20 @@ def version_rows(app: Flask, questionnaire_id: str) -> list[QuestionnaireVersion
                 .order_by(QuestionnaireVersion.version)
             )
         )
+
+
+def state_field(page: str) -> str:
+    """The questionnaire's state that a confirmation page carries in its form."""
+    match = re.search(r'name="state" type="hidden" value="([^"]*)"', page)
+    assert match, "no confirmation form on the page"
+    return html.unescape(match.group(1))
+
+
+def confirmed(client: FlaskClient, url: str) -> TestResponse:
+    """Open a confirmation page (publish, retire, reinstate, discard) and confirm it."""
+    page = client.get(url)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    return client.post(url, data={"state": state_field(page.get_data(as_text=True))})
 
 
 @pytest.fixture

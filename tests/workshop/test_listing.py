@@ -11,7 +11,7 @@ from audit_app.db import session_scope
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.actor import Actor
 from tests.builders import audit_judged_as_suggested, load_questionnaire, rescore_v1, rescore_v2
-from tests.workshop.conftest import version_rows
+from tests.workshop.conftest import confirmed, version_rows
 
 
 def _load_text(app: Flask, text: str) -> None:
@@ -40,9 +40,9 @@ def test_every_id_is_listed_with_its_versions_and_audits(admin: Flask, client: F
 
 def test_a_retired_version_says_so(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
-    client.post("/questionnaires/rescore-audit/versions/1/retire")
+    confirmed(client, "/questionnaires/rescore-audit/versions/1/retire")
     html = client.get("/questionnaires").get_data(as_text=True)
-    assert "Every version is retired" in html
+    assert "Every published version is retired" in html
     assert "Reinstate<span" in html
 
 

@@ -26,7 +26,7 @@ from audit_app.models import Answer, Audit, WhatIf
 from audit_app.services import what_if as what_if_service
 from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import questionnaire_of
-from tests.workshop.conftest import count
+from tests.workshop.conftest import confirmed, count
 from tests.workshop.test_known_difference import rescored  # noqa: F401 - a fixture
 
 QUERY = "before=1&after=2&start=1&start=3&start=2026&end=31&end=3&end=2026"
@@ -244,7 +244,7 @@ def test_retiring_a_version_makes_the_kept_result_stale(
     run_jobs(admin)
     assert client.get(PAGE).status_code == 200
     assert job(admin).status == "done"
-    client.post("/questionnaires/rescore-audit/versions/2/retire")
+    confirmed(client, "/questionnaires/rescore-audit/versions/2/retire")
     text = text_of(client.get(PAGE).get_data(as_text=True))
     assert "Audits or versions have changed since these figures were worked out" in text
     assert job(admin).status == "queued"

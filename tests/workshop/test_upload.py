@@ -201,10 +201,14 @@ def test_a_new_questionnaire_is_summarised_and_loaded_only_when_confirmed(
     confirmed = _confirm(client, _confirm_fields(page))
     assert confirmed.status_code == 302
     landing = client.get(confirmed.headers["Location"]).get_data(as_text=True)
-    assert "Rescore audit version 1 is loaded. New audits use it from now on." in landing
+    assert (
+        "Rescore audit version 1 is loaded as a draft. Auditors do not see it until it is "
+        "published. No version of this questionnaire is offered for new audits yet."
+    ) in _text(landing)
     [row] = version_rows(admin, "rescore-audit")
     assert row.content == text
     assert row.loaded_by == "qa-lead"
+    assert row.is_draft
     [event] = events(admin, "questionnaire.loaded")
     assert event["actor"] == "qa-lead"
     assert event["source"] == "rescore.json"
