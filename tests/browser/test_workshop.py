@@ -1,5 +1,7 @@
-"""A QA lead in a real browser: a bad file refused, a good one checked, loaded, previewed,
-scored in the sandbox, and compared with the version before it."""
+"""A QA lead in a real browser: a bad file refused, a good one checked and loaded as a draft,
+previewed, scored in the sandbox, compared with the version before it, its rescoring impact
+seen, and published after a page saying what will happen; an auditor sees the draft only
+once it is published."""
 
 from __future__ import annotations
 
@@ -23,13 +25,35 @@ def _version(data: dict[str, object]) -> dict[str, object]:
 def workshop_server(
     live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
 ) -> LiveServer:
-    """The live server with version 1 of a questionnaire of its own, and an admin."""
+    """The live server with version 1 of a questionnaire of its own, an admin, and an auditor
+    with two cases of their team."""
     folder = tmp_path_factory.mktemp("workshop-data")
     first = folder / "workshop-audit.json"
     first.write_text(json.dumps(_version(rescore_v1())), "utf-8")
     live_server.flask("questionnaires", "load", str(first))
+    cases = folder / "cases.csv"
+    cases.write_text(
+        "case_id,service,team\n700001,Workshop Service,Workshop Team\n"
+        "700002,Workshop Service,Workshop Team\n",
+        "utf-8",
+    )
+    live_server.flask("cases", "import", str(cases))
     live_server.add_user("workshop-admin", "--role", "admin")
+    live_server.add_user("workshop-auditor", "--role", "auditor", "--team", "Workshop Team")
     return live_server
+
+
+WISHES = "Are the child's wishes recorded in their own words?"  # not in version 2
+
+
+def _start_audit(page: Page, server: LiveServer, case_ref: str) -> None:
+    """The auditor starts an audit of the workshop questionnaire and opens its first theme."""
+    sign_in(page, server, "workshop-auditor", check=False)
+    page.get_by_role("link", name="Start an audit").click()
+    page.get_by_role("radio", name="Workshop audit").check()
+    page.get_by_label("Case ID").fill(case_ref)
+    page.get_by_role("button", name="Start audit").click()
+    page.get_by_role("link", name="The child's voice").first.click()
 
 
 def _file(name: str, content: str | bytes) -> dict[str, object]:
@@ -78,10 +102,16 @@ def test_a_qa_lead_uploads_previews_scores_and_compares(
     expect(page.locator("#summary")).to_contain_text("Scored questions")
     expect(page.locator("#comparison-headline")).to_contain_text("1 question removed")
     check_accessibility(page)
-    page.get_by_role("button", name="Load version 2").click()
-    expect(page.get_by_text("Workshop audit version 2 is loaded.")).to_be_visible()
+    page.get_by_role("button", name="Load as draft version 2").click()
+    expect(page.get_by_text("Workshop audit version 2 is loaded as a draft.")).to_be_visible()
     row = page.locator(f"#{QUESTIONNAIRE_ID}-version-2")
-    expect(row).to_contain_text("Current")
+    expect(row).to_contain_text("Draft")
+    check_accessibility(page)
+
+    # The auditor still starts audits on version 1: the draft is not offered.
+    auditor = new_page()
+    _start_audit(auditor, workshop_server, "700001")
+    expect(auditor.get_by_role("group", name=WISHES)).to_be_visible()
 
     # Preview version 2 as an auditor sees it, and score answers in the sandbox.
     row.get_by_role("link", name="Preview").click()
@@ -119,3 +149,24 @@ def test_a_qa_lead_uploads_previews_scores_and_compares(
     page.get_by_role("link", name="See what version 2's rules would do").click()
     expect(page.get_by_role("heading", name="Rescoring impact")).to_be_visible()
     check_accessibility(page)
+
+    # Publish the draft: a page says what will happen first.
+    page.get_by_role("link", name="Back to questionnaires").click()
+    page.get_by_role("link", name="Publish Workshop audit version 2").click()
+    expect(page.get_by_role("heading", name="Publish version 2?")).to_be_visible()
+    happens = page.locator("#what-will-happen")
+    expect(happens).to_contain_text("New audits will use version 2.")
+    expect(happens).to_contain_text("Audits in progress keep version 1: 1 audit in progress")
+    check_accessibility(page)
+    page.get_by_role("button", name="Publish version 2").click()
+    expect(
+        page.get_by_text("Workshop audit version 2 is published. New audits use version 2.")
+    ).to_be_visible()
+    expect(page.locator(f"#{QUESTIONNAIRE_ID}-version-2")).to_contain_text("Current")
+    check_accessibility(page)
+
+    # The auditor's next audit is on version 2; the one in progress keeps version 1.
+    auditor = new_page()
+    _start_audit(auditor, workshop_server, "700002")
+    expect(auditor.get_by_role("group", name="Was the child seen alone?")).to_be_visible()
+    expect(auditor.get_by_role("group", name=WISHES)).to_have_count(0)
