@@ -229,6 +229,15 @@ def load_questionnaire(app: Flask, data: Mapping[str, Any]) -> None:
         questionnaire_service.load([file], session=session, loaded_by=Actor.system("test"))
 
 
+def load_draft(app: Flask, data: Mapping[str, Any]) -> None:
+    """Load a questionnaire given as a dict as a draft, as the workshop's upload does."""
+    with app.app_context(), session_scope(app) as session:
+        file = questionnaire_service.parse_file("draft.json", json.dumps(data))
+        questionnaire_service.load(
+            [file], session=session, loaded_by=Actor.system("test"), publish=False
+        )
+
+
 def make_case(app: Flask, ref: str = "100824", team: str = "Child Protection 1") -> None:
     """Add a case in a Child Protection team."""
     with session_scope(app) as session:

@@ -218,6 +218,8 @@ class AllocationLookup:
     users: Mapping[str, User]  # by username
     questionnaires_in_use: set[str]
     questionnaires_loaded: set[str]
+    # Ids with a draft version and no published one: admins only, not yet to be allocated.
+    questionnaires_drafted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,21 @@ def _lookup_for(rows: Sequence[CsvRow], *, session: Session) -> AllocationLookup
         ),
         questionnaires_in_use={v.questionnaire_id for v in current_versions(session=session)},
         questionnaires_loaded=set(_questionnaire_titles(session=session)),
+        questionnaires_drafted=_drafted_only(session=session),
     )
+
+
+def _drafted_only(*, session: Session) -> frozenset[str]:
+    """The questionnaire ids whose every version is a draft."""
+    rows = session.exec(
+        select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.published_at)
+    )
+    published: dict[str, bool] = {}
+    for questionnaire_id, published_at in rows:
+        published[questionnaire_id] = published.get(questionnaire_id, False) or (
+            published_at is not None
+        )
+    return frozenset(qid for qid, any_published in published.items() if not any_published)
 
 
 # Checking a file of allocations: nothing is read from or written to the database.
@@ -310,9 +326,7 @@ def _check_allocation_row(
         values,
         {
             "case_id": _case_problem(case_ref, case),
-            "questionnaire_id": _questionnaire_problem(
-                questionnaire_id, lookup.questionnaires_in_use, lookup.questionnaires_loaded
-            ),
+            "questionnaire_id": _questionnaire_problem(questionnaire_id, lookup),
             "auditor": _auditor_problem(values["auditor"], user),
             "due": due_problem,
         },
@@ -356,13 +370,16 @@ def _case_problem(case_ref: str, case: Case | None) -> str | None:
     )
 
 
-def _questionnaire_problem(
-    questionnaire_id: str, current_ids: set[str], loaded_ids: set[str]
-) -> str | None:
-    if questionnaire_id in current_ids:
+def _questionnaire_problem(questionnaire_id: str, lookup: AllocationLookup) -> str | None:
+    if questionnaire_id in lookup.questionnaires_in_use:
         return None
-    if questionnaire_id in loaded_ids:
+    if questionnaire_id in lookup.questionnaires_loaded:
         return f'questionnaire_id "{questionnaire_id}" is retired and cannot be allocated'
+    if questionnaire_id in lookup.questionnaires_drafted:
+        return (
+            f'questionnaire_id "{questionnaire_id}" is a draft, not yet published, and cannot '
+            "be allocated"
+        )
     return f'questionnaire_id "{questionnaire_id}" is not a loaded questionnaire'
 
 
@@ -514,7 +531,8 @@ def _whole_number(text: str) -> int | None:
 def _check_in_use(questionnaire_id: str, *, session: Session) -> None:
     if questionnaire_id not in {v.questionnaire_id for v in current_versions(session=session)}:
         raise DrawRefused(
-            f'"{questionnaire_id}" is not a questionnaire in use (it is not loaded or is retired)',
+            f'"{questionnaire_id}" is not a questionnaire in use (it is not loaded, is retired, '
+            "or is a draft not yet published)",
             field="questionnaire",
         )
 

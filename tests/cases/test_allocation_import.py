@@ -16,7 +16,7 @@ from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.actor import Actor
 from audit_app.services.allocations import AllocationImportSummary, import_allocations
 from audit_app.services.cases import ImportRefused, import_cases
-from tests.builders import cases_csv, load_small_questionnaire
+from tests.builders import cases_csv, load_draft, load_small_questionnaire, questionnaire_dict
 from tests.cases.conftest import events, table_counts
 
 HEADER = "case_id,questionnaire_id,auditor,due"
@@ -58,6 +58,17 @@ def allocations(app: Flask) -> list[tuple[int, str, int, date]]:
             (a.case_id, a.questionnaire_id, a.auditor_id, a.due)
             for a in session.exec(select(Allocation).order_by(Allocation.id))
         ]
+
+
+def test_a_questionnaire_that_is_only_a_draft_cannot_be_allocated(setting: Flask) -> None:
+    load_draft(setting, questionnaire_dict(id="draft-audit", title="Draft audit"))
+    with pytest.raises(ImportRefused) as caught:
+        run_import(setting, f"{HEADER}\n1001,draft-audit,auditor1,2025-03-31\n")
+    assert [str(p) for p in caught.value.problems] == [
+        'Line 2: questionnaire_id "draft-audit" is a draft, not yet published, and cannot be '
+        "allocated"
+    ]
+    assert allocations(setting) == []
 
 
 def test_import_creates_allocations(setting: Flask) -> None:

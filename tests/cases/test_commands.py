@@ -146,7 +146,8 @@ def test_allocations_draw_refusals(
     result = runner.invoke(args=[*base, "--month", "2025-03", "--questionnaire", "nope"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        '"nope" is not a questionnaire in use (it is not loaded or is retired)',
+        '"nope" is not a questionnaire in use (it is not loaded, is retired, or is a draft not '
+        "yet published)",
         "Nothing was allocated.",
     ]
     assert table_counts(app)["Allocation"] == 0

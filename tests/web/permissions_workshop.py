@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Flask
 
-from audit_app.db import session_scope
-from audit_app.services import questionnaires as questionnaire_service
-from audit_app.services.actor import Actor
-from tests.builders import journey_questionnaire
+from tests.builders import journey_questionnaire, load_draft
 from tests.web.permission_kinds import ADMIN_ONLY
 
 VERSION = "/questionnaires/journey-audit/versions/1"
@@ -18,12 +13,7 @@ DRAFT = "/questionnaires/journey-audit/versions/2"
 
 def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
     """A draft version 2 of the journey questionnaire, beside the published version 1."""
-    draft = {**journey_questionnaire(), "version": 2}
-    with app.app_context(), session_scope(app) as session:
-        file = questionnaire_service.parse_file("draft.json", json.dumps(draft))
-        questionnaire_service.load(
-            [file], session=session, loaded_by=Actor.system("test"), publish=False
-        )
+    load_draft(app, {**journey_questionnaire(), "version": 2})
     return {}
 
 

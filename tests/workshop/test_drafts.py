@@ -19,6 +19,7 @@ from audit_app.services.actor import Actor
 from tests.builders import (
     audit_judged_as_suggested,
     journey_questionnaire,
+    load_draft,
     load_questionnaire,
     make_case,
     rescore_v1,
@@ -36,15 +37,6 @@ ANSWERS = {
     "plan-reviewed": "yes",
     "supervision": "yes",
 }
-
-
-def load_draft(app: Flask, data: dict[str, Any]) -> None:
-    """Load a questionnaire as a draft, as the workshop's upload does."""
-    with app.app_context(), session_scope(app) as session:
-        file = questionnaire_service.parse_file("draft.json", json.dumps(data))
-        questionnaire_service.load(
-            [file], session=session, loaded_by=Actor.system("test"), publish=False
-        )
 
 
 def _changed_v2() -> dict[str, Any]:
@@ -194,6 +186,20 @@ def test_an_audit_started_beside_a_draft_uses_the_published_version(
         audit = session.exec(select(Audit)).one()
         used = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
         assert used is not None and used.version == 1
+
+
+def test_the_reports_neither_offer_nor_name_a_draft(
+    app: Flask, client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[..., Any]
+) -> None:
+    load_questionnaire(app, rescore_v1())
+    load_draft(app, _changed_v2())
+    load_draft(app, {**journey_questionnaire(), "title": "Journey audit, draft only"})
+    sign_in(make_user("viewer1", "viewer"))
+    page = client.get("/reports").get_data(as_text=True)
+    assert "Rescore audit" in page
+    assert "Rescore audit, revised" not in page
+    assert "Journey audit, draft only" not in page
+    assert client.get("/reports?questionnaire=journey-audit").status_code == 400
 
 
 # --- publishing ------------------------------------------------------------------------------
