@@ -212,6 +212,9 @@ class Audit(SQLModel, table=True):
     # The practitioner's voice: when the findings were discussed with the allocated worker.
     discussed_with_worker_on: date | None = Field(default=None)
     worker_reflection: str | None = Field(default=None, sa_column=Column(Text))
+    # The calibration exercise this audit was made for, if any: submitted, it takes the status
+    # "exercise", which no figure of the service counts.
+    exercise_id: int | None = Field(default=None, foreign_key="calibration_exercise.id", index=True)
 
 
 class Answer(SQLModel, table=True):
@@ -649,8 +652,50 @@ class ReportAllocationMonth(SQLModel, table=True):
     completed: int
 
 
+class CalibrationExercise(SQLModel, table=True):
+    """A calibration exercise: a group of auditors audit one exemplar case blind, then compare
+    their answers and grades with each other and with the agreed "what good looks like"."""
+
+    __tablename__ = "calibration_exercise"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=TITLE_MAX_LENGTH)
+    case_id: int = Field(foreign_key="case_file.id", index=True)
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id")
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    # Set when the lead closes the exercise: from then on everyone in it sees the figures.
+    revealed_at: datetime | None = Field(default=None)
+
+
+class CalibrationMember(SQLModel, table=True):
+    """An auditor in a calibration exercise, with the audit they made for it once started."""
+
+    __tablename__ = "calibration_member"
+
+    exercise_id: int = Field(foreign_key="calibration_exercise.id", primary_key=True)
+    auditor_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    audit_id: int | None = Field(default=None, foreign_key="audit.id")
+
+
+class CalibrationAgreed(SQLModel, table=True):
+    """The exemplar's agreed answer to one question (``kind`` "answer") or agreed grade of one
+    theme (``kind`` "grade", ``item_id`` the theme's id; "overall" for the overall grade)."""
+
+    __tablename__ = "calibration_agreed"
+    __table_args__ = (CheckConstraint("kind IN ('answer', 'grade')", name="kind"),)
+
+    exercise_id: int = Field(foreign_key="calibration_exercise.id", primary_key=True)
+    kind: str = Field(max_length=8, primary_key=True)
+    item_id: str = Field(max_length=ID_MAX_LENGTH, primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
 __all__ = [
     "AUDIT_STATUSES",
+    "CalibrationAgreed",
+    "CalibrationExercise",
+    "CalibrationMember",
     "RecoveryCode",
     "ReportAllocationMonth",
     "ReportComplianceAudit",

@@ -54,6 +54,7 @@ NAVIGATION = (
     ("admin.cases", "Cases", (ADMIN,), "admin.case"),
     ("admin.allocations", "Allocations", (ADMIN,), "admin.allocation"),
     ("workshop.index", "Questionnaires", (ADMIN,), "workshop."),
+    ("calibration.index", "Calibration", (ADMIN,), "calibration."),
     ("trail.index", "Audit trail", (ADMIN,), "trail."),
 )
 
@@ -76,6 +77,7 @@ STATUS_COLOURS = {
     lifecycle.RETURNED: "orange",
     lifecycle.MODERATED: "green",
     lifecycle.CLOSED: "purple",
+    lifecycle.EXERCISE: "blue",
 }
 
 

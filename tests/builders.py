@@ -43,6 +43,7 @@ from audit_app.models import (
 )
 from audit_app.services import accounts, case_scope, mfa
 from audit_app.services import audits as audit_service
+from audit_app.services import calibration as calibration_service
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.accounts import find_user
 from audit_app.services.audits import Actor, Sampling
@@ -657,13 +658,22 @@ def report_audit(
     overall: str,
     submitted: datetime,
     allocation_id: int | None = None,
+    *,
+    exercise_id: int | None = None,
 ) -> int:
-    """Answer, judge and submit an audit through the services (for the allocation, if one is
-    given), then date its submission."""
+    """Answer, judge and submit an audit through the services (for the allocation, or the
+    calibration exercise, if one is given), then date its submission."""
     with app.app_context(), session_scope(app) as session:
-        audit = audit_service.start_audit(
-            REPORT_QUESTIONNAIRE_ID, case_ref, actor, session=session, allocation_id=allocation_id
-        )
+        if exercise_id is not None:
+            audit = calibration_service.start(exercise_id, actor, session=session)
+        else:
+            audit = audit_service.start_audit(
+                REPORT_QUESTIONNAIRE_ID,
+                case_ref,
+                actor,
+                session=session,
+                allocation_id=allocation_id,
+            )
         audit_id = audit.id
         assert audit_id is not None
         for theme_id, posted in answers.items():

@@ -19,8 +19,11 @@ MODERATED = "moderated"
 """Moderated by a group manager: the moderator's grades count."""
 CLOSED = "closed"
 """Finished: nothing more can change."""
+EXERCISE = "exercise"
+"""Submitted to a calibration exercise: the answers are locked, and it never counts in the
+service's figures (it is not STANDING), is never moderated and never closes."""
 
-AUDIT_STATUSES = (DRAFT, SUBMITTED, RETURNED, MODERATED, CLOSED)
+AUDIT_STATUSES = (DRAFT, SUBMITTED, RETURNED, MODERATED, CLOSED, EXERCISE)
 """Every status an audit can have, in the order of its life."""
 
 STATUS_NAMES = {
@@ -29,6 +32,7 @@ STATUS_NAMES = {
     RETURNED: "Returned",
     MODERATED: "Moderated",
     CLOSED: "Closed",
+    EXERCISE: "Submitted to an exercise",
 }
 """What each status is called on the pages."""
 

@@ -39,7 +39,7 @@ from audit_app.core.answers import (
 )
 from audit_app.core.dates import uk_date
 from audit_app.core.grades import final_grade, moderation_reason
-from audit_app.core.lifecycle import EDITABLE, RETURNED, SUBMITTED, VOICE_STATUSES
+from audit_app.core.lifecycle import EDITABLE, EXERCISE, RETURNED, SUBMITTED, VOICE_STATUSES
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
 from audit_app.core.roles import AUDITORS
 from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
@@ -259,7 +259,10 @@ def case_and_team(audit: Audit, *, session: Session) -> tuple[Case, Team]:
 
 
 def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
-    """The audit's auditor, a manager of its service, or an admin."""
+    """The audit's auditor, a manager of its service, or an admin; an audit made for a
+    calibration exercise only its auditor (the exercise is blind, and shows figures alone)."""
+    if audit.exercise_id is not None:
+        return audit.auditor_id == actor.id and actor.role in AUDITORS
     if actor.role == "admin":
         return True
     if actor.role == "manager" and team.service_id in actor.managed_service_ids:
@@ -409,6 +412,7 @@ def _open_draft(
             Audit.case_id == case.id,
             Audit.auditor_id == actor.id,
             col(Audit.status).in_(EDITABLE),
+            col(Audit.exercise_id).is_(None),
             QuestionnaireVersion.questionnaire_id == questionnaire_id,
         )
     ).first()
@@ -1289,6 +1293,9 @@ def submit(
     if problems:
         raise FieldErrors({key: message for key, (message, _theme) in problems.items()})
     _bump_version(audit_file.audit, expected_version, session=session)
+    if audit_file.audit.exercise_id is not None:
+        _submit_to_exercise(audit_file, actor, session=session)
+        return
     _store_results(audit_file, session=session)
     before = audit_file.audit.status
     audit_file.audit.status = SUBMITTED
@@ -1311,6 +1318,25 @@ def submit(
         overall_grade_computed=audit_file.score.overall.grade,
         overall_grade_judged=audit_file.audit.overall_grade_judged,
         moderation=moderation,
+    )
+
+
+def _submit_to_exercise(audit_file: AuditFile, actor: Actor, *, session: Session) -> None:
+    """Lock an exercise audit's answers. No results are stored and no moderation is chosen:
+    the status ``exercise`` keeps it out of every figure of the service."""
+    before = audit_file.audit.status
+    audit_file.audit.status = EXERCISE
+    audit_file.audit.submitted_at = utcnow()
+    session.add(audit_file.audit)
+    session.flush()
+    audit_file_event(
+        "audit.submitted",
+        audit_file,
+        actor,
+        session=session,
+        before=before,
+        after=EXERCISE,
+        exercise_id=audit_file.audit.exercise_id,
     )
 
 

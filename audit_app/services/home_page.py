@@ -17,6 +17,7 @@ from audit_app.core.roles import AUDITORS
 from audit_app.services import actions as action_service
 from audit_app.services import allocations as allocation_service
 from audit_app.services import audits as audit_service
+from audit_app.services import calibration as calibration_service
 from audit_app.services import concerns as concern_service
 from audit_app.services import moderation as moderation_service
 from audit_app.services.actor import Actor
@@ -50,4 +51,5 @@ def _own_work(actor: Actor, *, session: Session) -> dict[str, object]:
         "drafts": [a for a in mine if a.status == DRAFT],
         "submitted": [a for a in mine if a.status not in EDITABLE],
         "returned": moderation_service.returned_to_auditor(actor.person_id, session=session),
+        "exercises": calibration_service.exercises_for_member(actor, session=session),
     }

@@ -1,0 +1,54 @@
+"""Permission rows for calibration exercises: the QA lead (an admin) runs them; an exercise's
+page is for the lead and its auditors; others are told there is no such exercise."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from audit_app.db import session_scope
+from audit_app.services import calibration as calibration_service
+from tests.builders import actor_for
+from tests.web.permission_kinds import ADMIN_ONLY, expect
+
+EXERCISE = "/calibration/{exercise}"
+
+# In the exercise: "auditor" alone (with "manager_own", a manager auditing too).
+MEMBERS = expect("missing", auditor="ok", manager_own="ok", admin="ok", viewer="forbidden")
+
+
+def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
+    """An exercise on case 100824 with the journey questionnaire, for auditor and manager_own."""
+    with app.app_context(), session_scope(app) as session:
+        exercise = calibration_service.create_exercise(
+            "Calibration",
+            "100824",
+            "journey-audit",
+            [actor_for(app, "auditor").person_id, actor_for(app, "manager_own").person_id],
+            actor_for(app, "admin"),
+            session=session,
+        )
+    return {"exercise": exercise.id}
+
+
+ROWS = {
+    "calibration.index": [("GET", "/calibration", ADMIN_ONLY)],
+    "calibration.new": [
+        ("GET", "/calibration/new", ADMIN_ONLY),
+        ("POST", "/calibration/new", ADMIN_ONLY),
+    ],
+    "calibration.show": [("GET", EXERCISE, MEMBERS)],
+    "calibration.start": [
+        (
+            "POST",
+            f"{EXERCISE}/start",
+            expect(
+                "missing", auditor="ok", manager_own="ok", admin="forbidden", viewer="forbidden"
+            ),
+        )
+    ],
+    "calibration.agreed": [
+        ("GET", f"{EXERCISE}/agreed", ADMIN_ONLY),
+        ("POST", f"{EXERCISE}/agreed", ADMIN_ONLY),
+    ],
+    "calibration.reveal": [("POST", f"{EXERCISE}/reveal", ADMIN_ONLY)],
+}
