@@ -661,7 +661,8 @@ class CalibrationExercise(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=TITLE_MAX_LENGTH)
     case_id: int = Field(foreign_key="case_file.id", index=True)
-    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id")
+    # The questionnaire version every audit of the exercise uses.
+    version_id: int = Field(foreign_key="questionnaire_version.id")
     created_by_id: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     # Set when the lead closes the exercise: from then on everyone in it sees the figures.

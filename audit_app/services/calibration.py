@@ -133,7 +133,7 @@ def create_exercise(
     exercise = CalibrationExercise(
         title=title,
         case_id=case.id,  # type: ignore[arg-type]
-        questionnaire_version_id=version.id,  # type: ignore[arg-type]
+        version_id=version.id,  # type: ignore[arg-type]
         created_by_id=actor.person_id,
     )
     session.add(exercise)
@@ -245,7 +245,7 @@ def load_exercise(exercise_id: int, actor: Actor, *, session: Session) -> Exerci
     if actor.role != ADMIN and actor.id not in {u.id for u, _m in rows}:
         raise ExerciseNotFound(exercise_id)
     members = [(u, session.get(Audit, m.audit_id) if m.audit_id else None) for u, m in rows]
-    version = session.get(QuestionnaireVersion, exercise.questionnaire_version_id)
+    version = session.get(QuestionnaireVersion, exercise.version_id)
     case = session.get(Case, exercise.case_id)
     assert version is not None and case is not None
     agreed = {
@@ -277,7 +277,7 @@ def start(exercise_id: int, actor: Actor, *, session: Session) -> Audit:
         raise ExerciseRefused("This exercise has been revealed, so it takes no more audits.")
     audit = Audit(
         case_id=page.exercise.case_id,
-        questionnaire_version_id=page.exercise.questionnaire_version_id,
+        questionnaire_version_id=page.exercise.version_id,
         auditor_id=actor.person_id,
         exercise_id=exercise_id,
     )

@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
-        sa.Column("questionnaire_version_id", sa.Integer(), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("revealed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -48,9 +48,9 @@ def upgrade() -> None:
             name="fk_calibration_exercise_created_by_id_app_user",
         ),
         sa.ForeignKeyConstraint(
-            ["questionnaire_version_id"],
+            ["version_id"],
             ["questionnaire_version.id"],
-            name="fk_calibration_exercise_questionnaire_version_id_questionnaire_version",
+            name="fk_calibration_exercise_version_id_questionnaire_version",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_calibration_exercise"),
     )
