@@ -52,6 +52,17 @@ def _fraction(value: str, name: str) -> float:
     return number
 
 
+def _percent(value: str, name: str) -> float:
+    """A percent between 0 and 100, as a share between 0 and 1."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a percent between 0 and 100, not {value!r}") from None
+    if not 0 <= number <= 100:  # also refuses nan
+        raise ConfigError(f"{name} must be between 0 and 100 (a percent), not {value}")
+    return number / 100
+
+
 def _seconds(value: str, name: str) -> float:
     """A time limit in seconds, above zero (0.5 is half a second)."""
     try:
@@ -335,6 +346,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
             env.get("MODERATION_SAMPLE_RATE", "0.1"), "MODERATION_SAMPLE_RATE"
         ),
         "MODERATION_BLIND": _bool(env.get("MODERATION_BLIND", "false"), "MODERATION_BLIND"),
+        # Calibration: below this agreement (a percent) with the agreed answers in their last
+        # exercise, an auditor is listed to the QA lead (never blocked).
+        "CALIBRATION_FLAG_PERCENT": 100
+        * _percent(env.get("CALIBRATION_FLAG_PERCENT", "70"), "CALIBRATION_FLAG_PERCENT"),
         # Rescoring what-ifs of at most WHAT_IF_INLINE_AUDITS audits are worked out in the
         # request; larger ones by a background worker (a thread per server process), and kept.
         "WHAT_IF_INLINE_AUDITS": _int(

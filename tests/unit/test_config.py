@@ -118,3 +118,12 @@ def test_password_hashing_below_owasps_minimum_is_refused(memory: str, iteration
         load_config(
             {"APP_ENV": "test", "ARGON2_MEMORY_KIB": memory, "ARGON2_ITERATIONS": iterations}
         )
+
+
+def test_the_calibration_threshold_is_a_percent() -> None:
+    assert load_config({"APP_ENV": "test"})["CALIBRATION_FLAG_PERCENT"] == pytest.approx(70)
+    found = load_config({"APP_ENV": "test", "CALIBRATION_FLAG_PERCENT": "82.5"})
+    assert found["CALIBRATION_FLAG_PERCENT"] == pytest.approx(82.5)
+    for wrong in ("120", "-1", "seventy", "nan"):
+        with pytest.raises(ConfigError, match="CALIBRATION_FLAG_PERCENT must be"):
+            load_config({"APP_ENV": "test", "CALIBRATION_FLAG_PERCENT": wrong})
