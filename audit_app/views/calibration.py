@@ -58,7 +58,13 @@ def new() -> str | Response | tuple[str, int]:
         else:
             flash("Exercise created: its auditors see it on their home page.", "success")
             return redirect(url_for("calibration.show", exercise_id=exercise.id))
-    page = render_template(
+    page = _new_page(form, errors, chosen)
+    return (page, 400) if errors else page
+
+
+def _new_page(form: ExerciseForm, errors: dict[str, str], chosen: list[int]) -> str:
+    db = get_session()
+    return render_template(
         "calibration/new.html",
         form=form,
         errors=errors,
@@ -67,7 +73,6 @@ def new() -> str | Response | tuple[str, int]:
         typed=request.form,
         chosen=chosen,
     )
-    return (page, 400) if errors else page
 
 
 @bp.get("/<int:exercise_id>")
