@@ -473,11 +473,12 @@ def draw_allocations(
     """Draw ``per_auditor`` cases at random for each active auditor, due at the month's end.
 
     An auditor never gets a case from their own team, a case with an audit created or submitted
-    in the 12 months before the month starts (or since), a case already allocated in the month,
-    or a case another auditor got in the same draw. An auditor who already has allocations of
-    this questionnaire due in the month is topped up to ``per_auditor``, so a second draw for the
-    same month does not double anyone's work. Where too few cases are eligible, the auditor gets
-    what there is and the shortfall is reported. The result depends only on the data and ``rng``.
+    in the 12 months before the month starts or since (a calibration exercise's audits aside), a
+    case already allocated in the month, or a case another auditor got in the same draw. An
+    auditor who already has allocations of this questionnaire due in the month is topped up to
+    ``per_auditor``, so a second draw for the same month does not double anyone's work. Where too
+    few cases are eligible, the auditor gets what there is and the shortfall is reported. The
+    result depends only on the data and ``rng``.
     ``per_auditor`` may be the number as typed (see ``read_per_auditor``).
     """
     wanted = read_per_auditor(per_auditor)
@@ -560,7 +561,9 @@ def _draw_pool(month: date, due: date, questionnaire_id: str, *, session: Sessio
                 or_(
                     col(Audit.created_at) >= window_start,
                     col(Audit.submitted_at) >= window_start,
-                )
+                ),
+                # A calibration exercise's audits are not audits of the case's practice.
+                col(Audit.exercise_id).is_(None),
             )
         )
     )

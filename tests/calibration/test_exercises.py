@@ -3,8 +3,9 @@ audits, the agreed answers, the reveal, the figures and the flags, with their tr
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
@@ -12,7 +13,8 @@ from sqlmodel import col, select
 
 from audit_app.core.lifecycle import EXERCISE
 from audit_app.db import session_scope
-from audit_app.models import Audit, AuditEvent, AuditResult, CalibrationExercise
+from audit_app.models import Audit, AuditEvent, AuditResult, CalibrationExercise, Case
+from audit_app.services import allocations as allocation_service
 from audit_app.services import audits as audit_service
 from audit_app.services import calibration as service
 from audit_app.services.errors import FieldErrors
@@ -186,3 +188,23 @@ def test_revealed_figures_distances_and_flags(app: Flask, exercise: int) -> None
         assert sorted(statuses) == ["draft", EXERCISE, EXERCISE]
     (revealed,) = _events(app, "calibration.revealed")
     assert revealed.case_ref == "100824"
+
+
+def test_an_exercise_audit_leaves_its_case_in_the_allocation_draw(
+    app: Flask, exercise: int
+) -> None:
+    _audit(app, exercise, "amber", "yes", "yes", "Good")
+    ada = actor_for(app, "ada")
+    with session_scope(app) as session:
+        drawn = allocation_service.draw_allocations(
+            session=session,
+            actor=ada,
+            month=date(2026, 4, 1),
+            per_auditor=1,
+            questionnaire_id="report-audit",
+            rng=random.Random(3),
+        )
+        case_ids = {allocation.case_id for allocation in drawn}
+        exemplar = session.exec(select(Case.id).where(Case.case_ref == "100824")).one()
+    # The exemplar, the only case outside the auditors' own service, is still drawn.
+    assert case_ids == {exemplar}
