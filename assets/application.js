@@ -40,8 +40,10 @@ function revealConditionalQuestions(form) {
     return isVisible(field) && value !== "" ? value : null;
   };
 
-  // Whether a condition holds: true, false, or undefined when it names another page.
+  // Whether a condition holds: true, false, or undefined when it names another page. A
+  // condition on the case's service comes settled by the server ("settled": true or false).
   const holds = (condition) => {
+    if (condition.settled !== undefined) return condition.settled;
     if (condition.all || condition.any) {
       const parts = (condition.all || condition.any).map(holds);
       if (parts.includes(undefined)) return undefined;

@@ -29,7 +29,7 @@ from werkzeug.exceptions import NotFound as PageNotFound
 from werkzeug.routing import IntegerConverter, Map
 
 from audit_app.core import lifecycle
-from audit_app.core.answers import number_rule
+from audit_app.core.answers import number_rule, page_condition
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, VIEWER
 from audit_app.core.scoring import format_percent
 from audit_app.logs import application_frames, database_error_in, describe_database_error
@@ -124,6 +124,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(question_hint, "question_hint")
     app.add_template_global(descriptors, "descriptors")
     app.add_template_global(timeliness_text, "timeliness_text")
+    app.add_template_global(page_condition, "page_condition")
     for name, template_filter in TEMPLATE_FILTERS.items():
         app.add_template_filter(template_filter, name)
 

@@ -17,10 +17,12 @@ from audit_app.core.questionnaire import (
     AnyOf,
     Condition,
     NotCondition,
+    OnService,
     Question,
     Questionnaire,
     Section,
     When,
+    name_key,
     plain_number,
 )
 
@@ -32,6 +34,7 @@ __all__ = [
     "missing_required",
     "holds",
     "number_rule",
+    "page_condition",
     "shown_questions",
     "shown_themes",
     "ticked_text",
@@ -123,54 +126,72 @@ def _number_problem(question: Question, raw: str) -> str | None:
     return None
 
 
-def shown_questions(questionnaire: Questionnaire, answers: Mapping[str, str]) -> set[str]:
-    """Ids of the questions shown, given the answers: a question is shown when its theme, its
-    section and its own condition all hold (hidden questions hide what depends on them)."""
-    return _shown(questionnaire, answers)[1]
+def shown_questions(
+    questionnaire: Questionnaire, answers: Mapping[str, str], *, service: str | None = None
+) -> set[str]:
+    """Ids of the questions shown, given the answers and the audited case's service: a question
+    is shown when its theme, its section and its own condition all hold (hidden questions hide
+    what depends on them)."""
+    return _shown(questionnaire, answers, service)[1]
 
 
-def shown_themes(questionnaire: Questionnaire, answers: Mapping[str, str]) -> set[str]:
-    """Ids of the themes shown, given the answers: a hidden theme leaves the task list, the
-    judgements and the grades."""
-    return _shown(questionnaire, answers)[0]
+def shown_themes(
+    questionnaire: Questionnaire, answers: Mapping[str, str], *, service: str | None = None
+) -> set[str]:
+    """Ids of the themes shown, given the answers and the case's service: a hidden theme leaves
+    the task list, the judgements and the grades."""
+    return _shown(questionnaire, answers, service)[0]
 
 
-def _shown(questionnaire: Questionnaire, answers: Mapping[str, str]) -> tuple[set[str], set[str]]:
+def _shown(
+    questionnaire: Questionnaire, answers: Mapping[str, str], service: str | None
+) -> tuple[set[str], set[str]]:
     """The themes and questions shown. Conditions only name earlier questions, so one pass in
     page order settles every chain."""
     themes: set[str] = set()
     shown: set[str] = set()
     for theme in questionnaire.themes:
-        if not holds(theme.show_if, answers, shown):
+        if not holds(theme.show_if, answers, shown, service=service):
             continue
         themes.add(theme.id)
         for item in theme.items:
             if isinstance(item, Section):
-                if holds(item.section.show_if, answers, shown):
-                    _add_shown(item.section.items, answers, shown)
+                if holds(item.section.show_if, answers, shown, service=service):
+                    _add_shown(item.section.items, answers, shown, service)
             else:
-                _add_shown([item], answers, shown)
+                _add_shown([item], answers, shown, service)
     return themes, shown
 
 
-def _add_shown(items: Iterable[object], answers: Mapping[str, str], shown: set[str]) -> None:
+def _add_shown(
+    items: Iterable[object], answers: Mapping[str, str], shown: set[str], service: str | None
+) -> None:
     for item in items:
-        if isinstance(item, Question) and holds(item.show_if, answers, shown):
+        if isinstance(item, Question) and holds(item.show_if, answers, shown, service=service):
             shown.add(item.id)
 
 
-def holds(condition: Condition | None, answers: Mapping[str, str], shown: set[str]) -> bool:
-    """Whether a condition holds, given the answers and the questions shown so far (None always
-    holds). A condition on an answer holds only when its question is shown and answered to
-    match: a hidden or unanswered question matches nothing."""
+def holds(
+    condition: Condition | None,
+    answers: Mapping[str, str],
+    shown: set[str],
+    *,
+    service: str | None = None,
+) -> bool:
+    """Whether a condition holds, given the answers, the questions shown so far and the
+    audited case's service (None always holds). A condition on an answer holds only when its
+    question is shown and answered to match: a hidden or unanswered question matches nothing.
+    A condition on the service holds only when the service is known and named in it."""
     if condition is None:
         return True
     if isinstance(condition, AllOf):
-        return all(holds(part, answers, shown) for part in condition.all)
+        return all(holds(part, answers, shown, service=service) for part in condition.all)
     if isinstance(condition, AnyOf):
-        return any(holds(part, answers, shown) for part in condition.any)
+        return any(holds(part, answers, shown, service=service) for part in condition.any)
     if isinstance(condition, NotCondition):
-        return not holds(condition.not_, answers, shown)
+        return not holds(condition.not_, answers, shown, service=service)
+    if isinstance(condition, OnService):
+        return service_named(condition, service)
     raw = answers.get(condition.question)
     if condition.question not in shown or raw is None or is_blank(raw):
         return False
@@ -206,9 +227,32 @@ def _date_holds(condition: When, raw: str) -> bool:
     return condition.after is not None and day > date.fromisoformat(condition.after)
 
 
-def drop_hidden(questionnaire: Questionnaire, answers: Mapping[str, str]) -> dict[str, str]:
+def service_named(condition: OnService, service: str | None) -> bool:
+    """Whether the case's service is one the condition names (capital letters, runs of spaces
+    and invisible characters aside); an unknown service (None) is named by none."""
+    return service is not None and name_key(service) in {name_key(n) for n in condition.service}
+
+
+def page_condition(condition: Condition, service: str | None) -> dict[str, object]:
+    """A condition as the auditor's page reads it (``data-condition``): as written, with each
+    condition on the service already settled as ``{"settled": true | false}``, since the
+    service is fixed for the audit and the page cannot know it."""
+    if isinstance(condition, AllOf):
+        return {"all": [page_condition(part, service) for part in condition.all]}
+    if isinstance(condition, AnyOf):
+        return {"any": [page_condition(part, service) for part in condition.any]}
+    if isinstance(condition, NotCondition):
+        return {"not": page_condition(condition.not_, service)}
+    if isinstance(condition, OnService):
+        return {"settled": service_named(condition, service)}
+    return condition.model_dump(by_alias=True, exclude_none=True)
+
+
+def drop_hidden(
+    questionnaire: Questionnaire, answers: Mapping[str, str], *, service: str | None = None
+) -> dict[str, str]:
     """The answers that count: shown, known and non-blank, in file order."""
-    shown = shown_questions(questionnaire, answers)
+    shown = shown_questions(questionnaire, answers, service=service)
     return {
         qid: answers[qid]
         for qid in questionnaire.questions
@@ -216,9 +260,11 @@ def drop_hidden(questionnaire: Questionnaire, answers: Mapping[str, str]) -> dic
     }
 
 
-def missing_required(questionnaire: Questionnaire, answers: Mapping[str, str]) -> list[str]:
+def missing_required(
+    questionnaire: Questionnaire, answers: Mapping[str, str], *, service: str | None = None
+) -> list[str]:
     """Ids of shown, required and unanswered questions, in file order."""
-    shown = shown_questions(questionnaire, answers)
+    shown = shown_questions(questionnaire, answers, service=service)
     return [
         qid
         for qid, question in questionnaire.questions.items()

@@ -19,6 +19,7 @@ from audit_app.core.questionnaire import (
     Condition,
     Grading2,
     NotCondition,
+    OnService,
     Option,
     Question,
     Questionnaire,
@@ -251,6 +252,8 @@ def condition_text(questionnaire: Questionnaire, condition: Condition) -> str:
         return joined
     if isinstance(condition, NotCondition):
         return f"not {_grouped(questionnaire, condition.not_)}"
+    if isinstance(condition, OnService):
+        return f"the case's service is {' or '.join(_quoted(name) for name in condition.service)}"
     controller = questionnaire.questions.get(condition.question)
     if controller is None:
         return f"certain answers to {condition.question}"
@@ -261,6 +264,11 @@ def condition_text(questionnaire: Questionnaire, condition: Condition) -> str:
             option = controller.option(value)
             labels.append(_quoted(option.label if option else value))
         return f"{subject} is answered {' or '.join(labels)}"
+    if condition.any_of is not None or condition.all_of is not None:
+        ticked = condition.any_of if condition.any_of is not None else condition.all_of or []
+        names = [_quoted(o.label if (o := controller.option(v)) else v) for v in ticked]
+        joiner = " or " if condition.any_of is not None else " and "
+        return f"{subject} has {joiner.join(names)} ticked"
     if condition.at_least is not None:
         return f"{subject} is {plain_number(condition.at_least)} or more"
     if condition.at_most is not None:

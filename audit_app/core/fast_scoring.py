@@ -253,16 +253,22 @@ class ScoringPlan:
         answers: Mapping[str, str],
         judged: Mapping[str, str] | None = None,
         day: AuditDay | None = None,
+        *,
+        service: str | None = None,
     ) -> QuickScore:
-        """Score one audit's answers (and the auditor's grades of themes graded by judgement):
-        the same percents, grades and compliance counts as ``score_audit`` (timeliness measures
-        only with ``day``, as there)."""
+        """Score one audit's answers (and the auditor's grades of themes graded by judgement,
+        and the case's service for conditions on it): the same percents, grades and compliance
+        counts as ``score_audit`` (timeliness measures only with ``day``, as there)."""
         count = len(self._theme_ids)
         points, possible = [0] * count, [0] * count
         tallies = [[0, 0] for _ in self.measures]
         shown: set[str] = set()
         get = answers.get
-        settled = None if self._settle is None else shown_questions(self._settle, answers)
+        settled = (
+            None
+            if self._settle is None
+            else shown_questions(self._settle, answers, service=service)
+        )
         rows = self._rows
         for question_id, theme, controller, shown_for, remember, scores, most, measure in rows:
             if controller is not None:
@@ -286,10 +292,10 @@ class ScoringPlan:
             if measure >= 0:
                 tallies[measure][0 if earned == most else 1] += 1
         if self._timed is not None and day is not None:
-            self._tally_timeliness(answers, day, tallies)
+            self._tally_timeliness(answers, day, tallies, service)
         themes = tuple(self._theme(i, points[i], possible[i]) for i in range(count))
         if self._themes_of is not None:
-            themes = self._judged(themes, answers, judged or {})
+            themes = self._judged(themes, answers, judged or {}, service)
         overall_percent, overall_grade = self._overall(themes, points, possible)
         return QuickScore(
             themes=themes,
@@ -299,24 +305,32 @@ class ScoringPlan:
         )
 
     def _tally_timeliness(
-        self, answers: Mapping[str, str], day: AuditDay, tallies: list[list[int]]
+        self,
+        answers: Mapping[str, str],
+        day: AuditDay,
+        tallies: list[list[int]],
+        service: str | None = None,
     ) -> None:
         """Count each timeliness measure met or not met, as ``score_audit`` does."""
         questionnaire = self._timed
         assert questionnaire is not None
-        counted = drop_hidden(questionnaire, answers)
-        shown = shown_themes(questionnaire, answers)
+        counted = drop_hidden(questionnaire, answers, service=service)
+        shown = shown_themes(questionnaire, answers, service=service)
         for result in timeliness_results(questionnaire, counted, shown, day):
             if result.counted:
                 tally = tallies[self._measure_index[result.measure]]
                 tally[0 if result.outcome == "met" else 1] += 1
 
     def _judged(
-        self, themes: tuple[QuickTheme, ...], answers: Mapping[str, str], judged: Mapping[str, str]
+        self,
+        themes: tuple[QuickTheme, ...],
+        answers: Mapping[str, str],
+        judged: Mapping[str, str],
+        service: str | None,
     ) -> tuple[QuickTheme, ...]:
         """Themes graded by judgement take the auditor's grade, when shown, and no percent."""
         assert self._themes_of is not None
-        shown = shown_themes(self._themes_of, answers)
+        shown = shown_themes(self._themes_of, answers, service=service)
         return tuple(
             QuickTheme(
                 theme.theme_id,

@@ -37,3 +37,6 @@ and ``deep_dive``."""
 UNIT_MAX_LENGTH: Final = 32
 """A number question's unit, such as "visits" (shown on pages and in the data dictionary, not
 stored in a column of its own)."""
+
+SERVICE_MAX_LENGTH: Final = 120
+"""A service's name (``service.name``), as a condition on the audited case's service names it."""

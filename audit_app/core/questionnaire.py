@@ -36,6 +36,7 @@ from audit_app.core.limits import (
     GRADE_MAX_LENGTH,
     ID_MAX_LENGTH,
     MEASURE_MAX_LENGTH,
+    SERVICE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     UNIT_MAX_LENGTH,
 )
@@ -153,6 +154,12 @@ GradeName = Annotated[
 Measure = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MEASURE_MAX_LENGTH, pattern=r"\S"),
+    AfterValidator(_name),
+    _NAME_PATTERN,
+]
+ServiceName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SERVICE_MAX_LENGTH, pattern=r"\S"),
     AfterValidator(_name),
     _NAME_PATTERN,
 ]
@@ -377,6 +384,18 @@ class When(_Strict):
         ]
 
 
+class OnService(_Strict):
+    """A condition on the service of the audited case (its team's service): it holds when
+    that service is one of those named."""
+
+    service: Annotated[list[ServiceName], Field(min_length=1)] = Field(
+        description="Names of services, as the tool's list of services writes them (capital "
+        "letters, runs of spaces and invisible characters aside): the condition holds when "
+        "the audited case belongs to a team in one of them.",
+        examples=[["Children in care", "Care leavers"]],
+    )
+
+
 class AllOf(_Strict):
     """Holds when every one of its conditions holds."""
 
@@ -402,11 +421,12 @@ class NotCondition(_Strict):
 def _condition_kind(value: Any) -> str:
     """Which kind of condition an object is, told by its own key."""
     if isinstance(value, dict):
-        for key in ("all", "any", "not"):
+        for key in ("all", "any", "not", "service"):
             if key in value:
                 return f"<{key}>"
-    elif isinstance(value, AllOf | AnyOf | NotCondition):
-        return {AllOf: "<all>", AnyOf: "<any>", NotCondition: "<not>"}[type(value)]
+    elif isinstance(value, AllOf | AnyOf | NotCondition | OnService):
+        kinds = {AllOf: "<all>", AnyOf: "<any>", NotCondition: "<not>", OnService: "<service>"}
+        return kinds[type(value)]
     return "<when>"
 
 
@@ -414,7 +434,8 @@ Condition = Annotated[
     Annotated[When, Tag("<when>")]
     | Annotated[AllOf, Tag("<all>")]
     | Annotated[AnyOf, Tag("<any>")]
-    | Annotated[NotCondition, Tag("<not>")],
+    | Annotated[NotCondition, Tag("<not>")]
+    | Annotated[OnService, Tag("<service>")],
     Discriminator(_condition_kind),
 ]
 for _model in (AllOf, AnyOf, NotCondition):
@@ -430,14 +451,40 @@ def named_questions(condition: Condition | None) -> Iterator[str]:
             yield from named_questions(part)
     elif isinstance(condition, NotCondition):
         yield from named_questions(condition.not_)
-    else:
+    elif isinstance(condition, When):
         yield condition.question
+
+
+def named_services(condition: Condition | None) -> Iterator[str]:
+    """The service names a condition gives, in file order (repeats included)."""
+    if isinstance(condition, AllOf | AnyOf):
+        for part in condition.all if isinstance(condition, AllOf) else condition.any:
+            yield from named_services(part)
+    elif isinstance(condition, NotCondition):
+        yield from named_services(condition.not_)
+    elif isinstance(condition, OnService):
+        yield from condition.service
+
+
+def conditions_of(questionnaire: Questionnaire) -> Iterator[Condition]:
+    """Every condition a questionnaire gives, on themes, sections and questions, in file order."""
+    for theme in questionnaire.themes:
+        if theme.show_if is not None:
+            yield theme.show_if
+        for item in theme.items:
+            if isinstance(item, Section) and item.section.show_if is not None:
+                yield item.section.show_if
+            items = item.section.items if isinstance(item, Section) else [item]
+            for inner in items:
+                if isinstance(inner, Question) and inner.show_if is not None:
+                    yield inner.show_if
 
 
 _SHOW_IF = (
     'Show this only when the condition holds: {"question": ..., "in" | "at_least" | '
-    '"at_most" | "before" | "after": ...} on an earlier question, or "all", "any" and "not" '
-    "combining conditions. Answers to hidden questions are discarded."
+    '"at_most" | "before" | "after": ...} on an earlier question, {"service": [...]} on the '
+    'audited case\'s service, or "all", "any" and "not" combining conditions. Answers to '
+    "hidden questions are discarded."
 )
 
 
@@ -713,6 +760,7 @@ _ITEM_TAGS: dict[str, type[BaseModel]] = {
     "<all>": AllOf,
     "<any>": AnyOf,
     "<not>": NotCondition,
+    "<service>": OnService,
     "<overall-rule>": OverallRule,
     "<overall-name>": OverallRule,
 }
@@ -1402,6 +1450,7 @@ _TOO_SHORT = {
     "items": "needs at least one item",
     "all": "needs at least one condition",
     "any": "needs at least one condition",
+    "service": "needs at least one service",
 }
 
 _FIELD_MESSAGES: dict[tuple[type[BaseModel], str], dict[str, str]] = {
@@ -1898,6 +1947,8 @@ def _condition_problems(
             yield from _condition_problems(part, (*loc, key, i), before, questions, itself)
     elif isinstance(condition, NotCondition):
         yield from _condition_problems(condition.not_, (*loc, "not"), before, questions, itself)
+    elif isinstance(condition, OnService):
+        yield from _service_problems(condition, loc)
     else:
         yield from _when_problems(condition, loc, before, questions, itself)
 
@@ -1930,6 +1981,21 @@ def _when_problems(
         yield from _operator_problems(when, operators[0], loc, target)
         return
     yield (*loc, "question"), message
+
+
+def _service_problems(condition: OnService, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Each service is named once. Whether a name is one of the council's services is not
+    known here (services are the tool's data): the workshop warns of names it does not know."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(condition.service):
+        key = name_key(name)
+        if key in first:
+            message = (
+                f"{_quote(name)} is named already at "
+                f"{json_path((*loc, 'service', first[key]))}: name each service once"
+            )
+            yield (*loc, "service", i), message
+        first.setdefault(key, i)
 
 
 _NEEDS = {

@@ -288,7 +288,7 @@ def _rescore_one(
     theme_ids: Sequence[str],
     theme_titles: Mapping[str, str],
 ) -> RescoredAudit:
-    old, new = (plan.score(audit.answers, audit.judged) for plan in plans)
+    old, new = (plan.score(audit.answers, audit.judged, service=audit.service) for plan in plans)
     old_grades, new_grades = grades
     themes = []
     for theme_id in theme_ids:

@@ -468,15 +468,18 @@ def score_audit(
     answers: Mapping[str, str],
     judged: Mapping[str, str] | None = None,
     day: AuditDay | None = None,
+    *,
+    service: str | None = None,
 ) -> AuditScore:
     """Score one audit's answers against its questionnaire. ``judged`` holds the auditor's
     grades by theme id: a theme graded by judgement takes its grade from there (and has no
     percent); other themes' judgements are not read. ``day`` (the audit date and the working
     days calendar) is needed for the timeliness measures, which are not worked out without it;
-    they never touch a score."""
-    shown = shown_questions(questionnaire, answers)
-    shown_ids = shown_themes(questionnaire, answers)
-    counted = drop_hidden(questionnaire, answers)
+    they never touch a score. ``service`` is the audited case's service, which conditions on
+    the service read (None: not known, they do not hold)."""
+    shown = shown_questions(questionnaire, answers, service=service)
+    shown_ids = shown_themes(questionnaire, answers, service=service)
+    counted = drop_hidden(questionnaire, answers, service=service)
     questions: dict[str, QuestionScore] = {}
     themes: list[ThemeScore] = []
     for theme in questionnaire.themes:

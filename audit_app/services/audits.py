@@ -137,6 +137,7 @@ class AuditFile:
     score: AuditScore
     concerns: list[SafeguardingConcern]
     auditor: User
+    service: str | None = None  # the case's team's service, which conditions may name
 
     @property
     def editable(self) -> bool:
@@ -146,7 +147,7 @@ class AuditFile:
     def shown_themes(self) -> list[Theme]:
         """The themes that apply, given the answers: a theme hidden by its condition leaves the
         task list, check your answers, the summary and the judgements."""
-        shown = shown_themes(self.questionnaire, self.answers)
+        shown = shown_themes(self.questionnaire, self.answers, service=self.service)
         return [theme for theme in self.questionnaire.themes if theme.id in shown]
 
     def theme_status(self, theme: Theme) -> str:
@@ -155,7 +156,11 @@ class AuditFile:
         answered = [qid for qid in ids if qid in self.answers]
         if not answered and theme.id not in self.judgements:
             return "Not started"
-        missing = [qid for qid in missing_required(self.questionnaire, self.answers) if qid in ids]
+        missing = [
+            qid
+            for qid in missing_required(self.questionnaire, self.answers, service=self.service)
+            if qid in ids
+        ]
         judgement = self.judgements.get(theme.id)
         judged = (
             bool(judgement and judgement.grade)
@@ -212,6 +217,8 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     )
     auditor = session.get(User, audit.auditor_id)
     assert auditor is not None
+    service = session.get(Service, team.service_id)
+    service_name = service.name if service is not None else None
     return AuditFile(
         audit=audit,
         case=case,
@@ -221,10 +228,15 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
         answers=answers,
         judgements=judgements,
         score=score_audit(
-            questionnaire, answers, judged_grades(judgements), day=audit_day_of(audit)
+            questionnaire,
+            answers,
+            judged_grades(judgements),
+            day=audit_day_of(audit),
+            service=service_name,
         ),
         concerns=concerns,
         auditor=auditor,
+        service=service_name,
     )
 
 
@@ -705,8 +717,8 @@ def typed_theme_score(audit_file: AuditFile, theme_id: str, typed: Mapping[str, 
     """
     theme = _theme(audit_file.questionnaire, theme_id)
     answers = with_typed(theme, audit_file.answers, typed, refused=_answer_error)
-    kept = drop_hidden(audit_file.questionnaire, answers)
-    return score_audit(audit_file.questionnaire, kept).theme(theme_id)
+    kept = drop_hidden(audit_file.questionnaire, answers, service=audit_file.service)
+    return score_audit(audit_file.questionnaire, kept, service=audit_file.service).theme(theme_id)
 
 
 # --- saving a theme and the overall judgement ----------------------------------------------
@@ -807,7 +819,9 @@ def check_theme(
         return ThemeCheck(kept=kept, judgement=None, errors=errors)
     own_analysis = analysis_question(theme)
     new_judgement = (effective[JUDGEMENT], effective[own_analysis.id if own_analysis else ANALYSIS])
-    theme_score = score_audit(audit_file.questionnaire, kept).theme(theme.id)
+    theme_score = score_audit(audit_file.questionnaire, kept, service=audit_file.service).theme(
+        theme.id
+    )
     problems = judgement_problems(
         audit_file.questionnaire,
         theme_score.grade,
@@ -836,7 +850,7 @@ def _theme_answers(
             merged.pop(question.id, None)
         else:
             merged[question.id] = raw
-    return drop_hidden(audit_file.questionnaire, merged), errors
+    return drop_hidden(audit_file.questionnaire, merged, service=audit_file.service), errors
 
 
 def _write_theme(
@@ -870,16 +884,15 @@ def _write_theme(
             changes={qid: [old, new] for qid, (old, new) in changes.items()},
             judgement=judgement_change,
         )
-    newly_shown = _newly_shown(audit_file.questionnaire, theme, audit_file.answers, checked.kept)
+    newly_shown = _newly_shown(audit_file, theme, checked.kept)
     return SaveOutcome(changes=changes, newly_shown=newly_shown)
 
 
-def _newly_shown(
-    questionnaire: Questionnaire, theme: Theme, before: Mapping[str, str], kept: Mapping[str, str]
-) -> list[str]:
+def _newly_shown(audit_file: AuditFile, theme: Theme, kept: Mapping[str, str]) -> list[str]:
     """The theme's questions that the new answers show, hidden before and not answered yet."""
-    before_shown = shown_questions(questionnaire, before)
-    after_shown = shown_questions(questionnaire, kept)
+    questionnaire, service = audit_file.questionnaire, audit_file.service
+    before_shown = shown_questions(questionnaire, audit_file.answers, service=service)
+    after_shown = shown_questions(questionnaire, kept, service=service)
     return [
         q.id
         for q in theme.questions
@@ -1234,7 +1247,7 @@ def submission_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
     """
     problems: dict[str, tuple[str, str]] = {}
     q = audit_file.questionnaire
-    for qid in missing_required(q, audit_file.answers):
+    for qid in missing_required(q, audit_file.answers, service=audit_file.service):
         question = q.questions[qid]
         problems[qid] = (f"Answer “{question.text}”", q.theme_of[qid])
     for theme in audit_file.shown_themes:

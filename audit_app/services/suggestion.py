@@ -32,13 +32,16 @@ def theme_suggestion(
     stored: Mapping[str, str],
     theme_id: str,
     typed: Mapping[str, str],
+    *,
+    service: str | None = None,
 ) -> Suggestion:
     """Score the audit as it would be if this theme's answers were ``typed``.
 
     ``stored`` is the audit's saved answers (other themes' answers can show or hide this
     theme's questions); ``typed`` maps question ids to raw values and may hold other keys (a
-    form's), which are ignored. A blank value, or one that saving would refuse, counts as
-    unanswered, and answers that others hide are dropped, as when the theme is saved.
+    form's), which are ignored; ``service`` is the audited case's service. A blank value, or
+    one that saving would refuse, counts as unanswered, and answers that others hide are
+    dropped, as when the theme is saved.
 
     KeyError when the questionnaire has no theme ``theme_id``.
     """
@@ -46,7 +49,8 @@ def theme_suggestion(
     if theme is None:
         raise KeyError(theme_id)
     answers = with_typed(theme, stored, typed, refused=check_answer)
-    score = score_audit(questionnaire, drop_hidden(questionnaire, answers)).theme(theme_id)
+    kept = drop_hidden(questionnaire, answers, service=service)
+    score = score_audit(questionnaire, kept, service=service).theme(theme_id)
     if score.grade is None:
         return Suggestion(grade=NOT_GRADED, percent="", text=f"{LEAD_IN}{NOT_GRADED}")
     percent = format_percent(score.percent)

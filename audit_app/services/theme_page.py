@@ -203,7 +203,7 @@ def theme_page_context(audit_file: AuditFile, theme: Theme, page: PageAfterSave)
         else audit_file.score.theme(theme.id)
     )
     answers = answers_for_shown(audit_file, values)
-    shown = shown_questions(audit_file.questionnaire, answers)
+    shown = shown_questions(audit_file.questionnaire, answers, service=audit_file.service)
     return {
         "theme_score": theme_score,
         "values": values,
@@ -211,19 +211,23 @@ def theme_page_context(audit_file: AuditFile, theme: Theme, page: PageAfterSave)
         "conflicts": page.conflicts,
         "notice": page.notice,
         "shown": shown,
-        "shown_sections": shown_sections(theme, answers, shown),
+        "shown_sections": shown_sections(theme, answers, shown, audit_file.service),
         "analysis_question": analysis_question(theme),
         "page_version": page.page_version or str(audit_file.audit.version),
         "loaded_state": page.page_state or page_state(stored),
     }
 
 
-def shown_sections(theme: Theme, answers: Mapping[str, str], shown: set[str]) -> set[int]:
-    """The positions among the theme's items of the sections shown, given the answers."""
+def shown_sections(
+    theme: Theme, answers: Mapping[str, str], shown: set[str], service: str | None = None
+) -> set[int]:
+    """The positions among the theme's items of the sections shown, given the answers and the
+    audited case's service."""
     return {
         n
         for n, item in enumerate(theme.items)
-        if isinstance(item, Section) and holds(item.section.show_if, answers, shown)
+        if isinstance(item, Section)
+        and holds(item.section.show_if, answers, shown, service=service)
     }
 
 

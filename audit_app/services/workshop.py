@@ -33,7 +33,13 @@ from audit_app.core.answers import (
 )
 from audit_app.core.compare import Comparison, Summary, compare, summarise
 from audit_app.core.lifecycle import DRAFT, OPEN, STANDING
-from audit_app.core.questionnaire import Questionnaire, Theme
+from audit_app.core.questionnaire import (
+    Questionnaire,
+    Theme,
+    conditions_of,
+    name_key,
+    named_services,
+)
 from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
 from audit_app.models import (
@@ -493,6 +499,7 @@ class UploadCheck:
     # The stored version under the file's id and number: the draft it replaces (changed
     # content), or the version already loaded (the same content).
     stored: QuestionnaireVersion | None = None
+    unknown_services: tuple[str, ...] = ()  # named by conditions, but no service is so called
 
     @property
     def questionnaire(self) -> Questionnaire:
@@ -550,7 +557,21 @@ def check_upload(source: str, raw: bytes, *, session: Session, max_bytes: int) -
         already_loaded=planned.stored is not None and not planned.replaces_draft,
         latest_version=max((row.version for row in published), default=0),
         stored=planned.stored,
+        unknown_services=unknown_services(questionnaire, session=session),
     )
+
+
+def unknown_services(questionnaire: Questionnaire, *, session: Session) -> tuple[str, ...]:
+    """The services that the questionnaire's conditions name and that no service in the tool
+    is called (capital letters and spaces aside), each once in file order. The file is valid
+    all the same: services are the council's data and may be added later."""
+    known = {name_key(name) for name in session.exec(select(Service.name))}
+    unknown: dict[str, str] = {}
+    for condition in conditions_of(questionnaire):
+        for name in named_services(condition):
+            if name_key(name) not in known:
+                unknown.setdefault(name_key(name), name)
+    return tuple(unknown.values())
 
 
 def confirm_upload(
@@ -649,6 +670,7 @@ class Preview:
     auditor: _PreviewPerson = field(default_factory=_PreviewPerson)
     judgements: dict[str, object] = field(default_factory=dict)
     concerns: tuple[object, ...] = ()
+    service: str | None = None  # the sandbox has no case: conditions on the service do not hold
 
     @property
     def shown_themes(self) -> list[Theme]:

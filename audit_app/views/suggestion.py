@@ -31,7 +31,11 @@ def theme_suggestion(audit_id: int, theme_id: str) -> Response:
     release_if_unwritten(db)  # read everything it needs: no need to hold SQLite's write lock
     try:
         suggestion = suggestion_service.theme_suggestion(
-            audit_file.questionnaire, audit_file.answers, theme_id, request.form
+            audit_file.questionnaire,
+            audit_file.answers,
+            theme_id,
+            request.form,
+            service=audit_file.service,
         )
     except KeyError:
         abort(404)

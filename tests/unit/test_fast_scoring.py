@@ -11,15 +11,18 @@ from hypothesis import strategies as st
 from audit_app.core.fast_scoring import QuickScore, ScoringPlan
 from audit_app.core.questionnaire import Questionnaire, parse_questionnaire
 from audit_app.core.scoring import AuditScore, score_audit
-from tests.unit.test_scoring_properties import DAY, PROPERTY, Audit, audits
+from tests.unit.test_scoring_properties import DAY, PROPERTY, SERVICES, Audit, audits
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 
 
 def reference(
-    questionnaire: Questionnaire, answers: dict[str, str], judged: dict[str, str] | None = None
+    questionnaire: Questionnaire,
+    answers: dict[str, str],
+    judged: dict[str, str] | None = None,
+    service: str | None = None,
 ) -> tuple[object, ...]:
-    score: AuditScore = score_audit(questionnaire, answers, judged, day=DAY)
+    score: AuditScore = score_audit(questionnaire, answers, judged, day=DAY, service=service)
     return (
         tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
         score.overall.percent,
@@ -29,9 +32,12 @@ def reference(
 
 
 def compiled(
-    plan: ScoringPlan, answers: dict[str, str], judged: dict[str, str] | None = None
+    plan: ScoringPlan,
+    answers: dict[str, str],
+    judged: dict[str, str] | None = None,
+    service: str | None = None,
 ) -> tuple[object, ...]:
-    score: QuickScore = plan.score(answers, judged, day=DAY)
+    score: QuickScore = plan.score(answers, judged, day=DAY, service=service)
     return (
         tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
         score.overall_percent,
@@ -62,6 +68,26 @@ def test_the_engines_agree_on_the_auditors_grades_of_themes_graded_by_judgement(
     }
     plan = ScoringPlan(questionnaire)
     assert compiled(plan, answers, judged) == reference(questionnaire, answers, judged)
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_the_engines_agree_on_conditions_on_the_cases_service(
+    audit: Audit, data: st.DataObject
+) -> None:
+    """The case is in one of the services conditions name, in another, or in none known; the
+    auditor's grades are drawn as above, since a judged theme may be hidden by the service."""
+    questionnaire, answers = audit
+    service = data.draw(st.sampled_from([*SERVICES, "Fostering"]) | st.none())
+    choices = st.sampled_from(questionnaire.grades) | st.none()
+    judged = {
+        theme.id: grade
+        for theme in questionnaire.themes
+        if (grade := data.draw(choices)) is not None
+    }
+    plan = ScoringPlan(questionnaire)
+    expected = reference(questionnaire, answers, judged, service)
+    assert compiled(plan, answers, judged, service) == expected
 
 
 @PROPERTY

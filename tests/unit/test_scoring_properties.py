@@ -51,6 +51,8 @@ RULE_KINDS = ["within_working_days", "within_days", "at_most_weeks_before_audit"
 # The audit date and England's working days, which timeliness measures read.
 DAY = AuditDay(audit_date=date(2027, 1, 4), add_working_days=partial(add_working_days))
 NUMBER_ANSWERS = ["-1", "0", "0.5", "2.5", "3", "10", "3.25"]
+SERVICES = ["Children in care", "Child protection", "Care leavers"]
+"""Services that conditions may name; an audit's case is in one of them, or in none known."""
 NUMBER_BAND_MINS = st.sampled_from([0.5, 1, 2, 2.5, 3, 5, 10])
 
 
@@ -149,8 +151,12 @@ def _multi(draw: st.DrawFn, question: dict[str, Any]) -> None:
 def _condition(
     draw: st.DrawFn, earlier: list[tuple[str, list[str]]], format_2: bool, depth: int = 0
 ) -> dict[str, Any]:
-    """A condition on earlier choice questions; in format 2 maybe combined with all, any, not."""
-    kind = draw(st.sampled_from(["in", "in", "all", "any", "not"])) if format_2 else "in"
+    """A condition on earlier choice questions; in format 2 maybe on the case's service, or
+    combined with all, any, not."""
+    kinds = ["in", "in", "all", "any", "not", "service"]
+    kind = draw(st.sampled_from(kinds)) if format_2 else "in"
+    if kind == "service":
+        return {"service": draw(st.lists(st.sampled_from(SERVICES), min_size=1, unique=True))}
     if kind == "in" or depth >= 2:
         controller, values = draw(st.sampled_from(earlier))
         shown_for = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))

@@ -14,9 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from audit_app.core.questionnaire import QuestionnaireInvalid, parse_questionnaire
+from audit_app.core.questionnaire import QuestionnaireInvalid, parse_questionnaire, upgrade
+from audit_app.db import session_scope
 from audit_app.models import AuditEvent, QuestionnaireVersion
-from tests.builders import load_questionnaire, rescore_v1, rescore_v2
+from tests.builders import ensure_team, load_questionnaire, rescore_v1, rescore_v2
 from tests.workshop.conftest import count, events, version_rows
 
 URL = "/questionnaires/upload"
@@ -325,3 +326,22 @@ def test_a_version_below_the_latest_is_flagged(admin: Flask, client: FlaskClient
     load_questionnaire(admin, v3)
     text = _text(_upload(client, json.dumps(rescore_v2())).get_data(as_text=True))
     assert "Version 3 is already loaded, so new audits will not use version 2" in text
+
+
+def test_a_service_no_team_is_in_is_warned_of_and_the_file_can_still_be_loaded(
+    admin: Flask, client: FlaskClient
+) -> None:
+    """Services are the council's data: the file is valid, but a name the tool does not know
+    is most likely misspelt, so the check page says so (once per name, known ones not)."""
+    with session_scope(admin) as session:
+        ensure_team(session, "Children in Care 1", service="Children in Care")
+    data = upgrade(rescore_v1())
+    data["themes"][1]["show_if"] = {"service": ["children in care", "Chidren in care"]}
+    data["themes"][2]["show_if"] = {"not": {"service": ["Chidren in care"]}}
+    response = _upload(client, json.dumps(data))
+    assert response.status_code == 200
+    text = _text(response.get_data(as_text=True))
+    warning = "A condition names the service “{}”, which is not a service in this tool"
+    assert text.count(warning.format("Chidren in care")) == 1
+    assert warning.format("children in care") not in text
+    assert "/questionnaires/upload/confirm" in response.get_data(as_text=True)
