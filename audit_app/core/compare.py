@@ -189,13 +189,16 @@ def _number_facts(question: Question) -> list[tuple[str, str]]:
 
 def describe_overall_rule(questionnaire: Questionnaire) -> str:
     """How the overall grade is found, in a sentence."""
+    graded_by = questionnaire.grading.graded_by
+    if graded_by == "judgement":
+        return "The auditor's judgement against the bands' descriptors (no overall percent)"
     rule = _overall_rule_only(questionnaire.grading)
-    if questionnaire.grading.rule == "lowest":
-        return rule
     limiting = [t.title for t in questionnaire.themes if t.limiting]
-    if limiting:
+    if limiting and questionnaire.grading.rule != "lowest":
         names = ", ".join(_quoted(title) for title in limiting)
         rule += f", never better than the grade of {names}"
+    if graded_by == "score":
+        rule += "; no overall judgement is asked"
     return rule
 
 

@@ -241,6 +241,7 @@ class ScoringPlan:
         self._limiting = tuple(theme_id in limiting for theme_id in self._theme_ids)
         self._by_judgement = tuple(t.graded_by == "judgement" for t in questionnaire.themes)
         self._grades = frozenset(questionnaire.grades)
+        self._overall_by_judgement = questionnaire.grading.graded_by == "judgement"
         # Themes graded by judgement need to know whether their theme is shown.
         self._themes_of = questionnaire if any(self._by_judgement) else None
         # Timeliness measures are worked out by the reference rules: a few dates an audit.
@@ -255,20 +256,17 @@ class ScoringPlan:
         day: AuditDay | None = None,
         *,
         service: str | None = None,
+        overall_judged: str | None = None,
     ) -> QuickScore:
-        """Score one audit's answers (and the auditor's grades of themes graded by judgement,
-        and the case's service for conditions on it): the same percents, grades and compliance
-        counts as ``score_audit`` (timeliness measures only with ``day``, as there)."""
+        """Score one audit's answers (with the auditor's grades of what is graded by
+        judgement, and the case's service for conditions on it): the same percents, grades and
+        compliance counts as ``score_audit`` (timeliness measures only with ``day``, as there)."""
         count = len(self._theme_ids)
         points, possible = [0] * count, [0] * count
         tallies = [[0, 0] for _ in self.measures]
         shown: set[str] = set()
         get = answers.get
-        settled = (
-            None
-            if self._settle is None
-            else shown_questions(self._settle, answers, service=service)
-        )
+        settled = self._settled(answers, service)
         rows = self._rows
         for question_id, theme, controller, shown_for, remember, scores, most, measure in rows:
             if controller is not None:
@@ -296,7 +294,7 @@ class ScoringPlan:
         themes = tuple(self._theme(i, points[i], possible[i]) for i in range(count))
         if self._themes_of is not None:
             themes = self._judged(themes, answers, judged or {}, service)
-        overall_percent, overall_grade = self._overall(themes, points, possible)
+        overall_percent, overall_grade = self._overall_of(themes, points, possible, overall_judged)
         return QuickScore(
             themes=themes,
             overall_percent=overall_percent,
@@ -320,6 +318,25 @@ class ScoringPlan:
             if result.counted:
                 tally = tallies[self._measure_index[result.measure]]
                 tally[0 if result.outcome == "met" else 1] += 1
+
+    def _settled(self, answers: Mapping[str, str], service: str | None) -> set[str] | None:
+        """The questions shown, when conditions beyond format 1's are settled beforehand."""
+        if self._settle is None:
+            return None
+        return shown_questions(self._settle, answers, service=service)
+
+    def _overall_of(
+        self,
+        themes: tuple[QuickTheme, ...],
+        points: list[int],
+        possible: list[int],
+        overall_judged: str | None,
+    ) -> tuple[Fraction | None, str | None]:
+        """The overall percent and grade: the auditor's grade and no percent when the overall
+        grade is graded by judgement, else the rule's."""
+        if self._overall_by_judgement:
+            return None, overall_judged if overall_judged in self._grades else None
+        return self._overall(themes, points, possible)
 
     def _judged(
         self,

@@ -263,6 +263,14 @@ class OverallRule(_Strict):
         description="When true, a theme graded in the worst band makes the overall grade that "
         "band too, whatever the rule gives.",
     )
+    graded_by: Literal["both", "score", "judgement"] = Field(
+        default="both",
+        description='"both" (the default, as in format 1): the rule gives an overall percent '
+        "and a suggested grade, and the auditor records the overall grade, which counts. "
+        '"score": the overall grade is the rule\'s and no overall judgement is asked. '
+        '"judgement": the auditor grades the audit against the bands\' descriptors, with an '
+        "analysis; the audit has no overall percent and the rule suggests nothing.",
+    )
 
 
 def _overall_kind(value: Any) -> str:
@@ -283,8 +291,9 @@ class Grading2(Grading):
         Discriminator(_overall_kind),
     ] = Field(  # type: ignore[assignment]
         description='How the overall grade is found: "mean" or "lowest" (as in format 1), or '
-        '{"rule": "mean" | "lowest", "capped_by_worst_band": true | false}. Themes graded by '
-        "judgement count with the auditor's grade (they have no percent).",
+        '{"rule": "mean" | "lowest", "capped_by_worst_band": true | false, "graded_by": "both" | '
+        '"score" | "judgement"}. Themes graded by judgement count with the auditor\'s grade '
+        "(they have no percent).",
     )
 
     @property
@@ -296,6 +305,12 @@ class Grading2(Grading):
     def capped_by_worst_band(self) -> bool:
         """Whether a theme in the worst band caps the overall grade."""
         return isinstance(self.overall, OverallRule) and self.overall.capped_by_worst_band
+
+    @property
+    def graded_by(self) -> Literal["both", "score", "judgement"]:
+        """How the overall grade is given: "both" (the rule suggests, the auditor grades),
+        "score" (the rule's grade) or "judgement" (the auditor's alone, no percent)."""
+        return self.overall.graded_by if isinstance(self.overall, OverallRule) else "both"
 
 
 class Option(_Strict):
@@ -1711,18 +1726,22 @@ def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
 
 
 def _descriptor_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
-    """A theme graded by judgement needs a descriptor on every band, to judge it against."""
+    """A theme or the overall grade graded by judgement needs a descriptor on every band, to
+    judge it against."""
     by_judgement = [
         t for t, theme in enumerate(q.themes) if getattr(theme, "graded_by", "") == "judgement"
     ]
-    if not by_judgement:
+    if by_judgement:
+        what = f"the theme at {json_path(('themes', by_judgement[0], 'graded_by'))} is"
+    elif getattr(q.grading, "graded_by", "both") == "judgement":
+        what = "the overall grade ($.grading.overall.graded_by) is"
+    else:
         return
-    where = json_path(("themes", by_judgement[0], "graded_by"))
     for i, band in enumerate(q.grading.bands):
         if getattr(band, "descriptor", None) is None:
             message = (
-                f"needs a descriptor: the theme at {where} is graded by judgement, which the "
-                "auditor makes against the bands' descriptors"
+                f"needs a descriptor: {what} graded by judgement, which the auditor makes "
+                "against the bands' descriptors"
             )
             yield ("grading", "bands", i), message
 

@@ -61,6 +61,8 @@ class SubmittedAudit:
     answers: Mapping[str, str] = field(hash=False)
     # The auditor's grades by theme id, read only for themes graded by judgement.
     judged: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # The auditor's overall grade, read only when the overall grade is graded by judgement.
+    overall_judged: str | None = None
 
 
 @dataclass(frozen=True)
@@ -288,7 +290,15 @@ def _rescore_one(
     theme_ids: Sequence[str],
     theme_titles: Mapping[str, str],
 ) -> RescoredAudit:
-    old, new = (plan.score(audit.answers, audit.judged, service=audit.service) for plan in plans)
+    old, new = (
+        plan.score(
+            audit.answers,
+            audit.judged,
+            service=audit.service,
+            overall_judged=audit.overall_judged,
+        )
+        for plan in plans
+    )
     old_grades, new_grades = grades
     themes = []
     for theme_id in theme_ids:

@@ -118,12 +118,19 @@ class ThemeScore(_Graded):
 
 @dataclass(frozen=True)
 class OverallScore(_Graded):
-    """The audit's overall percent and grade over its graded themes."""
+    """The audit's overall percent and grade over its graded themes; when the overall grade is
+    graded by judgement, the auditor's grade and no percent."""
 
     percent: Fraction | None
     grade: str | None
     band_grade: str | None
     limited_by: tuple[str, ...]
+    graded_by: str = "both"
+
+    @property
+    def by_judgement(self) -> bool:
+        """Whether the overall grade is the auditor's judgement alone (there is no percent)."""
+        return self.graded_by == "judgement"
 
 
 @dataclass(frozen=True)
@@ -289,6 +296,15 @@ def number_score(question: Question, raw: str) -> Fraction | None:
     # Unreachable for a valid questionnaire and answer: the last band's min is at or below the
     # question's min, and an answer below min is refused.
     return None
+
+
+def _judged_overall(questionnaire: Questionnaire, judged: str | None) -> OverallScore:
+    """The overall grade graded by judgement: the auditor's, when it is one of the grades; no
+    percent, and nothing from the rule."""
+    grade = judged if judged in questionnaire.grades else None
+    return OverallScore(
+        percent=None, grade=grade, band_grade=None, limited_by=(), graded_by="judgement"
+    )
 
 
 def _overall(questionnaire: Questionnaire, themes: Sequence[ThemeScore]) -> OverallScore:
@@ -470,13 +486,15 @@ def score_audit(
     day: AuditDay | None = None,
     *,
     service: str | None = None,
+    overall_judged: str | None = None,
 ) -> AuditScore:
     """Score one audit's answers against its questionnaire. ``judged`` holds the auditor's
     grades by theme id: a theme graded by judgement takes its grade from there (and has no
     percent); other themes' judgements are not read. ``day`` (the audit date and the working
     days calendar) is needed for the timeliness measures, which are not worked out without it;
     they never touch a score. ``service`` is the audited case's service, which conditions on
-    the service read (None: not known, they do not hold)."""
+    the service read (None: not known, they do not hold). ``overall_judged`` is the auditor's
+    overall grade, read only when the overall grade is graded by judgement."""
     shown = shown_questions(questionnaire, answers, service=service)
     shown_ids = shown_themes(questionnaire, answers, service=service)
     counted = drop_hidden(questionnaire, answers, service=service)
@@ -494,7 +512,11 @@ def score_audit(
     compliance, compliance_answers = _compliance(questionnaire, questions, timed)
     return AuditScore(
         themes=tuple(themes),
-        overall=_overall(questionnaire, themes),
+        overall=(
+            _judged_overall(questionnaire, overall_judged)
+            if questionnaire.grading.graded_by == "judgement"
+            else _overall(questionnaire, themes)
+        ),
         compliance=compliance,
         compliance_answers=compliance_answers,
         questions=questions,

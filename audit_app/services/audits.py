@@ -233,6 +233,7 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
             judged_grades(judgements),
             day=audit_day_of(audit),
             service=service_name,
+            overall_judged=audit.overall_grade_judged,
         ),
         concerns=concerns,
         auditor=auditor,
@@ -961,11 +962,7 @@ def save_overall_judgement(
     typed = {JUDGEMENT: grade, ANALYSIS: analysis.strip()}
     effective, mine, conflicts = _merge(overall_values(audit_file), typed, loaded)
     grade, analysis = effective[JUDGEMENT], effective[ANALYSIS]
-    errors = judgement_problems(
-        audit_file.questionnaire, audit_file.score.overall.grade, grade, analysis
-    )
-    if not grade:
-        errors = {"judgement": "Select your overall grade", **errors}
+    errors = _overall_judgement_errors(audit_file, grade, analysis)
     if conflicts:
         raise EditConflict(conflicts, mine, errors)
     if errors:
@@ -991,6 +988,21 @@ def save_overall_judgement(
         before=before,
         after=after,
     )
+
+
+def _overall_judgement_errors(audit_file: AuditFile, grade: str, analysis: str) -> dict[str, str]:
+    """What is wrong with an overall judgement, by field; AuditNotFound when the overall
+    grade is the score's, so that no judgement is asked."""
+    if audit_file.questionnaire.grading.graded_by == "score":
+        raise AuditNotFound(audit_file.audit.id)
+    by_judgement = audit_file.score.overall.by_judgement
+    suggested = None if by_judgement else audit_file.score.overall.grade
+    errors = judgement_problems(
+        audit_file.questionnaire, suggested, grade, analysis, by_judgement=by_judgement
+    )
+    if not grade:
+        errors = {"judgement": "Select your overall grade", **errors}
+    return errors
 
 
 def _theme(questionnaire: Questionnaire, theme_id: str) -> Theme:
@@ -1272,19 +1284,33 @@ def submission_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
         for name, problem in found.items():
             key = "judgement" if name == "judgement" else "analysis"
             problems[f"{key}-{theme.id}"] = (f"{theme.title}: {problem}", theme.id)
-    if not audit_file.audit.overall_grade_judged:
-        problems["overall"] = ("Record your overall judgement", "")
-    else:
-        found = judgement_problems(
-            q,
-            audit_file.score.overall.grade,
-            audit_file.audit.overall_grade_judged,
-            audit_file.audit.overall_analysis or "",
-        )
-        for name, problem in found.items():
-            key = "overall" if name == "judgement" else "overall-analysis"
-            problems[key] = (f"Overall judgement: {problem}", "")
+    problems.update(overall_problems(audit_file))
     return problems
+
+
+def overall_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
+    """What stops submission in the overall judgement, as :func:`submission_problems` says
+    it: nothing when the overall grade is the score's (no judgement is asked)."""
+    graded_by = audit_file.questionnaire.grading.graded_by
+    if graded_by == "score":
+        return {}
+    if not audit_file.audit.overall_grade_judged:
+        return {"overall": ("Record your overall judgement", "")}
+    by_judgement = graded_by == "judgement"
+    found = judgement_problems(
+        audit_file.questionnaire,
+        None if by_judgement else audit_file.score.overall.grade,
+        audit_file.audit.overall_grade_judged,
+        audit_file.audit.overall_analysis or "",
+        by_judgement=by_judgement,
+    )
+    return {
+        "overall" if name == "judgement" else "overall-analysis": (
+            f"Overall judgement: {problem}",
+            "",
+        )
+        for name, problem in found.items()
+    }
 
 
 def submit(
@@ -1318,6 +1344,7 @@ def submit(
         audit_file.questionnaire,
         sampling or Sampling(),
         resubmission=before == RETURNED,
+        computed=audit_file.score.overall.grade,
     )
     session.add(audit_file.audit)
     session.flush()
@@ -1368,14 +1395,17 @@ def _store_results(audit_file: AuditFile, *, session: Session) -> None:
 
 
 def _audit_result(audit_file: AuditFile, audit_id: int) -> AuditResult:
-    """The overall score, the grade it suggests and the auditor's overall judgement."""
+    """The overall score, the grade it suggests and the auditor's overall judgement; graded
+    by judgement, the judgement alone (no percent, no suggested grade); graded by the score,
+    no judgement."""
     overall = audit_file.score.overall
+    asked = audit_file.questionnaire.grading.graded_by != "score"
     return AuditResult(
         audit_id=audit_id,
         percent=_stored_percent(overall.percent),
         percent_rounded=round_percent(overall.percent),
-        grade_computed=overall.grade,
-        grade_judged=audit_file.audit.overall_grade_judged,
+        grade_computed=None if overall.by_judgement else overall.grade,
+        grade_judged=audit_file.audit.overall_grade_judged if asked else None,
     )
 
 
@@ -1440,7 +1470,12 @@ class Sampling:
 
 
 def choose_for_moderation(
-    audit: Audit, questionnaire: Questionnaire, sampling: Sampling, *, resubmission: bool
+    audit: Audit,
+    questionnaire: Questionnaire,
+    sampling: Sampling,
+    *,
+    resubmission: bool,
+    computed: str | None = None,
 ) -> dict[str, object]:
     """Decide at submission whether the audit is due for moderation, and record why.
 
@@ -1451,9 +1486,9 @@ def choose_for_moderation(
     if resubmission and audit.moderation_due:
         return {"due": True, "reason": audit.moderation_reason, "kept": True}
     draw = sampling.rng.random()
-    reason = moderation_reason(
-        audit.overall_grade_judged, questionnaire.grades, draw, sampling.rate
-    )
+    # The overall grade that counts: the auditor's, or the score's when none is asked.
+    grade = audit.overall_grade_judged if questionnaire.grading.graded_by != "score" else computed
+    reason = moderation_reason(grade, questionnaire.grades, draw, sampling.rate)
     audit.moderation_draw = draw
     audit.moderation_due = reason is not None
     audit.moderation_reason = reason

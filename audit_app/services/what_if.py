@@ -122,9 +122,11 @@ class Job:
 
     @property
     def reads_judgements(self) -> bool:
-        """Whether a version grades a theme by judgement: then the auditors' grades count."""
+        """Whether a version grades a theme, or the overall grade, by judgement: then the
+        auditors' grades count."""
         themes = [*self.before.themes, *self.after.themes]
-        return any(theme.graded_by == "judgement" for theme in themes)
+        overall = (self.before.grading.graded_by, self.after.grading.graded_by)
+        return "judgement" in overall or any(theme.graded_by == "judgement" for theme in themes)
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -329,8 +331,17 @@ def rescore_batch(
     """One batch of a job's audits rescored (answers read now); the job says how far it got."""
     audits = _with_answers(rows, session=session)
     if job.reads_judgements:
-        judged = workshop_service.judged_grades_of([row[0] for row in rows], session=session)
-        audits = [replace(audit, judged=judged.get(audit.audit_id, {})) for audit in audits]
+        ids = [row[0] for row in rows]
+        judged = workshop_service.judged_grades_of(ids, session=session)
+        overall = workshop_service.overall_judgements_of(ids, session=session)
+        audits = [
+            replace(
+                audit,
+                judged=judged.get(audit.audit_id, {}),
+                overall_judged=overall.get(audit.audit_id),
+            )
+            for audit in audits
+        ]
     rescored = rescore_each(job.before, job.after, audits, plans=job.plans)
     session.execute(
         update(WhatIf)

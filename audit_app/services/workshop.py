@@ -808,6 +808,7 @@ def with_answers(rows: Sequence[AuditRow], *, session: Session) -> list[Submitte
     ids = [audit_id for audit_id, *_ in rows]
     answers = _answers_of(ids, session=session)
     judged = judged_grades_of(ids, session=session)
+    overall = overall_judgements_of(ids, session=session)
     return [
         SubmittedAudit(
             audit_id=audit_id,
@@ -817,6 +818,7 @@ def with_answers(rows: Sequence[AuditRow], *, session: Session) -> list[Submitte
             submitted_at=submitted_at,
             answers=answers.get(audit_id, {}),
             judged=judged.get(audit_id, {}),
+            overall_judged=overall.get(audit_id),
         )
         for audit_id, submitted_at, case_ref, team, service in rows
     ]
@@ -852,6 +854,20 @@ def judged_grades_of(audit_ids: Sequence[int], *, session: Session) -> dict[int,
             )
         ):
             found.setdefault(audit_id, {})[theme_id] = grade
+    return found
+
+
+def overall_judgements_of(audit_ids: Sequence[int], *, session: Session) -> dict[int, str]:
+    """Each audit's overall grade as its auditor judged it, by audit id (what an overall
+    grade graded by judgement is)."""
+    found: dict[int, str] = {}
+    for batch in _batches(audit_ids, _BATCH):
+        rows = session.exec(
+            select(Audit.id, Audit.overall_grade_judged).where(
+                col(Audit.id).in_(batch), col(Audit.overall_grade_judged).is_not(None)
+            )
+        )
+        found.update((audit_id, grade) for audit_id, grade in rows if audit_id and grade)
     return found
 
 

@@ -252,6 +252,8 @@ def next_after(audit_file: AuditFile, theme_id: str) -> str:
     later = [tid for tid in ids[ids.index(theme_id) + 1 :] if tid in shown]
     if later:
         return url_for("audits.theme", audit_id=audit_file.audit.id, theme_id=later[0])
+    if audit_file.questionnaire.grading.graded_by == "score":
+        return url_for("audits.check", audit_id=audit_file.audit.id)  # no judgement is asked
     return url_for("audits.judgement", audit_id=audit_file.audit.id)
 
 

@@ -184,6 +184,8 @@ def judgement(audit_id: int) -> str | Response | tuple[str, int]:
     loaded = pages.load_editable(audit_id)
     if isinstance(loaded, Response):
         return loaded
+    if loaded.questionnaire.grading.graded_by == "score":
+        abort(404)  # the overall grade is the score's: no judgement is asked
     form = JudgementForm()
     if request.method != "POST":
         opened = PageAfterSave(shown_back=audit_service.overall_values(loaded))

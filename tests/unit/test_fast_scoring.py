@@ -21,8 +21,11 @@ def reference(
     answers: dict[str, str],
     judged: dict[str, str] | None = None,
     service: str | None = None,
+    overall_judged: str | None = None,
 ) -> tuple[object, ...]:
-    score: AuditScore = score_audit(questionnaire, answers, judged, day=DAY, service=service)
+    score: AuditScore = score_audit(
+        questionnaire, answers, judged, day=DAY, service=service, overall_judged=overall_judged
+    )
     return (
         tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
         score.overall.percent,
@@ -36,8 +39,11 @@ def compiled(
     answers: dict[str, str],
     judged: dict[str, str] | None = None,
     service: str | None = None,
+    overall_judged: str | None = None,
 ) -> tuple[object, ...]:
-    score: QuickScore = plan.score(answers, judged, day=DAY, service=service)
+    score: QuickScore = plan.score(
+        answers, judged, day=DAY, service=service, overall_judged=overall_judged
+    )
     return (
         tuple((t.theme_id, t.percent, t.grade) for t in score.themes),
         score.overall_percent,
@@ -58,7 +64,8 @@ def test_the_compiled_engine_agrees_with_the_reference(audit: Audit) -> None:
 def test_the_engines_agree_on_the_auditors_grades_of_themes_graded_by_judgement(
     audit: Audit, data: st.DataObject
 ) -> None:
-    """Every theme may carry a judgement: a grade, one that is no grade, or none."""
+    """Every theme, and the audit overall, may carry a judgement: a grade, one that is no
+    grade, or none."""
     questionnaire, answers = audit
     choices = st.sampled_from([*questionnaire.grades, "Not a grade"]) | st.none()
     judged = {
@@ -66,8 +73,10 @@ def test_the_engines_agree_on_the_auditors_grades_of_themes_graded_by_judgement(
         for theme in questionnaire.themes
         if (grade := data.draw(choices)) is not None
     }
+    overall = data.draw(choices)
     plan = ScoringPlan(questionnaire)
-    assert compiled(plan, answers, judged) == reference(questionnaire, answers, judged)
+    expected = reference(questionnaire, answers, judged, overall_judged=overall)
+    assert compiled(plan, answers, judged, overall_judged=overall) == expected
 
 
 @PROPERTY

@@ -187,3 +187,108 @@ def test_rescoring_reads_the_auditors_grades_for_a_theme_graded_by_judgement() -
     voice = next(t for t in rescored.themes if t.theme_id == "voice").shift
     assert (voice.before, voice.percent_before) == ("Inadequate", 0)
     assert (voice.after, voice.percent_after) == ("Good", None)
+
+
+def overall_by(graded_by: str, rule: str = "mean") -> dict[str, Any]:
+    """The builders' questionnaire with ``grading.overall`` graded as given."""
+    return grading({"rule": rule, "graded_by": graded_by})
+
+
+@pytest.mark.parametrize("judged", ["Good", "Inadequate"])
+def test_an_overall_grade_graded_by_judgement_is_the_auditors_and_has_no_percent(
+    judged: str,
+) -> None:
+    """Worked by hand: seen-alone "yes" (2 of 2, 100%) and plan-smart "no" (0 of 2, 0%) would
+    make a mean of 50%, Requires improvement; graded by judgement the overall grade is the
+    auditor's, whatever the themes, and there is no overall percent and no band."""
+    q = validate_questionnaire(overall_by("judgement"))
+    answers = {"seen-alone": "yes", "plan-smart": "no"}
+    result = score_audit(q, answers, overall_judged=judged)
+    assert result.theme("voice").percent == 100  # the themes are graded as ever
+    assert result.theme("planning").percent == 0
+    assert (result.overall.percent, result.overall.grade) == (None, judged)
+    assert (result.overall.band_grade, result.overall.limited_by) == (None, ())
+    assert result.overall.by_judgement
+    quick = ScoringPlan(q).score(answers, overall_judged=judged)
+    assert (quick.overall_percent, quick.overall_grade) == (None, judged)
+
+
+def test_an_overall_grade_graded_by_judgement_has_no_grade_until_the_auditor_gives_one() -> None:
+    q = validate_questionnaire(overall_by("judgement"))
+    assert score_audit(q, {"seen-alone": "yes"}).overall.grade is None
+    assert score_audit(q, {"seen-alone": "yes"}, overall_judged="Excellent").overall.grade is None
+    assert ScoringPlan(q).score({}, overall_judged="Excellent").overall_grade is None
+
+
+@pytest.mark.parametrize("graded_by", ["both", "score"])
+def test_an_overall_grade_by_the_score_reads_no_judgement(graded_by: str) -> None:
+    """Mean of 100% and 0%: 50%, Requires improvement, whatever the auditor judged."""
+    q = validate_questionnaire(overall_by(graded_by))
+    answers = {"seen-alone": "yes", "plan-smart": "no"}
+    result = score_audit(q, answers, overall_judged="Outstanding")
+    assert (result.overall.percent, result.overall.grade) == (50, "Requires improvement")
+    assert not result.overall.by_judgement
+    quick = ScoringPlan(q).score(answers, overall_judged="Outstanding")
+    assert (quick.overall_percent, quick.overall_grade) == (50, "Requires improvement")
+
+
+def test_overall_graded_by_is_both_unless_written() -> None:
+    assert validate_questionnaire(grading("mean")).grading.graded_by == "both"
+    assert validate_questionnaire(grading({"rule": "lowest"})).grading.graded_by == "both"
+    assert validate_questionnaire(overall_by("score")).grading.graded_by == "score"
+
+
+def test_an_overall_grade_graded_by_judgement_needs_a_descriptor_on_every_band() -> None:
+    data = grading({"rule": "mean", "graded_by": "judgement"}, descriptors=False)
+    with pytest.raises(QuestionnaireInvalid) as caught:
+        validate_questionnaire(data)
+    message = (
+        "needs a descriptor: the overall grade ($.grading.overall.graded_by) is graded by "
+        "judgement, which the auditor makes against the bands' descriptors"
+    )
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (f"$.grading.bands[{i}]", message) for i in range(4)
+    ]
+
+
+def test_overall_graded_by_must_be_one_of_the_three() -> None:
+    with pytest.raises(QuestionnaireInvalid) as caught:
+        validate_questionnaire(overall_by("auditor"))
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("$.grading.overall.graded_by", 'must be one of "both", "score", "judgement"')
+    ]
+
+
+def test_the_overall_rule_reads_as_a_sentence_for_each_way_of_grading() -> None:
+    judged = validate_questionnaire(overall_by("judgement"))
+    assert describe_overall_rule(judged) == (
+        "The auditor's judgement against the bands' descriptors (no overall percent)"
+    )
+    by_score = validate_questionnaire(overall_by("score", "lowest"))
+    assert describe_overall_rule(by_score) == (
+        "The worst grade of any graded theme; no overall judgement is asked"
+    )
+
+
+def test_rescoring_towards_an_overall_grade_by_judgement_reads_the_auditors_overall_grade() -> None:
+    """Before: mean of 0% (voice, seen-alone "no") and 100% (planning): 50%, Requires
+    improvement. After, graded by judgement: the auditor's Good, and no percent."""
+    before = validate_questionnaire(grading())
+    changed = overall_by("judgement")
+    changed["version"] = 2
+    after = validate_questionnaire(changed)
+    audit = SubmittedAudit(
+        audit_id=1,
+        case_ref="100824",
+        team="Child Protection 1",
+        service="Child Protection",
+        submitted_at=None,
+        answers={"seen-alone": "no", "plan-smart": "yes"},
+        overall_judged="Good",
+    )
+    (rescored,) = rescore_each(before, after, [audit])
+    assert (rescored.overall.before, rescored.overall.percent_before) == (
+        "Requires improvement",
+        50,
+    )
+    assert (rescored.overall.after, rescored.overall.percent_after) == ("Good", None)

@@ -225,6 +225,9 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
             band["descriptor"] = f"What {band['grade']} looks like."
         if draw(st.booleans()):
             overall = {"rule": overall, "capped_by_worst_band": draw(st.booleans())}
+            graded_by = draw(st.sampled_from([None, "both", "score", "judgement"]))
+            if graded_by is not None:
+                overall["graded_by"] = graded_by
     return validate_questionnaire(
         {
             "format": "case-audit/2" if format_2 else "case-audit/1",
