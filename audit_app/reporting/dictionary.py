@@ -107,18 +107,21 @@ TABLES: dict[str, Table] = {
                 "overall_percent",
                 "percent",
                 "The weighted mean of the graded themes' percents, to one decimal place "
-                "(half away from zero). Empty when no theme was graded.",
+                "(half away from zero). Empty when no theme was graded, and when the "
+                "questionnaire grades the audit overall by judgement (it has no percent).",
                 "72.4",
             ),
             _grade(
                 "overall_grade_computed",
-                "The overall grade the scoring rules gave from the answers.",
+                "The overall grade the scoring rules gave from the answers (none when the "
+                "questionnaire grades the audit overall by judgement).",
                 "Good",
             ),
             _grade(
                 "overall_grade_judged",
                 "The auditor's professional judgement overall (empty while blind moderation "
-                "keeps it from you).",
+                "keeps it from you, and when the questionnaire takes the overall grade from "
+                "the score and asks for none).",
                 "Good",
             ),
             _grade(
@@ -150,10 +153,15 @@ TABLES: dict[str, Table] = {
                 "percent",
                 "percent",
                 "Points scored as a percent of points possible, one decimal place (half away "
-                "from zero). Empty when the theme was not graded (every answer not applicable).",
+                "from zero). Empty when the theme was not graded (every answer not applicable), "
+                "and when the questionnaire grades the theme by judgement (it has no percent).",
                 "66.7",
             ),
-            _grade("grade_computed", "The theme's grade from the answers.", "Good"),
+            _grade(
+                "grade_computed",
+                "The theme's grade from the answers (none when it is graded by judgement).",
+                "Good",
+            ),
             _grade(
                 "grade_judged",
                 "The auditor's judgement of the theme (empty while blind moderation keeps it "
@@ -259,6 +267,45 @@ TABLES: dict[str, Table] = {
             ),
         ),
     ),
+    "options": Table(
+        kind="options",
+        title="Tick-all-that-apply options",
+        one_row_per="option of a multi-select (tick all that apply) question, for each "
+        "questionnaire version with such questions among the exported audits (rows in "
+        "questionnaire order, not by audit)",
+        columns=(
+            _QUESTIONNAIRE_ID,
+            _QUESTIONNAIRE_VERSION,
+            _THEME_ID,
+            _QUESTION_ID,
+            Column(
+                "option_value",
+                "text",
+                "The option's value, matched across versions of the questionnaire.",
+                "risk",
+            ),
+            Column(
+                "option_label",
+                "text",
+                "The option's label in this version of the questionnaire.",
+                "Risk and safety",
+            ),
+            Column(
+                "audits_ticking",
+                "integer",
+                "How many of the exported audits ticked the option.",
+                "31",
+            ),
+            Column(
+                "audits_answering",
+                "integer",
+                "How many of the exported audits answered the question (ticked at least one "
+                "option); audits where it was hidden or left blank are not counted. The share "
+                "ticking the option is audits_ticking out of audits_answering.",
+                "40",
+            ),
+        ),
+    ),
 }
 
 RULES = (
@@ -292,15 +339,16 @@ def markdown() -> str:
         "Made from `audit_app/reporting/dictionary.py`; the same text is on the page "
         "`/reports/data-dictionary` and in the workbook's `dictionary` sheet.",
         "",
-        "Download the four tables from the reports dashboard (applying its filters), or:",
+        "Download the tables from the reports dashboard (applying its filters), or:",
         "",
         "```sh",
         "flask --app wsgi export KIND [--from YYYY-MM-DD] [--to YYYY-MM-DD] "
         "[--service NAME] [--questionnaire ID] --out FILE   # FILE or - for stdout",
         "```",
         "",
-        "KIND is `audits`, `themes`, `compliance`, `answers`, or `workbook` (an .xlsx file "
-        "with the four tables and this dictionary).",
+        "KIND is `audits`, `themes`, `compliance`, `answers`, `options`, or `workbook` (an "
+        ".xlsx file with the tables and this dictionary; the `options` sheet only when an "
+        "exported audit's questionnaire has a tick-all-that-apply question).",
         "",
         "## Rules for every file",
         "",

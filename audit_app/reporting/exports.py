@@ -1,4 +1,4 @@
-"""The board's exports: four tidy tables as CSV, and one workbook with all four and the dictionary.
+"""The board's exports: tidy tables as CSV, and one workbook with them all and the dictionary.
 
 Each table is one SQL statement whose columns are already the exported text (timestamps in ISO
 8601 UTC, percents to one decimal, formula-like text neutralised by ``cells.neutralised``, for
@@ -33,7 +33,12 @@ from audit_app.reporting.cells import neutralised
 from audit_app.reporting.database import ReportReader, iso_utc, one_decimal
 from audit_app.reporting.dictionary import RULES, TABLES
 from audit_app.reporting.final_grade import final_grade_column
-from audit_app.reporting.questionnaires import question_meta, read_versions, theme_titles
+from audit_app.reporting.questionnaires import (
+    multi_options,
+    question_meta,
+    read_versions,
+    theme_titles,
+)
 from audit_app.reporting.selection import A, C, R, Selection, of_audits
 from audit_app.reporting.withheld import answer_withheld, unless_hidden
 
@@ -51,7 +56,7 @@ US = table_of(User).c
 CASE_REF = table_of(Case).c.case_ref
 
 
-def _versions_in(reader: ReportReader, selection: Selection) -> list[QuestionnaireVersion]:
+def versions_in(reader: ReportReader, selection: Selection) -> list[QuestionnaireVersion]:
     """The questionnaire versions of the exported audits (their labels go into the SQL)."""
     ids = (
         select(A.questionnaire_version_id)
@@ -277,16 +282,90 @@ def _answer_value(selection: Selection, questions: Any) -> Any:
     return AN.value if withheld is None else case((withheld, null()), else_=AN.value)
 
 
+def _multi_option_lookup(reader: ReportReader, versions: list[QuestionnaireVersion]) -> Any:
+    return reader.lookup(
+        "multi_option_meta",
+        [
+            ("version_id", Integer),
+            ("question_id", String),
+            ("theme_id", String),
+            ("position", Integer),
+            ("value", String),
+            ("label", String),
+        ],
+        ["version_id", "question_id", "value"],
+        multi_options(versions),
+    )
+
+
+def options_statement(
+    reader: ReportReader, selection: Selection, versions: list[QuestionnaireVersion]
+) -> Any:
+    """Per option of each multi-select question: how many of the exported audits answered the
+    question, and how many ticked the option (a stored multi answer is its option values
+    separated by single spaces, and option values are slugs, so a space-padded LIKE finds
+    one exactly)."""
+    options = _multi_option_lookup(reader, versions)
+    joined = (
+        of_audits(table_of(Answer))
+        .join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
+        .join(
+            options,
+            and_(
+                options.c.version_id == A.questionnaire_version_id,
+                options.c.question_id == AN.question_id,
+            ),
+        )
+    )
+    padded = literal(" ").concat(AN.value).concat(" ")
+    ticked = padded.like(literal("% ").concat(options.c.value).concat(" %"))
+    return (
+        select(
+            QV.questionnaire_id,
+            QV.version,
+            options.c.theme_id,
+            options.c.question_id,
+            options.c.value,
+            neutralised(options.c.label),
+            func.sum(case((ticked, 1), else_=0)),
+            func.count(),
+        )
+        .select_from(joined)
+        .where(*selection.conditions(in_id_order=True))
+        .group_by(
+            QV.questionnaire_id,
+            QV.version,
+            options.c.position,
+            options.c.theme_id,
+            options.c.question_id,
+            options.c.value,
+            options.c.label,
+        )
+        .order_by(QV.questionnaire_id, QV.version, options.c.position)
+    )
+
+
 STATEMENTS: dict[str, Callable[[ReportReader, Selection, list[QuestionnaireVersion]], Any]] = {
     "audits": audits_statement,
     "themes": themes_statement,
     "compliance": compliance_statement,
     "answers": answers_statement,
+    "options": options_statement,
 }
+FIRST_KINDS = ("audits", "themes", "compliance", "answers")
+"""The tables every workbook has; "options" only when a version exported has a multi-select
+question (so that an export of format 1 questionnaires is as it always was)."""
+
+
+def workbook_kinds(reader: ReportReader, selection: Selection) -> tuple[str, ...]:
+    """The tables of a workbook of this selection."""
+    if multi_options(versions_in(reader, selection)):
+        return KINDS
+    return FIRST_KINDS
 
 
 def statement(reader: ReportReader, kind: str, selection: Selection) -> Any:
-    return STATEMENTS[kind](reader, selection, _versions_in(reader, selection))
+    return STATEMENTS[kind](reader, selection, versions_in(reader, selection))
 
 
 def rows(reader: ReportReader, kind: str, selection: Selection) -> Iterator[list[Any]]:
@@ -334,8 +413,10 @@ def write_csv(
     database, is what limits an export's speed, and one process uses one processor.) Each
     part reads its own snapshot of the database, moments apart.
     """
-    # One row per audit: writing the audits table is quicker than starting processes.
-    parts = _parts(reader, selection, jobs) if jobs > 1 and kind != "audits" else []
+    # One row per audit: writing the audits table is quicker than starting processes. The
+    # options table counts over every audit, so it is not cut by audit.
+    split = jobs > 1 and kind not in ("audits", "options")
+    parts = _parts(reader, selection, jobs) if split else []
     if not parts:
         counter = RowCount()
         for chunk in csv_chunks(reader, kind, selection, counter):
@@ -434,7 +515,7 @@ _NUMERIC_TYPES = {"integer", "percent", "number"}
 def write_workbook(
     reader: ReportReader, selection: Selection, out: BinaryIO | str
 ) -> dict[str, int]:
-    """The four tables as sheets (split across sheets beyond Excel's row limit) and the
+    """The tables as sheets (split across sheets beyond Excel's row limit) and the
     dictionary; return the rows of each table."""
     import xlsxwriter
 
@@ -449,8 +530,9 @@ def write_workbook(
         },
     )
     bold = workbook.add_format({"bold": True})
-    counts = {kind: _write_table(workbook, reader, kind, selection, bold) for kind in TABLES}
-    _write_dictionary(workbook, bold)
+    kinds = workbook_kinds(reader, selection)
+    counts = {kind: _write_table(workbook, reader, kind, selection, bold) for kind in kinds}
+    _write_dictionary(workbook, bold, kinds)
     workbook.close()
     return counts
 
@@ -488,12 +570,13 @@ def _write_record(sheet: Any, row_index: int, record: Any, numeric: list[bool]) 
             sheet.write_string(row_index, col, str(value))
 
 
-def _write_dictionary(workbook: Any, bold: Any) -> None:
-    """The data dictionary's sheet: every column of every table, then the rules."""
+def _write_dictionary(workbook: Any, bold: Any, kinds: tuple[str, ...]) -> None:
+    """The data dictionary's sheet: every column of every table written, then the rules."""
     sheet = workbook.add_worksheet("dictionary")
     sheet.write_row(0, 0, ["table", "column", "type", "meaning", "example"], bold)
     row_index = 1
-    for kind, table in TABLES.items():
+    for kind in kinds:
+        table = TABLES[kind]
         for column in table.columns:
             sheet.write_row(
                 row_index, 0, [kind, column.name, column.type, column.meaning, column.example]

@@ -223,6 +223,26 @@ def question_meta(rows: list[QuestionnaireVersion]) -> tuple[list[QuestionMeta],
     return questions, options
 
 
+def multi_options(rows: list[QuestionnaireVersion]) -> list[tuple[int, str, str, int, str, str]]:
+    """(version id, question id, theme id, position, option value, label) for every option of
+    every multi-select question of the given versions, in questionnaire order (position counts
+    the options across the whole version)."""
+    found = []
+    for row in rows:
+        assert row.id is not None
+        position = 0
+        for theme in questionnaire_of(row).themes:
+            for question in theme.questions:
+                if question.type != "multi":
+                    continue
+                for option in question.options or ():
+                    position += 1
+                    found.append(
+                        (row.id, question.id, theme.id, position, option.value, option.label)
+                    )
+    return found
+
+
 def theme_titles(rows: list[QuestionnaireVersion]) -> list[tuple[int, str, str, int]]:
     """(version id, theme id, title, position) for every theme of the given versions."""
     found = []

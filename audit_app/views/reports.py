@@ -36,6 +36,7 @@ from audit_app.reporting.compliance import measure_breakdown
 from audit_app.reporting.database import ReportReader, ReportTooSlow
 from audit_app.reporting.dictionary import RULES, TABLES
 from audit_app.reporting.filters import Filters, Scope
+from audit_app.reporting.options import option_counts
 from audit_app.reporting.presentation import dashboard_charts, measure_charts
 from audit_app.reporting.report_page import ReportPage
 from audit_app.services import reports as report_service
@@ -193,6 +194,25 @@ def compliance() -> str:
         page=page,
         breakdown=breakdown,
         charts=measure_charts(breakdown.by_team, breakdown.by_month),
+        args=page.filters.query_args(),
+        filters_described=page.filters_described(),
+    )
+
+
+@bp.get("/reports/options")
+@role_required(*ALL_ROLES)
+@report_limited
+def options() -> str:
+    """For each tick-all-that-apply question, how many audits ticked each option."""
+    with _reader() as reader:
+        page = _page(reader)
+        if page.errors:
+            abort(400)
+        questions = option_counts(reader, page.selection)
+    return render_template(
+        "reports/options.html",
+        page=page,
+        questions=questions,
         args=page.filters.query_args(),
         filters_described=page.filters_described(),
     )

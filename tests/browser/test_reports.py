@@ -95,3 +95,15 @@ def test_the_dashboard_keeps_to_the_content_security_policy(
         assert not [m for m in refused if "Content Security Policy" in m], refused
     finally:
         context.close()
+
+
+def test_the_tick_all_that_apply_page_is_accessible(
+    demo_server: tuple[LiveServer, dict[str, str]], new_page: Callable[..., Page]
+) -> None:
+    server, passwords = demo_server
+    page = new_page()
+    sign_in(page, server, "manager", passwords["manager"], check=False)
+    page.goto(f"{server.url}/reports/options")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tick-all-that-apply answers")
+    expect(page.get_by_role("link", name="Back to reports")).to_be_visible()
+    check_accessibility(page)

@@ -18,7 +18,7 @@ def test_the_markdown_is_up_to_date() -> None:
 
 
 def test_every_table_leads_with_the_agreed_columns() -> None:
-    assert KINDS == ("audits", "themes", "compliance", "answers")
+    assert KINDS == ("audits", "themes", "compliance", "answers", "options")
     leading = {
         "audits": "audit_id case_id questionnaire_id questionnaire_version kind service team "
         "auditor status submitted_at overall_percent overall_grade_computed overall_grade_judged "
@@ -29,6 +29,8 @@ def test_every_table_leads_with_the_agreed_columns() -> None:
         "compliant",
         "answers": "audit_id case_id questionnaire_id questionnaire_version theme_id question_id "
         "value label score max_score",
+        "options": "questionnaire_id questionnaire_version theme_id question_id option_value "
+        "option_label audits_ticking audits_answering",
     }
     for kind, names in leading.items():
         expected = names.split()

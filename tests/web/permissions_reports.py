@@ -11,6 +11,7 @@ ROWS = {
     "reports.dashboard": [("GET", "/reports", EVERYONE)],
     "reports.audits": [("GET", "/reports/audits?band=good", EVERYONE)],
     "reports.compliance": [("GET", "/reports/compliance?measure=Child+seen+alone", EVERYONE)],
+    "reports.options": [("GET", "/reports/options", EVERYONE)],
     "reports.dictionary": [("GET", "/reports/data-dictionary", EVERYONE)],
     "reports.export_csv": [("GET", "/reports/export/audits.csv", EVERYONE)],
     "reports.export_workbook": [("GET", "/reports/export/workbook.xlsx", EVERYONE)],
