@@ -363,7 +363,10 @@ def test_percents_are_between_0_and_100(audit: Audit) -> None:
         else:
             assert (theme.percent is None) == (not included) == (theme.grade is None)
         assert 0 <= theme.points <= theme.possible
-    assert (result.overall.percent is None) == all(t.percent is None for t in result.themes)
+    if result.overall.by_judgement:
+        assert result.overall.percent is None  # the auditor's grade, never a percent
+    else:
+        assert (result.overall.percent is None) == all(t.percent is None for t in result.themes)
 
 
 @PROPERTY
@@ -420,6 +423,9 @@ def test_raising_one_score_never_lowers_its_theme(audit: Audit, data: st.DataObj
     for theme in after.themes:
         if theme.theme_id != theme_id:
             assert _theme_totals(theme) == _theme_totals(before.theme(theme.theme_id))
+    if before.overall.by_judgement:
+        assert after.overall == before.overall  # the auditor's grade: no score moves it
+        return
     assert after.overall.percent is not None and before.overall.percent is not None
     assert after.overall.percent >= before.overall.percent
     assert grade_rank(questionnaire, after.overall.grade) <= grade_rank(
