@@ -258,16 +258,14 @@ class ScoringPlan:
         service: str | None = None,
         overall_judged: str | None = None,
     ) -> QuickScore:
-        """Score one audit's answers (with the auditor's grades of what is graded by
-        judgement, and the case's service for conditions on it): the same percents, grades and
-        compliance counts as ``score_audit`` (timeliness measures only with ``day``, as there)."""
+        """Score one audit's answers as ``score_audit`` does (with the auditor's grades of what
+        is graded by judgement, the case's service; timeliness measures only with ``day``)."""
         count = len(self._theme_ids)
         points, possible = [0] * count, [0] * count
         tallies = [[0, 0] for _ in self.measures]
         shown: set[str] = set()
         get = answers.get
-        settled = self._settled(answers, service)
-        rows = self._rows
+        settled, rows = self._settled(answers, service), self._rows
         for question_id, theme, controller, shown_for, remember, scores, most, measure in rows:
             if controller is not None:
                 value = get(controller)
