@@ -1,7 +1,7 @@
 """Calibration exercises: auditors audit one exemplar case blind, then compare with the agreed
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-09 09:00:00
 
 ``calibration_exercise`` (title, exemplar case, questionnaire version, who made it, when it was
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
