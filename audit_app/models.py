@@ -241,6 +241,11 @@ class ThemeJudgement(SQLModel, table=True):
     theme_id: str = Field(max_length=ID_MAX_LENGTH)
     grade: str = Field(max_length=GRADE_MAX_LENGTH)
     analysis: str | None = Field(default=None, sa_column=Column(Text))
+    # The theme's evidence fields (format 2's ``evidence``), each blank when not asked or not
+    # written; a row may hold them without a grade yet.
+    strengths: str | None = Field(default=None, sa_column=Column(Text))
+    areas_for_development: str | None = Field(default=None, sa_column=Column(Text))
+    recommendations: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -666,6 +666,14 @@ class Question(Question1):
         "least two). Needs min, and the last band's min at or below it, so every allowed "
         "answer earns a score. The question's maximum is its highest band score.",
     )
+    comment: Literal["optional", "required"] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description='A comment box under the question, for the auditor\'s evidence: "optional" '
+        'or "required" (needed whenever the question is shown, before the theme is complete). '
+        "Without it the question has no comment box. A question that is hidden keeps no "
+        "comment.",
+    )
 
     @property
     def is_scored(self) -> bool:
@@ -884,6 +892,15 @@ class TimelinessMeasure(_Strict):
     )
 
 
+EvidenceField = Literal["strengths", "areas_for_development", "recommendations"]
+EVIDENCE_LABELS: dict[str, str] = {
+    "strengths": "Strengths",
+    "areas_for_development": "Areas for development",
+    "recommendations": "Recommendations",
+}
+"""A theme's evidence fields, as the pages, the exports and the docs name them."""
+
+
 class _ThemeFields(_Strict):
     """What a theme is in either format: its identity and how it counts."""
 
@@ -953,6 +970,13 @@ class Theme(_ThemeFields):
         description="Recording-compliance measures worked out from date answers (met, not met, "
         "or not applicable when a date is unanswered or hidden): they count with the "
         "questionnaire's other compliance measures and never touch the theme's score.",
+    )
+    evidence: Annotated[list[EvidenceField], Field(min_length=1)] | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="Boxes the auditor writes in beside their judgement of the theme, each "
+        'listed once: "strengths", "areas_for_development" and "recommendations", in the order '
+        "the page shows them. Without it the theme has none.",
     )
 
     def placed_questions(self) -> Iterator[tuple[Loc, Question]]:
@@ -1463,6 +1487,8 @@ _TOO_SHORT = {
     "questions": "needs at least one question",
     "in": "needs at least one value",
     "items": "needs at least one item",
+    "evidence": 'needs at least one field: "strengths", "areas_for_development" or '
+    '"recommendations" (or leave the key out)',
     "all": "needs at least one condition",
     "any": "needs at least one condition",
     "service": "needs at least one service",
@@ -1694,6 +1720,8 @@ def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
         first_theme.setdefault(theme.id, t)
         if isinstance(theme, Theme) and not theme.questions:
             yield ("themes", t, "items"), _NO_QUESTIONS
+        if isinstance(theme, Theme):
+            yield from _evidence_problems(theme.evidence or [], ("themes", t, "evidence"))
     placed = [
         _Placed(position, loc, question)
         for position, (loc, question) in enumerate(
@@ -1723,6 +1751,17 @@ def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
     yield from _layout_condition_problems(q, first_question)
     yield from _descriptor_problems(q)
     yield from _timeliness_problems(q, first_question, measures)
+
+
+def _evidence_problems(fields: Sequence[str], loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """A theme lists each evidence field once."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(fields):
+        if name in first:
+            where = json_path((*loc, first[name]))
+            message = f"{_quote(name)} is listed twice (already at {where}): list each field once"
+            yield (*loc, i), message
+        first.setdefault(name, i)
 
 
 def _descriptor_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
