@@ -30,10 +30,12 @@ from werkzeug.routing import IntegerConverter, Map
 
 from audit_app.core import lifecycle
 from audit_app.core.answers import number_rule, page_condition
+from audit_app.core.questionnaire import EVIDENCE_LABELS
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, VIEWER
 from audit_app.core.scoring import format_percent
 from audit_app.logs import application_frames, database_error_in, describe_database_error
 from audit_app.services import errors as refusals
+from audit_app.services.evidence import EVIDENCE_HINTS
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -125,6 +127,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(descriptors, "descriptors")
     app.add_template_global(timeliness_text, "timeliness_text")
     app.add_template_global(page_condition, "page_condition")
+    app.add_template_global(EVIDENCE_LABELS, "evidence_labels")
+    app.add_template_global(EVIDENCE_HINTS, "evidence_hints")
     for name, template_filter in TEMPLATE_FILTERS.items():
         app.add_template_filter(template_filter, name)
 

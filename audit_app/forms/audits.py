@@ -18,6 +18,7 @@ from wtforms import (
 )
 
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
+from audit_app.services.evidence import evidence_names
 
 
 class VersionedForm(FlaskForm):
@@ -96,6 +97,8 @@ def theme_form_class(questionnaire: Questionnaire, theme_id: str) -> type[Judgem
         return cached[1]
     theme: Theme = next(t for t in questionnaire.themes if t.id == theme_id)
     fields = {question.id: _field_for(question) for question in theme.questions}
+    for name in evidence_names(theme):
+        fields[name] = TextAreaField(name)
     form_class = type(f"ThemeForm_{theme_id}", (JudgementForm,), fields)
     if len(_FORM_CLASSES) > 512:
         _FORM_CLASSES.clear()

@@ -271,7 +271,8 @@ def answers_statement(
             questions.c.max_score,
         )
         .select_from(joined)
-        .where(*selection.conditions(in_id_order=True))
+        # A blank value is a comment on a question left unanswered: no answer to list.
+        .where(*selection.conditions(in_id_order=True), AN.value != "")
         .order_by(AN.audit_id, questions.c.position)
     )
 

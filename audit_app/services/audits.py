@@ -62,6 +62,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services import errors
+from audit_app.services import evidence as theme_evidence
 from audit_app.services.actor import Actor as Actor
 from audit_app.services.case_scope import ANY_SERVICE_SETTING, CaseToAudit, case_to_audit
 from audit_app.services.questionnaires import current_versions, questionnaire_of
@@ -138,6 +139,8 @@ class AuditFile:
     concerns: list[SafeguardingConcern]
     auditor: User
     service: str | None = None  # the case's team's service, which conditions may name
+    comments: dict[str, str] = field(default_factory=dict)
+    """The auditor's comments on questions, by question id (format 2's ``comment``)."""
 
     @property
     def editable(self) -> bool:
@@ -161,6 +164,8 @@ class AuditFile:
             for qid in missing_required(self.questionnaire, self.answers, service=self.service)
             if qid in ids
         ]
+        shown = shown_questions(self.questionnaire, self.answers, service=self.service)
+        missing += [q.id for q in theme_evidence.missing_comments(theme, self.comments, shown)]
         judgement = self.judgements.get(theme.id)
         judged = (
             bool(judgement and judgement.grade)
@@ -203,7 +208,7 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
     assert version_row is not None
     questionnaire = questionnaire_of(version_row)
-    answers = answers_of(audit.id, session=session)  # type: ignore[arg-type]
+    answers, comments = answers_and_comments(audit.id, session=session)  # type: ignore[arg-type]
     judgements = {
         j.theme_id: j
         for j in session.exec(select(ThemeJudgement).where(ThemeJudgement.audit_id == audit.id))
@@ -238,6 +243,7 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
         concerns=concerns,
         auditor=auditor,
         service=service_name,
+        comments=comments,
     )
 
 
@@ -295,8 +301,25 @@ def load_own_editable(audit_id: int, actor: Actor, *, session: Session) -> Audit
 
 def answers_of(audit_id: int, *, session: Session) -> dict[str, str]:
     """The stored answers of an audit: question id to raw value."""
-    rows = session.exec(select(Answer.question_id, Answer.value).where(Answer.audit_id == audit_id))
-    return {qid: value for qid, value in rows}
+    return answers_and_comments(audit_id, session=session)[0]
+
+
+def answers_and_comments(
+    audit_id: int, *, session: Session
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The stored answers of an audit (question id to raw value) and its comments (question id
+    to text). A row with a blank value holds a comment on a question not answered yet."""
+    rows = session.exec(
+        select(Answer.question_id, Answer.value, Answer.comment).where(Answer.audit_id == audit_id)
+    )
+    answers: dict[str, str] = {}
+    comments: dict[str, str] = {}
+    for qid, value, comment in rows:
+        if value:
+            answers[qid] = value
+        if comment:
+            comments[qid] = comment
+    return answers, comments
 
 
 @dataclass(frozen=True)
@@ -613,6 +636,12 @@ def theme_values(audit_file: AuditFile, theme: Theme) -> dict[str, str]:
         values[ANALYSIS] = stored_analysis
     else:
         values[question.id] = _combined(audit_file.answers.get(question.id), stored_analysis)
+    for commented in theme_evidence.commented(theme):
+        key = theme_evidence.comment_key(commented.id)
+        values[key] = audit_file.comments.get(commented.id, "")
+    for name in theme_evidence.evidence_fields(theme):
+        stored_field = getattr(judgement, name, None) if judgement else None
+        values[theme_evidence.evidence_key(name)] = stored_field or ""
     return values
 
 
@@ -781,6 +810,8 @@ class ThemeCheck:
     kept: dict[str, str]
     judgement: tuple[str, str] | None
     errors: dict[str, str]
+    comments: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
 
 
 def _typed_theme_values(
@@ -792,6 +823,7 @@ def _typed_theme_values(
     """
     own_analysis = analysis_question(theme)
     typed = {q.id: normalise_answer(q, posted.get(q.id, "")) for q in theme.questions}
+    typed.update(theme_evidence.posted_evidence(theme, posted))
     if judgement is not None:
         grade, analysis = judgement
         typed[JUDGEMENT] = grade
@@ -816,14 +848,24 @@ def check_theme(
     judgement against the grade the new answers suggest (see :func:`judgement_problems`).
     """
     kept, errors = _theme_answers(audit_file, theme, effective)
+    shown = shown_questions(audit_file.questionnaire, kept, service=audit_file.service)
+    problems = theme_evidence.evidence_problems(
+        theme, effective, shown, answered=kept, most=MAX_TEXT, complete=complete
+    )
+    errors.update(problems)
+    comments = theme_evidence.kept_comments(audit_file.comments, effective, theme, shown)
+    evidence = {
+        name: effective[theme_evidence.evidence_key(name)]
+        for name in theme_evidence.evidence_fields(theme)
+    }
     if not judged:
-        return ThemeCheck(kept=kept, judgement=None, errors=errors)
+        return ThemeCheck(kept, None, errors, comments, evidence)
     own_analysis = analysis_question(theme)
     new_judgement = (effective[JUDGEMENT], effective[own_analysis.id if own_analysis else ANALYSIS])
     theme_score = score_audit(audit_file.questionnaire, kept, service=audit_file.service).theme(
         theme.id
     )
-    problems = judgement_problems(
+    judged_problems = judgement_problems(
         audit_file.questionnaire,
         theme_score.grade,
         *new_judgement,
@@ -831,9 +873,9 @@ def check_theme(
         complete=complete,
         by_judgement=theme.graded_by == "judgement",
     )
-    for name, problem in problems.items():
+    for name, problem in judged_problems.items():
         errors.setdefault(name, problem)
-    return ThemeCheck(kept=kept, judgement=new_judgement, errors=errors)
+    return ThemeCheck(kept, new_judgement, errors, comments, evidence)
 
 
 def _theme_answers(
@@ -865,17 +907,21 @@ def _write_theme(
 ) -> SaveOutcome:
     """Store a checked theme: its answers, its judgement, and the change in the trail."""
     _bump_version(audit_file.audit, expected_version, session=session)
-    changes = _write_answers(audit_file, checked.kept, session=session)
-    judgement_change = None
-    if checked.judgement is not None:
-        judgement_change = _write_judgement(
-            audit_file,
-            theme.id,
-            *checked.judgement,
-            keep_analysis_alone=analysis_question(theme) is None,
-            session=session,
-        )
-    if changes or judgement_change:
+    changes, comment_changes = _write_answers(
+        audit_file, checked.kept, checked.comments, session=session
+    )
+    judgement_change, evidence_change = _write_judgement(
+        audit_file,
+        theme.id,
+        *(checked.judgement or ("", "")),
+        keep_analysis_alone=analysis_question(theme) is None,
+        evidence=checked.evidence,
+        session=session,
+        judged=checked.judgement is not None,
+    )
+    # Comments and evidence are in the trail only when they change, as answers are.
+    more = {"comments": comment_changes, "evidence": evidence_change}
+    if changes or judgement_change or comment_changes or evidence_change:
         audit_file_event(
             "audit.saved",
             audit_file,
@@ -884,6 +930,7 @@ def _write_theme(
             theme=theme.id,
             changes={qid: [old, new] for qid, (old, new) in changes.items()},
             judgement=judgement_change,
+            **{name: change for name, change in more.items() if change},
         )
     newly_shown = _newly_shown(audit_file, theme, checked.kept)
     return SaveOutcome(changes=changes, newly_shown=newly_shown)
@@ -1055,32 +1102,48 @@ def claim_audit(
     return True
 
 
+Changes = dict[str, tuple[str | None, str | None]]
+
+
 def _write_answers(
-    audit_file: AuditFile, kept: Mapping[str, str], *, session: Session
-) -> dict[str, tuple[str | None, str | None]]:
-    """Make the stored answers equal ``kept``; return what changed (before, after)."""
-    assert audit_file.audit.id is not None
+    audit_file: AuditFile,
+    kept: Mapping[str, str],
+    comments: Mapping[str, str],
+    *,
+    session: Session,
+) -> tuple[Changes, Changes]:
+    """Make the stored answers equal ``kept`` and their comments ``comments``; return what
+    changed of each (before, after). A comment without an answer has a row with a blank value."""
+    audit_id = audit_file.audit.id
+    assert audit_id is not None
     rows = {
-        a.question_id: a
-        for a in session.exec(select(Answer).where(Answer.audit_id == audit_file.audit.id))
+        a.question_id: a for a in session.exec(select(Answer).where(Answer.audit_id == audit_id))
     }
-    changes: dict[str, tuple[str | None, str | None]] = {}
+    changes: Changes = {}
+    comment_changes: Changes = {}
     now = utcnow()
-    for qid, row in rows.items():
-        if qid not in kept:
-            changes[qid] = (row.value, None)
-            session.delete(row)
-        elif kept[qid] != row.value:
-            changes[qid] = (row.value, kept[qid])
-            row.value = kept[qid]
-            row.updated_at = now
+    for qid in [*rows, *(q for q in [*kept, *comments] if q not in rows)]:
+        if qid in changes or qid in comment_changes:
+            continue
+        row = rows.get(qid)
+        value, comment = kept.get(qid), comments.get(qid) or None
+        before = ((row.value or None), row.comment) if row is not None else (None, None)
+        if value != before[0]:
+            changes[qid] = (before[0], value)
+        if comment != before[1]:
+            comment_changes[qid] = (before[1], comment)
+        if value is None and comment is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(
+                Answer(audit_id=audit_id, question_id=qid, value=value or "", comment=comment)
+            )
+        elif (value, comment) != before:
+            row.value, row.comment, row.updated_at = value or "", comment, now
             session.add(row)
-    for qid, value in kept.items():
-        if qid not in rows:
-            changes[qid] = (None, value)
-            session.add(Answer(audit_id=audit_file.audit.id, question_id=qid, value=value))
     session.flush()
-    return changes
+    return changes, comment_changes
 
 
 def _write_judgement(
@@ -1090,29 +1153,43 @@ def _write_judgement(
     analysis: str,
     *,
     keep_analysis_alone: bool,
+    evidence: Mapping[str, str],
     session: Session,
-) -> list[object] | None:
-    """Store the theme's judgement; return [before, after] as [grade, analysis] pairs, or None.
+    judged: bool = True,
+) -> tuple[list[object] | None, dict[str, list[str | None]]]:
+    """Store the theme's judgement and evidence fields; return the judgement's [before, after]
+    as [grade, analysis] pairs (or None), and each evidence field changed, [before, after].
 
     An analysis typed before a grade is chosen is kept on its own (with a blank grade) when
-    ``keep_analysis_alone``; otherwise (the theme's analysis question holds it) no grade, no row.
+    ``keep_analysis_alone``; otherwise (the theme's analysis question holds it) no grade, no row
+    unless it holds evidence. A page that carries no judgement (``judged`` false) leaves the
+    grade and analysis as they are.
     """
     current = audit_file.judgements.get(theme_id)
+    if not judged:
+        grade, analysis = (current.grade, current.analysis or "") if current else ("", "")
     new_analysis = analysis.strip() or None
-    if not grade and not (keep_analysis_alone and new_analysis):
-        if current is None:
-            return None
-        session.delete(current)
-        return [[current.grade, current.analysis], None]
-    if current is not None and current.grade == grade and current.analysis == new_analysis:
-        return None
+    new_evidence = {name: text.strip() or None for name, text in evidence.items()}
+    evidence_change: dict[str, list[str | None]] = {
+        name: [getattr(current, name, None), text]
+        for name, text in new_evidence.items()
+        if getattr(current, name, None) != text
+    }
     before = [current.grade, current.analysis] if current else None
+    after = [grade, new_analysis]
+    if not (grade or (keep_analysis_alone and new_analysis) or any(new_evidence.values())):
+        if current is not None:
+            session.delete(current)
+        return (None if before is None else [before, None]), evidence_change
+    if before == after and not evidence_change:
+        return None, {}
     row = current or ThemeJudgement(audit_id=audit_file.audit.id, theme_id=theme_id, grade=grade)  # type: ignore[arg-type]
-    row.grade = grade
-    row.analysis = new_analysis
-    row.updated_at = utcnow()
+    row.grade, row.analysis, row.updated_at = grade, new_analysis, utcnow()
+    for name, text in new_evidence.items():
+        setattr(row, name, text)
     session.add(row)
-    return [before, [grade, new_analysis]]
+    unchanged = before == after or (before is None and after == ["", None])
+    return (None if unchanged else [before, after]), evidence_change
 
 
 # --- concerns ------------------------------------------------------------------------------
@@ -1262,6 +1339,7 @@ def submission_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
     for qid in missing_required(q, audit_file.answers, service=audit_file.service):
         question = q.questions[qid]
         problems[qid] = (f"Answer “{question.text}”", q.theme_of[qid])
+    problems.update(_missing_comments(audit_file))
     for theme in audit_file.shown_themes:
         if theme.graded_by == "score":
             continue  # its grade is the answers' grade: no judgement is asked
@@ -1310,6 +1388,21 @@ def overall_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
             "",
         )
         for name, problem in found.items()
+    }
+
+
+def _missing_comments(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
+    """Each required comment not written yet on a question shown, by the id of its box."""
+    shown = shown_questions(
+        audit_file.questionnaire, audit_file.answers, service=audit_file.service
+    )
+    return {
+        theme_evidence.element_id(theme_evidence.comment_key(question.id)): (
+            theme_evidence.COMMENT_REQUIRED.format(text=question.text),
+            theme.id,
+        )
+        for theme in audit_file.shown_themes
+        for question in theme_evidence.missing_comments(theme, audit_file.comments, shown)
     }
 
 

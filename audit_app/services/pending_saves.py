@@ -26,6 +26,7 @@ from audit_app.core.questionnaire import Theme
 from audit_app.core.roles import AUDITORS
 from audit_app.models import Audit, PendingSave, QuestionnaireVersion, User, UserSession, utcnow
 from audit_app.services import errors
+from audit_app.services.evidence import evidence_names
 from audit_app.services.questionnaires import questionnaire_of
 
 # What a kept page carries beside its questions' answers: the grade, the analysis, and the
@@ -133,7 +134,7 @@ def _theme_they_may_change(user: User, audit_id: int, theme_id: str, *, session:
 
 def page_payload(theme: Theme, form: Mapping[str, str]) -> str:
     """The page's own fields as JSON; ``NotKept`` when over ``MAX_KEPT_BYTES``."""
-    names = [q.id for q in theme.questions] + list(PAGE_FIELDS)
+    names = [q.id for q in theme.questions] + evidence_names(theme) + list(PAGE_FIELDS)
     ticked = {q.id for q in theme.questions if q.type == "multi"}
     values = {
         # Every option ticked of a multi question, not only the first the form holds.

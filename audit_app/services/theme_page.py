@@ -15,6 +15,7 @@ from typing import Any
 
 from audit_app.core.answers import holds, shown_questions
 from audit_app.core.questionnaire import Section, Theme
+from audit_app.services import evidence
 from audit_app.services.audits import (
     ANALYSIS,
     CONFLICT_MESSAGE,
@@ -64,6 +65,7 @@ class PageAfterSave:
 def typed_values(posted: Mapping[str, str], theme: Theme) -> dict[str, str]:
     """What was typed, keyed as :func:`theme_values` keys what is stored."""
     typed = {q.id: posted.get(q.id, "") for q in theme.questions}
+    typed.update(evidence.posted_evidence(theme, posted))
     typed[JUDGEMENT] = posted.get("judgement", "")
     if analysis_question(theme) is None:
         typed[ANALYSIS] = posted.get("analysis", "")
@@ -79,14 +81,22 @@ def judgement_typed(posted: Mapping[str, str], theme: Theme) -> tuple[str, str]:
 
 def element_id(name: str) -> str:
     """The id of the page element that shows a field of :func:`theme_values`."""
+    if evidence.is_evidence_key(name):
+        return evidence.element_id(name)
     return {JUDGEMENT: "judgement", ANALYSIS: "analysis"}.get(name, name)
 
 
 def in_page_order(theme: Theme, errors: Mapping[str, str]) -> dict[str, str]:
     """Errors by element id, in the order the page shows the fields (the error summary's)."""
     own_analysis = analysis_question(theme)
-    order = [q.id for q in theme.questions if own_analysis is None or q.id != own_analysis.id]
+    order: list[str] = []
+    for question in theme.questions:
+        if own_analysis is None or question.id != own_analysis.id:
+            order.append(question.id)
+        if question.comment is not None:
+            order.append(evidence.element_id(evidence.comment_key(question.id)))
     order += ["judgement", own_analysis.id if own_analysis else "analysis"]
+    order += [evidence.element_id(evidence.evidence_key(name)) for name in theme.evidence or ()]
     ranked = {name: position for position, name in enumerate(order)}
     return dict(sorted(errors.items(), key=lambda item: ranked.get(item[0], len(order))))
 
@@ -104,6 +114,12 @@ def conflict_errors(theme: Theme, conflicts: Conflicts, other: Mapping[str, str]
     labels = {q.id: q.text for q in theme.questions}
     labels["judgement"] = "Your judgement"
     labels["analysis"] = "Analysis"
+    for question in evidence.commented(theme):
+        labels[evidence.element_id(evidence.comment_key(question.id))] = (
+            f"Your comment on “{question.text}”"
+        )
+    for name in evidence.evidence_fields(theme):
+        labels[evidence.element_id(evidence.evidence_key(name))] = evidence.evidence_label(name)
     errors = {
         element_id: CHANGED_UNDERNEATH.format(label=labels.get(element_id, element_id))
         for element_id in conflicts

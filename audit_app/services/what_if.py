@@ -368,7 +368,8 @@ def _with_answers(
     )
     statement = (
         select(Answer.audit_id, gather(Answer.question_id, Answer.value))
-        .where(col(Answer.audit_id).in_([row[0] for row in rows]))
+        # A blank value is a comment on a question left unanswered: no answer.
+        .where(col(Answer.audit_id).in_([row[0] for row in rows]), col(Answer.value) != "")
         .group_by(col(Answer.audit_id))
     )
     answers: dict[int, dict[str, str]] = {}

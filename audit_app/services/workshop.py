@@ -836,7 +836,7 @@ def _answers_of(audit_ids: Sequence[int], *, session: Session) -> dict[int, dict
     for batch in _batches(audit_ids, _BATCH):
         for audit_id, question_id, value in session.exec(
             select(Answer.audit_id, Answer.question_id, Answer.value).where(
-                col(Answer.audit_id).in_(batch)
+                col(Answer.audit_id).in_(batch), col(Answer.value) != ""
             )
         ):
             found.setdefault(audit_id, {})[question_id] = value

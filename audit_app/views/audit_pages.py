@@ -37,6 +37,7 @@ from audit_app.services.audits import (
     SaveOutcome,
     StaleAudit,
 )
+from audit_app.services.evidence import evidence_names
 from audit_app.services.theme_page import PageAfterSave
 
 # Where a page may send the auditor back to after saving (?return_to=...): names, never URLs.
@@ -152,10 +153,11 @@ class ThemeEntry:
     def save(self, audit_file: AuditFile, theme: Theme) -> SaveOutcome:
         """Save the page's answers and judgement of the theme: one attempt, in the open change."""
         posted = self.posted or {}
+        names = [q.id for q in theme.questions] + evidence_names(theme)
         return audit_service.save_theme(
             audit_file,
             theme.id,
-            {q.id: posted.get(q.id, "") for q in theme.questions},
+            {name: posted.get(name, "") for name in names},
             self.form.expected_version(),
             current_actor(),
             session=get_session(),
@@ -193,6 +195,7 @@ def theme_entry(audit_file: AuditFile, theme: Theme) -> ThemeEntry:
 def posted_values(form: JudgementForm, theme: Theme) -> dict[str, str]:
     """What a theme page sent, by field name: each question, the grade and the analysis."""
     posted = {q.id: field_text(form[q.id].data) for q in theme.questions}
+    posted.update({name: str(form[name].data or "") for name in evidence_names(theme)})
     posted["judgement"] = str(form.judgement.data or "")
     posted["analysis"] = str(form.analysis.data or "")
     return posted
