@@ -40,7 +40,7 @@ from audit_app.core.answers import (
 from audit_app.core.dates import uk_date
 from audit_app.core.grades import final_grade, moderation_reason
 from audit_app.core.lifecycle import EDITABLE, EXERCISE, RETURNED, SUBMITTED, VOICE_STATUSES
-from audit_app.core.questionnaire import Question, Questionnaire, Theme
+from audit_app.core.questionnaire import EVIDENCE_LABELS, Question, Questionnaire, Theme
 from audit_app.core.roles import AUDITORS
 from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
 from audit_app.core.timeliness import AuditDay
@@ -920,8 +920,12 @@ def _write_theme(
         judged=checked.judgement is not None,
     )
     # Comments and evidence are in the trail only when they change, as answers are.
-    more = {"comments": comment_changes, "evidence": evidence_change}
-    if changes or judgement_change or comment_changes or evidence_change:
+    more = {
+        "comments": comment_changes,
+        "evidence": evidence_change,
+        "hidden_evidence": _clear_hidden_evidence(audit_file, checked.kept, session=session),
+    }
+    if changes or judgement_change or any(more.values()):
         audit_file_event(
             "audit.saved",
             audit_file,
@@ -934,6 +938,30 @@ def _write_theme(
         )
     newly_shown = _newly_shown(audit_file, theme, checked.kept)
     return SaveOutcome(changes=changes, newly_shown=newly_shown)
+
+
+def _clear_hidden_evidence(
+    audit_file: AuditFile, kept: Mapping[str, str], *, session: Session
+) -> dict[str, dict[str, list[str | None]]]:
+    """Clear the evidence fields of the themes these answers hide, as their answers are
+    discarded; return what was cleared, by theme and field. Their judgements are kept."""
+    shown = shown_themes(audit_file.questionnaire, kept, service=audit_file.service)
+    cleared: dict[str, dict[str, list[str | None]]] = {}
+    for theme in audit_file.questionnaire.themes:
+        row = audit_file.judgements.get(theme.id)
+        if theme.id in shown or row is None:
+            continue
+        written = {name: getattr(row, name) for name in EVIDENCE_LABELS if getattr(row, name)}
+        if not written:
+            continue
+        cleared[theme.id] = {name: [text, None] for name, text in written.items()}
+        for name in written:
+            setattr(row, name, None)
+        if row.grade or row.analysis:
+            session.add(row)
+        else:
+            session.delete(row)
+    return cleared
 
 
 def _newly_shown(audit_file: AuditFile, theme: Theme, kept: Mapping[str, str]) -> list[str]:

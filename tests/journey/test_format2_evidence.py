@@ -301,3 +301,28 @@ def test_comments_and_evidence_are_kept_with_the_answers_when_the_session_ends(
         "comment__seen-alone": "Seen at school.",
         "evidence__recommendations": "Visit more often.",
     }
+
+
+def test_a_theme_hidden_by_an_answer_keeps_no_evidence(
+    journey_of: JourneyOf, client: FlaskClient
+) -> None:
+    data = upgrade(journey_questionnaire())
+    data["themes"][1]["show_if"] = {"question": "seen-alone", "in": ["yes", "partly"]}
+    data["themes"][1]["evidence"] = ["strengths"]
+    app = journey_of(data)
+    audit_id = start(client)
+    save_theme(client, app, audit_id, "voice", after_save="later", **{"seen-alone": "yes"})
+    strengths = {"evidence__strengths": "Good plans.", "plan-smart": "yes"}
+    save_theme(client, app, audit_id, "planning", after_save="later", **strengths)
+    assert _judgement(app, audit_id, "planning").strengths == "Good plans."  # type: ignore[union-attr]
+    save_theme(client, app, audit_id, "voice", after_save="later", **{"seen-alone": "no"})
+    assert _judgement(app, audit_id, "planning") is None
+    with session_scope(app) as session:
+        last = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "audit.saved")
+            .order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+        ).first()
+        assert last is not None
+        detail = json.loads(last.detail)
+    assert detail["hidden_evidence"] == {"planning": {"strengths": ["Good plans.", None]}}
