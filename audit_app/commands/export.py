@@ -91,7 +91,7 @@ def export_cli(
     out: str,
     jobs: int,
 ) -> None:
-    """Export audits, themes, compliance or answers as CSV, or all four as a workbook.
+    """Export audits, themes, compliance, answers or evidence as CSV, or all five as a workbook.
 
     Every audit whose latest submission stands is exported, unless the options narrow it. A
     file is written whole or not at all, readable by its owner only (it holds case references).

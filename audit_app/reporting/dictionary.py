@@ -30,7 +30,7 @@ class Table:
 
 
 _AUDIT_ID = Column(
-    "audit_id", "integer", "The audit's number in this tool; joins the four tables.", "1042"
+    "audit_id", "integer", "The audit's number in this tool; joins the five tables.", "1042"
 )
 _CASE_ID = Column(
     "case_id",
@@ -267,6 +267,42 @@ TABLES: dict[str, Table] = {
             ),
         ),
     ),
+    "evidence": Table(
+        kind="evidence",
+        title="Evidence",
+        one_row_per="comment on a question, or evidence field of a theme, written on an "
+        "exported audit (format 2 questionnaires that ask for them; a question or theme hidden "
+        "by earlier answers keeps none), in questionnaire order: each theme's comments, then "
+        "its fields",
+        columns=(
+            *_AUDIT_AND_VERSION,
+            _THEME_ID,
+            Column(
+                "question_id",
+                "text",
+                "The question commented on; empty for a theme's evidence field.",
+                "child-seen-alone",
+            ),
+            Column(
+                "field",
+                "text",
+                "comment (on a question), or the theme's strengths, areas_for_development or "
+                "recommendations.",
+                "strengths",
+            ),
+            Column(
+                "text",
+                "text",
+                "What the auditor wrote. Empty for a role that cannot open audits (see the "
+                "rules), and, for a theme's fields, while blind moderation keeps the auditor's "
+                "judgements from you.",
+                "Seen alone at school on 3 March",
+            ),
+            _SERVICE,
+            _TEAM,
+            _SUBMITTED_AT,
+        ),
+    ),
     "options": Table(
         kind="options",
         title="Tick-all-that-apply options",
@@ -320,14 +356,14 @@ RULES = (
     "Exported audits are those whose latest submission stands: submitted, moderated or "
     "closed. Drafts and audits returned to their auditor are left out.",
     "Service and team are the case's as the tool holds them when the export is made.",
-    "Free-text answers (the value of a text question, the themes' analyses among them) are "
-    "about children and workers: they are in the files of roles that can open audits "
-    "(auditors, managers, admins) and empty in a viewer's, unless the service sets "
-    "FREE_TEXT_DOWNLOADS=everyone.",
+    "Free-text answers (the value of a text question, the themes' analyses among them, and "
+    "the evidence table's comments and evidence fields) are about children and workers: they "
+    "are in the files of roles that can open audits (auditors, managers, admins) and empty in "
+    "a viewer's, unless the service sets FREE_TEXT_DOWNLOADS=everyone.",
     "Blind moderation (MODERATION_BLIND=true): for a group manager, an audit awaiting "
-    "moderation by someone other than its auditor has its judged and final grades and its "
-    "themes' analyses empty, as on its own pages, until they record their grades in the "
-    "moderation they are doing.",
+    "moderation by someone other than its auditor has its judged and final grades, its "
+    "themes' analyses and its themes' evidence fields empty, as on its own pages, until they "
+    "record their grades in the moderation they are doing.",
 )
 
 
@@ -346,9 +382,9 @@ def markdown() -> str:
         "[--service NAME] [--questionnaire ID] --out FILE   # FILE or - for stdout",
         "```",
         "",
-        "KIND is `audits`, `themes`, `compliance`, `answers`, `options`, or `workbook` (an "
-        ".xlsx file with the tables and this dictionary; the `options` sheet only when an "
-        "exported audit's questionnaire has a tick-all-that-apply question).",
+        "KIND is `audits`, `themes`, `compliance`, `answers`, `evidence`, `options`, or "
+        "`workbook` (an .xlsx file with the tables and this dictionary; the `options` sheet only "
+        "when an exported audit's questionnaire has a tick-all-that-apply question).",
         "",
         "## Rules for every file",
         "",

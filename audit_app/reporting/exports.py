@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any, BinaryIO
 
-from sqlalchemy import and_, case, func, literal, null, select
+from sqlalchemy import and_, case, cast, func, literal, null, select, union_all
 from sqlalchemy.types import Integer, String
 
+from audit_app.core.questionnaire import EVIDENCE_LABELS
 from audit_app.models import (
     Answer,
     Case,
@@ -25,6 +26,7 @@ from audit_app.models import (
     QuestionnaireVersion,
     Service,
     Team,
+    ThemeJudgement,
     ThemeResult,
     User,
     table_of,
@@ -49,6 +51,7 @@ XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, the header row included
 T = table_of(ThemeResult).c
 CR = table_of(ComplianceResult).c
 AN = table_of(Answer).c
+TJ = table_of(ThemeJudgement).c
 QV = table_of(QuestionnaireVersion).c
 TM = table_of(Team).c
 SV = table_of(Service).c
@@ -346,14 +349,100 @@ def options_statement(
     )
 
 
+def evidence_statement(
+    reader: ReportReader, selection: Selection, versions: list[QuestionnaireVersion]
+) -> Any:
+    """Each comment on a question and each evidence field of a theme, in questionnaire order:
+    a theme's comments, then its fields in the order of ``EVIDENCE_LABELS``."""
+    themes = _theme_lookup(reader, versions)
+    questions = _question_lookups(reader, versions)[0]
+    comments = _with_places(of_audits(table_of(Answer))).join(
+        questions,
+        and_(
+            questions.c.version_id == A.questionnaire_version_id,
+            questions.c.question_id == AN.question_id,
+        ),
+    )
+    parts = [
+        _evidence_part(
+            comments,
+            themes,
+            questions.c.theme_id,
+            (AN.question_id, questions.c.position),
+            ("comment", AN.comment, 0),
+            selection,
+        )
+    ]
+    judgements = _with_places(of_audits(table_of(ThemeJudgement)))
+    for order, name in enumerate(EVIDENCE_LABELS, start=1):
+        column = getattr(TJ, name)
+        parts.append(
+            _evidence_part(
+                judgements,
+                themes,
+                TJ.theme_id,
+                (cast(null(), String), literal(0, Integer)),
+                (name, column, order),
+                selection,
+            )
+        )
+    rows = union_all(*parts).subquery("evidence_rows")
+    return select(*list(rows.c)[:11]).order_by(
+        rows.c.audit_id, rows.c.theme_position, rows.c.field_order, rows.c.question_position
+    )
+
+
+def _evidence_part(
+    joined: Any,
+    themes: Any,
+    theme_id: Any,
+    question: tuple[Any, Any],
+    written: tuple[str, Any, int],
+    selection: Selection,
+) -> Any:
+    """The rows of one kind of evidence: ``question`` is the question's id and position (or
+    none), ``written`` the field's name, its column and its place among a theme's fields. The
+    text is withheld as a free-text answer is, and evidence fields (the auditor's findings)
+    from a blind moderator as the analyses are."""
+    field, text, order = written
+    withheld = answer_withheld(selection.scope, literal(1), literal(0 if field == "comment" else 1))
+    shown_text = text if withheld is None else case((withheld, null()), else_=text)
+    located = joined.join(table_of(QuestionnaireVersion), QV.id == A.questionnaire_version_id)
+    located = located.outerjoin(
+        themes,
+        and_(themes.c.version_id == A.questionnaire_version_id, themes.c.theme_id == theme_id),
+    )
+    return (
+        select(
+            A.id.label("audit_id"),
+            neutralised(CASE_REF).label("case_id"),
+            QV.questionnaire_id.label("questionnaire_id"),
+            QV.version.label("questionnaire_version"),
+            theme_id.label("theme_id"),
+            question[0].label("question_id"),
+            literal(field, String).label("field"),
+            neutralised(shown_text).label("text"),
+            neutralised(SV.name).label("service"),
+            neutralised(TM.name).label("team"),
+            iso_utc(A.submitted_at).label("submitted_at"),
+            themes.c.position.label("theme_position"),
+            literal(order, Integer).label("field_order"),
+            question[1].label("question_position"),
+        )
+        .select_from(located)
+        .where(*selection.conditions(in_id_order=True), text.is_not(None), text != "")
+    )
+
+
 STATEMENTS: dict[str, Callable[[ReportReader, Selection, list[QuestionnaireVersion]], Any]] = {
     "audits": audits_statement,
     "themes": themes_statement,
     "compliance": compliance_statement,
     "answers": answers_statement,
+    "evidence": evidence_statement,
     "options": options_statement,
 }
-FIRST_KINDS = ("audits", "themes", "compliance", "answers")
+FIRST_KINDS = ("audits", "themes", "compliance", "answers", "evidence")
 """The tables every workbook has; "options" only when a version exported has a multi-select
 question (so that an export of format 1 questionnaires is as it always was)."""
 

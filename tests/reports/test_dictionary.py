@@ -18,7 +18,7 @@ def test_the_markdown_is_up_to_date() -> None:
 
 
 def test_every_table_leads_with_the_agreed_columns() -> None:
-    assert KINDS == ("audits", "themes", "compliance", "answers", "options")
+    assert KINDS == ("audits", "themes", "compliance", "answers", "evidence", "options")
     leading = {
         "audits": "audit_id case_id questionnaire_id questionnaire_version kind service team "
         "auditor status submitted_at overall_percent overall_grade_computed overall_grade_judged "

@@ -208,7 +208,7 @@ def test_a_managers_download_holds_only_their_services(signed_in_as: SignInAs) -
     assert set(frame["service"]) == {"Child Protection"}
 
 
-def test_the_workbook_has_the_four_tables_and_the_dictionary(
+def test_the_workbook_has_the_five_tables_and_the_dictionary(
     exported: Callable[..., bytes], signed_in_as: SignInAs
 ) -> None:
     client = signed_in_as("ada")
@@ -222,7 +222,7 @@ def test_the_workbook_has_the_four_tables_and_the_dictionary(
                 for name in workbook.namelist()
                 if name.startswith("xl/worksheets/")
             )
-        for sheet in (*KINDS, "dictionary"):
+        for sheet in (*KINDS, "evidence", "dictionary"):
             assert f'name="{sheet}"' in listing
         assert "overall_grade_final" in cells
         assert "HYPERLINK" in cells and "<f>" not in cells  # text, never a formula
