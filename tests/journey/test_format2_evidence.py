@@ -326,3 +326,23 @@ def test_a_theme_hidden_by_an_answer_keeps_no_evidence(
         assert last is not None
         detail = json.loads(last.detail)
     assert detail["hidden_evidence"] == {"planning": {"strengths": ["Good plans.", None]}}
+
+
+def test_the_history_says_which_comments_and_fields_changed(
+    evidenced: Flask, client: FlaskClient
+) -> None:
+    audit_id = start(client)
+    written = {
+        "seen-alone": "yes",
+        "comment__seen-alone": "First.",
+        "evidence__recommendations": "Visit.",
+    }
+    save_theme(client, evidenced, audit_id, "voice", after_save="later", **written)
+    written["comment__seen-alone"] = "Second."
+    written["evidence__recommendations"] = ""
+    save_theme(client, evidenced, audit_id, "voice", after_save="later", **written)
+    history = text(client, f"/audits/{audit_id}/history")
+    assert "Comment on “Was the child seen alone?”: written" in history
+    assert "Comment on “Was the child seen alone?”: changed" in history
+    assert "Recommendations: written" in history and "Recommendations: removed" in history
+    assert "First." not in history  # the text stays in the trail, not on this page
