@@ -1,8 +1,8 @@
 """Theme evidence: strengths, areas for development and recommendations beside the judgement
 
-Revision ID: 0016
-Revises: 0015
-Create Date: 2026-12-09 09:00:00
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-10 09:00:00
 
 A format 2 theme may list evidence fields (``evidence`` in the questionnaire); the auditor
 writes them where they record the theme's judgement, and they are kept on the judgement's row.
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
