@@ -1,4 +1,4 @@
-"""Migration 0017: the theme judgement's evidence fields, added empty beside the judgements
+"""Migration 0018: the theme judgement's evidence fields, added empty beside the judgements
 already recorded, and taken away again on a downgrade without touching them."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_the_upgrade_adds_empty_fields_beside_each_judgement_and_the_downgrade_r
 ) -> None:
     migrate.upgrade(empty_database_url, configure_logging=False)
     audit_id = _an_audit(empty_database_url, tmp_path)
-    migrate.downgrade(empty_database_url, "0016", configure_logging=False)
+    migrate.downgrade(empty_database_url, "0017", configure_logging=False)
     assert not set(FIELDS) & set(_columns(empty_database_url))
     engine = make_engine(empty_database_url)
     try:
@@ -64,7 +64,7 @@ def test_the_upgrade_adds_empty_fields_beside_each_judgement_and_the_downgrade_r
             ).one()
             assert tuple(row) == ("Good", "Seen alone.", None, None, None)
             connection.execute(text("UPDATE theme_judgement SET strengths = 'Plans on time.'"))
-        migrate.downgrade(empty_database_url, "0016", configure_logging=False)
+        migrate.downgrade(empty_database_url, "0017", configure_logging=False)
         with engine.connect() as connection:
             kept = connection.execute(text("SELECT grade, analysis FROM theme_judgement")).one()
         assert tuple(kept) == ("Good", "Seen alone.")

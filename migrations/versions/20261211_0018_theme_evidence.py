@@ -1,7 +1,7 @@
 """Theme evidence: strengths, areas for development and recommendations beside the judgement
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-10 09:00:00
 
 A format 2 theme may list evidence fields (``evidence`` in the questionnaire); the auditor
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
