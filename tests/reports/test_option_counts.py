@@ -119,5 +119,13 @@ def test_the_workbook_has_the_options_sheet_when_a_multi_question_is_exported(
     ticked: Flask, client: FlaskClient
 ) -> None:
     book = load_workbook(io.BytesIO(client.get("/reports/export/workbook.xlsx").get_data()))
-    assert book.sheetnames == ["audits", "themes", "compliance", "answers", "options", "dictionary"]
+    assert book.sheetnames == [
+        "audits",
+        "themes",
+        "compliance",
+        "answers",
+        "evidence",
+        "options",
+        "dictionary",
+    ]
     assert [c.value for c in book["options"]["G"]][1:] == [1, 2, 0]
