@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.exceptions import NotFound as PageNotFound
 from werkzeug.routing import IntegerConverter, Map
 
+from audit_app import clock
 from audit_app.core import lifecycle
 from audit_app.core.answers import number_rule, page_condition
 from audit_app.core.questionnaire import EVIDENCE_LABELS
@@ -244,6 +245,8 @@ TEMPLATE_FILTERS: dict[str, Callable[[Any], str]] = {
     "status_colour": lambda status: STATUS_COLOURS.get(status, "grey"),
     "datetime": lambda value: value.strftime("%-d %B %Y, %H:%M") if value else "",
     "date": lambda value: value.strftime("%-d %B %Y") if value else "",
+    # A stored moment (UTC) on the council's clock: 10:30 in June is 11:30 British Summer Time.
+    "local_datetime": lambda value: f"{clock.local(value):%-d %B %Y, %H:%M}" if value else "",
 }
 
 

@@ -1,5 +1,5 @@
 """`flask export KIND ...`: the board's CSV exports (and the workbook) from the command line;
-`flask reports paper ...`: the board paper as PDF.
+`flask reports paper ...`: the board paper as PDF; `flask reports record ...`: an audit's record.
 
 The bytes are the same as the dashboard's downloads for the same filters: both write through
 ``audit_app.reporting.exports`` (the paper through ``audit_app.reporting.board_paper``).
@@ -17,6 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from audit_app import clock
 from audit_app.commands import CLI_ACTOR
 from audit_app.commands.base import Command, CommandGroup
 from audit_app.core.dates import month_end, parse_month_key
@@ -26,9 +27,13 @@ from audit_app.reporting.dashboard import load_catalogue
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.filters import Filters, Scope, parse_date
 from audit_app.reporting.paper_pdf import paper_pdf
+from audit_app.reporting.record_pdf import record_pdf
 from audit_app.reporting.report_page import ReportPage
 from audit_app.reporting.selection import Places, Selection
 from audit_app.services import reports as report_service
+from audit_app.services.audit_record import audit_record
+from audit_app.services.audits import AuditNotFound
+from audit_app.services.trail import record_event
 
 KINDS = (*exports.KINDS, "workbook")
 
@@ -178,7 +183,7 @@ def _write(
 
 @click.group("reports", cls=CommandGroup)
 def reports_cli() -> None:
-    """Reports from the command line: the board paper."""
+    """Reports from the command line: the board paper, an audit's record."""
 
 
 def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
@@ -226,15 +231,7 @@ def paper_cli(
     made = _paper(filters, theme)
     with current_app.test_request_context("/reports/paper"):
         data = paper_pdf(made)
-    # Whole or not at all, readable by its owner only (mkstemp's mode), like the exports.
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    _write_whole(target, data)
     with session_scope() as session:
         report_service.record_export(
             "board-paper" if made.theme is None else f"board-paper:{'/'.join(made.theme)}",
@@ -248,6 +245,59 @@ def paper_cli(
             via="command line",
         )
     click.echo(f"Wrote the board paper for {made.period.text} to {out}.", err=True)
+
+
+def _write_whole(target: Path, data: bytes) -> None:
+    """Whole or not at all, readable by its owner only (mkstemp's mode), like the exports."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@reports_cli.command("record")
+@with_appcontext
+@click.argument("audit_id", type=int)
+@click.option("--out", required=True, metavar="FILE", help="Where to write the PDF.")
+def record_cli(audit_id: int, out: str) -> None:
+    """Write the record of a submitted audit as PDF (its JSON attached), like its download.
+
+    For the child's file or a subject access request: the whole audit, every answer shown,
+    its grades, moderations, actions and the practitioner's voice.
+    """
+    target = Path(out)
+    if not target.parent.exists():
+        raise click.UsageError(f"--out {out}: the folder {target.parent} does not exist")
+    with session_scope() as session:
+        try:
+            made = audit_record(
+                audit_id,
+                CLI_ACTOR,
+                session=session,
+                blind=False,
+                marking=current_app.config.get("PROTECTIVE_MARKING") or board_paper.DEFAULT_MARKING,
+                today=clock.today(),
+            )
+        except AuditNotFound:
+            raise click.UsageError(f"No submitted audit {audit_id}.") from None
+    with current_app.test_request_context(f"/audits/{audit_id}/record"):
+        data = record_pdf(made)
+    _write_whole(target, data)
+    with session_scope() as session:
+        record_event(
+            "audit.record_made",
+            session=session,
+            actor=CLI_ACTOR,
+            audit_id=audit_id,
+            case_ref=made.case_ref,
+            format="pdf",
+            via="command line",
+        )
+    click.echo(f"Wrote the record of audit {audit_id} of case {made.case_ref} to {out}.", err=True)
 
 
 def _paper(filters: Filters, theme: str) -> board_paper.BoardPaper:

@@ -5,13 +5,17 @@ files: the page's links are resolved against a base address that cannot exist
 (``.invalid``, RFC 6761), and the fetcher serves only ``/static/...`` under that address from
 the static folder, refusing everything else. Charts are the pages' inline SVG, so they stay
 vector graphics. The PDF is tagged (PDF/UA-1), with the page's title and language in its
-metadata.
+metadata; one with files attached (the audit record's JSON) is PDF/A-3b, tagged as well.
 """
 
 from __future__ import annotations
 
 import logging
 import mimetypes
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -21,6 +25,18 @@ if TYPE_CHECKING:
 
 BASE_URL = "https://paper.invalid/"
 PDF_VARIANT = "pdf/ua-1"
+ARCHIVE_VARIANT = "pdf/a-3b"
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A file attached to a PDF: its name, what it is, its bytes and when it was made."""
+
+    name: str
+    description: str
+    content: bytes
+    created: datetime
+
 
 logger = logging.getLogger(__name__)
 # WeasyPrint warns of every CSS rule it cannot use: hundreds a paper for GOV.UK Frontend's
@@ -92,18 +108,56 @@ def paper_pdf(paper: BoardPaper) -> bytes:
     return write_pdf(paper_html(paper, pdf=True), static, current_app.static_url_path or "/static")
 
 
-def write_pdf(html: str, static_folder: Path, static_url_path: str = "/static") -> bytes:
-    """The page as a tagged PDF (its title and language from ``<title>`` and ``<html lang>``)."""
+def write_pdf(
+    html: str,
+    static_folder: Path,
+    static_url_path: str = "/static",
+    *,
+    attachments: Sequence[Attached] = (),
+) -> bytes:
+    """The page as a tagged PDF (its title and language from ``<title>`` and ``<html lang>``).
+
+    With ``attachments``, an archival PDF/A-3b (the PDF/A part that allows attached files),
+    still tagged, each file attached with its relationship to the page ("Data": what the page
+    shows). PDF/UA-1 and PDF/A are two claims WeasyPrint makes one at a time.
+    """
     from weasyprint import HTML  # type: ignore[import-untyped]
 
     fetcher = own_static_files(static_folder, static_url_path)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-    data = document.write_pdf(pdf_variant=PDF_VARIANT)
+    if attachments:
+        # PDF/A's colour profile: WeasyPrint 70 opens its sRGB profile and leaves the file to
+        # be closed when it is dropped, which warns (ResourceWarning) but loses nothing.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            data = document.write_pdf(
+                pdf_variant=ARCHIVE_VARIANT,
+                pdf_tags=True,
+                attachments=[_attachment(file) for file in attachments],
+            )
+    else:
+        data = document.write_pdf(pdf_variant=PDF_VARIANT)
     assert isinstance(data, bytes)
     return data
 
 
+def _attachment(file: Attached) -> object:
+    from weasyprint import Attachment
+
+    # Given as bytes (never a URL or a file name), so attaching fetches nothing.
+    return Attachment(
+        string=file.content,
+        name=file.name,
+        description=file.description,
+        created=file.created,
+        modified=file.created,
+        relationship="Data",
+    )
+
+
 __all__ = [
+    "ARCHIVE_VARIANT",
+    "Attached",
     "BASE_URL",
     "PDF_VARIANT",
     "Refused",

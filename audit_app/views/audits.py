@@ -322,4 +322,9 @@ EVENT_NAMES = {
     "action.created": "Action recorded",
     "action.completed": "Action done",
     "action.cancelled": "Action cancelled",
+    "audit.record_made": "Audit record made",
 }
+
+
+# The audit record's routes belong to this blueprint (the audits area); their module adds them.
+from audit_app.views import records as _records  # noqa: E402, F401
