@@ -19,14 +19,26 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
 
+from audit_app.core.questionnaire import upgrade
 from audit_app.db import session_scope
 from audit_app.services import actions as action_service
 from audit_app.services import audits as audit_service
 from audit_app.services.audits import answers_of
-from tests.builders import GOOD, POOR, actor_for, complete_audit, submit_audit, submitted_audit
+from tests.builders import (
+    GOOD,
+    POOR,
+    actor_for,
+    complete_audit,
+    journey_questionnaire,
+    load_questionnaire,
+    submit_audit,
+    submitted_audit,
+)
 from tests.conftest import AuthActions
 from tests.conftest import events as trail_events
 from tests.steps import moderation_grades, moderation_outcome, start_moderation
+from tests.unit.test_format2_items import VISITS
+from tests.unit.test_format2_multi import TOPICS
 
 ANSWERS = {**GOOD, "last-visit": "27/2/2026", "voice-comment": "Seen alone at school."}
 AGREE = {f"grade-{key}": "Outstanding" for key in ("voice", "planning", "overall")}
@@ -303,3 +315,65 @@ def test_the_command_writes_the_same_record(
     ]
     missing = runner.invoke(args=["reports", "record", "999999", "--out", str(out)])
     assert missing.exit_code != 0 and "No submitted audit 999999" in missing.output
+
+
+def _format2_audit(app: Flask) -> int:
+    """A format 2 variant of the journey questionnaire, "voice" graded by judgement and
+    "planning" by its score, with a number of visits and a tick-all-that-apply question in
+    "planning"; an audit of it submitted."""
+    data = upgrade(journey_questionnaire())
+    data["version"] = 2
+    for band in data["grading"]["bands"]:
+        band["descriptor"] = f"What {band['grade']} looks like."
+    data["themes"][0]["graded_by"] = "judgement"
+    data["themes"][1]["graded_by"] = "score"
+    data["themes"][1]["items"].extend([VISITS, TOPICS])
+    load_questionnaire(app, data)
+    actor = actor_for(app, "auditor1")
+    answers = {**GOOD, "visits": "7", "topics": "risk voice", "last-visit": "29/2/2028"}
+    with app.app_context(), session_scope(app) as session:
+        audit_id = audit_service.start_audit("journey-audit", "100825", actor, session=session).id
+        assert audit_id is not None
+        for theme, judgement in (
+            ("voice", ("Good", "Seen alone, views recorded.")),
+            ("planning", None),
+        ):
+            audit_file = audit_service.load_audit(audit_id, actor, session=session)
+            questions = next(t for t in audit_file.questionnaire.themes if t.id == theme).questions
+            posted = {q.id: answers.get(q.id, "") for q in questions}
+            version = audit_file.audit.version
+            audit_service.save_theme(
+                audit_file, theme, posted, version, actor, session=session, judgement=judgement
+            )
+        audit_file = audit_service.load_audit(audit_id, actor, session=session)
+        grade = audit_file.score.overall.grade or "Good"
+        audit_service.save_overall_judgement(
+            audit_file, grade, "", audit_file.audit.version, actor, session=session
+        )
+    submit_audit(app, audit_id, "auditor1")
+    return audit_id
+
+
+def test_a_theme_graded_by_judgement_has_no_percent_and_answers_read_as_written(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], tmp_path: Path
+) -> None:
+    audit_id = _format2_audit(managers)
+    sign_in("auditor1")
+    response = client.get(f"/audits/{audit_id}/record.pdf")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    words = " ".join(_pdf_text(response.get_data(), tmp_path).split())
+    assert "The child's voice Graded by judgement – Good – Good Planning 90.0%" in words
+    assert "7 visits" in words and "Risk, The child's voice" in words
+    assert "29 February 2028" in words
+    record = json.loads(next(iter(_attachments(response.get_data(), tmp_path).values())))
+    voice = record["themes"][0]
+    assert (voice["percent"], voice["graded_by_judgement"], voice["grade_final"]) == (
+        None,
+        True,
+        "Good",
+    )
+    assert voice["analysis"] == "Seen alone, views recorded."
+    planning = {a["question_id"]: a for a in record["themes"][1]["answers"]}
+    assert planning["topics"]["value"] == "risk voice"
+    assert planning["topics"]["answer"] == "Risk, The child's voice"
+    assert (planning["visits"]["value"], planning["visits"]["answer"]) == ("7", "7 visits")
