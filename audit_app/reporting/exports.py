@@ -12,7 +12,8 @@ import csv
 import io
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from sqlalchemy import and_, case, cast, func, literal, null, select, union_all
@@ -43,6 +44,7 @@ from audit_app.reporting.questionnaires import (
 )
 from audit_app.reporting.selection import A, C, R, Selection, of_audits
 from audit_app.reporting.withheld import answer_withheld, unless_hidden
+from audit_app.services.questionnaires import questionnaire_of
 
 KINDS = tuple(TABLES)
 BOM = "\ufeff"
@@ -600,13 +602,35 @@ def _write_part(send: Any, url: str, kind: str, selection: Selection, path: str)
 
 
 _NUMERIC_TYPES = {"integer", "percent", "number"}
+# Excel's own formats for the workbook's date cells: the CSV files' ISO forms, read as dates.
+TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DATE_FORMAT = "yyyy-mm-dd"
+TIMESTAMP_SHAPE = "%Y-%m-%dT%H:%M:%SZ"
+# The answers table's stored answer: its question's type says whether it is a date or a number.
+ANSWER_VALUE = TABLES["answers"].names.index("value")
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """How the workbook writes each column of one table: the column types of the data
+    dictionary, the cell formats, and for the answers table each question's type."""
+
+    types: list[str]
+    timestamp: Any
+    date: Any
+    answer_types: dict[tuple[str, int, str], str]
 
 
 def write_workbook(
     reader: ReportReader, selection: Selection, out: BinaryIO | str
 ) -> dict[str, int]:
     """The tables as sheets (split across sheets beyond Excel's row limit) and the
-    dictionary; return the rows of each table."""
+    dictionary; return the rows of each table.
+
+    Numbers are number cells, timestamps date-and-time cells (UTC) and dates date cells, each
+    with a format Excel shows; a stored answer is a date or a number when its question asks
+    for one. Every table's sheet keeps its header row in view (frozen).
+    """
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -621,43 +645,86 @@ def write_workbook(
     )
     bold = workbook.add_format({"bold": True})
     kinds = workbook_kinds(reader, selection)
-    counts = {kind: _write_table(workbook, reader, kind, selection, bold) for kind in kinds}
+    answer_types = _answer_types(versions_in(reader, selection))
+    counts = {}
+    for kind in kinds:
+        cells = _Cells(
+            types=[c.type for c in TABLES[kind].columns],
+            timestamp=workbook.add_format({"num_format": TIMESTAMP_FORMAT}),
+            date=workbook.add_format({"num_format": DATE_FORMAT}),
+            answer_types=answer_types if kind == "answers" else {},
+        )
+        counts[kind] = _write_table(workbook, reader, kind, selection, bold, cells)
     _write_dictionary(workbook, bold, kinds)
     workbook.close()
     return counts
 
 
+def _answer_types(versions: list[QuestionnaireVersion]) -> dict[tuple[str, int, str], str]:
+    """(questionnaire id, version, question id) to the type of each date or number question."""
+    return {
+        (row.questionnaire_id, row.version, question.id): question.type
+        for row in versions
+        for question in questionnaire_of(row).questions.values()
+        if question.type in ("date", "number")
+    }
+
+
 def _write_table(
-    workbook: Any, reader: ReportReader, kind: str, selection: Selection, bold: Any
+    workbook: Any,
+    reader: ReportReader,
+    kind: str,
+    selection: Selection,
+    bold: Any,
+    cells: _Cells,
 ) -> int:
     """One table's rows on its sheet, and more sheets past Excel's row limit; return how many."""
     table = TABLES[kind]
-    numeric = [c.type in _NUMERIC_TYPES for c in table.columns]
     sheet_number = 1
-    sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold)
+    sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold, cells)
     row_index = 1
     written = 0
     for batch in rows(reader, kind, selection):
         for record in batch:
             if row_index >= XLSX_MAX_ROWS:
                 sheet_number += 1
-                sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold)
+                sheet = _new_sheet(workbook, kind, sheet_number, table.names, bold, cells)
                 row_index = 1
-            _write_record(sheet, row_index, record, numeric)
+            _write_record(sheet, row_index, record, cells)
             row_index += 1
         written += len(batch)
     return written
 
 
-def _write_record(sheet: Any, row_index: int, record: Any, numeric: list[bool]) -> None:
-    """One row: numbers as numbers, text as text (never a formula), empty cells left empty."""
+def _write_record(sheet: Any, row_index: int, record: Any, cells: _Cells) -> None:
+    """One row: numbers as numbers, timestamps and dates as dates, text as text (never a
+    formula), empty cells left empty."""
     for col, value in enumerate(record):
         if value is None or value == "":
             continue
-        if numeric[col]:
-            sheet.write_number(row_index, col, float(value))
-        else:
-            sheet.write_string(row_index, col, str(value))
+        kind = cells.types[col]
+        if kind == "text" and col == ANSWER_VALUE and cells.answer_types:
+            kind = cells.answer_types.get((record[2], int(record[3]), record[5]), "text")
+        _write_cell(sheet, row_index, col, kind, value, cells)
+
+
+def _write_cell(sheet: Any, row: int, col: int, kind: str, value: Any, cells: _Cells) -> None:
+    """A value as the cell its type asks for; one that does not read as such stays text."""
+    try:
+        if kind in _NUMERIC_TYPES:
+            sheet.write_number(row, col, float(value))
+            return
+        if kind == "timestamp":
+            sheet.write_datetime(
+                row, col, datetime.strptime(value, TIMESTAMP_SHAPE), cells.timestamp
+            )
+            return
+        if kind == "date":
+            sheet.write_datetime(row, col, date.fromisoformat(value), cells.date)
+            return
+    except ValueError:
+        pass  # kept as written, as in the CSV file
+    sheet.write_string(row, col, str(value))
 
 
 def _write_dictionary(workbook: Any, bold: Any, kinds: tuple[str, ...]) -> None:
@@ -678,8 +745,13 @@ def _write_dictionary(workbook: Any, bold: Any, kinds: tuple[str, ...]) -> None:
         row_index += 1
 
 
-def _new_sheet(workbook: Any, kind: str, number: int, names: list[str], bold: Any) -> Any:
+def _new_sheet(
+    workbook: Any, kind: str, number: int, names: list[str], bold: Any, cells: _Cells
+) -> Any:
     sheet = workbook.add_worksheet(kind if number == 1 else f"{kind} ({number})")
     sheet.write_row(0, 0, names, bold)
     sheet.freeze_panes(1, 0)
+    for col, column_type in enumerate(cells.types):
+        if column_type == "timestamp":
+            sheet.set_column(col, col, 20)  # wide enough for the date and the time
     return sheet
