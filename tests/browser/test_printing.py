@@ -175,3 +175,43 @@ def test_the_board_paper_reads_well_on_screen_and_as_a_pdf(
     assert f"Audits submitted {submitted}" in text
     assert good in text
     assert "http" not in text
+
+
+def test_the_audit_record_prints_and_downloads_with_its_data(
+    demo_server: tuple[LiveServer, dict[str, str]], new_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    server, passwords = demo_server
+    page = new_page()
+    sign_in(page, server, "admin", passwords["admin"], check=False)
+    page.goto(f"{server.url}/reports/audits")
+    page.locator('a[href^="/audits/"]').first.click()
+    case_ref = page.locator("h1").inner_text().removeprefix("Audit of case ")
+    page.get_by_role("link", name="view the audit record to print").click()
+    expect(page.get_by_role("heading", name=f"Audit record: case {case_ref}")).to_be_visible()
+    expect(page.locator("#protective-marking")).to_have_text("OFFICIAL-SENSITIVE")
+    check_accessibility(page)
+
+    page.set_viewport_size({"width": PRINTED_WIDTH, "height": 1100})
+    page.emulate_media(media="print")
+    for hidden in (".govuk-service-navigation", ".app-no-print"):
+        assert not any(element.is_visible() for element in page.locator(hidden).all()), hidden
+    assert page.evaluate(LINK_AFTER) == []
+    assert page.evaluate(TOO_WIDE, PRINTED_WIDTH) == []
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the record as PDF").click()
+    download = download_info.value
+    assert re.fullmatch(rf"audit-record-\d+-case-{case_ref}\.pdf", download.suggested_filename)
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    text = _pdf_text(target.read_bytes(), tmp_path)
+    assert f"Audit record: case {case_ref}" in text and "OFFICIAL-SENSITIVE" in text
+    assert "http" not in text
+    if shutil.which("pdfdetach") is None:
+        pytest.skip("pdfdetach is not installed: run 'make pdf'")
+    listed = subprocess.run(
+        ["pdfdetach", "-list", str(target)], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"-case-{case_ref}.json" in listed
