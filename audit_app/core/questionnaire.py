@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import heapq
 import json
@@ -1259,6 +1260,8 @@ def validate_questionnaire(data: object) -> Questionnaire:
             found.extend(broken.found)
         else:
             found.append((_without_tags(tuple(error["loc"])), error))
+    if all(not isinstance(what, str) for _, what in found):
+        found.extend(_rules_despite(data, errors, root))
     order = _DocumentOrder(data)
     first = heapq.nsmallest(MAX_LISTED_PROBLEMS, found, key=lambda item: order.key(item[0]))
     listed = [
@@ -1266,6 +1269,117 @@ def validate_questionnaire(data: object) -> Questionnaire:
         for loc, what in first
     ]
     raise QuestionnaireInvalid(listed, unlisted=len(found) - len(listed)) from None
+
+
+_SALVAGE_ROUNDS = 3
+
+
+def _rules_despite(
+    data: object, errors: list[ErrorDetails], root: type[_QuestionnaireFields]
+) -> list[tuple[Loc, str]]:
+    """The rules' problems in the parts of a file that are valid, found in the same pass as
+    the problems with single keys (so that no second pass reveals more).
+
+    A copy of the file is salvaged: an unknown key is left out; an optional key holding a value
+    it cannot have is left out; a required one gets a stand-in value. The rules' problems at or
+    under a place left out, in an object given a stand-in, or naming a question given one are
+    not reported: they are the fault of what is already reported. Nothing is reported when the
+    file cannot be salvaged (a list item that is not an object, say).
+    """
+    salvaged = copy.deepcopy(data)
+    suspect: list[Loc] = []
+    names: set[str] = set()
+    for _ in range(_SALVAGE_ROUNDS):
+        for error in errors:
+            if not _salvage(salvaged, error, root, suspect, names):
+                return []
+        try:
+            root.model_validate(salvaged)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+        else:
+            return []
+        broken = [(e.get("ctx") or {}).get("error") for e in errors]
+        rules = [b for b in broken if isinstance(b, _RulesBroken)]
+        if len(rules) == len(errors):
+            found = [item for b in rules for item in b.found]
+            return [
+                (loc, message)
+                for loc, message in found
+                if not any(_suspected(loc, place) for place in suspect)
+                and not any(name in message for name in names)
+            ]
+    return []
+
+
+def _salvage(
+    data: Any, error: ErrorDetails, root: type[BaseModel], suspect: list[Loc], names: set[str]
+) -> bool:
+    """Mend one error in the copy (see ``_rules_despite``); False when it cannot be mended."""
+    loc = _without_tags(tuple(error["loc"]))
+    if not loc or not isinstance(loc[-1], str):
+        return False
+    parent = data
+    for part in loc[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(parent, dict):
+        return False
+    if error["type"] == "extra_forbidden":
+        # An unknown key is usually a typo: its object's conditions are still checked.
+        parent.pop(loc[-1], None)
+        suspect.append((*_enclosing(loc), "show_if"))
+        return True
+    _, field = _field_at(tuple(error["loc"]), root)
+    if field is None:
+        return False
+    suspect.append(_enclosing(loc))
+    if not field.is_required():
+        parent.pop(loc[-1], None)
+        return True
+    stand_in = _stand_in(field, len(names))
+    if stand_in is None:
+        return False
+    if len(loc) > 1 and isinstance(parent.get("id"), str):
+        names.add(_quote(parent["id"]))
+    names.add(_quote(stand_in))
+    parent[loc[-1]] = stand_in
+    return True
+
+
+def _suspected(loc: Loc, place: Loc) -> bool:
+    """Whether a rule's problem at ``loc`` is suspect: at or under ``place``; a place ending
+    in "show_if" stands for its object outside its conditions."""
+    if place and place[-1] == "show_if":
+        inside = loc[: len(place) - 1] == place[:-1]
+        return inside and "show_if" not in loc[len(place) - 1 :]
+    return loc[: len(place)] == place
+
+
+def _enclosing(loc: Loc) -> Loc:
+    """What a mended key makes suspect: its question or item, else its theme or band, else
+    (a key of the questionnaire's own) the key alone."""
+    for lists in (("questions", "items"), ("themes", "bands")):
+        for i in range(len(loc) - 1, 0, -1):
+            if isinstance(loc[i], int) and loc[i - 1] in lists:
+                return loc[: i + 1]
+    return loc
+
+
+def _stand_in(field: FieldInfo, n: int) -> Any:
+    """A value a required key can hold, standing in for one it cannot; None for none."""
+    if _is_slug(field):
+        return f"unreadable-{n + 1}"
+    values = _literal_values(field.annotation)
+    if values:
+        return values[0]
+    if field.annotation is str:
+        return f"Unreadable {n + 1}"
+    if field.annotation is int:
+        return 1
+    return None
 
 
 def _without_tags(loc: Loc) -> Loc:

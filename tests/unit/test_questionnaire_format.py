@@ -725,9 +725,18 @@ def test_every_rule_problem_is_reported() -> None:
     ]
 
 
-def test_rules_across_fields_wait_for_a_valid_structure() -> None:
+def test_rules_across_fields_are_reported_with_the_structural_problems() -> None:
+    """One pass lists every problem: a duplicate id is not held back by a bad version."""
     data = questionnaire(theme("voice"), theme("voice"), version=0)
-    assert problems_of(data) == [("$.version", "must be >= 1")]
+    assert problems_of(data) == [
+        ("$.version", "must be >= 1"),
+        ("$.themes[1].id", 'duplicate theme id "voice": already used at $.themes[0].id'),
+        (
+            "$.themes[1].questions[0].id",
+            'duplicate question id "voice-q": already used at $.themes[0].questions[0].id '
+            "(question ids must be unique across the whole questionnaire)",
+        ),
+    ]
 
 
 def test_problem_and_exception_text() -> None:

@@ -291,10 +291,13 @@ def test_spaces_alone_are_still_plainly_blank() -> None:
 
 
 def test_good_and_good_with_a_space_and_lower_case_good_are_not_three_grades() -> None:
-    """The space is refused with the other values; grades are compared once values are right."""
+    """The space is refused with the other values, and the look-alike in the same pass."""
     assert problems_of(grades("Good", "Good ", "good", "Inadequate")) == [
         ("$.grading.bands[1].grade", surrounding("Good")),
-    ]
+        ("$.grading.bands[2].grade", 'grade "good" looks the same as "Good" at '
+         "$.grading.bands[0].grade: grades must differ by more than capital letters, spaces "
+         "or invisible characters"),
+    ]  # fmt: skip
     assert problems_of(grades("Good", "Fair", "good", "Inadequate")) == [
         ("$.grading.bands[2].grade", 'grade "good" looks the same as "Good" at '
          "$.grading.bands[0].grade: grades must differ by more than capital letters, spaces "
