@@ -11,6 +11,7 @@ from flask import current_app
 from audit_app.commands import CLI_ACTOR
 from audit_app.commands.base import CommandGroup
 from audit_app.db import session_scope
+from audit_app.services import questionnaire_workbooks as workbooks
 from audit_app.services import questionnaires as questionnaire_service
 
 questionnaires_cli = CommandGroup(
@@ -170,3 +171,45 @@ def questionnaires_upgrade(path: str, output: str | None) -> None:
     target = Path(output) if output else source
     questionnaire_service.write_atomically(target, upgraded)
     click.echo(f"{source.name}: upgraded to case-audit/2, written to {target}")
+
+
+@questionnaires_cli.command("convert")
+@click.argument("path", type=click.Path(exists=True))
+@click.option(
+    "--to",
+    "target_format",
+    type=click.Choice(["json", "xlsx"]),
+    help="What to write: json for a workbook (the default), xlsx for a JSON file (the default).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write here (- for the screen, JSON only) instead of beside PATH.",
+)
+def questionnaires_convert(path: str, target_format: str | None, output: str | None) -> None:
+    """Turn a workbook (.xlsx, or CSV sheets in a .zip or a folder) into a questionnaire's JSON,
+    or a JSON file into a workbook. Every problem is listed, and nothing is written, when the
+    input has any."""
+    source = Path(path)
+    to = target_format or ("xlsx" if source.suffix.lower() == ".json" else "json")
+    if to == "xlsx" and output == "-":
+        raise click.ClickException("a workbook cannot be shown on the screen: give --output FILE")
+    try:
+        if to == "json":
+            converted: str | bytes = workbooks.json_of_workbook_file(source)
+        else:
+            converted = workbooks.workbook_of_json_file(source)
+    except questionnaire_service.LoadRefused as refused:
+        _echo_problems(refused.problems)
+        click.echo(f"{refused.total} problem(s) found. Nothing was written.", err=True)
+        raise SystemExit(1) from None
+    if output == "-":
+        click.echo(converted, nl=False)
+        return
+    target = Path(output) if output else source.with_suffix(f".{to}")
+    if isinstance(converted, str):
+        questionnaire_service.write_atomically(target, converted)
+    else:
+        workbooks.write_bytes_atomically(target, converted)
+    click.echo(f"{source.name}: written to {target}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -28,7 +30,7 @@ from audit_app.core.workbook import (
     to_workbook,
 )
 from audit_app.core.workbook_columns import COLUMNS, SHEETS
-from audit_app.services.questionnaires import FileProblem, LoadRefused
+from audit_app.services.questionnaires import FileProblem, LoadRefused, parse_file
 
 WORKBOOK_SUFFIXES = (".xlsx", ".zip")
 _ZIP = b"PK\x03\x04"
@@ -175,3 +177,41 @@ def _lay_out(sheet: Any, name: str, rows: Sequence[Sequence[Cell]]) -> None:
                     "ignore_blank": True,
                 },
             )
+
+
+def _cannot_read(source: str, exc: OSError) -> LoadRefused:
+    return LoadRefused([FileProblem(source, "workbook", f"cannot be read: {exc.strerror or exc}")])
+
+
+def json_of_workbook_file(path: Path) -> str:
+    """A workbook file (.xlsx, a .zip of CSV sheets, or a folder of them) as the JSON text of
+    its questionnaire; LoadRefused lists every problem at its sheet, row and column."""
+    try:
+        sheets = read_csv_folder(path) if path.is_dir() else read_sheets(path.read_bytes())
+        return questionnaire_json(sheets)
+    except OSError as exc:
+        raise _cannot_read(path.name, exc) from None
+    except WorkbookInvalid as invalid:
+        raise file_problems(path.name, invalid) from None
+
+
+def workbook_of_json_file(path: Path) -> bytes:
+    """A questionnaire's JSON file (either format) as an .xlsx workbook; LoadRefused lists
+    every problem when it is not a valid questionnaire."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _cannot_read(path.name, exc) from None
+    return workbook_bytes(json.loads(parse_file(path.name, raw).text))
+
+
+def write_bytes_atomically(target: Path, raw: bytes) -> None:
+    """Write a file that appears whole or not at all (the folder must exist)."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(raw)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
