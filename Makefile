@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test test-fast install lock assets browser libreoffice pdf lint schema bench load audit clean
+.PHONY: run test test-fast install lock assets browser libreoffice pdf lint schema template bench load audit clean
 
 # Every Python package comes from a lock file in requirements/, pinned with its hashes, and pip
 # refuses any file whose hash is not there (README.md, Dependencies). `make lock` rewrites them.
@@ -124,6 +124,10 @@ lock: | $(BIN)/python
 ## make schema: regenerate questionnaires/schema.json from the questionnaire models
 schema: install
 	$(BIN)/python -m audit_app.schema
+
+## make template: regenerate the QA leads' template workbook in questionnaires/templates/
+template: install
+	$(BIN)/python -m audit_app.workbook_template
 
 bench: install
 	$(BIN)/python bench/scoring.py

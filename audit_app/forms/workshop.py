@@ -23,7 +23,7 @@ from audit_app.services.audits import date_from_parts
 
 class UploadForm(FlaskForm):
     questionnaire_file = upload_field(
-        "questionnaire file", "The questionnaire's JSON file, in the case-audit/1 format."
+        "questionnaire file", "The questionnaire's workbook (.xlsx) or JSON file."
     )
     check_submit = SubmitField("Check the file", widget=GovSubmitInput())
 

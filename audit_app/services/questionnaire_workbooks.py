@@ -117,6 +117,17 @@ def converted_upload(source: str, raw: bytes) -> bytes:
         raise file_problems(source, invalid) from None
 
 
+def upload_as_json(source: str, raw: bytes, *, max_bytes: int) -> bytes:
+    """An uploaded file as the questionnaire JSON to check: a workbook converted (LoadRefused
+    lists its problems at their sheet, row and column), any other file as it came."""
+    if not is_workbook(source, raw):
+        return raw
+    if len(raw) > max_bytes:
+        message = f"the workbook is larger than {max_bytes // 1024:,} KB, the most a file can be"
+        raise LoadRefused([FileProblem(source, "workbook", message)])
+    return converted_upload(source, raw)
+
+
 def workbook_bytes(data: Mapping[str, Any]) -> bytes:
     """A questionnaire's JSON (already decoded) as an .xlsx workbook; QuestionnaireInvalid when
     the JSON is not a valid questionnaire."""

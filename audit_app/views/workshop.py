@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from audit_app import clock, jobs
+from audit_app import clock, jobs, workbook_template
 from audit_app.auth import current_actor, role_required
 from audit_app.core.rescore import CHANGES, DIRECTIONS
 from audit_app.db import changes, get_session
@@ -43,6 +44,7 @@ from audit_app.forms.workshop import (
     UploadForm,
 )
 from audit_app.models import QuestionnaireVersion
+from audit_app.services import questionnaire_workbooks as workbooks
 from audit_app.services import what_if as what_if_service
 from audit_app.services import workshop as workshop_service
 from audit_app.services.questionnaires import FileProblem, LoadRefused
@@ -212,6 +214,30 @@ def download(questionnaire_id: str, version: int) -> BaseResponse:
     )
 
 
+@bp.get("/<questionnaire_id>/versions/<int:version>/workbook")
+@role_required("admin")
+def download_workbook(questionnaire_id: str, version: int) -> BaseResponse:
+    """The version as a workbook, to change in a spreadsheet and upload as a new version."""
+    row = workshop_service.get_version(questionnaire_id, version, session=get_session())
+    raw = workbooks.workbook_bytes(json.loads(row.content))
+    return _workbook_response(raw, f"{row.questionnaire_id}-version-{row.version}.xlsx")
+
+
+@bp.get("/template.xlsx")
+@role_required("admin")
+def template() -> BaseResponse:
+    """The template workbook: every column explained, and a worked example."""
+    return _workbook_response(workbook_template.render(), workbook_template.FILENAME)
+
+
+def _workbook_response(raw: bytes, filename: str) -> BaseResponse:
+    return Response(
+        raw,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 # --- publishing, retiring, reinstating and discarding, each confirmed ----------------------
 
 CHANGE_URL = "/<questionnaire_id>/versions/<int:version>/"
@@ -327,6 +353,7 @@ def upload() -> str | tuple[str, int]:
     raw = storage.stream.read(limit + 1)
     # Checking stores nothing, so no changes() block: the read ends with the request.
     try:
+        raw = workbooks.upload_as_json(source, raw, max_bytes=limit)
         check = workshop_service.check_upload(source, raw, session=get_session(), max_bytes=limit)
     except LoadRefused as refused:
         return _upload_page(form, refused.problems, source)
