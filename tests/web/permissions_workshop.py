@@ -52,6 +52,11 @@ ROWS = {
         ("GET", f"{VERSION}/reinstate", ADMIN_ONLY),
         ("POST", f"{VERSION}/reinstate", ADMIN_ONLY),
     ],
+    "workshop.download_workbook": [
+        ("GET", f"{VERSION}/workbook", ADMIN_ONLY),
+        ("GET", f"{DRAFT}/workbook", ADMIN_ONLY),
+    ],
+    "workshop.template": [("GET", "/questionnaires/template.xlsx", ADMIN_ONLY)],
     "workshop.compare": [("GET", "/questionnaires/journey-audit/compare", ADMIN_ONLY)],
     "workshop.impact": [("GET", "/questionnaires/journey-audit/rescoring", ADMIN_ONLY)],
 }
