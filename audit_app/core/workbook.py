@@ -21,6 +21,7 @@ from typing import Any
 from audit_app.core import conditions_text
 from audit_app.core.questionnaire import (
     FORMAT_2,
+    Problem,
     QuestionnaireInvalid,
     json_path,
     plain_number,
@@ -31,13 +32,16 @@ from audit_app.core.workbook_columns import (
     COLUMNS,
     GRADE_ROW,
     NO,
+    OPTIONAL_SHEETS,
     OPTIONS,
     QUESTIONS,
+    RULE_KEYS,
     SECTION_KEYS,
     SETTING_ROWS,
     SETTINGS,
     SHEETS,
     THEMES,
+    TIMELINESS,
     YES,
     Column,
 )
@@ -268,7 +272,8 @@ class _Reading:
         found = {_heading_key(name): rows for name, rows in sheets.items()}
         raw = found.get(sheet)
         if raw is None:
-            self.problem(Place(sheet), f"the workbook has no sheet named “{sheet}”")
+            if sheet not in OPTIONAL_SHEETS:
+                self.problem(Place(sheet), f"the workbook has no sheet named “{sheet}”")
             return []
         header, names = self._header(raw, sheet)
         rows = []
@@ -535,6 +540,35 @@ def _read_question(reading: _Reading, row: Row, t: int, placing: _Placing) -> No
     items.append(question)
 
 
+_MEASURE_COLUMNS = tuple(c for c in COLUMNS[TIMELINESS] if c.key and c.key not in RULE_KEYS)
+_RULE_COLUMNS = tuple(c for c in COLUMNS[TIMELINESS] if c.key in RULE_KEYS)
+
+
+def _read_timeliness(reading: _Reading, sheets: Sheets, themes: list[dict[str, Any]]) -> None:
+    """Each timeliness measure into its theme's list, in row order."""
+    theme: str | None = None
+    for row in reading.rows(sheets, TIMELINESS):
+        theme = _text(row.cells["theme"]).strip() if row.given("theme") else theme
+        t = next((i for i, th in enumerate(themes) if th.get("id") == theme), None)
+        if t is None:
+            message = (
+                f"names the theme “{theme}”, which is not on the themes sheet"
+                if theme
+                else "needs the theme's id"
+            )
+            reading.problem(Place(TIMELINESS, row.number, "theme"), message)
+            continue
+        measures = themes[t].setdefault("timeliness", [])
+        loc: Loc = ("themes", t, "timeliness", len(measures))
+        measure: dict[str, Any] = {}
+        rule: dict[str, Any] = {}
+        reading.place(loc, TIMELINESS, row.number, _MEASURE_COLUMNS)
+        reading.place((*loc, "rule"), TIMELINESS, row.number, _RULE_COLUMNS)
+        reading.fill(measure, row, TIMELINESS, _MEASURE_COLUMNS)
+        reading.fill(rule, row, TIMELINESS, _RULE_COLUMNS)
+        measures.append({**measure, "rule": rule})
+
+
 _PATH = re.compile(r'\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\]|\["(?:[^"\\]|\\.)*"\])*')
 _PART = re.compile(r'\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\]|\["(?:[^"\\]|\\.)*"\]')
 
@@ -578,6 +612,7 @@ def from_workbook(sheets: Sheets) -> dict[str, Any]:
     lists = _read_options(reading, sheets)
     themes = _read_themes(reading, sheets)
     _read_questions(reading, sheets, _Placing(themes, lists))
+    _read_timeliness(reading, sheets, themes)
     data["themes"] = themes
     data = {key: data[key] for key in _TOP_KEYS if key in data}
     taken = {p.place for p in reading.problems}
@@ -609,8 +644,14 @@ def to_workbook(data: Mapping[str, Any], *, notes: bool = True) -> dict[str, lis
         THEMES: [_row(theme, COLUMNS[THEMES]) for theme in content["themes"]],
         QUESTIONS: _question_rows(content["themes"], lists),
         OPTIONS: lists.rows(),
+        TIMELINESS: _timeliness_rows(content["themes"]),
     }
-    return {name: [*_heads(name, notes), *rows] for name, rows in sheets.items()}
+    written = {name: [*_heads(name, notes), *rows] for name, rows in sheets.items()}
+    if from_workbook(written) != content:
+        # A key of the format the workbook has no column for yet: refuse rather than lose it.
+        message = "holds something the workbook has no column for yet: keep it as JSON"
+        raise QuestionnaireInvalid([Problem("$", message)])
+    return written
 
 
 def _heads(sheet: str, notes: bool) -> list[list[Cell]]:
@@ -711,3 +752,13 @@ def _item_rows(theme: str, item: Mapping[str, Any], lists: _OptionLists) -> list
     if "options" in item:
         row[[c.name for c in COLUMNS[QUESTIONS]].index("options")] = lists.name_of(item["options"])
     return [row]
+
+
+def _timeliness_rows(themes: list[dict[str, Any]]) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for theme in themes:
+        for measure in theme.get("timeliness", ()):
+            row = _row({**measure, **measure["rule"]}, COLUMNS[TIMELINESS])
+            row[0] = theme["id"]
+            rows.append(row)
+    return rows

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SETTINGS, THEMES, QUESTIONS, OPTIONS = "settings", "themes", "questions", "options"
-SHEETS = (SETTINGS, THEMES, QUESTIONS, OPTIONS)
+TIMELINESS = "timeliness"
+SHEETS = (SETTINGS, THEMES, QUESTIONS, OPTIONS, TIMELINESS)
+OPTIONAL_SHEETS = (TIMELINESS,)
 
 YES, NO = "yes", "no"
 TYPES = ("choice", "multi", "number", "date", "text")
@@ -144,9 +146,44 @@ SETTING_ROWS = (
 )
 GRADE_ROW = "grade"
 
+TIMELINESS_COLUMNS = (
+    Column("theme", "", "text", "The id of the theme the measure belongs to."),
+    Column("id", "id", "text", "The measure's id, unique among questions and measures."),
+    Column("measure", "measure", "text", "The compliance measure's name, as reports show it."),
+    Column("source", "source", "text", "Where the timescale comes from (optional)."),
+    Column(
+        "within working days",
+        "within_working_days",
+        "number",
+        "Met when the to date is at most this many working days after the from date.",
+    ),
+    Column(
+        "within days", "within_days", "number", "Met when to is at most this many days after from."
+    ),
+    Column(
+        "at most weeks before audit",
+        "at_most_weeks_before_audit",
+        "number",
+        "Met when the date is at most this many weeks before the audit date.",
+    ),
+    Column(
+        "not expired at audit",
+        "not_expired_at_audit",
+        "yesno",
+        "yes: met when the date is on or after the audit date.",
+        (YES,),
+    ),
+    Column("from", "from", "text", "The id of the date question the time runs from."),
+    Column("to", "to", "text", "The id of the date question that must fall within the time."),
+    Column("date", "date", "text", "The id of the date question compared with the audit date."),
+)
+RULE_KEYS = frozenset(c.key for c in TIMELINESS_COLUMNS[4:])
+"""The timeliness sheet's columns that make up the measure's rule."""
+
 COLUMNS = {
     SETTINGS: SETTING_COLUMNS,
     THEMES: THEME_COLUMNS,
     QUESTIONS: QUESTION_COLUMNS,
     OPTIONS: OPTION_COLUMNS,
+    TIMELINESS: TIMELINESS_COLUMNS,
 }

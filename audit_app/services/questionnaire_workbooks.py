@@ -21,6 +21,7 @@ from typing import Any
 import openpyxl
 import xlsxwriter
 
+from audit_app.core.questionnaire import QuestionnaireInvalid
 from audit_app.core.workbook import (
     Cell,
     Place,
@@ -213,7 +214,12 @@ def workbook_of_json_file(path: Path) -> bytes:
         raw = path.read_bytes()
     except OSError as exc:
         raise _cannot_read(path.name, exc) from None
-    return workbook_bytes(json.loads(parse_file(path.name, raw).text))
+    text = parse_file(path.name, raw).text
+    try:
+        return workbook_bytes(json.loads(text))
+    except QuestionnaireInvalid as invalid:
+        problems = [FileProblem(path.name, p.path, p.message) for p in invalid.problems]
+        raise LoadRefused(problems) from None
 
 
 def write_bytes_atomically(target: Path, raw: bytes) -> None:

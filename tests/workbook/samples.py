@@ -88,6 +88,35 @@ def every_feature() -> dict[str, Any]:
                         },
                         {"id": "last-seen", "text": "Last seen", "type": "date", "required": False},
                         {"id": "notes", "text": "Notes", "type": "text"},
+                        {"id": "plan-date", "text": "Plan date", "type": "date"},
+                        {"id": "review-date", "text": "Review date", "type": "date"},
+                    ],
+                    "timeliness": [
+                        {
+                            "id": "review-in-time",
+                            "measure": "Review within 20 working days",
+                            "source": "Local policy",
+                            "rule": {
+                                "within_working_days": 20,
+                                "from": "plan-date",
+                                "to": "review-date",
+                            },
+                        },
+                        {
+                            "id": "review-in-days",
+                            "measure": "Review within 28 days",
+                            "rule": {"within_days": 28, "from": "plan-date", "to": "review-date"},
+                        },
+                        {
+                            "id": "seen-recently",
+                            "measure": "Seen in the last 6 weeks",
+                            "rule": {"at_most_weeks_before_audit": 6, "date": "last-seen"},
+                        },
+                        {
+                            "id": "plan-current-at-audit",
+                            "measure": "Review date not passed",
+                            "rule": {"not_expired_at_audit": True, "date": "review-date"},
+                        },
                     ],
                 },
                 {

@@ -160,4 +160,4 @@ def test_a_missing_setting_is_named() -> None:
 
 def test_write_xlsx_makes_a_workbook_openpyxl_reads() -> None:
     raw = write_xlsx(to_workbook(every_feature()))
-    assert set(read_sheets(raw)) == {"settings", "themes", "questions", "options"}
+    assert set(read_sheets(raw)) == {"settings", "themes", "questions", "options", "timeliness"}
