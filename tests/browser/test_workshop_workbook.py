@@ -1,5 +1,6 @@
 """A QA lead in a real browser uploads a questionnaire written as a workbook: three problems on
-three sheets all shown at once with their sheet, row and column; fixed, checked and loaded."""
+three sheets all shown at once with their sheet, row and column; fixed, checked and loaded as
+a draft."""
 
 from __future__ import annotations
 
@@ -61,6 +62,6 @@ def test_a_qa_lead_uploads_a_workbook_sees_every_problem_fixes_them_and_loads_it
         page.get_by_role("heading", name="Check Every feature version 3 before loading it")
     ).to_be_visible()
     check_accessibility(page)
-    page.get_by_role("button", name="Load version 3").click()
-    expect(page.get_by_text("Every feature version 3 is loaded.")).to_be_visible()
+    page.get_by_role("button", name="Load as draft version 3").click()
+    expect(page.get_by_text("Every feature version 3 is loaded as a draft.")).to_be_visible()
     check_accessibility(page)
