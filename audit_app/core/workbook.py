@@ -202,6 +202,8 @@ def read_cell(cell: Cell, column: Column) -> Any:
             raise _Unreadable(f"cannot be read: the condition {unreadable}") from None
     if column.kind == "bands":
         return read_bands(_text(cell))
+    if column.kind == "words":
+        return [word.strip() for word in _text(cell).split(",") if word.strip()]
     return _text(cell)
 
 
@@ -213,6 +215,8 @@ def write_cell(value: Any, column: Column) -> Cell:
         return conditions_text.write(value)
     if column.kind == "bands":
         return write_bands(value)
+    if column.kind == "words":
+        return ", ".join(str(word) for word in value)
     if column.kind == "number" and isinstance(value, int | float):
         return value
     return str(value)
@@ -339,7 +343,7 @@ def _read_settings(reading: _Reading, sheets: Sheets) -> dict[str, Any]:
             reading.problem(Place(SETTINGS, row.number, "setting"), message)
             continue
         seen[name] = row.number
-        target = overall if setting.key in ("overall", "capped_by_worst_band") else data
+        target = overall if setting.key in _OVERALL_KEYS else data
         _read_setting(reading, row, setting, target)
     for setting in SETTING_ROWS:
         if setting.key not in (*overall, *data):
@@ -361,6 +365,7 @@ def _unknown_setting(row: Row) -> str:
 _SETTING_LOCS: dict[str, tuple[Loc, ...]] = {
     "overall": (("grading", "overall"), ("grading", "overall", "rule")),
     "capped_by_worst_band": (("grading", "overall", "capped_by_worst_band"),),
+    "graded_by": (("grading", "overall", "graded_by"),),
 }
 
 
@@ -377,12 +382,17 @@ def _read_setting(reading: _Reading, row: Row, setting: Column, target: dict[str
         reading.problem(place, str(unreadable))
 
 
+_OVERALL_KEYS = ("overall", "capped_by_worst_band", "graded_by")
+"""The settings that make the overall rule: the rule's name first."""
+
+
 def _overall(given: dict[str, Any]) -> dict[str, Any]:
     """The overall rule as a name alone, or as an object when capping by the worst band is set."""
-    if "capped_by_worst_band" not in given:
+    more = {k: given[k] for k in _OVERALL_KEYS[1:] if k in given}
+    if not more:
         return {"overall": given["overall"]} if "overall" in given else {}
     rule = {"rule": given["overall"]} if "overall" in given else {}
-    return {"overall": {**rule, "capped_by_worst_band": given["capped_by_worst_band"]}}
+    return {"overall": {**rule, **more}}
 
 
 _GRADE_COLUMNS = (Column("value", "grade", "text", ""), *COLUMNS[SETTINGS][2:])

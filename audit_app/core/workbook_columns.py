@@ -20,6 +20,7 @@ KINDS = ("monthly", "deep_dive")
 GRADED_BY = ("both", "score", "judgement")
 OVERALL_RULES = ("mean", "lowest")
 SCORING = ("each", "all")
+COMMENTS = ("optional", "required")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class Column:
     name: str
     key: str
     kind: str
-    """"text", "number", "yesno", "condition", "list" (an option list's name), "bands"."""
+    """"text", "number", "yesno", "condition", "list" (an option list's name), "bands",
+    "words" (a list of words, written with commas between)."""
     guidance: str
     choices: tuple[str, ...] = ()
 
@@ -48,6 +50,13 @@ THEME_COLUMNS = (
     ),
     Column("graded by", "graded_by", "text", "both (empty), score or judgement.", GRADED_BY),
     Column("condition", "show_if", "condition", "Show the theme only when this holds."),
+    Column(
+        "evidence",
+        "evidence",
+        "words",
+        "Evidence fields under the judgement, with commas between: strengths, "
+        "areas_for_development, recommendations (empty: none).",
+    ),
 )
 
 QUESTION_COLUMNS = (
@@ -102,6 +111,13 @@ QUESTION_COLUMNS = (
         "condition",
         "Show only when this holds: in-care = yes, any(a = x, b >= 2).",
     ),
+    Column(
+        "comment",
+        "comment",
+        "text",
+        "A comment box under the question: optional or required (empty: none).",
+        COMMENTS,
+    ),
 )
 
 SECTION_KEYS = {"text": "title", "help": "description", "condition": "show_if"}
@@ -135,6 +151,14 @@ SETTING_ROWS = (
         "text",
         "How the overall grade is found: mean or lowest.",
         OVERALL_RULES,
+    ),
+    Column(
+        "overall graded by",
+        "graded_by",
+        "text",
+        "both (empty: the rule suggests, the auditor's overall judgement counts), score or "
+        "judgement.",
+        GRADED_BY,
     ),
     Column(
         "capped by worst band",

@@ -34,6 +34,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from audit_app import clock, jobs, workbook_template
 from audit_app.auth import current_actor, role_required
+from audit_app.core.questionnaire import QuestionnaireInvalid
 from audit_app.core.rescore import CHANGES, DIRECTIONS
 from audit_app.db import changes, get_session
 from audit_app.forms.workshop import (
@@ -219,7 +220,15 @@ def download(questionnaire_id: str, version: int) -> BaseResponse:
 def download_workbook(questionnaire_id: str, version: int) -> BaseResponse:
     """The version as a workbook, to change in a spreadsheet and upload as a new version."""
     row = workshop_service.get_version(questionnaire_id, version, session=get_session())
-    raw = workbooks.workbook_bytes(json.loads(row.content))
+    try:
+        raw = workbooks.workbook_bytes(json.loads(row.content))
+    except QuestionnaireInvalid:
+        flash(
+            f"Version {row.version} uses something the workbook has no column for yet: "
+            "download it as JSON instead.",
+            "info",
+        )
+        return redirect(url_for("workshop.index") + f"#{questionnaire_id}")
     return _workbook_response(raw, f"{row.questionnaire_id}-version-{row.version}.xlsx")
 
 

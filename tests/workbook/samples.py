@@ -29,7 +29,7 @@ def every_feature() -> dict[str, Any]:
                     {"grade": "Requires improvement", "min": 40.5, "descriptor": "Not yet good."},
                     {"grade": "Inadequate", "min": 0, "descriptor": "Children are at risk."},
                 ],
-                "overall": {"rule": "lowest", "capped_by_worst_band": True},
+                "overall": {"rule": "lowest", "capped_by_worst_band": True, "graded_by": "both"},
             },
             "themes": [
                 {
@@ -39,6 +39,8 @@ def every_feature() -> dict[str, Any]:
                     "weight": 1,
                     "limiting": False,
                     "graded_by": "score",
+                    "evidence": ["strengths", "areas_for_development"],
+                    "show_if": {"not": {"service": ["Youth justice"]}},
                     "items": [
                         {"heading": "About the child"},
                         {"guidance": "Read the last assessment first.\n\nThen the plan."},
@@ -50,6 +52,7 @@ def every_feature() -> dict[str, Any]:
                             "required": True,
                             "weight": 2.5,
                             "compliance": "Status recorded",
+                            "comment": "optional",
                             "options": YES_NO,
                         },
                         {
