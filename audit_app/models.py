@@ -22,6 +22,7 @@ from audit_app.core.limits import (
     GRADE_MAX_LENGTH,
     ID_MAX_LENGTH,
     KIND_MAX_LENGTH,
+    KIND_NAME_MAX_LENGTH,
     MEASURE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
@@ -36,7 +37,9 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-KINDS = ("monthly", "deep_dive")
+FORMAT_1_KINDS = ("monthly", "deep_dive")
+"""The two kinds a format 1 questionnaire may name; format 2 names any kind the council declared
+(``audit_kind``)."""
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -150,6 +153,19 @@ class Case(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class AuditKind(SQLModel, table=True):
+    """A kind of audit the council declared (monthly, deep dive, supervision...): questionnaires
+    name one, and reports filter by it. Kinds are added and renamed, never removed, so that every
+    loaded questionnaire's kind stays declared."""
+
+    __tablename__ = "audit_kind"
+
+    name: str = Field(max_length=KIND_MAX_LENGTH, primary_key=True)
+    display_name: str = Field(max_length=KIND_NAME_MAX_LENGTH, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)
+
+
 class QuestionnaireVersion(SQLModel, table=True):
     """One loaded version of a questionnaire.
 
@@ -161,13 +177,13 @@ class QuestionnaireVersion(SQLModel, table=True):
     __tablename__ = "questionnaire_version"
     __table_args__ = (
         UniqueConstraint("questionnaire_id", "version", name="uq_questionnaire_version"),
-        CheckConstraint(_in("kind", KINDS), name="kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     questionnaire_id: str = Field(max_length=ID_MAX_LENGTH, index=True)
     version: int
     title: str = Field(max_length=TITLE_MAX_LENGTH)
+    # One of the kinds declared in ``audit_kind`` when the version was loaded.
     kind: str = Field(max_length=KIND_MAX_LENGTH)
     content: str = Field(sa_column=Column(Text, nullable=False))
     content_sha256: str = Field(max_length=64)
@@ -722,7 +738,8 @@ __all__ = [
     "CaseImportChange",
     "SafeguardingConcern",
     "SignInAttempt",
-    "KINDS",
+    "FORMAT_1_KINDS",
+    "AuditKind",
     "ROLES",
     "Answer",
     "Audit",

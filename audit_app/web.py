@@ -58,6 +58,7 @@ NAVIGATION = (
     ("admin.allocations", "Allocations", (ADMIN,), "admin.allocation"),
     ("workshop.index", "Questionnaires", (ADMIN,), "workshop."),
     ("calibration.index", "Calibration", (ADMIN,), "calibration."),
+    ("admin.kinds", "Kinds of audit", (ADMIN,), "admin.kind"),
     ("trail.index", "Audit trail", (ADMIN,), "trail."),
 )
 

@@ -658,6 +658,7 @@ def report_audit(
     overall: str,
     submitted: datetime,
     allocation_id: int | None = None,
+    questionnaire_id: str = REPORT_QUESTIONNAIRE_ID,
     *,
     exercise_id: int | None = None,
 ) -> int:
@@ -668,11 +669,7 @@ def report_audit(
             audit = calibration_service.start(exercise_id, actor, session=session)
         else:
             audit = audit_service.start_audit(
-                REPORT_QUESTIONNAIRE_ID,
-                case_ref,
-                actor,
-                session=session,
-                allocation_id=allocation_id,
+                questionnaire_id, case_ref, actor, session=session, allocation_id=allocation_id
             )
         audit_id = audit.id
         assert audit_id is not None

@@ -22,14 +22,15 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, select
 from werkzeug.test import TestResponse
 
 from audit_app import create_app, migrate
 from audit_app.db import get_engine, session_scope
-from audit_app.models import AuditEvent
+from audit_app.models import AuditEvent, AuditKind, table_of, utcnow
+from audit_app.services.kinds import DEFAULT_KINDS
 from tests.builders import PASSWORD, add_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -149,6 +150,14 @@ def _empty_tables(url: str) -> None:
             # The audit trail refuses TRUNCATE; tests (as a superuser) switch its triggers off.
             connection.execute(text("SET LOCAL session_replication_role = replica"))
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # What the migrations seed, as a new database has it.
+            connection.execute(
+                insert(table_of(AuditKind)),
+                [
+                    {"name": n, "display_name": d, "created_at": utcnow(), "created_by": ""}
+                    for n, d in DEFAULT_KINDS
+                ],
+            )
     finally:
         engine.dispose()
 

@@ -74,6 +74,12 @@ def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     help="One questionnaire id (all its versions).",
 )
 @click.option(
+    "--kind",
+    "audit_kind",
+    metavar="NAME",
+    help="One kind of audit, by its name in questionnaires (e.g. monthly, supervision).",
+)
+@click.option(
     "--out",
     "out",
     required=True,
@@ -93,6 +99,7 @@ def export_cli(
     date_to: date | None,
     service_name: str | None,
     questionnaire_id: str | None,
+    audit_kind: str | None,
     out: str,
     jobs: int,
 ) -> None:
@@ -107,7 +114,8 @@ def export_cli(
         date_from=date_from,
         date_to=date_to,
         questionnaire_id=questionnaire_id,
-        service_id=_service_id(service_name, questionnaire_id),
+        kind=audit_kind,
+        service_id=_service_id(service_name, questionnaire_id, audit_kind),
     )
     scope = Scope.everything()
     with ReportReader(get_engine(), every_row=True) as reader:
@@ -130,9 +138,12 @@ def export_cli(
         click.echo(f"Wrote {total:,} rows to {out}.", err=True)
 
 
-def _service_id(service_name: str | None, questionnaire_id: str | None) -> int | None:
-    """The id of the service named (None for every service), once the service and the
-    questionnaire named are known; a usage error naming the ones there are if not."""
+def _service_id(
+    service_name: str | None, questionnaire_id: str | None, kind: str | None
+) -> int | None:
+    """The id of the service named (None for every service), once the service, the
+    questionnaire and the kind named are known; a usage error naming the ones there are if
+    not."""
     with session_scope() as session:
         try:
             service_id = (
@@ -142,6 +153,8 @@ def _service_id(service_name: str | None, questionnaire_id: str | None) -> int |
             )
             if questionnaire_id:
                 report_service.check_questionnaire(questionnaire_id, session=session)
+            if kind:
+                report_service.check_kind(kind, session=session)
         except report_service.UnknownName as unknown:
             raise click.UsageError(str(unknown)) from None
     return service_id
@@ -203,6 +216,7 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
               help="The last month of the period (included).")  # fmt: skip
 @click.option("--service", "service_name", metavar="NAME", help="One service, by name.")
 @click.option("--questionnaire", "questionnaire_id", metavar="ID", help="One questionnaire id.")
+@click.option("--kind", "audit_kind", metavar="NAME", help="One kind of audit, by its name.")
 @click.option("--theme", default="", metavar="QUESTIONNAIRE/THEME", help="One theme, by its ids.")
 @click.option("--out", required=True, metavar="FILE", help="Where to write the PDF.")
 def paper_cli(
@@ -210,6 +224,7 @@ def paper_cli(
     last: date,
     service_name: str | None,
     questionnaire_id: str | None,
+    audit_kind: str | None,
     theme: str,
     out: str,
 ) -> None:
@@ -226,7 +241,8 @@ def paper_cli(
         date_from=first,
         date_to=month_end(last),
         questionnaire_id=questionnaire_id,
-        service_id=_service_id(service_name, questionnaire_id),
+        kind=audit_kind,
+        service_id=_service_id(service_name, questionnaire_id, audit_kind),
     )
     made = _paper(filters, theme)
     with current_app.test_request_context("/reports/paper"):

@@ -31,8 +31,12 @@ MEASURE_MAX_LENGTH: Final = 200
 ``report_compliance_month.measure``)."""
 
 KIND_MAX_LENGTH: Final = 16
-"""A questionnaire's kind (``questionnaire_version.kind``): the format allows only ``monthly``
-and ``deep_dive``."""
+"""A kind of audit's name as questionnaires give it (``audit_kind.name``,
+``questionnaire_version.kind``), such as ``supervision``."""
+
+KIND_NAME_MAX_LENGTH: Final = 80
+"""A kind of audit's name as people read it (``audit_kind.display_name``), such as "Supervision
+audit"."""
 
 UNIT_MAX_LENGTH: Final = 32
 """A number question's unit, such as "visits" (shown on pages and in the data dictionary, not

@@ -36,6 +36,7 @@ from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
 from audit_app.core.limits import (
     GRADE_MAX_LENGTH,
     ID_MAX_LENGTH,
+    KIND_MAX_LENGTH,
     MEASURE_MAX_LENGTH,
     SERVICE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -49,6 +50,12 @@ FORMAT = FORMAT_2
 FORMATS = (FORMAT_1, FORMAT_2)
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_MAX_LENGTH = ID_MAX_LENGTH
+KIND_PATTERN = r"^[a-z][a-z0-9_]*$"
+"""A kind of audit's name, as the council declares it (``audit_kind.name``)."""
+_KIND_MESSAGE = (
+    f"must be the name of a kind of audit: at most {KIND_MAX_LENGTH} characters, lower-case "
+    'letters, digits and _ only, starting with a letter, e.g. "supervision"'
+)
 MAX_VERSION = 2**31 - 1
 SCHEMA_ID = "urn:case-audit:questionnaire-format"
 MAX_LISTED_PROBLEMS = 50
@@ -137,6 +144,7 @@ class _JsonSchemaPattern:
 _NAME_PATTERN = _JsonSchemaPattern(r"^\S([\s\S]*\S)?$")
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
+KindName = Annotated[str, StringConstraints(pattern=KIND_PATTERN, max_length=KIND_MAX_LENGTH)]
 NonEmptyText = Annotated[
     str, StringConstraints(min_length=1, pattern=r"\S"), AfterValidator(_visible)
 ]
@@ -1012,9 +1020,10 @@ class _QuestionnaireFields(_Strict):
         description="The questionnaire's name as auditors see it: at most "
         f"{TITLE_MAX_LENGTH} characters, with no space at either end.",
     )
-    kind: Literal["monthly", "deep_dive"] = Field(
-        description='"monthly" for the regular case-file audit, "deep_dive" for a themed '
-        "deep-dive audit.",
+    kind: KindName = Field(
+        description="The kind of audit, one the council declared (Admin > Kinds of audit), "
+        'e.g. "monthly", "deep_dive", "supervision". Reports filter by it.',
+        examples=["monthly", "deep_dive", "thematic", "dip_sample", "supervision"],
     )
     description: str | None = Field(
         default=None,
@@ -1046,6 +1055,10 @@ class Questionnaire1(_QuestionnaireFields):
     format: Literal["case-audit/1"] = Field(
         description='The format of this file: "case-audit/1". Run `flask --app wsgi '
         "questionnaires upgrade FILE` to turn it into case-audit/2.",
+    )
+    kind: Literal["monthly", "deep_dive"] = Field(
+        description='"monthly" for the regular case-file audit, "deep_dive" for a themed '
+        "deep-dive audit.",
     )
     themes: Annotated[list[Theme1], Field(min_length=1)] = Field(
         description="The themes, in the order auditors work through them (at least one).",
@@ -1609,6 +1622,10 @@ _TOO_SHORT = {
 }
 
 _FIELD_MESSAGES: dict[tuple[type[BaseModel], str], dict[str, str]] = {
+    (Questionnaire, "kind"): {
+        "string_pattern_mismatch": _KIND_MESSAGE,
+        "string_too_long": _KIND_MESSAGE,
+    },
     (Option, "score"): {
         "float_type": "must be a number or null",
         "greater_than_equal": "must be >= 0 or null",

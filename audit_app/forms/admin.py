@@ -276,3 +276,20 @@ class DrawForm(FlaskForm):
             allocation_service.read_per_auditor(field.data or "")
         except allocation_service.DrawRefused as refused:
             raise ValidationError(str(refused)) from None
+
+
+class KindForm(FlaskForm):
+    """Declare a kind of audit, or rename one (Admin > Kinds of audit)."""
+
+    name = StringField(
+        "Name in questionnaires",
+        description='What a questionnaire\'s "kind" says: lower-case letters, digits and _ '
+        "only, for example dip_sample. To rename a kind, enter its name here.",
+        widget=GovTextInput(),
+    )
+    display_name = StringField(
+        "Name people read",
+        description="Shown in the reports' filters and lists, for example Dip sample.",
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Save kind", widget=GovSubmitInput())

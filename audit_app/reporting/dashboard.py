@@ -59,7 +59,7 @@ from audit_app.reporting.queries import (
     moderation_statement,
     theme_statement,
 )
-from audit_app.reporting.questionnaires import Catalogue, published_versions
+from audit_app.reporting.questionnaires import Catalogue, published_versions, read_kinds
 from audit_app.reporting.selection import Places, Selection
 from audit_app.reporting.spreads import SpreadRow, month_focus, service_focus, spread, team_focus
 from audit_app.reporting.themes import ThemeTable, theme_tables
@@ -104,7 +104,7 @@ class Counted:
 
 
 def load_catalogue(reader: ReportReader) -> Catalogue:
-    return Catalogue.build(published_versions(reader))
+    return Catalogue.build(published_versions(reader), read_kinds(reader))
 
 
 def build(

@@ -92,7 +92,14 @@ TABLES: dict[str, Table] = {
         one_row_per="audit whose latest submission stands (submitted, moderated or closed)",
         columns=(
             *_AUDIT_AND_VERSION,
-            Column("kind", "text", "monthly (case-file audit) or deep_dive.", "monthly"),
+            Column(
+                "kind",
+                "text",
+                "The kind of audit, by its name in questionnaires: one the council declared "
+                "(Admin > Kinds of audit; the dictionary's page and sheet list them with the names "
+                "people read). A format 1 questionnaire is monthly or deep_dive.",
+                "monthly",
+            ),
             _SERVICE,
             _TEAM,
             Column(
@@ -379,7 +386,7 @@ def markdown() -> str:
         "",
         "```sh",
         "flask --app wsgi export KIND [--from YYYY-MM-DD] [--to YYYY-MM-DD] "
-        "[--service NAME] [--questionnaire ID] --out FILE   # FILE or - for stdout",
+        "[--service NAME] [--questionnaire ID] [--kind NAME] --out FILE   # FILE or - for stdout",
         "```",
         "",
         "KIND is `audits`, `themes`, `compliance`, `answers`, `evidence`, `options`, or "

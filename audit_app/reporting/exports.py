@@ -39,6 +39,7 @@ from audit_app.reporting.final_grade import final_grade_column
 from audit_app.reporting.questionnaires import (
     multi_options,
     question_meta,
+    read_kinds,
     read_versions,
     theme_titles,
 )
@@ -655,7 +656,7 @@ def write_workbook(
             answer_types=answer_types if kind == "answers" else {},
         )
         counts[kind] = _write_table(workbook, reader, kind, selection, bold, cells)
-    _write_dictionary(workbook, bold, kinds)
+    _write_dictionary(workbook, bold, kinds, read_kinds(reader))
     workbook.close()
     return counts
 
@@ -727,12 +728,15 @@ def _write_cell(sheet: Any, row: int, col: int, kind: str, value: Any, cells: _C
     sheet.write_string(row, col, str(value))
 
 
-def _write_dictionary(workbook: Any, bold: Any, kinds: tuple[str, ...]) -> None:
-    """The data dictionary's sheet: every column of every table written, then the rules."""
+def _write_dictionary(
+    workbook: Any, bold: Any, tables: tuple[str, ...], audit_kinds: dict[str, str]
+) -> None:
+    """The data dictionary's sheet: every column of every table written, the rules, then the
+    declared kinds of audit with the names people read."""
     sheet = workbook.add_worksheet("dictionary")
     sheet.write_row(0, 0, ["table", "column", "type", "meaning", "example"], bold)
     row_index = 1
-    for kind in kinds:
+    for kind in tables:
         table = TABLES[kind]
         for column in table.columns:
             sheet.write_row(
@@ -743,6 +747,12 @@ def _write_dictionary(workbook: Any, bold: Any, kinds: tuple[str, ...]) -> None:
     for rule in RULES:
         sheet.write_string(row_index, 0, rule)
         row_index += 1
+    row_index += 1
+    sheet.write_row(row_index, 0, ["kind", "name people read"], bold)
+    for name, display_name in audit_kinds.items():
+        row_index += 1
+        sheet.write_string(row_index, 0, name)
+        sheet.write_string(row_index, 1, display_name)  # as text, never a formula
 
 
 def _new_sheet(

@@ -15,13 +15,14 @@ from audit_app.core.dates import (
     month_start,
     uk_date,
 )
+from audit_app.core.limits import KIND_MAX_LENGTH
+from audit_app.core.questionnaire import KIND_PATTERN
 from audit_app.core.roles import EVERY_SERVICE
-from audit_app.models import KINDS
 
 MAX_PERIOD_YEARS = 10
 """The longest period a report covers: every figure by month stays a few screens long."""
 
-KIND_NAMES = {"monthly": "Monthly case-file audit", "deep_dive": "Deep dive"}
+_KIND = re.compile(KIND_PATTERN)
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
 
 
@@ -189,8 +190,9 @@ def parse_filters(args: Mapping[str, str], today: date) -> ParsedFilters:
             return None
         return int(raw[key])
 
+    # Whether the kind is declared is checked against the database (``services/reports.py``).
     kind = raw["kind"] or None
-    if kind is not None and kind not in KINDS:
+    if kind is not None and (len(kind) > KIND_MAX_LENGTH or not _KIND.fullmatch(kind)):
         errors["kind"] = "Select a kind of audit from the list"
         kind = None
     filters = Filters(

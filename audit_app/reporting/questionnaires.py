@@ -6,7 +6,7 @@ from the newest version that has them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -14,10 +14,17 @@ import pandas as pd
 from sqlalchemy import select
 
 from audit_app.core.scoring import exact
-from audit_app.models import QuestionnaireVersion, table_of
+from audit_app.models import AuditKind, QuestionnaireVersion, table_of
 from audit_app.reporting.database import ReportReader
 from audit_app.services.audits import analysis_question
 from audit_app.services.questionnaires import questionnaire_of
+
+
+def read_kinds(reader: ReportReader) -> dict[str, str]:
+    """The declared kinds of audit: name -> the name people read, in reading order."""
+    k = table_of(AuditKind).c
+    statement = select(k.name, k.display_name).order_by(k.display_name)
+    return {r[0]: r[1] for r in reader.rows(statement)}
 
 
 def read_versions(reader: ReportReader, *conditions: Any) -> list[QuestionnaireVersion]:
@@ -66,9 +73,14 @@ class Catalogue:
     # (questionnaire id, theme id) of the themes graded by judgement (no percent) in the
     # newest version that has them.
     by_judgement: frozenset[tuple[str, str]] = frozenset()
+    # Every kind of audit declared (``audit_kind``), and any a loaded version names: name ->
+    # the name people read, in reading order.
+    kind_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, rows: list[QuestionnaireVersion]) -> Catalogue:
+    def build(
+        cls, rows: list[QuestionnaireVersion], kinds: dict[str, str] | None = None
+    ) -> Catalogue:
         versions: dict[int, VersionInfo] = {}
         themes: dict[tuple[str, str], str] = {}
         judged: dict[tuple[str, str], bool] = {}
@@ -90,9 +102,20 @@ class Catalogue:
                 themes[(row.questionnaire_id, theme.id)] = theme.title
                 judged[(row.questionnaire_id, theme.id)] = theme.graded_by == "judgement"
         by_judgement = frozenset(key for key, judgement in judged.items() if judgement)
+        kind_names = dict(kinds or {})
+        for info in versions.values():
+            kind_names.setdefault(info.kind, info.kind)
         return cls(
-            versions=versions, themes=themes, questionnaire_titles=titles, by_judgement=by_judgement
+            versions=versions,
+            themes=themes,
+            questionnaire_titles=titles,
+            by_judgement=by_judgement,
+            kind_names=kind_names,
         )
+
+    def kind_name(self, kind: str) -> str:
+        """The name people read for a kind of audit."""
+        return self.kind_names.get(kind, kind)
 
     def version_ids(self, questionnaire_id: str | None, kind: str | None) -> list[int] | None:
         """The versions a questionnaire or kind filter selects (None: no such filter)."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from audit_app.models import KINDS as AUDIT_KINDS
-from audit_app.reporting.filters import KIND_NAMES, Filters, Scope
+from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.selection import Places, Selection
 
@@ -45,11 +44,11 @@ class ReportPage:
         questionnaires = sorted(
             self.catalogue.questionnaire_titles.items(), key=lambda p: p[1].lower()
         )
-        kinds = [(k, KIND_NAMES[k]) for k in AUDIT_KINDS]
+        kinds = list(self.catalogue.kind_names.items())
         raw = self.raw
         return {
             "questionnaire": _items(questionnaires, raw["questionnaire"], "All questionnaires"),
-            "kind": _items(kinds, raw["kind"], "Both kinds"),
+            "kind": _items(kinds, raw["kind"], "All kinds"),
             "service": _items(_by_name(self.places.services), raw["service"], "All services"),
             "team": _items(_by_name(self._teams()), raw["team"], "All teams"),
             "auditor": _items(_by_name(self.auditors), raw["auditor"], "All auditors"),
@@ -77,7 +76,7 @@ class ReportPage:
                 self.catalogue.questionnaire_titles.get(f.questionnaire_id, f.questionnaire_id)
             )
         if f.kind:
-            words.append(KIND_NAMES.get(f.kind, f.kind))
+            words.append(self.catalogue.kind_name(f.kind))
         if f.service_id is not None:
             words.append(self.places.services.get(f.service_id, ""))
         if f.team_id is not None:

@@ -31,6 +31,7 @@ from audit_app.core.upgrade import AlreadyFormat2, upgrade_text
 from audit_app.models import Audit, QuestionnaireVersion, utcnow
 from audit_app.services.actor import Actor
 from audit_app.services.errors import Refused
+from audit_app.services.kinds import declared_kinds, undeclared_kind_message
 from audit_app.services.trail import record_event
 
 SCHEMA_FILE_NAME = "schema.json"
@@ -221,6 +222,7 @@ def check_load(
     writing nothing. LoadRefused lists every version given two contents: by two of the files,
     or by a file and what is already loaded (unless that is a draft, with ``replace_drafts``)."""
     distinct, problems = distinct_versions(files)
+    problems += _undeclared_kinds(distinct, session=session)
     plan: list[PlannedLoad] = []
     for file in distinct:
         stored = stored_version(file.questionnaire.id, file.questionnaire.version, session=session)
@@ -232,6 +234,19 @@ def check_load(
     if problems:
         raise LoadRefused(problems)
     return plan
+
+
+def _undeclared_kinds(files: Sequence[QuestionnaireFile], *, session: Session) -> list[FileProblem]:
+    """A problem for each file whose kind the council has not declared (Admin > Kinds of
+    audit)."""
+    declared = declared_kinds(session=session)
+    return [
+        FileProblem(
+            file.source, "$.kind", undeclared_kind_message(file.questionnaire.kind, declared)
+        )
+        for file in files
+        if file.questionnaire.kind not in declared
+    ]
 
 
 def distinct_versions(

@@ -28,6 +28,7 @@ from audit_app.reporting.report_page import ReportPage
 from audit_app.reporting.selection import A, Places, Selection, recorded_days
 from audit_app.services.actor import Actor
 from audit_app.services.errors import NotFound
+from audit_app.services.kinds import declared_kinds
 from audit_app.services.trail import record_event
 
 
@@ -109,6 +110,14 @@ def check_questionnaire(questionnaire_id: str, *, session: Session) -> None:
         )
 
 
+def check_kind(kind: str, *, session: Session) -> None:
+    """UnknownName unless this kind of audit has been declared."""
+    declared = declared_kinds(session=session)
+    if kind not in declared:
+        known = ", ".join(sorted(declared)) or "none declared yet"
+        raise UnknownName(f"There is no kind of audit “{kind}”. Kinds: {known}.")
+
+
 def auditor_ids(reader: ReportReader, selection: Selection, *, today: date) -> list[int]:
     """The auditors with audits in the selection, ignoring the auditor filter and the period."""
     wider = replace(
@@ -134,6 +143,8 @@ def filter_problems(
     problems: dict[str, str] = {}
     if filters.questionnaire_id and filters.questionnaire_id not in catalogue.questionnaire_titles:
         problems["questionnaire"] = "Select a questionnaire from the list"
+    if filters.kind and filters.kind not in catalogue.kind_names:
+        problems["kind"] = "Select a kind of audit from the list"
     if filters.service_id is not None and filters.service_id not in places.services:
         problems["service"] = "Select a service from the list"
     if filters.team_id is not None and filters.team_id not in places.teams:
@@ -241,6 +252,7 @@ __all__ = [
     "filter_problems",
     "record_export",
     "report_page",
+    "check_kind",
     "report_scope",
     "service_id_by_name",
     "today_utc",

@@ -39,6 +39,7 @@ from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.options import option_counts
 from audit_app.reporting.presentation import dashboard_charts, measure_charts
 from audit_app.reporting.report_page import ReportPage
+from audit_app.services import kinds as kind_service
 from audit_app.services import reports as report_service
 from audit_app.web import export_limited, report_limited
 
@@ -221,7 +222,8 @@ def options() -> str:
 @bp.get("/reports/data-dictionary")
 @role_required(*ALL_ROLES)
 def dictionary() -> str:
-    return render_template("reports/dictionary.html", tables=TABLES, rules=RULES)
+    kinds = kind_service.declared_kinds(session=get_session())
+    return render_template("reports/dictionary.html", tables=TABLES, rules=RULES, kinds=kinds)
 
 
 def _file_name(filters: Filters, kind: str, extension: str) -> str:
