@@ -222,7 +222,7 @@ def check_load(
     writing nothing. LoadRefused lists every version given two contents: by two of the files,
     or by a file and what is already loaded (unless that is a draft, with ``replace_drafts``)."""
     distinct, problems = distinct_versions(files)
-    problems += _undeclared_kinds(distinct, session=session)
+    problems += undeclared_kinds(distinct, session=session)
     plan: list[PlannedLoad] = []
     for file in distinct:
         stored = stored_version(file.questionnaire.id, file.questionnaire.version, session=session)
@@ -236,7 +236,7 @@ def check_load(
     return plan
 
 
-def _undeclared_kinds(files: Sequence[QuestionnaireFile], *, session: Session) -> list[FileProblem]:
+def undeclared_kinds(files: Sequence[QuestionnaireFile], *, session: Session) -> list[FileProblem]:
     """A problem for each file whose kind the council has not declared (Admin > Kinds of
     audit)."""
     declared = declared_kinds(session=session)

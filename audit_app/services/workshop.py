@@ -532,6 +532,9 @@ def check_upload(source: str, raw: bytes, *, session: Session, max_bytes: int) -
     is reported as already loaded.
     """
     file = read_upload(source, raw, max_bytes=max_bytes)
+    undeclared = questionnaire_service.undeclared_kinds([file], session=session)
+    if undeclared:
+        raise LoadRefused(undeclared)
     questionnaire = file.questionnaire
     # The loader's check refuses a published version's changed content; its message says
     # what to do.

@@ -3,13 +3,15 @@ refused when loaded, naming the kind and the declared ones; format 1 keeps its t
 
 from __future__ import annotations
 
+import html
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import select
 
 from audit_app.core.questionnaire import QuestionnaireInvalid, parse_questionnaire, upgrade
@@ -86,3 +88,19 @@ def test_format_1_keeps_its_two_kinds() -> None:
     assert (problem.path, problem.message) == ("$.kind", 'must be one of "monthly", "deep_dive"')
     for kind in ("monthly", "deep_dive"):
         assert parse_questionnaire(json.dumps(questionnaire_dict(kind=kind))).kind == kind
+
+
+def test_the_questionnaires_area_refuses_an_undeclared_kind_and_stores_nothing(
+    app: Flask, admin_signed_in: FlaskClient
+) -> None:
+    raw = json.dumps(format_2(id="peer", kind="peer_review")).encode("utf-8")
+    response = admin_signed_in.post(
+        "/questionnaires/upload",
+        data={"questionnaire_file": (io.BytesIO(raw), "peer.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert '$.kind: "peer_review" is not a kind of audit declared here' in page
+    assert f"The declared kinds are: {DECLARED}" in page
+    assert stored_kinds(app) == {}
