@@ -9,8 +9,8 @@ A questionnaire's kind was one of two fixed values (``monthly``, ``deep_dive``),
 constraint. The council now declares its kinds in ``audit_kind`` (Admin > Kinds of audit); a
 format 2 questionnaire may name any of them, checked when it is loaded. The default list
 includes both earlier kinds, with the names the reports gave them, so every loaded version's
-kind is declared. Downgrading puts the check back, and so fails while a loaded version names
-another kind.
+kind is declared. Downgrading puts the check back, and is refused, changing nothing, while a
+loaded version names another kind (the release before cannot read such a version).
 """
 
 from collections.abc import Sequence
@@ -60,6 +60,23 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    others = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT DISTINCT kind FROM questionnaire_version "
+                "WHERE kind NOT IN ('monthly', 'deep_dive') ORDER BY kind"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if others:
+        raise RuntimeError(
+            "Downgrade refused: loaded questionnaire versions name the kinds "
+            f"{', '.join(others)}, which a release before kinds were declared cannot read. "
+            "Nothing was changed."
+        )
     with op.batch_alter_table("questionnaire_version", schema=None) as batch_op:
         batch_op.create_check_constraint(
             op.f("ck_questionnaire_version_kind"), "kind IN ('monthly', 'deep_dive')"

@@ -54,3 +54,18 @@ def test_the_downgrade_puts_the_two_kinds_back(empty_database_url: str) -> None:
             assert count.scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_the_downgrade_is_refused_while_a_version_names_another_kind(
+    empty_database_url: str,
+) -> None:
+    migrate.upgrade(empty_database_url, configure_logging=False)
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(INSERT, {"qid": "sup", "kind": "supervision"})
+        with pytest.raises(RuntimeError, match="name the kinds supervision, which a release"):
+            migrate.downgrade(empty_database_url, "0015", configure_logging=False)
+        assert migrate.is_at_head(engine)
+    finally:
+        engine.dispose()
