@@ -14,8 +14,8 @@ from tests.db.test_migrations import empty_database_url as empty_database_url  #
 
 INSERT = text(
     "INSERT INTO questionnaire_version "
-    "(questionnaire_id, version, title, kind, content, content_sha256, loaded_at, loaded_by) "
-    "VALUES (:qid, 1, 'T', :kind, '{}', 'x', CURRENT_TIMESTAMP, '')"
+    "(questionnaire_id, version, title, kind, content, content_sha256, loaded_at, loaded_by, "
+    "published_by) VALUES (:qid, 1, 'T', :kind, '{}', 'x', CURRENT_TIMESTAMP, '', '')"
 )
 
 
