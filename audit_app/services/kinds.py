@@ -28,7 +28,7 @@ DEFAULT_KINDS: tuple[tuple[str, str], ...] = (
     ("multi_agency", "Multi-agency audit"),
     ("closure", "Closure audit"),
 )
-"""The kinds a new database starts with (migration 0017 seeds them)."""
+"""The kinds a new database starts with (migration 0019 seeds them)."""
 
 _KIND = re.compile(r"[a-z][a-z0-9_]*")
 

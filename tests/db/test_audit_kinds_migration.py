@@ -1,4 +1,4 @@
-"""Migration 0017: the kinds of audit declared in ``audit_kind``, seeded with the default list,
+"""Migration 0019: the kinds of audit declared in ``audit_kind``, seeded with the default list,
 and no fixed list of kinds on ``questionnaire_version``."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ INSERT = text(
 
 
 def test_the_upgrade_seeds_the_default_kinds_and_allows_any_kind(empty_database_url: str) -> None:
-    migrate.upgrade(empty_database_url, "0016", configure_logging=False)
+    migrate.upgrade(empty_database_url, "0018", configure_logging=False)
     engine = make_engine(empty_database_url)
     try:
         with engine.begin() as connection:
@@ -46,7 +46,7 @@ def test_the_downgrade_puts_the_two_kinds_back(empty_database_url: str) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(INSERT, {"qid": "monthly", "kind": "monthly"})
-        migrate.downgrade(empty_database_url, "0016", configure_logging=False)
+        migrate.downgrade(empty_database_url, "0018", configure_logging=False)
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(INSERT, {"qid": "sup", "kind": "supervision"})
         with engine.connect() as connection:

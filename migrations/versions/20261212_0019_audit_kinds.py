@@ -1,8 +1,8 @@
 """Kinds of audit declared by the council: the ``audit_kind`` table, seeded with a default list,
 and no fixed list of kinds on ``questionnaire_version``
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-10 09:00:00
 
 A questionnaire's kind was one of two fixed values (``monthly``, ``deep_dive``), held by a check
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
