@@ -1385,6 +1385,8 @@ def _stand_in(field: FieldInfo, n: int) -> Any:
     """A value a required key can hold, standing in for one it cannot; None for none."""
     if _is_slug(field):
         return f"unreadable-{n + 1}"
+    if any(getattr(item, "pattern", None) == KIND_PATTERN for item in field.metadata):
+        return "monthly"
     values = _literal_values(field.annotation)
     if values:
         return values[0]

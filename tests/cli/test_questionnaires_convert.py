@@ -49,14 +49,16 @@ def test_a_broken_workbook_lists_every_problem_and_writes_nothing(
 ) -> None:
     path = tmp_path / "audit.xlsx"
     sheets = to_workbook(every_feature())
-    sheets["settings"][5][1] = "weekly"  # kind, row 6 (under the notes row)
+    sheets["settings"][5][1] = "weekly audit"  # kind, row 6 (under the notes row)
     sheets["themes"][2][4] = "maybe"  # limiting
     sheets["questions"][4][15] = "visits >= 2"  # in-care's condition names a later question
     path.write_bytes(write_xlsx(sheets))
     result = runner.invoke(args=["questionnaires", "convert", str(path), "-o", "out.json"])
     assert result.exit_code == 1
     assert result.output == (
-        'audit.xlsx: settings, row 6, column value: must be one of "monthly", "deep_dive"\n'
+        "audit.xlsx: settings, row 6, column value: must be the name of a kind of audit: "
+        "at most 16 characters, "
+        'lower-case letters, digits and _ only, starting with a letter, e.g. "supervision"\n'
         "audit.xlsx: themes, row 3, column limiting: must be yes or no, or left empty (it is "
         "“maybe”)\n"
         'audit.xlsx: questions, row 5, column condition: condition names "visits", which comes '

@@ -95,7 +95,12 @@ def test_the_dictionary_sheet_is_the_data_dictionary(
         for c in TABLES[kind].columns
     ]
     assert rows[1 : 1 + len(columns)] == columns
-    assert [row[0] for row in rows[2 + len(columns) :]] == list(RULES)
+    rules = rows[2 + len(columns) : 2 + len(columns) + len(RULES)]
+    assert [row[0] for row in rules] == list(RULES)
+    # then the kinds of audit the council declared, with the names people read
+    assert ["monthly", "Monthly case-file audit"] in [
+        row[:2] for row in rows[3 + len(columns) + len(RULES) :]
+    ]
 
 
 def test_answers_to_date_and_number_questions_are_dates_and_numbers(

@@ -109,11 +109,13 @@ def _set(sheets: dict[str, list[list[Any]]], sheet: str, row: int, column: str, 
 
 def test_three_problems_on_three_sheets_are_reported_at_once() -> None:
     sheets = _sheets()
-    _set(sheets, "settings", 5, "value", "weekly")  # kind
+    _set(sheets, "settings", 5, "value", "weekly audit")  # kind
     _set(sheets, "themes", 2, "limiting", "maybe")
     _set(sheets, "questions", 4, "condition", "visits >= 2")  # visits comes later
     assert _problems(sheets) == [
-        'settings, row 5, column value: must be one of "monthly", "deep_dive"',
+        "settings, row 5, column value: must be the name of a kind of audit: "
+        "at most 16 characters, "
+        'lower-case letters, digits and _ only, starting with a letter, e.g. "supervision"',
         "themes, row 2, column limiting: must be yes or no, or left empty (it is “maybe”)",
         'questions, row 4, column condition: condition names "visits", which comes later (at '
         "questions, row 7): it may only name an earlier question",

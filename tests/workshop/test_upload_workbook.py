@@ -39,7 +39,7 @@ def _upload(client: FlaskClient, raw: bytes, name: str = "every-feature.xlsx") -
 def _broken() -> bytes:
     """Three problems on three sheets (the rows counted under the headings and notes)."""
     sheets = to_workbook(every_feature())
-    sheets["settings"][5][1] = "weekly"  # kind, row 6
+    sheets["settings"][5][1] = "weekly audit"  # kind, row 6
     sheets["themes"][2][4] = "maybe"  # limiting, row 3
     sheets["questions"][4][15] = "visits >= 2"  # in-care's condition, row 5
     return write_xlsx(sheets)
@@ -67,7 +67,9 @@ def test_every_problem_in_a_workbook_is_shown_with_its_sheet_row_and_column(
     page = response.get_data(as_text=True)
     summary = _text(page[page.index("govuk-error-summary") : page.index("</h1>")])
     for problem in (
-        'settings, row 6, column value: must be one of "monthly", "deep_dive"',
+        "settings, row 6, column value: must be the name of a kind of audit: "
+        "at most 16 characters, "
+        'lower-case letters, digits and _ only, starting with a letter, e.g. "supervision"',
         "themes, row 3, column limiting: must be yes or no, or left empty (it is “maybe”)",
         'questions, row 5, column condition: condition names "visits", which comes later (at '
         "questions, row 8): it may only name an earlier question",
