@@ -16,7 +16,6 @@ OPTIONAL_SHEETS = (TIMELINESS,)
 YES, NO = "yes", "no"
 TYPES = ("choice", "multi", "number", "date", "text")
 LAYOUT_TYPES = ("heading", "guidance", "section", "end section")
-KINDS = ("monthly", "deep_dive")
 GRADED_BY = ("both", "score", "judgement")
 OVERALL_RULES = ("mean", "lowest")
 SCORING = ("each", "all")
@@ -143,7 +142,12 @@ SETTING_ROWS = (
     Column("id", "id", "text", "The questionnaire's id, kept across versions."),
     Column("version", "version", "number", "A whole number; raise it for every change."),
     Column("title", "title", "text", "The questionnaire's name as auditors see it."),
-    Column("kind", "kind", "text", "monthly or deep_dive.", KINDS),
+    Column(
+        "kind",
+        "kind",
+        "text",
+        "A kind of audit declared in Admin > Kinds of audit, such as monthly or deep_dive.",
+    ),
     Column("description", "description", "text", "What the questionnaire is for (optional)."),
     Column(
         "overall",
