@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
-from sqlalchemy import and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.types import Integer, String
 
 from audit_app.core.questionnaire import EVIDENCE_LABELS
@@ -277,8 +277,9 @@ def answers_statement(
             questions.c.max_score,
         )
         .select_from(joined)
-        # A blank value is a comment on a question left unanswered: no answer to list.
-        .where(*selection.conditions(in_id_order=True), AN.value != "")
+        # A blank value with a comment is a comment on a question left unanswered: no answer
+        # to list. Any other row is listed as it always was.
+        .where(*selection.conditions(in_id_order=True), or_(AN.value != "", AN.comment.is_(None)))
         .order_by(AN.audit_id, questions.c.position)
     )
 
