@@ -7,7 +7,7 @@ Nothing here performs I/O.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, TypeVar
@@ -300,9 +300,10 @@ def _compliance_text(question: Question) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def summarise(questionnaire: Questionnaire) -> Summary:
+def summarise(questionnaire: Questionnaire, kind_names: Mapping[str, str] = _KIND_NAMES) -> Summary:
     """Count a questionnaire's themes, questions, scored questions, measures (timeliness
-    measures too) and bands."""
+    measures too) and bands. ``kind_names`` are the names people read for the kinds of audit
+    (the declared kinds); a kind not among them is shown as written."""
     questions = list(questionnaire.questions.values())
     measures: list[str] = []
     for question in questions:
@@ -316,7 +317,7 @@ def summarise(questionnaire: Questionnaire) -> Summary:
         questionnaire_id=questionnaire.id,
         version=questionnaire.version,
         title=questionnaire.title,
-        kind=_KIND_NAMES.get(questionnaire.kind, questionnaire.kind),
+        kind=kind_names.get(questionnaire.kind, questionnaire.kind),
         themes=len(questionnaire.themes),
         questions=len(questions),
         scored_questions=sum(1 for q in questions if q.is_scored),
@@ -331,12 +332,15 @@ def summarise(questionnaire: Questionnaire) -> Summary:
 # --------------------------------------------------------------------------------------
 
 
-def compare(before: Questionnaire, after: Questionnaire) -> Comparison:
-    """Every difference between two versions, matching themes and questions by id."""
+def compare(
+    before: Questionnaire, after: Questionnaire, kind_names: Mapping[str, str] = _KIND_NAMES
+) -> Comparison:
+    """Every difference between two versions, matching themes and questions by id, with the
+    kinds of audit named as in ``kind_names``."""
     return Comparison(
         before_version=before.version,
         after_version=after.version,
-        details=tuple(_detail_changes(before, after)),
+        details=tuple(_detail_changes(before, after, kind_names)),
         grading=tuple(_grading_changes(before, after)),
         themes=tuple(_theme_changes(before, after)),
     )
@@ -356,13 +360,15 @@ def _order_change(what: str, before: Sequence[str], after: Sequence[str]) -> lis
     return [Change(what, "; ".join(old), "; ".join(new))]
 
 
-def _detail_changes(before: Questionnaire, after: Questionnaire) -> list[Change]:
+def _detail_changes(
+    before: Questionnaire, after: Questionnaire, kind_names: Mapping[str, str]
+) -> list[Change]:
     return [
         *_changed("Title", before.title, after.title),
         *_changed(
             "Kind",
-            _KIND_NAMES.get(before.kind, before.kind),
-            _KIND_NAMES.get(after.kind, after.kind),
+            kind_names.get(before.kind, before.kind),
+            kind_names.get(after.kind, after.kind),
         ),
         *_changed("Description", before.description or "None", after.description or "None"),
         *_order_change(

@@ -60,6 +60,7 @@ from audit_app.services.audits import (
     refused_value_message,
 )
 from audit_app.services.errors import NotFound, Refused, Stale
+from audit_app.services.kinds import declared_kinds
 from audit_app.services.questionnaires import FileProblem, LoadOutcome, LoadRefused
 
 # SQLite allows a limited number of parameters in one statement: read answers in batches.
@@ -547,13 +548,16 @@ def check_upload(source: str, raw: bytes, *, session: Session, max_bytes: int) -
     published = [row for row in others if not row.is_draft]
     current = current_version(questionnaire.id, session=session)
     baseline = current or max(published or others, key=lambda r: r.version, default=None)
+    kind_names = declared_kinds(session=session)
     comparison = None
     if baseline is not None:
-        comparison = compare(questionnaire_service.questionnaire_of(baseline), questionnaire)
+        comparison = compare(
+            questionnaire_service.questionnaire_of(baseline), questionnaire, kind_names
+        )
     return UploadCheck(
         file=file,
         raw=raw,
-        summary=summarise(questionnaire),
+        summary=summarise(questionnaire, kind_names),
         baseline=baseline,
         baseline_is_current=baseline is not None and baseline is current,
         comparison=comparison,
@@ -755,7 +759,9 @@ def compare_versions(
     old = get_version(questionnaire_id, before, session=session)
     new = get_version(questionnaire_id, after, session=session)
     return compare(
-        questionnaire_service.questionnaire_of(old), questionnaire_service.questionnaire_of(new)
+        questionnaire_service.questionnaire_of(old),
+        questionnaire_service.questionnaire_of(new),
+        declared_kinds(session=session),
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from audit_app.core.compare import Change, Comparison, compare, summarise
-from audit_app.core.questionnaire import Questionnaire, validate_questionnaire
+from audit_app.core.questionnaire import Questionnaire, upgrade, validate_questionnaire
 from tests.builders import rescore_v1
 
 
@@ -183,3 +183,17 @@ def test_a_summary_counts_what_a_questionnaire_holds() -> None:
         ("Inadequate", "below 40%"),
     )
     assert summary.overall_rule == "The band of the weighted average of the graded themes' percents"
+
+
+def test_the_kind_is_named_as_the_council_declared_it() -> None:
+    def change(data: dict[str, Any]) -> None:
+        upgraded = upgrade(data)
+        data.clear()
+        data.update(upgraded, kind="dip_sample")
+
+    before, after = _pair(change)
+    names = {"monthly": "Monthly audit of case files", "dip_sample": "Dip sample"}
+    comparison = compare(before, after, names)
+    assert Change("Kind", "Monthly audit of case files", "Dip sample") in comparison.details
+    assert summarise(after, names).kind == "Dip sample"
+    assert summarise(after, {}).kind == "dip_sample"
