@@ -422,6 +422,8 @@ def complete_audit(
             posted = {q.id: answers.get(q.id, "") for q in theme_obj.questions}
             save_theme_judged_as_suggested(audit_id, theme, posted, actor, session=session)
         audit_file = audit_service.load_audit(audit_id, actor, session=session)
+        if audit_file.questionnaire.grading.graded_by == "score":
+            return audit_id  # no overall judgement is asked for
         grade = overall or audit_file.score.overall.grade or "Good"
         analysis = "" if grade == audit_file.score.overall.grade else "Judged on the whole record."
         audit_service.save_overall_judgement(

@@ -249,9 +249,7 @@ def _queue_item(
         service_name=service.name,
         team_name=team.name,
         submitted_at=audit.submitted_at,
-        judged_grade=None
-        if hide
-        else (result.grade_judged if result else audit.overall_grade_judged),
+        judged_grade=None if hide else _grade_given(audit, result),
         # "worst band" would give the auditor's overall judgement away in blind mode.
         reason=audit.moderation_reason
         if not hide or audit.moderation_reason == "requested"
@@ -259,6 +257,16 @@ def _queue_item(
         in_progress_by=moderator[1] if moderator else None,
         in_progress_by_id=moderator[0] if moderator else None,
     )
+
+
+def _grade_given(audit: Audit, result: AuditResult | None) -> str | None:
+    """The auditor's overall grade; where the questionnaire grades overall by the score alone
+    (no judgement is asked for), the score's grade, saying so."""
+    if result is None:
+        return audit.overall_grade_judged
+    if result.grade_judged is None and result.grade_computed is not None:
+        return f"{result.grade_computed} (by the score)"
+    return result.grade_judged
 
 
 def _open_moderators(audit_ids: list[int], *, session: Session) -> dict[int, tuple[int, str, bool]]:

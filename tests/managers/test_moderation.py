@@ -10,9 +10,16 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 from werkzeug.test import TestResponse
 
+from audit_app.core.questionnaire import upgrade
 from audit_app.db import session_scope
 from audit_app.models import AuditResult, Moderation, ModerationGrade, ThemeResult
-from tests.builders import POOR, complete_audit, submitted_audit
+from tests.builders import (
+    POOR,
+    complete_audit,
+    journey_questionnaire,
+    load_questionnaire,
+    submitted_audit,
+)
 from tests.conftest import AuthActions
 from tests.managers.conftest import audit_row, events
 from tests.steps import audit_version, followed
@@ -269,3 +276,17 @@ def test_the_history_shows_each_moderation_step(
     assert "Planning: none → Requires improvement (The plan is partly SMART.)" in html
     assert "Outcome: Grade changed. Status: Submitted → Moderated." in html
     assert "Planning: auditor Inadequate, moderator Requires improvement" in html
+
+
+def test_the_queue_shows_the_scores_grade_where_the_overall_grade_is_by_the_score_alone(
+    managers: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse]
+) -> None:
+    data = upgrade(journey_questionnaire())
+    data["version"] = 2
+    data["grading"]["overall"] = {"rule": "mean", "graded_by": "score"}
+    load_questionnaire(managers, data)
+    submitted_audit(managers, answers=POOR)
+    sign_in("manager1")
+    html = client.get("/moderation").get_data(as_text=True)
+    assert "Inadequate (by the score)" in html
+    assert "Not graded" not in html
