@@ -677,12 +677,16 @@ class Preview:
     auditor: _PreviewPerson = field(default_factory=_PreviewPerson)
     judgements: dict[str, object] = field(default_factory=dict)
     concerns: tuple[object, ...] = ()
-    service: str | None = None  # the sandbox has no case: conditions on the service do not hold
+    # The service of the example case: one the conditions name, chosen on the preview (the
+    # ``as-service`` parameter), or None, a service no condition names.
+    service: str | None = None
+    services: tuple[str, ...] = ()
+    """The services the questionnaire's conditions name, to preview it as a case of each."""
 
     @property
     def shown_themes(self) -> list[Theme]:
         """The themes that apply, given the sandbox answers."""
-        shown = shown_themes(self.questionnaire, self.answers)
+        shown = shown_themes(self.questionnaire, self.answers, service=self.service)
         return [theme for theme in self.questionnaire.themes if theme.id in shown]
 
     def theme_status(self, theme: Theme) -> str:
@@ -693,18 +697,34 @@ class Preview:
         ids = {q.id for q in theme.questions}
         if not ids & set(self.answers):
             return "Not started"
-        missing = [q for q in missing_required(self.questionnaire, self.answers) if q in ids]
+        missing = missing_required(self.questionnaire, self.answers, service=self.service)
+        missing = [q for q in missing if q in ids]
         return "In progress" if missing else "Completed"
 
     @property
     def shown(self) -> set[str]:
         """The questions the sandbox answers show (the others' answers are dropped)."""
-        return shown_questions(self.questionnaire, self.answers)
+        return shown_questions(self.questionnaire, self.answers, service=self.service)
 
     def carried(self, theme: Theme | None = None) -> list[tuple[str, str]]:
-        """The sandbox answers outside a theme (all when None), to carry from page to page."""
+        """The sandbox answers outside a theme (all when None) and the example case's service,
+        to carry from page to page."""
         inside = {q.id for q in theme.questions} if theme is not None else set()
-        return [(qid, value) for qid, value in self.answers.items() if qid not in inside]
+        carried = [(qid, value) for qid, value in self.answers.items() if qid not in inside]
+        return carried + ([(AS_SERVICE, self.service)] if self.service else [])
+
+
+AS_SERVICE = "as-service"
+"""The preview's parameter naming the example case's service."""
+
+
+def _named_services(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The services the questionnaire's conditions name, each once, in file order."""
+    names: dict[str, str] = {}
+    for condition in conditions_of(questionnaire):
+        for name in named_services(condition):
+            names.setdefault(name_key(name), name)
+    return tuple(names.values())
 
 
 def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Preview:
@@ -735,15 +755,20 @@ def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Previe
             errors[qid] = problem
         else:
             valid[qid] = value
-    answers = drop_hidden(questionnaire, valid)
-    shown = shown_questions(questionnaire, answers)
+    services = _named_services(questionnaire)
+    chosen = raw_answers.get(AS_SERVICE)
+    service = next((name for name in services if name == chosen), None)
+    answers = drop_hidden(questionnaire, valid, service=service)
+    shown = shown_questions(questionnaire, answers, service=service)
     return Preview(
         version_row=row,
         questionnaire=questionnaire,
         answers=answers,
-        score=score_audit(questionnaire, answers, day=clock.audit_day(None)),
+        score=score_audit(questionnaire, answers, day=clock.audit_day(None), service=service),
         errors={qid: message for qid, message in errors.items() if qid in shown},
         typed=typed,
+        service=service,
+        services=services,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -155,15 +155,15 @@ def _check_page(check: workshop_service.UploadCheck, source: str, notice: str | 
     )
 
 
-def _query(answers: Mapping[str, str]) -> str:
-    """Sandbox answers as a query string ("" when there are none)."""
-    return ("?" + urlencode(list(answers.items()))) if answers else ""
+def _query(parameters: list[tuple[str, str]]) -> str:
+    """Sandbox answers (and the example case's service) as a query string ("" when none)."""
+    return ("?" + urlencode(parameters)) if parameters else ""
 
 
 def _preview_urls(row: QuestionnaireVersion, audit_file: Preview) -> dict[str, Any]:
     """Links between the preview pages that carry the sandbox answers."""
     base = {"questionnaire_id": row.questionnaire_id, "version": row.version}
-    query = _query(audit_file.answers)
+    query = _query(audit_file.carried())
 
     def theme_href(theme: Any) -> str:
         return url_for("workshop.preview_theme", theme_id=theme.id, **base) + query

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from flask import Flask
 from flask.testing import FlaskClient
 
+from audit_app.core.questionnaire import upgrade
 from audit_app.models import Audit, AuditEvent
 from tests.builders import (
     PASSWORD,
@@ -28,6 +29,12 @@ def _text(page: str) -> str:
 
 def _sandbox(page: str) -> str:
     return _text(page[page.index('id="sandbox"') :])
+
+
+def _wrapper(page: str, question_id: str) -> str:
+    """The opening tag of the conditional block around a question."""
+    start = page.rindex('<div class="app-show-if"', 0, page.index(f'name="{question_id}"'))
+    return page[start : page.index(">", start) + 1]
 
 
 def _question_block(page: str, question_id: str) -> str:
@@ -160,3 +167,31 @@ def test_a_value_the_auditor_could_not_save_is_reported_and_not_scored(
 def test_an_unknown_theme_is_not_found(admin: Flask, client: FlaskClient) -> None:
     load_questionnaire(admin, rescore_v1())
     assert client.get(f"{BASE}/no-such-theme").status_code == 404
+
+
+def test_a_version_with_conditions_on_the_service_is_previewed_as_a_case_of_each_service(
+    admin: Flask, client: FlaskClient
+) -> None:
+    data = upgrade(rescore_v1())
+    data["themes"][2]["show_if"] = {"service": ["Youth Justice", "Children in Care"]}
+    data["themes"][1]["items"][0]["show_if"] = {"not": {"service": ["Children in Care"]}}
+    load_questionnaire(admin, data)
+    title = "Management oversight"
+
+    page = client.get(BASE).get_data(as_text=True)
+    assert f'href="{BASE}/oversight"' not in page  # no named service: the theme is hidden
+    assert '<option value="Youth Justice">Youth Justice</option>' in page
+    assert '<option value="Children in Care">Children in Care</option>' in page
+
+    page = client.get(f"{BASE}?as-service=Children+in+Care&seen-alone=yes").get_data(as_text=True)
+    assert title in page and f'href="{BASE}/oversight?seen-alone=yes&amp;as-service=' in page
+    assert '<option value="Children in Care" selected>' in page
+    theme = client.get(f"{BASE}/planning?as-service=Children+in+Care").get_data(as_text=True)
+    assert _wrapper(theme, "plan-smart").endswith(" hidden>")  # hidden for that service
+    assert '<input type="hidden" name="as-service" value="Children in Care">' in theme
+    theme = client.get(f"{BASE}/planning").get_data(as_text=True)
+    assert not _wrapper(theme, "plan-smart").endswith(" hidden>")
+
+    # A service the conditions do not name is no service at all.
+    page = client.get(f"{BASE}?as-service=Fostering").get_data(as_text=True)
+    assert f'href="{BASE}/oversight' not in page
