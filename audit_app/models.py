@@ -346,6 +346,68 @@ class Allocation(SQLModel, table=True):
     audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="", max_length=80)
+    # The audit programme whose draw made this allocation, if any.
+    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
+
+
+PROGRAMME_KINDS = ("practice_week", "themed", "monthly")
+"""A practice week, a themed audit or the monthly cycle."""
+STRATA_BY = ("team", "service")
+"""What a programme's strata are: its cases' teams, or their services."""
+
+
+class Programme(SQLModel, table=True):
+    """An audit programme a QA lead plans: a questionnaire, a period and a sampling frame (strata
+    by team or service with a quota each, optionally only the cases of an imported list), drawn
+    with a seed kept so the draw can be repeated."""
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", PROGRAMME_KINDS), name="kind"),
+        CheckConstraint(_in("strata_by", STRATA_BY), name="strata_by"),
+        CheckConstraint("period_end >= period_start", name="period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=TITLE_MAX_LENGTH, unique=True)
+    kind: str = Field(max_length=16)
+    questionnaire_id: str = Field(max_length=ID_MAX_LENGTH)
+    period_start: date
+    period_end: date
+    strata_by: str = Field(max_length=8)
+    # Whether the frame is only the cases listed in ``programme_case`` (an extract imported
+    # from the case management system) rather than every case.
+    case_list: bool = Field(default=False)
+    # The seed of the last draw: the same data and seed draw the same cases.
+    seed: int | None = Field(default=None)
+    drawn_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)
+
+
+class ProgrammeStratum(SQLModel, table=True):
+    """One stratum of a programme (a team or a service, by ``strata_by``) and its quota."""
+
+    __tablename__ = "programme_stratum"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "unit_id", name="uq_programme_stratum_unit"),
+        CheckConstraint("quota >= 0", name="quota"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    # The team's or the service's id (no foreign key: which table depends on ``strata_by``).
+    unit_id: int
+    name: str = Field(max_length=120)
+    quota: int = Field(default=0)
+
+
+class ProgrammeCase(SQLModel, table=True):
+    """A case in a programme's imported list: the frame the draw takes from."""
+
+    __tablename__ = "programme_case"
+
+    programme_id: int = Field(foreign_key="programme.id", primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", primary_key=True, index=True)
 
 
 class SafeguardingConcern(SQLModel, table=True):
@@ -729,6 +791,11 @@ __all__ = [
     "UserSession",
     "Action",
     "Allocation",
+    "PROGRAMME_KINDS",
+    "Programme",
+    "ProgrammeCase",
+    "ProgrammeStratum",
+    "STRATA_BY",
     "Moderation",
     "ModerationGrade",
     "PendingSave",

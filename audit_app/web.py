@@ -56,6 +56,7 @@ NAVIGATION = (
     ("admin.users", "Users", (ADMIN,), "admin.user"),
     ("admin.cases", "Cases", (ADMIN,), "admin.case"),
     ("admin.allocations", "Allocations", (ADMIN,), "admin.allocation"),
+    ("programmes.index", "Programmes", (ADMIN,), "programmes."),
     ("workshop.index", "Questionnaires", (ADMIN,), "workshop."),
     ("calibration.index", "Calibration", (ADMIN,), "calibration."),
     ("admin.kinds", "Kinds of audit", (ADMIN,), "admin.kind"),

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     from audit_app.commands.demo import demo_cli
     from audit_app.commands.export import export_cli, reports_cli
     from audit_app.commands.maintenance import backup_cli, retention_cli, summaries_cli
+    from audit_app.commands.programmes import programmes_cli
     from audit_app.commands.questionnaires import questionnaires_cli
     from audit_app.commands.users import users_cli
 
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
         users_cli,
         cases_cli,
         allocations_cli,
+        programmes_cli,
         demo_cli,
         export_cli,
         reports_cli,

@@ -485,7 +485,7 @@ def draw_allocations(
     _check_in_use(questionnaire_id, session=session)
     month = month.replace(day=1)
     due = month_end(month)
-    auditors = _active_auditors(session=session)
+    auditors = active_auditors(session=session)
     pool = _draw_pool(month, due, questionnaire_id, session=session)
     drawn = choose_cases(auditors, pool, per_auditor=wanted, rng=rng)
     allocations = _add_drawn(auditors, drawn, questionnaire_id, due, session=session, actor=actor)
@@ -538,7 +538,7 @@ def _check_in_use(questionnaire_id: str, *, session: Session) -> None:
         )
 
 
-def _active_auditors(*, session: Session) -> list[User]:
+def active_auditors(*, session: Session) -> list[User]:
     """The active users who can be allocated cases, by username; DrawRefused if none."""
     auditors = list(
         session.exec(

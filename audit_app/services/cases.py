@@ -264,9 +264,9 @@ def check_case_rows(
     # For teams new in the file: (service casefolded, service as written, line first seen).
     new_team_services: dict[str, tuple[str, str, int]] = {}
     for row in rows:
-        case_ref_problem = _case_ref_problem(row, pattern, pattern_words, first_line_of)
-        if case_ref_problem:
-            problems.append(case_ref_problem)
+        ref_problem = case_ref_problem(row, pattern, pattern_words, first_line_of)
+        if ref_problem:
+            problems.append(ref_problem)
         problems.extend(_name_problems(row))
         team_problem = _team_service_problem(row, team_services, new_team_services)
         if team_problem:
@@ -274,7 +274,7 @@ def check_case_rows(
     return problems
 
 
-def _case_ref_problem(
+def case_ref_problem(
     row: CsvRow, pattern: re.Pattern[str], pattern_words: str, first_line_of: dict[str, int]
 ) -> ImportProblem | None:
     """An empty, malformed or repeated case reference; notes the line of each good one."""
