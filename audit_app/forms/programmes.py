@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import RadioField, StringField, SubmitField
+from wtforms import RadioField, SelectChoice, StringField, SubmitField
 
 from audit_app.forms import upload_field
 from audit_app.forms.workshop import DayField
@@ -25,7 +25,7 @@ class PlanForm(FlaskForm):
     )
     kind = RadioField(
         "Kind of programme",
-        choices=list(KIND_NAMES.items()),
+        choices=[SelectChoice(kind, name) for kind, name in KIND_NAMES.items()],
         widget=GovRadioInput(),
         validate_choice=False,
     )
@@ -45,7 +45,7 @@ class PlanForm(FlaskForm):
     strata_by = RadioField(
         "Strata",
         description="Each stratum gets a quota of cases.",
-        choices=[("team", "Teams"), ("service", "Services")],
+        choices=[SelectChoice("team", "Teams"), SelectChoice("service", "Services")],
         widget=GovRadioInput(),
         validate_choice=False,
     )

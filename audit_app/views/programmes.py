@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from audit_app import clock
 from audit_app.auth import current_actor, role_required
@@ -49,7 +50,7 @@ def index() -> str:
 def new() -> str | tuple[str, int] | Response:
     """Plan a programme: name, kind, questionnaire, period and strata."""
     form = PlanForm()
-    form.questionnaire.choices = _questionnaire_choices()
+    form.questionnaire.choices = [SelectChoice(v, t) for v, t in _questionnaire_choices()]
     if form.is_submitted():
         form.validate()  # reads the dates; the service checks every value
         try:

@@ -112,7 +112,9 @@ def version_id(app: Flask) -> int:
 
     with session_scope(app) as session:
         row = session.exec(
-            select(QuestionnaireVersion).where(QuestionnaireVersion.questionnaire_id == "test-audit")
+            select(QuestionnaireVersion).where(
+                QuestionnaireVersion.questionnaire_id == "test-audit"
+            )
         ).one()
         assert row.id is not None
         return row.id

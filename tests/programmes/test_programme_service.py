@@ -14,8 +14,8 @@ from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, Programme, User
 from audit_app.services import programmes as programme_service
 from audit_app.services.actor import Actor
-from audit_app.services.audits import start_allocated
 from audit_app.services.allocations import DrawRefused
+from audit_app.services.audits import start_allocated
 from audit_app.services.csv_files import ImportRefused
 from audit_app.services.errors import FieldErrors
 from tests.builders import add_audit
@@ -44,9 +44,7 @@ def test_planning_gives_every_team_a_stratum_and_records_it(council: Flask) -> N
     detail = json.loads(planned.detail)
     assert detail["name"] == "Practice week April"
     assert detail["period_start"] == "2027-04-05" and detail["strata_by"] == "team"
-    assert json.loads(events(council, "programmes.quotas_set")[0].detail)["quotas"] == {
-        "Team A": 2
-    }
+    assert json.loads(events(council, "programmes.quotas_set")[0].detail)["quotas"] == {"Team A": 2}
 
 
 def test_strata_by_service(council: Flask) -> None:
@@ -86,7 +84,10 @@ def test_quotas_that_are_not_whole_numbers_are_refused_each_at_its_field(council
     programme_id = plan(council, quotas={"Team A": 1})
     with council.app_context(), session_scope(council) as session:
         strata = programme_service.strata_of(programme_id, session=session)
-        typed = {programme_service.quota_field(s): v for s, v in zip(strata, ["x", "-1", "501"])}
+        typed = {
+            programme_service.quota_field(s): v
+            for s, v in zip(strata, ["x", "-1", "501"], strict=True)
+        }
         with pytest.raises(FieldErrors) as refused:
             programme_service.set_quotas(programme_id, typed, session=session, actor=QA_LEAD)
     assert list(refused.value.errors.values()) == [
@@ -147,9 +148,7 @@ def test_a_quota_that_cannot_be_met_says_so_per_stratum(council: Flask) -> None:
     drawn = draw(council, programme_id)
     assert drawn.shortfalls == ("Team C has 3 of 5: not enough eligible cases",)
     assert drawn.lines()[1] == "Quota not met: Team C has 3 of 5: not enough eligible cases."
-    assert json.loads(events(council, "programmes.drawn")[0].detail)["shortfalls"] == {
-        "Team C": 2
-    }
+    assert json.loads(events(council, "programmes.drawn")[0].detail)["shortfalls"] == {"Team C": 2}
 
 
 def test_the_same_seed_draws_the_same_cases(council: Flask) -> None:
@@ -265,4 +264,3 @@ def test_the_programmes_audits_are_listed_for_a_paper(council: Flask) -> None:
     with session_scope(council) as session:
         assert programme_service.programme_audit_ids(programme_id, session=session) == [audit_id]
         assert programme_service.programme_audit_ids(999, session=session) == []
-
