@@ -376,7 +376,11 @@ def draw_programme(
     """Top each stratum up to its quota with cases drawn at random, allocated to auditors and
     due on the programme's last day; the seed (given, or chosen now) is kept and written to the
     trail. DrawRefused, with nothing allocated, when no quota is set or nobody can audit."""
-    programme = get_programme(programme_id, session=session)
+    # Two draws of one programme at once take turns (PostgreSQL; SQLite writes one at a time),
+    # so that the second sees the first's allocations and adds nothing twice.
+    programme = session.get(Programme, programme_id, with_for_update=True)
+    if programme is None:
+        raise ProgrammeNotFound(f"No programme {programme_id}")
     chosen_seed = read_seed(seed)
     if chosen_seed is None:
         chosen_seed = random.SystemRandom().randrange(sampling.MAX_SEED + 1)
