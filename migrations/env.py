@@ -80,6 +80,9 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # One transaction for the whole run on SQLite too (Alembic would otherwise commit after
+        # each migration there): a downgrade refused part-way, such as 0019's, changes nothing.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
