@@ -1,4 +1,4 @@
-"""Migration 0023: audit programmes, and the allocation's programme, added beside the
+"""Migration 0020: audit programmes, and the allocation's programme, added beside the
 allocations already made and taken away again on a downgrade without touching them; the report
 summaries' triggers on the allocation table are still there after each step."""
 

@@ -2,7 +2,7 @@
 list of cases (``programme_case``), and ``allocation.programme_id``, the programme whose draw
 made an allocation
 
-Revision ID: 0023
+Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-13 09:00:00
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0023"
+revision: str = "0020"
 down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
