@@ -350,6 +350,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         # exercise, an auditor is listed to the QA lead (never blocked).
         "CALIBRATION_FLAG_PERCENT": 100
         * _percent(env.get("CALIBRATION_FLAG_PERCENT", "70"), "CALIBRATION_FLAG_PERCENT"),
+        # Double-blind second audits: the share of submitted audits drawn for a second audit
+        # by another auditor (0, the default: none, until the council chooses a share).
+        "SECOND_AUDIT_RATE": _fraction(env.get("SECOND_AUDIT_RATE", "0"), "SECOND_AUDIT_RATE"),
+        # The agreement page shows no figure resting on fewer units than this.
+        "AGREEMENT_MIN_UNITS": _int(env.get("AGREEMENT_MIN_UNITS", "10"), "AGREEMENT_MIN_UNITS", 2),
         # Rescoring what-ifs of at most WHAT_IF_INLINE_AUDITS audits are worked out in the
         # request; larger ones by a background worker (a thread per server process), and kept.
         "WHAT_IF_INLINE_AUDITS": _int(

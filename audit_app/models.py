@@ -151,6 +151,9 @@ class Case(SQLModel, table=True):
     worker: str | None = Field(default=None, max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # A training case written for a calibration exercise, not a real case: audited only in
+    # exercises, so never in the service's figures.
+    training: bool = Field(default=False)
 
 
 class AuditKind(SQLModel, table=True):
@@ -231,6 +234,9 @@ class Audit(SQLModel, table=True):
     # The calibration exercise this audit was made for, if any: submitted, it takes the status
     # "exercise", which no figure of the service counts.
     exercise_id: int | None = Field(default=None, foreign_key="calibration_exercise.id", index=True)
+    # The audit this one is the double-blind second audit of, if any: submitted, it too takes
+    # the status "exercise", which no figure of the service counts.
+    second_of_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
 
 
 class Answer(SQLModel, table=True):
@@ -762,6 +768,23 @@ class CalibrationMember(SQLModel, table=True):
     audit_id: int | None = Field(default=None, foreign_key="audit.id")
 
 
+class SecondAudit(SQLModel, table=True):
+    """A submitted audit drawn for a double-blind second audit: the draw that chose it (seed,
+    number drawn, rate) and the auditor given the second audit, or none while it waits for the
+    QA lead to assign one. The second audit itself records the first (``audit.second_of_id``)."""
+
+    __tablename__ = "second_audit"
+
+    first_audit_id: int = Field(foreign_key="audit.id", primary_key=True)
+    seed: str = Field(max_length=64)
+    draw: float
+    rate: float
+    drawn_at: datetime = Field(default_factory=utcnow)
+    # Set when the second audit is allocated (at the draw, or by the QA lead from the list).
+    second_audit_id: int | None = Field(default=None, foreign_key="audit.id")
+    allocated_at: datetime | None = Field(default=None)
+
+
 class CalibrationAgreed(SQLModel, table=True):
     """The exemplar's agreed answer to one question (``kind`` "answer") or agreed grade of one
     theme (``kind`` "grade", ``item_id`` the theme's id; "overall" for the overall grade)."""
@@ -781,6 +804,7 @@ __all__ = [
     "CalibrationExercise",
     "CalibrationMember",
     "RecoveryCode",
+    "SecondAudit",
     "ReportAllocationMonth",
     "ReportComplianceAudit",
     "ReportAudit",

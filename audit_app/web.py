@@ -59,6 +59,7 @@ NAVIGATION = (
     ("programmes.index", "Programmes", (ADMIN,), "programmes."),
     ("workshop.index", "Questionnaires", (ADMIN,), "workshop."),
     ("calibration.index", "Calibration", (ADMIN,), "calibration."),
+    ("calibration.agreement", "Agreement", (MANAGER,), "calibration.agreement"),
     ("admin.kinds", "Kinds of audit", (ADMIN,), "admin.kind"),
     ("trail.index", "Audit trail", (ADMIN,), "trail."),
 )

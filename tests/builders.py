@@ -47,6 +47,7 @@ from audit_app.services import calibration as calibration_service
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.accounts import find_user
 from audit_app.services.audits import Actor, Sampling
+from audit_app.services.second_audits import SecondAuditSettings
 
 PASSWORD = "correct horse battery staple"
 
@@ -663,11 +664,16 @@ def report_audit(
     questionnaire_id: str = REPORT_QUESTIONNAIRE_ID,
     *,
     exercise_id: int | None = None,
+    existing: int | None = None,
+    second: SecondAuditSettings | None = None,
 ) -> int:
     """Answer, judge and submit an audit through the services (for the allocation, or the
-    calibration exercise, if one is given), then date its submission."""
+    calibration exercise, if one is given, or the ``existing`` audit, a second audit say),
+    drawn for a second audit with ``second``, then date its submission."""
     with app.app_context(), session_scope(app) as session:
-        if exercise_id is not None:
+        if existing is not None:
+            audit = audit_service.load_audit(existing, actor, session=session).audit
+        elif exercise_id is not None:
             audit = calibration_service.start(exercise_id, actor, session=session)
         else:
             audit = audit_service.start_audit(
@@ -704,7 +710,9 @@ def report_audit(
             audit_file, overall, analysis, audit_file.audit.version, actor, session=session
         )
         audit_file = audit_service.load_audit(audit_id, actor, session=session)
-        audit_service.submit(audit_file, audit_file.audit.version, actor, session=session)
+        audit_service.submit(
+            audit_file, audit_file.audit.version, actor, session=session, second=second
+        )
         session.execute(
             update(Audit).where(col(Audit.id) == audit_id).values(submitted_at=submitted)
         )

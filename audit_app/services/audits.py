@@ -66,6 +66,7 @@ from audit_app.services import evidence as theme_evidence
 from audit_app.services.actor import Actor as Actor
 from audit_app.services.case_scope import ANY_SERVICE_SETTING, CaseToAudit, case_to_audit
 from audit_app.services.questionnaires import current_versions, questionnaire_of
+from audit_app.services.second_audits import SecondAuditSettings, draw_on_submission
 from audit_app.services.trail import record_event
 
 DEFAULT_SAMPLE_RATE = 0.1
@@ -277,10 +278,22 @@ def case_and_team(audit: Audit, *, session: Session) -> tuple[Case, Team]:
     return case, team
 
 
+def counts_in_figures(audit: Audit) -> bool:
+    """Whether the audit is one of the service's own: not made for a calibration exercise, and
+    not a double-blind second audit. Those others are blind (only their auditor opens them) and,
+    submitted, take the status ``exercise``, which no figure counts."""
+    return audit.exercise_id is None and audit.second_of_id is None
+
+
+def counted_audits() -> list[Any]:
+    """The same test as conditions on ``audit``, for queries."""
+    return [col(Audit.exercise_id).is_(None), col(Audit.second_of_id).is_(None)]
+
+
 def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
     """The audit's auditor, a manager of its service, or an admin; an audit made for a
-    calibration exercise only its auditor (the exercise is blind, and shows figures alone)."""
-    if audit.exercise_id is not None:
+    calibration exercise, or a second audit, only its auditor (both are blind)."""
+    if not counts_in_figures(audit):
         return audit.auditor_id == actor.id and actor.role in AUDITORS
     if actor.role == "admin":
         return True
@@ -448,7 +461,7 @@ def _open_draft(
             Audit.case_id == case.id,
             Audit.auditor_id == actor.id,
             col(Audit.status).in_(EDITABLE),
-            col(Audit.exercise_id).is_(None),
+            *counted_audits(),
             QuestionnaireVersion.questionnaire_id == questionnaire_id,
         )
     ).first()
@@ -1441,11 +1454,14 @@ def submit(
     *,
     session: Session,
     sampling: Sampling | None = None,
+    second: SecondAuditSettings | None = None,
 ) -> None:
     """Store the scoring results, lock the answers and mark the audit submitted: one change.
 
     A first submission also decides whether the audit is due for moderation (``sampling`` gives
     the sample rate and the random source); a resubmission after a return keeps that decision.
+    A first submission is also drawn for a double-blind second audit (``second``: none unless
+    given, as with ``SECOND_AUDIT_RATE`` 0).
     """
     if audit_file.audit.auditor_id != actor.id:
         raise AuditNotFound(audit_file.audit.id)
@@ -1453,8 +1469,8 @@ def submit(
     if problems:
         raise FieldErrors({key: message for key, (message, _theme) in problems.items()})
     _bump_version(audit_file.audit, expected_version, session=session)
-    if audit_file.audit.exercise_id is not None:
-        _submit_to_exercise(audit_file, actor, session=session)
+    if not counts_in_figures(audit_file.audit):
+        _submit_uncounted(audit_file, actor, session=session)
         return
     _store_results(audit_file, session=session)
     before = audit_file.audit.status
@@ -1480,11 +1496,15 @@ def submit(
         overall_grade_judged=audit_file.audit.overall_grade_judged,
         moderation=moderation,
     )
+    if before != RETURNED and second is not None:
+        draw_on_submission(
+            audit_file.audit, audit_file.case.case_ref, actor, second, session=session
+        )
 
 
-def _submit_to_exercise(audit_file: AuditFile, actor: Actor, *, session: Session) -> None:
-    """Lock an exercise audit's answers. No results are stored and no moderation is chosen:
-    the status ``exercise`` keeps it out of every figure of the service."""
+def _submit_uncounted(audit_file: AuditFile, actor: Actor, *, session: Session) -> None:
+    """Lock the answers of an exercise audit or a second audit. No results are stored and no
+    moderation is chosen: the status ``exercise`` keeps it out of every figure of the service."""
     before = audit_file.audit.status
     audit_file.audit.status = EXERCISE
     audit_file.audit.submitted_at = utcnow()
@@ -1498,6 +1518,7 @@ def _submit_to_exercise(audit_file: AuditFile, actor: Actor, *, session: Session
         before=before,
         after=EXERCISE,
         exercise_id=audit_file.audit.exercise_id,
+        second_audit=audit_file.audit.second_of_id is not None,
     )
 
 

@@ -400,7 +400,7 @@ def _lead_only(actor: Actor) -> None:
 def exercise_figures(page: ExercisePage, *, session: Session) -> Figures:
     """The figures of a revealed exercise, over the audits submitted to it."""
     questionnaire = page.questionnaire
-    raters = [_rater(audit, session=session) for audit in page.submitted]
+    raters = [rater_of(audit, session=session) for audit in page.submitted]
     return figures_core.figures(
         compared_questions(questionnaire),
         graded_items(questionnaire),
@@ -411,7 +411,8 @@ def exercise_figures(page: ExercisePage, *, session: Session) -> Figures:
     )
 
 
-def _rater(audit: Audit, *, session: Session) -> Rater:
+def rater_of(audit: Audit, *, session: Session) -> Rater:
+    """An audit's answers (non-blank) and grades (each theme's and overall), by item id."""
     answers = {
         a.question_id: a.value
         for a in session.exec(select(Answer).where(Answer.audit_id == audit.id))

@@ -37,6 +37,7 @@ from audit_app.services import moderation as moderation_service
 from audit_app.services import theme_page
 from audit_app.services.audits import AuditError, FieldErrors, StaleAudit
 from audit_app.services.questionnaires import current_versions
+from audit_app.services.second_audits import SecondAuditSettings
 from audit_app.services.theme_page import PageAfterSave
 from audit_app.views import audit_pages as pages
 
@@ -219,6 +220,7 @@ def check(audit_id: int) -> str | Response | tuple[str, int]:
                 current_actor(),
                 session=db,
                 sampling=audit_service.Sampling.from_config(current_app.config),
+                second=SecondAuditSettings.from_config(current_app.config),
             )
     except StaleAudit as refused:
         return pages.render_check(pages.reload(loaded), form, notice=str(refused))

@@ -1,20 +1,31 @@
 """Calibration exercises: the QA lead's list, making an exercise, its page, the agreed answers
 and the reveal. The lead is an admin; the auditors in an exercise see its page and their own
-audit for it; everyone else is told there is no such page."""
+audit for it; everyone else is told there is no such page. Also the second audits waiting for
+the lead to assign an auditor, and the agreement page (the lead and group managers) with its
+export."""
 
 from __future__ import annotations
+
+import csv
+import io
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from audit_app.auth import current_actor, role_required
 from audit_app.core.calibration import MIN_UNITS
-from audit_app.core.roles import ADMIN, AUDITORS
+from audit_app.core.roles import ADMIN, AUDITORS, MANAGER
 from audit_app.db import changes, get_session
 from audit_app.forms.calibration import AgreedForm, ExerciseActionForm, ExerciseForm
+from audit_app.reporting.agreement_figures import export_rows
+from audit_app.reporting.exports import BOM
+from audit_app.services import agreement_report
 from audit_app.services import calibration as service
+from audit_app.services import second_audits as second_service
 from audit_app.services.errors import FieldErrors
 from audit_app.services.questionnaires import current_versions
+from audit_app.services.second_audits import SecondAuditSettings
+from audit_app.web import export_limited
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
 
@@ -32,6 +43,7 @@ def index() -> str:
         exercises=service.exercises_for_lead(session=db),
         flags=service.flagged(_threshold(), current_actor(), session=db),
         threshold=_threshold(),
+        waiting=len(second_service.waiting((), session=db)),
     )
 
 
@@ -151,3 +163,79 @@ def reveal(exercise_id: int) -> Response:
         else:
             flash("The exercise is revealed: everyone in it now sees the figures.", "success")
     return redirect(url_for("calibration.show", exercise_id=exercise_id))
+
+
+# --- second audits and agreement -----------------------------------------------------------
+
+
+@bp.get("/second-audits")
+@role_required(ADMIN)
+def second_audits() -> str:
+    settings = SecondAuditSettings.from_config(current_app.config)
+    waiting = second_service.waiting(settings.any_service, session=get_session())
+    return render_template(
+        "calibration/second_audits.html",
+        waiting=waiting,
+        rate=settings.rate,
+        form=ExerciseActionForm(),
+        errors={},
+    )
+
+
+@bp.post("/second-audits/<int:audit_id>/assign")
+@role_required(ADMIN)
+def assign_second_audit(audit_id: int) -> str | Response | tuple[str, int]:
+    form = ExerciseActionForm()
+    chosen = request.form.get(f"auditor-{audit_id}", "")
+    if form.validate_on_submit():
+        try:
+            with changes() as db:
+                second_service.assign(
+                    audit_id, int(chosen) if chosen.isdigit() else 0, current_actor(), session=db
+                )
+        except FieldErrors as problems:
+            return _second_audits_page(form, problems.errors), 400
+        flash("The second audit is allocated: it is on the auditor's home page.", "success")
+    return redirect(url_for("calibration.second_audits"))
+
+
+def _second_audits_page(form: ExerciseActionForm, errors: dict[str, str]) -> str:
+    settings = SecondAuditSettings.from_config(current_app.config)
+    return render_template(
+        "calibration/second_audits.html",
+        waiting=second_service.waiting(settings.any_service, session=get_session()),
+        rate=settings.rate,
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.get("/agreement")
+@role_required(ADMIN, MANAGER)
+def agreement() -> str:
+    found = agreement_report.agreement_figures(
+        current_actor(), int(current_app.config["AGREEMENT_MIN_UNITS"]), session=get_session()
+    )
+    return render_template("calibration/agreement.html", found=found)
+
+
+@bp.get("/agreement.csv")
+@role_required(ADMIN, MANAGER)
+@export_limited
+def agreement_csv() -> Response:
+    db = get_session()
+    found = agreement_report.agreement_figures(
+        current_actor(), int(current_app.config["AGREEMENT_MIN_UNITS"]), session=db
+    )
+    rows = export_rows(found)
+    with changes():
+        agreement_report.record_agreement_export(current_actor(), len(rows) - 1, session=db)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return Response(
+        (BOM + buffer.getvalue()).encode("utf-8"),
+        headers={
+            "Content-Disposition": 'attachment; filename="agreement.csv"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
