@@ -32,6 +32,8 @@ from audit_app.services.actor import Actor
 from audit_app.services.trail import record_event
 
 SEED_BYTES = 16
+DRAW = "second audit draw"
+"""Who the trail says made a second audit allocated at the draw."""
 
 
 class SecondAuditNotFound(errors.NotFound):
@@ -147,10 +149,12 @@ def _give(
         second_audit_id=second.id,
         auditor_id=person,
     )
+    # The second audit's own history is its auditor's to read: it names the draw, or the QA
+    # lead who allocated it, never the first auditor whose submission was drawn.
     record_event(
         "audit.created",
         session=session,
-        actor=actor,
+        actor=actor if actor.role == ADMIN else Actor.system(DRAW),
         audit_id=second.id,
         case_ref=case_ref,
         second_audit=True,

@@ -25,27 +25,11 @@ from audit_app.services.second_audits import SecondAuditSettings
 from tests.builders import (
     actor_for,
     ensure_team,
-    load_report_questionnaire,
-    make_case,
     report_audit,
 )
 
 WHEN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 ALWAYS = SecondAuditSettings(rate=1.0, rng=random.Random(7))
-
-
-@pytest.fixture
-def people(app: Flask, make_user: Callable[..., str]) -> None:
-    """Case 100824 in Child Protection 1; amber and basil audit Child Protection, cyril
-    Children in Need; grace manages Child Protection; ada is the QA lead."""
-    load_report_questionnaire(app, 1)
-    make_case(app, "100824")
-    make_case(app, "100825", team="Child Protection 2")
-    make_user("amber", "auditor", team="Child Protection 1")
-    make_user("basil", "auditor", team="Child Protection 2")
-    make_user("cyril", "auditor", team="CIN Team A")
-    make_user("grace", "manager", services=("Child Protection",))
-    make_user("ada", "admin")
 
 
 def _first(app: Flask, name: str = "amber", second: SecondAuditSettings = ALWAYS) -> int:

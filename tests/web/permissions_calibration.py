@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from audit_app.db import session_scope
+from audit_app.models import SecondAudit
 from audit_app.services import calibration as calibration_service
 from tests.builders import actor_for
 from tests.web.permission_kinds import ADMIN_ONLY, expect
@@ -13,12 +14,19 @@ from tests.web.permission_kinds import ADMIN_ONLY, expect
 EXERCISE = "/calibration/{exercise}"
 
 # In the exercise: "auditor" alone (with "manager_own", a manager auditing too).
+# The agreement page and its export: the QA lead and every group manager.
+LEAD_AND_MANAGERS = expect("forbidden", manager_own="ok", manager_other="ok", admin="ok")
+
 MEMBERS = expect("missing", auditor="ok", manager_own="ok", admin="ok", viewer="forbidden")
 
 
 def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
-    """An exercise on case 100824 with the journey questionnaire, for auditor and manager_own."""
+    """An exercise on case 100824 with the journey questionnaire, for auditor and manager_own;
+    and the draft taken as a first audit whose second audit waits for the QA lead."""
     with app.app_context(), session_scope(app) as session:
+        session.add(
+            SecondAudit(first_audit_id=places["draft"], seed="0" * 32, draw=0.0, rate=1.0)  # type: ignore[arg-type]
+        )
         exercise = calibration_service.create_exercise(
             "Calibration",
             "100824",
@@ -27,7 +35,7 @@ def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
             actor_for(app, "admin"),
             session=session,
         )
-    return {"exercise": exercise.id}
+    return {"exercise": exercise.id, "first": places["draft"]}
 
 
 ROWS = {
@@ -51,4 +59,11 @@ ROWS = {
         ("POST", f"{EXERCISE}/agreed", ADMIN_ONLY),
     ],
     "calibration.reveal": [("POST", f"{EXERCISE}/reveal", ADMIN_ONLY)],
+    "calibration.second_audits": [("GET", "/calibration/second-audits", ADMIN_ONLY)],
+    # An empty form: 400, naming the missing auditor.
+    "calibration.assign_second_audit": [
+        ("POST", "/calibration/second-audits/{first}/assign", ADMIN_ONLY)
+    ],
+    "calibration.agreement": [("GET", "/calibration/agreement", LEAD_AND_MANAGERS)],
+    "calibration.agreement_csv": [("GET", "/calibration/agreement.csv", LEAD_AND_MANAGERS)],
 }
