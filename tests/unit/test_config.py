@@ -127,3 +127,20 @@ def test_the_calibration_threshold_is_a_percent() -> None:
     for wrong in ("120", "-1", "seventy", "nan"):
         with pytest.raises(ConfigError, match="CALIBRATION_FLAG_PERCENT must be"):
             load_config({"APP_ENV": "test", "CALIBRATION_FLAG_PERCENT": wrong})
+
+
+def test_the_second_audit_rate_is_a_share_and_none_by_default() -> None:
+    assert load_config({"APP_ENV": "test"})["SECOND_AUDIT_RATE"] == 0
+    assert (
+        load_config({"APP_ENV": "test", "SECOND_AUDIT_RATE": "0.05"})["SECOND_AUDIT_RATE"] == 0.05
+    )
+    for wrong in ("1.5", "-0.1", "five percent", "nan"):
+        with pytest.raises(ConfigError, match="SECOND_AUDIT_RATE must be"):
+            load_config({"APP_ENV": "test", "SECOND_AUDIT_RATE": wrong})
+
+
+def test_the_agreement_floor_is_a_whole_number_of_units_from_2() -> None:
+    assert load_config({"APP_ENV": "test"})["AGREEMENT_MIN_UNITS"] == 10
+    for wrong in ("1", "ten"):
+        with pytest.raises(ConfigError, match="AGREEMENT_MIN_UNITS must be"):
+            load_config({"APP_ENV": "test", "AGREEMENT_MIN_UNITS": wrong})
