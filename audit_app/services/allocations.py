@@ -579,7 +579,10 @@ def _draw_pool(month: date, due: date, questionnaire_id: str, *, session: Sessio
     refs: dict[int, str] = {}
     candidates: list[tuple[int, int]] = []
     for case_id, team_id, case_ref in session.exec(
-        select(Case.id, Case.team_id, Case.case_ref).order_by(col(Case.id))
+        # A training case, written for a calibration exercise, is no case to allocate.
+        select(Case.id, Case.team_id, Case.case_ref)
+        .where(col(Case.training).is_(False))
+        .order_by(col(Case.id))
     ):
         if case_id is not None and case_id not in taken:
             candidates.append((case_id, team_id))

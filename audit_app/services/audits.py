@@ -444,6 +444,13 @@ def _questionnaire_and_case(
     if reference and len(reference) <= MAX_CASE_ID:
         reached = case_to_audit(reference, actor, session=session)
     errors = start_problems(version_row is not None, reference, reached is not None)
+    if reached is not None and reached.case.training:
+        # Written for a calibration exercise, not a real case: audited in its exercise only, so
+        # that it is never in the service's figures.
+        errors["case_id"] = (
+            f"Case {reference} is a training case written for a calibration exercise: it is "
+            "audited only in its exercise"
+        )
     if errors:
         raise FieldErrors(errors)
     assert version_row is not None and reached is not None

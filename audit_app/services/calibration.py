@@ -81,6 +81,7 @@ class ExercisePage:
     members: list[tuple[User, Audit | None]]
     mine: Audit | None
     agreed: dict[tuple[str, str], str]
+    training: bool = False
 
     @property
     def revealed(self) -> bool:
@@ -116,8 +117,11 @@ def create_exercise(
     actor: Actor,
     *,
     session: Session,
+    training: bool = False,
 ) -> CalibrationExercise:
-    """A new exercise, recorded in the trail; FieldErrors says what is wrong, by field."""
+    """A new exercise, recorded in the trail; FieldErrors says what is wrong, by field.
+    ``training``: the exemplar is a training case written for the exercise, marked so for good
+    (it is then audited in exercises only)."""
     _lead_only(actor)
     title = (title or "").strip()
     reference = (case_ref or "").strip()
@@ -137,6 +141,9 @@ def create_exercise(
         created_by_id=actor.person_id,
     )
     session.add(exercise)
+    if training:
+        case.training = True
+        session.add(case)
     session.flush()
     for auditor_id in chosen:
         session.add(CalibrationMember(exercise_id=exercise.id, auditor_id=auditor_id))  # type: ignore[arg-type]
@@ -149,6 +156,7 @@ def create_exercise(
         questionnaire_id=version.questionnaire_id,
         version=version.version,
         auditors=chosen,
+        training_case=case.training,
     )
     session.flush()
     return exercise
@@ -262,6 +270,7 @@ def load_exercise(exercise_id: int, actor: Actor, *, session: Session) -> Exerci
         members=members,
         mine=next((a for u, a in members if u.id == actor.id), None),
         agreed=agreed,
+        training=case.training,
     )
 
 

@@ -91,6 +91,7 @@ class CaseRow:
     service: str
     worker: str | None
     audits: int
+    training: bool = False
 
 
 @dataclass(frozen=True)
@@ -599,6 +600,7 @@ def list_cases(*, session: Session, page: int = 1, per_page: int = 50) -> CasePa
             service=service,
             worker=case.worker,
             audits=int(count),
+            training=case.training,
         )
         for case, team, service, count in session.exec(query)
     ]

@@ -64,6 +64,7 @@ def new() -> str | Response | tuple[str, int]:
                     chosen,
                     current_actor(),
                     session=db,
+                    training=request.form.get("training") == "yes",
                 )
         except FieldErrors as problems:
             errors = problems.errors

@@ -208,3 +208,38 @@ def test_an_exercise_audit_leaves_its_case_in_the_allocation_draw(
         exemplar = session.exec(select(Case.id).where(Case.case_ref == "100824")).one()
     # The exemplar, the only case outside the auditors' own service, is still drawn.
     assert case_ids == {exemplar}
+
+
+def test_a_training_case_is_marked_and_audited_in_exercises_only(
+    app: Flask, make_user: Callable[..., str]
+) -> None:
+    load_report_questionnaire(app, 1)
+    make_case(app, "TRAIN-2027-01")
+    for name in ("amber", "basil"):
+        make_user(name, "auditor", team="Child Protection 1")
+    make_user("ada", "admin")
+    amber, basil, ada = (actor_for(app, n) for n in ("amber", "basil", "ada"))
+    with session_scope(app) as session:
+        made = service.create_exercise(
+            "Training",
+            "TRAIN-2027-01",
+            "report-audit",
+            [amber.person_id, basil.person_id],
+            ada,
+            session=session,
+            training=True,
+        )
+        exercise_id = made.id
+    with session_scope(app) as session:
+        case = session.exec(select(Case).where(Case.case_ref == "TRAIN-2027-01")).one()
+        assert case.training
+        assert service.load_exercise(exercise_id, ada, session=session).training  # type: ignore[arg-type]
+        assert service.start(exercise_id, amber, session=session).exercise_id == exercise_id  # type: ignore[arg-type]
+        with pytest.raises(FieldErrors) as refused:
+            audit_service.start_audit("report-audit", "TRAIN-2027-01", basil, session=session)
+        assert refused.value.errors == {
+            "case_id": "Case TRAIN-2027-01 is a training case written for a calibration "
+            "exercise: it is audited only in its exercise"
+        }
+    (created,) = _events(app, "calibration.created")
+    assert '"training_case": true' in (created.detail or "")
