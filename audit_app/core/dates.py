@@ -67,6 +67,15 @@ def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+QUARTERS = {month: (month + 2) // 3 for month in range(1, 13)}
+"""Each month's calendar quarter: January to March the first."""
+
+
+def quarter_key(day: date) -> str:
+    """``2025 Q2`` for any day from April to June 2025."""
+    return f"{day.year:04d} Q{QUARTERS[day.month]}"
+
+
 def parse_month_key(month: str) -> date:
     """``"2025-04"`` as 1 April 2025; ValueError for anything else."""
     year, number = (int(part) for part in month.split("-"))

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from audit_app.core.dates import quarter_key
+
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -53,8 +55,7 @@ def quarter(moment: datetime) -> str:
     to the day it is in London, whatever the offset it was stored with."""
     if moment.tzinfo is None:
         raise ValueError("A moment needs its time zone to find its quarter.")
-    local = moment.astimezone(LONDON)
-    return f"{local.year} Q{(local.month - 1) // 3 + 1}"
+    return quarter_key(moment.astimezone(LONDON).date())
 
 
 __all__ = ["LONDON", "choose_auditor", "draw", "picked", "quarter"]

@@ -1466,10 +1466,8 @@ def submit(
     """Store the scoring results, lock the answers and mark the audit submitted: one change.
 
     A first submission also decides whether the audit is due for moderation (``sampling`` gives
-    the sample rate and the random source); a resubmission after a return keeps that decision.
-    A first submission is also drawn for a double-blind second audit (``second``: none unless
-    given, as with ``SECOND_AUDIT_RATE`` 0).
-    """
+    the sample rate and the random source; a resubmission after a return keeps that decision)
+    and is drawn for a second audit (``second``; none unless given)."""
     if audit_file.audit.auditor_id != actor.id:
         raise AuditNotFound(audit_file.audit.id)
     problems = submission_problems(audit_file)
@@ -1504,9 +1502,14 @@ def submit(
         moderation=moderation,
     )
     if before != RETURNED and second is not None:
-        draw_on_submission(
-            audit_file.audit, audit_file.case.case_ref, actor, second, session=session
-        )
+        _draw_second(audit_file, actor, second, session=session)
+
+
+def _draw_second(
+    audit_file: AuditFile, actor: Actor, second: SecondAuditSettings, *, session: Session
+) -> None:
+    """The draw for a double-blind second audit (``services/second_audits.py``)."""
+    draw_on_submission(audit_file.audit, audit_file.case.case_ref, actor, second, session=session)
 
 
 def _submit_uncounted(audit_file: AuditFile, actor: Actor, *, session: Session) -> None:

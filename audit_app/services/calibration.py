@@ -120,8 +120,7 @@ def create_exercise(
     training: bool = False,
 ) -> CalibrationExercise:
     """A new exercise, recorded in the trail; FieldErrors says what is wrong, by field.
-    ``training``: the exemplar is a training case written for the exercise, marked so for good
-    (it is then audited in exercises only)."""
+    ``training``: the exemplar is a training case written for the exercise, marked for good."""
     _lead_only(actor)
     title = (title or "").strip()
     reference = (case_ref or "").strip()
