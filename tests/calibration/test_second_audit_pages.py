@@ -112,8 +112,13 @@ def test_the_first_auditor_and_the_manager_cannot_open_the_second_audit(
 
 
 def test_the_agreement_page_counts_the_pair_once_the_second_is_submitted(
-    app: Flask, people: None, client: FlaskClient, auth: AuthActions
+    app: Flask,
+    people: None,
+    client: FlaskClient,
+    auth: AuthActions,
+    make_user: Callable[..., str],
 ) -> None:
+    make_user("hugo", "manager", services=("Children in Need",))
     _first, second = _pair(app)
     auth.sign_in("ada")
     assert "over 0 double-blind second audits" in _text(client.get("/calibration/agreement"))
@@ -133,6 +138,8 @@ def test_the_agreement_page_counts_the_pair_once_the_second_is_submitted(
     assert "Too few to say: fewer than 10 units" in page
     auth.switch("grace")
     assert "over 1 double-blind second audit (each" in _text(client.get("/calibration/agreement"))
+    auth.switch("hugo")  # another service's manager: not this pair
+    assert "over 0 double-blind second audits" in _text(client.get("/calibration/agreement"))
     download = client.get("/calibration/agreement.csv")
     assert download.status_code == 200
     assert download.get_data(as_text=True).startswith("\ufeffsection,item,level,units")

@@ -35,7 +35,7 @@ import io
 
 import pytest
 
-from audit_app.core.questionnaire import validate_questionnaire
+from audit_app.core.questionnaire import Questionnaire, upgrade, validate_questionnaire
 from audit_app.reporting.agreement_figures import (
     Figure,
     Rated,
@@ -44,11 +44,12 @@ from audit_app.reporting.agreement_figures import (
     figures,
 )
 from tests.builders import questionnaire_dict
+from tests.unit.test_format2_multi import TOPICS
 
 NAMES = {1: "Amber", 2: "Basil", 3: "Cyril", 4: "Dora"}
 
 
-def _questionnaire():  # type: ignore[no-untyped-def]
+def _questionnaire() -> Questionnaire:
     data = questionnaire_dict()
     data["themes"][1]["questions"].append(
         {"id": "visits", "text": "=Visits in the month", "type": "number"}
@@ -161,3 +162,41 @@ def test_the_export_has_the_page_figures_and_neutralises_labels() -> None:
     assert by_item["The child's voice (Test audit)"][3:6] == ["4", "50.0", "0.537"]
     assert by_item["'=Visits in the month (Test audit)"][3:6] == ["4", "75.0", "0.806"]
     assert by_item["Cyril"][3:] == ["2", "", "", "", "", "Too few to say: fewer than 3 units"]
+
+
+def test_a_multi_select_question_is_one_nominal_item_per_option_and_dates_the_same_or_not() -> None:
+    data = upgrade(questionnaire_dict())
+    data["themes"][0]["items"].extend(
+        [TOPICS, {"id": "visited", "type": "date", "text": "Date of the last visit"}]
+    )
+    q = validate_questionnaire(data)
+    # Three pairs: risk ticked by both, by one, by both; plan by one, by none, by both.
+    ticked = [("risk plan", "risk"), ("risk", "plan"), ("risk plan", "plan risk")]
+    dates = [("2026-03-01", "2026-03-01"), ("2026-03-01", "2026-03-02"), ("2026-02-01", "")]
+    sets = [
+        RatedSet(
+            "second",
+            n,
+            "2026 Q1",
+            q,
+            [
+                Rated(1, {"topics": a, "visited": da}, {}),
+                Rated(2, {"topics": b, "visited": db}, {}),
+            ],
+        )
+        for n, ((a, b), (da, db)) in enumerate(zip(ticked, dates, strict=True))
+    ]
+    found = _by_label(figures(sets, 2, NAMES).questions)
+    risk = found["What did supervision cover? (Test audit): Risk"]
+    plan = found["What did supervision cover? (Test audit): The plan"]
+    wellbeing = found["What did supervision cover? (Test audit): The worker's wellbeing"]
+    # Risk: ticked by both, by one, by both: 2 of 3; ticked 5, not 1 of 6 values: observed
+    # 2 / 6, expected (36 - 25 - 1) / 30: alpha 0.
+    assert (risk.units, risk.percent, risk.alpha) == (3, pytest.approx(200 / 3), 0.0)
+    # Plan: ticked/not, not/ticked, ticked/ticked: 1 of 3.
+    assert (plan.level, plan.units, plan.percent) == ("nominal", 3, pytest.approx(100 / 3))
+    # Never ticked by either: still three units, all agreeing, and one value only: no alpha.
+    assert (wellbeing.units, wellbeing.percent, wellbeing.alpha) == (3, 100.0, None)
+    # Dates: the third pair has one date only, so two units; the same day once.
+    visited = found["Date of the last visit (Test audit)"]
+    assert (visited.level, visited.units, visited.percent) == ("nominal", 2, pytest.approx(50.0))
