@@ -344,6 +344,8 @@ class AuditSummary:
     updated_at: datetime
     submitted_at: datetime | None
     grade: str | None
+    # A double-blind second audit: the first audit stays out of sight.
+    second: bool = False
 
 
 def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary]:
@@ -371,6 +373,7 @@ def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary
             )
             if result
             else None,
+            second=audit.second_of_id is not None,
         )
         for audit, case_ref, title, result in rows
     ]
