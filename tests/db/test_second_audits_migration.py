@@ -1,4 +1,4 @@
-"""Migration 0022: second audits and training cases. Going down removes the second audits
+"""Migration 0021: second audits and training cases. Going down removes the second audits
 (which only the new column keeps out of the figures), keeps the first audits and the report
 summaries' triggers; going up again starts with no second audit and no training case."""
 
@@ -74,7 +74,7 @@ def test_down_removes_the_second_audits_and_keeps_the_first_and_up_again(
     migrate.upgrade(empty_database_url, configure_logging=False)
     triggers = _triggers(empty_database_url)
     first, second = _a_pair(empty_database_url, tmp_path)
-    migrate.downgrade(empty_database_url, "0019", configure_logging=False)
+    migrate.downgrade(empty_database_url, "0020", configure_logging=False)
     engine = make_engine(empty_database_url)
     try:
         names = inspect(engine).get_table_names()
