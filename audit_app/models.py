@@ -23,6 +23,7 @@ from audit_app.core.limits import (
     ID_MAX_LENGTH,
     KIND_MAX_LENGTH,
     KIND_NAME_MAX_LENGTH,
+    LEARNING_THEME_MAX_LENGTH,
     MEASURE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
@@ -489,6 +490,47 @@ class Action(SQLModel, table=True):
     closed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     closed_at: datetime | None = Field(default=None)
     version: int = Field(default=1)
+
+
+FINDING_KINDS = ("strength", "area_for_development", "learning")
+"""What a finding is, as ``finding.kind`` stores it."""
+TAGGED_AS = ("auditor", "moderator")
+"""Whose finding it is, as ``finding.tagged_as`` stores it: the audit's auditor, or a moderator."""
+
+
+class LearningTheme(SQLModel, table=True):
+    """A learning theme of the vocabulary the QA lead manages ("Voice of the child"). Added,
+    renamed and retired, never removed: a retired theme is offered to no one but keeps its
+    findings and its counts."""
+
+    __tablename__ = "learning_theme"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=LEARNING_THEME_MAX_LENGTH, unique=True)
+    retired_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)
+
+
+class Finding(SQLModel, table=True):
+    """A strength, area for development or learning an auditor or moderator found in an audit,
+    tagged with a learning theme and optionally a short quotation of their own words there."""
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", FINDING_KINDS), name="kind"),
+        CheckConstraint(_in("tagged_as", TAGGED_AS), name="tagged_as"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    learning_theme_id: int = Field(foreign_key="learning_theme.id", index=True)
+    kind: str = Field(max_length=24)
+    tagged_as: str = Field(max_length=16)
+    tagged_by_id: int = Field(foreign_key="app_user.id")
+    quotation: str | None = Field(default=None, sa_column=Column(Text))
+    chosen_at: datetime | None = Field(default=None)
+    chosen_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class SignInAttempt(SQLModel, table=True):

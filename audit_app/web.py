@@ -61,6 +61,7 @@ NAVIGATION = (
     ("calibration.index", "Calibration", (ADMIN,), "calibration."),
     ("calibration.agreement", "Agreement", (MANAGER,), "calibration.agreement"),
     ("admin.kinds", "Kinds of audit", (ADMIN,), "admin.kind"),
+    ("admin.learning_themes", "Learning themes", (ADMIN,), "admin.learning_theme"),
     ("trail.index", "Audit trail", (ADMIN,), "trail."),
 )
 

@@ -44,3 +44,10 @@ stored in a column of its own)."""
 
 SERVICE_MAX_LENGTH: Final = 120
 """A service's name (``service.name``), as a condition on the audited case's service names it."""
+
+LEARNING_THEME_MAX_LENGTH: Final = 80
+"""A learning theme's name (``learning_theme.name``), such as "Voice of the child"."""
+
+QUOTATION_MAX_LENGTH: Final = 300
+"""A finding's quotation (``finding.quotation``): a sentence or two of the tagger's own words in
+the audit, short enough for a board paper."""

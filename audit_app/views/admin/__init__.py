@@ -1,4 +1,5 @@
-"""The admin area: users, cases, allocations and kinds of audit. Every route is for admins only."""
+"""The admin area: users, cases, allocations, kinds of audit and learning themes. Every route is
+for admins only."""
 
 from __future__ import annotations
 
@@ -7,4 +8,10 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module adds its routes to ``bp``.
-from audit_app.views.admin import allocations, cases, kinds, users  # noqa: E402,F401
+from audit_app.views.admin import (  # noqa: E402,F401
+    allocations,
+    cases,
+    kinds,
+    learning_themes,
+    users,
+)
