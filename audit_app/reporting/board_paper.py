@@ -22,6 +22,8 @@ from audit_app.reporting import dashboard as dashboard_data
 from audit_app.reporting.dashboard import Dashboard
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.figures import Share
+from audit_app.reporting.learning import Learning
+from audit_app.reporting.learning import build as learning_figures
 from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.report_page import ReportPage
@@ -140,6 +142,7 @@ class BoardPaper:
     briefing: Briefing
     theme: tuple[str, str] | None = None  # (questionnaire id, theme id)
     themes: list[tuple[str, Share]] = field(default_factory=list)
+    learning: Learning | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,7 @@ def build(
     selection = Selection.build(request.filters, scope, catalogue, places)
     actions = action_progress(reader, selection, today)
     chosen = theme_shares(main, request.theme)
+    learning = learning_figures(reader, selection, places)
     return BoardPaper(
         title=_title(request, catalogue),
         period=request.period,
@@ -245,6 +249,7 @@ def build(
         briefing=briefing(main, yoy, chosen, actions, request.period),
         theme=request.theme,
         themes=chosen,
+        learning=learning,
     )
 
 

@@ -89,12 +89,14 @@ def paper_html(paper: BoardPaper, *, pdf: bool, **context: Any) -> str:
     """The board paper's page (``pdf``: alone, for WeasyPrint), in a request context."""
     from flask import render_template
 
+    from audit_app.reporting.learning import kinds_heading
     from audit_app.reporting.presentation import dashboard_charts
 
     return render_template(
         "reports/paper.html",
         paper=paper,
         charts=dashboard_charts(paper.figures),
+        learning_kinds=kinds_heading(),
         pdf=pdf,
         **{"errors": {}, "page": None, "choices": {}, "args": {}, **context},
     )
