@@ -29,8 +29,9 @@ from werkzeug.test import TestResponse
 
 from audit_app import create_app, migrate
 from audit_app.db import get_engine, session_scope
-from audit_app.models import AuditEvent, AuditKind, table_of, utcnow
+from audit_app.models import AuditEvent, AuditKind, LearningTheme, table_of, utcnow
 from audit_app.services.kinds import DEFAULT_KINDS
+from audit_app.services.learning import DEFAULT_THEMES
 from tests.builders import PASSWORD, add_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -157,6 +158,10 @@ def _empty_tables(url: str) -> None:
                     {"name": n, "display_name": d, "created_at": utcnow(), "created_by": ""}
                     for n, d in DEFAULT_KINDS
                 ],
+            )
+            connection.execute(
+                insert(table_of(LearningTheme)),
+                [{"name": n, "created_at": utcnow(), "created_by": ""} for n in DEFAULT_THEMES],
             )
     finally:
         engine.dispose()

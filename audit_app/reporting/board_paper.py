@@ -22,9 +22,9 @@ from audit_app.reporting import dashboard as dashboard_data
 from audit_app.reporting.dashboard import Dashboard
 from audit_app.reporting.database import ReportReader
 from audit_app.reporting.figures import Share
+from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.learning import Learning
 from audit_app.reporting.learning import build as learning_figures
-from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.report_page import ReportPage
 from audit_app.reporting.selection import Places, Selection, of_audits

@@ -20,7 +20,10 @@ from tests.builders import (
     submit_audit,
 )
 
-ANALYSIS = "The child's wishes were recorded at every visit and shaped the plan.\n\nSupervision was regular."
+ANALYSIS = (
+    "The child's wishes were recorded at every visit and shaped the plan.\n\n"
+    "Supervision was regular."
+)
 
 
 @pytest.fixture
