@@ -128,10 +128,10 @@ def test_findings_are_tagged_and_reported(
     year = date.today().year
     period = f"from={year - 1}-01-01&to={year}-12-31&service="
     lead.goto(f"{learning_server.url}/reports/learning?{period}")
-    by_theme = lead.get_by_role("table", name="Findings by learning theme")
+    by_theme = lead.get_by_role("table", name="Findings by learning theme", exact=True)
     expect(by_theme.get_by_role("row", name="Voice of the child")).to_contain_text("1")
     expect(by_theme.get_by_role("row", name="Management oversight")).to_contain_text("1")
-    expect(lead.get_by_role("table", name="Findings by team")).to_contain_text(
+    expect(lead.get_by_role("table", name="Findings by team", exact=True)).to_contain_text(
         "Family Support Team 5"
     )
     check_accessibility(lead)
