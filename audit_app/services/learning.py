@@ -360,15 +360,17 @@ class Tag:
     quotation: str = ""
 
 
+def _theme_id(tag: Tag) -> int | None:
+    """The learning theme's id the form sent, if it is one (a few ASCII digits)."""
+    sent = tag.learning_theme.strip()
+    return int(sent) if sent.isascii() and sent.isdigit() and len(sent) <= 9 else None
+
+
 def _tag_problems(tag: Tag, words: list[str], *, session: Session) -> dict[str, str]:
     problems: dict[str, str] = {}
     if tag.kind not in KIND_NAMES:
         problems["kind"] = "Select whether it is a strength, an area for development or learning"
-    theme = (
-        session.get(LearningTheme, int(tag.learning_theme))
-        if tag.learning_theme.isdigit()
-        else None
-    )
+    theme = session.get(LearningTheme, _theme_id(tag)) if _theme_id(tag) else None
     if theme is None or theme.retired_at is not None:
         problems["learning_theme"] = "Select the learning theme"
     problem = quotation_problem(tidy_quotation(tag.quotation), words)
@@ -398,7 +400,7 @@ def tag_finding(
         raise FieldErrors(problems)
     finding = Finding(
         audit_id=audit_id,
-        learning_theme_id=int(tag.learning_theme),
+        learning_theme_id=_theme_id(tag) or 0,
         kind=tag.kind,
         tagged_as=tagged_as,
         tagged_by_id=actor.person_id,

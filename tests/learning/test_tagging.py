@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -214,3 +215,13 @@ def _agreeing_grades(app: Flask, audit_id: int) -> dict[str, str]:
             (result.grade_judged or result.grade_computed or "") if result else ""
         )
         return grades
+
+
+@pytest.mark.parametrize("sent", ["²", "99999999999999999999", "-1", "Chronology", "1 OR 1=1"])
+def test_a_learning_theme_that_is_not_one_of_the_list_is_a_mistake_not_an_error(
+    app: Flask, client: FlaskClient, sign_in: Callable[..., TestResponse], draft: int, sent: str
+) -> None:
+    sign_in("alice")
+    response = tag(client, f"/audits/{draft}/findings", kind="strength", learning_theme=sent)
+    assert response.status_code == 400
+    assert "Select the learning theme" in response.get_data(as_text=True)
