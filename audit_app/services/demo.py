@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from audit_app import clock
 from audit_app.core.dates import month_end
 from audit_app.models import Allocation, Case, QuestionnaireVersion, Service, Team, User
-from audit_app.services import accounts, demo_managers
+from audit_app.services import accounts, demo_learning, demo_managers
 from audit_app.services.audits import Actor
 from audit_app.services.demo_audits import DemoQuestionnaire, audit_case, months_before
 from audit_app.services.errors import Refused
@@ -69,6 +69,7 @@ class DemoSummary:
     moderated: int = 0
     actions: int = 0
     concerns: int = 0
+    findings: int = 0
 
 
 @dataclass
@@ -110,6 +111,7 @@ def seed(*, session: Session, rng: random.Random, today: date | None = None) -> 
         _deep_dive(seeding, people[DEEP_DIVER], deep_dive)
     _this_months_allocations(seeding, auditors, monthly)
     session.flush()
+    summary.findings = demo_learning.tag_findings(session)
     work = demo_managers.manage(session, rng, people["manager"], today)
     summary.moderated = work.moderated
     summary.actions = work.actions
