@@ -75,9 +75,6 @@ def _run_without_foreign_keys(connection) -> None:  # type: ignore[no-untyped-de
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    # SQLite's DDL is transactional, but Alembic commits each SQLite migration on its own by
-    # default: a downgrade that a lower migration refuses would then keep the downgrades of the
-    # migrations above it. One transaction for the whole run changes nothing when any refuses.
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -61,7 +61,7 @@ DEFAULT_THEMES = (
     "Identity and culture",
     "Permanence",
 )
-"""The learning themes a new database starts with (migration 0024 seeds them)."""
+"""The learning themes a new database starts with (migration 0022 seeds them)."""
 
 KIND_NAMES = {
     "strength": "Strength",

@@ -1,4 +1,4 @@
-"""Migration 0024: the learning themes (seeded with the default list) and the findings tagged
+"""Migration 0022: the learning themes (seeded with the default list) and the findings tagged
 on audits; going down drops both, and up again seeds the list afresh."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.db.test_migrations import empty_database_url as empty_database_url  #
 
 
 def test_the_upgrade_seeds_the_default_learning_themes(empty_database_url: str) -> None:
-    migrate.upgrade(empty_database_url, "0019", configure_logging=False)
+    migrate.upgrade(empty_database_url, "0021", configure_logging=False)
     migrate.upgrade(empty_database_url, configure_logging=False)
     engine = make_engine(empty_database_url)
     try:
@@ -34,7 +34,7 @@ def test_the_upgrade_seeds_the_default_learning_themes(empty_database_url: str) 
 
 def test_down_and_up_again(empty_database_url: str) -> None:
     migrate.upgrade(empty_database_url, configure_logging=False)
-    migrate.downgrade(empty_database_url, "0019", configure_logging=False)
+    migrate.downgrade(empty_database_url, "0021", configure_logging=False)
     engine = make_engine(empty_database_url)
     try:
         tables = set(inspect(engine).get_table_names())

@@ -1,8 +1,8 @@
 """Findings and learning: the learning themes' vocabulary, seeded with a default list, and the
 findings auditors and moderators tag on audits
 
-Revision ID: 0024
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-13 09:00:00
 
 ``learning_theme`` holds the vocabulary the QA lead manages (Admin > Learning themes): added,
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0024"
-down_revision: str | None = "0019"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
