@@ -9,11 +9,12 @@ and the rate that chose it, and the second audit once allocated. The second audi
 first (``audit.second_of_id``) and, submitted, takes the status ``exercise`` that no figure of
 the service counts. ``case_file.training`` marks a case written for a calibration exercise.
 
-On SQLite the ``audit`` table is copied to add its foreign key, which would lose the report
-summaries' triggers on it: every trigger is read before and made again after, unchanged.
+On SQLite the ``audit`` and ``case_file`` tables are copied to add their columns, which would
+lose the report summaries' triggers on them: every trigger is read before and made again after,
+unchanged.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
@@ -44,15 +45,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("first_audit_id", name="pk_second_audit"),
     )
-    with op.batch_alter_table("case_file", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("training", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    _keeping_triggers(lambda: _training_column(True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("case_file", schema=None) as batch_op:
-        batch_op.drop_column("training")
+    _keeping_triggers(lambda: _training_column(False))
     op.drop_table("second_audit")
     # Second audits cannot outlive the column that keeps them out of the figures.
     second = "SELECT id FROM audit WHERE second_of_id IS NOT NULL"
@@ -64,20 +61,36 @@ def downgrade() -> None:
 
 def _alter_audit(*, add: bool) -> None:
     """Add (or drop) ``audit.second_of_id``, keeping SQLite's triggers."""
+    _keeping_triggers(lambda: _second_of_column(add))
+
+
+def _keeping_triggers(alter: Callable[[], None]) -> None:
+    """Run ``alter``; on SQLite, with every trigger set aside and made again after.
+
+    SQLite drops a table's triggers when batch mode copies it, and checks every trigger when
+    the copy is renamed (those of the result tables name ``audit``)."""
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        _second_of_column(add)
+        alter()
         return
-    # SQLite checks every trigger when the copy is renamed to ``audit``, and those of the
-    # result tables name ``audit``: every trigger is set aside while the table is copied.
     triggers = list(
         bind.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
     )
     for name, _sql in triggers:
         op.execute(f'DROP TRIGGER "{name}"')
-    _second_of_column(add)
+    alter()
     for _name, statement in triggers:
         op.execute(statement)
+
+
+def _training_column(add: bool) -> None:
+    with op.batch_alter_table("case_file", schema=None) as batch_op:
+        if add:
+            batch_op.add_column(
+                sa.Column("training", sa.Boolean(), nullable=False, server_default=sa.false())
+            )
+        else:
+            batch_op.drop_column("training")
 
 
 def _second_of_column(add: bool) -> None:
