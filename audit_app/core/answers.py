@@ -20,11 +20,13 @@ from audit_app.core.questionnaire import (
     OnService,
     Question,
     Questionnaire,
+    Repeat,
     Section,
     When,
     name_key,
     plain_number,
 )
+from audit_app.core.repeats import repeat_count, repeat_key
 
 __all__ = [
     "as_date",
@@ -158,6 +160,10 @@ def _shown(
             if isinstance(item, Section):
                 if holds(item.section.show_if, answers, shown, service=service):
                     _add_shown(item.section.items, answers, shown, service)
+            elif isinstance(item, Repeat):
+                # Conditions inside a group name only questions outside it: one verdict holds
+                # for every repeat.
+                _add_shown(item.repeat.items, answers, shown, service)
             else:
                 _add_shown([item], answers, shown, service)
     return themes, shown
@@ -251,22 +257,43 @@ def page_condition(condition: Condition, service: str | None) -> dict[str, objec
 def drop_hidden(
     questionnaire: Questionnaire, answers: Mapping[str, str], *, service: str | None = None
 ) -> dict[str, str]:
-    """The answers that count: shown, known and non-blank, in file order."""
+    """The answers that count: shown, known and non-blank, in file order (a repeating group's
+    answers in the repeats it has, and its count, after the other answers)."""
     shown = shown_questions(questionnaire, answers, service=service)
-    return {
+    counted = {
         qid: answers[qid]
         for qid in questionnaire.questions
-        if qid in shown and qid in answers and not is_blank(answers[qid])
+        if qid in shown
+        and qid not in questionnaire.repeat_of
+        and qid in answers
+        and not is_blank(answers[qid])
     }
+    for group in questionnaire.repeats.values():
+        count = repeat_count(group, answers)
+        counted[group.id] = str(count)
+        for number in range(1, count + 1):
+            for question in group.questions:
+                key = repeat_key(question.id, number)
+                if question.id in shown and not is_blank(answers.get(key)):
+                    counted[key] = answers[key]
+    return counted
 
 
 def missing_required(
     questionnaire: Questionnaire, answers: Mapping[str, str], *, service: str | None = None
 ) -> list[str]:
-    """Ids of shown, required and unanswered questions, in file order."""
+    """Ids of shown, required and unanswered questions, in file order; a question of a
+    repeating group by its key in each repeat it is missing from (``visit-date#2``)."""
     shown = shown_questions(questionnaire, answers, service=service)
-    return [
-        qid
-        for qid, question in questionnaire.questions.items()
-        if qid in shown and question.is_required and is_blank(answers.get(qid))
-    ]
+    missing: list[str] = []
+    for qid, question in questionnaire.questions.items():
+        if qid not in shown or not question.is_required:
+            continue
+        group = questionnaire.repeat_of.get(qid)
+        keys = (
+            [repeat_key(qid, n) for n in range(1, repeat_count(group, answers) + 1)]
+            if group is not None
+            else [qid]
+        )
+        missing.extend(key for key in keys if is_blank(answers.get(key)))
+    return missing

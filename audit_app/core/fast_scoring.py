@@ -20,7 +20,7 @@ from math import lcm
 
 from audit_app.core.answers import NUMBER_SHAPE, drop_hidden, shown_questions, shown_themes
 from audit_app.core.questionnaire import Question, Questionnaire, Section, When
-from audit_app.core.scoring import exact, most_points
+from audit_app.core.scoring import AuditScore, exact, most_points, score_audit
 from audit_app.core.timeliness import AuditDay, timeliness_results
 
 __all__ = ["QuickScore", "QuickTheme", "ScoringPlan"]
@@ -197,6 +197,17 @@ def _compile(questionnaire: Questionnaire) -> tuple[tuple[_Step, ...], tuple[str
     return tuple(steps), measures
 
 
+def _quick(score: AuditScore, measures: tuple[str, ...]) -> QuickScore:
+    """The reference engine's result as the compiled engine gives it."""
+    counts = {m.measure: (m.compliant, m.non_compliant) for m in score.compliance}
+    return QuickScore(
+        themes=tuple(QuickTheme(t.theme_id, t.percent, t.grade) for t in score.themes),
+        overall_percent=score.overall.percent,
+        overall_grade=score.overall.grade,
+        compliance={measure: counts.get(measure, (0, 0)) for measure in measures},
+    )
+
+
 class ScoringPlan:
     """A questionnaire version compiled for fast exact scoring; build once, score many."""
 
@@ -248,6 +259,8 @@ class ScoringPlan:
         timed = any(theme.timeliness for theme in questionnaire.themes)
         self._timed = questionnaire if timed else None
         self._measure_index = {measure: index for index, measure in enumerate(self.measures)}
+        # Repeating groups: such a version is scored by the reference engine (see score).
+        self._reference = questionnaire if questionnaire.repeats else None
 
     def score(
         self,
@@ -260,6 +273,24 @@ class ScoringPlan:
     ) -> QuickScore:
         """Score one audit's answers as ``score_audit`` does (with the auditor's grades of what
         is graded by judgement, the case's service; timeliness measures only with ``day``)."""
+        if self._reference is None:
+            return self._compiled(answers, judged, day, service, overall_judged)
+        # A repeating group rolls its answers up over a varying number of repeats, which the
+        # compiled steps do not: the reference engine gives the same results by definition.
+        reference = score_audit(
+            self._reference, answers, judged, day, service=service, overall_judged=overall_judged
+        )
+        return _quick(reference, self.measures)
+
+    def _compiled(
+        self,
+        answers: Mapping[str, str],
+        judged: Mapping[str, str] | None,
+        day: AuditDay | None,
+        service: str | None,
+        overall_judged: str | None,
+    ) -> QuickScore:
+        """The compiled steps' score of one audit."""
         count = len(self._theme_ids)
         points, possible = [0] * count, [0] * count
         tallies = [[0, 0] for _ in self.measures]

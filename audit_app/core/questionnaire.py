@@ -730,7 +730,7 @@ class Guidance(_Strict):
 def _item_kind(value: Any) -> str:
     """Which kind of item an object is, told by its own key; a question otherwise."""
     if isinstance(value, dict):
-        for key in ("heading", "guidance", "section"):
+        for key in ("heading", "guidance", "section", "repeat"):
             if key in value:
                 return f"<{key}>"
     elif isinstance(value, BaseModel):
@@ -776,11 +776,86 @@ class Section(_Strict):
     section: SectionBody = Field(description="The section: its title and items.")
 
 
+MOST_REPEATS = 50
+"""The most repeats a repeating group may allow (its ``max``)."""
+
+RepeatItem = Annotated[
+    Annotated[Question, Tag("<question>")]
+    | Annotated[Heading, Tag("<heading>")]
+    | Annotated[Guidance, Tag("<guidance>")],
+    Discriminator(
+        _item_kind,
+        custom_error_type="inside_repeat",
+        custom_error_message="a repeating group holds questions, headings and guidance only: "
+        "no section and no other repeating group inside it",
+    ),
+]
+
+
+class RepeatBody(_Strict):
+    """Questions answered once per sibling, visit, meeting or agency, with their roll-up."""
+
+    id: Slug = Field(
+        description="The group's identifier, unique across the questionnaire's questions, "
+        'groups and timeliness measures, e.g. "visits".',
+    )
+    title: Title = Field(
+        description='What one repeat is, in the singular, e.g. "Visit": the page shows '
+        '"Visit 1", "Visit 2" and buttons "Add another visit" and "Remove visit 2". At most '
+        f"{TITLE_MAX_LENGTH} characters.",
+    )
+    description: str | None = Field(
+        default=None,
+        json_schema_extra=_OptionalKey(),
+        description="What the group covers, shown above its first repeat.",
+    )
+    min: Annotated[int, Field(ge=0, le=MOST_REPEATS)] = Field(
+        default=1,
+        description="The fewest repeats an audit has (the page starts with this many, and at "
+        "least 1); 0 lets the auditor remove every repeat.",
+    )
+    max: Annotated[int, Field(ge=1, le=MOST_REPEATS)] = Field(
+        description=f"The most repeats an audit may have, from min to {MOST_REPEATS}.",
+    )
+    roll_up: Literal["all", "any", "share"] = Field(
+        description="How each scored question counts in the theme, over the repeats where it "
+        'is answered: "all" its lowest score (met only if met in every repeat), "any" its '
+        'highest (met if met in at least one), "share" the mean of its scores (for a yes/no '
+        "question, the fraction of repeats meeting it).",
+    )
+    items: Annotated[list[RepeatItem], Field(min_length=1)] = Field(
+        description="The questions, headings and guidance of one repeat, in page order (at "
+        "least one question); no section or repeating group inside it.",
+    )
+
+    @property
+    def questions(self) -> list[Question]:
+        """The group's questions, in page order."""
+        return [item for item in self.items if isinstance(item, Question)]
+
+    @property
+    def first_shown(self) -> int:
+        """How many repeats the page starts with: min, and at least one."""
+        return max(self.min, 1)
+
+    def noun(self) -> str:
+        """The title as it reads inside a sentence ("visit"), keeping capitals of a name."""
+        title = self.title
+        return title[:1].lower() + title[1:] if title[1:2].islower() or len(title) == 1 else title
+
+
+class Repeat(_Strict):
+    """A repeating group inside a theme."""
+
+    repeat: RepeatBody = Field(description="The group: its title, counts, roll-up and items.")
+
+
 Item = Annotated[
     Annotated[Question, Tag("<question>")]
     | Annotated[Heading, Tag("<heading>")]
     | Annotated[Guidance, Tag("<guidance>")]
-    | Annotated[Section, Tag("<section>")],
+    | Annotated[Section, Tag("<section>")]
+    | Annotated[Repeat, Tag("<repeat>")],
     Discriminator(_item_kind),
 ]
 _ITEM_TAGS: dict[str, type[BaseModel]] = {
@@ -788,6 +863,7 @@ _ITEM_TAGS: dict[str, type[BaseModel]] = {
     "<heading>": Heading,
     "<guidance>": Guidance,
     "<section>": Section,
+    "<repeat>": Repeat,
     "<when>": When,
     "<all>": AllOf,
     "<any>": AnyOf,
@@ -997,11 +1073,21 @@ class Theme(_ThemeFields):
                 for m, inner in enumerate(item.section.items):
                     if isinstance(inner, Question):
                         yield ("items", n, "section", "items", m), inner
+            elif isinstance(item, Repeat):
+                for m, inner in enumerate(item.repeat.items):
+                    if isinstance(inner, Question):
+                        yield ("items", n, "repeat", "items", m), inner
 
     @cached_property
     def questions(self) -> list[Question]:
-        """Every question an auditor can answer on the theme's page, in page order."""
+        """Every question an auditor can answer on the theme's page, in page order (a question
+        of a repeating group once, however many times it is answered)."""
         return [question for _, question in self.placed_questions()]
+
+    @cached_property
+    def repeats(self) -> list[RepeatBody]:
+        """The theme's repeating groups, in page order."""
+        return [item.repeat for item in self.items if isinstance(item, Repeat)]
 
 
 class _QuestionnaireFields(_Strict):
@@ -1090,6 +1176,16 @@ class Questionnaire(_QuestionnaireFields):
     def theme_of(self) -> dict[str, str]:
         """The theme id of each question id."""
         return {q.id: t.id for t in self.themes for q in t.questions}
+
+    @cached_property
+    def repeats(self) -> dict[str, RepeatBody]:
+        """Every repeating group by id, in page order."""
+        return {group.id: group for t in self.themes for group in t.repeats}
+
+    @cached_property
+    def repeat_of(self) -> dict[str, RepeatBody]:
+        """The repeating group of each question answered once per repeat."""
+        return {q.id: group for group in self.repeats.values() for q in group.questions}
 
 
 _IN_FORMAT_2: dict[type[BaseModel], type[BaseModel]] = {
@@ -1652,6 +1748,9 @@ def _message(error: ErrorDetails, root: type[BaseModel] = Questionnaire) -> str:
         special = _FIELD_MESSAGES.get((model, _alias(loc)), {}).get(kind)
         if special:
             return special
+    if kind == "section_in_section" and isinstance(error.get("input"), dict):
+        if "repeat" in error["input"]:
+            return "a repeating group stands directly among a theme's items, not in a section"
     if kind == "extra_forbidden":
         return _unknown_key_message(str(loc[-1]), _model_at(loc[:-1], root))
     if kind == "literal_error" and loc == ("format",):
@@ -1884,6 +1983,69 @@ def _rule_problems(q: _QuestionnaireFields) -> Iterator[tuple[Loc, str]]:
     yield from _layout_condition_problems(q, first_question)
     yield from _descriptor_problems(q)
     yield from _timeliness_problems(q, first_question, measures)
+    yield from _repeat_problems(q, first_question)
+
+
+def _placed_repeats(q: _QuestionnaireFields) -> Iterator[tuple[Loc, RepeatBody]]:
+    """Every repeating group with its location, in file order."""
+    for t, theme in enumerate(q.themes):
+        for n, item in enumerate(getattr(theme, "items", None) or ()):
+            if isinstance(item, Repeat):
+                yield ("themes", t, "items", n, "repeat"), item.repeat
+
+
+def _repeat_problems(
+    q: _QuestionnaireFields, questions: dict[str, _Placed]
+) -> Iterator[tuple[Loc, str]]:
+    """Each repeating group: min at most max, a question among its items, and an id of its own
+    (its count is kept under it, beside the answers)."""
+    taken: dict[str, Loc] = {qid: placed.loc for qid, placed in questions.items()}
+    for t, theme in enumerate(q.themes):
+        for m, timed in enumerate(getattr(theme, "timeliness", None) or ()):
+            taken.setdefault(timed.id, ("themes", t, "timeliness", m))
+    for loc, group in _placed_repeats(q):
+        if group.min > group.max:
+            message = (
+                f"is {group.max}, fewer than min ({group.min}): a repeating group cannot need "
+                "more repeats than it allows"
+            )
+            yield (*loc, "max"), message
+        if not group.questions:
+            message = "needs at least one question: a repeat of headings and guidance only has "
+            yield (*loc, "items"), message + "nothing to answer"
+        first = taken.setdefault(group.id, loc)
+        if first != loc:
+            message = (
+                f"duplicate id {_quote(group.id)}: already used at {json_path((*first, 'id'))} "
+                "(repeating groups, questions and timeliness measures need ids of their own)"
+            )
+            yield (*loc, "id"), message
+
+
+def _group_at(loc: Loc) -> Loc | None:
+    """The location of the repeating group a question's location lies in, if any."""
+    for i, part in enumerate(loc):
+        if part == "repeat":
+            return loc[: i + 1]
+    return None
+
+
+def _into_repeat_message(name: str, target: _Placed, itself: _Placed | None) -> str | None:
+    """Why a condition may not name a question of a repeating group, or None when it may
+    (the question is in no group)."""
+    group = _group_at(target.loc)
+    if group is None:
+        return None
+    where = json_path(target.loc)
+    if itself is not None and _group_at(itself.loc) == group:
+        return (
+            f"show_if names {name}, a question of the same repeating group (at {where}): "
+            "a condition inside a repeating group may only name questions outside it"
+        )
+    return (
+        f"show_if names {name}, a question of a repeating group (at {where}), which is "
+        "answered once per repeat: only a question outside every repeating group can be named"
+    )
 
 
 def _evidence_problems(fields: Sequence[str], loc: Loc) -> Iterator[tuple[Loc, str]]:
@@ -1932,6 +2094,8 @@ def _layout_condition_problems(
                 loc = ("themes", t, "items", n, "section", "show_if")
                 yield from _condition_problems(item.section.show_if, loc, before, questions)
                 before += sum(isinstance(inner, Question) for inner in item.section.items)
+            elif isinstance(item, Repeat):
+                before += len(item.repeat.questions)
             elif isinstance(item, Question):
                 before += 1
 
@@ -2169,8 +2333,11 @@ def _when_problems(
             "it may only name an earlier question"
         )
     else:
-        yield from _operator_problems(when, operators[0], loc, target)
-        return
+        into = _into_repeat_message(name, target, itself)
+        if into is None:
+            yield from _operator_problems(when, operators[0], loc, target)
+            return
+        message = into
     yield (*loc, "question"), message
 
 
@@ -2345,3 +2512,10 @@ def _date_question_problems(
         kind = _quote(target.question.type)
         where = json_path(target.loc)
         yield loc, f"names {_quote(qid)}, a {kind} question (at {where}): it needs a date question"
+    elif _group_at(target.loc) is not None:
+        where = json_path(target.loc)
+        message = (
+            f"names {_quote(qid)}, a question of a repeating group (at {where}), which is "
+            "answered once per repeat: a timeliness rule reads a date outside every group"
+        )
+        yield loc, message

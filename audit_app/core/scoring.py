@@ -9,7 +9,7 @@ The rules are documented in docs/questionnaire-format.md ("Scoring rules").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -17,7 +17,8 @@ from math import floor
 from typing import Literal
 
 from audit_app.core.answers import NUMBER_SHAPE, drop_hidden, shown_questions, shown_themes
-from audit_app.core.questionnaire import Band, Question, Questionnaire, Theme
+from audit_app.core.questionnaire import Band, Question, Questionnaire, RepeatBody, Theme
+from audit_app.core.repeats import repeat_count, repeat_key, repeat_view, roll_up
 from audit_app.core.timeliness import AuditDay, TimelinessResult, timeliness_results
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "OverallScore",
     "QuestionScore",
     "Reason",
+    "RepeatScore",
     "ThemeScore",
     "exact",
     "format_percent",
@@ -156,6 +158,21 @@ class ComplianceAnswer:
 
 
 @dataclass(frozen=True)
+class RepeatScore:
+    """One repeat of a repeating group: its questions' results (each under its key in the
+    answers, ``visit-seen-alone#2``) and the percent they make on their own. The theme reads
+    the group's questions rolled up over the repeats, not these percents."""
+
+    group_id: str
+    theme_id: str
+    number: int
+    points: Fraction
+    possible: Fraction
+    percent: Fraction | None
+    questions: tuple[QuestionScore, ...]
+
+
+@dataclass(frozen=True)
 class AuditScore:
     """The whole result of scoring one audit."""
 
@@ -166,6 +183,11 @@ class AuditScore:
     # A dict cannot be hashed; the result is still compared field by field.
     questions: dict[str, QuestionScore] = field(hash=False)
     timeliness: tuple[TimelinessResult, ...] = ()
+    repeats: tuple[RepeatScore, ...] = ()
+
+    def repeats_of(self, group_id: str) -> list[RepeatScore]:
+        """The results of one repeating group's repeats, in order."""
+        return [r for r in self.repeats if r.group_id == group_id]
 
     def timeliness_reading(self, question_id: str) -> list[TimelinessResult]:
         """The timeliness results of the measures that read this date question."""
@@ -248,6 +270,83 @@ def _score_question(
         points=weight * score if included and score is not None else _ZERO,
         possible=weight * max_score if included and max_score is not None else _ZERO,
         reason=reason,
+    )
+
+
+def _repeat_scores(
+    group: RepeatBody, theme_id: str, shown: set[str], counted: Mapping[str, str]
+) -> list[RepeatScore]:
+    """Each repeat's questions scored on their own (each result under its key in the
+    answers), with the percent they make together."""
+    repeats = []
+    for number in range(1, repeat_count(group, counted) + 1):
+        view = repeat_view(group, counted, number)
+        results = tuple(
+            replace(
+                _score_question(q, theme_id, q.id in shown, view),
+                question_id=repeat_key(q.id, number),
+            )
+            for q in group.questions
+        )
+        points = sum((r.points for r in results), _ZERO)
+        possible = sum((r.possible for r in results), _ZERO)
+        percent = _HUNDRED * points / possible if possible else None
+        repeats.append(RepeatScore(group.id, theme_id, number, points, possible, percent, results))
+    return repeats
+
+
+def _rolled_question(
+    question: Question,
+    theme_id: str,
+    group: RepeatBody,
+    shown: bool,
+    repeats: Sequence[RepeatScore],
+) -> QuestionScore:
+    """A question of a repeating group as one result for its theme: its scores in the repeats
+    where it counts, rolled up by the group's rule, weighted once."""
+    index = group.questions.index(question)
+    results = [r.questions[index] for r in repeats]
+    included = [r for r in results if r.included and r.score is not None]
+    score = roll_up(group.roll_up, [r.score for r in included if r.score is not None])
+    template = _score_question(question, theme_id, shown, {})
+    if score is None:
+        reason: Reason = template.reason
+        if reason == "unanswered" and results and all(r.answered for r in results):
+            reason = "not applicable"
+        return replace(template, reason=reason, answered=any(r.answered for r in results))
+    most = template.max_score
+    assert most is not None
+    # The answer that decided the roll-up: the first repeat scoring it, or else the lowest.
+    decider = next(
+        (r for r in included if r.score == score), min(included, key=lambda r: r.score or 0)
+    )
+    return replace(
+        template,
+        answered=True,
+        included=True,
+        value=decider.value,
+        score=score,
+        points=template.weight * score,
+        possible=template.weight * most,
+        reason="included",
+    )
+
+
+def _theme_results(
+    theme: Theme, shown: set[str], counted: Mapping[str, str], repeats: list[RepeatScore]
+) -> tuple[QuestionScore, ...]:
+    """A theme's questions' results in page order, a repeating group's questions rolled up
+    (their repeats' results added to ``repeats``)."""
+    by_group: dict[str, list[RepeatScore]] = {}
+    for group in theme.repeats:
+        by_group[group.id] = _repeat_scores(group, theme.id, shown, counted)
+        repeats.extend(by_group[group.id])
+    owner = {q.id: group for group in theme.repeats for q in group.questions}
+    return tuple(
+        _rolled_question(q, theme.id, owner[q.id], q.id in shown, by_group[owner[q.id].id])
+        if q.id in owner
+        else _score_question(q, theme.id, q.id in shown, counted)
+        for q in theme.questions
     )
 
 
@@ -500,11 +599,9 @@ def score_audit(
     counted = drop_hidden(questionnaire, answers, service=service)
     questions: dict[str, QuestionScore] = {}
     themes: list[ThemeScore] = []
+    repeats: list[RepeatScore] = []
     for theme in questionnaire.themes:
-        results = tuple(
-            _score_question(question, theme.id, question.id in shown, counted)
-            for question in theme.questions
-        )
+        results = _theme_results(theme, shown, counted, repeats)
         questions.update((result.question_id, result) for result in results)
         grade = judged_grade(questionnaire, theme, judged) if theme.id in shown_ids else None
         themes.append(_theme_score(questionnaire, theme, results, grade))
@@ -521,4 +618,5 @@ def score_audit(
         compliance_answers=compliance_answers,
         questions=questions,
         timeliness=timed,
+        repeats=tuple(repeats),
     )
