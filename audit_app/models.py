@@ -241,13 +241,18 @@ class Audit(SQLModel, table=True):
 
 
 class Answer(SQLModel, table=True):
-    """The answer to one question of an audit, as the raw stored value."""
+    """The answer to one question of an audit, as the raw stored value; in a repeating group,
+    one per repeat (numbered from 1), and the group's count of repeats under its id."""
 
-    __table_args__ = (UniqueConstraint("audit_id", "question_id", name="uq_answer_question"),)
+    __table_args__ = (
+        UniqueConstraint("audit_id", "question_id", "repeat", name="uq_answer_question_repeat"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)
     question_id: str = Field(max_length=ID_MAX_LENGTH)
+    # 0 outside repeating groups (and for a group's count), else the repeat's number from 1.
+    repeat: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     value: str = Field(sa_column=Column(Text, nullable=False))
     comment: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime = Field(default_factory=utcnow)
