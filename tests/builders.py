@@ -192,6 +192,43 @@ def later_code(secret: str) -> str:
 # The auditor's journey: a questionnaire with a conditional question, a case, a started audit
 
 
+def visits_questionnaire(roll_up: str = "all", **group: Any) -> dict[str, Any]:
+    """Format 2: the small questionnaire with a repeating group of visits in its first theme
+    (a date, whether the child was seen alone, scored and a compliance measure, and a note);
+    keyword arguments replace the group's keys."""
+    from audit_app.core.questionnaire import upgrade
+
+    data = upgrade(questionnaire_dict(id="visits-audit", title="Visits audit"))
+    data["themes"][0]["items"].append(
+        {
+            "repeat": {
+                "id": "visits",
+                "title": "Visit",
+                "min": 1,
+                "max": 4,
+                "roll_up": roll_up,
+                "items": [
+                    {"guidance": "One visit by the social worker a repeat."},
+                    {"id": "visit-date", "type": "date", "text": "Date of the visit"},
+                    {
+                        "id": "visit-seen-alone",
+                        "type": "choice",
+                        "text": "Was the child seen alone?",
+                        "options": [
+                            {"value": "yes", "label": "Yes", "score": 1},
+                            {"value": "no", "label": "No", "score": 0},
+                        ],
+                        "compliance": "Child seen alone on visits",
+                    },
+                    {"id": "visit-note", "type": "text", "text": "What the visit found"},
+                ],
+                **group,
+            }
+        }
+    )
+    return data
+
+
 def journey_questionnaire() -> dict[str, Any]:
     """Two themes; the second has a question shown only for children in care."""
     data = questionnaire_dict(id="journey-audit", title="Journey audit")

@@ -648,6 +648,7 @@ def to_workbook(data: Mapping[str, Any], *, notes: bool = True) -> dict[str, lis
     """
     validate_questionnaire(data)
     content = upgrade(dict(data))
+    _refuse_repeats(content)
     lists = _OptionLists()
     sheets = {
         SETTINGS: _settings_rows(content),
@@ -662,6 +663,24 @@ def to_workbook(data: Mapping[str, Any], *, notes: bool = True) -> dict[str, lis
         message = "holds something the workbook has no column for yet: keep it as JSON"
         raise QuestionnaireInvalid([Problem("$", message)])
     return written
+
+
+REPEAT_REFUSED = (
+    "is a repeating group, which the workbook has no rows for yet: this version must stay "
+    "JSON (download it as JSON, change it there and upload the JSON file)"
+)
+
+
+def _refuse_repeats(content: Mapping[str, Any]) -> None:
+    """Refuse, at each group's path, a questionnaire holding repeating groups."""
+    found = [
+        Problem(json_path(("themes", t, "items", n)), REPEAT_REFUSED)
+        for t, theme in enumerate(content["themes"])
+        for n, item in enumerate(theme["items"])
+        if isinstance(item, Mapping) and "repeat" in item
+    ]
+    if found:
+        raise QuestionnaireInvalid(found)
 
 
 def _heads(sheet: str, notes: bool) -> list[list[Cell]]:

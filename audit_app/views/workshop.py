@@ -36,6 +36,7 @@ from audit_app import clock, jobs, workbook_template
 from audit_app.auth import current_actor, role_required
 from audit_app.core.questionnaire import QuestionnaireInvalid
 from audit_app.core.rescore import CHANGES, DIRECTIONS
+from audit_app.core.workbook import REPEAT_REFUSED
 from audit_app.db import changes, get_session
 from audit_app.forms.workshop import (
     CompareForm,
@@ -222,12 +223,8 @@ def download_workbook(questionnaire_id: str, version: int) -> BaseResponse:
     row = workshop_service.get_version(questionnaire_id, version, session=get_session())
     try:
         raw = workbooks.workbook_bytes(json.loads(row.content))
-    except QuestionnaireInvalid:
-        flash(
-            f"Version {row.version} uses something the workbook has no column for yet: "
-            "download it as JSON instead.",
-            "info",
-        )
+    except QuestionnaireInvalid as refused:
+        flash(workbook_refusal(row.version, refused), "info")
         return redirect(url_for("workshop.index") + f"#{questionnaire_id}")
     return _workbook_response(raw, f"{row.questionnaire_id}-version-{row.version}.xlsx")
 
@@ -237,6 +234,20 @@ def download_workbook(questionnaire_id: str, version: int) -> BaseResponse:
 def template() -> BaseResponse:
     """The template workbook: every column explained, and a worked example."""
     return _workbook_response(workbook_template.render(), workbook_template.FILENAME)
+
+
+def workbook_refusal(version: int, refused: QuestionnaireInvalid) -> str:
+    """Why a version cannot be downloaded as a workbook, in the QA lead's words."""
+    repeats = [p.path for p in refused.problems if p.message == REPEAT_REFUSED]
+    if repeats:
+        return (
+            f"Version {version} has a repeating group (at {repeats[0]}), which the workbook "
+            "has no rows for yet: the version must stay JSON. Download it as JSON instead."
+        )
+    return (
+        f"Version {version} uses something the workbook has no column for yet: "
+        "download it as JSON instead."
+    )
 
 
 def _workbook_response(raw: bytes, filename: str) -> BaseResponse:

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from audit_app.core import conditions_text
-from audit_app.core.questionnaire import upgrade
+from audit_app.core.questionnaire import QuestionnaireInvalid, upgrade
 from audit_app.core.workbook import WorkbookInvalid, from_workbook, to_workbook
 from audit_app.services.questionnaire_workbooks import read_sheets, workbook_bytes, write_xlsx
+from tests.builders import visits_questionnaire
 from tests.workbook.samples import every_feature
 
 SHIPPED = sorted(
@@ -163,3 +164,15 @@ def test_a_missing_setting_is_named() -> None:
 def test_write_xlsx_makes_a_workbook_openpyxl_reads() -> None:
     raw = write_xlsx(to_workbook(every_feature()))
     assert set(read_sheets(raw)) == {"settings", "themes", "questions", "options", "timeliness"}
+
+
+def test_a_version_with_a_repeating_group_must_stay_json() -> None:
+    with pytest.raises(QuestionnaireInvalid) as caught:
+        to_workbook(visits_questionnaire())
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (
+            "$.themes[0].items[2]",
+            "is a repeating group, which the workbook has no rows for yet: this version must "
+            "stay JSON (download it as JSON, change it there and upload the JSON file)",
+        )
+    ]

@@ -19,7 +19,7 @@ from audit_app.services import accounts
 from audit_app.services.actor import Actor
 from audit_app.services.questionnaire_workbooks import read_sheets, write_xlsx
 from tests.accounts.conftest import csrf_token
-from tests.builders import PASSWORD, load_questionnaire
+from tests.builders import PASSWORD, load_questionnaire, visits_questionnaire
 from tests.workbook.samples import every_feature
 from tests.workshop.conftest import events, version_rows
 from tests.workshop.test_upload import _confirm, _confirm_fields, _nothing_stored, _text
@@ -153,3 +153,16 @@ def test_a_workbook_upload_without_its_csrf_token_is_refused(csrf_app: Flask) ->
     )
     assert taken.status_code == 200
     assert re.search(r"This is a new questionnaire", taken.get_data(as_text=True))
+
+
+def test_a_version_with_a_repeating_group_is_not_downloaded_as_a_workbook(
+    admin: Flask, client: FlaskClient
+) -> None:
+    load_questionnaire(admin, visits_questionnaire())
+    response = client.get("/questionnaires/visits-audit/versions/1/workbook")
+    assert response.status_code == 302
+    page = _text(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert (
+        "Version 1 has a repeating group (at $.themes[0].items[2]), which the workbook has no "
+        "rows for yet: the version must stay JSON. Download it as JSON instead." in page
+    )
