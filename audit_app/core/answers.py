@@ -283,7 +283,7 @@ def missing_required(
     questionnaire: Questionnaire, answers: Mapping[str, str], *, service: str | None = None
 ) -> list[str]:
     """Ids of shown, required and unanswered questions, in file order; a question of a
-    repeating group by its key in each repeat it is missing from (``visit-date#2``)."""
+    repeating group by its key in each repeat it is missing from (``visit-date--2``)."""
     shown = shown_questions(questionnaire, answers, service=service)
     missing: list[str] = []
     for qid, question in questionnaire.questions.items():

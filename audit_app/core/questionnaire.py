@@ -2013,6 +2013,9 @@ def _repeat_problems(
         if not group.questions:
             message = "needs at least one question: a repeat of headings and guidance only has "
             yield (*loc, "items"), message + "nothing to answer"
+        for m, item in enumerate(group.items):
+            if isinstance(item, Question) and item.comment is not None:
+                yield (*loc, "items", m, "comment"), _COMMENT_IN_REPEAT
         first = taken.setdefault(group.id, loc)
         if first != loc:
             message = (
@@ -2020,6 +2023,12 @@ def _repeat_problems(
                 "(repeating groups, questions and timeliness measures need ids of their own)"
             )
             yield (*loc, "id"), message
+
+
+_COMMENT_IN_REPEAT = (
+    "a question of a repeating group cannot ask for a comment yet: add a text question to "
+    "the group instead, answered in each repeat"
+)
 
 
 def _group_at(loc: Loc) -> Loc | None:

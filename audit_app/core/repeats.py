@@ -2,10 +2,11 @@
 once per repeat rolls up into one result for its theme.
 
 A question of a repeating group is answered once per repeat. Its answers sit in the same mapping
-as every other answer, under ``"<question id>#<repeat>"`` (``visit-seen-alone#2``, repeats
-numbered from 1; ``#`` is never part of an id), and the number of repeats the auditor has sits
-under the group's own id (``"visits": "3"``). Stored, each is an ``answer`` row: the question's
-id and ``repeat`` the repeat's number, or the group's id with ``repeat`` 0 for the count.
+as every other answer, under ``"<question id>--<repeat>"`` (``visit-seen-alone--2``, repeats
+numbered from 1; an id never holds two hyphens running, so the key is also a field's name on
+the page), and the number of repeats the auditor has sits under the group's own id
+(``"visits": "3"``). Stored, each is an ``answer`` row: the question's id and ``repeat`` the
+repeat's number, or the group's id with ``repeat`` 0 for the count.
 
 The roll-up rules are documented in docs/questionnaire-format.md ("Repeating groups").
 
@@ -14,13 +15,29 @@ Pure: no I/O, no framework.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
-from audit_app.core.questionnaire import MOST_REPEATS, Questionnaire, RepeatBody
+from audit_app.core.questionnaire import (
+    MOST_REPEATS,
+    Question,
+    Questionnaire,
+    Repeat,
+    RepeatBody,
+    Section,
+    Theme,
+)
 
 __all__ = [
     "SEPARATOR",
+    "RepeatAction",
+    "answer_rows",
+    "apply_action",
+    "page_fields",
+    "read_action",
+    "repeat_counts",
+    "repeat_label",
     "repeat_count",
     "repeat_key",
     "repeat_view",
@@ -28,7 +45,7 @@ __all__ = [
     "split_key",
 ]
 
-SEPARATOR = "#"
+SEPARATOR = "--"
 
 
 def repeat_key(question_id: str, number: int) -> str:
@@ -94,3 +111,100 @@ def repeat_answer_keys(questionnaire: Questionnaire, answers: Mapping[str, str])
         for number in range(1, repeat_count(group, answers) + 1):
             keys.extend(repeat_key(q.id, number) for q in group.questions)
     return keys
+
+
+def page_fields(
+    theme: Theme, answers: Mapping[str, str], *, every: bool = False
+) -> list[tuple[str, Question]]:
+    """Each answer field of a theme's page in page order, with its question, keyed as the
+    answers are: a question outside groups under its id, a group's questions under their key
+    in each repeat the answers have (``every``: in every repeat the group allows)."""
+    fields: list[tuple[str, Question]] = []
+    for item in theme.items:
+        if isinstance(item, Question):
+            fields.append((item.id, item))
+        elif isinstance(item, Section):
+            fields.extend((q.id, q) for q in item.section.items if isinstance(q, Question))
+        elif isinstance(item, Repeat):
+            group = item.repeat
+            count = group.max if every else repeat_count(group, answers)
+            for number in range(1, count + 1):
+                fields.extend((repeat_key(q.id, number), q) for q in group.questions)
+    return fields
+
+
+def repeat_counts(theme: Theme, answers: Mapping[str, str]) -> dict[str, str]:
+    """Each of the theme's groups' count of repeats, under the group's id, as text."""
+    return {group.id: str(repeat_count(group, answers)) for group in theme.repeats}
+
+
+def repeat_label(questionnaire: Questionnaire, key: str) -> str:
+    """ "Visit 2: " for a key of a group's question in its second repeat; "" for any other."""
+    question_id, number = split_key(key)
+    group = questionnaire.repeat_of.get(question_id)
+    return f"{group.title} {number}: " if group is not None and number else ""
+
+
+@dataclass(frozen=True)
+class RepeatAction:
+    """A press of "Add another visit" (``number`` 0) or "Remove visit 2" (``number`` 2)."""
+
+    group: RepeatBody
+    number: int
+
+    @property
+    def adds(self) -> bool:
+        return self.number == 0
+
+
+def read_action(theme: Theme, raw: str) -> RepeatAction | None:
+    """The button pressed, from its value ``add:<group>`` or ``remove:<group>:<number>``;
+    None for anything else, or a button the group's count does not allow."""
+    kind, _, rest = raw.partition(":")
+    group_id, _, number = rest.partition(":")
+    group = next((g for g in theme.repeats if g.id == group_id), None)
+    if group is None:
+        return None
+    if kind == "add" and not number:
+        return RepeatAction(group, 0)
+    if kind == "remove" and number.isascii() and number.isdigit() and int(number) >= 1:
+        return RepeatAction(group, int(number))
+    return None
+
+
+def apply_action(action: RepeatAction, posted: Mapping[str, str]) -> dict[str, str]:
+    """The page's values with a repeat added at the end, or one removed and the later ones
+    moved up a place (their answers with them); a count the group does not allow is left as
+    it was."""
+    group = action.group
+    count = repeat_count(group, posted)
+    values = dict(posted)
+    if action.adds:
+        values[group.id] = str(min(count + 1, group.max))
+        return values
+    if action.number > count or count <= group.min:
+        return values
+    for number in range(action.number, count):
+        for question in group.questions:
+            values[repeat_key(question.id, number)] = posted.get(
+                repeat_key(question.id, number + 1), ""
+            )
+    for question in group.questions:
+        values.pop(repeat_key(question.id, count), None)
+    values[group.id] = str(count - 1)
+    return values
+
+
+def answer_rows(
+    questionnaire: Questionnaire, theme_id: str, answers: Mapping[str, str], shown: Iterable[str]
+) -> list[tuple[str, str, Question]]:
+    """The theme's questions shown (by id in ``shown``) as the pages that list answers show
+    them, in page order: each with its key in the answers and its label, a group's questions
+    once per repeat ("Visit 2: Date of the visit")."""
+    theme = next(t for t in questionnaire.themes if t.id == theme_id)
+    ids = set(shown)
+    return [
+        (key, repeat_label(questionnaire, key) + question.text, question)
+        for key, question in page_fields(theme, answers)
+        if question.id in ids
+    ]

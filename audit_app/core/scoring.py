@@ -160,7 +160,7 @@ class ComplianceAnswer:
 @dataclass(frozen=True)
 class RepeatScore:
     """One repeat of a repeating group: its questions' results (each under its key in the
-    answers, ``visit-seen-alone#2``) and the percent they make on their own. The theme reads
+    answers, ``visit-seen-alone--2``) and the percent they make on their own. The theme reads
     the group's questions rolled up over the repeats, not these percents."""
 
     group_id: str

@@ -18,6 +18,7 @@ from wtforms import (
 )
 
 from audit_app.core.questionnaire import Question, Questionnaire, Theme
+from audit_app.core.repeats import page_fields
 from audit_app.services.evidence import evidence_names
 
 
@@ -96,7 +97,10 @@ def theme_form_class(questionnaire: Questionnaire, theme_id: str) -> type[Judgem
     if cached is not None and cached[0] is questionnaire:
         return cached[1]
     theme: Theme = next(t for t in questionnaire.themes if t.id == theme_id)
-    fields = {question.id: _field_for(question) for question in theme.questions}
+    fields = {key: _field_for(question) for key, question in page_fields(theme, {}, every=True)}
+    for group in theme.repeats:
+        # How many repeats the page shows: "Add another" and "Remove" change it.
+        fields[group.id] = HiddenField()
     for name in evidence_names(theme):
         fields[name] = TextAreaField(name)
     form_class = type(f"ThemeForm_{theme_id}", (JudgementForm,), fields)

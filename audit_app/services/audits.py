@@ -41,6 +41,7 @@ from audit_app.core.dates import uk_date
 from audit_app.core.grades import final_grade, moderation_reason
 from audit_app.core.lifecycle import EDITABLE, EXERCISE, RETURNED, SUBMITTED, VOICE_STATUSES
 from audit_app.core.questionnaire import EVIDENCE_LABELS, Question, Questionnaire, Theme
+from audit_app.core.repeats import page_fields, repeat_counts, repeat_label
 from audit_app.core.roles import AUDITORS
 from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
 from audit_app.core.timeliness import AuditDay
@@ -64,6 +65,7 @@ from audit_app.models import (
 from audit_app.services import errors
 from audit_app.services import evidence as theme_evidence
 from audit_app.services.actor import Actor as Actor
+from audit_app.services.answer_keys import answer_key, row_for_key
 from audit_app.services.case_scope import ANY_SERVICE_SETTING, CaseToAudit, case_to_audit
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.second_audits import SecondAuditSettings, draw_on_submission
@@ -323,15 +325,18 @@ def answers_and_comments(
     """The stored answers of an audit (question id to raw value) and its comments (question id
     to text). A row with a blank value holds a comment on a question not answered yet."""
     rows = session.exec(
-        select(Answer.question_id, Answer.value, Answer.comment).where(Answer.audit_id == audit_id)
+        select(Answer.question_id, Answer.repeat, Answer.value, Answer.comment).where(
+            Answer.audit_id == audit_id
+        )
     )
     answers: dict[str, str] = {}
     comments: dict[str, str] = {}
-    for qid, value, comment in rows:
+    for qid, repeat, value, comment in rows:
+        key = answer_key(qid, repeat)
         if value:
-            answers[qid] = value
+            answers[key] = value
         if comment:
-            comments[qid] = comment
+            comments[key] = comment
     return answers, comments
 
 
@@ -650,7 +655,9 @@ def theme_values(audit_file: AuditFile, theme: Theme) -> dict[str, str]:
     Keys are question ids, :data:`JUDGEMENT` and (for a theme without its own analysis
     question) :data:`ANALYSIS`.
     """
-    values = {q.id: audit_file.answers.get(q.id, "") for q in theme.questions}
+    answers = audit_file.answers
+    values = {key: answers.get(key, "") for key, _ in page_fields(theme, answers)}
+    values.update(repeat_counts(theme, answers))
     judgement = audit_file.judgements.get(theme.id)
     values[JUDGEMENT] = judgement.grade if judgement else ""
     stored_analysis = (judgement.analysis or "") if judgement else ""
@@ -732,7 +739,7 @@ def differences(audit_file: AuditFile, theme: Theme, typed: Mapping[str, str]) -
     """The fields of ``typed`` (keyed as :func:`theme_values`) that differ from what is stored
     now, each with what is stored: for a stale page that did not say what it showed."""
     stored = theme_values(audit_file, theme)
-    questions = {q.id: q for q in theme.questions}
+    questions = dict(page_fields(theme, typed))
     found: dict[str, str] = {}
     for name, value in typed.items():
         question = questions.get(name)
@@ -753,12 +760,13 @@ def with_typed(
     one that ``refused`` has a message for, counts as unanswered. Other keys of ``typed`` are
     ignored."""
     answers = dict(stored)
-    for question in theme.questions:
-        value = normalise_answer(question, typed.get(question.id, ""))
+    answers.update(repeat_counts(theme, typed))
+    for key, question in page_fields(theme, typed):
+        value = normalise_answer(question, typed.get(key, ""))
         if is_blank(value) or refused(question, value) is not None:
-            answers.pop(question.id, None)
+            answers.pop(key, None)
         else:
-            answers[question.id] = value
+            answers[key] = value
     return answers
 
 
@@ -845,7 +853,8 @@ def _typed_theme_values(
     A theme with its own analysis question takes the judgement's analysis into that question.
     """
     own_analysis = analysis_question(theme)
-    typed = {q.id: normalise_answer(q, posted.get(q.id, "")) for q in theme.questions}
+    typed = {key: normalise_answer(q, posted.get(key, "")) for key, q in page_fields(theme, posted)}
+    typed.update(repeat_counts(theme, posted))
     typed.update(theme_evidence.posted_evidence(theme, posted))
     if judgement is not None:
         grade, analysis = judgement
@@ -907,15 +916,16 @@ def _theme_answers(
     """The audit's answers with the theme's in place (hidden ones dropped), and their problems."""
     errors: dict[str, str] = {}
     merged = dict(audit_file.answers)
-    for question in theme.questions:
-        raw = effective[question.id]
+    merged.update(repeat_counts(theme, effective))
+    for key, question in page_fields(theme, effective):
+        raw = effective.get(key, "")
         problem = _answer_error(question, raw) if raw else None
         if problem:
-            errors[question.id] = problem
+            errors[key] = repeat_label(audit_file.questionnaire, key) + problem
         if is_blank(raw):
-            merged.pop(question.id, None)
+            merged.pop(key, None)
         else:
-            merged[question.id] = raw
+            merged[key] = raw
     return drop_hidden(audit_file.questionnaire, merged, service=audit_file.service), errors
 
 
@@ -1168,7 +1178,8 @@ def _write_answers(
     audit_id = audit_file.audit.id
     assert audit_id is not None
     rows = {
-        a.question_id: a for a in session.exec(select(Answer).where(Answer.audit_id == audit_id))
+        answer_key(a.question_id, a.repeat): a
+        for a in session.exec(select(Answer).where(Answer.audit_id == audit_id))
     }
     changes: Changes = {}
     comment_changes: Changes = {}
@@ -1187,8 +1198,15 @@ def _write_answers(
             if row is not None:
                 session.delete(row)
         elif row is None:
+            question_id, repeat = row_for_key(qid)
             session.add(
-                Answer(audit_id=audit_id, question_id=qid, value=value or "", comment=comment)
+                Answer(
+                    audit_id=audit_id,
+                    question_id=question_id,
+                    repeat=repeat,
+                    value=value or "",
+                    comment=comment,
+                )
             )
         elif (value, comment) != before:
             row.value, row.comment, row.updated_at = value or "", comment, now
@@ -1387,9 +1405,11 @@ def submission_problems(audit_file: AuditFile) -> dict[str, tuple[str, str]]:
     """
     problems: dict[str, tuple[str, str]] = {}
     q = audit_file.questionnaire
-    for qid in missing_required(q, audit_file.answers, service=audit_file.service):
-        question = q.questions[qid]
-        problems[qid] = (f"Answer “{question.text}”", q.theme_of[qid])
+    for key in missing_required(q, audit_file.answers, service=audit_file.service):
+        question_id, number = row_for_key(key)
+        question = q.questions[question_id]
+        where = f"{q.repeat_of[question_id].title} {number}: " if number else ""
+        problems[key] = (f"{where}Answer “{question.text}”", q.theme_of[question_id])
     problems.update(_missing_comments(audit_file))
     for theme in audit_file.shown_themes:
         if theme.graded_by == "score":

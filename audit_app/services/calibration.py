@@ -36,6 +36,7 @@ from audit_app.models import (
 )
 from audit_app.services import errors
 from audit_app.services.actor import Actor
+from audit_app.services.answer_keys import answer_key
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.trail import record_event
 
@@ -422,7 +423,7 @@ def exercise_figures(page: ExercisePage, *, session: Session) -> Figures:
 def rater_of(audit: Audit, *, session: Session) -> Rater:
     """An audit's answers (non-blank) and grades (each theme's and overall), by item id."""
     answers = {
-        a.question_id: a.value
+        answer_key(a.question_id, a.repeat): a.value
         for a in session.exec(select(Answer).where(Answer.audit_id == audit.id))
         if a.value != ""
     }

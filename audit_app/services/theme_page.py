@@ -15,6 +15,7 @@ from typing import Any
 
 from audit_app.core.answers import holds, shown_questions
 from audit_app.core.questionnaire import Section, Theme
+from audit_app.core.repeats import page_fields, repeat_counts, split_key
 from audit_app.services import evidence
 from audit_app.services.audits import (
     ANALYSIS,
@@ -64,7 +65,8 @@ class PageAfterSave:
 
 def typed_values(posted: Mapping[str, str], theme: Theme) -> dict[str, str]:
     """What was typed, keyed as :func:`theme_values` keys what is stored."""
-    typed = {q.id: posted.get(q.id, "") for q in theme.questions}
+    typed = {key: posted.get(key, "") for key, _ in page_fields(theme, posted)}
+    typed.update(repeat_counts(theme, posted))
     typed.update(evidence.posted_evidence(theme, posted))
     typed[JUDGEMENT] = posted.get("judgement", "")
     if analysis_question(theme) is None:
@@ -90,15 +92,22 @@ def in_page_order(theme: Theme, errors: Mapping[str, str]) -> dict[str, str]:
     """Errors by element id, in the order the page shows the fields (the error summary's)."""
     own_analysis = analysis_question(theme)
     order: list[str] = []
-    for question in theme.questions:
+    for key, question in page_fields(theme, {}, every=True):
         if own_analysis is None or question.id != own_analysis.id:
-            order.append(question.id)
+            order.append(key)
         if question.comment is not None:
             order.append(evidence.element_id(evidence.comment_key(question.id)))
     order += ["judgement", own_analysis.id if own_analysis else "analysis"]
     order += [evidence.element_id(evidence.evidence_key(name)) for name in theme.evidence or ()]
     ranked = {name: position for position, name in enumerate(order)}
     return dict(sorted(errors.items(), key=lambda item: ranked.get(item[0], len(order))))
+
+
+def repeat_label_of(theme: Theme, key: str) -> str:
+    """ "Visit 2: " for a key of one of the theme's groups' questions in a repeat; else ""."""
+    question_id, number = split_key(key)
+    group = next((g for g in theme.repeats if question_id in {q.id for q in g.questions}), None)
+    return f"{group.title} {number}: " if group is not None and number else ""
 
 
 def both_ways(saved: Mapping[str, str], typed: Mapping[str, str]) -> Conflicts:
@@ -111,7 +120,9 @@ def both_ways(saved: Mapping[str, str], typed: Mapping[str, str]) -> Conflicts:
 
 def conflict_errors(theme: Theme, conflicts: Conflicts, other: Mapping[str, str]) -> dict[str, str]:
     """A message at each field changed underneath, then any other problem with the values."""
-    labels = {q.id: q.text for q in theme.questions}
+    labels = {
+        key: repeat_label_of(theme, key) + q.text for key, q in page_fields(theme, {}, every=True)
+    }
     labels["judgement"] = "Your judgement"
     labels["analysis"] = "Analysis"
     for question in evidence.commented(theme):

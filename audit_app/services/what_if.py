@@ -49,6 +49,7 @@ from audit_app.core.rescore import (
 from audit_app.models import Answer, Audit, Case, QuestionnaireVersion, WhatIf
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services import workshop as workshop_service
+from audit_app.services.answer_keys import key_column
 
 __all__ = [
     "CLAIM_EXPIRES",
@@ -367,7 +368,7 @@ def _with_answers(
         func.json_object_agg if connection.dialect.name == "postgresql" else func.json_group_object
     )
     statement = (
-        select(Answer.audit_id, gather(Answer.question_id, Answer.value))
+        select(Answer.audit_id, gather(key_column(), Answer.value))
         # A blank value is a comment on a question left unanswered: no answer.
         .where(col(Answer.audit_id).in_([row[0] for row in rows]), col(Answer.value) != "")
         .group_by(col(Answer.audit_id))

@@ -54,6 +54,7 @@ from audit_app.models import (
 )
 from audit_app.services import questionnaires as questionnaire_service
 from audit_app.services.actor import Actor
+from audit_app.services.answer_keys import key_column
 from audit_app.services.audits import (
     joined_to_service,
     normalise_answer,
@@ -868,12 +869,12 @@ def submitted_audits(
 def _answers_of(audit_ids: Sequence[int], *, session: Session) -> dict[int, dict[str, str]]:
     found: dict[int, dict[str, str]] = {}
     for batch in _batches(audit_ids, _BATCH):
-        for audit_id, question_id, value in session.exec(
-            select(Answer.audit_id, Answer.question_id, Answer.value).where(
+        for audit_id, key, value in session.exec(
+            select(Answer.audit_id, key_column(), Answer.value).where(
                 col(Answer.audit_id).in_(batch), col(Answer.value) != ""
             )
         ):
-            found.setdefault(audit_id, {})[question_id] = value
+            found.setdefault(audit_id, {})[key] = value
     return found
 
 

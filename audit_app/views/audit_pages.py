@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from audit_app.auth import current_actor, expired_user_id, login_manager, this_browser_session
 from audit_app.core.questionnaire import Theme
+from audit_app.core.repeats import apply_action, page_fields, read_action, repeat_count
 from audit_app.db import changes, get_session
 from audit_app.forms.audits import (
     JudgementForm,
@@ -44,6 +45,8 @@ from audit_app.services.theme_page import PageAfterSave
 RETURN_TO = {"check": "audits.check"}
 # What a theme page's buttons ask for after saving.
 AFTER_SAVE = ("continue", "update", "later")
+# "Add another visit" and "Remove visit 2" save the page as "later" does, then show it again.
+REPEAT_ACTION = "repeat_action"
 RACE_RETRIES = 3
 T = TypeVar("T")
 
@@ -56,6 +59,8 @@ def return_to() -> str | None:
 
 def after_save() -> str:
     """What the theme page's button asked for after saving: one of AFTER_SAVE."""
+    if request.form.get(REPEAT_ACTION):
+        return "repeat"
     value = request.form.get("after_save", "continue")
     return value if value in AFTER_SAVE else "continue"
 
@@ -153,7 +158,8 @@ class ThemeEntry:
     def save(self, audit_file: AuditFile, theme: Theme) -> SaveOutcome:
         """Save the page's answers and judgement of the theme: one attempt, in the open change."""
         posted = self.posted or {}
-        names = [q.id for q in theme.questions] + evidence_names(theme)
+        names = [key for key, _ in page_fields(theme, posted)]
+        names += [group.id for group in theme.repeats] + evidence_names(theme)
         return audit_service.save_theme(
             audit_file,
             theme.id,
@@ -194,11 +200,14 @@ def theme_entry(audit_file: AuditFile, theme: Theme) -> ThemeEntry:
 
 def posted_values(form: JudgementForm, theme: Theme) -> dict[str, str]:
     """What a theme page sent, by field name: each question, the grade and the analysis."""
-    posted = {q.id: field_text(form[q.id].data) for q in theme.questions}
+    fields = page_fields(theme, {}, every=True)
+    posted = {key: field_text(form[key].data) for key, _ in fields}
+    posted.update({group.id: str(form[group.id].data or "") for group in theme.repeats})
     posted.update({name: str(form[name].data or "") for name in evidence_names(theme)})
     posted["judgement"] = str(form.judgement.data or "")
     posted["analysis"] = str(form.analysis.data or "")
-    return posted
+    action = read_action(theme, request.form.get(REPEAT_ACTION, ""))
+    return apply_action(action, posted) if action is not None else posted
 
 
 def save_theme_entry(
@@ -233,6 +242,8 @@ def _after_theme_saved(
     audit_file = reload(audit_file)
     audit_id = audit_file.audit.id
     choice = after_save()
+    if choice == "repeat":
+        return redirect(after_repeat_action(audit_file, theme))
     if choice == "later" and not entry.restored:
         flash(
             f"Your answers to “{theme.title}” are saved. You can come back to them later.",
@@ -246,6 +257,28 @@ def _after_theme_saved(
             return redirect(url_for(RETURN_TO[target], audit_id=audit_id))
         return redirect(next_after(audit_file, theme.id))
     return audit_file, PageAfterSave(notice=notice)
+
+
+def after_repeat_action(audit_file: AuditFile, theme: Theme) -> str:
+    """Saved after "Add another visit" or "Remove visit 2": say so, and where the page goes
+    (to the new repeat, or to the group)."""
+    action = read_action(theme, request.form.get(REPEAT_ACTION, ""))
+    page = url_for(
+        "audits.theme", audit_id=audit_file.audit.id, theme_id=theme.id, return_to=return_to()
+    )
+    if action is None:
+        return page
+    group = action.group
+    count = repeat_count(group, audit_file.answers)
+    if action.adds:
+        flash(f"Your answers are saved. {group.title} {count} is added below.", "success")
+        return f"{page}#{group.id}-{count}"
+    flash(
+        f"Your answers are saved. {group.title} {action.number} is removed; the others are "
+        "kept as they were.",
+        "success",
+    )
+    return f"{page}#{group.id}"
 
 
 def next_after(audit_file: AuditFile, theme_id: str) -> str:

@@ -224,9 +224,9 @@ def test_a_first_format_file_has_no_repeating_groups() -> None:
 THREE_VISITS = {
     "seen-alone": "partly",
     "visits": "3",
-    "visit-seen-alone#1": "yes",
-    "visit-seen-alone#2": "no",
-    "visit-seen-alone#3": "yes",
+    "visit-seen-alone--1": "yes",
+    "visit-seen-alone--2": "no",
+    "visit-seen-alone--3": "yes",
 }
 
 
@@ -270,9 +270,9 @@ def test_each_repeat_has_a_result_of_its_own() -> None:
         (3, 1, 1, 100),
     ]
     assert [q.question_id for q in score.repeats[1].questions] == [
-        "visit-date#2",
-        "visit-seen-alone#2",
-        "visit-note#2",
+        "visit-date--2",
+        "visit-seen-alone--2",
+        "visit-note--2",
     ]
 
 
@@ -288,17 +288,17 @@ def test_a_compliance_question_in_a_group_counts_once_rolled_up(
 
 
 def test_a_repeat_answered_not_applicable_or_left_blank_is_left_out() -> None:
-    answers = {**THREE_VISITS, "visit-seen-alone#2": "na"}
+    answers = {**THREE_VISITS, "visit-seen-alone--2": "na"}
     for roll_up in ("all", "any", "share"):
         assert scored(roll_up, answers).questions["visit-seen-alone"].score == 1
-    answers = {"visits": "2", "visit-seen-alone#1": "no"}
+    answers = {"visits": "2", "visit-seen-alone--1": "no"}
     assert scored("share", answers).questions["visit-seen-alone"].score == 0
 
 
 def test_a_group_answered_in_no_repeat_counts_for_nothing() -> None:
     result = scored("any", {"seen-alone": "yes", "visits": "2"}).questions["visit-seen-alone"]
     assert (result.included, result.reason, result.possible) == (False, "unanswered", 0)
-    result = scored("any", {"visits": "1", "visit-seen-alone#1": "na"}).questions[
+    result = scored("any", {"visits": "1", "visit-seen-alone--1": "na"}).questions[
         "visit-seen-alone"
     ]
     assert result.reason == "not applicable"
@@ -309,17 +309,17 @@ def test_the_count_is_held_between_min_and_max() -> None:
     assert repeat_count(group, {}) == 2
     assert repeat_count(group, {"visits": "1"}) == 2
     assert repeat_count(group, {"visits": "9"}) == 6
-    assert repeat_count(group, {"visit-date#4": "2026-01-02"}) == 4
-    assert repeat_count(group, {"visits": "3", "visit-date#5": "2026-01-02"}) == 3
+    assert repeat_count(group, {"visit-date--4": "2026-01-02"}) == 4
+    assert repeat_count(group, {"visits": "3", "visit-date--5": "2026-01-02"}) == 3
     no_minimum = validate_questionnaire(with_items(visits(min=0))).repeats["visits"]
     assert (repeat_count(no_minimum, {}), repeat_count(no_minimum, {"visits": "0"})) == (1, 0)
 
 
 def test_answers_beyond_the_count_or_hidden_do_not_count() -> None:
     questionnaire = validate_questionnaire(with_items(visits()))
-    answers = {"visits": "1", "visit-seen-alone#1": "yes", "visit-seen-alone#2": "no"}
-    assert drop_hidden(questionnaire, answers) == {"visits": "1", "visit-seen-alone#1": "yes"}
-    assert split_key("visit-seen-alone#12") == ("visit-seen-alone", 12)
+    answers = {"visits": "1", "visit-seen-alone--1": "yes", "visit-seen-alone--2": "no"}
+    assert drop_hidden(questionnaire, answers) == {"visits": "1", "visit-seen-alone--1": "yes"}
+    assert split_key("visit-seen-alone--12") == ("visit-seen-alone", 12)
     assert split_key("seen-alone") == ("seen-alone", 0)
 
 
@@ -327,7 +327,21 @@ def test_required_questions_are_missing_per_repeat() -> None:
     group = visits()
     group["repeat"]["items"][1]["required"] = True
     questionnaire = validate_questionnaire(with_items(group))
-    answers = {"visits": "3", "visit-date#2": "2026-03-01"}
+    answers = {"visits": "3", "visit-date--2": "2026-03-01"}
     missing = missing_required(questionnaire, answers)
-    assert [m for m in missing if m.startswith("visit-date")] == ["visit-date#1", "visit-date#3"]
-    assert "visit-seen-alone#2" in missing  # a choice question is required unless it says otherwise
+    assert [m for m in missing if m.startswith("visit-date")] == ["visit-date--1", "visit-date--3"]
+    assert (
+        "visit-seen-alone--2" in missing
+    )  # a choice question is required unless it says otherwise
+
+
+def test_a_question_of_a_group_asks_for_no_comment() -> None:
+    group = visits()
+    group["repeat"]["items"][2]["comment"] = "optional"
+    assert problems(with_items(group)) == [
+        (
+            f"{GROUP}.items[2].comment",
+            "a question of a repeating group cannot ask for a comment yet: add a text question "
+            "to the group instead, answered in each repeat",
+        )
+    ]
