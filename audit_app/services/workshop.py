@@ -40,6 +40,14 @@ from audit_app.core.questionnaire import (
     name_key,
     named_services,
 )
+from audit_app.core.repeats import (
+    apply_action,
+    page_fields,
+    read_action,
+    repeat_counts,
+    repeat_label,
+    split_key,
+)
 from audit_app.core.rescore import Impact, SubmittedAudit, rescore
 from audit_app.core.scoring import AuditScore, score_audit
 from audit_app.models import (
@@ -696,10 +704,13 @@ class Preview:
         The sandbox has no judgements, so unlike an audit a theme needs none to be completed.
         """
         ids = {q.id for q in theme.questions}
-        if not ids & set(self.answers):
+        if not ids & {split_key(key)[0] for key in self.answers}:
             return "Not started"
-        missing = missing_required(self.questionnaire, self.answers, service=self.service)
-        missing = [q for q in missing if q in ids]
+        missing = [
+            key
+            for key in missing_required(self.questionnaire, self.answers, service=self.service)
+            if split_key(key)[0] in ids
+        ]
         return "In progress" if missing else "Completed"
 
     @property
@@ -710,7 +721,10 @@ class Preview:
     def carried(self, theme: Theme | None = None) -> list[tuple[str, str]]:
         """The sandbox answers outside a theme (all when None) and the example case's service,
         to carry from page to page."""
-        inside = {q.id for q in theme.questions} if theme is not None else set()
+        inside: set[str] = set()
+        if theme is not None:
+            inside = {key for key, _ in page_fields(theme, {}, every=True)}
+            inside |= {group.id for group in theme.repeats}
         carried = [(qid, value) for qid, value in self.answers.items() if qid not in inside]
         return carried + ([(AS_SERVICE, self.service)] if self.service else [])
 
@@ -737,25 +751,24 @@ def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Previe
     left out of the score and reported. Answers to questions the others hide are dropped.
     """
     questionnaire = questionnaire_service.questionnaire_of(row)
+    given = _sandbox_values(questionnaire, raw_answers)
     typed: dict[str, str] = {}
     valid: dict[str, str] = {}
     errors: dict[str, str] = {}
-    for qid, question in questionnaire.questions.items():
-        raw = raw_answers.get(qid)
-        if question.type == "multi" and hasattr(raw_answers, "getlist"):
-            # A multi question's options ticked come as the parameter given once for each.
-            raw = " ".join(raw_answers.getlist(qid)) or None
-        if raw is None:
-            continue
-        value = normalise_answer(question, raw)
-        if is_blank(value):
-            continue
-        typed[qid] = value
-        problem = refused_value_message(question, value)
-        if problem:
-            errors[qid] = problem
-        else:
-            valid[qid] = value
+    for theme in questionnaire.themes:
+        counts = repeat_counts(theme, given)
+        typed.update(counts)
+        valid.update(counts)
+        for key, question in page_fields(theme, given):
+            value = normalise_answer(question, given.get(key, ""))
+            if is_blank(value):
+                continue
+            typed[key] = value
+            problem = refused_value_message(question, value)
+            if problem:
+                errors[key] = repeat_label(questionnaire, key) + problem
+            else:
+                valid[key] = value
     services = _named_services(questionnaire)
     chosen = raw_answers.get(AS_SERVICE)
     service = next((name for name in services if name == chosen), None)
@@ -766,11 +779,32 @@ def preview(row: QuestionnaireVersion, raw_answers: Mapping[str, str]) -> Previe
         questionnaire=questionnaire,
         answers=answers,
         score=score_audit(questionnaire, answers, day=clock.audit_day(None), service=service),
-        errors={qid: message for qid, message in errors.items() if qid in shown},
+        errors={key: message for key, message in errors.items() if split_key(key)[0] in shown},
         typed=typed,
         service=service,
         services=services,
     )
+
+
+def _sandbox_values(questionnaire: Questionnaire, raw: Mapping[str, str]) -> dict[str, str]:
+    """The sandbox's values by key (a multi question's options ticked as one text), with a
+    repeat added or removed when the page's button asked for it."""
+    values: dict[str, str] = {}
+    for theme in questionnaire.themes:
+        for group in theme.repeats:
+            if raw.get(group.id) is not None:
+                values[group.id] = raw[group.id]
+        for key, question in page_fields(theme, raw, every=True):
+            found = raw.get(key)
+            if question.type == "multi" and hasattr(raw, "getlist"):
+                # A multi question's options ticked come as the parameter given once for each.
+                found = " ".join(raw.getlist(key)) or None
+            if found is not None:
+                values[key] = found
+        action = read_action(theme, raw.get("repeat_action") or "")
+        if action is not None:
+            values = apply_action(action, values)
+    return values
 
 
 # --------------------------------------------------------------------------------------

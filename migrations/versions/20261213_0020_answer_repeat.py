@@ -25,9 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("answer", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("repeat", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("repeat", sa.Integer(), nullable=False, server_default="0"))
         batch_op.drop_constraint("uq_answer_question", type_="unique")
         batch_op.create_unique_constraint(
             "uq_answer_question_repeat", ["audit_id", "question_id", "repeat"]
