@@ -245,7 +245,15 @@ TABLES: dict[str, Table] = {
         columns=(
             *_AUDIT_AND_VERSION,
             _THEME_ID,
-            _QUESTION_ID,
+            Column(
+                "question_id",
+                "text",
+                "The question's id, matched across versions of the questionnaire. A question "
+                "of a repeating group (format 2), answered once per repeat, has a row for "
+                'each repeat, its id followed by "--" and the repeat\'s number from 1 '
+                '("visit-seen-alone--2"); no other id holds "--".',
+                "chronology-up-to-date",
+            ),
             Column(
                 "value",
                 "text",

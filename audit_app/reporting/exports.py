@@ -45,6 +45,7 @@ from audit_app.reporting.questionnaires import (
 )
 from audit_app.reporting.selection import A, C, R, Selection, of_audits
 from audit_app.reporting.withheld import answer_withheld, unless_hidden
+from audit_app.services.answer_keys import key_column
 from audit_app.services.questionnaires import questionnaire_of
 
 KINDS = tuple(TABLES)
@@ -270,7 +271,8 @@ def answers_statement(
         select(
             *_audit_and_version(),
             questions.c.theme_id,
-            AN.question_id,
+            # A repeating group's answer: the question's id with "--" and the repeat's number.
+            key_column(AN),
             neutralised(_answer_value(selection, questions)),
             neutralised(options.c.label),
             options.c.score,
@@ -280,7 +282,7 @@ def answers_statement(
         # A blank value with a comment is a comment on a question left unanswered: no answer
         # to list. Any other row is listed as it always was.
         .where(*selection.conditions(in_id_order=True), or_(AN.value != "", AN.comment.is_(None)))
-        .order_by(AN.audit_id, questions.c.position)
+        .order_by(AN.audit_id, questions.c.position, AN.repeat)
     )
 
 

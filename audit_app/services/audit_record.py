@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from audit_app.core.questionnaire import Question
+from audit_app.core.repeats import answer_rows, split_key
 from audit_app.models import Moderation, Service, User
 from audit_app.services import actions as action_service
 from audit_app.services import moderation as moderation_service
@@ -51,6 +52,7 @@ class RecordAnswer:
     question: str
     value: str | None
     answer: str
+    repeat: int = 0  # the repeat of a repeating group's question ("Visit 2"), else 0
 
 
 @dataclass(frozen=True)
@@ -220,22 +222,23 @@ def _themes(audit_file: AuditFile) -> list[RecordTheme]:
     themes = []
     for theme in audit_file.shown_themes:
         scored = audit_file.score.theme(theme.id)
-        shown = {q.question_id for q in scored.questions if q.shown}
+        shown = [q.question_id for q in scored.questions if q.shown]
+        rows = answer_rows(audit_file.questionnaire, theme.id, audit_file.answers, shown)
         answers = [
-            _answer(question, audit_file.answers.get(question.id))
-            for question in theme.questions
-            if question.id in shown
+            _answer(question, audit_file.answers.get(key), label, split_key(key)[1])
+            for key, label, question in rows
         ]
         themes.append(RecordTheme(id=theme.id, title=theme.title, answers=answers))
     return themes
 
 
-def _answer(question: Question, value: str | None) -> RecordAnswer:
+def _answer(question: Question, value: str | None, label: str, repeat: int) -> RecordAnswer:
     return RecordAnswer(
         question_id=question.id,
-        question=question.text,
+        question=label,
         value=value if value not in (None, "") else None,
         answer=answer_words(question, value),
+        repeat=repeat,
     )
 
 
@@ -338,6 +341,8 @@ def _theme_data(record: AuditRecord) -> list[dict[str, Any]]:
             "answers": [
                 {
                     "question_id": a.question_id,
+                    # Only a repeating group's answers say which repeat they belong to.
+                    **({"repeat": a.repeat} if a.repeat else {}),
                     "question": a.question,
                     "value": a.value,
                     "answer": a.answer,

@@ -190,3 +190,5 @@ def test_visits_are_scored_rolled_up_and_submitted(visits: Flask, client: FlaskC
     assert compliance == {"seen-alone": True, "visit-seen-alone": False}
     summary = text(client, f"/audits/{audit_id}")
     assert "Visit 2: Was the child seen alone?" in summary
+    record = text(client, f"/audits/{audit_id}/record")
+    assert "Visit 2: Date of the visit" in record and "15 March 2026" in record
