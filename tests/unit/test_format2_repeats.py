@@ -218,7 +218,8 @@ def test_a_first_format_file_has_no_repeating_groups() -> None:
     assert found[0][0].startswith("$.themes[0].questions[2]")
 
 
-# Scores worked by hand. The first theme holds "seen-alone" (Yes 2, Partly 1, No 0, weight 1)
+# Scores worked by hand, as in docs/questionnaire-format.md ("How a group counts in its
+# theme"). The first theme holds "seen-alone" (Yes 2, Partly 1, No 0, weight 1)
 # and the group's "visit-seen-alone" (Yes 1, No 0, weight 1: at most 1 point, weighted once).
 # "seen-alone" is answered "partly": 1 point of 2. Three visits answer yes, no, yes.
 THREE_VISITS = {
