@@ -32,7 +32,7 @@ from audit_app import clock
 from audit_app.core import lifecycle
 from audit_app.core.answers import number_rule, page_condition
 from audit_app.core.questionnaire import EVIDENCE_LABELS
-from audit_app.core.repeats import answer_rows
+from audit_app.core.repeats import answer_rows, key_label
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, VIEWER
 from audit_app.core.scoring import format_percent
 from audit_app.logs import application_frames, database_error_in, describe_database_error
@@ -130,6 +130,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_navigation_items, "navigation_items")
     app.add_template_global(answer_text, "answer_text")
     app.add_template_global(answer_rows, "answer_rows")
+    app.add_template_global(key_label, "key_label")
     app.add_template_global(question_hint, "question_hint")
     app.add_template_global(descriptors, "descriptors")
     app.add_template_global(timeliness_text, "timeliness_text")

@@ -34,6 +34,7 @@ __all__ = [
     "RepeatAction",
     "answer_rows",
     "apply_action",
+    "key_label",
     "page_fields",
     "read_action",
     "repeat_counts",
@@ -208,3 +209,16 @@ def answer_rows(
         for key, question in page_fields(theme, answers)
         if question.id in ids
     ]
+
+
+def key_label(questionnaire: Questionnaire, key: str) -> tuple[str, Question | None]:
+    """What an answers' key is in words, with its question when it has one: "Visit 2: Date of
+    the visit", a group's count "How many repeats of “Visit”", or the key itself."""
+    question_id, _ = split_key(key)
+    question = questionnaire.questions.get(question_id)
+    if question is not None:
+        return repeat_label(questionnaire, key) + question.text, question
+    group = questionnaire.repeats.get(key)
+    if group is not None:
+        return f"How many repeats of “{group.title}”", None
+    return key, None

@@ -48,6 +48,7 @@ def test_the_page_starts_with_one_visit_and_no_remove_button(
     html = text(client, PAGE.format(audit_id))
     assert legends(html) == ["Visit 1"]
     assert 'name="visit-date--1"' in html and 'name="visit-seen-alone--1"' in html
+    assert 'id="visit-date--1"' in html and 'id="visit-note--1"' in html
     assert 'value="add:visits"' in html and ">\n  Add another visit\n</button>" in html
     assert "Remove visit" not in html
     assert '<input type="hidden" name="visits" value="1">' in html
@@ -72,6 +73,9 @@ def test_adding_a_visit_saves_what_was_typed_and_shows_the_new_visit(
     assert "Your answers are saved. Visit 2 is added below." in html
     assert legends(html) == ["Visit 1", "Visit 2"]
     assert "Remove visit 1" in html and "Remove visit 2" in html
+    history = text(client, f"/audits/{audit_id}/history")
+    assert "Visit 1: What the visit found" in history
+    assert "How many repeats of “Visit”" in history
     assert stored(visits, audit_id) == {
         ("seen-alone", 0): "no",
         ("visits", 0): "2",
