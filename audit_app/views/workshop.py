@@ -35,7 +35,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from audit_app import clock, jobs, workbook_template
 from audit_app.auth import current_actor, role_required
 from audit_app.core.questionnaire import QuestionnaireInvalid
-from audit_app.core.repeats import page_fields
+from audit_app.core.repeats import page_fields, repeat_counts
 from audit_app.core.rescore import CHANGES, DIRECTIONS
 from audit_app.core.workbook import REPEAT_REFUSED
 from audit_app.db import changes, get_session
@@ -471,8 +471,7 @@ def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
     theme = next((t for t in audit_file.questionnaire.themes if t.id == theme_id), None)
     if theme is None:
         abort(404)
-    ids = [key for key, _ in page_fields(theme, audit_file.typed)]
-    ids += [group.id for group in theme.repeats]
+    ids = [key for key, _ in page_fields(theme, audit_file.typed)] + list(repeat_counts(theme, {}))
     themes = [t.id for t in audit_file.questionnaire.themes]
     position = themes.index(theme_id)
     base = {"questionnaire_id": questionnaire_id, "version": version}
