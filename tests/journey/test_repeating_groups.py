@@ -161,6 +161,8 @@ def test_visits_are_scored_rolled_up_and_submitted(visits: Flask, client: FlaskC
     html = text(client, PAGE.format(audit_id))
     # "all": seen alone on visit 1 only, so not met: 2 of 2 + 0 of 1 = 66.7%, Good.
     assert 'id="suggested-grade">Good</strong> (66.7%)' in html
+    assert "Visit 1 on its own, with the answers saved: 100.0%" in html
+    assert "Visit 2 on its own, with the answers saved: 0.0%" in html
     judged = {**answers, "judgement": "Good"}
     followed(client, save_theme(client, visits, audit_id, "voice", **judged))
     planning = {"plan-smart": "yes", "judgement": "Outstanding"}
