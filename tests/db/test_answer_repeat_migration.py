@@ -1,4 +1,4 @@
-"""Migration 0020: ``answer.repeat`` joins the answer's unique key, 0 for every answer already
+"""Migration 0023: ``answer.repeat`` joins the answer's unique key, 0 for every answer already
 stored; the downgrade takes it away again, and is refused, changing nothing, while an audit
 holds answers to a repeating group."""
 
@@ -16,6 +16,9 @@ from audit_app.models import utcnow
 from tests.builders import add_audit, add_user, load_small_questionnaire, make_case
 from tests.conftest import build_app
 from tests.db.test_migrations import empty_database_url as empty_database_url  # the fixture
+
+BEFORE = "0022"
+"""The revision before this migration's."""
 
 INSERT = (
     "INSERT INTO answer (audit_id, question_id, value, updated_at) "
@@ -47,7 +50,7 @@ def test_answers_kept_are_repeat_0_and_a_question_may_be_answered_once_per_repea
 ) -> None:
     migrate.upgrade(empty_database_url, configure_logging=False)
     audit_id = _an_audit(empty_database_url, tmp_path)
-    migrate.downgrade(empty_database_url, "0019", configure_logging=False)
+    migrate.downgrade(empty_database_url, BEFORE, configure_logging=False)
     assert "repeat" not in _columns(empty_database_url)
     engine = make_engine(empty_database_url)
     now = utcnow()
@@ -89,11 +92,11 @@ def test_the_downgrade_is_refused_while_an_audit_holds_repeats_and_goes_once_the
                 {"audit_id": audit_id, "now": utcnow()},
             )
         with pytest.raises(RuntimeError, match=r"1 audit\(s\) hold answers to repeating groups"):
-            migrate.downgrade(empty_database_url, "0019", configure_logging=False)
+            migrate.downgrade(empty_database_url, BEFORE, configure_logging=False)
         assert "repeat" in _columns(empty_database_url)
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM answer WHERE repeat <> 0"))
-        migrate.downgrade(empty_database_url, "0019", configure_logging=False)
+        migrate.downgrade(empty_database_url, BEFORE, configure_logging=False)
         assert "repeat" not in _columns(empty_database_url)
     finally:
         engine.dispose()

@@ -1,8 +1,8 @@
 """Repeating groups: ``answer.repeat``, the repeat an answer belongs to, joins the unique key
 
-Revision ID: 0020
-Revises: 0019
-Create Date: 2026-12-13 09:00:00
+Revision ID: 0023
+Revises: 0022
+Create Date: 2026-12-16 09:00:00
 
 A format 2 questionnaire's repeating group (a block answered once per visit, sibling, meeting or
 agency) keeps one answer per question per repeat, numbered from 1. Every other answer, and every
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
