@@ -28,6 +28,7 @@ from audit_app.core.limits import (
     TITLE_MAX_LENGTH,
 )
 from audit_app.core.roles import ROLES
+from audit_app.core.subjects import DEFAULT_SUBJECT, SUBJECT_MAX_LENGTH, SUBJECTS
 
 # Named constraints, so that Alembic's batch mode can alter them on SQLite.
 SQLModel.metadata.naming_convention = {
@@ -142,12 +143,23 @@ class ManagedService(SQLModel, table=True):
 
 
 class Case(SQLModel, table=True):
-    """A case known to the case management system, by its reference only."""
+    """What an audit is of, by its reference only: a case known to the case management system,
+    or another subject (a worker's supervision file, a carer household, a meeting), which sits
+    in a team as a case does. A reference is unique within its subject."""
 
     __tablename__ = "case_file"  # "case" is a reserved word in SQL
+    __table_args__ = (
+        UniqueConstraint("case_ref", "subject", name="uq_case_file_case_ref_subject"),
+        CheckConstraint(_in("subject", SUBJECTS), name="subject"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    case_ref: str = Field(max_length=32, unique=True)
+    case_ref: str = Field(max_length=32)
+    subject: str = Field(
+        default=DEFAULT_SUBJECT,
+        max_length=SUBJECT_MAX_LENGTH,
+        sa_column_kwargs={"server_default": DEFAULT_SUBJECT},
+    )
     team_id: int = Field(foreign_key="team.id", index=True)
     worker: str | None = Field(default=None, max_length=120)
     created_at: datetime = Field(default_factory=utcnow)

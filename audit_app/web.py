@@ -35,6 +35,7 @@ from audit_app.core.questionnaire import EVIDENCE_LABELS
 from audit_app.core.repeats import answer_rows, key_label
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, VIEWER
 from audit_app.core.scoring import format_percent
+from audit_app.core.subjects import audited_words, reference_hint, reference_label
 from audit_app.logs import application_frames, database_error_in, describe_database_error
 from audit_app.services import errors as refusals
 from audit_app.services.evidence import EVIDENCE_HINTS
@@ -136,6 +137,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(timeliness_text, "timeliness_text")
     app.add_template_global(page_condition, "page_condition")
     app.add_template_global(EVIDENCE_LABELS, "evidence_labels")
+    for helper in (reference_label, reference_hint, audited_words):
+        app.add_template_global(helper, helper.__name__)
     app.add_template_global(EVIDENCE_HINTS, "evidence_hints")
     for name, template_filter in TEMPLATE_FILTERS.items():
         app.add_template_filter(template_filter, name)

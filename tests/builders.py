@@ -277,11 +277,13 @@ def load_draft(app: Flask, data: Mapping[str, Any]) -> None:
         )
 
 
-def make_case(app: Flask, ref: str = "100824", team: str = "Child Protection 1") -> None:
-    """Add a case in a Child Protection team."""
+def make_case(
+    app: Flask, ref: str = "100824", team: str = "Child Protection 1", subject: str = "case"
+) -> None:
+    """Add a case (or a reference of another subject) in a Child Protection team."""
     with session_scope(app) as session:
         row = ensure_team(session, team, service="Child Protection")
-        session.add(Case(case_ref=ref, team_id=row.id))
+        session.add(Case(case_ref=ref, team_id=row.id, subject=subject))
 
 
 def start(client: FlaskClient, case_ref: str = "100824") -> int:

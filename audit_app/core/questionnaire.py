@@ -42,6 +42,7 @@ from audit_app.core.limits import (
     TITLE_MAX_LENGTH,
     UNIT_MAX_LENGTH,
 )
+from audit_app.core.subjects import SUBJECTS, Subject
 
 FORMAT_1 = "case-audit/1"
 FORMAT_2 = "case-audit/2"
@@ -55,6 +56,10 @@ KIND_PATTERN = r"^[a-z][a-z0-9_]*$"
 _KIND_MESSAGE = (
     f"must be the name of a kind of audit: at most {KIND_MAX_LENGTH} characters, lower-case "
     'letters, digits and _ only, starting with a letter, e.g. "supervision"'
+)
+_SUBJECT_MESSAGE = (
+    'must be "case", "worker", "household" or "meeting": what each audit is of, known by its '
+    "reference"
 )
 MAX_VERSION = 2**31 - 1
 SCHEMA_ID = "urn:case-audit:questionnaire-format"
@@ -1160,6 +1165,14 @@ class Questionnaire(_QuestionnaireFields):
     format: Literal["case-audit/2"] = Field(
         description='The format of this file: "case-audit/2".',
     )
+    subject: Subject = Field(
+        default="case",
+        description='What each audit is of: "case" (the default: a child\'s case, by its case '
+        'reference), "worker" (a supervision file, by the worker\'s reference), "household" (a '
+        'carer household, by its reference) or "meeting" (by its reference). Never a name. '
+        "Reports keep subjects apart.",
+        examples=list(SUBJECTS),
+    )
     grading: Grading2 = Field(
         description="Grade bands (with their descriptors) and how the overall grade is found."
     )
@@ -1724,6 +1737,7 @@ _FIELD_MESSAGES: dict[tuple[type[BaseModel], str], dict[str, str]] = {
         "string_pattern_mismatch": _KIND_MESSAGE,
         "string_too_long": _KIND_MESSAGE,
     },
+    (Questionnaire, "subject"): {"literal_error": _SUBJECT_MESSAGE},
     (Option, "score"): {
         "float_type": "must be a number or null",
         "greater_than_equal": "must be >= 0 or null",

@@ -612,7 +612,17 @@ def _loader_problems(data: dict[str, Any], reading: _Reading) -> list[WorkbookPr
     return []
 
 
-_TOP_KEYS = ("format", "id", "version", "title", "kind", "description", "grading", "themes")
+_TOP_KEYS = (
+    "format",
+    "id",
+    "version",
+    "title",
+    "kind",
+    "subject",
+    "description",
+    "grading",
+    "themes",
+)
 
 
 def from_workbook(sheets: Sheets) -> dict[str, Any]:

@@ -20,6 +20,7 @@ GRADED_BY = ("both", "score", "judgement")
 OVERALL_RULES = ("mean", "lowest")
 SCORING = ("each", "all")
 COMMENTS = ("optional", "required")
+SUBJECTS = ("case", "worker", "household", "meeting")
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,13 @@ SETTING_ROWS = (
         "kind",
         "text",
         "A kind of audit declared in Admin > Kinds of audit, such as monthly or deep_dive.",
+    ),
+    Column(
+        "subject",
+        "subject",
+        "text",
+        "What each audit is of, by its reference: case (empty), worker, household or meeting.",
+        SUBJECTS,
     ),
     Column("description", "description", "text", "What the questionnaire is for (optional)."),
     Column(

@@ -50,6 +50,9 @@ class StartAuditForm(FlaskForm):
     # The audit service says when either is missing, unknown or too long.
     questionnaire = RadioField("Which questionnaire?", choices=[], validate_choice=False)
     case_id = StringField("Case ID")
+    # The subject whose words labelled the reference box ("case" unless the page said
+    # otherwise): a questionnaire of another subject asks for its own reference first.
+    asked_as = HiddenField()
 
 
 class ConcernForm(FlaskForm):

@@ -44,6 +44,7 @@ from audit_app.core.questionnaire import EVIDENCE_LABELS, Question, Questionnair
 from audit_app.core.repeats import page_fields, repeat_counts, repeat_label
 from audit_app.core.roles import AUDITORS
 from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
+from audit_app.core.subjects import DEFAULT_SUBJECT, reference_words
 from audit_app.core.timeliness import AuditDay
 from audit_app.models import (
     Allocation,
@@ -415,16 +416,23 @@ def start_audit(
     return audit
 
 
-def start_problems(questionnaire_found: bool, reference: str, case_found: bool) -> dict[str, str]:
-    """What stops an audit from starting, by field: the questionnaire, then the case ID.
+def start_problems(
+    questionnaire_found: bool, reference: str, case_found: bool, subject: str = DEFAULT_SUBJECT
+) -> dict[str, str]:
+    """What stops an audit from starting, by field: the questionnaire, then the reference.
 
-    ``reference`` is the case ID as typed, trimmed; ``case_found`` says whether it is a case this
-    person may audit. No such case and a case not theirs get the same words.
+    ``reference`` is the case ID (or the reference of the questionnaire's other subject) as
+    typed, trimmed; ``case_found`` says whether it is one this person may audit. No such
+    reference and one not theirs get the same words.
     """
     errors: dict[str, str] = {}
     if not questionnaire_found:
         errors["questionnaire"] = "Select the questionnaire to use"
-    if not reference:
+    if subject != DEFAULT_SUBJECT:
+        problem = _reference_problem(reference, case_found, subject)
+        if problem:
+            errors["case_id"] = problem
+    elif not reference:
         errors["case_id"] = "Enter the case ID"
     elif len(reference) > MAX_CASE_ID:
         errors["case_id"] = (
@@ -440,18 +448,39 @@ def start_problems(questionnaire_found: bool, reference: str, case_found: bool) 
     return errors
 
 
+def _reference_problem(reference: str, found: bool, subject: str) -> str | None:
+    """What is wrong with the reference of a subject other than a case, in its own words."""
+    words = reference_words(subject)
+    if not reference:
+        return f"Enter the {words}"
+    if len(reference) > MAX_CASE_ID:
+        return f"The {words} must be {MAX_CASE_ID} characters or fewer. Never enter a name"
+    if not found:
+        return (
+            f"There is no {words} {reference} that you can audit. Check the reference, or ask "
+            "an administrator to add it or to allocate it to you"
+        )
+    return None
+
+
+def subject_of(version_row: QuestionnaireVersion | None) -> str:
+    """What the audits of a questionnaire version are of (``case`` when there is none)."""
+    return DEFAULT_SUBJECT if version_row is None else questionnaire_of(version_row).subject
+
+
 def _questionnaire_and_case(
     questionnaire_id: str, case_ref: str, actor: Actor, *, session: Session
 ) -> tuple[QuestionnaireVersion, CaseToAudit]:
-    """The questionnaire's current version and the case if this person may audit it, or
-    FieldErrors saying what is wrong."""
+    """The questionnaire's current version and the case (or other subject) if this person may
+    audit it, or FieldErrors saying what is wrong."""
     versions = {v.questionnaire_id: v for v in current_versions(session=session)}
     version_row = versions.get(questionnaire_id)
+    subject = subject_of(version_row)
     reference = (case_ref or "").strip()
     reached = None
     if reference and len(reference) <= MAX_CASE_ID:
-        reached = case_to_audit(reference, actor, session=session)
-    errors = start_problems(version_row is not None, reference, reached is not None)
+        reached = case_to_audit(reference, actor, session=session, subject=subject)
+    errors = start_problems(version_row is not None, reference, reached is not None, subject)
     if reached is not None and reached.case.training:
         # Written for a calibration exercise, not a real case: audited in its exercise only, so
         # that it is never in the service's figures.

@@ -10,6 +10,10 @@
 
 A case outside someone's reach is answered exactly as a case that does not exist: one statement
 looks for the case within reach, so the two are never told apart, and take the same work.
+
+A reference of another subject (a worker's supervision file, a carer household, a meeting) sits
+in a team as a case does, and the same rules apply to it; a reference is looked for among its
+questionnaire's subject only.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
 from audit_app.core.roles import AUDITOR, AUDITORS, MANAGER
+from audit_app.core.subjects import DEFAULT_SUBJECT
 from audit_app.models import Allocation, Case, Team, User
 from audit_app.services.actor import Actor
 
@@ -57,19 +62,22 @@ def case_to_audit(
     *,
     session: Session,
     any_service: Collection[str] | None = None,
+    subject: str = DEFAULT_SUBJECT,
 ) -> CaseToAudit | None:
-    """The case with this reference if the person may audit it; None when there is no such case
-    and when it is not theirs to audit, alike."""
-    case = session.exec(_within_reach(reference, actor)).first()
+    """The case (or other subject) with this reference if the person may audit it; None when
+    there is no such case and when it is not theirs to audit, alike."""
+    case = session.exec(_within_reach(reference, actor, subject)).first()
     if case is not None:
         return CaseToAudit(case)
     if not may_audit_any_service(actor, any_service):
         return None
-    case = session.exec(select(Case).where(Case.case_ref == reference)).first()
+    case = session.exec(
+        select(Case).where(Case.case_ref == reference, Case.subject == subject)
+    ).first()
     return None if case is None else CaseToAudit(case, outside_services=True)
 
 
-def _within_reach(reference: str, actor: Actor) -> Any:
+def _within_reach(reference: str, actor: Actor, subject: str) -> Any:
     """The case with the reference, if it is in the person's services or allocated to them."""
     allocated = (
         select(Allocation.id)
@@ -81,6 +89,7 @@ def _within_reach(reference: str, actor: Actor) -> Any:
         .join(Team, col(Team.id) == Case.team_id)
         .where(
             Case.case_ref == reference,
+            Case.subject == subject,
             or_(col(Team.service_id).in_(_own_services(actor)), allocated),
         )
     )

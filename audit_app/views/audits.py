@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from audit_app import clock
 from audit_app.auth import current_actor, role_required
 from audit_app.core.roles import AUDITORS, READERS
+from audit_app.core.subjects import DEFAULT_SUBJECT, reference_subject
 from audit_app.db import changes, get_session
 from audit_app.forms.audits import (
     ConcernForm,
@@ -52,9 +53,12 @@ bp = Blueprint("audits", __name__)
 def start() -> str | Response:
     db = get_session()
     versions = current_versions(session=db)
+    subjects = {v.questionnaire_id: audit_service.subject_of(v) for v in versions}
     form = StartAuditForm()
+    chosen = form.questionnaire.data or request.args.get("questionnaire", "")
+    subject = reference_subject(subjects, chosen)
     errors: dict[str, str] = {}
-    if form.validate_on_submit():
+    if form.validate_on_submit() and subject == (form.asked_as.data or DEFAULT_SUBJECT):
         try:
             with changes():
                 audit = audit_service.start_audit(
@@ -69,7 +73,8 @@ def start() -> str | Response:
             return redirect(url_for("audits.show", audit_id=audit.id))
     for name, messages in form.errors.items():
         errors.setdefault(name, messages[0])
-    return render_template("audits/start.html", form=form, versions=versions, errors=errors), (
+    page = {"form": form, "versions": versions, "errors": errors, "subjects": subjects}
+    return render_template("audits/start.html", chosen=chosen, subject=subject, **page), (
         400 if errors else 200
     )
 

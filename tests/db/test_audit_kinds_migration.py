@@ -56,16 +56,44 @@ def test_the_downgrade_puts_the_two_kinds_back(empty_database_url: str) -> None:
         engine.dispose()
 
 
-def test_the_downgrade_is_refused_while_a_version_names_another_kind(
+def test_a_version_of_another_kind_goes_down_as_a_deep_dive_and_comes_back_as_its_own_kind(
     empty_database_url: str,
 ) -> None:
+    """The release before knows two kinds; the version's file keeps its own, which the upgrade
+    reads back, declaring a kind the default list lacks under its own name."""
     migrate.upgrade(empty_database_url, configure_logging=False)
     engine = make_engine(empty_database_url)
+    file = text(
+        "INSERT INTO questionnaire_version "
+        "(questionnaire_id, version, title, kind, content, content_sha256, loaded_at, loaded_by, "
+        "published_by) VALUES (:qid, 1, 'T', :kind, :content, 'x', CURRENT_TIMESTAMP, '', '')"
+    )
     try:
         with engine.begin() as connection:
-            connection.execute(INSERT, {"qid": "sup", "kind": "supervision"})
-        with pytest.raises(RuntimeError, match="name the kinds supervision, which a release"):
-            migrate.downgrade(empty_database_url, "0015", configure_logging=False)
-        assert migrate.is_at_head(engine)
+            connection.execute(INSERT, {"qid": "monthly", "kind": "monthly"})
+            connection.execute(
+                file, {"qid": "sup", "kind": "supervision", "content": '{"kind": "supervision"}'}
+            )
+            connection.execute(
+                text("INSERT INTO audit_kind VALUES ('peer', 'Peer', CURRENT_TIMESTAMP, '')")
+            )
+            connection.execute(file, {"qid": "peer", "kind": "peer", "content": '{"kind": "peer"}'})
+        migrate.downgrade(empty_database_url, "0018", configure_logging=False)
+        kinds = text("SELECT questionnaire_id, kind FROM questionnaire_version ORDER BY id")
+        with engine.connect() as connection:
+            assert connection.execute(kinds).all() == [
+                ("monthly", "monthly"),
+                ("sup", "deep_dive"),
+                ("peer", "deep_dive"),
+            ]
+        migrate.upgrade(empty_database_url, configure_logging=False)
+        with engine.connect() as connection:
+            assert connection.execute(kinds).all() == [
+                ("monthly", "monthly"),
+                ("sup", "supervision"),
+                ("peer", "peer"),
+            ]
+            declared = text("SELECT display_name FROM audit_kind WHERE name = 'peer'")
+            assert connection.execute(declared).scalar_one() == "peer"
     finally:
         engine.dispose()
