@@ -35,7 +35,14 @@ from audit_app.core.questionnaire import EVIDENCE_LABELS
 from audit_app.core.repeats import answer_rows, key_label
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, VIEWER
 from audit_app.core.scoring import format_percent
-from audit_app.core.subjects import audited_words, reference_hint, reference_label
+from audit_app.core.subjects import (
+    DEFAULT_SUBJECT,
+    audited_words,
+    labelled_reference,
+    reference_hint,
+    reference_label,
+    table_reference,
+)
 from audit_app.logs import application_frames, database_error_in, describe_database_error
 from audit_app.services import errors as refusals
 from audit_app.services.evidence import EVIDENCE_HINTS
@@ -137,11 +144,24 @@ def init_app(app: Flask) -> None:
     app.add_template_global(timeliness_text, "timeliness_text")
     app.add_template_global(page_condition, "page_condition")
     app.add_template_global(EVIDENCE_LABELS, "evidence_labels")
-    for helper in (reference_label, reference_hint, audited_words):
+    for helper in (reference_label, reference_hint, audited_words, subject_ref, table_ref):
         app.add_template_global(helper, helper.__name__)
     app.add_template_global(EVIDENCE_HINTS, "evidence_hints")
     for name, template_filter in TEMPLATE_FILTERS.items():
         app.add_template_filter(template_filter, name)
+
+
+def subject_ref(row: Any, initial: bool = False) -> str:
+    """A row's reference (``case_ref``) labelled by its subject, e.g. "worker W1042"; a row
+    without a subject is a case's."""
+    subject = getattr(row, "subject", None) or DEFAULT_SUBJECT
+    return labelled_reference(row.case_ref, subject, initial=initial)
+
+
+def table_ref(row: Any) -> str:
+    """A row's reference as a table's case column shows it: a case's alone, another
+    subject's labelled."""
+    return table_reference(row.case_ref, getattr(row, "subject", None) or DEFAULT_SUBJECT)
 
 
 def _security_headers(response: Response) -> Response:

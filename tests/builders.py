@@ -278,11 +278,16 @@ def load_draft(app: Flask, data: Mapping[str, Any]) -> None:
 
 
 def make_case(
-    app: Flask, ref: str = "100824", team: str = "Child Protection 1", subject: str = "case"
+    app: Flask,
+    ref: str = "100824",
+    team: str = "Child Protection 1",
+    subject: str = "case",
+    service: str = "Child Protection",
 ) -> None:
-    """Add a case (or a reference of another subject) in a Child Protection team."""
+    """Add a case (or a reference of another subject) in a team, of Child Protection unless
+    another service is named."""
     with session_scope(app) as session:
-        row = ensure_team(session, team, service="Child Protection")
+        row = ensure_team(session, team, service=service)
         session.add(Case(case_ref=ref, team_id=row.id, subject=subject))
 
 

@@ -21,6 +21,7 @@ from audit_app import clock
 from audit_app.commands import CLI_ACTOR
 from audit_app.commands.base import Command, CommandGroup
 from audit_app.core.dates import month_end, parse_month_key
+from audit_app.core.subjects import SUBJECTS
 from audit_app.db import get_engine, session_scope
 from audit_app.reporting import board_paper, exports
 from audit_app.reporting.dashboard import load_catalogue
@@ -80,6 +81,13 @@ def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     help="One kind of audit, by its name in questionnaires (e.g. monthly, supervision).",
 )
 @click.option(
+    "--subject",
+    "subject",
+    type=click.Choice(SUBJECTS),
+    help="What the audits are of (default: case, or the questionnaire's own with "
+    "--questionnaire), so that no file mixes subjects.",
+)
+@click.option(
     "--out",
     "out",
     required=True,
@@ -100,6 +108,7 @@ def export_cli(
     service_name: str | None,
     questionnaire_id: str | None,
     audit_kind: str | None,
+    subject: str | None,
     out: str,
     jobs: int,
 ) -> None:
@@ -116,6 +125,7 @@ def export_cli(
         questionnaire_id=questionnaire_id,
         kind=audit_kind,
         service_id=_service_id(service_name, questionnaire_id, audit_kind),
+        subject=subject,
     )
     scope = Scope.everything()
     with ReportReader(get_engine(), every_row=True) as reader:
@@ -217,6 +227,9 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
 @click.option("--service", "service_name", metavar="NAME", help="One service, by name.")
 @click.option("--questionnaire", "questionnaire_id", metavar="ID", help="One questionnaire id.")
 @click.option("--kind", "audit_kind", metavar="NAME", help="One kind of audit, by its name.")
+@click.option(
+    "--subject", type=click.Choice(SUBJECTS), help="What the audits are of (default: case)."
+)
 @click.option("--theme", default="", metavar="QUESTIONNAIRE/THEME", help="One theme, by its ids.")
 @click.option("--out", required=True, metavar="FILE", help="Where to write the PDF.")
 def paper_cli(
@@ -225,6 +238,7 @@ def paper_cli(
     service_name: str | None,
     questionnaire_id: str | None,
     audit_kind: str | None,
+    subject: str | None,
     theme: str,
     out: str,
 ) -> None:
@@ -243,6 +257,7 @@ def paper_cli(
         questionnaire_id=questionnaire_id,
         kind=audit_kind,
         service_id=_service_id(service_name, questionnaire_id, audit_kind),
+        subject=subject,
     )
     made = _paper(filters, theme)
     with current_app.test_request_context("/reports/paper"):
@@ -323,7 +338,8 @@ def _paper(filters: Filters, theme: str) -> board_paper.BoardPaper:
     with ReportReader(get_engine()) as reader:
         catalogue = load_catalogue(reader)
         places = Places.load(reader, scope)
-        raw = {key: "" for key in ("from", "to", "questionnaire", "kind", "service", "team")}
+        keys = ("from", "to", "questionnaire", "kind", "subject", "service", "team")
+        raw = {key: "" for key in keys}
         page = ReportPage(filters, {}, {**raw, "auditor": ""}, scope, catalogue, places, {})
         request, errors = board_paper.paper_request(page, theme)
         if errors:

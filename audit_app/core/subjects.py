@@ -79,3 +79,20 @@ def reference_subject(subjects: Mapping[str, str], chosen: str) -> str:
         return subjects[chosen]
     shared = set(subjects.values())
     return shared.pop() if len(shared) == 1 else DEFAULT_SUBJECT
+
+
+def labelled_reference(reference: str, subject: str, *, initial: bool = False) -> str:
+    """A reference in running text, labelled by its subject: "case 100824", "worker W1042"
+    ("Case 100824" with ``initial``)."""
+    name = subject_name(subject)
+    return f"{name if initial else name.lower()} {reference}"
+
+
+def table_reference(reference: str, subject: str) -> str:
+    """A reference in a table's case column: a case's alone, as ever; another subject's
+    labelled, e.g. "Worker W1042"."""
+    return (
+        reference
+        if subject == DEFAULT_SUBJECT
+        else labelled_reference(reference, subject, initial=True)
+    )

@@ -371,6 +371,11 @@ RULES = (
     "Exported audits are those whose latest submission stands: submitted, moderated or "
     "closed. Drafts and audits returned to their auditor are left out.",
     "Service and team are the case's as the tool holds them when the export is made.",
+    "Each file is of one subject: case files (the default), or, chosen with the subject filter "
+    "(--subject), supervision files (case_ref a worker reference), carer households or "
+    "meetings (case_ref the household's or meeting's reference); with a questionnaire chosen "
+    "and no subject, that questionnaire's own. A subject is its questionnaire version's, so the "
+    "files have no column for it.",
     "Free-text answers (the value of a text question, the themes' analyses among them, and "
     "the evidence table's comments and evidence fields) are about children and workers: they "
     "are in the files of roles that can open audits (auditors, managers, admins) and empty in "
@@ -394,7 +399,8 @@ def markdown() -> str:
         "",
         "```sh",
         "flask --app wsgi export KIND [--from YYYY-MM-DD] [--to YYYY-MM-DD] "
-        "[--service NAME] [--questionnaire ID] [--kind NAME] --out FILE   # FILE or - for stdout",
+        "[--service NAME] [--questionnaire ID] [--kind NAME] [--subject SUBJECT] --out FILE"
+        "   # FILE or - for stdout",
         "```",
         "",
         "KIND is `audits`, `themes`, `compliance`, `answers`, `evidence`, `options`, or "

@@ -367,6 +367,8 @@ class ListedAudit:
     theme_percent: Any = None
     # Blind moderation: the grades are the auditor's judgements, kept from this person.
     judgements_hidden: bool = False
+    # What the audit is of (its version's subject): the reference is labelled by it.
+    subject: str = "case"
 
 
 def list_audits(
@@ -430,6 +432,7 @@ def _listed(row: Any, catalogue: Catalogue, places: Places, with_theme: bool) ->
     return ListedAudit(
         audit_id=row[0],
         case_ref=row[1],
+        subject=info.subject if info else "case",
         questionnaire=info.title if info else "",
         version=info.version if info else 0,
         service=places.services.get(service_id, "") if service_id else "",

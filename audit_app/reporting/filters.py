@@ -18,6 +18,7 @@ from audit_app.core.dates import (
 from audit_app.core.limits import KIND_MAX_LENGTH
 from audit_app.core.questionnaire import KIND_PATTERN
 from audit_app.core.roles import EVERY_SERVICE
+from audit_app.core.subjects import DEFAULT_SUBJECT, SUBJECTS
 
 MAX_PERIOD_YEARS = 10
 """The longest period a report covers: every figure by month stays a few screens long."""
@@ -77,6 +78,16 @@ class Filters:
     service_id: int | None = None
     team_id: int | None = None
     auditor_id: int | None = None
+    # What the audits are of; None: a case's, unless a questionnaire is chosen (then its own),
+    # so that no figure mixes subjects.
+    subject: str | None = None
+
+    @property
+    def audit_subject(self) -> str | None:
+        """The subject the report keeps to (None: the chosen questionnaire's own)."""
+        if self.subject is not None:
+            return self.subject
+        return None if self.questionnaire_id is not None else DEFAULT_SUBJECT
 
     def query_args(self) -> dict[str, str]:
         """The filters as query-string arguments, for links that keep them."""
@@ -88,6 +99,7 @@ class Filters:
             "service": str(self.service_id) if self.service_id else "",
             "team": str(self.team_id) if self.team_id else "",
             "auditor": str(self.auditor_id) if self.auditor_id else "",
+            "subject": self.subject or "",
         }
         return {key: value for key, value in args.items() if value}
 
@@ -101,6 +113,7 @@ class Filters:
             "service_id": self.service_id,
             "team_id": self.team_id,
             "auditor_id": self.auditor_id,
+            **({"subject": self.subject} if self.subject else {}),
         }
 
     def with_(self, **changes: Any) -> Filters:
@@ -203,8 +216,16 @@ def parse_filters(args: Mapping[str, str], today: date) -> ParsedFilters:
         service_id=read_id("service", "service"),
         team_id=read_id("team", "team"),
         auditor_id=read_id("auditor", "auditor"),
+        subject=_subject(raw["subject"], errors),
     )
     return ParsedFilters(filters=filters, errors=errors, raw=raw)
+
+
+def _subject(raw: str, errors: dict[str, str]) -> str | None:
+    """The subject filter (None when not given); a problem at its field when not a subject."""
+    if raw and raw not in SUBJECTS:
+        errors["subject"] = "Select what the audits are of from the list"
+    return raw if raw in SUBJECTS else None
 
 
 def _period_length_problem(date_from: date, date_to: date) -> str | None:
@@ -221,7 +242,7 @@ def _period_length_problem(date_from: date, date_to: date) -> str | None:
     return None
 
 
-FILTER_KEYS = ("from", "to", "questionnaire", "kind", "service", "team", "auditor")
+FILTER_KEYS = ("from", "to", "questionnaire", "kind", "subject", "service", "team", "auditor")
 
 
 def end_exclusive(day: date) -> date:

@@ -188,11 +188,14 @@ def allocation_statement(selection: Selection, catalogue: Catalogue) -> Any:
 
 def allocation_questionnaires(filters: Filters, catalogue: Catalogue) -> list[str] | None:
     """The questionnaires whose allocations the filters count; None for any."""
-    if filters.questionnaire_id is None and filters.kind is None:
+    subject = filters.audit_subject
+    if catalogue.version_ids(None, None, subject) is None:
+        subject = None  # every version is of this subject
+    if filters.questionnaire_id is None and filters.kind is None and subject is None:
         return None
     return [
         q
-        for q in catalogue.questionnaire_ids(filters.kind)
+        for q in catalogue.questionnaire_ids(filters.kind, subject)
         if filters.questionnaire_id is None or q == filters.questionnaire_id
     ]
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from audit_app.core.scoring import exact
+from audit_app.core.subjects import DEFAULT_SUBJECT, SUBJECTS
 from audit_app.models import AuditKind, QuestionnaireVersion, table_of
 from audit_app.reporting.database import ReportReader
 from audit_app.services.audits import analysis_question
@@ -60,6 +61,7 @@ class VersionInfo:
     title: str
     kind: str
     grades: tuple[str, ...]  # best first
+    subject: str = DEFAULT_SUBJECT
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Catalogue:
                 title=row.title,
                 kind=row.kind,
                 grades=tuple(questionnaire.grades),
+                subject=questionnaire.subject,
             )
             titles[row.questionnaire_id] = row.title
             for theme in questionnaire.themes:
@@ -117,21 +120,36 @@ class Catalogue:
         """The name people read for a kind of audit."""
         return self.kind_names.get(kind, kind)
 
-    def version_ids(self, questionnaire_id: str | None, kind: str | None) -> list[int] | None:
-        """The versions a questionnaire or kind filter selects (None: no such filter)."""
-        if questionnaire_id is None and kind is None:
+    def version_ids(
+        self, questionnaire_id: str | None, kind: str | None, subject: str | None = None
+    ) -> list[int] | None:
+        """The versions a questionnaire, kind or subject filter selects (None: no such filter,
+        or a subject every version has)."""
+        if subject is not None and all(v.subject == subject for v in self.versions.values()):
+            subject = None  # no figure path changes while every audit is of one subject
+        if questionnaire_id is None and kind is None and subject is None:
             return None
         return [
             v.version_id
             for v in self.versions.values()
             if (questionnaire_id is None or v.questionnaire_id == questionnaire_id)
             and (kind is None or v.kind == kind)
+            and (subject is None or v.subject == subject)
         ]
 
-    def questionnaire_ids(self, kind: str | None) -> list[str]:
+    def questionnaire_ids(self, kind: str | None, subject: str | None = None) -> list[str]:
         return sorted(
-            {v.questionnaire_id for v in self.versions.values() if kind in (None, v.kind)}
+            {
+                v.questionnaire_id
+                for v in self.versions.values()
+                if kind in (None, v.kind) and subject in (None, v.subject)
+            }
         )
+
+    def subjects(self) -> list[str]:
+        """The subjects of the loaded versions, case first (every subject when none is)."""
+        held = {v.subject for v in self.versions.values()} | {DEFAULT_SUBJECT}
+        return [s for s in SUBJECTS if s in held]
 
     def scale_frame(self) -> pd.DataFrame:
         """One row per (version, grade): its band index (0 is best) and what it counts as."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from audit_app.core.subjects import subject_heading
 from audit_app.reporting.filters import Filters, Scope
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.selection import Places, Selection
@@ -49,6 +50,11 @@ class ReportPage:
         return {
             "questionnaire": _items(questionnaires, raw["questionnaire"], "All questionnaires"),
             "kind": _items(kinds, raw["kind"], "All kinds"),
+            "subject": _items(
+                [(s, subject_heading(s)) for s in self.catalogue.subjects()],
+                raw.get("subject", ""),
+                "Case files, or the questionnaire's own",
+            ),
             "service": _items(_by_name(self.places.services), raw["service"], "All services"),
             "team": _items(_by_name(self._teams()), raw["team"], "All teams"),
             "auditor": _items(_by_name(self.auditors), raw["auditor"], "All auditors"),
@@ -77,6 +83,8 @@ class ReportPage:
             )
         if f.kind:
             words.append(self.catalogue.kind_name(f.kind))
+        if f.audit_subject is not None and len(self.catalogue.subjects()) > 1:
+            words.append(subject_heading(f.audit_subject))
         if f.service_id is not None:
             words.append(self.places.services.get(f.service_id, ""))
         if f.team_id is not None:

@@ -104,7 +104,9 @@ class Selection:
     def build(
         cls, filters: Filters, scope: Scope, catalogue: Catalogue, places: Places
     ) -> Selection:
-        version_ids = catalogue.version_ids(filters.questionnaire_id, filters.kind)
+        version_ids = catalogue.version_ids(
+            filters.questionnaire_id, filters.kind, filters.audit_subject
+        )
         # A manager is limited to the teams of their services (``places`` holds only those);
         # an auditor's own audits may be of any team, so only the filters narrow them.
         limited_by_scope = not scope.all_services and scope.auditor_id is None

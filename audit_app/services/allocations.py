@@ -22,6 +22,7 @@ from audit_app import clock
 from audit_app.core.dates import add_months, month_end
 from audit_app.core.lifecycle import OPEN
 from audit_app.core.roles import ALLOCATABLE
+from audit_app.core.subjects import DEFAULT_SUBJECT
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
 from audit_app.services.actor import Actor
 from audit_app.services.cases import cases_by_ref, chunked
@@ -144,6 +145,7 @@ class AllocationRow:
     due: date
     audit_id: int | None
     status: str  # a key of STATUS_TEXT
+    subject: str = DEFAULT_SUBJECT
 
     @property
     def allocation_id(self) -> int:
@@ -715,8 +717,11 @@ def _rows(query: Any, *, session: Session, today: date) -> list[AllocationRow]:
             due=allocation.due,
             audit_id=allocation.audit_id,
             status=_status(audit_status, allocation.due, today),
+            subject=subject,
         )
-        for allocation, case_ref, username, display_name, audit_status in session.exec(query)
+        for allocation, case_ref, username, display_name, audit_status, subject in session.exec(
+            query
+        )
     ]
 
 
@@ -724,7 +729,7 @@ def _base_query() -> Any:
     """Allocations with their case reference, auditor and audit status (if started)."""
     return (
         select(  # type: ignore[call-overload]
-            Allocation, Case.case_ref, User.username, User.display_name, Audit.status
+            Allocation, Case.case_ref, User.username, User.display_name, Audit.status, Case.subject
         )
         .join(Case, col(Case.id) == col(Allocation.case_id))
         .join(User, col(User.id) == col(Allocation.auditor_id))

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from audit_app.core.questionnaire import Question
 from audit_app.core.repeats import answer_rows, split_key
+from audit_app.core.subjects import DEFAULT_SUBJECT, labelled_reference
 from audit_app.models import Moderation, Service, User
 from audit_app.services import actions as action_service
 from audit_app.services import moderation as moderation_service
@@ -120,6 +121,7 @@ class AuditRecord:
     worker_reflection: str | None
     marking: str
     made_on: date
+    subject: str = DEFAULT_SUBJECT
 
     @property
     def overall(self) -> RecordGrade:
@@ -128,11 +130,12 @@ class AuditRecord:
     @property
     def title(self) -> str:
         """The record's title, also the PDF's."""
-        return f"Audit record: case {self.case_ref}, audit {self.audit_id}"
+        reference = labelled_reference(self.case_ref, self.subject)
+        return f"Audit record: {reference}, audit {self.audit_id}"
 
     @property
     def file_name(self) -> str:
-        return f"audit-record-{self.audit_id}-case-{self.case_ref}"
+        return f"audit-record-{self.audit_id}-{self.subject}-{self.case_ref}"
 
 
 def audit_record(
@@ -171,6 +174,7 @@ def _record(audit_file: AuditFile, *, session: Session, marking: str, today: dat
     return AuditRecord(
         audit_id=audit.id,
         case_ref=audit_file.case.case_ref,
+        subject=audit_file.case.subject,
         service=service.name if service else "",
         team=audit_file.team.name,
         questionnaire_id=audit_file.version_row.questionnaire_id,
@@ -364,6 +368,7 @@ def as_data(record: AuditRecord) -> dict[str, Any]:
         "made_on": record.made_on.isoformat(),
         "audit_id": record.audit_id,
         "case_ref": record.case_ref,
+        **({} if record.subject == DEFAULT_SUBJECT else {"subject": record.subject}),
         "service": record.service,
         "team": record.team,
         "questionnaire": {

@@ -352,12 +352,13 @@ class AuditSummary:
     grade: str | None
     # A double-blind second audit: the first audit stays out of sight.
     second: bool = False
+    subject: str = DEFAULT_SUBJECT
 
 
 def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary]:
     """An auditor's audits, newest first, with the final overall grade where there is one."""
     rows = session.exec(
-        select(Audit, Case.case_ref, QuestionnaireVersion.title, AuditResult)
+        select(Audit, Case.case_ref, QuestionnaireVersion.title, AuditResult, Case.subject)
         .join(Case, col(Case.id) == Audit.case_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)
@@ -368,6 +369,7 @@ def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary
         AuditSummary(
             audit_id=audit.id,  # type: ignore[arg-type]
             case_ref=case_ref,
+            subject=subject,
             title=title,
             status=audit.status,
             updated_at=audit.updated_at,
@@ -381,7 +383,7 @@ def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary
             else None,
             second=audit.second_of_id is not None,
         )
-        for audit, case_ref, title, result in rows
+        for audit, case_ref, title, result, subject in rows
     ]
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from audit_app.core.grades import final_grade
 from audit_app.core.lifecycle import CLOSED, DRAFT, MODERATED, RETURNED, SUBMITTED, VOICE_STATUSES
+from audit_app.core.subjects import DEFAULT_SUBJECT
 from audit_app.models import (
     Audit,
     AuditResult,
@@ -181,6 +182,7 @@ class QueueItem:
     reason: str | None
     in_progress_by: str | None
     in_progress_by_id: int | None
+    subject: str = DEFAULT_SUBJECT
 
     def own(self, actor: Actor) -> bool:
         return self.auditor_id == actor.id
@@ -243,6 +245,7 @@ def _queue_item(
         audit_id=audit.id,
         version=audit.version,
         case_ref=case.case_ref,
+        subject=case.subject,
         questionnaire_title=version_row.title,
         auditor_id=auditor.id,
         auditor_name=auditor.display_name or auditor.username,
@@ -925,24 +928,26 @@ class ReturnedAudit:
     returned_at: datetime | None
     moderator_name: str
     comment: str | None
+    subject: str = DEFAULT_SUBJECT
 
 
 def returned_to_auditor(auditor_id: int, *, session: Session) -> list[ReturnedAudit]:
     """The auditor's audits that a moderator returned for changes, oldest return first."""
     audits = session.exec(
-        select(Audit, Case.case_ref, QuestionnaireVersion.title)
+        select(Audit, Case.case_ref, QuestionnaireVersion.title, Case.subject)
         .join(Case, col(Case.id) == Audit.case_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .where(Audit.auditor_id == auditor_id, Audit.status == RETURNED)
     )
     items = []
-    for audit, case_ref, title in audits:
+    for audit, case_ref, title, subject in audits:
         last = latest_return(audit.id, session=session)  # type: ignore[arg-type]
         moderation, name = last if last else (None, "")
         items.append(
             ReturnedAudit(
                 audit_id=audit.id,  # type: ignore[arg-type]
                 case_ref=case_ref,
+                subject=subject,
                 title=title,
                 returned_at=moderation.completed_at if moderation else None,
                 moderator_name=name,
