@@ -656,6 +656,11 @@ class CaseImportChange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     import_id: int = Field(foreign_key="case_import.id", index=True)
     case_ref: str = Field(max_length=32)
+    subject: str = Field(
+        default=DEFAULT_SUBJECT,
+        max_length=SUBJECT_MAX_LENGTH,
+        sa_column_kwargs={"server_default": DEFAULT_SUBJECT},
+    )
     created: bool
     previous_team_id: int | None = None
     previous_worker: str | None = Field(default=None, max_length=120)

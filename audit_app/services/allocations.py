@@ -11,7 +11,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -34,7 +34,7 @@ from audit_app.services.csv_files import (
     read_csv,
 )
 from audit_app.services.errors import Refused
-from audit_app.services.questionnaires import current_versions
+from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.trail import record_event
 
 ALLOCATION_COLUMNS = ("case_id", "questionnaire_id", "auditor", "due")
@@ -216,12 +216,18 @@ class AllocationLookup:
     """What the rows of a file of allocations are checked against: the stored cases and users
     the file names, and the questionnaires in use and ever loaded."""
 
-    cases: Mapping[str, Case]  # by case reference
+    cases: Mapping[tuple[str, str], Case]  # by reference and subject
     users: Mapping[str, User]  # by username
     questionnaires_in_use: set[str]
     questionnaires_loaded: set[str]
     # Ids with a draft version and no published one: admins only, not yet to be allocated.
     questionnaires_drafted: frozenset[str] = frozenset()
+    # What each questionnaire in use audits: its case_id is a reference of that subject.
+    subjects: Mapping[str, str] = field(default_factory=dict)
+
+    def case(self, reference: str, questionnaire_id: str) -> Case | None:
+        """The stored reference of the questionnaire's subject (a case's if not in use)."""
+        return self.cases.get((reference, self.subjects.get(questionnaire_id, DEFAULT_SUBJECT)))
 
 
 @dataclass(frozen=True)
@@ -268,12 +274,14 @@ def import_allocations(
 
 def _lookup_for(rows: Sequence[CsvRow], *, session: Session) -> AllocationLookup:
     """The stored cases and users that the rows name, and the questionnaires."""
+    versions = current_versions(session=session)
     return AllocationLookup(
         cases=cases_by_ref([r.get("case_id") for r in rows if r.get("case_id")], session=session),
+        subjects={v.questionnaire_id: questionnaire_of(v).subject for v in versions},
         users=_users_by_username(
             [r.get("auditor").lower() for r in rows if r.get("auditor")], session=session
         ),
-        questionnaires_in_use={v.questionnaire_id for v in current_versions(session=session)},
+        questionnaires_in_use={v.questionnaire_id for v in versions},
         questionnaires_loaded=set(_questionnaire_titles(session=session)),
         questionnaires_drafted=_drafted_only(session=session),
     )
@@ -321,7 +329,7 @@ def _check_allocation_row(
     values = {name: row.get(name) for name in ALLOCATION_COLUMNS}
     case_ref, questionnaire_id = values["case_id"], values["questionnaire_id"]
     username, due_text = values["auditor"].lower(), values["due"]
-    case, user = lookup.cases.get(case_ref), lookup.users.get(username)
+    case, user = lookup.case(case_ref, questionnaire_id), lookup.users.get(username)
     due_problem = _due_problem(due_text)
     due = None if due_problem else date.fromisoformat(due_text)
     problems = _column_problems(
@@ -580,16 +588,25 @@ def _draw_pool(month: date, due: date, questionnaire_id: str, *, session: Sessio
     )
     refs: dict[int, str] = {}
     candidates: list[tuple[int, int]] = []
+    subject = _subject_of(questionnaire_id, session=session)
     for case_id, team_id, case_ref in session.exec(
         # A training case, written for a calibration exercise, is no case to allocate.
         select(Case.id, Case.team_id, Case.case_ref)
-        .where(col(Case.training).is_(False))
+        .where(col(Case.training).is_(False), Case.subject == subject)
         .order_by(col(Case.id))
     ):
         if case_id is not None and case_id not in taken:
             candidates.append((case_id, team_id))
             refs[case_id] = case_ref
     return DrawPool(candidates=candidates, refs=refs, taken=taken, already=already)
+
+
+def _subject_of(questionnaire_id: str, *, session: Session) -> str:
+    """What the questionnaire's audits are of: a draw chooses references of that subject."""
+    for version in current_versions(session=session):
+        if version.questionnaire_id == questionnaire_id:
+            return questionnaire_of(version).subject
+    return DEFAULT_SUBJECT
 
 
 # Choosing the cases: nothing is read from or written to the database.

@@ -358,7 +358,7 @@ class AuditSummary:
 def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary]:
     """An auditor's audits, newest first, with the final overall grade where there is one."""
     rows = session.exec(
-        select(Audit, Case.case_ref, QuestionnaireVersion.title, AuditResult, Case.subject)
+        select(Audit, Case, QuestionnaireVersion.title, AuditResult)
         .join(Case, col(Case.id) == Audit.case_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)
@@ -368,8 +368,8 @@ def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary
     return [
         AuditSummary(
             audit_id=audit.id,  # type: ignore[arg-type]
-            case_ref=case_ref,
-            subject=subject,
+            case_ref=case.case_ref,
+            subject=case.subject,
             title=title,
             status=audit.status,
             updated_at=audit.updated_at,
@@ -383,7 +383,7 @@ def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary
             else None,
             second=audit.second_of_id is not None,
         )
-        for audit, case_ref, title, result, subject in rows
+        for audit, case, title, result in rows
     ]
 
 

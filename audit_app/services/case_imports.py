@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, tuple_, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -254,20 +254,21 @@ def _undo_changes(
     import_id: int, changes: Sequence[CaseImportChange], *, session: Session
 ) -> tuple[int, int, int]:
     """Undo one batch of an import's changes, and forget them; (deleted, restored, kept)."""
-    created = [change.case_ref for change in changes if change.created]
+    created = [(change.case_ref, change.subject) for change in changes if change.created]
     changed = [change for change in changes if not change.created]
     kept = _delete_cases(created, session=session)
     if changed:
         cases = table_of(Case)
         session.execute(
             update(cases)
-            .where(cases.c.case_ref == bindparam("ref"))
+            .where(cases.c.case_ref == bindparam("ref"), cases.c.subject == bindparam("of"))
             .values(
                 team_id=bindparam("team"), worker=bindparam("worker"), updated_at=bindparam("at")
             ),
             [
                 {
                     "ref": c.case_ref,
+                    "of": c.subject,
                     "team": c.previous_team_id,
                     "worker": c.previous_worker,
                     "at": c.previous_updated_at,
@@ -284,7 +285,7 @@ def _undo_changes(
     return len(created) - kept, len(changed), kept
 
 
-def _delete_cases(refs: Sequence[str], *, session: Session) -> int:
+def _delete_cases(refs: Sequence[tuple[str, str]], *, session: Session) -> int:
     """Delete these cases, all at once, or one by one if one is in use; how many were kept."""
     if not refs:
         return 0
@@ -303,11 +304,12 @@ def _delete_cases(refs: Sequence[str], *, session: Session) -> int:
         return kept
 
 
-def _delete_where_ref_in(refs: Sequence[str], *, session: Session) -> None:
+def _delete_where_ref_in(refs: Sequence[tuple[str, str]], *, session: Session) -> None:
+    """Delete the cases (and other subjects) with these references and subjects."""
     for start in range(0, len(refs), 500):
         session.execute(
             delete(Case)
-            .where(col(Case.case_ref).in_(refs[start : start + 500]))
+            .where(tuple_(col(Case.case_ref), col(Case.subject)).in_(refs[start : start + 500]))
             .execution_options(synchronize_session=False)
         )
 

@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from audit_app.core.subjects import DEFAULT_SUBJECT, SUBJECTS
 from audit_app.models import Audit, Case, Service, Team, table_of, utcnow
 from audit_app.services import case_imports
 from audit_app.services.actor import Actor
@@ -52,7 +53,8 @@ BATCH_ROWS = 2000
 SQLITE_PAUSE = 0.11
 
 CASE_COLUMNS = ("case_id", "service", "team")
-CASE_OPTIONAL_COLUMNS = ("worker",)
+CASE_OPTIONAL_COLUMNS = ("worker", "subject")
+"""``subject``: what the reference is of (empty: a case); see ``core/subjects.py``."""
 
 T = TypeVar("T")
 
@@ -92,6 +94,7 @@ class CaseRow:
     worker: str | None
     audits: int
     training: bool = False
+    subject: str = DEFAULT_SUBJECT
 
 
 @dataclass(frozen=True)
@@ -278,22 +281,34 @@ def check_case_rows(
 def case_ref_problem(
     row: CsvRow, pattern: re.Pattern[str], pattern_words: str, first_line_of: dict[str, int]
 ) -> ImportProblem | None:
-    """An empty, malformed or repeated case reference; notes the line of each good one."""
-    case_ref = row.get("case_id")
+    """An empty, malformed or repeated case reference, or a subject that is not one; notes the
+    line of each good one."""
+    case_ref, subject = row.get("case_id"), row_subject(row)
+    if subject not in SUBJECTS:
+        return ImportProblem(
+            row.line,
+            f'subject "{subject}" is not one of case, worker, household or meeting (empty: case)',
+        )
     if not case_ref:
         return ImportProblem(row.line, "case_id is empty")
     if len(case_ref) > CASE_REF_MAX or not pattern.fullmatch(case_ref):
         return ImportProblem(
             row.line, f'case_id "{case_ref}" is not a valid case reference ({pattern_words})'
         )
-    if case_ref in first_line_of:
+    key = case_ref if subject == DEFAULT_SUBJECT else f"{case_ref} ({subject})"
+    if key in first_line_of:
         return ImportProblem(
             row.line,
-            f'case_id "{case_ref}" is also on line {first_line_of[case_ref]}; '
-            "each case must appear once",
+            f'case_id "{case_ref}" is also on line {first_line_of[key]}; '
+            f"each {'case' if subject == DEFAULT_SUBJECT else subject} must appear once",
         )
-    first_line_of[case_ref] = row.line
+    first_line_of[key] = row.line
     return None
+
+
+def row_subject(row: CsvRow) -> str:
+    """What a row's reference is of: its subject cell in lower case (empty: a case)."""
+    return (row.get("subject") or "").strip().lower() or DEFAULT_SUBJECT
 
 
 def _name_problems(row: CsvRow) -> list[ImportProblem]:
@@ -456,7 +471,7 @@ class BatchPlan:
 
 def plan_batch(
     rows: Sequence[CsvRow],
-    stored: Mapping[str, StoredCase],
+    stored: Mapping[tuple[str, str], StoredCase],
     team_ids: Mapping[str, int],
     *,
     has_worker: bool,
@@ -466,14 +481,17 @@ def plan_batch(
     plan = BatchPlan()
     for row in rows:
         ref, team_id = row.get("case_id"), team_ids[row.get("team").casefold()]
+        subject = row_subject(row)
         worker = (row.get("worker") or None) if has_worker else None
-        case = stored.get(ref)
+        case = stored.get((ref, subject))
         if case is None:
             plan.creates.append(
-                {"case_ref": ref, "team_id": team_id, "worker": worker}
+                {"case_ref": ref, "subject": subject, "team_id": team_id, "worker": worker}
                 | {"created_at": now, "updated_at": now}
             )
-            plan.changes.append({"case_ref": ref, "created": True} | NOTHING_BEFORE)
+            plan.changes.append(
+                {"case_ref": ref, "subject": subject, "created": True} | NOTHING_BEFORE
+            )
             plan.outcomes["created"] += 1
             continue
         worker = worker if has_worker else case.worker
@@ -482,23 +500,25 @@ def plan_batch(
             continue
         plan.updates.append({"case_id": case.id, "team": team_id, "worker": worker, "at": now})
         plan.changes.append(
-            {"case_ref": ref, "created": False, "previous_team_id": case.team_id}
+            {"case_ref": ref, "subject": subject, "created": False}
+            | {"previous_team_id": case.team_id}
             | {"previous_worker": case.worker, "previous_updated_at": case.updated_at}
         )
         plan.outcomes["updated"] += 1
     return plan
 
 
-def _stored_cases(refs: Sequence[str], *, session: Session) -> dict[str, StoredCase]:
-    """The stored cases among ``refs``, by reference (read without loading objects)."""
-    found: dict[str, StoredCase] = {}
-    cases = table_of(Case)
-    columns = (cases.c.case_ref, cases.c.id, cases.c.team_id, cases.c.worker, cases.c.updated_at)
+def _stored_cases(refs: Sequence[str], *, session: Session) -> dict[tuple[str, str], StoredCase]:
+    """The stored cases (and other subjects) among ``refs``, by reference and subject (read
+    without loading objects)."""
+    found: dict[tuple[str, str], StoredCase] = {}
+    c = table_of(Case).c
+    columns = (c.case_ref, c.subject, c.id, c.team_id, c.worker, c.updated_at)
     for chunk in chunked(sorted(set(refs))):
-        for ref, case_id, team_id, worker, updated_at in session.execute(
-            sa_select(*columns).where(cases.c.case_ref.in_(chunk))
+        for ref, subject, case_id, team_id, worker, updated_at in session.execute(
+            sa_select(*columns).where(c.case_ref.in_(chunk))
         ):
-            found[ref] = StoredCase(case_id, team_id, worker, updated_at)
+            found[(ref, subject)] = StoredCase(case_id, team_id, worker, updated_at)
     return found
 
 
@@ -565,13 +585,13 @@ def _record_import(summary: ImportSummary, *, session: Session, actor: Actor) ->
     )
 
 
-def cases_by_ref(refs: Sequence[str], *, session: Session) -> dict[str, Case]:
-    """The stored cases among ``refs``, by reference."""
-    found: dict[str, Case] = {}
+def cases_by_ref(refs: Sequence[str], *, session: Session) -> dict[tuple[str, str], Case]:
+    """The stored cases (and other subjects) among ``refs``, by reference and subject."""
+    found: dict[tuple[str, str], Case] = {}
     unique = sorted(set(refs))
     for chunk in chunked(unique):
         for case in session.exec(select(Case).where(col(Case.case_ref).in_(chunk))):
-            found[case.case_ref] = case
+            found[(case.case_ref, case.subject)] = case
     return found
 
 
@@ -601,6 +621,7 @@ def list_cases(*, session: Session, page: int = 1, per_page: int = 50) -> CasePa
             worker=case.worker,
             audits=int(count),
             training=case.training,
+            subject=case.subject,
         )
         for case, team, service, count in session.exec(query)
     ]

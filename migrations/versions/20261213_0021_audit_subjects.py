@@ -9,7 +9,8 @@ default), a worker's supervision file, a carer household or a meeting. The refer
 kept in ``case_file`` as a case's is, so that audits, allocations and the access rules keep
 reading ``audit.case_id``; ``subject`` says which kind of reference it is, and a reference is
 unique within its subject (a worker and a case may share a reference). Every existing row is a
-case.
+case. A file of cases may hold references of every subject, so what an unfinished import keeps
+for an undo (``case_import_change``) names each reference's subject too.
 
 Downgrading is refused, changing nothing, while ``case_file`` holds a reference of a subject
 other than case: the release before would count it as a case reference (mixing it into the
@@ -49,10 +50,21 @@ def upgrade() -> None:
             op.f("ck_case_file_subject"),
             "subject IN (" + ", ".join(f"'{s}'" for s in SUBJECTS) + ")",
         )
+    with op.batch_alter_table("case_import_change", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "subject",
+                sqlmodel.sql.sqltypes.AutoString(length=16),
+                server_default="case",
+                nullable=False,
+            )
+        )
 
 
 def downgrade() -> None:
     _refuse_other_subjects()
+    with op.batch_alter_table("case_import_change", schema=None) as batch_op:
+        batch_op.drop_column("subject")
     with op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_case_file_subject"), type_="check")
         batch_op.drop_constraint("uq_case_file_case_ref_subject", type_="unique")
