@@ -22,6 +22,7 @@ from audit_app.core.lifecycle import EXERCISE
 from audit_app.core.limits import TITLE_MAX_LENGTH
 from audit_app.core.questionnaire import Questionnaire
 from audit_app.core.roles import ADMIN, AUDITORS
+from audit_app.core.subjects import DEFAULT_SUBJECT
 from audit_app.models import (
     Answer,
     Audit,
@@ -125,9 +126,12 @@ def create_exercise(
     _lead_only(actor)
     title = (title or "").strip()
     reference = (case_ref or "").strip()
-    case = session.exec(select(Case).where(Case.case_ref == reference)).first()
     versions = {v.questionnaire_id: v for v in current_versions(session=session)}
     version = versions.get(questionnaire_id)
+    subject = questionnaire_of(version).subject if version is not None else DEFAULT_SUBJECT
+    case = session.exec(
+        select(Case).where(Case.case_ref == reference, Case.subject == subject)
+    ).first()
     eligible = {u.id for u in candidates(session=session)}
     chosen = sorted({i for i in auditor_ids if i in eligible})
     problems = _create_problems(title, reference, case, version, chosen)

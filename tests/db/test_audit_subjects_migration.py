@@ -11,6 +11,7 @@ from audit_app import migrate
 from audit_app.db import make_engine
 from tests.db.test_migrations import empty_database_url as empty_database_url  # the fixture
 
+
 def _team(connection: object) -> None:
     run = connection.execute  # type: ignore[attr-defined]
     run(text("INSERT INTO service (id, name) VALUES (1, 'Child Protection')"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,16 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 from werkzeug.test import TestResponse
 
+from audit_app.core.questionnaire import upgrade
 from audit_app.db import session_scope
 from audit_app.models import Audit, Case
-from tests.builders import journey_questionnaire, load_questionnaire, make_case
+from tests.builders import (
+    complete_audit,
+    journey_questionnaire,
+    load_questionnaire,
+    make_case,
+    submit_audit,
+)
 
 SUPERVISION = Path(__file__).resolve().parents[2] / "questionnaires" / "supervision-audit.json"
 WORKER = "W1042"
@@ -135,3 +143,42 @@ def test_a_worker_reference_in_another_service_is_answered_as_one_that_does_not_
         data={"questionnaire": "supervision-audit", "case_id": "W2000", "asked_as": "worker"},
     )
     assert "There is no worker reference W2000 that you can audit" in refused.get_data(as_text=True)
+
+
+def worker_journey() -> dict[str, Any]:
+    """The journey questionnaire in format 2, of workers' supervision files."""
+    data = upgrade(journey_questionnaire())
+    return {**data, "subject": "worker", "kind": "supervision"}
+
+
+@pytest.fixture
+def worker_audit(
+    app: Flask, make_user: Callable[..., str], sign_in: Callable[..., TestResponse]
+) -> int:
+    """A worker's supervision file audited on the journey questionnaire, answered and judged,
+    by the auditor signed in."""
+    load_questionnaire(app, worker_journey())
+    make_case(app, WORKER, subject="worker")
+    sign_in(make_user("auditor1", "auditor", team="Child Protection 1"))
+    return complete_audit(app, "auditor1", WORKER)
+
+
+def test_the_audits_pages_label_the_reference_by_its_subject(
+    worker_audit: int, app: Flask, client: FlaskClient
+) -> None:
+    task_list = client.get(f"/audits/{worker_audit}").get_data(as_text=True)
+    assert f"Audit of worker {WORKER}" in task_list
+    assert f"case {WORKER}" not in task_list
+    check = client.get(f"/audits/{worker_audit}/check").get_data(as_text=True)
+    assert f"Check your answers – worker {WORKER}" in unescape(check)
+    home = client.get("/").get_data(as_text=True)
+    assert f"Worker {WORKER}: Journey audit" in home
+
+    submit_audit(app, worker_audit, "auditor1")
+    summary = client.get(f"/audits/{worker_audit}").get_data(as_text=True)
+    assert f"Audit of worker {WORKER}" in summary
+    home = client.get("/").get_data(as_text=True)
+    assert f">Worker {WORKER}</a>" in home
+    record = unescape(client.get(f"/audits/{worker_audit}/record").get_data(as_text=True))
+    assert f"Audit record: worker {WORKER}" in record
+    assert "Worker reference" in record and "Case reference" not in record
