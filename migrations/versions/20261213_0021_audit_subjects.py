@@ -18,7 +18,8 @@ case figures), could not hold a reference that is both a case's and another subj
 subject would be lost on the way back up.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 import sqlmodel
@@ -34,8 +35,27 @@ LISTED = 5
 """A refusal names this many references at most."""
 
 
+@contextmanager
+def _triggers_set_aside() -> Iterator[None]:
+    """On SQLite, altering ``case_file`` copies it, which drops its triggers (the report
+    summaries' ``report_stale_case_team``), and the copy's renaming checks every trigger: each
+    is set aside while the table is copied and made again, unchanged, after."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    triggers = list(
+        bind.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    )
+    for name, _sql in triggers:
+        op.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _name, statement in triggers:
+        op.execute(statement)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("case_file", schema=None) as batch_op:
+    with _triggers_set_aside(), op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
                 "subject",
@@ -65,7 +85,7 @@ def downgrade() -> None:
     _refuse_other_subjects()
     with op.batch_alter_table("case_import_change", schema=None) as batch_op:
         batch_op.drop_column("subject")
-    with op.batch_alter_table("case_file", schema=None) as batch_op:
+    with _triggers_set_aside(), op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_case_file_subject"), type_="check")
         batch_op.drop_constraint("uq_case_file_case_ref_subject", type_="unique")
         batch_op.create_unique_constraint(op.f("uq_case_file_case_ref"), ["case_ref"])

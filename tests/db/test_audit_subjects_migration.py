@@ -49,6 +49,32 @@ def test_existing_references_become_cases_and_a_reference_is_unique_within_its_s
         engine.dispose()
 
 
+TRIGGERS = text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+PG_TRIGGERS = text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname")
+
+
+def test_the_report_summaries_triggers_outlive_the_upgrade_and_the_downgrade(
+    empty_database_url: str,
+) -> None:
+    """SQLite copies a table to alter it, which would drop the trigger that marks the months
+    of a case moved to another team."""
+    migrate.upgrade(empty_database_url, "0019", configure_logging=False)
+    engine = make_engine(empty_database_url)
+    query = TRIGGERS if engine.dialect.name == "sqlite" else PG_TRIGGERS
+    try:
+        with engine.connect() as connection:
+            before = connection.execute(query).scalars().all()
+        assert "report_stale_case_team" in before
+        migrate.upgrade(empty_database_url, configure_logging=False)
+        with engine.connect() as connection:
+            assert connection.execute(query).scalars().all() == before
+        migrate.downgrade(empty_database_url, "0019", configure_logging=False)
+        with engine.connect() as connection:
+            assert connection.execute(query).scalars().all() == before
+    finally:
+        engine.dispose()
+
+
 def test_the_downgrade_puts_the_unique_reference_back(empty_database_url: str) -> None:
     migrate.upgrade(empty_database_url, configure_logging=False)
     engine = make_engine(empty_database_url)
