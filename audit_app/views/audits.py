@@ -34,6 +34,7 @@ from audit_app.forms.audits import (
     VoiceForm,
 )
 from audit_app.services import audits as audit_service
+from audit_app.services import kinds as kind_service
 from audit_app.services import moderation as moderation_service
 from audit_app.services import theme_page
 from audit_app.services.audits import AuditError, FieldErrors, StaleAudit
@@ -74,6 +75,7 @@ def start() -> str | Response:
     for name, messages in form.errors.items():
         errors.setdefault(name, messages[0])
     page = {"form": form, "versions": versions, "errors": errors, "subjects": subjects}
+    page["kind_names"] = kind_service.declared_kinds(session=db)
     return render_template("audits/start.html", chosen=chosen, subject=subject, **page), (
         400 if errors else 200
     )

@@ -62,7 +62,11 @@ def test_choosing_a_supervision_audit_asks_for_the_worker_reference(
 ) -> None:
     page = client.get("/audits/new").get_data(as_text=True)
     assert "Case ID" in page
-    assert "Audits a worker&#39;s supervision file, by the worker reference" in page
+    assert (
+        "Supervision audit, version 2. Audits a worker&#39;s supervision file, by the worker "
+        "reference" in page
+    )
+    assert "Monthly case-file audit, version 1" in page  # the kinds by their declared names
 
     # Without JavaScript: the questionnaire chosen on a page that asked for a case ID.
     asked = client.post("/audits/new", data={"questionnaire": "supervision-audit", "case_id": ""})
