@@ -25,7 +25,7 @@ from audit_app.core.roles import ALLOCATABLE
 from audit_app.core.subjects import DEFAULT_SUBJECT
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
 from audit_app.services.actor import Actor
-from audit_app.services.cases import cases_by_ref, chunked
+from audit_app.services.cases import chunked, references_by_ref
 from audit_app.services.csv_files import (
     CsvRow,
     ImportProblem,
@@ -276,7 +276,9 @@ def _lookup_for(rows: Sequence[CsvRow], *, session: Session) -> AllocationLookup
     """The stored cases and users that the rows name, and the questionnaires."""
     versions = current_versions(session=session)
     return AllocationLookup(
-        cases=cases_by_ref([r.get("case_id") for r in rows if r.get("case_id")], session=session),
+        cases=references_by_ref(
+            [r.get("case_id") for r in rows if r.get("case_id")], session=session
+        ),
         subjects={v.questionnaire_id: questionnaire_of(v).subject for v in versions},
         users=_users_by_username(
             [r.get("auditor").lower() for r in rows if r.get("auditor")], session=session

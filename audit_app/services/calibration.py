@@ -128,10 +128,7 @@ def create_exercise(
     reference = (case_ref or "").strip()
     versions = {v.questionnaire_id: v for v in current_versions(session=session)}
     version = versions.get(questionnaire_id)
-    subject = questionnaire_of(version).subject if version is not None else DEFAULT_SUBJECT
-    case = session.exec(
-        select(Case).where(Case.case_ref == reference, Case.subject == subject)
-    ).first()
+    case = _exemplar(reference, version, session=session)
     eligible = {u.id for u in candidates(session=session)}
     chosen = sorted({i for i in auditor_ids if i in eligible})
     problems = _create_problems(title, reference, case, version, chosen)
@@ -164,6 +161,15 @@ def create_exercise(
     )
     session.flush()
     return exercise
+
+
+def _exemplar(
+    reference: str, version: QuestionnaireVersion | None, *, session: Session
+) -> Case | None:
+    """The stored reference of the questionnaire's subject (a case's when there is none)."""
+    subject = questionnaire_of(version).subject if version is not None else DEFAULT_SUBJECT
+    statement = select(Case).where(Case.case_ref == reference, Case.subject == subject)
+    return session.exec(statement).first()
 
 
 def _create_problems(

@@ -585,8 +585,18 @@ def _record_import(summary: ImportSummary, *, session: Session, actor: Actor) ->
     )
 
 
-def cases_by_ref(refs: Sequence[str], *, session: Session) -> dict[tuple[str, str], Case]:
-    """The stored cases (and other subjects) among ``refs``, by reference and subject."""
+def cases_by_ref(refs: Sequence[str], *, session: Session) -> dict[str, Case]:
+    """The stored cases among ``refs``, by reference (cases only, not other subjects)."""
+    return {
+        ref: case
+        for (ref, subject), case in references_by_ref(refs, session=session).items()
+        if subject == DEFAULT_SUBJECT
+    }
+
+
+def references_by_ref(refs: Sequence[str], *, session: Session) -> dict[tuple[str, str], Case]:
+    """The stored cases (and references of other subjects) among ``refs``, by reference and
+    subject."""
     found: dict[tuple[str, str], Case] = {}
     unique = sorted(set(refs))
     for chunk in chunked(unique):
