@@ -1,8 +1,8 @@
 """Subjects of audit: ``case_file.subject`` beside ``case_ref``, unique together
 
-Revision ID: 0022
-Revises: 0021
-Create Date: 2026-12-15 09:00:00
+Revision ID: 0023
+Revises: 0022
+Create Date: 2026-12-16 09:00:00
 
 A format 2 questionnaire names what each audit is of, its subject: a child's case (the
 default), a worker's supervision file, a carer household or a meeting. The reference audited is
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0021"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
