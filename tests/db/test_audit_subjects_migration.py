@@ -1,4 +1,4 @@
-"""Migration 0023: ``case_file.subject`` beside ``case_ref``, a reference unique within its
+"""Migration 0024: ``case_file.subject`` beside ``case_ref``, a reference unique within its
 subject; going back is refused while a reference is of another subject."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _case(connection: object, ref: str, subject: str | None = None) -> None:
 def test_existing_references_become_cases_and_a_reference_is_unique_within_its_subject(
     empty_database_url: str,
 ) -> None:
-    migrate.upgrade(empty_database_url, "0022", configure_logging=False)
+    migrate.upgrade(empty_database_url, "0023", configure_logging=False)
     engine = make_engine(empty_database_url)
     try:
         with engine.begin() as connection:
@@ -58,7 +58,7 @@ def test_the_report_summaries_triggers_outlive_the_upgrade_and_the_downgrade(
 ) -> None:
     """SQLite copies a table to alter it, which would drop the triggers on it (such as the one
     that marks the months of a case moved to another team): every trigger is kept."""
-    migrate.upgrade(empty_database_url, "0022", configure_logging=False)
+    migrate.upgrade(empty_database_url, "0023", configure_logging=False)
     engine = make_engine(empty_database_url)
     query = TRIGGERS if engine.dialect.name == "sqlite" else PG_TRIGGERS
     try:
@@ -67,7 +67,7 @@ def test_the_report_summaries_triggers_outlive_the_upgrade_and_the_downgrade(
         migrate.upgrade(empty_database_url, configure_logging=False)
         with engine.connect() as connection:
             assert connection.execute(query).scalars().all() == before
-        migrate.downgrade(empty_database_url, "0022", configure_logging=False)
+        migrate.downgrade(empty_database_url, "0023", configure_logging=False)
         with engine.connect() as connection:
             assert connection.execute(query).scalars().all() == before
     finally:
@@ -81,7 +81,7 @@ def test_the_downgrade_puts_the_unique_reference_back(empty_database_url: str) -
         with engine.begin() as connection:
             _team(connection)
             _case(connection, "100824")
-        migrate.downgrade(empty_database_url, "0022", configure_logging=False)
+        migrate.downgrade(empty_database_url, "0023", configure_logging=False)
         with pytest.raises(IntegrityError), engine.begin() as connection:
             _case(connection, "100824")
         with engine.connect() as connection:
@@ -107,7 +107,7 @@ def test_the_downgrade_is_refused_naming_a_reference_held_under_two_subjects(
             r"references, which it cannot hold twice: 100824\. Nothing was changed\."
         )
         with pytest.raises(RuntimeError, match=message):
-            migrate.downgrade(empty_database_url, "0022", configure_logging=False)
+            migrate.downgrade(empty_database_url, "0023", configure_logging=False)
         assert migrate.is_at_head(engine)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM case_file")).scalar_one() == 3

@@ -1,7 +1,7 @@
 """Subjects of audit: ``case_file.subject`` beside ``case_ref``, unique together
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-16 09:00:00
 
 A format 2 questionnaire names what each audit is of, its subject: a child's case (the
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0023"
-down_revision: str | None = "0022"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
