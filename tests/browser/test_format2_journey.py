@@ -1,12 +1,14 @@
 """The auditor's journey on a format 2 questionnaire that uses every rule of the format, in a real
 browser, with and without JavaScript, with axe at no serious or critical violation on every page.
 
-The questionnaire (``every_rule``) has a theme graded by score and by judgement, another graded
-by judgement alone against the bands' descriptors and limiting the overall grade, a theme shown
-only to one service, headings, guidance and a section shown by a tick-all-that-apply answer, a
-number with a unit scored by bands, a timeliness measure from two dates with its source, a
-comment required under a question, the theme's evidence fields, and an overall rule capped by the
-worst band. The figures it checks are worked by hand in the comments beside them.
+The questionnaire (``every_rule``) is a declared kind of audit (thematic) of a subject other
+than a child's case (a worker's practice, started on a worker reference). It has a theme graded
+by score and by judgement, another graded by judgement alone against the bands' descriptors and
+limiting the overall grade, a theme shown only to one service, headings, guidance and a section
+shown by a tick-all-that-apply answer, a number with a unit scored by bands, a repeating group of
+visits rolled up by share, a timeliness measure from two dates with its source, a comment
+required under a question, the theme's evidence fields, and an overall rule capped by the worst
+band. The figures it checks are worked by hand in the comments beside them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tests.browser.conftest import (
 )
 
 AUDITOR = "every-rule-auditor"
-CASES = {"810001": True, "810002": False}  # case: with JavaScript
+CASES = {"W8101": True, "W8102": False}  # worker reference: with JavaScript
 TITLE = "Every rule audit"
 SOURCE = "Working Together to Safeguard Children 2023, paragraph 142"
 YES_NO = [
@@ -49,6 +51,7 @@ def every_rule() -> dict[str, Any]:
         "version": 1,
         "title": TITLE,
         "kind": "thematic",
+        "subject": "worker",
         "description": "Every rule of format 2, for the auditor's journey.",
         "grading": {
             "bands": [
@@ -128,6 +131,23 @@ def _situation() -> dict[str, Any]:
                     ],
                 }
             },
+            {
+                "repeat": {
+                    "id": "visits-made",
+                    "title": "Visit",
+                    "min": 1,
+                    "max": 3,
+                    "roll_up": "share",
+                    "items": [
+                        {
+                            "id": "seen-alone",
+                            "text": "Was the child seen alone?",
+                            "type": "choice",
+                            "options": YES_NO,
+                        }
+                    ],
+                }
+            },
             {"id": "strategy-date", "text": "Date of the strategy discussion", "type": "date"},
             {"id": "seen-date", "text": "Date the child was seen", "type": "date"},
         ],
@@ -185,8 +205,8 @@ def every_rule_server(
     (folder / "every-rule.json").write_text(json.dumps(every_rule()), "utf-8")
     live_server.flask("questionnaires", "load", str(folder / "every-rule.json"))
     (folder / "cases.csv").write_text(
-        "case_id,service,team\n"
-        + "".join(f"{case},Child Protection,Every Rule CP Team\n" for case in CASES),
+        "case_id,service,team,subject\n"
+        + "".join(f"{case},Child Protection,Every Rule CP Team,worker\n" for case in CASES),
         "utf-8",
     )
     live_server.flask("cases", "import", str(folder / "cases.csv"))
@@ -234,9 +254,13 @@ def _start(journey: Journey, case: str) -> None:
     page.get_by_role("link", name="Start an audit").click()
     journey.accessible()
     page.get_by_role("radio", name=TITLE).check()
-    page.get_by_label("Case ID").fill(case)
     page.get_by_role("button", name="Start audit").click()
-    expect(page.get_by_role("heading", name=f"Audit of case {case}")).to_be_visible()
+    # The questionnaire's subject is a worker: the box asks for a worker reference, never a name.
+    expect(page.get_by_text("Never enter the worker's name.")).to_be_visible()
+    journey.accessible()
+    page.get_by_label("Worker reference").fill(case)
+    page.get_by_role("button", name="Start audit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Audit of worker {case}")
     # The youth justice theme is for that service only; care planning waits for "in care".
     expect(page.get_by_role("link", name="Youth justice")).to_have_count(0)
     expect(page.get_by_role("link", name="Care planning")).to_have_count(0)
@@ -267,6 +291,17 @@ def _situation_theme(journey: Journey) -> None:
         expect(page.get_by_text("Your answers mean that more questions apply")).to_be_visible()
     journey.accessible()
     nrm.get_by_label("Yes").check()
+    visit = _visit(journey, 1)
+    visit.get_by_role("group", name="Was the child seen alone?").get_by_label("Yes").check()
+    page.get_by_role("button", name="Add another visit").click()
+    expect(_visit(journey, 2)).to_be_visible()
+    expect(page.get_by_label("Strengths (optional)")).to_have_value(
+        "Visits are purposeful and recorded."
+    )
+    journey.accessible()
+    _visit(journey, 2).get_by_role("group", name="Was the child seen alone?").get_by_label(
+        "No"
+    ).check()
     journey.save()
     # The comment under the referral question is required: refused, and what was typed is kept.
     summary = page.get_by_role("alert")
@@ -279,11 +314,12 @@ def _situation_theme(journey: Journey) -> None:
         "Comment on “Was a National Referral Mechanism referral considered?” (required)"
     ).fill("Considered at the strategy discussion; not met.")
     # In care 2 of 2, concerns 1 + 2 = 3 of 4, 4 visits in the band from 2: 1 of 3, referral 1
-    # of 1: 7 points of 10 possible, 70.0%, Good (65 or more, under 85).
+    # of 1, seen alone on one visit of two rolled up by share: 1/2 of 1. 7.5 points of 11
+    # possible, 68.18...%, shown 68.2%, Good (65 or more, under 85).
     journey.group("Your judgement of this theme").get_by_label("Good").check()
     journey.save("Save and come back later")
     page.get_by_role("link", name="The child's situation").click()
-    expect(page.locator("#theme-score")).to_contain_text("Good (70.0%)")
+    expect(page.locator("#theme-score")).to_contain_text("Good (68.2%)")
     # 15 working days from Monday 14 December 2026, past Christmas Day, the Boxing Day holiday
     # on Monday 28 December and New Year's Day, end on 7 January 2027; 18 December is within.
     timeliness = page.locator("#seen-date-timeliness")
@@ -317,7 +353,7 @@ def _care_theme(journey: Journey) -> None:
 def _overall(journey: Journey) -> None:
     page = journey.page
     expect(page.get_by_role("heading", name="Overall judgement")).to_be_visible()
-    # The overall percent is the situation theme's alone (care planning has none): 70.0%, Good;
+    # The overall percent is the situation theme's alone (care planning has none): 68.2%, Good;
     # care planning limits it, graded Requires improvement: the suggestion is Requires improvement.
     overall = journey.group("Your overall judgement")
     expect(
@@ -335,6 +371,7 @@ def _check_and_submit(journey: Journey) -> None:
     ).to_be_visible()
     for shown in (
         "Neglect, Exploitation",
+        "Visit 2: Was the child seen alone?",
         "4 visits",
         "Considered at the strategy discussion; not met.",
         "Visits are purposeful and recorded.",
@@ -345,3 +382,7 @@ def _check_and_submit(journey: Journey) -> None:
     journey.accessible()
     page.get_by_role("button", name="Submit audit").click()
     expect(page.get_by_text("Overall grade: Requires improvement")).to_be_visible()
+
+
+def _visit(journey: Journey, number: int) -> Any:
+    return journey.page.get_by_role("group", name=f"Visit {number}", exact=True)
