@@ -155,7 +155,7 @@ class PaperRequest:
     theme: tuple[str, str] | None = None
 
 
-PAPER_KEYS = ("from", "to", "questionnaire", "service")
+PAPER_KEYS = ("from", "to", "questionnaire", "service", "programme")
 """The filters a paper takes: never an auditor (a paper names no worker)."""
 
 

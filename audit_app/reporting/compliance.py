@@ -124,7 +124,7 @@ def measure_breakdown(
         lambda chosen: compliance_statement(chosen).where(CR.measure == measure),
         lambda chosen, found: summaries.compliance_statement(chosen, found, measure),
         selection,
-        summaries.window(reader, filters.date_from, filters.date_to, today, by_audit=True),
+        summaries.window_of(reader, filters, today),
         summarised=not summaries.by_person(selection),
     )
     months = month_labels(filters.date_from, filters.date_to, frame["month"].tolist())

@@ -135,10 +135,7 @@ def count(
     filters = selection.filters
     scale = catalogue.scale_frame()
     hidden = withheld.hidden_months(reader, selection)
-    found = withheld.read_live(
-        summaries.window(reader, filters.date_from, filters.date_to, today, by_audit=True),
-        hidden,
-    )
+    found = withheld.read_live(summaries.window_of(reader, filters, today), hidden)
     everyone = not summaries.by_person(selection)
 
     grades = gather(reader, grade_statement, summaries.grade_statement, selection, found)

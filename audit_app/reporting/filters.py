@@ -81,6 +81,8 @@ class Filters:
     # What the audits are of; None: a case's, unless a questionnaire is chosen (then its own),
     # so that no figure mixes subjects.
     subject: str | None = None
+    # The audits of one audit programme (those started for its allocations) only.
+    programme_id: int | None = None
 
     @property
     def audit_subject(self) -> str | None:
@@ -100,6 +102,7 @@ class Filters:
             "team": str(self.team_id) if self.team_id else "",
             "auditor": str(self.auditor_id) if self.auditor_id else "",
             "subject": self.subject or "",
+            "programme": str(self.programme_id) if self.programme_id else "",
         }
         return {key: value for key, value in args.items() if value}
 
@@ -114,6 +117,7 @@ class Filters:
             "team_id": self.team_id,
             "auditor_id": self.auditor_id,
             **({"subject": self.subject} if self.subject else {}),
+            **({"programme_id": self.programme_id} if self.programme_id else {}),
         }
 
     def with_(self, **changes: Any) -> Filters:
@@ -217,6 +221,7 @@ def parse_filters(args: Mapping[str, str], today: date) -> ParsedFilters:
         team_id=read_id("team", "team"),
         auditor_id=read_id("auditor", "auditor"),
         subject=_subject(raw["subject"], errors),
+        programme_id=read_id("programme", "programme"),
     )
     return ParsedFilters(filters=filters, errors=errors, raw=raw)
 
@@ -242,7 +247,17 @@ def _period_length_problem(date_from: date, date_to: date) -> str | None:
     return None
 
 
-FILTER_KEYS = ("from", "to", "questionnaire", "kind", "subject", "service", "team", "auditor")
+FILTER_KEYS = (
+    "from",
+    "to",
+    "questionnaire",
+    "kind",
+    "subject",
+    "service",
+    "team",
+    "auditor",
+    "programme",
+)
 
 
 def end_exclusive(day: date) -> date:

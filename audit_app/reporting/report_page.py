@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from audit_app.core.subjects import subject_heading
@@ -27,6 +27,8 @@ class ReportPage:
     # The period as the person asked for it (the default one included), before it was cut to
     # the months the data holds: the form shows this, the figures use ``filters``.
     asked: Filters | None = None
+    # Every audit programme's name, by id (the programme filter names one).
+    programmes: dict[int, str] = field(default_factory=dict)
 
     def shown(self, end: str) -> str:
         """The value the form shows for "from" or "to"."""
@@ -91,6 +93,8 @@ class ReportPage:
             words.append(self.places.teams.get(f.team_id, ""))
         if f.auditor_id is not None:
             words.append(f"Audited by {self.auditors.get(f.auditor_id, '')}")
+        if f.programme_id is not None:
+            words.append(f"Audit programme: {self.programmes.get(f.programme_id, '')}")
         return words
 
 

@@ -151,6 +151,8 @@ class Selection:
             found.append(A.auditor_id == f.auditor_id)
         if self.scope.auditor_id is not None:
             found.append(A.auditor_id == self.scope.auditor_id)
+        if f.programme_id is not None:
+            found.append(A.id.in_(programme_audits(f.programme_id)))
         if self.only is not None:
             found.append(A.id.in_(self.only) if self.only else false())
         low, high = self.audit_ids
@@ -166,6 +168,14 @@ class Selection:
 
     def audits_with_result(self) -> Any:
         return self.audits().outerjoin(RESULT, R.audit_id == A.id)
+
+
+def programme_audits(programme_id: int) -> Any:
+    """The ids of the audits started for an audit programme's allocations, as a subquery."""
+    allocation = table_of(Allocation).c
+    return select(allocation.audit_id).where(
+        allocation.programme_id == programme_id, allocation.audit_id.is_not(None)
+    )
 
 
 def of_audits(rows: Any) -> Any:

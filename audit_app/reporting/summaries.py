@@ -64,6 +64,7 @@ from audit_app.models import (
     table_of,
 )
 from audit_app.reporting.database import ReportReader, month_of
+from audit_app.reporting.filters import Filters
 from audit_app.reporting.selection import (
     AUDIT,
     CASE,
@@ -201,13 +202,21 @@ def window(
     today: date,
     *,
     by_audit: bool = False,
+    live: bool = False,
 ) -> Window:
     """:func:`plan`, with the months that are stale in this snapshot read live.
+
+    ``live``: read the whole period from the live tables (a report on an audit programme's
+    audits, which the month summaries do not tell apart).
 
     ``by_audit``: for readers that take changed audits out of the summaries
     (:func:`gather`'s callers): a month whose only changes are a few audits' stays in the
     summaries, less those audits, which are read alone (``changed``); a month whose
     allocations changed is read live for the allocation figure only (``allocations``)."""
+    if live:
+        start = None if date_from is None else _start(date_from)
+        end = None if date_to is None else _start(date_to + timedelta(days=1))
+        return Window(first=None, last=None, stale=(), live=((start, end),))
     planned = plan(date_from, date_to, today)
     if not planned.uses_summaries:
         return planned
@@ -228,8 +237,21 @@ def window(
     )
     if not stale:
         return planned
-    live = list(planned.live) + [month_range(m) for m in stale]
-    return Window(first=planned.first, last=planned.last, stale=stale, live=tuple(live))
+    ranges = list(planned.live) + [month_range(m) for m in stale]
+    return Window(first=planned.first, last=planned.last, stale=stale, live=tuple(ranges))
+
+
+def window_of(reader: ReportReader, filters: Filters, today: date) -> Window:
+    """The window of a report's filters, for readers that take changed audits out of the
+    summaries; the whole period live for an audit programme's report."""
+    return window(
+        reader,
+        filters.date_from,
+        filters.date_to,
+        today,
+        by_audit=True,
+        live=filters.programme_id is not None,
+    )
 
 
 def _by_audit(planned: Window, marks: list[tuple[Any, ...]]) -> Window:

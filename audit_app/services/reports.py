@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from audit_app.core.roles import MANAGERS, READERS
-from audit_app.models import QuestionnaireVersion, Service, utcnow
+from audit_app.models import Programme, QuestionnaireVersion, Service, table_of, utcnow
 from audit_app.reporting import summaries
 from audit_app.reporting.dashboard import load_catalogue
 from audit_app.reporting.database import ReportReader
@@ -124,7 +124,7 @@ def auditor_ids(reader: ReportReader, selection: Selection, *, today: date) -> l
         selection,
         filters=selection.filters.with_(auditor_id=None, date_from=None, date_to=None),
     )
-    found = summaries.window(reader, None, None, today)
+    found = summaries.window(reader, None, None, today, live=wider.filters.programme_id is not None)
     live = (
         select(A.auditor_id)
         .select_from(wider.audits())
@@ -132,12 +132,17 @@ def auditor_ids(reader: ReportReader, selection: Selection, *, today: date) -> l
         .distinct()
     )
     rows = reader.rows(live, cached=True)
-    rows += reader.rows(summaries.auditor_statement(wider, found), cached=True)
+    if found.uses_summaries:
+        rows += reader.rows(summaries.auditor_statement(wider, found), cached=True)
     return sorted({row[0] for row in rows})
 
 
 def filter_problems(
-    filters: Filters, catalogue: Catalogue, places: Places, auditors: dict[int, str]
+    filters: Filters,
+    catalogue: Catalogue,
+    places: Places,
+    auditors: dict[int, str],
+    programmes: dict[int, str],
 ) -> dict[str, str]:
     """Filters that name something this person cannot choose."""
     problems: dict[str, str] = {}
@@ -151,6 +156,8 @@ def filter_problems(
         problems["team"] = "Select a team from the list"
     if filters.auditor_id is not None and filters.auditor_id not in auditors:
         problems["auditor"] = "Select an auditor from the list"
+    if filters.programme_id is not None and filters.programme_id not in programmes:
+        problems["programme"] = "Select an audit programme from the list"
     return problems
 
 
@@ -176,7 +183,9 @@ def report_page(
     if parsed.filters.auditor_id is not None and auditor is not None:
         auditors.setdefault(*auditor)
     errors = dict(parsed.errors)
-    for key, message in filter_problems(parsed.filters, catalogue, places, auditors).items():
+    programmes = programme_names(reader)
+    problems = filter_problems(parsed.filters, catalogue, places, auditors, programmes)
+    for key, message in problems.items():
         errors.setdefault(key, message)
     return ReportPage(
         filters=parsed.filters,
@@ -187,7 +196,14 @@ def report_page(
         places=places,
         auditors=auditors,
         asked=asked.filters,
+        programmes=programmes,
     )
+
+
+def programme_names(reader: ReportReader) -> dict[int, str]:
+    """Every audit programme's name, by id, for the programme filter."""
+    programme = table_of(Programme).c
+    return {row[0]: row[1] for row in reader.rows(select(programme.id, programme.name))}
 
 
 def within_the_data(reader: ReportReader, parsed: ParsedFilters, *, today: date) -> ParsedFilters:
