@@ -12,14 +12,14 @@ from a group manager, the record is withheld from them too (:class:`RecordWithhe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from audit_app.core.questionnaire import Question
+from audit_app.core.questionnaire import Question, Theme
 from audit_app.core.repeats import answer_rows, split_key
 from audit_app.core.subjects import DEFAULT_SUBJECT, labelled_reference
 from audit_app.models import Moderation, Service, User
@@ -27,6 +27,7 @@ from audit_app.services import actions as action_service
 from audit_app.services import moderation as moderation_service
 from audit_app.services.actor import Actor
 from audit_app.services.audits import AuditError, AuditFile, AuditNotFound, load_audit
+from audit_app.services.evidence import evidence_fields, evidence_label
 
 RECORD_FORMAT = "case-file-audit-record"
 RECORD_FORMAT_VERSION = 1
@@ -54,6 +55,7 @@ class RecordAnswer:
     value: str | None
     answer: str
     repeat: int = 0  # the repeat of a repeating group's question ("Visit 2"), else 0
+    comment: str | None = None  # the auditor's comment under the question (format 2)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class RecordTheme:
     id: str
     title: str
     answers: list[RecordAnswer]
+    # The theme's evidence fields the auditor wrote: (label, text), in the questionnaire's order.
+    evidence: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -229,11 +233,31 @@ def _themes(audit_file: AuditFile) -> list[RecordTheme]:
         shown = [q.question_id for q in scored.questions if q.shown]
         rows = answer_rows(audit_file.questionnaire, theme.id, audit_file.answers, shown)
         answers = [
-            _answer(question, audit_file.answers.get(key), label, split_key(key)[1])
+            replace(
+                _answer(question, audit_file.answers.get(key), label, split_key(key)[1]),
+                comment=audit_file.comments.get(key) or None,
+            )
             for key, label, question in rows
         ]
-        themes.append(RecordTheme(id=theme.id, title=theme.title, answers=answers))
+        themes.append(
+            RecordTheme(
+                id=theme.id,
+                title=theme.title,
+                answers=answers,
+                evidence=_evidence(audit_file, theme),
+            )
+        )
     return themes
+
+
+def _evidence(audit_file: AuditFile, theme: Theme) -> list[tuple[str, str]]:
+    """The theme's evidence fields with what the auditor wrote in them."""
+    judgement = audit_file.judgements.get(theme.id)
+    written = [
+        (evidence_label(name), getattr(judgement, name, None) or "")
+        for name in evidence_fields(theme)
+    ]
+    return [(label, text) for label, text in written if text]
 
 
 def _answer(question: Question, value: str | None, label: str, repeat: int) -> RecordAnswer:
@@ -350,9 +374,16 @@ def _theme_data(record: AuditRecord) -> list[dict[str, Any]]:
                     "question": a.question,
                     "value": a.value,
                     "answer": a.answer,
+                    **({"comment": a.comment} if a.comment else {}),
                 }
                 for a in theme.answers
             ],
+            # Only a theme with evidence fields written lists them.
+            **(
+                {"evidence": [{"field": label, "text": text} for label, text in theme.evidence]}
+                if theme.evidence
+                else {}
+            ),
         }
         for theme in record.themes
     ]

@@ -328,6 +328,8 @@ def _format2_audit(app: Flask) -> int:
     data["themes"][0]["graded_by"] = "judgement"
     data["themes"][1]["graded_by"] = "score"
     data["themes"][1]["items"].extend([VISITS, TOPICS])
+    data["themes"][0]["items"][0]["comment"] = "optional"
+    data["themes"][0]["evidence"] = ["strengths", "recommendations"]
     load_questionnaire(app, data)
     actor = actor_for(app, "auditor1")
     answers = {**GOOD, "visits": "7", "topics": "risk voice", "last-visit": "29/2/2028"}
@@ -341,6 +343,9 @@ def _format2_audit(app: Flask) -> int:
             audit_file = audit_service.load_audit(audit_id, actor, session=session)
             questions = next(t for t in audit_file.questionnaire.themes if t.id == theme).questions
             posted = {q.id: answers.get(q.id, "") for q in questions}
+            if theme == "voice":
+                posted["comment__seen-alone"] = "Seen alone at school."
+                posted["evidence__strengths"] = "The plan quotes the child."
             version = audit_file.audit.version
             audit_service.save_theme(
                 audit_file, theme, posted, version, actor, session=session, judgement=judgement
@@ -377,3 +382,10 @@ def test_a_theme_graded_by_judgement_has_no_percent_and_answers_read_as_written(
     assert planning["topics"]["value"] == "risk voice"
     assert planning["topics"]["answer"] == "Risk, The child's voice"
     assert (planning["visits"]["value"], planning["visits"]["answer"]) == ("7", "7 visits")
+    # The comment under a question and the evidence fields written are in the record too.
+    assert "Comment: Seen alone at school." in words
+    assert "Strengths The plan quotes the child." in words
+    seen_alone = next(a for a in voice["answers"] if a["question_id"] == "seen-alone")
+    assert seen_alone["comment"] == "Seen alone at school."
+    assert voice["evidence"] == [{"field": "Strengths", "text": "The plan quotes the child."}]
+    assert "comment" not in planning["visits"] and "evidence" not in record["themes"][1]
