@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from audit_app.core.roles import ALL_ROLES as ALL_ROLES  # who can sign in; views import it here
 from audit_app.db import changes, get_session
-from audit_app.models import ManagedService, User, UserSession, utcnow
+from audit_app.models import ManagedService, Organisation, User, UserSession, utcnow
 from audit_app.services.actor import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,6 +90,12 @@ class SignedInUser:
     managed_service_ids: frozenset[int] = field(default_factory=frozenset)
     mfa_enabled: bool = False
     password_change_required: bool = False
+    organisation_id: int | None = None
+    # The person's organisation requires two-factor authentication of everyone in it (partner
+    # organisations, unless the home admins switched it off).
+    organisation_mfa: bool = False
+    # Of the home organisation (the council), rather than a partner organisation.
+    home: bool = True
 
     is_authenticated = True
     is_active = True
@@ -120,6 +126,7 @@ login_manager.anonymous_user = Anonymous
 
 def signed_in_user(user: User, managed: frozenset[int]) -> SignedInUser:
     assert user.id is not None
+    organisation = get_session().get(Organisation, user.organisation_id)
     return SignedInUser(
         id=user.id,
         username=user.username,
@@ -130,6 +137,9 @@ def signed_in_user(user: User, managed: frozenset[int]) -> SignedInUser:
         managed_service_ids=managed,
         mfa_enabled=user.mfa_enabled,
         password_change_required=user.password_change_required,
+        organisation_id=user.organisation_id,
+        organisation_mfa=organisation is not None and organisation.mfa_required,
+        home=organisation is None or organisation.is_home,
     )
 
 
@@ -143,6 +153,7 @@ def current_actor() -> Actor:
         role=current_user.role,
         managed_service_ids=current_user.managed_service_ids,
         remote_addr=request.remote_addr,
+        organisation_id=current_user.organisation_id,
     )
 
 
@@ -276,15 +287,27 @@ def init_app(app: Flask) -> None:
                 if request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
                     return redirect(url_for("auth.change_password"))
             elif (
-                current_user.role in app.config["MFA_REQUIRED_ROLES"]
+                mfa_required_of(current_user)
                 and not current_user.mfa_enabled
                 # The provider's ID token said it did multi-factor authentication.
                 and not session.get("provider_mfa")
                 and request.endpoint not in MFA_SETUP_ENDPOINTS
             ):
-                flash("Your role needs two-factor authentication. Set it up to carry on.", "info")
+                flash(_mfa_reason(current_user), "info")
                 return redirect(url_for("auth.mfa_setup"))
         return None
+
+
+def mfa_required_of(user: SignedInUser) -> bool:
+    """Whether the person must use two-factor authentication: their role is one of
+    ``MFA_REQUIRED_ROLES``, or their organisation requires it of everyone."""
+    return user.organisation_mfa or user.role in current_app.config["MFA_REQUIRED_ROLES"]
+
+
+def _mfa_reason(user: SignedInUser) -> str:
+    if user.role in current_app.config["MFA_REQUIRED_ROLES"]:
+        return "Your role needs two-factor authentication. Set it up to carry on."
+    return "Your organisation needs two-factor authentication. Set it up to carry on."
 
 
 def _timestamp(value: object) -> datetime | None:
@@ -345,6 +368,20 @@ def role_required(*roles: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def home_organisation_only(view: F) -> F:
+    """People of the home organisation only: a partner organisation's people get 403. Goes
+    under ``role_required``, which checks the role first."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not getattr(current_user, "home", False):
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapped.home_only = True  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
 
 
 def public(view: F) -> F:

@@ -13,9 +13,20 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import CheckConstraint, Column, Index, Numeric, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy import inspect as sa_inspect
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, select
 
 from audit_app.core.lifecycle import AUDIT_STATUSES, DRAFT
 from audit_app.core.limits import (
@@ -27,6 +38,7 @@ from audit_app.core.limits import (
     MEASURE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
+from audit_app.core.organisations import ORGANISATION_KINDS
 from audit_app.core.roles import ROLES
 from audit_app.core.subjects import DEFAULT_SUBJECT, SUBJECT_MAX_LENGTH, SUBJECTS
 
@@ -58,11 +70,57 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+class Organisation(SQLModel, table=True):
+    """The council (the home organisation, exactly one) or a partner agency: it owns its people,
+    its services and its audits (docs/organisations.md)."""
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", ORGANISATION_KINDS), name="kind"),
+        # At most one home organisation; the migration seeds it and nothing removes it.
+        Index(
+            "uq_organisation_one_home",
+            "is_home",
+            unique=True,
+            sqlite_where=text("is_home"),
+            postgresql_where=text("is_home"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=16)
+    is_home: bool = Field(default=False)
+    # Two-factor authentication for every person of the organisation, whatever their role.
+    mfa_required: bool = Field(default=True)
+    # Where a partner's own identity provider will plug in (not used yet).
+    oidc_issuer: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# A row made without an organisation belongs to the home organisation (``users create``, the
+# case imports' new services, the demo); the value is looked up by the INSERT itself.
+HOME_ORGANISATION = (
+    select(Organisation.id).where(Organisation.is_home == True).scalar_subquery()  # noqa: E712
+)
+
+
+def organisation_column() -> Column[int]:
+    """``organisation_id``: not null, indexed, the home organisation unless given."""
+    return Column(
+        Integer,
+        ForeignKey("organisation.id"),
+        nullable=False,
+        index=True,
+        default=HOME_ORGANISATION,
+    )
+
+
 class Service(SQLModel, table=True):
     """A service area, e.g. Child Protection or Children in Care."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
+    organisation_id: int | None = Field(default=None, sa_column=organisation_column())
 
 
 class Team(SQLModel, table=True):
@@ -102,6 +160,7 @@ class User(SQLModel, table=True):
     oidc_subject: str | None = Field(default=None, max_length=255, unique=True)
     # The last time this person signed in, by password or single sign-on.
     last_sign_in_at: datetime | None = Field(default=None)
+    organisation_id: int | None = Field(default=None, sa_column=organisation_column())
 
 
 class UserSession(SQLModel, table=True):
@@ -250,6 +309,9 @@ class Audit(SQLModel, table=True):
     # The audit this one is the double-blind second audit of, if any: submitted, it too takes
     # the status "exercise", which no figure of the service counts.
     second_of_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
+    # The auditor's organisation when the audit was started: an agency's return on a council
+    # case is the agency's record.
+    organisation_id: int | None = Field(default=None, sa_column=organisation_column())
 
 
 class Answer(SQLModel, table=True):

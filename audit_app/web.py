@@ -72,6 +72,7 @@ NAVIGATION = (
     ("admin.kinds", "Kinds of audit", (ADMIN,), "admin.kind"),
     ("admin.learning_themes", "Learning themes", (ADMIN,), "admin.learning_theme"),
     ("trail.index", "Audit trail", (ADMIN,), "trail."),
+    ("admin.organisations", "Organisations", (ADMIN,), "admin.organisation"),
 )
 
 # What SQLite and PostgreSQL say when storage is full or read-only.
@@ -216,7 +217,13 @@ def _navigation_items() -> list[dict[str, Any]]:
     return [
         {"href": url_for(endpoint), "text": text, "active": here.startswith(area)}
         for endpoint, text, roles, area in NAVIGATION
-        if current_user.has_role(*roles) and endpoint in current_app.view_functions
+        if current_user.has_role(*roles)
+        and endpoint in current_app.view_functions
+        # Pages for the home organisation alone are not offered to a partner's people.
+        and (
+            current_user.home
+            or not getattr(current_app.view_functions[endpoint], "home_only", False)
+        )
     ]
 
 

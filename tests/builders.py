@@ -34,6 +34,7 @@ from audit_app.models import (
     Case,
     ManagedService,
     Moderation,
+    Organisation,
     QuestionnaireVersion,
     SafeguardingConcern,
     Service,
@@ -121,14 +122,31 @@ def write_questionnaire(folder: Path, name: str, data: dict[str, Any] | str) -> 
     return path
 
 
-def ensure_team(session: Session, name: str, *, service: str) -> Team:
-    """The team called ``name`` in ``service``, created (with the service) when missing."""
+def ensure_organisation(
+    session: Session, name: str, *, kind: str = "police", mfa_required: bool = False
+) -> Organisation:
+    """The partner organisation called ``name``, created when missing (by default without
+    two-factor authentication required, so that tests sign its people in with a password)."""
+    found = session.exec(select(Organisation).where(Organisation.name == name)).first()
+    if found is not None:
+        return found
+    organisation = Organisation(name=name, kind=kind, mfa_required=mfa_required)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def ensure_team(
+    session: Session, name: str, *, service: str, organisation_id: int | None = None
+) -> Team:
+    """The team called ``name`` in ``service``, created (with the service, of the organisation,
+    by default the home one) when missing."""
     team = session.exec(select(Team).where(Team.name == name)).first()
     if team is not None:
         return team
     service_row = session.exec(select(Service).where(Service.name == service)).first()
     if service_row is None:
-        service_row = Service(name=service)
+        service_row = Service(name=service, organisation_id=organisation_id)
         session.add(service_row)
         session.flush()
     team = Team(name=name, service_id=service_row.id)
@@ -148,13 +166,21 @@ def add_user(
     team: str | None = None,
     services: tuple[str, ...] = (),
     password: str = PASSWORD,
+    organisation: str | None = None,
 ) -> str:
-    """Add a user (and the team or services it names) with ``password``; return the username."""
+    """Add a user (and the team or services it names) with ``password``; return the username.
+
+    ``organisation``: a partner organisation's name (made when missing, see
+    ``ensure_organisation``), whose user this is, with a team in its own service."""
     with app.app_context(), session_scope(app) as session:
+        org_id = None
+        if organisation:
+            org_id = ensure_organisation(session, organisation).id
+        default_service = f"{organisation} service" if organisation else "Children in Need"
         if team:
-            ensure_team(session, team, service="Children in Need")
+            ensure_team(session, team, service=default_service, organisation_id=org_id)
         for service in services:
-            ensure_team(session, f"{service} team", service=service)
+            ensure_team(session, f"{service} team", service=service, organisation_id=org_id)
         accounts.create_user(
             username,
             password,
@@ -163,6 +189,7 @@ def add_user(
             actor=Actor.system("test"),
             team=team,
             services=services,
+            organisation_id=org_id,
         )
     return username
 
@@ -388,6 +415,7 @@ def actor_for(app: Flask, username: str) -> Actor:
             username=user.username,
             role=user.role,
             managed_service_ids=managed,
+            organisation_id=user.organisation_id,
         )
 
 

@@ -41,6 +41,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from audit_app.auth import current_actor
+from audit_app.core.organisations import PARTNER_KINDS
 from audit_app.db import get_session
 from audit_app.forms import ListedChoiceField, upload_field
 from audit_app.models import User
@@ -124,10 +126,11 @@ class _UserDetailsForm(FlaskForm):
         db = get_session()
         self.team.choices = [SelectChoice("", "No team")] + [
             SelectChoice(team, f"{team} ({service})")
-            for team, service in user_service.team_names(session=db)
+            for team, service in user_service.team_names(session=db, actor=current_actor())
         ]
         self.services.choices = [
-            SelectChoice(name) for name in user_service.service_names(session=db)
+            SelectChoice(name)
+            for name in user_service.service_names(session=db, actor=current_actor())
         ]
 
     def validate_services(self, field: Field) -> None:
@@ -293,3 +296,57 @@ class KindForm(FlaskForm):
         widget=GovTextInput(),
     )
     submit = SubmitField("Save kind", widget=GovSubmitInput())
+
+
+# --- organisations -------------------------------------------------------------------------
+
+
+class OrganisationForm(FlaskForm):
+    """Add a partner organisation and its first admin (Admin > Organisations)."""
+
+    name = StringField(
+        "Name of the organisation",
+        description="As its people know it, for example Metropolitan Police Service.",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the organisation's name")],
+    )
+    kind = RadioField(
+        "Kind of organisation",
+        choices=[SelectChoice(kind, name) for kind, name in PARTNER_KINDS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the kind of organisation")],
+        validate_choice=True,
+    )
+    username = StringField(
+        "Username of its first admin",
+        description="What they type to sign in, for example their work email address. They "
+        "add the organisation's other people.",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter a username for its first admin")],
+    )
+    display_name = StringField(
+        "Name of its first admin (optional)",
+        widget=GovTextInput(),
+        validators=[Length(max=120, message="Name must be 120 characters or fewer")],
+    )
+    password, confirm_password = _password_fields("password")
+    submit = SubmitField("Add organisation", widget=GovSubmitInput())
+
+    def validate_username(self, field: Field) -> None:
+        try:
+            user_service.check_username(field.data or "", session=get_session())
+        except AccountError as error:
+            raise ValidationError(str(error)) from None
+
+    def password_owner(self) -> tuple[str, str]:
+        return self.username.data or "", self.display_name.data or ""
+
+    def fields_in_page_order(self) -> list[Field]:
+        return [
+            self.name,
+            self.kind,
+            self.username,
+            self.display_name,
+            self.password,
+            self.confirm_password,
+        ]

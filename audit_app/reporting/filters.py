@@ -31,8 +31,8 @@ _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
 class Scope:
     """Whose audits a person may see in reports.
 
-    Admins and viewers see every service; a manager the services they manage; an auditor only
-    their own audits.
+    Admins and viewers see every service of their organisation; a manager the services they
+    manage; an auditor only their own audits.
     """
 
     all_services: bool = False
@@ -50,11 +50,24 @@ class Scope:
         return cls(all_services=True)
 
     @classmethod
-    def for_person(cls, role: str, user_id: int, managed_service_ids: frozenset[int]) -> Scope:
+    def for_person(
+        cls,
+        role: str,
+        user_id: int,
+        managed_service_ids: frozenset[int],
+        organisation_service_ids: frozenset[int] | None = None,
+    ) -> Scope:
+        """``organisation_service_ids``: the services of the person's organisation, or None
+        when it holds every service (``services/visibility.py``)."""
         if role in EVERY_SERVICE:
-            return cls(all_services=True)
+            if organisation_service_ids is None:
+                return cls(all_services=True)
+            return cls(service_ids=organisation_service_ids)
         if role == "manager":
-            return cls(service_ids=frozenset(managed_service_ids))
+            managed = frozenset(managed_service_ids)
+            if organisation_service_ids is not None:
+                managed &= organisation_service_ids
+            return cls(service_ids=managed)
         if role == "auditor":
             return cls(auditor_id=user_id)
         return cls()  # nothing

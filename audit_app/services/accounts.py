@@ -22,6 +22,7 @@ from audit_app.auth import (
 from audit_app.models import (
     ROLES,
     ManagedService,
+    Organisation,
     Service,
     SignInAttempt,
     Team,
@@ -209,8 +210,12 @@ def create_user(
     services: Sequence[str] = (),
     context_words: Iterable[str] | None = None,
     change_at_sign_in: bool = False,
+    organisation_id: int | None = None,
 ) -> User:
     """Add a user; a manager names the services they manage, an auditor their own team.
+
+    The user belongs to ``organisation_id``, else to the actor's organisation, else (the command
+    line, single sign-on) to the home organisation; their team and services must be of it.
 
     Where a person chose the password (the admin pages, ``users create``), ``context_words`` is
     the ``PASSWORD_CONTEXT_WORDS`` setting: the password may then contain none of them, nor the
@@ -227,7 +232,13 @@ def create_user(
         services=services,
         context_words=context_words,
     )
-    user = _store_account(account, password, change_at_sign_in, session=session)
+    user = _store_account(
+        account,
+        password,
+        change_at_sign_in,
+        session=session,
+        organisation_id=organisation_id or actor.organisation_id,
+    )
     record_event(
         "user.created",
         session=session,
@@ -242,11 +253,36 @@ def create_user(
     return user
 
 
+def _check_organisation(
+    account: NewAccount, organisation_id: int | None, *, session: Session
+) -> None:
+    """AccountError unless the team and services are of the organisation (or, with none given,
+    of the home organisation): another organisation's are answered as not there."""
+    home = session.exec(select(Organisation.id).where(col(Organisation.is_home))).first()
+    wanted = organisation_id if organisation_id is not None else home
+    team = account.team_row
+    if team is not None:
+        service = session.get(Service, team.service_id)
+        if service is None or service.organisation_id != wanted:
+            raise AccountError(f"There is no team called {team.name}")
+    for row in account.service_rows:
+        if row.organisation_id != wanted:
+            raise AccountError(f"There is no service called {row.name}")
+
+
 def _store_account(
-    account: NewAccount, password: str, change_at_sign_in: bool, *, session: Session
+    account: NewAccount,
+    password: str,
+    change_at_sign_in: bool,
+    *,
+    session: Session,
+    organisation_id: int | None,
 ) -> User:
-    """Write the checked account and the services its manager manages."""
+    """Write the checked account and the services its manager manages, in the organisation
+    (the home organisation when None)."""
+    _check_organisation(account, organisation_id, session=session)
     user = User(
+        organisation_id=organisation_id,
         username=account.username,
         display_name=account.display_name.strip(),
         password_hash=hash_password(password),

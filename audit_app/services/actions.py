@@ -28,6 +28,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
+from audit_app.services import visibility
 from audit_app.services.audits import (
     MAX_TEXT,
     Actor,
@@ -404,6 +405,7 @@ def _overdue_first(today: date):  # type: ignore[no-untyped-def]
 
 def _answered_for_by(actor: Actor, query: Any) -> Any:
     """The query kept to the actions this person answers for (see open_actions)."""
+    query = query.where(visibility.audits_seen(actor))
     if actor.role == "manager":
         return query.where(
             or_(

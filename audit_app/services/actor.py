@@ -18,6 +18,9 @@ class Actor:
     role: str
     managed_service_ids: frozenset[int] = frozenset()
     remote_addr: str | None = None
+    # The person's organisation; None for the command line and the tool itself, which act on
+    # the whole database (``services/visibility.py``).
+    organisation_id: int | None = None
 
     @property
     def person_id(self) -> int:

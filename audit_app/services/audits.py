@@ -63,7 +63,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import errors
+from audit_app.services import errors, visibility
 from audit_app.services import evidence as theme_evidence
 from audit_app.services.actor import Actor as Actor
 from audit_app.services.answer_keys import answer_key, row_for_key
@@ -295,7 +295,10 @@ def counted_audits() -> list[Any]:
 
 def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
     """The audit's auditor, a manager of its service, or an admin; an audit made for a
-    calibration exercise, or a second audit, only its auditor (both are blind)."""
+    calibration exercise, or a second audit, only its auditor (both are blind). Nobody sees an
+    audit of another organisation (``services/visibility.py``)."""
+    if not visibility.may_see_audit(actor, audit):
+        return False
     if not counts_in_figures(audit):
         return audit.auditor_id == actor.id and actor.role in AUDITORS
     if actor.role == "admin":
@@ -528,6 +531,7 @@ def _new_audit(
         case_id=case.id,  # type: ignore[arg-type]
         questionnaire_version_id=version_row.id,  # type: ignore[arg-type]
         auditor_id=actor.person_id,
+        organisation_id=actor.organisation_id,
     )
     session.add(audit)
     session.flush()

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, or_, select
 from audit_app.core.roles import AUDITOR, AUDITORS, MANAGER
 from audit_app.core.subjects import DEFAULT_SUBJECT
 from audit_app.models import Allocation, Case, Team, User
+from audit_app.services import visibility
 from audit_app.services.actor import Actor
 
 ANY_SERVICE_SETTING = "AUDIT_ANY_SERVICE"
@@ -72,7 +73,9 @@ def case_to_audit(
     if not may_audit_any_service(actor, any_service):
         return None
     case = session.exec(
-        select(Case).where(Case.case_ref == reference, Case.subject == subject)
+        select(Case).where(
+            Case.case_ref == reference, Case.subject == subject, visibility.cases_seen(actor)
+        )
     ).first()
     return None if case is None else CaseToAudit(case, outside_services=True)
 
@@ -90,6 +93,7 @@ def _within_reach(reference: str, actor: Actor, subject: str) -> Any:
         .where(
             Case.case_ref == reference,
             Case.subject == subject,
+            visibility.cases_seen(actor),
             or_(col(Team.service_id).in_(_own_services(actor)), allocated),
         )
     )

@@ -35,6 +35,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
+from audit_app.services import visibility
 from audit_app.services.audits import (
     Actor,
     AuditError,
@@ -285,7 +286,7 @@ def open_concerns(
 ) -> list[ConcernItem]:
     """Unacknowledged concerns the person may see, oldest first: in the services they manage,
     in services without an active manager for the safeguarding fallback, and all for an admin."""
-    query = _open_concern_query()
+    query = _open_concern_query().where(visibility.audits_seen(actor))
     if actor.role != "admin":
         reachable = []
         if actor.role == "manager" and actor.managed_service_ids:
@@ -399,7 +400,9 @@ def load_concern(
     audit = session.get(Audit, concern.audit_id)
     assert audit is not None
     case, team = case_and_team(audit, session=session)
-    if not may_see(actor, team.service_id, session=session, fallback=fallback):
+    if not visibility.may_see_audit(actor, audit) or not may_see(
+        actor, team.service_id, session=session, fallback=fallback
+    ):
         raise AuditNotFound(concern_id)
     raiser = session.get(User, concern.raised_by_id)
     manages = actor.role == "manager" and team.service_id in actor.managed_service_ids

@@ -38,6 +38,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services import actions as action_service
+from audit_app.services import visibility
 from audit_app.services.audits import (
     MAX_TEXT,
     Actor,
@@ -223,6 +224,7 @@ def _submitted_query(actor: Actor, *, due: bool, limit: int | None) -> Any:
         .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)
         .where(Audit.status == SUBMITTED, Audit.moderation_due == due)
     )
+    query = query.where(visibility.audits_seen(actor))
     if actor.role != "admin":
         query = query.where(col(Team.service_id).in_(sorted(actor.managed_service_ids)))
     order = col(Audit.submitted_at) if due else col(Audit.submitted_at).desc()

@@ -26,6 +26,7 @@ from audit_app.reporting.filters import (
 from audit_app.reporting.questionnaires import Catalogue
 from audit_app.reporting.report_page import ReportPage
 from audit_app.reporting.selection import A, Places, Selection, recorded_days
+from audit_app.services import visibility
 from audit_app.services.actor import Actor
 from audit_app.services.errors import NotFound
 from audit_app.services.kinds import declared_kinds
@@ -70,12 +71,17 @@ def record_export(
     )
 
 
-def report_scope(actor: Actor, *, blind: bool, free_text_to: str) -> Scope:
+def report_scope(actor: Actor, *, blind: bool, free_text_to: str, session: Session) -> Scope:
     """Whose audits the person's reports cover, and what their downloads and lists leave
     blank: free-text answers unless their role may read audits (or ``FREE_TEXT_DOWNLOADS``
     is ``everyone``); in blind moderation, a manager's view of the auditor's judgements of
     audits awaiting moderation, as on the audit pages (``moderation.judgements_hidden``)."""
-    scope = Scope.for_person(actor.role, actor.person_id, actor.managed_service_ids)
+    scope = Scope.for_person(
+        actor.role,
+        actor.person_id,
+        actor.managed_service_ids,
+        visibility.report_service_ids(actor, session=session),
+    )
     return replace(
         scope,
         free_text=free_text_to == "everyone" or actor.role in READERS,

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, ROLES, VIEWER
 from audit_app.models import AuditEvent, ManagedService, Service, Team, User, utcnow
-from audit_app.services import accounts
+from audit_app.services import accounts, visibility
 from audit_app.services.actor import Actor
 from audit_app.services.errors import Refused
 from audit_app.services.trail import record_event
@@ -383,12 +383,16 @@ class SignInRow:
     due_for_deactivation: bool
 
 
-def last_sign_ins(*, session: Session, deactivate_after_days: int) -> list[SignInRow]:
-    """Every account, the longest unused first, with whether the next daily run deactivates it."""
+def last_sign_ins(
+    *, session: Session, deactivate_after_days: int, actor: Actor | None = None
+) -> list[SignInRow]:
+    """Every account (of the actor's organisation), the longest unused first, with whether the
+    next daily run deactivates it."""
     now = utcnow()
     reactivated = _reactivated_since(session, now - timedelta(days=max(deactivate_after_days, 1)))
     rows = []
-    for user in session.exec(select(User).order_by(col(User.username))):
+    seen_people = [] if actor is None else [visibility.people_seen(actor)]
+    for user in session.exec(select(User).where(*seen_people).order_by(col(User.username))):
         seen = last_seen(user, reactivated)
         days = (now - seen).days
         due = (

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from audit_app import clock
 from audit_app.auth import end_sessions
 from audit_app.models import ROLES, ManagedService, Service, Team, User
-from audit_app.services import accounts, mfa
+from audit_app.services import accounts, mfa, visibility
 from audit_app.services import concerns as concern_service
 from audit_app.services.accounts import AccountError
 from audit_app.services.actor import Actor
@@ -53,10 +54,11 @@ class UserNotFound(NotFound):
     """No user with that id."""
 
 
-def get_user(user_id: int, *, session: Session) -> User:
-    """The user with this id; UserNotFound when there is none."""
+def get_user(user_id: int, *, session: Session, actor: Actor | None = None) -> User:
+    """The user with this id; UserNotFound when there is none, and when ``actor`` is of another
+    organisation (an organisation's admins manage its own people only)."""
     user = session.get(User, user_id)
-    if user is None:
+    if user is None or (actor is not None and not visibility.may_see_person(actor, user)):
         raise UserNotFound(f"No user with id {user_id}")
     return user
 
@@ -127,17 +129,32 @@ def check_role(role: str) -> str:
     return role
 
 
-def find_team(name: str, *, session: Session) -> Team:
-    team = session.exec(select(Team).where(Team.name == name)).first()
+def find_team(name: str, *, session: Session, organisation_id: int | None = None) -> Team:
+    """The team with this name, of the organisation when one is given."""
+    team = session.exec(select(Team).where(Team.name == name, *_teams_of(organisation_id))).first()
     if team is None:
         raise AccountError(f"There is no team called {name}. {IMPORT_HINT}")
     return team
 
 
-def find_services(names: Sequence[str], *, session: Session) -> list[Service]:
+def _teams_of(organisation_id: int | None) -> list[Any]:
+    if organisation_id is None:
+        return []
+    return [col(Team.service_id).in_(_services_of(organisation_id))]
+
+
+def _services_of(organisation_id: int) -> Any:
+    return select(Service.id).where(Service.organisation_id == organisation_id)
+
+
+def find_services(
+    names: Sequence[str], *, session: Session, organisation_id: int | None = None
+) -> list[Service]:
+    """The services with these names, of the organisation when one is given."""
     rows = []
+    own = [] if organisation_id is None else [col(Service.id).in_(_services_of(organisation_id))]
     for name in dict.fromkeys(names):
-        row = session.exec(select(Service).where(Service.name == name)).first()
+        row = session.exec(select(Service).where(Service.name == name, *own)).first()
         if row is None:
             raise AccountError(f"There is no service called {name}. {IMPORT_HINT}")
         rows.append(row)
@@ -158,13 +175,14 @@ def check_new_user(
     session: Session,
     team: str | None = None,
     services: Sequence[str] = (),
+    organisation_id: int | None = None,
 ) -> str:
     """Everything about a new user except the password; returns the normalised username."""
     normalised = check_username(username, session=session)
     check_role(role)
     if team:
-        find_team(team, session=session)
-    find_services(services, session=session)
+        find_team(team, session=session, organisation_id=organisation_id)
+    find_services(services, session=session, organisation_id=organisation_id)
     check_services_for_role(role, services)
     return normalised
 
@@ -184,7 +202,14 @@ def add_user(
 ) -> User:
     """Check and create a user; writes nothing when any detail is wrong. ``context_words`` and
     ``change_at_sign_in`` as for :func:`accounts.create_user`."""
-    check_new_user(username, role, session=session, team=team, services=services)
+    check_new_user(
+        username,
+        role,
+        session=session,
+        team=team,
+        services=services,
+        organisation_id=actor.organisation_id,
+    )
     return accounts.create_user(
         username,
         password,
@@ -199,18 +224,22 @@ def add_user(
     )
 
 
-def team_names(*, session: Session) -> list[tuple[str, str]]:
-    """Every team as (team, service), by service then team."""
+def team_names(*, session: Session, actor: Actor | None = None) -> list[tuple[str, str]]:
+    """Every team (of the actor's organisation) as (team, service), by service then team."""
+    seen = [] if actor is None else [visibility.services_seen(actor)]
     rows = session.exec(
         select(Team.name, Service.name)
         .join(Service, Service.id == Team.service_id)  # type: ignore[arg-type]
+        .where(*seen)
         .order_by(Service.name, Team.name)
     )
     return [(team, service) for team, service in rows]
 
 
-def service_names(*, session: Session) -> list[str]:
-    return list(session.exec(select(Service.name).order_by(Service.name)))
+def service_names(*, session: Session, actor: Actor | None = None) -> list[str]:
+    """Every service (of the actor's organisation), by name."""
+    seen = [] if actor is None else [visibility.services_seen(actor)]
+    return list(session.exec(select(Service.name).where(*seen).order_by(Service.name)))
 
 
 def _team_name(team_id: int | None, *, session: Session) -> str | None:
@@ -240,9 +269,11 @@ def user_row(user: User, *, session: Session) -> UserRow:
     )
 
 
-def list_users(*, session: Session) -> list[UserRow]:
-    """Every user, by username, with their team and managed services (three queries in all)."""
-    users = list(session.exec(select(User).order_by(User.username)))
+def list_users(*, session: Session, actor: Actor | None = None) -> list[UserRow]:
+    """Every user (of the actor's organisation), by username, with their team and managed
+    services (three queries in all)."""
+    seen = [] if actor is None else [visibility.people_seen(actor)]
+    users = list(session.exec(select(User).where(*seen).order_by(User.username)))
     teams = {team_id: name for team_id, name in session.exec(select(Team.id, Team.name))}
     services: dict[int, list[str]] = {}
     for user_id, name in session.exec(
@@ -320,8 +351,9 @@ def check_user_update(
         raise SelfChangeRefused(
             "You cannot remove your own admin role. Ask another admin to do it."
         )
-    team_row = find_team(team, session=session) if team else None
-    service_rows = find_services(services, session=session)
+    own = user.organisation_id
+    team_row = find_team(team, session=session, organisation_id=own) if team else None
+    service_rows = find_services(services, session=session, organisation_id=own)
     check_services_for_role(role, services)
     return team_row, service_rows
 

@@ -12,7 +12,7 @@ import io
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from audit_app.auth import current_actor, role_required
+from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.core.calibration import MIN_UNITS
 from audit_app.core.roles import ADMIN, AUDITORS, MANAGER
 from audit_app.db import changes, get_session
@@ -36,6 +36,7 @@ def _threshold() -> float:
 
 @bp.get("")
 @role_required(ADMIN)
+@home_organisation_only
 def index() -> str:
     db = get_session()
     return render_template(
@@ -49,6 +50,7 @@ def index() -> str:
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(ADMIN)
+@home_organisation_only
 def new() -> str | Response | tuple[str, int]:
     db = get_session()
     form = ExerciseForm()
@@ -90,6 +92,7 @@ def _new_page(form: ExerciseForm, errors: dict[str, str], chosen: list[int]) -> 
 
 @bp.get("/<int:exercise_id>")
 @role_required(ADMIN, *AUDITORS)
+@home_organisation_only
 def show(exercise_id: int) -> str:
     db = get_session()
     page = service.load_exercise(exercise_id, current_actor(), session=db)
@@ -105,6 +108,7 @@ def show(exercise_id: int) -> str:
 
 @bp.post("/<int:exercise_id>/start")
 @role_required(*AUDITORS)
+@home_organisation_only
 def start(exercise_id: int) -> Response:
     form = ExerciseActionForm()
     if not form.validate_on_submit():
@@ -120,6 +124,7 @@ def start(exercise_id: int) -> Response:
 
 @bp.route("/<int:exercise_id>/agreed", methods=["GET", "POST"])
 @role_required(ADMIN)
+@home_organisation_only
 def agreed(exercise_id: int) -> str | Response | tuple[str, int]:
     db = get_session()
     page = service.load_exercise(exercise_id, current_actor(), session=db)
@@ -153,6 +158,7 @@ def _agreed_as_typed(page: service.ExercisePage) -> dict[str, str]:
 
 @bp.post("/<int:exercise_id>/reveal")
 @role_required(ADMIN)
+@home_organisation_only
 def reveal(exercise_id: int) -> Response:
     form = ExerciseActionForm()
     if form.validate_on_submit():

@@ -51,6 +51,7 @@ def _scope() -> Scope:
         current_actor(),
         blind=bool(current_app.config["MODERATION_BLIND"]),
         free_text_to=str(current_app.config["FREE_TEXT_DOWNLOADS"]),
+        session=get_session(),
     )
 
 

@@ -20,7 +20,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit_app import oidc
-from audit_app.auth import public, role_required
+from audit_app.auth import current_actor, public, role_required
 from audit_app.core.roles import ADMIN
 from audit_app.db import changes, get_session
 from audit_app.models import User, utcnow
@@ -195,7 +195,9 @@ def signed_out() -> Response:
 def last_sign_ins() -> str:
     """Every account with its last sign-in, the longest unused first."""
     days = int(current_app.config["DEACTIVATE_AFTER_DAYS"])
-    rows = sso.last_sign_ins(session=get_session(), deactivate_after_days=days)
+    rows = sso.last_sign_ins(
+        session=get_session(), deactivate_after_days=days, actor=current_actor()
+    )
     return render_template(
         "sso/last_sign_ins.html", rows=rows, days=days, role_names=users.ROLE_NAMES
     )

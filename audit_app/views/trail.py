@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
-from audit_app.auth import current_actor, role_required
+from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.db import changes, get_session, read_only_session
 from audit_app.reporting.cells import neutralise
 from audit_app.services.trail import TrailFilters, iter_events, record_event, search_events
@@ -51,6 +51,7 @@ def _filters() -> tuple[TrailFilters, dict[str, str]]:
 
 @bp.get("")
 @role_required("admin")
+@home_organisation_only
 def index() -> str:
     filters, errors = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -78,6 +79,7 @@ def cell(value: object) -> str:
 
 @bp.get("/export.csv")
 @role_required("admin")
+@home_organisation_only
 @export_limited
 def export() -> Response:
     filters, errors = _filters()

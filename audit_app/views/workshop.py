@@ -33,7 +33,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from audit_app import clock, jobs, workbook_template
-from audit_app.auth import current_actor, role_required
+from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.core.questionnaire import QuestionnaireInvalid
 from audit_app.core.repeats import page_fields, repeat_counts
 from audit_app.core.rescore import CHANGES, DIRECTIONS
@@ -198,6 +198,7 @@ def _default_pair(rows: list[QuestionnaireVersion]) -> tuple[str, str]:
 
 @bp.get("")
 @role_required("admin")
+@home_organisation_only
 def index() -> str:
     """Every questionnaire with its versions, audits, downloads and actions."""
     entries = workshop_service.list_questionnaires(session=get_session())
@@ -206,6 +207,7 @@ def index() -> str:
 
 @bp.get("/<questionnaire_id>/versions/<int:version>/download")
 @role_required("admin")
+@home_organisation_only
 def download(questionnaire_id: str, version: int) -> BaseResponse:
     """The JSON file exactly as it was loaded."""
     row = workshop_service.get_version(questionnaire_id, version, session=get_session())
@@ -219,6 +221,7 @@ def download(questionnaire_id: str, version: int) -> BaseResponse:
 
 @bp.get("/<questionnaire_id>/versions/<int:version>/workbook")
 @role_required("admin")
+@home_organisation_only
 def download_workbook(questionnaire_id: str, version: int) -> BaseResponse:
     """The version as a workbook, to change in a spreadsheet and upload as a new version."""
     row = workshop_service.get_version(questionnaire_id, version, session=get_session())
@@ -232,6 +235,7 @@ def download_workbook(questionnaire_id: str, version: int) -> BaseResponse:
 
 @bp.get("/template.xlsx")
 @role_required("admin")
+@home_organisation_only
 def template() -> BaseResponse:
     """The template workbook: every column explained, and a worked example."""
     return _workbook_response(workbook_template.render(), workbook_template.FILENAME)
@@ -266,6 +270,7 @@ CHANGE_URL = "/<questionnaire_id>/versions/<int:version>/"
 
 @bp.route(CHANGE_URL + "publish", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def publish(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseResponse:
     """Say what publishing a draft will do; the form publishes it."""
     return _version_change(workshop_service.PUBLISH, questionnaire_id, version)
@@ -273,6 +278,7 @@ def publish(questionnaire_id: str, version: int) -> str | tuple[str, int] | Base
 
 @bp.route(CHANGE_URL + "retire", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def retire(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseResponse:
     """Say what retiring a version will do; the form retires it."""
     return _version_change(workshop_service.RETIRE, questionnaire_id, version)
@@ -280,6 +286,7 @@ def retire(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseR
 
 @bp.route(CHANGE_URL + "reinstate", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def reinstate(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseResponse:
     """Say what reinstating a retired version will do; the form reinstates it."""
     return _version_change(workshop_service.REINSTATE, questionnaire_id, version)
@@ -287,6 +294,7 @@ def reinstate(questionnaire_id: str, version: int) -> str | tuple[str, int] | Ba
 
 @bp.route(CHANGE_URL + "discard", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def discard(questionnaire_id: str, version: int) -> str | tuple[str, int] | BaseResponse:
     """Say what discarding a draft will do; the form deletes it."""
     return _version_change(workshop_service.DISCARD, questionnaire_id, version)
@@ -360,6 +368,7 @@ def _impact_href(questionnaire_id: str, before: int, after: int) -> str:
 
 @bp.route("/upload", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def upload() -> str | tuple[str, int]:
     """Choose a file; a valid one is summarised and compared before it is loaded."""
     form = UploadForm()
@@ -383,6 +392,7 @@ def upload() -> str | tuple[str, int]:
 
 @bp.post("/upload/confirm")
 @role_required("admin")
+@home_organisation_only
 def upload_confirm() -> str | tuple[str, int] | BaseResponse:
     """Check the file again and load it, or say why not."""
     form = ConfirmUploadForm()
@@ -450,6 +460,7 @@ def _load(source: str, raw: bytes, sha256: str) -> tuple[str, int] | BaseRespons
 
 @bp.get("/<questionnaire_id>/versions/<int:version>/preview")
 @role_required("admin")
+@home_organisation_only
 def preview(questionnaire_id: str, version: int) -> str:
     """The auditor's task list for this version, with the sandbox's scores."""
     row = workshop_service.get_version(questionnaire_id, version, session=get_session())
@@ -464,6 +475,7 @@ def preview(questionnaire_id: str, version: int) -> str:
 
 @bp.get("/<questionnaire_id>/versions/<int:version>/preview/<theme_id>")
 @role_required("admin")
+@home_organisation_only
 def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
     """A theme page as the auditor sees it; its form recalculates the scores, storing nothing."""
     row = workshop_service.get_version(questionnaire_id, version, session=get_session())
@@ -501,6 +513,7 @@ def preview_theme(questionnaire_id: str, version: int, theme_id: str) -> str:
 
 @bp.get("/<questionnaire_id>/compare")
 @role_required("admin")
+@home_organisation_only
 def compare(questionnaire_id: str) -> str | tuple[str, int]:
     """Two versions side by side: what was added, removed and changed."""
     rows = workshop_service.versions_of(questionnaire_id, session=get_session())
@@ -547,6 +560,7 @@ def _scope_name(scope: str, result: Summary | None) -> str:
 
 @bp.get("/<questionnaire_id>/rescoring")
 @role_required("admin")
+@home_organisation_only
 def impact(questionnaire_id: str) -> Response:
     """What another version's rules would do to the grades of audits already submitted."""
     rows = workshop_service.versions_of(questionnaire_id, session=get_session())

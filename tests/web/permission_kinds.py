@@ -23,3 +23,17 @@ def expect(default: str, anonymous: str = "sign-in", **by_person: str) -> dict[s
 
 
 ADMIN_ONLY = expect("forbidden", admin="ok")
+
+# A partner organisation's people, each beside the home person whose role they hold. The matrix
+# tries every route with them too (``test_permissions.py``): unless a row names them, each gets
+# what their home counterpart gets, except that a route naming one of the home organisation's
+# records (a ``{placeholder}`` in its URL) is "missing" where the counterpart's is "ok", and a
+# page of the home organisation alone (an area's ``HOME_ONLY``) is "forbidden".
+PARTNERS = {
+    "partner_auditor": "auditor",
+    "partner_manager": "manager_own",
+    "partner_admin": "admin",
+    "partner_viewer": "viewer",
+}
+
+PARTNER_ORGANISATION = "Metropolitan Police"

@@ -67,3 +67,5 @@ ROWS = {
     "calibration.agreement": [("GET", "/calibration/agreement", LEAD_AND_MANAGERS)],
     "calibration.agreement_csv": [("GET", "/calibration/agreement.csv", LEAD_AND_MANAGERS)],
 }
+
+HOME_ONLY = set(ROWS)  # the home organisation's alone: a partner's people get 403

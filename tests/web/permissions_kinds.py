@@ -7,3 +7,5 @@ from tests.web.permission_kinds import ADMIN_ONLY
 ROWS = {
     "admin.kinds": [("GET", "/admin/kinds", ADMIN_ONLY), ("POST", "/admin/kinds", ADMIN_ONLY)],
 }
+
+HOME_ONLY = set(ROWS)  # the home organisation's alone: a partner's people get 403

@@ -60,3 +60,5 @@ ROWS = {
     "workshop.compare": [("GET", "/questionnaires/journey-audit/compare", ADMIN_ONLY)],
     "workshop.impact": [("GET", "/questionnaires/journey-audit/rescoring", ADMIN_ONLY)],
 }
+
+HOME_ONLY = set(ROWS)  # the home organisation's alone: a partner's people get 403

@@ -9,6 +9,10 @@ Kinds of answer: ``ok`` (the page or its form works: 2xx, a redirect that is not
 or 400 for an empty form), ``sign-in`` (302 to the sign-in page), ``forbidden`` (403) and
 ``missing`` (404: the thing is not revealed to exist). Every route of the application must be
 listed here: a test fails when one is added without its row.
+
+Every route is also tried by the people of a partner organisation (``PARTNERS``), on the home
+organisation's records: see ``partner_kinds``. An area lists the pages of the home organisation
+alone in ``HOME_ONLY``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from werkzeug.test import TestResponse
 from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, User
 from tests.builders import PASSWORD, ensure_team, journey_questionnaire, load_questionnaire
-from tests.web.permission_kinds import ADMIN_ONLY, PEOPLE, expect
+from tests.web.permission_kinds import ADMIN_ONLY, PARTNERS, PEOPLE, expect
 
 AREAS = [
     importlib.import_module(f"tests.web.{path.stem}")
@@ -163,6 +167,37 @@ MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
 for _area in AREAS:
     MATRIX.update(_area.ROWS)
 
+# Pages of the home organisation alone: a partner organisation's people get 403.
+HOME_ONLY = {
+    "trail.index",
+    "trail.export",
+    "admin.cases",
+    "admin.allocations",
+    "admin.allocations_import",
+    "admin.allocations_draw",
+}
+for _area in AREAS:
+    HOME_ONLY |= getattr(_area, "HOME_ONLY", set())
+
+
+def partner_kinds(endpoint: str, template: str, expected: dict[str, str]) -> dict[str, str]:
+    """What each partner person should get: what the row names for them, else "forbidden" on
+    a page of the home organisation alone, else what their home counterpart gets, except
+    "missing" for a route naming one of the home organisation's records that the counterpart
+    may open."""
+    kinds = {}
+    for partner, counterpart in PARTNERS.items():
+        kind = expected.get(partner, expected[counterpart])
+        if partner in expected:
+            pass
+        elif endpoint in HOME_ONLY:
+            kind = "forbidden"
+        elif kind == "ok" and "{" in template:
+            kind = "missing"
+        kinds[partner] = kind
+    return kinds
+
+
 PUBLIC_ENDPOINTS = {
     "static",
     "auth.sign_in",
@@ -201,9 +236,10 @@ def test_permission_matrix(
     client = app.test_client()
     places = _build_world(app, make_user, client)
     method, template, expected = MATRIX[endpoint][index]
+    expected = {**expected, **partner_kinds(endpoint, template, expected)}
     url = template.format(**places)
     actual = {}
-    for person in PEOPLE:
+    for person in (*PEOPLE, *PARTNERS):
         client = app.test_client()
         if person != "anonymous":
             _sign_in(client, person)

@@ -1,5 +1,5 @@
-"""The admin area: users, cases, allocations, kinds of audit and learning themes. Every route is
-for admins only."""
+"""The admin area: users, cases, allocations, kinds of audit, learning themes and
+organisations. Every route is for admins only."""
 
 from __future__ import annotations
 
@@ -13,5 +13,6 @@ from audit_app.views.admin import (  # noqa: E402,F401
     cases,
     kinds,
     learning_themes,
+    organisations,
     users,
 )

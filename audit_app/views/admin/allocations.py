@@ -9,7 +9,7 @@ from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from audit_app import clock
-from audit_app.auth import current_actor, role_required
+from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.core.dates import add_months, month_start
 from audit_app.db import changes, get_session
 from audit_app.forms.admin import AllocationsUploadForm, DrawForm
@@ -60,6 +60,7 @@ def _page(
 
 @bp.get("/allocations")
 @role_required("admin")
+@home_organisation_only
 def allocations() -> str | tuple[str, int]:
     """Every allocation, with forms to import more or draw them at random."""
     return _page(AllocationsUploadForm(formdata=None), _draw_form())
@@ -67,6 +68,7 @@ def allocations() -> str | tuple[str, int]:
 
 @bp.post("/allocations/import")
 @role_required("admin")
+@home_organisation_only
 def allocations_import() -> str | tuple[str, int] | Response:
     form = AllocationsUploadForm()
     if not form.validate_on_submit():
@@ -86,6 +88,7 @@ def allocations_import() -> str | tuple[str, int] | Response:
 
 @bp.post("/allocations/draw")
 @role_required("admin")
+@home_organisation_only
 def allocations_draw() -> str | tuple[str, int] | Response:
     form = _draw_form()
     upload_form = AllocationsUploadForm(formdata=None)

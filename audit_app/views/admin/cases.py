@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import Field
 
-from audit_app.auth import current_actor, role_required
+from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.db import changes, get_session
 from audit_app.forms.admin import CasesUploadForm
 from audit_app.services import cases as case_service
@@ -67,6 +67,7 @@ def pagination(endpoint: str, page: int, pages: int) -> dict[str, Any] | None:
 
 @bp.route("/cases", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def cases() -> str | Response | tuple[str, int]:
     """Every case, a page at a time, with a form to import more."""
     form = CasesUploadForm()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from audit_app.auth import current_actor, role_required
+from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.db import changes, get_session
 from audit_app.forms.admin import KindForm
 from audit_app.services import kinds as kind_service
@@ -22,6 +22,7 @@ DONE = {
 
 @bp.route("/kinds", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def kinds() -> str | Response | tuple[str, int]:
     """Every declared kind of audit, with a form to declare or rename one."""
     form = KindForm()

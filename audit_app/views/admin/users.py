@@ -45,7 +45,7 @@ def _role_items() -> list[dict[str, Any]]:
 @bp.get("/users")
 @role_required("admin")
 def users() -> str:
-    rows = user_service.list_users(session=get_session())
+    rows = user_service.list_users(session=get_session(), actor=current_actor())
     return render_template("admin/users.html", rows=rows)
 
 
@@ -170,7 +170,7 @@ def _status_form(user: User) -> StatusForm:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def user_edit(user_id: int) -> str | Response | tuple[str, int]:
-    user = user_service.get_user(user_id, session=get_session())
+    user = user_service.get_user(user_id, session=get_session(), actor=current_actor())
     if request.method == "GET":
         return _edit_page(user)
     form = EditUserForm()
@@ -202,7 +202,7 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
 @bp.post("/users/<int:user_id>/password")
 @role_required("admin")
 def user_password(user_id: int) -> str | Response | tuple[str, int]:
-    user = user_service.get_user(user_id, session=get_session())
+    user = user_service.get_user(user_id, session=get_session(), actor=current_actor())
     form = SetPasswordForm(prefix="new")
     form.owner = user
     if user.id == current_user.id:
@@ -231,7 +231,7 @@ def user_password(user_id: int) -> str | Response | tuple[str, int]:
 @bp.post("/users/<int:user_id>/status")
 @role_required("admin")
 def user_status(user_id: int) -> str | Response | tuple[str, int]:
-    user = user_service.get_user(user_id, session=get_session())
+    user = user_service.get_user(user_id, session=get_session(), actor=current_actor())
     form = StatusForm(prefix="status")
     if not form.validate():
         abort(400)
@@ -288,7 +288,7 @@ def _confirm_deactivation(user: User, warning: user_service.LastManagerWarning) 
 def user_mfa_reset(user_id: int) -> str | Response | tuple[str, int]:
     """For a person who lost their authenticator and their recovery codes: after checking who
     they are, turn two-factor authentication off so that they can set it up again."""
-    user = user_service.get_user(user_id, session=get_session())
+    user = user_service.get_user(user_id, session=get_session(), actor=current_actor())
     form = ResetMfaForm(prefix="mfa")
     if not _reset_form_valid(form):
         return _edit_page(user, mfa_form=form)
@@ -325,7 +325,7 @@ def _reset_form_valid(form: ResetMfaForm) -> bool:
 @role_required("admin")
 def user_sessions_end(user_id: int) -> str | Response | tuple[str, int]:
     """Sign a person out on every device (a lost laptop, someone leaving in a hurry)."""
-    user = user_service.get_user(user_id, session=get_session())
+    user = user_service.get_user(user_id, session=get_session(), actor=current_actor())
     form = EndSessionsForm(prefix="sessions")
     if not form.validate():
         abort(400)
