@@ -24,6 +24,7 @@ from audit_app.core.lifecycle import OPEN
 from audit_app.core.roles import ALLOCATABLE
 from audit_app.core.subjects import DEFAULT_SUBJECT
 from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
+from audit_app.services import visibility
 from audit_app.services.actor import Actor
 from audit_app.services.cases import chunked, references_by_ref
 from audit_app.services.csv_files import (
@@ -249,7 +250,8 @@ def import_allocations(
 ) -> AllocationImportSummary:
     """Create allocations from a CSV file, all or nothing; rows already allocated are skipped."""
     table = read_csv(text, required=ALLOCATION_COLUMNS)
-    problems, wanted = check_allocation_rows(table.rows, _lookup_for(table.rows, session=session))
+    lookup = _lookup_for(table.rows, session=session, actor=actor)
+    problems, wanted = check_allocation_rows(table.rows, lookup)
     if problems:
         raise ImportRefused(problems)
     created, already = _add_allocations(wanted, session=session, actor=actor)
@@ -272,17 +274,24 @@ def import_allocations(
     return summary
 
 
-def _lookup_for(rows: Sequence[CsvRow], *, session: Session) -> AllocationLookup:
-    """The stored cases and users that the rows name, and the questionnaires."""
+def _lookup_for(rows: Sequence[CsvRow], *, session: Session, actor: Actor) -> AllocationLookup:
+    """The stored cases and users that the rows name, and the questionnaires. Another
+    organisation's cases and people are not found (``services/visibility.py``)."""
     versions = current_versions(session=session)
+    cases = references_by_ref([r.get("case_id") for r in rows if r.get("case_id")], session=session)
+    users = _users_by_username(
+        [r.get("auditor").lower() for r in rows if r.get("auditor")], session=session
+    )
+    own_teams = set(session.exec(visibility.own_team_ids(actor)))
+    limited = visibility.is_limited(actor)
     return AllocationLookup(
-        cases=references_by_ref(
-            [r.get("case_id") for r in rows if r.get("case_id")], session=session
-        ),
+        cases={
+            key: case for key, case in cases.items() if not limited or case.team_id in own_teams
+        },
         subjects={v.questionnaire_id: questionnaire_of(v).subject for v in versions},
-        users=_users_by_username(
-            [r.get("auditor").lower() for r in rows if r.get("auditor")], session=session
-        ),
+        users={
+            name: user for name, user in users.items() if visibility.may_see_person(actor, user)
+        },
         questionnaires_in_use={v.questionnaire_id for v in versions},
         questionnaires_loaded=set(_questionnaire_titles(session=session)),
         questionnaires_drafted=_drafted_only(session=session),
@@ -497,8 +506,8 @@ def draw_allocations(
     _check_in_use(questionnaire_id, session=session)
     month = month.replace(day=1)
     due = month_end(month)
-    auditors = active_auditors(session=session)
-    pool = _draw_pool(month, due, questionnaire_id, session=session)
+    auditors = active_auditors(session=session, actor=actor)
+    pool = _draw_pool(month, due, questionnaire_id, session=session, actor=actor)
     drawn = choose_cases(auditors, pool, per_auditor=wanted, rng=rng)
     allocations = _add_drawn(auditors, drawn, questionnaire_id, due, session=session, actor=actor)
     session.flush()
@@ -550,12 +559,17 @@ def _check_in_use(questionnaire_id: str, *, session: Session) -> None:
         )
 
 
-def active_auditors(*, session: Session) -> list[User]:
-    """The active users who can be allocated cases, by username; DrawRefused if none."""
+def active_auditors(*, session: Session, actor: Actor | None = None) -> list[User]:
+    """The active users (of the actor's organisation) who can be allocated cases, by username;
+    DrawRefused if none."""
     auditors = list(
         session.exec(
             select(User)
-            .where(col(User.role).in_(ALLOCATABLE), col(User.active).is_(True))
+            .where(
+                col(User.role).in_(ALLOCATABLE),
+                col(User.active).is_(True),
+                *([] if actor is None else [visibility.people_seen(actor)]),
+            )
             .order_by(col(User.username))
         )
     )
@@ -564,8 +578,11 @@ def active_auditors(*, session: Session) -> list[User]:
     return auditors
 
 
-def _draw_pool(month: date, due: date, questionnaire_id: str, *, session: Session) -> DrawPool:
-    """The cases a draw for ``month`` may choose from, and the allocations due in it."""
+def _draw_pool(
+    month: date, due: date, questionnaire_id: str, *, session: Session, actor: Actor
+) -> DrawPool:
+    """The cases (of the actor's organisation) a draw for ``month`` may choose from, and the
+    allocations due in it."""
     window_start = datetime.combine(add_months(month, -LOOKBACK_MONTHS), time.min, tzinfo=UTC)
     recently_audited = set(
         session.exec(
@@ -594,7 +611,11 @@ def _draw_pool(month: date, due: date, questionnaire_id: str, *, session: Sessio
     for case_id, team_id, case_ref in session.exec(
         # A training case, written for a calibration exercise, is no case to allocate.
         select(Case.id, Case.team_id, Case.case_ref)
-        .where(col(Case.training).is_(False), Case.subject == subject)
+        .where(
+            col(Case.training).is_(False),
+            Case.subject == subject,
+            visibility.cases_seen(actor),
+        )
         .order_by(col(Case.id))
     ):
         if case_id is not None and case_id not in taken:
@@ -757,14 +778,23 @@ def _base_query() -> Any:
 
 
 def list_allocations(
-    *, session: Session, page: int = 1, per_page: int = 50, today: date | None = None
+    *,
+    session: Session,
+    page: int = 1,
+    per_page: int = 50,
+    today: date | None = None,
+    actor: Actor | None = None,
 ) -> AllocationPage:
-    """One page of every allocation, latest due date first."""
-    total = int(session.exec(select(func.count()).select_from(Allocation)).one())
+    """One page of every allocation (of a case of the actor's organisation), latest due date
+    first."""
+    seen = [] if actor is None else [visibility.cases_seen(actor)]
+    counted = select(func.count()).select_from(Allocation).join(Case).where(*seen)
+    total = int(session.exec(counted).one())
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     query = (
         _base_query()
+        .where(*seen)
         .order_by(col(Allocation.due).desc(), col(Case.case_ref), col(User.username))
         .offset((page - 1) * per_page)
         .limit(per_page)

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from audit_app.core.subjects import DEFAULT_SUBJECT, SUBJECTS
 from audit_app.models import Audit, Case, Service, Team, table_of, utcnow
-from audit_app.services import case_imports
+from audit_app.services import case_imports, visibility
 from audit_app.services.actor import Actor
 from audit_app.services.case_imports import ImportUnderWay as ImportUnderWay
 from audit_app.services.case_imports import Transaction
@@ -605,9 +605,13 @@ def references_by_ref(refs: Sequence[str], *, session: Session) -> dict[tuple[st
     return found
 
 
-def list_cases(*, session: Session, page: int = 1, per_page: int = 50) -> CasePage:
-    """One page of cases, by reference, with their team, service and number of audits."""
-    total = int(session.exec(select(func.count()).select_from(Case)).one())
+def list_cases(
+    *, session: Session, page: int = 1, per_page: int = 50, actor: Actor | None = None
+) -> CasePage:
+    """One page of cases (of the actor's organisation), by reference, with their team,
+    service and number of audits."""
+    seen = [] if actor is None else [visibility.cases_seen(actor)]
+    total = int(session.exec(select(func.count()).select_from(Case).where(*seen)).one())
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     audits = (
@@ -618,6 +622,7 @@ def list_cases(*, session: Session, page: int = 1, per_page: int = 50) -> CasePa
         .join(Team, col(Team.id) == col(Case.team_id))
         .join(Service, col(Service.id) == col(Team.service_id))
         .outerjoin(audits, audits.c.case_id == col(Case.id))
+        .where(*seen)
         .order_by(col(Case.case_ref))
         .offset((page - 1) * per_page)
         .limit(per_page)

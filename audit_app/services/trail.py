@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user  # type: ignore[import-untyped]
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from audit_app.models import AuditEvent
+from audit_app.models import Audit, AuditEvent, User
 from audit_app.services.actor import Actor
 
 
@@ -65,6 +65,9 @@ class TrailFilters:
     action: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    # The searcher's organisation: events of another organisation's people and audits are
+    # left out (``services/visibility.py``); None for the command line.
+    organisation_id: int | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -77,7 +80,7 @@ class TrailFilters:
 
 
 def _trail_query(filters: TrailFilters) -> Any:
-    query = select(AuditEvent)
+    query = select(AuditEvent).where(*_of_organisation(filters.organisation_id))
     if filters.actor:
         query = query.where(func.lower(AuditEvent.actor) == filters.actor.strip().lower())
     if filters.case_ref:
@@ -92,6 +95,18 @@ def _trail_query(filters: TrailFilters) -> Any:
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
         query = query.where(AuditEvent.occurred_at < end)
     return query
+
+
+def _of_organisation(organisation_id: int | None) -> list[Any]:
+    """Events done by no person or one of the organisation, on no audit or one of its audits."""
+    if organisation_id is None:
+        return []
+    people = select(User.id).where(User.organisation_id == organisation_id)
+    audits = select(Audit.id).where(Audit.organisation_id == organisation_id)
+    return [
+        or_(col(AuditEvent.actor_id).is_(None), col(AuditEvent.actor_id).in_(people)),
+        or_(col(AuditEvent.audit_id).is_(None), col(AuditEvent.audit_id).in_(audits)),
+    ]
 
 
 def search_events(

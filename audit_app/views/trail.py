@@ -45,6 +45,7 @@ def _filters() -> tuple[TrailFilters, dict[str, str]]:
         action=request.args.get("action", "")[:64],
         date_from=date_from,
         date_to=date_to,
+        organisation_id=current_actor().organisation_id,
     )
     return filters, errors
 

@@ -245,4 +245,5 @@ def test_permission_matrix(
             _sign_in(client, person)
         response = client.open(url, method=method, data={})
         actual[person] = _kind(response)
+        response.close()  # a streamed download ends here, before the next person's request
     assert actual == expected

@@ -107,7 +107,10 @@ def listing_page(
     time (``list_rows``: the service's listing) beside its forms; status 400 when a form shows
     errors."""
     listing = list_rows(
-        session=get_session(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+        session=get_session(),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        actor=current_actor(),
     )
     page = render_template(
         f"{endpoint.replace('.', '/')}.html",
