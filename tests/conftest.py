@@ -29,7 +29,7 @@ from werkzeug.test import TestResponse
 
 from audit_app import create_app, migrate
 from audit_app.db import get_engine, session_scope
-from audit_app.models import AuditEvent, AuditKind, LearningTheme, table_of, utcnow
+from audit_app.models import AuditEvent, AuditKind, LearningTheme, Organisation, table_of, utcnow
 from audit_app.services.kinds import DEFAULT_KINDS
 from audit_app.services.learning import DEFAULT_THEMES
 from tests.builders import PASSWORD, add_user
@@ -162,6 +162,18 @@ def _empty_tables(url: str) -> None:
             connection.execute(
                 insert(table_of(LearningTheme)),
                 [{"name": n, "created_at": utcnow(), "created_by": ""} for n in DEFAULT_THEMES],
+            )
+            connection.execute(
+                insert(table_of(Organisation)),
+                [
+                    {
+                        "name": "The council",
+                        "kind": "council",
+                        "is_home": True,
+                        "mfa_required": False,
+                        "created_at": utcnow(),
+                    }
+                ],
             )
     finally:
         engine.dispose()

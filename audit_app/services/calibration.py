@@ -35,7 +35,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import errors
+from audit_app.services import errors, visibility
 from audit_app.services.actor import Actor
 from audit_app.services.answer_keys import answer_key
 from audit_app.services.questionnaires import current_versions, questionnaire_of
@@ -103,10 +103,12 @@ class ExercisePage:
 # --- making an exercise --------------------------------------------------------------------
 
 
-def candidates(*, session: Session) -> list[User]:
-    """Who may be in an exercise: active auditors and managers, by name."""
+def candidates(*, session: Session, actor: Actor | None = None) -> list[User]:
+    """Who may be in an exercise: active auditors and managers (of the lead's organisation),
+    by name."""
+    seen = [] if actor is None else [visibility.people_seen(actor)]
     users = session.exec(
-        select(User).where(col(User.role).in_(AUDITORS), col(User.active).is_(True))
+        select(User).where(col(User.role).in_(AUDITORS), col(User.active).is_(True), *seen)
     )
     return sorted(users, key=lambda u: (u.display_name or u.username).lower())
 
@@ -128,8 +130,8 @@ def create_exercise(
     reference = (case_ref or "").strip()
     versions = {v.questionnaire_id: v for v in current_versions(session=session)}
     version = versions.get(questionnaire_id)
-    case = _exemplar(reference, version, session=session)
-    eligible = {u.id for u in candidates(session=session)}
+    case = _exemplar(reference, version, actor, session=session)
+    eligible = {u.id for u in candidates(session=session, actor=actor)}
     chosen = sorted({i for i in auditor_ids if i in eligible})
     problems = _create_problems(title, reference, case, version, chosen)
     if problems:
@@ -164,11 +166,14 @@ def create_exercise(
 
 
 def _exemplar(
-    reference: str, version: QuestionnaireVersion | None, *, session: Session
+    reference: str, version: QuestionnaireVersion | None, actor: Actor, *, session: Session
 ) -> Case | None:
-    """The stored reference of the questionnaire's subject (a case's when there is none)."""
+    """The stored reference of the questionnaire's subject (a case's when there is none), of
+    the lead's organisation."""
     subject = questionnaire_of(version).subject if version is not None else DEFAULT_SUBJECT
-    statement = select(Case).where(Case.case_ref == reference, Case.subject == subject)
+    statement = select(Case).where(
+        Case.case_ref == reference, Case.subject == subject, visibility.cases_seen(actor)
+    )
     return session.exec(statement).first()
 
 

@@ -104,17 +104,21 @@ def services_with_active_manager(*, session: Session) -> set[int]:
 
 
 def fallback_people(
-    *, session: Session, fallback: Collection[str] | None = None
+    *,
+    session: Session,
+    fallback: Collection[str] | None = None,
+    organisation_id: int | None = None,
 ) -> tuple[list[User], list[User]]:
     """Who sees the concerns of a service without an active manager: the active admins, and the
-    active people named in ``SAFEGUARDING_FALLBACK`` who are not admins. Names that match nobody
-    active are passed over."""
+    active people named in ``SAFEGUARDING_FALLBACK`` who are not admins, of the organisation
+    when one is given. Names that match nobody active are passed over."""
     named = sorted(_fallback(fallback))
     people = list(
         session.exec(
             select(User).where(
                 col(User.active).is_(True),
                 or_(col(User.role) == "admin", col(User.username).in_(named)),
+                *([] if organisation_id is None else [User.organisation_id == organisation_id]),
             )
         )
     )
@@ -189,7 +193,9 @@ def audience(
             _active_manager_links().where(ManagedService.service_id == service_id)
         )
     ]
-    admins, named = fallback_people(session=session, fallback=fallback)
+    admins, named = fallback_people(
+        session=session, fallback=fallback, organisation_id=service.organisation_id
+    )
     if managers:
         named = []  # the fallback sees the concerns of services without an active manager only
     return Audience(

@@ -23,7 +23,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from audit_app.core.roles import ADMIN, AUDITOR, MANAGER, ROLES, VIEWER
-from audit_app.models import AuditEvent, ManagedService, Service, Team, User, utcnow
+from audit_app.models import (
+    AuditEvent,
+    ManagedService,
+    Organisation,
+    Service,
+    Team,
+    User,
+    utcnow,
+)
 from audit_app.services import accounts, visibility
 from audit_app.services.actor import Actor
 from audit_app.services.errors import Refused
@@ -227,6 +235,14 @@ def _usable_account(
                 reference=person.subject,
             )
         return _create_account(person, access, session=session)
+    if not _of_home_organisation(user, session=session):
+        # Single sign-on is the home organisation's provider; a partner's will be its own.
+        raise SignOnRefused(
+            "account of a partner organisation",
+            "Your account belongs to a partner organisation: sign in with its username and "
+            "password.",
+            reference=user.username,
+        )
     if not user.active:
         raise SignOnRefused(
             "account deactivated",
@@ -235,6 +251,11 @@ def _usable_account(
             reference=user.username,
         )
     return user
+
+
+def _of_home_organisation(user: User, *, session: Session) -> bool:
+    organisation = session.get(Organisation, user.organisation_id)
+    return organisation is not None and organisation.is_home
 
 
 def _record_sign_in(

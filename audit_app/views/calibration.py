@@ -84,7 +84,7 @@ def _new_page(form: ExerciseForm, errors: dict[str, str], chosen: list[int]) -> 
         form=form,
         errors=errors,
         versions=current_versions(session=db),
-        candidates=service.candidates(session=db),
+        candidates=service.candidates(session=db, actor=current_actor()),
         typed=request.form,
         chosen=chosen,
     )

@@ -270,7 +270,9 @@ def _status_message(user: User, activate: bool, changed: bool) -> tuple[str, str
 def _confirm_deactivation(user: User, warning: user_service.LastManagerWarning) -> str:
     """The last active manager of a service: say which concerns would be left without a manager
     to see them, and ask again. Nothing has changed yet."""
-    admins, fallback = concern_service.fallback_people(session=get_session())
+    admins, fallback = concern_service.fallback_people(
+        session=get_session(), organisation_id=user.organisation_id
+    )
     return render_template(
         "admin/users_deactivate.html",
         user=user,
