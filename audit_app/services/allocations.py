@@ -23,7 +23,15 @@ from audit_app.core.dates import add_months, month_end
 from audit_app.core.lifecycle import OPEN
 from audit_app.core.roles import ALLOCATABLE
 from audit_app.core.subjects import DEFAULT_SUBJECT
-from audit_app.models import Allocation, Audit, Case, QuestionnaireVersion, User
+from audit_app.models import (
+    Allocation,
+    Audit,
+    Case,
+    QuestionnaireVersion,
+    Service,
+    Team,
+    User,
+)
 from audit_app.services import visibility
 from audit_app.services.actor import Actor
 from audit_app.services.cases import chunked, references_by_ref
@@ -806,11 +814,19 @@ def list_allocations(
 def allocations_for_auditor(
     user_id: int, *, session: Session, today: date | None = None
 ) -> list[AllocationRow]:
-    """An auditor's open allocations (not started, or started and not yet submitted), by due."""
+    """An auditor's open allocations (not started, or started and not yet submitted), by due;
+    only of cases of the auditor's organisation."""
+    own_teams = (
+        select(Team.id)
+        .join(Service, col(Service.id) == Team.service_id)
+        .join(User, col(User.organisation_id) == Service.organisation_id)
+        .where(User.id == user_id)
+    )
     query = (
         _base_query()
         .where(
             col(Allocation.auditor_id) == user_id,
+            col(Case.team_id).in_(own_teams),
             or_(
                 col(Allocation.audit_id).is_(None),
                 col(Audit.status).in_(OPEN),

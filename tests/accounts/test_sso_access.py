@@ -148,6 +148,19 @@ def test_a_deactivated_account_is_refused(
     assert_refused(answer.get_data(as_text=True), answer.status_code, "has been deactivated")
 
 
+def test_a_partner_organisations_account_is_refused(
+    sso_app: Flask, sso_client: FlaskClient, oidc_provider: OpenIDProvider
+) -> None:
+    """Single sign-on is the home organisation's provider."""
+    add_user(sso_app, "ann.lee", "auditor", organisation="Metropolitan Police")
+    link(sso_app, "ann.lee", "ann")
+    answer = sign_in_with_provider(sso_client, oidc_provider, "ann")
+    assert_refused(
+        answer.get_data(as_text=True), answer.status_code, "belongs to a partner organisation"
+    )
+    assert sso_client.get("/").status_code == 302
+
+
 def test_a_groups_file_that_names_a_missing_team_refuses_with_a_message_for_the_admins(
     database_url: str, tmp_path: Path, oidc_provider: OpenIDProvider
 ) -> None:

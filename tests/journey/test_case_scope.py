@@ -28,10 +28,12 @@ from audit_app.services import audits as audit_service
 from tests.builders import (
     POOR,
     actor_for,
+    add_user,
     complete_audit,
     ensure_team,
     journey_questionnaire,
     load_questionnaire,
+    make_case,
     submit_audit,
 )
 from tests.conftest import AuthActions
@@ -298,3 +300,37 @@ def test_the_audits_history_names_the_use_of_audit_any_service(
     audit_id = _started(_start(client, CP_CASE))
     history = _text(client.get(f"/audits/{audit_id}/history"))
     assert "Started outside the auditor's own services (AUDIT_ANY_SERVICE)" in history
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+def test_an_audit_belongs_to_its_auditors_organisation(
+    world: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    add_user(world, "met.auditor", "auditor", team="Public Protection", organisation="Met")
+    make_case(world, "P-100", team="Public Protection")
+    auth.sign_in("met.auditor")
+    audit_id = _started(_start(client, "P-100"))
+    with session_scope(world) as session:
+        audit = session.get(Audit, audit_id)
+        auditor = session.exec(select(User).where(User.username == "met.auditor")).one()
+        assert audit is not None and audit.organisation_id == auditor.organisation_id
+        home = session.exec(select(User).where(User.username == "cp.auditor")).one()
+        assert audit.organisation_id != home.organisation_id
+
+
+def test_no_setting_or_allocation_lets_a_partner_audit_a_home_case(
+    world: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    add_user(world, "met.auditor", "auditor", team="Public Protection", organisation="Met")
+    world.config["AUDIT_ANY_SERVICE"] = ("met.auditor",)
+    allocation = _allocate(world, CP_CASE, "met.auditor")
+    auth.sign_in("met.auditor")
+    assert f"There is no case with ID {CP_CASE} that you can audit." in _text(
+        _start(client, CP_CASE)
+    )
+    assert CP_CASE not in _text(client.get("/"))  # the allocation is not theirs to see
+    started = client.post(f"/allocations/{allocation}/start")
+    assert (started.status_code, started.headers["Location"]) == (302, "/")
+    assert _count(world, Audit) == 0
