@@ -37,6 +37,9 @@ class Scope:
 
     all_services: bool = False
     service_ids: frozenset[int] = frozenset()
+    # Every service of the person's organisation (``service_ids``), other organisations having
+    # services too: an admin or viewer.
+    whole_organisation: bool = False
     auditor_id: int | None = None
     # What is withheld from the person's downloads and lists (``services/reports.py``,
     # ``report_scope``; ``reporting/withheld.py``): free-text answers, unless ``free_text``;
@@ -62,7 +65,7 @@ class Scope:
         if role in EVERY_SERVICE:
             if organisation_service_ids is None:
                 return cls(all_services=True)
-            return cls(service_ids=organisation_service_ids)
+            return cls(service_ids=organisation_service_ids, whole_organisation=True)
         if role == "manager":
             managed = frozenset(managed_service_ids)
             if organisation_service_ids is not None:

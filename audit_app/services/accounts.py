@@ -212,10 +212,9 @@ def create_user(
     change_at_sign_in: bool = False,
     organisation_id: int | None = None,
 ) -> User:
-    """Add a user; a manager names the services they manage, an auditor their own team.
-
-    The user belongs to ``organisation_id``, else to the actor's organisation, else (the command
-    line, single sign-on) to the home organisation; their team and services must be of it.
+    """Add a user; a manager names the services they manage, an auditor their own team. They
+    belong to ``organisation_id``, else the actor's, else (the command line, single sign-on) the
+    home organisation; their team and services must be of it.
 
     Where a person chose the password (the admin pages, ``users create``), ``context_words`` is
     the ``PASSWORD_CONTEXT_WORDS`` setting: the password may then contain none of them, nor the
