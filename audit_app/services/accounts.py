@@ -231,13 +231,8 @@ def create_user(
         services=services,
         context_words=context_words,
     )
-    user = _store_account(
-        account,
-        password,
-        change_at_sign_in,
-        session=session,
-        organisation_id=organisation_id or actor.organisation_id,
-    )
+    organisation_id = organisation_id or actor.organisation_id
+    user = _store_account(account, password, change_at_sign_in, session, organisation_id)
     record_event(
         "user.created",
         session=session,
@@ -273,7 +268,6 @@ def _store_account(
     account: NewAccount,
     password: str,
     change_at_sign_in: bool,
-    *,
     session: Session,
     organisation_id: int | None,
 ) -> User:
