@@ -46,7 +46,7 @@ def _owners(engine: Engine) -> dict[str, list[int]]:
 def test_the_home_organisation_is_named_and_owns_every_row(
     empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    migrate.upgrade(empty_database_url, "0019", configure_logging=False)
+    migrate.upgrade(empty_database_url, "0024", configure_logging=False)
     engine = make_engine(empty_database_url)
     try:
         _seed(engine)
@@ -98,12 +98,12 @@ def test_a_second_home_organisation_is_refused(empty_database_url: str) -> None:
 
 
 def test_down_again_keeps_the_data(empty_database_url: str) -> None:
-    migrate.upgrade(empty_database_url, "0019", configure_logging=False)
+    migrate.upgrade(empty_database_url, "0024", configure_logging=False)
     engine = make_engine(empty_database_url)
     try:
         _seed(engine)
         migrate.upgrade(empty_database_url, configure_logging=False)
-        migrate.downgrade(empty_database_url, "0019", configure_logging=False)
+        migrate.downgrade(empty_database_url, "0024", configure_logging=False)
         with engine.connect() as connection:
             counts = [
                 connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
@@ -130,7 +130,7 @@ def test_down_is_refused_while_a_partner_organisation_exists(empty_database_url:
                 )
             )
         with pytest.raises(RuntimeError, match="partner organisations exist"):
-            migrate.downgrade(empty_database_url, "0019", configure_logging=False)
+            migrate.downgrade(empty_database_url, "0024", configure_logging=False)
         assert migrate.is_at_head(engine)
     finally:
         engine.dispose()

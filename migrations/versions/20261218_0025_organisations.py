@@ -2,8 +2,8 @@
 services and audits
 
 Revision ID: 0025
-Revises: 0019
-Create Date: 2026-12-13 09:00:00
+Revises: 0024
+Create Date: 2026-12-18 09:00:00
 
 ``organisation`` is seeded with the home organisation, named from the ``ORGANISATION_NAME``
 setting (environment) or "The council"; every existing user, service and audit is given to it,
@@ -22,7 +22,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0019"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
