@@ -30,6 +30,7 @@ from audit_app.models import (
     User,
 )
 from audit_app.reporting.agreement_figures import AgreementFigures, Rated, RatedSet, figures
+from audit_app.services import visibility
 from audit_app.services.actor import Actor
 from audit_app.services.calibration import rater_of
 from audit_app.services.questionnaires import questionnaire_of
@@ -58,6 +59,8 @@ def second_audit_pairs(actor: Actor, *, session: Session) -> list[RatedSet]:
         .where(col(first.status).in_(STANDING), second.status == EXERCISE)
         .order_by(col(first.id))
     )
+    if visibility.is_limited(actor):  # the person's organisation's audits only
+        query = query.where(first.organisation_id == actor.organisation_id)
     if actor.role != ADMIN:
         query = query.where(col(Team.service_id).in_(sorted(actor.managed_service_ids)))
     return [

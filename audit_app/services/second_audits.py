@@ -27,7 +27,7 @@ from audit_app.core import second_audits as core
 from audit_app.core.lifecycle import OPEN
 from audit_app.core.roles import ADMIN, AUDITOR
 from audit_app.models import Audit, Case, SecondAudit, Team, User, utcnow
-from audit_app.services import errors
+from audit_app.services import errors, visibility
 from audit_app.services.actor import Actor
 from audit_app.services.trail import record_event
 
@@ -134,6 +134,8 @@ def _give(
         questionnaire_version_id=first.questionnaire_version_id,
         auditor_id=person,
         second_of_id=first.id,
+        # Its auditor is of the first audit's organisation (``eligible_auditors``, ``assignable``).
+        organisation_id=first.organisation_id,
     )
     session.add(second)
     session.flush()
@@ -165,9 +167,10 @@ def _give(
 
 
 def eligible_auditors(first: Audit, any_service: Sequence[str], *, session: Session) -> list[User]:
-    """Active auditors, other than the first audit's, whose team is in the case's service or
-    who may audit any service (``AUDIT_ANY_SERVICE``). Managers are left out: a manager of
-    the service may open the first audit, so the second would not be blind."""
+    """Active auditors of the first audit's organisation, other than the first audit's, whose
+    team is in the case's service or who may audit any service (``AUDIT_ANY_SERVICE``).
+    Managers are left out: a manager of the service may open the first audit, so the second
+    would not be blind."""
     case = session.get(Case, first.case_id)
     assert case is not None
     team = session.get(Team, case.team_id)
@@ -179,6 +182,7 @@ def eligible_auditors(first: Audit, any_service: Sequence[str], *, session: Sess
             User.role == AUDITOR,
             col(User.active).is_(True),
             User.id != first.auditor_id,
+            User.organisation_id == first.organisation_id,
         )
     ).all()
     teams = {t.id: t.service_id for t in session.exec(select(Team))}
@@ -197,13 +201,17 @@ def open_counts(*, session: Session) -> dict[int, int]:
     return {auditor: int(count) for auditor, count in rows}
 
 
-def waiting(any_service: Sequence[str], *, session: Session) -> list[Waiting]:
-    """Second audits drawn with nobody to do them yet, oldest first."""
+def waiting(
+    any_service: Sequence[str], *, session: Session, actor: Actor | None = None
+) -> list[Waiting]:
+    """Second audits drawn with nobody to do them yet (of the actor's organisation's audits),
+    oldest first."""
     rows = session.exec(
         select(SecondAudit, Audit, Case.case_ref)
         .join(Audit, col(Audit.id) == SecondAudit.first_audit_id)
         .join(Case, col(Case.id) == Audit.case_id)
         .where(col(SecondAudit.second_audit_id).is_(None))
+        .where(*([] if actor is None else [visibility.audits_seen(actor)]))
         .order_by(col(SecondAudit.drawn_at), col(SecondAudit.first_audit_id))
     ).all()
     return [
@@ -213,11 +221,17 @@ def waiting(any_service: Sequence[str], *, session: Session) -> list[Waiting]:
 
 
 def assignable(first: Audit, *, session: Session) -> list[User]:
-    """Whom the QA lead may give a waiting second audit: any active auditor but the first's."""
+    """Whom the QA lead may give a waiting second audit: any active auditor of the first
+    audit's organisation but the first's."""
     return list(
         session.exec(
             select(User)
-            .where(User.role == AUDITOR, col(User.active).is_(True), User.id != first.auditor_id)
+            .where(
+                User.role == AUDITOR,
+                col(User.active).is_(True),
+                User.id != first.auditor_id,
+                User.organisation_id == first.organisation_id,
+            )
             .order_by(col(User.username))
         )
     )

@@ -44,7 +44,7 @@ def index() -> str:
         exercises=service.exercises_for_lead(session=db),
         flags=service.flagged(_threshold(), current_actor(), session=db),
         threshold=_threshold(),
-        waiting=len(second_service.waiting((), session=db)),
+        waiting=len(second_service.waiting((), session=db, actor=current_actor())),
     )
 
 
@@ -177,9 +177,12 @@ def reveal(exercise_id: int) -> Response:
 
 @bp.get("/second-audits")
 @role_required(ADMIN)
+@home_organisation_only
 def second_audits() -> str:
     settings = SecondAuditSettings.from_config(current_app.config)
-    waiting = second_service.waiting(settings.any_service, session=get_session())
+    waiting = second_service.waiting(
+        settings.any_service, session=get_session(), actor=current_actor()
+    )
     return render_template(
         "calibration/second_audits.html",
         waiting=waiting,
@@ -191,6 +194,7 @@ def second_audits() -> str:
 
 @bp.post("/second-audits/<int:audit_id>/assign")
 @role_required(ADMIN)
+@home_organisation_only
 def assign_second_audit(audit_id: int) -> str | Response | tuple[str, int]:
     form = ExerciseActionForm()
     chosen = request.form.get(f"auditor-{audit_id}", "")
@@ -210,7 +214,9 @@ def _second_audits_page(form: ExerciseActionForm, errors: dict[str, str]) -> str
     settings = SecondAuditSettings.from_config(current_app.config)
     return render_template(
         "calibration/second_audits.html",
-        waiting=second_service.waiting(settings.any_service, session=get_session()),
+        waiting=second_service.waiting(
+            settings.any_service, session=get_session(), actor=current_actor()
+        ),
         rate=settings.rate,
         form=form,
         errors=errors,
@@ -219,6 +225,7 @@ def _second_audits_page(form: ExerciseActionForm, errors: dict[str, str]) -> str
 
 @bp.get("/agreement")
 @role_required(ADMIN, MANAGER)
+@home_organisation_only
 def agreement() -> str:
     found = agreement_report.agreement_figures(
         current_actor(), int(current_app.config["AGREEMENT_MIN_UNITS"]), session=get_session()
@@ -228,6 +235,7 @@ def agreement() -> str:
 
 @bp.get("/agreement.csv")
 @role_required(ADMIN, MANAGER)
+@home_organisation_only
 @export_limited
 def agreement_csv() -> Response:
     db = get_session()

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from audit_app import clock
-from audit_app.auth import current_actor, role_required
+from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.db import changes, get_session
 from audit_app.forms.programmes import CaseListForm, PlanForm, ProgrammeDrawForm, QuotasForm
 from audit_app.services import programme_coverage
@@ -34,6 +34,7 @@ def _questionnaire_choices() -> list[tuple[str, str]]:
 
 @bp.get("")
 @role_required("admin")
+@home_organisation_only
 def index() -> str:
     """Every programme, with a link to plan one."""
     db = get_session()
@@ -47,6 +48,7 @@ def index() -> str:
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def new() -> str | tuple[str, int] | Response:
     """Plan a programme: name, kind, questionnaire, period and strata."""
     form = PlanForm()
@@ -106,6 +108,7 @@ def _show_page(
 
 @bp.get("/<int:programme_id>")
 @role_required("admin")
+@home_organisation_only
 def show(programme_id: int) -> str | tuple[str, int]:
     """A programme: its plan, quotas, list of cases and draw."""
     return _show_page(programme_id)
@@ -113,6 +116,7 @@ def show(programme_id: int) -> str | tuple[str, int]:
 
 @bp.post("/<int:programme_id>/quotas")
 @role_required("admin")
+@home_organisation_only
 def quotas(programme_id: int) -> str | tuple[str, int] | Response:
     form = QuotasForm()
     typed = {k: v for k, v in request.form.items() if k.startswith("quota-")}
@@ -128,6 +132,7 @@ def quotas(programme_id: int) -> str | tuple[str, int] | Response:
 
 @bp.post("/<int:programme_id>/cases")
 @role_required("admin")
+@home_organisation_only
 def case_list(programme_id: int) -> str | tuple[str, int] | Response:
     form = CaseListForm()
     programme_service.get_programme(programme_id, session=get_session())
@@ -147,6 +152,7 @@ def case_list(programme_id: int) -> str | tuple[str, int] | Response:
 
 @bp.post("/<int:programme_id>/draw")
 @role_required("admin")
+@home_organisation_only
 def draw(programme_id: int) -> str | tuple[str, int] | Response:
     form = ProgrammeDrawForm()
     try:
@@ -166,6 +172,7 @@ def draw(programme_id: int) -> str | tuple[str, int] | Response:
 
 @bp.get("/<int:programme_id>/coverage")
 @role_required("admin")
+@home_organisation_only
 def coverage(programme_id: int) -> str:
     """Which strata, teams and workers have been audited, and progress against the quotas."""
     found = programme_coverage.coverage(programme_id, session=get_session())
@@ -176,6 +183,7 @@ def coverage(programme_id: int) -> str:
 
 @bp.get("/not-audited")
 @role_required("admin")
+@home_organisation_only
 def not_audited() -> str:
     """Every case not audited in the last 12 months, service-wide."""
     found = programme_coverage.not_audited_in_12_months(clock.today(), session=get_session())

@@ -46,3 +46,5 @@ ROWS = {
     "programmes.coverage": [("GET", f"{PROGRAMME}/coverage", ADMIN_ONLY)],
     "programmes.not_audited": [("GET", "/programmes/not-audited", ADMIN_ONLY)],
 }
+
+HOME_ONLY = set(ROWS)  # the home organisation's alone: a partner's people get 403
