@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 from audit_app.core.lifecycle import OPEN
 from audit_app.core.sampling import lookback_start
 from audit_app.models import Allocation, Audit, Case, Programme, ProgrammeCase, Service, Team
+from audit_app.services import visibility
+from audit_app.services.actor import Actor
 from audit_app.services.programmes import get_programme, recently_audited, strata_of
 
 NOT_AUDITED_LISTED = 500
@@ -205,9 +207,11 @@ class NotAudited:
     teams: list[TeamCount]
 
 
-def not_audited_in_12_months(today: date, *, session: Session) -> NotAudited:
-    """Every case not audited in the 12 months before ``today`` (or since), by service, team
-    and reference, with the counts by team."""
+def not_audited_in_12_months(
+    today: date, *, session: Session, actor: Actor | None = None
+) -> NotAudited:
+    """Every case (of the actor's organisation) not audited in the 12 months before ``today``
+    (or since), by service, team and reference, with the counts by team."""
     audited = recently_audited(today, session=session)
     rows = session.exec(
         select(  # type: ignore[call-overload]
@@ -215,6 +219,7 @@ def not_audited_in_12_months(today: date, *, session: Session) -> NotAudited:
         )
         .join(Team, col(Team.id) == col(Case.team_id))
         .join(Service, col(Service.id) == col(Team.service_id))
+        .where(*([] if actor is None else [visibility.services_seen(actor)]))
         .order_by(col(Service.name), col(Team.name), col(Case.case_ref))
     ).all()
     counts: dict[tuple[str, str], list[int]] = {}

@@ -34,6 +34,7 @@ from audit_app.models import (
     Service,
     Team,
 )
+from audit_app.services import visibility
 from audit_app.services.actor import Actor
 from audit_app.services.allocations import DrawRefused, active_auditors
 from audit_app.services.cases import (
@@ -393,8 +394,9 @@ def draw_programme(
             f'The questionnaire "{programme.questionnaire_id}" is no longer in use: '
             "plan the programme again with one in use"
         )
-    auditors = active_auditors(session=session)
-    frame = _frame(programme, strata, session=session)
+    # The organisation's own auditors and cases only (``services/visibility.py``).
+    auditors = active_auditors(session=session, actor=actor)
+    frame = _frame(programme, strata, session=session, actor=actor)
     sample = sampling.draw_sample(
         frame.candidates,
         quotas,
@@ -417,7 +419,9 @@ class Frame:
     refs: dict[int, str]
 
 
-def _frame(programme: Programme, strata: Sequence[ProgrammeStratum], *, session: Session) -> Frame:
+def _frame(
+    programme: Programme, strata: Sequence[ProgrammeStratum], *, session: Session, actor: Actor
+) -> Frame:
     """The cases the programme's draw may take, stratum by stratum."""
     stratum_of_unit = {s.unit_id: s.id or 0 for s in strata}
     held = list(
@@ -430,7 +434,7 @@ def _frame(programme: Programme, strata: Sequence[ProgrammeStratum], *, session:
     candidates: list[sampling.Candidate] = []
     refs: dict[int, str] = {}
     stratum_of_case: dict[int, int | None] = {}
-    for case_id, case_ref, team_id, service_id in _cases_with_units(session=session):
+    for case_id, case_ref, team_id, service_id in _cases_with_units(session=session, actor=actor):
         refs[case_id] = case_ref
         stratum = stratum_of_unit.get(team_id if programme.strata_by == "team" else service_id)
         stratum_of_case[case_id] = stratum
@@ -443,11 +447,13 @@ def _frame(programme: Programme, strata: Sequence[ProgrammeStratum], *, session:
     return Frame(candidates=candidates, already=already, load=load, refs=refs)
 
 
-def _cases_with_units(*, session: Session) -> list[tuple[int, str, int, int]]:
-    """Every case as (id, reference, team id, service id), by id."""
+def _cases_with_units(*, session: Session, actor: Actor) -> list[tuple[int, str, int, int]]:
+    """Every case (of the actor's organisation) as (id, reference, team id, service id), by
+    id."""
     rows = session.exec(
         select(Case.id, Case.case_ref, Case.team_id, Team.service_id)
         .join(Team, col(Team.id) == col(Case.team_id))
+        .where(visibility.cases_seen(actor))
         .order_by(col(Case.id))
     )
     return [(case_id or 0, ref, team_id, service_id) for case_id, ref, team_id, service_id in rows]

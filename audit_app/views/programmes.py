@@ -186,5 +186,7 @@ def coverage(programme_id: int) -> str:
 @home_organisation_only
 def not_audited() -> str:
     """Every case not audited in the last 12 months, service-wide."""
-    found = programme_coverage.not_audited_in_12_months(clock.today(), session=get_session())
+    found = programme_coverage.not_audited_in_12_months(
+        clock.today(), session=get_session(), actor=current_actor()
+    )
     return render_template("programmes/not_audited.html", found=found)

@@ -4,7 +4,8 @@ one record of each kind, so that every route is tried by the people of both orga
 
 The world gains the partner organisation "Metropolitan Police" with its own service and team,
 its auditor, group manager, admin and viewer, a case of its own with a submitted audit (an open
-action, an unacknowledged concern), another with a draft audit and an allocation: the
+action, an unacknowledged concern), another with a draft audit and an allocation, and one not
+audited: the
 placeholders ``{partner_submitted}``, ``{partner_draft}``, ``{partner_action}``,
 ``{partner_concern}``, ``{partner_allocation}`` and ``{partner_user}``.
 """
@@ -26,6 +27,7 @@ from tests.web.permission_kinds import ADMIN_ONLY, PARTNER_ORGANISATION
 PARTNER_TEAM = "Public Protection 1"
 PARTNER_SUBMITTED_CASE = "P-900"
 PARTNER_DRAFT_CASE = "P-901"
+PARTNER_UNAUDITED_CASE = "P-902"
 
 ROWS = {
     "admin.organisations": [
@@ -53,6 +55,7 @@ def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
     add_user(app, "partner_viewer", "viewer", organisation=PARTNER_ORGANISATION)
     make_case(app, PARTNER_SUBMITTED_CASE, team=PARTNER_TEAM)
     make_case(app, PARTNER_DRAFT_CASE, team=PARTNER_TEAM)
+    make_case(app, PARTNER_UNAUDITED_CASE, team=PARTNER_TEAM)
     submitted = submitted_audit(app, "partner_auditor", PARTNER_SUBMITTED_CASE, rate=1.0)
     actor = actor_for(app, "partner_auditor")
     with app.app_context(), session_scope(app) as session:

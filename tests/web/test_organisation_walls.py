@@ -25,14 +25,19 @@ from audit_app.models import Allocation
 from audit_app.services import audits as audit_service
 from tests.builders import PASSWORD, actor_for, make_case
 from tests.web.permission_kinds import PARTNERS, PEOPLE
-from tests.web.permissions_organisations import PARTNER_DRAFT_CASE, PARTNER_SUBMITTED_CASE
+from tests.web.permissions_organisations import (
+    PARTNER_DRAFT_CASE,
+    PARTNER_SUBMITTED_CASE,
+    PARTNER_UNAUDITED_CASE,
+)
 from tests.web.test_permissions import MATRIX, _build_world
 
 # The matrix's draft is of case 100824, also the example case ID of the start page's hint and
 # the data dictionary: the walk adds a home draft and allocation of a case named nowhere else.
 HOME_DRAFT_CASE = "H-2718"
-HOME_CASES = ("100830", HOME_DRAFT_CASE)
-PARTNER_CASES = (PARTNER_SUBMITTED_CASE, PARTNER_DRAFT_CASE)
+HOME_UNAUDITED_CASE = "H-3141"
+HOME_CASES = ("100830", HOME_DRAFT_CASE, HOME_UNAUDITED_CASE)
+PARTNER_CASES = (PARTNER_SUBMITTED_CASE, PARTNER_DRAFT_CASE, PARTNER_UNAUDITED_CASE)
 HOME_PEOPLE = [person for person in PEOPLE if person != "anonymous"]
 
 # The home organisation's records in the URLs, and the partner's in their place.
@@ -47,7 +52,9 @@ RECORDS = {
 
 
 def _home_draft_and_allocation(app: Flask) -> None:
-    """A draft audit of another home case by "auditor", and the case allocated to them."""
+    """A draft audit of another home case by "auditor", the case allocated to them, and a home
+    case not audited."""
+    make_case(app, HOME_UNAUDITED_CASE)
     make_case(app, HOME_DRAFT_CASE)
     actor = actor_for(app, "auditor")
     with app.app_context(), session_scope(app) as session:
