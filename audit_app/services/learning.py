@@ -30,12 +30,13 @@ from audit_app.core.lifecycle import MODERATED, SUBMITTED, VOICE_STATUSES
 from audit_app.core.limits import LEARNING_THEME_MAX_LENGTH, QUOTATION_MAX_LENGTH
 from audit_app.models import (
     FINDING_KINDS,
+    Audit,
     Finding,
     LearningTheme,
     Moderation,
     ModerationGrade,
 )
-from audit_app.services import errors
+from audit_app.services import errors, visibility
 from audit_app.services.actor import Actor
 from audit_app.services.audits import (
     AuditError,
@@ -455,6 +456,9 @@ def choose_quotation(finding_id: int, chosen: bool, actor: Actor, *, session: Se
     finding = session.get(Finding, finding_id)
     if finding is None or finding.quotation is None:
         raise FindingNotFound(finding_id)
+    audit = session.get(Audit, finding.audit_id)
+    if audit is None or not visibility.may_see_audit(actor, audit):
+        raise FindingNotFound(finding_id)  # another organisation's: as if there were none
     if (finding.chosen_at is not None) == chosen:
         return False
     now: datetime | None = clock.now() if chosen else None

@@ -66,3 +66,7 @@ ROWS = {
         ("POST", "/admin/learning-themes/{learning_theme}/retire", ADMIN_ONLY)
     ],
 }
+
+# The learning themes are the home organisation's list, as the kinds of audit: a partner's
+# people get 403.
+HOME_ONLY = {"admin.learning_themes", "admin.learning_theme", "admin.learning_theme_retire"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from audit_app.auth import current_actor, role_required
+from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.db import changes, get_session
 from audit_app.forms.learning import ButtonForm, LearningThemeForm
 from audit_app.models import LearningTheme
@@ -16,6 +16,7 @@ from audit_app.views.admin import bp
 
 @bp.route("/learning-themes", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def learning_themes() -> str | Response | tuple[str, int]:
     """Every learning theme, with how many findings it has, and a form to add one."""
     form = LearningThemeForm()
@@ -45,6 +46,7 @@ def learning_themes() -> str | Response | tuple[str, int]:
 
 @bp.route("/learning-themes/<int:theme_id>", methods=["GET", "POST"])
 @role_required("admin")
+@home_organisation_only
 def learning_theme(theme_id: int) -> str | Response | tuple[str, int]:
     """Rename a learning theme: its findings keep it, under its new name."""
     theme = learning.get_theme(theme_id, session=get_session())
@@ -70,6 +72,7 @@ def _fresh(theme_id: int) -> LearningTheme:
 
 @bp.post("/learning-themes/<int:theme_id>/retire")
 @role_required("admin")
+@home_organisation_only
 def learning_theme_retire(theme_id: int) -> Response:
     """Retire a learning theme (no longer offered; its findings still count), or bring it back."""
     if not ButtonForm().validate_on_submit():
