@@ -24,7 +24,11 @@ PROGRAMME = "Practice week around today"
 LEAD = "pw-lead"
 AUDITORS = ("pw-auditor1", "pw-auditor2", "pw-auditor3")
 # One case in each team, each team given a quota of one.
-CASES = {"710001": "Practice Team North", "710002": "Practice Team South", "710003": "Practice Team East"}
+CASES = {
+    "710001": "Practice Team North",
+    "710002": "Practice Team South",
+    "710003": "Practice Team East",
+}
 # How each case is answered and judged: every answer "Yes, evidenced" suggests Outstanding,
 # every answer "No" suggests Inadequate; each judgement follows the suggestion.
 JUDGED = {"710001": "Outstanding", "710002": "Outstanding", "710003": "Inadequate"}
@@ -41,7 +45,9 @@ def practice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
     server = new_server(instance)
     (instance / "journey-audit.json").write_text(json.dumps(journey_questionnaire()), "utf-8")
     server.flask("questionnaires", "load", str(instance / "journey-audit.json"))
-    rows = "".join(f"{case},Practice Service,{team},PW-W{case[-1]}\n" for case, team in CASES.items())
+    rows = "".join(
+        f"{case},Practice Service,{team},PW-W{case[-1]}\n" for case, team in CASES.items()
+    )
     # The auditors' team exists once it has a case; it is given no quota, so none is drawn.
     rows += "710009,Practice Service,Practice Auditors,\n"
     (instance / "cases.csv").write_text(f"case_id,service,team,worker\n{rows}", "utf-8")
@@ -223,6 +229,9 @@ def test_a_practice_week_from_plan_to_board_paper(
     assert pdf.read_bytes().startswith(b"%PDF")
     text = _pdf_text(pdf)
     assert PROGRAMME in text, text
+    # The period is stated: from the programme's first day (typed by the QA lead) to today.
+    start = date.today() - timedelta(days=3)
+    assert f"Submitted {start.day} {start:%B %Y} to " in text, text
     assert re.search(r"Audits submitted\s+3\n", text), text
     assert re.search(r"Final grade Good or better\s+2 of 3 \(66\.7%\)", text), text
     assert re.search(r"Final grade Inadequate\s+1 of 3 \(33\.3%\)", text), text
