@@ -203,7 +203,10 @@ def allocation_questionnaires(filters: Filters, catalogue: Catalogue) -> list[st
 def allocation_conditions(selection: Selection, catalogue: Catalogue) -> list[Any]:
     f = selection.filters
     conditions: list[Any] = []
-    if selection.ranges is not None:
+    if f.programme_id is not None:
+        # A programme's progress: all its allocations, whatever their due date (its last day).
+        conditions.append(AL.programme_id == f.programme_id)
+    elif selection.ranges is not None:
         conditions.append(
             or_(
                 *(

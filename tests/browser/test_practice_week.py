@@ -217,6 +217,7 @@ def test_a_practice_week_from_plan_to_board_paper(
     expect(lead.locator("#paper-submitted")).to_have_text("3")
     expect(lead.locator("#paper-good")).to_have_text("2 of 3 (66.7%)")
     expect(lead.locator("#paper-inadequate")).to_have_text("1 of 3 (33.3%)")
+    expect(lead.locator("#paper-allocations")).to_have_text("3 of 3 (100.0%)")
     expect(lead.locator("body")).to_contain_text(PROGRAMME)
     voice = lead.locator("#paper-learning").get_by_role("row", name="Voice of the child")
     expect(voice.get_by_role("cell").last).to_have_text("1")
@@ -235,6 +236,7 @@ def test_a_practice_week_from_plan_to_board_paper(
     assert re.search(r"Audits submitted\s+3\n", text), text
     assert re.search(r"Final grade Good or better\s+2 of 3 \(66\.7%\)", text), text
     assert re.search(r"Final grade Inadequate\s+1 of 3 \(33\.3%\)", text), text
+    assert re.search(r"Allocations completed\s+3 of 3 \(100\.0%\)", text), text
     # The learning theme's row: area for development 1, all findings 1 (the other kinds 0).
     assert re.search(r"Voice of the child(\s+[01])+\s+1\n", text), text
     assert "http" not in text, text

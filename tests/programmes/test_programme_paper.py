@@ -82,6 +82,10 @@ def test_the_paper_of_a_programme_counts_its_audits_alone(
     page = response.get_data(as_text=True)
     assert _submitted(page) == 3
     assert "Audit programme: Practice week April" in page
+    # The programme's progress: its three allocations, due on its last day in April 2027,
+    # after the paper's period, all with a submitted audit.
+    allocations = re.search(r'id="paper-allocations">([^<]*)<', page)
+    assert allocations is not None and allocations.group(1).startswith("3 of 3")
 
     show = admin_signed_in.get(f"/programmes/{programme_id}").get_data(as_text=True)
     assert f"programme={programme_id}" in show and "Board paper for this programme" in show
