@@ -7,6 +7,8 @@ the messages sit beside their fields.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -94,6 +96,23 @@ def _password_fields(words: str) -> tuple[PasswordField, PasswordField]:
     return password, again
 
 
+class _NewAccount:
+    """A form adding an account: its username must be free, and its password is checked against
+    the username and name it is for."""
+
+    username: Any
+    display_name: Any
+
+    def validate_username(self, field: Field) -> None:
+        try:
+            user_service.check_username(field.data or "", session=get_session())
+        except AccountError as error:
+            raise ValidationError(str(error)) from None
+
+    def password_owner(self) -> tuple[str, str]:
+        return self.username.data or "", self.display_name.data or ""
+
+
 class _UserDetailsForm(FlaskForm):
     display_name = StringField(
         "Name",
@@ -140,7 +159,7 @@ class _UserDetailsForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class NewUserForm(_UserDetailsForm):
+class NewUserForm(_NewAccount, _UserDetailsForm):
     username = StringField(
         "Username",
         description="What they type to sign in, for example their council email address.",
@@ -149,15 +168,6 @@ class NewUserForm(_UserDetailsForm):
     )
     password, confirm_password = _password_fields("password")
     submit = SubmitField("Add user", widget=GovSubmitInput())
-
-    def validate_username(self, field: Field) -> None:
-        try:
-            user_service.check_username(field.data or "", session=get_session())
-        except AccountError as error:
-            raise ValidationError(str(error)) from None
-
-    def password_owner(self) -> tuple[str, str]:
-        return self.username.data or "", self.display_name.data or ""
 
     def fields_in_page_order(self) -> list[Field]:
         return [
@@ -301,7 +311,7 @@ class KindForm(FlaskForm):
 # --- organisations -------------------------------------------------------------------------
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(_NewAccount, FlaskForm):
     """Add a partner organisation and its first admin (Admin > Organisations)."""
 
     name = StringField(
@@ -331,15 +341,6 @@ class OrganisationForm(FlaskForm):
     )
     password, confirm_password = _password_fields("password")
     submit = SubmitField("Add organisation", widget=GovSubmitInput())
-
-    def validate_username(self, field: Field) -> None:
-        try:
-            user_service.check_username(field.data or "", session=get_session())
-        except AccountError as error:
-            raise ValidationError(str(error)) from None
-
-    def password_owner(self) -> tuple[str, str]:
-        return self.username.data or "", self.display_name.data or ""
 
     def fields_in_page_order(self) -> list[Field]:
         return [
