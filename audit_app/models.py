@@ -39,6 +39,13 @@ from audit_app.core.limits import (
     TITLE_MAX_LENGTH,
 )
 from audit_app.core.organisations import ORGANISATION_KINDS
+from audit_app.core.partnership import (
+    ACTION_STATUSES,
+    DOMAINS,
+    GRANT_PURPOSES,
+    MULTI_AGENCY_STATUSES,
+    OPEN,
+)
 from audit_app.core.roles import ROLES
 from audit_app.core.subjects import DEFAULT_SUBJECT, SUBJECT_MAX_LENGTH, SUBJECTS
 
@@ -924,7 +931,197 @@ class CalibrationAgreed(SQLModel, table=True):
     value: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class LawfulBasis(SQLModel, table=True):
+    """A lawful basis a multi-agency audit may run under ("UK GDPR Article 6(1)(e) and Article
+    9(2)(h)..."), from the list the admins manage. Retired, never removed."""
+
+    __tablename__ = "lawful_basis"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=TITLE_MAX_LENGTH, unique=True)
+    retired_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)
+
+
+class MultiAgencyAudit(SQLModel, table=True):
+    """A multi-agency audit a partnership's coordinator opened: a case, or a cohort of cases on
+    a theme, that each named agency audits from its own perspective (``agency_return``) before
+    a panel discusses the returns and concludes (``panel_conclusion``, ``agency_action``)."""
+
+    __tablename__ = "multi_agency_audit"
+    __table_args__ = (
+        CheckConstraint(_in("status", MULTI_AGENCY_STATUSES), name="status"),
+        CheckConstraint(
+            "lawful_basis_id IS NOT NULL OR lawful_basis_other IS NOT NULL",
+            name="lawful_basis",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=TITLE_MAX_LENGTH)
+    # The theme of a cohort ("neglect"), or empty for one child's case.
+    theme: str = Field(default="", max_length=120)
+    coordinator_id: int = Field(foreign_key="app_user.id", index=True)
+    due: date
+    # The data-sharing agreement it runs under, and its lawful basis (from the list, or "other"
+    # with its words).
+    sharing_agreement: str = Field(max_length=TITLE_MAX_LENGTH)
+    lawful_basis_id: int | None = Field(default=None, foreign_key="lawful_basis.id")
+    lawful_basis_other: str | None = Field(default=None, sa_column=Column(Text))
+    status: str = Field(default=OPEN, max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    returns_closed_at: datetime | None = Field(default=None)
+    concluded_at: datetime | None = Field(default=None)
+    version: int = Field(default=1)
+
+
+class MultiAgencyCase(SQLModel, table=True):
+    """A case a multi-agency audit looks at (one, or each child of a cohort)."""
+
+    __tablename__ = "multi_agency_case"
+
+    multi_agency_audit_id: int = Field(foreign_key="multi_agency_audit.id", primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", primary_key=True)
+
+
+class AgencyReturn(SQLModel, table=True):
+    """One agency's return on one case of a multi-agency audit: the questionnaire version it
+    completes, and the ordinary audit of that agency once its auditor starts it. Sealed to its
+    agency until the returns are closed."""
+
+    __tablename__ = "agency_return"
+    __table_args__ = (
+        UniqueConstraint(
+            "multi_agency_audit_id", "organisation_id", "case_id", name="uq_agency_return_key"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    multi_agency_audit_id: int = Field(foreign_key="multi_agency_audit.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    case_id: int = Field(foreign_key="case_file.id", index=True)
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id")
+    audit_id: int | None = Field(default=None, foreign_key="audit.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PanelMember(SQLModel, table=True):
+    """A person an agency named to the panel of a multi-agency audit: once the returns are
+    closed, they see every return and take part in the discussion."""
+
+    __tablename__ = "panel_member"
+
+    multi_agency_audit_id: int = Field(foreign_key="multi_agency_audit.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+
+
+class PanelConclusion(SQLModel, table=True):
+    """The panel's conclusion on one domain of a multi-agency audit: a grade on the Ofsted scale
+    and the analysis behind it."""
+
+    __tablename__ = "panel_conclusion"
+    __table_args__ = (CheckConstraint(_in("domain", tuple(DOMAINS)), name="domain"),)
+
+    multi_agency_audit_id: int = Field(foreign_key="multi_agency_audit.id", primary_key=True)
+    domain: str = Field(max_length=16, primary_key=True)
+    grade: str | None = Field(default=None, max_length=GRADE_MAX_LENGTH)
+    analysis: str = Field(default="", sa_column=Column(Text, nullable=False))
+    recorded_by_id: int = Field(foreign_key="app_user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class AgencyAction(SQLModel, table=True):
+    """An action the panel of a multi-agency audit gave to one agency: seen by that agency and
+    the coordinator only."""
+
+    __tablename__ = "agency_action"
+    __table_args__ = (CheckConstraint(_in("status", ACTION_STATUSES), name="status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    multi_agency_audit_id: int = Field(foreign_key="multi_agency_audit.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    due: date
+    status: str = Field(default="open", max_length=16)
+    completion_note: str | None = Field(default=None, sa_column=Column(Text))
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    closed_at: datetime | None = Field(default=None)
+    version: int = Field(default=1)
+
+
+class GrantBatch(SQLModel, table=True):
+    """A set of case grants made together for one visiting exercise (a cross-borough audit, a
+    peer review, an independent auditor's sample): its purpose, and whether the visitors see
+    the references pseudonymised under the batch's own key."""
+
+    __tablename__ = "grant_batch"
+    __table_args__ = (CheckConstraint(_in("purpose", tuple(GRANT_PURPOSES)), name="purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=TITLE_MAX_LENGTH)
+    purpose: str = Field(max_length=16)
+    pseudonymised: bool = Field(default=True)
+    # 32 random bytes, as hex: the HMAC key of the batch's pseudonyms (core/partnership.py).
+    pseudonym_key: str = Field(max_length=64)
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseGrant(SQLModel, table=True):
+    """A visiting auditor's access to one of our cases (or to one audit, to re-audit it blind),
+    from its first day to its last (England's days, both included). Outside the window, or
+    once revoked, it gives nothing."""
+
+    __tablename__ = "case_grant"
+    __table_args__ = (
+        CheckConstraint("case_id IS NOT NULL OR audit_id IS NOT NULL", name="what"),
+        CheckConstraint("ends_on >= starts_on", name="window"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="grant_batch.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case_file.id", index=True)
+    audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
+    starts_on: date
+    ends_on: date
+    granted_by_id: int = Field(foreign_key="app_user.id")
+    granted_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = Field(default=None)
+    revoked_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class Challenge(SQLModel, table=True):
+    """The independent auditor's challenge on an audit (or one of its themes), and the
+    service's response."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    theme_id: str | None = Field(default=None, max_length=ID_MAX_LENGTH)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    raised_by_id: int = Field(foreign_key="app_user.id")
+    raised_at: datetime = Field(default_factory=utcnow)
+    response: str | None = Field(default=None, sa_column=Column(Text))
+    responded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    responded_at: datetime | None = Field(default=None)
+    version: int = Field(default=1)
+
+
 __all__ = [
+    "AgencyAction",
+    "AgencyReturn",
+    "CaseGrant",
+    "Challenge",
+    "GrantBatch",
+    "LawfulBasis",
+    "MultiAgencyAudit",
+    "MultiAgencyCase",
+    "PanelConclusion",
+    "PanelMember",
     "AUDIT_STATUSES",
     "CalibrationAgreed",
     "CalibrationExercise",
