@@ -10,21 +10,27 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from audit_app.core.dates import add_years
 from audit_app.models import (
     Action,
+    AgencyReturn,
     Allocation,
     Answer,
     Audit,
     AuditResult,
+    CalibrationMember,
     Case,
+    CaseGrant,
+    Challenge,
     ComplianceResult,
+    Finding,
     Moderation,
     ModerationGrade,
     PendingSave,
     SafeguardingConcern,
+    SecondAudit,
     ThemeJudgement,
     ThemeResult,
     utcnow,
@@ -44,6 +50,18 @@ AUDIT_CHILDREN = (
     ThemeJudgement,
     Answer,
     PendingSave,
+    Finding,
+    Challenge,
+    CaseGrant,
+)
+
+# Rows that point at an audit but outlive it, the link emptied: the allocation it met, the
+# calibration member who made it, the agency return it was, the second-audit draw it answered.
+AUDIT_LINKS: tuple[tuple[type[SQLModel], str], ...] = (
+    (Allocation, "audit_id"),
+    (CalibrationMember, "audit_id"),
+    (AgencyReturn, "audit_id"),
+    (SecondAudit, "second_audit_id"),
 )
 
 
@@ -84,20 +102,10 @@ def purge(expired: list[Expired], *, session: Session, actor: Actor, years: int)
     their audit's age.
     """
     pending_saves.forget_expired(session=session)
-    ids = [e.audit_id for e in expired]
+    ids = _with_second_audits([e.audit_id for e in expired], session=session)
     if not ids:
         return 0
-    moderation_ids = select(Moderation.id).where(col(Moderation.audit_id).in_(ids))
-    session.execute(
-        delete(ModerationGrade).where(col(ModerationGrade.moderation_id).in_(moderation_ids))
-    )
-    session.execute(delete(Moderation).where(col(Moderation.audit_id).in_(ids)))
-    for model in AUDIT_CHILDREN:
-        session.execute(delete(model).where(col(model.audit_id).in_(ids)))
-    session.execute(
-        update(Allocation).where(col(Allocation.audit_id).in_(ids)).values(audit_id=None)
-    )
-    session.execute(delete(Audit).where(col(Audit.id).in_(ids)))
+    _remove_audits(ids, session=session)
     # Their months' report summaries are remade now, not at the next dashboard view.
     summaries.refresh(session, today=utcnow().date())
     record_event(
@@ -109,3 +117,28 @@ def purge(expired: list[Expired], *, session: Session, actor: Actor, years: int)
         audit_ids=ids,
     )
     return len(ids)
+
+
+def _with_second_audits(ids: list[int], *, session: Session) -> list[int]:
+    """The audits to remove: those expired, and the second audits of them (a second audit is
+    only read beside its first)."""
+    if not ids:
+        return []
+    seconds = session.exec(select(Audit.id).where(col(Audit.second_of_id).in_(ids))).all()
+    return sorted(set(ids) | {i for i in seconds if i is not None})
+
+
+def _remove_audits(ids: list[int], *, session: Session) -> None:
+    """Delete the audits and every row of theirs; empty the links of the rows that outlive them."""
+    moderation_ids = select(Moderation.id).where(col(Moderation.audit_id).in_(ids))
+    session.execute(
+        delete(ModerationGrade).where(col(ModerationGrade.moderation_id).in_(moderation_ids))
+    )
+    session.execute(delete(Moderation).where(col(Moderation.audit_id).in_(ids)))
+    for model in AUDIT_CHILDREN:
+        session.execute(delete(model).where(col(model.audit_id).in_(ids)))
+    session.execute(delete(SecondAudit).where(col(SecondAudit.first_audit_id).in_(ids)))
+    for linked, column in AUDIT_LINKS:
+        link = getattr(linked, column)
+        session.execute(update(linked).where(col(link).in_(ids)).values({column: None}))
+    session.execute(delete(Audit).where(col(Audit.id).in_(ids)))

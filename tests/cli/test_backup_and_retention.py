@@ -13,8 +13,25 @@ from sqlmodel import SQLModel, col, func, select
 
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
-from audit_app.models import Answer, Audit, AuditEvent, AuditResult, ReportAudit, utcnow
+from audit_app.models import (
+    AgencyReturn,
+    Answer,
+    Audit,
+    AuditEvent,
+    AuditResult,
+    CaseGrant,
+    Challenge,
+    Finding,
+    GrantBatch,
+    LawfulBasis,
+    LearningTheme,
+    MultiAgencyAudit,
+    ReportAudit,
+    SecondAudit,
+    utcnow,
+)
 from audit_app.reporting import summaries
+from audit_app.services import retention
 from tests.builders import PASSWORD, journey_questionnaire, load_questionnaire, make_case, start
 from tests.conftest import ROOT, create_postgres_database, drop_postgres_database
 from tests.journey.test_completing_an_audit import _answers, _complete
@@ -161,3 +178,103 @@ def test_retention_purge_lists_then_removes_old_audits_and_keeps_the_trail(
     assert kept > 0  # the trail of the removed audit stays
     assert f"[{old}]" in purge.detail.replace(" ", "")
     assert _answers(app, recent) == {"seen-alone": "no"}
+
+
+def test_every_table_that_points_at_an_audit_is_handled_by_the_purge() -> None:
+    handled = {(m.__tablename__, "audit_id") for m in retention.AUDIT_CHILDREN}
+    handled |= {(m.__tablename__, column) for m, column in retention.AUDIT_LINKS}
+    handled |= {("moderation", "audit_id"), ("second_audit", "first_audit_id")}
+    handled |= {("audit", "second_of_id")}  # second audits go with their first
+    pointing = {
+        (table.name, fk.parent.name)
+        for table in SQLModel.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "audit"
+    }
+    assert pointing - handled == set()
+
+
+def _rows_pointing_at(app: Flask, old: int) -> int:
+    """Give the old audit a finding, a second audit, a challenge, a grant to re-audit it and an
+    agency return; return the second audit's id."""
+    with session_scope(app) as session:
+        audit = session.get(Audit, old)
+        assert audit is not None
+        theme = session.exec(select(LearningTheme)).first()
+        assert theme is not None and theme.id is not None
+        second = Audit(
+            case_id=audit.case_id,
+            questionnaire_version_id=audit.questionnaire_version_id,
+            auditor_id=audit.auditor_id,
+            second_of_id=old,
+        )
+        basis = LawfulBasis(name="Public task and safeguarding")
+        session.add(basis)
+        session.flush()
+        multi = MultiAgencyAudit(
+            title="Neglect",
+            coordinator_id=audit.auditor_id,
+            due=utcnow().date(),
+            sharing_agreement="Partnership agreement",
+            lawful_basis_id=basis.id,
+        )
+        batch = GrantBatch(
+            title="Independent",
+            purpose="independent",
+            pseudonym_key="0" * 64,
+            created_by_id=audit.auditor_id,
+        )
+        session.add_all([second, multi, batch])
+        session.flush()
+        assert second.id is not None and multi.id is not None and batch.id is not None
+        session.add_all(
+            [
+                Finding(
+                    audit_id=old,
+                    learning_theme_id=theme.id,
+                    kind="learning",
+                    tagged_as="auditor",
+                    tagged_by_id=audit.auditor_id,
+                ),
+                SecondAudit(
+                    first_audit_id=old, seed="s", draw=0.1, rate=0.5, second_audit_id=second.id
+                ),
+                Challenge(audit_id=old, text="Why Good?", raised_by_id=audit.auditor_id),
+                CaseGrant(
+                    batch_id=batch.id,
+                    user_id=audit.auditor_id,
+                    audit_id=old,
+                    starts_on=utcnow().date(),
+                    ends_on=utcnow().date(),
+                    granted_by_id=audit.auditor_id,
+                ),
+                AgencyReturn(
+                    multi_agency_audit_id=multi.id,
+                    organisation_id=audit.organisation_id,
+                    case_id=audit.case_id,
+                    questionnaire_version_id=audit.questionnaire_version_id,
+                    audit_id=old,
+                ),
+            ]
+        )
+        return second.id
+
+
+def test_the_purge_removes_an_audit_with_every_row_that_points_at_it(
+    app: Flask, two_audits: list[int]
+) -> None:
+    old, recent = two_audits
+    _age(app, old, 8)
+    second = _rows_pointing_at(app, old)
+
+    done = app.test_cli_runner().invoke(args=["retention", "purge"])
+
+    assert done.exit_code == 0, done.output
+    with session_scope(app) as session:
+        assert session.get(Audit, old) is None
+        assert session.get(Audit, second) is None
+        assert session.get(Audit, recent) is not None
+        for model in (Finding, SecondAudit, Challenge, CaseGrant):
+            assert session.exec(select(func.count()).select_from(model)).one() == 0
+        agency_return = session.exec(select(AgencyReturn)).one()
+        assert agency_return.audit_id is None
