@@ -86,6 +86,12 @@ class Compared:
         return "–"
 
 
+def _or_none(share: Share, words: str) -> str:
+    """The share as "3 of 4 (75.0%)", or the words saying there was nothing to count (the tables
+    say "None" for the same figure)."""
+    return share.text if share.total else words
+
+
 def _signed(value: Decimal, unit: str) -> str:
     if value == 0:
         return "No change"
@@ -428,8 +434,8 @@ def briefing(
     return Briefing(
         looked_at=[
             f"{h.submitted:,} audits submitted from {period.text}.",
-            f"Allocations completed: {h.allocations.text}.",
-            f"Moderation agreement: {h.agreement.text}.",
+            f"Allocations completed: {_or_none(h.allocations, 'none were due')}.",
+            f"Moderation agreement: {_or_none(h.agreement, 'no audit was moderated')}.",
         ],
         found=found,
         working_well=well or ["No theme or measure had a final grade or answer in the period."],

@@ -199,6 +199,8 @@ def test_the_briefing_says_what_works_and_what_to_improve_never_both(
     paper = _paper(report_data.app, Filters(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31)))
     briefing = paper.briefing
     assert briefing.looked_at[0] == "4 audits submitted from 1 January 2026 to 31 March 2026."
+    assert briefing.looked_at[1] == "Allocations completed: 1 of 3 (33.3%)."
+    assert briefing.looked_at[2].endswith(" of 2 (50.0%).")
     assert briefing.working_well == [
         "The child's voice: 2 of 3 (66.7%) Good or better.",
         "Plan SMART: 1 of 1 (100.0%) compliant.",
@@ -206,6 +208,15 @@ def test_the_briefing_says_what_works_and_what_to_improve_never_both(
     assert briefing.to_improve == [
         "Planning: 2 of 4 (50.0%) Good or better.",
         "Child seen alone: 2 of 3 (66.7%) compliant.",
+    ]
+
+
+def test_the_briefing_says_when_nothing_was_due_or_moderated(report_data: ReportData) -> None:
+    paper = _paper(report_data.app, Filters(date_from=date(2024, 1, 1), date_to=date(2024, 1, 31)))
+    assert paper.briefing.looked_at == [
+        "0 audits submitted from 1 January 2024 to 31 January 2024.",
+        "Allocations completed: none were due.",
+        "Moderation agreement: no audit was moderated.",
     ]
 
 
