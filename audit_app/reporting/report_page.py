@@ -60,6 +60,9 @@ class ReportPage:
             "service": _items(_by_name(self.places.services), raw["service"], "All services"),
             "team": _items(_by_name(self._teams()), raw["team"], "All teams"),
             "auditor": _items(_by_name(self.auditors), raw["auditor"], "All auditors"),
+            "programme": _items(
+                _by_name(self.programmes), raw.get("programme", ""), "Any programme, or none"
+            ),
         }
 
     def _teams(self) -> dict[int, str]:

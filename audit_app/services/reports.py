@@ -189,7 +189,8 @@ def report_page(
     if parsed.filters.auditor_id is not None and auditor is not None:
         auditors.setdefault(*auditor)
     errors = dict(parsed.errors)
-    programmes = programme_names(reader)
+    # Programmes draw the home organisation's cases: none for someone who sees no service.
+    programmes = programme_names(reader) if places.services else {}
     problems = filter_problems(parsed.filters, catalogue, places, auditors, programmes)
     for key, message in problems.items():
         errors.setdefault(key, message)

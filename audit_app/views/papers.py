@@ -103,6 +103,7 @@ def _render(page: ReportPage, made: BoardPaper | None, errors: dict[str, str], *
         "choices": {
             "questionnaire": choices["questionnaire"],
             "service": choices["service"],
+            "programme": choices["programme"],
             "theme": board_paper.theme_choices(page.catalogue, theme),
         },
         "args": {**page.filters.query_args(), **({"theme": theme} if theme else {})},

@@ -5,6 +5,7 @@ and the paper says which programme it covers."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -13,7 +14,7 @@ from sqlmodel import col, select
 
 from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, User
-from tests.builders import add_audit
+from tests.builders import add_audit, add_user
 from tests.programmes.conftest import draw, plan, version_id
 
 # A whole month in the past, which the month summaries hold.
@@ -99,3 +100,24 @@ def test_an_unknown_programme_is_a_problem_at_its_field(
     assert "Select an audit programme from the list" in response.get_data(as_text=True)
     response = admin_signed_in.get("/reports?programme=x")
     assert "Select a programme from the list" in response.get_data(as_text=True)
+
+
+def test_the_reports_and_the_paper_offer_the_programme_and_keep_it_chosen(
+    council: Flask, admin_signed_in: FlaskClient
+) -> None:
+    programme_id = plan(council, quotas={"Team A": 1})
+    for path in ("/reports", PAPER):
+        page = admin_signed_in.get(f"{path}{'&' if '?' in path else '?'}programme={programme_id}")
+        html = page.get_data(as_text=True)
+        assert '<label class="govuk-label" for="programme">' in html
+        assert f'<option value="{programme_id}" selected>Practice week April</option>' in html
+
+
+def test_the_programme_select_is_not_offered_to_a_partner(
+    council: Flask, client: FlaskClient, sign_in: Callable[..., object]
+) -> None:
+    plan(council, quotas={"Team A": 1})
+    add_user(council, "police-viewer", "viewer", organisation="Northshire Police")
+    sign_in("police-viewer")
+    html = client.get("/reports").get_data(as_text=True)
+    assert 'id="programme"' not in html and "Practice week April" not in html
