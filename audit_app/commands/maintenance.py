@@ -71,17 +71,32 @@ def backup_restore(file: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 @click.option("--years", type=click.IntRange(min=1), help="Override RETENTION_YEARS for this run.")
 def retention_purge(dry_run: bool, years: int | None) -> None:
-    """Remove audits whose last activity is older than RETENTION_YEARS, with their answers."""
+    """Remove audits, and multi-agency audits, whose last activity is older than
+    RETENTION_YEARS, with everything of theirs."""
     years = years if years is not None else int(current_app.config["RETENTION_YEARS"])
     with session_scope() as session:
         expired = retention.expired_audits(years, session=session)
+        multi = retention.expired_multi_agency_audits(years, session=session)
         for item in expired:
             click.echo(
                 f"audit {item.audit_id}  case {item.case_ref}  {item.status}  "
                 f"last activity {item.last_activity:%Y-%m-%d}"
             )
+        for each in multi:
+            click.echo(
+                f"multi-agency audit {each.multi_agency_audit_id}  {each.title}  {each.status}  "
+                f"last activity {each.last_activity:%Y-%m-%d}"
+            )
         if dry_run:
-            click.echo(f"{len(expired)} audit(s) older than {years} years would be removed.")
+            click.echo(
+                f"{len(expired)} audit(s) and {len(multi)} multi-agency audit(s) older than "
+                f"{years} years would be removed."
+            )
             return
-        removed = retention.purge(expired, session=session, actor=CLI_ACTOR, years=years)
-    click.echo(f"Removed {removed} audit(s) older than {years} years; the trail records it.")
+        removed = retention.purge(
+            expired, session=session, actor=CLI_ACTOR, years=years, multi_agency=multi
+        )
+    click.echo(
+        f"Removed {removed} audit(s) and {len(multi)} multi-agency audit(s) older than {years} "
+        "years; the trail records it."
+    )

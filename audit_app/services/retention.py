@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, col, select
 from audit_app.core.dates import add_years
 from audit_app.models import (
     Action,
+    AgencyAction,
     AgencyReturn,
     Allocation,
     Answer,
@@ -28,6 +29,10 @@ from audit_app.models import (
     Finding,
     Moderation,
     ModerationGrade,
+    MultiAgencyAudit,
+    MultiAgencyCase,
+    PanelConclusion,
+    PanelMember,
     PendingSave,
     SafeguardingConcern,
     SecondAudit,
@@ -65,6 +70,18 @@ AUDIT_LINKS: tuple[tuple[type[SQLModel], str], ...] = (
 )
 
 
+# The rows of a multi-agency audit, deleted before it.
+MULTI_AGENCY_CHILDREN = (AgencyAction, PanelConclusion, PanelMember, MultiAgencyCase, AgencyReturn)
+
+
+@dataclass(frozen=True)
+class ExpiredMultiAgency:
+    multi_agency_audit_id: int
+    title: str
+    status: str
+    last_activity: datetime
+
+
 @dataclass(frozen=True)
 class Expired:
     audit_id: int
@@ -95,17 +112,51 @@ def expired_audits(years: int, *, session: Session, now: datetime | None = None)
     return expired
 
 
-def purge(expired: list[Expired], *, session: Session, actor: Actor, years: int) -> int:
-    """Remove the audits and everything of theirs; keep one trail event recording it.
+def expired_multi_agency_audits(
+    years: int, *, session: Session, now: datetime | None = None
+) -> list[ExpiredMultiAgency]:
+    """Multi-agency audits whose last activity (concluded, else returns closed, else opened) is
+    too old: each goes with its returns (their audits too), conclusions, actions and panel."""
+    last = func.coalesce(
+        MultiAgencyAudit.concluded_at,
+        MultiAgencyAudit.returns_closed_at,
+        MultiAgencyAudit.created_at,
+    )
+    rows = session.exec(
+        select(MultiAgencyAudit.id, MultiAgencyAudit.title, MultiAgencyAudit.status, last)
+        .where(last < cutoff(years, now))
+        .order_by(last)
+    )
+    return [
+        ExpiredMultiAgency(multi_id, title, status, when)
+        for multi_id, title, status, when in rows
+        if multi_id is not None
+    ]
+
+
+def purge(
+    expired: list[Expired],
+    *,
+    session: Session,
+    actor: Actor,
+    years: int,
+    multi_agency: list[ExpiredMultiAgency] | None = None,
+) -> int:
+    """Remove the audits and everything of theirs, and the multi-agency audits with their
+    returns; keep one trail event recording it. Returns how many audits went.
 
     Answers kept while signed out for longer than ``pending_saves.KEEP_FOR`` go too, whatever
     their audit's age.
     """
     pending_saves.forget_expired(session=session)
-    ids = _with_second_audits([e.audit_id for e in expired], session=session)
-    if not ids:
+    multi_ids = [m.multi_agency_audit_id for m in multi_agency or []]
+    returns = _return_audit_ids(multi_ids, session=session)
+    ids = _with_second_audits(sorted({e.audit_id for e in expired} | returns), session=session)
+    if not ids and not multi_ids:
         return 0
-    _remove_audits(ids, session=session)
+    _remove_multi_agency_audits(multi_ids, session=session)
+    if ids:
+        _remove_audits(ids, session=session)
     # Their months' report summaries are remade now, not at the next dashboard view.
     summaries.refresh(session, today=utcnow().date())
     record_event(
@@ -115,6 +166,7 @@ def purge(expired: list[Expired], *, session: Session, actor: Actor, years: int)
         retention_years=years,
         audits=len(ids),
         audit_ids=ids,
+        multi_agency_audit_ids=multi_ids,
     )
     return len(ids)
 
@@ -142,3 +194,26 @@ def _remove_audits(ids: list[int], *, session: Session) -> None:
         link = getattr(linked, column)
         session.execute(update(linked).where(col(link).in_(ids)).values({column: None}))
     session.execute(delete(Audit).where(col(Audit.id).in_(ids)))
+
+
+def _return_audit_ids(multi_ids: list[int], *, session: Session) -> set[int]:
+    """The audits that are the agencies' returns of these multi-agency audits."""
+    if not multi_ids:
+        return set()
+    rows = session.exec(
+        select(AgencyReturn.audit_id).where(
+            col(AgencyReturn.multi_agency_audit_id).in_(multi_ids),
+            col(AgencyReturn.audit_id).is_not(None),
+        )
+    ).all()
+    return {audit_id for audit_id in rows if audit_id is not None}
+
+
+def _remove_multi_agency_audits(multi_ids: list[int], *, session: Session) -> None:
+    """Delete the multi-agency audits and their rows (their returns' audits go separately)."""
+    if not multi_ids:
+        return
+    for model in MULTI_AGENCY_CHILDREN:
+        link = col(model.multi_agency_audit_id)
+        session.execute(delete(model).where(link.in_(multi_ids)))
+    session.execute(delete(MultiAgencyAudit).where(col(MultiAgencyAudit.id).in_(multi_ids)))

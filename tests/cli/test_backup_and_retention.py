@@ -14,6 +14,7 @@ from sqlmodel import SQLModel, col, func, select
 from audit_app import create_app
 from audit_app.db import get_engine, session_scope
 from audit_app.models import (
+    AgencyAction,
     AgencyReturn,
     Answer,
     Audit,
@@ -26,6 +27,9 @@ from audit_app.models import (
     LawfulBasis,
     LearningTheme,
     MultiAgencyAudit,
+    MultiAgencyCase,
+    PanelConclusion,
+    PanelMember,
     ReportAudit,
     SecondAudit,
     utcnow,
@@ -157,7 +161,9 @@ def test_retention_purge_lists_then_removes_old_audits_and_keeps_the_trail(
     assert dry.exit_code == 0, dry.output
     assert f"audit {old}  case 100824  submitted" in dry.output
     assert f"audit {recent} " not in dry.output
-    assert "1 audit(s) older than 7 years would be removed" in dry.output
+    assert (
+        "1 audit(s) and 0 multi-agency audit(s) older than 7 years would be removed" in dry.output
+    )
     with session_scope(app) as session:
         assert session.get(Audit, old) is not None
 
@@ -278,3 +284,84 @@ def test_the_purge_removes_an_audit_with_every_row_that_points_at_it(
             assert session.exec(select(func.count()).select_from(model)).one() == 0
         agency_return = session.exec(select(AgencyReturn)).one()
         assert agency_return.audit_id is None
+
+
+def _multi_agency_audit(app: Flask, audit_id: int, *, concluded_years_ago: int) -> int:
+    """A concluded multi-agency audit whose one return is ``audit_id``, with a conclusion, an
+    action and a panel member."""
+    when = utcnow() - timedelta(days=365 * concluded_years_ago + 10)
+    with session_scope(app) as session:
+        audit = session.get(Audit, audit_id)
+        assert audit is not None
+        multi = MultiAgencyAudit(
+            title="Neglect cohort",
+            coordinator_id=audit.auditor_id,
+            due=when.date(),
+            sharing_agreement="Partnership agreement",
+            lawful_basis_other="Public task",
+            status="concluded",
+            created_at=when,
+            concluded_at=when,
+        )
+        session.add(multi)
+        session.flush()
+        assert multi.id is not None
+        session.add_all(
+            [
+                MultiAgencyCase(multi_agency_audit_id=multi.id, case_id=audit.case_id),
+                AgencyReturn(
+                    multi_agency_audit_id=multi.id,
+                    organisation_id=audit.organisation_id,
+                    case_id=audit.case_id,
+                    questionnaire_version_id=audit.questionnaire_version_id,
+                    audit_id=audit_id,
+                ),
+                PanelMember(multi_agency_audit_id=multi.id, user_id=audit.auditor_id),
+                PanelConclusion(
+                    multi_agency_audit_id=multi.id,
+                    domain="overall",
+                    grade="Good",
+                    analysis="Joint work",
+                    recorded_by_id=audit.auditor_id,
+                ),
+                AgencyAction(
+                    multi_agency_audit_id=multi.id,
+                    organisation_id=audit.organisation_id,
+                    description="Share the plan",
+                    due=when.date(),
+                    created_by_id=audit.auditor_id,
+                ),
+            ]
+        )
+        return multi.id
+
+
+def test_a_multi_agency_audit_goes_with_its_returns_once_its_last_activity_is_too_old(
+    app: Flask, two_audits: list[int]
+) -> None:
+    submitted, _draft = two_audits
+    old = _multi_agency_audit(app, submitted, concluded_years_ago=8)
+    runner = app.test_cli_runner()
+
+    dry = runner.invoke(args=["retention", "purge", "--dry-run"])
+    assert f"multi-agency audit {old}  Neglect cohort  concluded" in dry.output
+    assert "0 audit(s) and 1 multi-agency audit(s) older than 7 years" in dry.output
+
+    done = runner.invoke(args=["retention", "purge"])
+    assert done.exit_code == 0, done.output
+    assert "Removed 1 audit(s) and 1 multi-agency audit(s)" in done.output
+    with session_scope(app) as session:
+        assert session.get(MultiAgencyAudit, old) is None
+        assert session.get(Audit, submitted) is None  # its return, though recent itself
+        for model in (MultiAgencyCase, AgencyReturn, PanelMember, PanelConclusion, AgencyAction):
+            assert session.exec(select(func.count()).select_from(model)).one() == 0
+
+
+def test_a_recent_multi_agency_audit_stays(app: Flask, two_audits: list[int]) -> None:
+    submitted, _draft = two_audits
+    recent = _multi_agency_audit(app, submitted, concluded_years_ago=6)
+    done = app.test_cli_runner().invoke(args=["retention", "purge"])
+    assert "Removed 0 audit(s) and 0 multi-agency audit(s)" in done.output
+    with session_scope(app) as session:
+        assert session.get(MultiAgencyAudit, recent) is not None
+        assert session.get(Audit, submitted) is not None
