@@ -46,6 +46,7 @@ from audit_app.services.actor import Actor  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/reports.py"
 PASSWORD = "bench password, not secret"
+HOME = 1  # the home organisation, which migration 0025 seeds with this id
 # The dashboard's floor reads through memory mapping, as the application does by default
 # (SQLITE_MMAP_MB); the pragma's answer is not part of any output.
 MMAP = ".output /dev/null\nPRAGMA mmap_size = 1073741824;\n.output stdout\n"
@@ -186,7 +187,9 @@ def build(url: str, audits: int, teams: int, seed: int) -> None:
                 connection.execute(text("SELECT version, id FROM questionnaire_version")).all()
             )
         bulk.insert(
-            "service", ["id", "name"], [(s + 1, f"Service {s + 1}") for s in range(SERVICES)]
+            "service",
+            ["id", "name", "organisation_id"],
+            [(s + 1, f"Service {s + 1}", HOME) for s in range(SERVICES)],
         )
         bulk.insert(
             "team",
@@ -196,8 +199,8 @@ def build(url: str, audits: int, teams: int, seed: int) -> None:
         auditors = teams * 3
         created = stored_time(now, sqlite)
         users = [
-            (1, "admin", "Admin", password_hash, "admin", None, True, 1, created),
-            (2, "manager", "Group manager", password_hash, "manager", None, True, 1, created),
+            (1, "admin", "Admin", password_hash, "admin", None, True, 1, created, HOME),
+            (2, "manager", "Group manager", password_hash, "manager", None, True, 1, created, HOME),
         ] + [
             (
                 3 + a,
@@ -209,6 +212,7 @@ def build(url: str, audits: int, teams: int, seed: int) -> None:
                 True,
                 1,
                 created,
+                HOME,
             )
             for a in range(auditors)
         ]
@@ -224,6 +228,7 @@ def build(url: str, audits: int, teams: int, seed: int) -> None:
                 "active",
                 "session_version",
                 "created_at",
+                "organisation_id",
             ],
             users,
         )
@@ -359,6 +364,7 @@ def build(url: str, audits: int, teams: int, seed: int) -> None:
                         answer_time,
                         None if is_draft else answer_time,
                         False,
+                        HOME,
                     )
                 )
                 if not is_draft:
@@ -417,6 +423,7 @@ def build(url: str, audits: int, teams: int, seed: int) -> None:
                     "updated_at",
                     "submitted_at",
                     "moderation_due",
+                    "organisation_id",
                 ],
                 rows_audit,
             )
