@@ -73,6 +73,7 @@ NAVIGATION = (
     ("admin.learning_themes", "Learning themes", (ADMIN,), "admin.learning_theme"),
     ("trail.index", "Audit trail", (ADMIN,), "trail."),
     ("admin.organisations", "Organisations", (ADMIN,), "admin.organisation"),
+    ("admin.grants", "Grants", (ADMIN,), "admin.grant"),
 )
 
 # What SQLite and PostgreSQL say when storage is full or read-only.

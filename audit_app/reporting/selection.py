@@ -41,6 +41,18 @@ A = AUDIT.c
 C = CASE.c
 R = RESULT.c
 
+# An audit of its case's own organisation. An external audit (a visiting auditor's, made under
+# a grant: services/grants.py) or an agency's return on another organisation's case is of the
+# auditor's organisation, and never counts in the figures of the case's service.
+INTERNAL = A.organisation_id == (
+    select(table_of(Service).c.organisation_id)
+    .join_from(
+        table_of(Team), table_of(Service), table_of(Team).c.service_id == table_of(Service).c.id
+    )
+    .where(table_of(Team).c.id == C.team_id)
+    .scalar_subquery()
+)
+
 FINAL_GRADE = final_grade_column(
     computed=R.grade_computed, judged=R.grade_judged, moderated=R.grade_moderated
 )
@@ -131,7 +143,7 @@ class Selection:
         out of a whole export, so the index would save little.
         """
         f = self.filters
-        found: list[ColumnElement[Any]] = []
+        found: list[ColumnElement[Any]] = [INTERNAL]
         if status:
             tested = A.status.concat("") if in_id_order else A.status
             found.append(tested.in_(REPORTED_STATUSES))

@@ -68,6 +68,7 @@ from audit_app.reporting.filters import Filters
 from audit_app.reporting.selection import (
     AUDIT,
     CASE,
+    INTERNAL,
     REPORTED_STATUSES,
     RESULT,
     A,
@@ -513,7 +514,12 @@ def allocation_statement(selection: Selection, found: Window, questionnaire_ids:
 
 def _in_month(month: str) -> list[Any]:
     start, end = month_range(month)
-    return [A.status.in_(REPORTED_STATUSES), A.submitted_at >= start, A.submitted_at < end]
+    return [
+        A.status.in_(REPORTED_STATUSES),
+        A.submitted_at >= start,
+        A.submitted_at < end,
+        INTERNAL,
+    ]
 
 
 def _latest_moderation_grade() -> Any:

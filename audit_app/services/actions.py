@@ -405,7 +405,9 @@ def _overdue_first(today: date):  # type: ignore[no-untyped-def]
 
 def _answered_for_by(actor: Actor, query: Any) -> Any:
     """The query kept to the actions this person answers for (see open_actions)."""
-    query = query.where(visibility.audits_seen(actor))
+    # Audits of the person's organisation on its own cases: a visitor's audits of our cases
+    # (made under a grant) are not listed, so that no list shows them our references.
+    query = query.where(visibility.audits_seen(actor), visibility.cases_seen(actor))
     if actor.role == "manager":
         return query.where(
             or_(

@@ -63,7 +63,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import errors, visibility
+from audit_app.services import errors, grants, visibility
 from audit_app.services import evidence as theme_evidence
 from audit_app.services.actor import Actor as Actor
 from audit_app.services.answer_keys import answer_key, row_for_key
@@ -145,6 +145,9 @@ class AuditFile:
     service: str | None = None  # the case's team's service, which conditions may name
     comments: dict[str, str] = field(default_factory=dict)
     """The auditor's comments on questions, by question id (format 2's ``comment``)."""
+    external: bool = False
+    """Made by a visiting auditor under a grant (``services/grants.py``): moderated and
+    compared in agreement, never counted in the service's own figures."""
 
     @property
     def editable(self) -> bool:
@@ -207,7 +210,13 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     if audit is None:
         raise AuditNotFound(audit_id)
     case, team = case_and_team(audit, session=session)
-    if not may_see(actor, audit, team):
+    external = grants.is_external(audit, case, session=session)
+    if external:
+        if not grants.may_see_external(actor, audit, case, team, session=session):
+            raise AuditNotFound(audit_id)
+        if actor.organisation_id == audit.organisation_id:
+            case = grants.visitor_copy(case, actor, session=session)
+    elif not may_see(actor, audit, team):
         raise AuditNotFound(audit_id)
     version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
     assert version_row is not None
@@ -248,6 +257,7 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
         auditor=auditor,
         service=service_name,
         comments=comments,
+        external=external,
     )
 
 
@@ -356,6 +366,7 @@ class AuditSummary:
     # A double-blind second audit: the first audit stays out of sight.
     second: bool = False
     subject: str = DEFAULT_SUBJECT
+    case_id: int = 0
 
 
 def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary]:
@@ -385,6 +396,7 @@ def audits_of_auditor(auditor_id: int, *, session: Session) -> list[AuditSummary
             if result
             else None,
             second=audit.second_of_id is not None,
+            case_id=case.id,  # type: ignore[arg-type]
         )
         for audit, case, title, result in rows
     ]
@@ -1559,7 +1571,7 @@ def submit(
         overall_grade_judged=audit_file.audit.overall_grade_judged,
         moderation=moderation,
     )
-    if before != RETURNED and second is not None:
+    if before != RETURNED and second is not None and not audit_file.external:
         _draw_second(audit_file, actor, second, session=session)
 
 
@@ -1736,7 +1748,10 @@ def audit_file_event(
     action: str, audit_file: AuditFile, actor: Actor, *, session: Session, **detail: Any
 ) -> None:
     """Put an event about the audit in the trail, with its case's reference."""
-    _event(action, audit_file.audit, audit_file.case.case_ref, actor, session=session, **detail)
+    # The real reference, also when the person acting sees the case by its pseudonym.
+    case = session.get(Case, audit_file.audit.case_id)
+    case_ref = audit_file.case.case_ref if case is None else case.case_ref
+    _event(action, audit_file.audit, case_ref, actor, session=session, **detail)
 
 
 def _event(

@@ -6,6 +6,8 @@
 - A person named in the ``AUDIT_ANY_SERVICE`` setting (a QA lead, say) may audit any case; every
   audit started outside their own services this way is recorded in the trail
   (``audit.outside_services``).
+- A visiting auditor of another organisation audits the cases of ours they hold an open grant
+  to today (``services/grants.py``), found by the reference their grant shows them.
 - Nobody else: admins and viewers do not audit.
 
 A case outside someone's reach is answered exactly as a case that does not exist: one statement
@@ -29,7 +31,7 @@ from sqlmodel import Session, col, or_, select
 from audit_app.core.roles import AUDITOR, AUDITORS, MANAGER
 from audit_app.core.subjects import DEFAULT_SUBJECT
 from audit_app.models import Allocation, Case, Team, User
-from audit_app.services import visibility
+from audit_app.services import grants, visibility
 from audit_app.services.actor import Actor
 
 ANY_SERVICE_SETTING = "AUDIT_ANY_SERVICE"
@@ -41,6 +43,8 @@ class CaseToAudit:
 
     case: Case
     outside_services: bool = False
+    # A case of another organisation, which only the person's open grant lets them audit.
+    granted: bool = False
 
 
 def any_service_usernames() -> tuple[str, ...]:
@@ -70,6 +74,9 @@ def case_to_audit(
     case = session.exec(_within_reach(reference, actor, subject)).first()
     if case is not None:
         return CaseToAudit(case)
+    granted = grants.granted_case(reference, actor, session=session, subject=subject)
+    if granted is not None:
+        return CaseToAudit(granted, granted=True)
     if not may_audit_any_service(actor, any_service):
         return None
     case = session.exec(

@@ -19,6 +19,7 @@ from audit_app.services import allocations as allocation_service
 from audit_app.services import audits as audit_service
 from audit_app.services import calibration as calibration_service
 from audit_app.services import concerns as concern_service
+from audit_app.services import grants
 from audit_app.services import moderation as moderation_service
 from audit_app.services.actor import Actor
 from audit_app.services.questionnaires import current_versions
@@ -45,11 +46,15 @@ def home_page(actor: Actor, *, session: Session, today: date, blind: bool) -> di
 
 def _own_work(actor: Actor, *, session: Session) -> dict[str, object]:
     """An auditor's (or a manager's) own audits: allocated, in draft, submitted and returned."""
-    mine = audit_service.audits_of_auditor(actor.person_id, session=session)
+    mine = grants.as_seen(
+        actor, audit_service.audits_of_auditor(actor.person_id, session=session), session=session
+    )
+    returned = moderation_service.returned_to_auditor(actor.person_id, session=session)
     return {
         "allocations": allocation_service.allocations_for_auditor(actor.person_id, session=session),
         "drafts": [a for a in mine if a.status == DRAFT],
         "submitted": [a for a in mine if a.status not in EDITABLE],
-        "returned": moderation_service.returned_to_auditor(actor.person_id, session=session),
+        "returned": grants.as_seen(actor, returned, session=session),
         "exercises": calibration_service.exercises_for_member(actor, session=session),
+        "visits": grants.visits(actor, session=session),
     }

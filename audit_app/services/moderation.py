@@ -38,7 +38,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services import actions as action_service
-from audit_app.services import visibility
+from audit_app.services import grants
 from audit_app.services.audits import (
     MAX_TEXT,
     Actor,
@@ -184,6 +184,8 @@ class QueueItem:
     in_progress_by: str | None
     in_progress_by_id: int | None
     subject: str = DEFAULT_SUBJECT
+    # Made by a visiting auditor of another organisation under a grant.
+    external: bool = False
 
     def own(self, actor: Actor) -> bool:
         return self.auditor_id == actor.id
@@ -224,7 +226,7 @@ def _submitted_query(actor: Actor, *, due: bool, limit: int | None) -> Any:
         .join(AuditResult, col(AuditResult.audit_id) == Audit.id, isouter=True)
         .where(Audit.status == SUBMITTED, Audit.moderation_due == due)
     )
-    query = query.where(visibility.audits_seen(actor))
+    query = query.where(grants.moderated_by(actor))
     if actor.role != "admin":
         query = query.where(col(Team.service_id).in_(sorted(actor.managed_service_ids)))
     order = col(Audit.submitted_at) if due else col(Audit.submitted_at).desc()
@@ -261,6 +263,7 @@ def _queue_item(
         else "chosen",
         in_progress_by=moderator[1] if moderator else None,
         in_progress_by_id=moderator[0] if moderator else None,
+        external=audit.organisation_id != service.organisation_id,
     )
 
 
@@ -931,18 +934,19 @@ class ReturnedAudit:
     moderator_name: str
     comment: str | None
     subject: str = DEFAULT_SUBJECT
+    case_id: int = 0
 
 
 def returned_to_auditor(auditor_id: int, *, session: Session) -> list[ReturnedAudit]:
     """The auditor's audits that a moderator returned for changes, oldest return first."""
     audits = session.exec(
-        select(Audit, Case.case_ref, QuestionnaireVersion.title, Case.subject)
+        select(Audit, Case.case_ref, QuestionnaireVersion.title, Case.subject, Case.id)
         .join(Case, col(Case.id) == Audit.case_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .where(Audit.auditor_id == auditor_id, Audit.status == RETURNED)
     )
     items = []
-    for audit, case_ref, title, subject in audits:
+    for audit, case_ref, title, subject, case_id in audits:
         last = latest_return(audit.id, session=session)  # type: ignore[arg-type]
         moderation, name = last if last else (None, "")
         items.append(
@@ -954,6 +958,7 @@ def returned_to_auditor(auditor_id: int, *, session: Session) -> list[ReturnedAu
                 returned_at=moderation.completed_at if moderation else None,
                 moderator_name=name,
                 comment=moderation.comment if moderation else None,
+                case_id=case_id,
             )
         )
     return sorted(items, key=lambda r: (r.returned_at is None, r.returned_at or utcnow()))

@@ -11,6 +11,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from audit_app.views.admin import (  # noqa: E402,F401
     allocations,
     cases,
+    grants,
     kinds,
     learning_themes,
     organisations,
