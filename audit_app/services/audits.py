@@ -211,13 +211,7 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
         raise AuditNotFound(audit_id)
     case, team = case_and_team(audit, session=session)
     external = grants.is_external(audit, case, session=session)
-    if external:
-        if not grants.may_see_external(actor, audit, case, team, session=session):
-            raise AuditNotFound(audit_id)
-        if actor.organisation_id == audit.organisation_id:
-            case = grants.visitor_copy(case, actor, session=session)
-    elif not may_see(actor, audit, team):
-        raise AuditNotFound(audit_id)
+    case = _case_seen(actor, audit, case, team, external, session=session)
     version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
     assert version_row is not None
     questionnaire = questionnaire_of(version_row)
@@ -259,6 +253,22 @@ def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
         comments=comments,
         external=external,
     )
+
+
+def _case_seen(
+    actor: Actor, audit: Audit, case: Case, team: Team, external: bool, *, session: Session
+) -> Case:
+    """The audit's case as this person sees it (a visitor, by the reference their grant shows);
+    AuditNotFound when they may not see the audit."""
+    if not external:
+        if not may_see(actor, audit, team):
+            raise AuditNotFound(audit.id)
+        return case
+    if not grants.may_see_external(actor, audit, case, team, session=session):
+        raise AuditNotFound(audit.id)
+    if actor.organisation_id == audit.organisation_id:
+        return grants.visitor_copy(case, actor, session=session)
+    return case
 
 
 def audit_day_of(audit: Audit) -> AuditDay:

@@ -195,7 +195,7 @@ def external_audits(batch: GrantBatch, *, session: Session) -> list[ExternalAudi
     if not pairs:
         return []
     rows = session.exec(
-        select(Audit, Case, QuestionnaireVersion.title, User, AuditResult)
+        select(Audit, Case, QuestionnaireVersion.title, User, AuditResult)  # type: ignore[call-overload]
         .join(Case, col(Case.id) == Audit.case_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .join(User, col(User.id) == Audit.auditor_id)
@@ -206,7 +206,7 @@ def external_audits(batch: GrantBatch, *, session: Session) -> list[ExternalAudi
     ).all()
     return [
         ExternalAudit(
-            audit.id,  # type: ignore[arg-type]
+            audit.id,
             case.case_ref,
             shown_reference(batch, case.case_ref),
             title,

@@ -258,6 +258,9 @@ def visits(actor: Actor, *, session: Session) -> list[Visit]:
     for case, batch, grant in rows:
         if case.id is not None and case.id not in seen:
             seen[case.id] = Visit(
-                shown_reference(batch, case.case_ref), batch.title, grant.ends_on, drafts.get(case.id)
+                shown_reference(batch, case.case_ref),
+                batch.title,
+                grant.ends_on,
+                drafts.get(case.id),
             )
     return sorted(seen.values(), key=lambda visit: visit.shown_as)

@@ -940,18 +940,20 @@ class ReturnedAudit:
 def returned_to_auditor(auditor_id: int, *, session: Session) -> list[ReturnedAudit]:
     """The auditor's audits that a moderator returned for changes, oldest return first."""
     audits = session.exec(
-        select(Audit, Case.case_ref, QuestionnaireVersion.title, Case.subject, Case.id)
+        select(  # type: ignore[call-overload]
+            Audit, Case.case_ref, QuestionnaireVersion.title, Case.subject, Case.id
+        )
         .join(Case, col(Case.id) == Audit.case_id)
         .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
         .where(Audit.auditor_id == auditor_id, Audit.status == RETURNED)
     )
     items = []
     for audit, case_ref, title, subject, case_id in audits:
-        last = latest_return(audit.id, session=session)  # type: ignore[arg-type]
+        last = latest_return(audit.id, session=session)
         moderation, name = last if last else (None, "")
         items.append(
             ReturnedAudit(
-                audit_id=audit.id,  # type: ignore[arg-type]
+                audit_id=audit.id,
                 case_ref=case_ref,
                 subject=subject,
                 title=title,

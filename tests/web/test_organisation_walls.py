@@ -145,3 +145,36 @@ def test_home_people_see_nothing_of_the_partner_organisation(
     leaks, seen = _walk(app, HOME_PEOPLE, partner_places, PARTNER_CASES, tmp_path)
     assert leaks == [], "\n".join(leaks)
     assert any(HOME_CASES[1] in text for text in seen)
+
+
+def test_a_grant_shows_the_visitor_its_case_by_pseudonym_and_nothing_more(
+    app: Flask, make_user: Callable[..., str], tmp_path: Path
+) -> None:
+    """The partner's auditor holds an open, pseudonymised grant to one home case and has a
+    draft audit of it: every page they and their organisation's people reach names no home
+    case, and they do see the pseudonym."""
+    from sqlmodel import select
+
+    from audit_app import clock
+    from audit_app.models import Case, User
+    from audit_app.services import grant_batches, grants
+
+    places = _build_world(app, make_user, app.test_client())
+    _home_draft_and_allocation(app)
+    qa_lead = actor_for(app, "admin")
+    today = clock.today()
+    day = (str(today.day), str(today.month), str(today.year))
+    with app.app_context(), session_scope(app) as session:
+        batch = grant_batches.make_batch("Peer review", "peer", True, qa_lead, session=session)
+        visitor = session.exec(select(User).where(User.username == "partner_auditor")).one()
+        grant_batches.add_grants(
+            batch, str(visitor.id), HOME_UNAUDITED_CASE, (day, day), qa_lead, session=session
+        )
+        case = session.exec(select(Case).where(Case.case_ref == HOME_UNAUDITED_CASE)).one()
+        pseudonym = grants.reference_seen(session, case, visitor.id)  # type: ignore[arg-type]
+    visitor_actor = actor_for(app, "partner_auditor")
+    with app.app_context(), session_scope(app) as session:
+        audit_service.start_audit("journey-audit", pseudonym, visitor_actor, session=session)
+    leaks, seen = _walk(app, PARTNERS, places, HOME_CASES, tmp_path)
+    assert leaks == [], "\n".join(leaks)
+    assert any(pseudonym in text for text in seen)

@@ -34,10 +34,7 @@ def grants() -> Page:
     """The batches of grants and a form to make one (the home organisation's admins); a
     partner organisation's admins see their people's grants."""
     if not getattr(current_user, "home", False):
-        if request.method == "POST":
-            abort(403)
-        rows = service.grants_of_people(current_actor(), session=get_session(), today=clock.today())
-        return render_template("admin/grants_of_people.html", rows=rows)
+        return _grants_of_people()
     errors: dict[str, str] = {}
     typed = {
         "title": request.form.get("title", ""),
@@ -59,6 +56,10 @@ def grants() -> Page:
         else:
             flash(f"{batch.title} has been made. Now grant its cases.", "success")
             return redirect(url_for("admin.grant_batch", batch_id=batch.id))
+    return _batches_page(typed, errors)
+
+
+def _batches_page(typed: dict[str, str], errors: dict[str, str]) -> Page:
     page = render_template(
         "admin/grants.html",
         batches=service.list_batches(session=get_session(), today=clock.today()),
@@ -67,6 +68,14 @@ def grants() -> Page:
         errors=errors,
     )
     return (page, 400) if errors else page
+
+
+def _grants_of_people() -> str:
+    """A partner organisation's admins read their people's grants; they make none."""
+    if request.method == "POST":
+        abort(403)
+    rows = service.grants_of_people(current_actor(), session=get_session(), today=clock.today())
+    return render_template("admin/grants_of_people.html", rows=rows)
 
 
 @bp.route("/grants/<int:batch_id>", methods=["GET", "POST"])
@@ -85,7 +94,12 @@ def grant_batch(batch_id: int) -> Page:
         try:
             with changes() as db:
                 made = service.add_grants(
-                    batch, typed["visitor"], typed["references"], _window(), current_actor(), session=db
+                    batch,
+                    typed["visitor"],
+                    typed["references"],
+                    _window(),
+                    current_actor(),
+                    session=db,
                 )
         except FieldErrors as problems:
             errors = problems.errors
