@@ -21,6 +21,7 @@ from audit_app.models import (
     Audit,
     AuditResult,
     Case,
+    CaseGrant,
     Service,
     Team,
     User,
@@ -41,21 +42,25 @@ A = AUDIT.c
 C = CASE.c
 R = RESULT.c
 
-# An audit of its case's own organisation. An external audit (a visiting auditor's, made under
-# a grant: services/grants.py) or an agency's return on another organisation's case is of the
-# auditor's organisation, and never counts in the figures of the case's service.
-INTERNAL = A.organisation_id == (
-    select(table_of(Service).c.organisation_id)
-    .join_from(
-        table_of(Team), table_of(Service), table_of(Team).c.service_id == table_of(Service).c.id
-    )
-    .where(table_of(Team).c.id == C.team_id)
-    .scalar_subquery()
-)
 
 FINAL_GRADE = final_grade_column(
     computed=R.grade_computed, judged=R.grade_judged, moderated=R.grade_moderated
 )
+
+
+def external_audit_ids() -> Any:
+    """The ids of the external audits: each made by someone who holds, or held, a grant to its
+    case (a visiting auditor of another council, or the independent auditor)."""
+    grant = table_of(CaseGrant).c
+    return (
+        select(A.id)
+        .join_from(
+            AUDIT,
+            table_of(CaseGrant),
+            (grant.user_id == A.auditor_id) & (grant.case_id == A.case_id),
+        )
+        .distinct()
+    )
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,10 @@ class Places:
     teams: dict[int, str]
     team_service: dict[int, int]
     users: dict[int, str]
+    # The external audits: made by a visiting auditor under a grant to the case
+    # (services/grants.py), which never count in the figures of the case's service. Few, so
+    # that leaving them out costs the statements nothing when there are none.
+    external: frozenset[int] = frozenset()
 
     @classmethod
     def load(cls, reader: ReportReader, scope: Scope) -> Places:
@@ -86,6 +95,9 @@ class Places:
             teams={tid: name for tid, name, _ in teams_rows},
             team_service={tid: sid for tid, _, sid in teams_rows},
             users=users,
+            external=frozenset(
+                audit_id for (audit_id,) in reader.rows(external_audit_ids(), cached=True)
+            ),
         )
 
 
@@ -97,6 +109,8 @@ class Selection:
     scope: Scope
     version_ids: list[int] | None
     team_ids: list[int] | None
+    # External audits, which no figure counts (``Places.external``).
+    external: tuple[int, ...] = ()
     # Submission-time ranges that replace the period of the filters (see reporting/summaries).
     ranges: tuple[tuple[datetime | None, datetime | None], ...] | None = None
     # Audit ids from (inclusive) and to (exclusive): one part of an export written in parts.
@@ -130,7 +144,13 @@ class Selection:
                 if (filters.service_id is None or sid == filters.service_id)
                 and (filters.team_id is None or tid == filters.team_id)
             ]
-        return cls(filters=filters, scope=scope, version_ids=version_ids, team_ids=team_ids)
+        return cls(
+            filters=filters,
+            scope=scope,
+            version_ids=version_ids,
+            team_ids=team_ids,
+            external=tuple(sorted(places.external)),
+        )
 
     def conditions(
         self, *, period: bool = True, status: bool = True, in_id_order: bool = False
@@ -143,7 +163,7 @@ class Selection:
         out of a whole export, so the index would save little.
         """
         f = self.filters
-        found: list[ColumnElement[Any]] = [INTERNAL]
+        found: list[ColumnElement[Any]] = [A.id.not_in(self.external)] if self.external else []
         if status:
             tested = A.status.concat("") if in_id_order else A.status
             found.append(tested.in_(REPORTED_STATUSES))

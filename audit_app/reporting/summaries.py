@@ -68,13 +68,13 @@ from audit_app.reporting.filters import Filters
 from audit_app.reporting.selection import (
     AUDIT,
     CASE,
-    INTERNAL,
     REPORTED_STATUSES,
     RESULT,
     A,
     C,
     R,
     Selection,
+    external_audit_ids,
     month_range,
 )
 
@@ -518,7 +518,8 @@ def _in_month(month: str) -> list[Any]:
         A.status.in_(REPORTED_STATUSES),
         A.submitted_at >= start,
         A.submitted_at < end,
-        INTERNAL,
+        # An external audit (made under a grant to the case) never counts.
+        A.id.not_in(external_audit_ids()),
     ]
 
 
