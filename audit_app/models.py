@@ -319,6 +319,12 @@ class Audit(SQLModel, table=True):
     # The auditor's organisation when the audit was started: an agency's return on a council
     # case is the agency's record.
     organisation_id: int | None = Field(default=None, sa_column=organisation_column())
+    # The multi-agency audit this audit is an agency's return to, if any: sealed to its auditor
+    # while the returns are open and, submitted, given the status "exercise", which no figure
+    # of the service counts.
+    multi_agency_audit_id: int | None = Field(
+        default=None, foreign_key="multi_agency_audit.id", index=True
+    )
 
 
 class Answer(SQLModel, table=True):

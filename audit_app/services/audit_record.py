@@ -6,8 +6,9 @@ an earlier answer is left out, as on the page), the grades of each theme and ove
 judged, moderated and final), the moderations, the actions and the practitioner's voice.
 :func:`as_data` gives the same as JSON data, attached to the record's PDF.
 
-Who may see an audit may have its record; while blind moderation keeps the auditor's judgements
-from a group manager, the record is withheld from them too (:class:`RecordWithheld`).
+Who may see an audit may have its record, and so may the panel of a multi-agency audit that of
+each agency's return once the returns are closed; while blind moderation keeps the auditor's
+judgements from a group manager, the record is withheld from them too (:class:`RecordWithheld`).
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ def audit_record(
     """The record of a submitted audit that this person may see; AuditNotFound for a draft, an
     audit returned to its auditor or one they may not see, RecordWithheld under blind
     moderation."""
-    audit_file = load_audit(audit_id, _reader(actor), session=session)
+    audit_file = load_audit(audit_id, _reader(actor), session=session, as_panel=True)
     if audit_file.editable:
         raise AuditNotFound(audit_id)
     if moderation_service.judgements_hidden(audit_file, actor, session=session, blind=blind):

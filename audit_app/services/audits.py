@@ -204,14 +204,20 @@ def text_problem(text: str, missing: str) -> str | None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def load_audit(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
-    """The audit, if this person may see it: their own, in a service they manage, or as admin."""
+def load_audit(
+    audit_id: int, actor: Actor, *, session: Session, as_panel: bool = False
+) -> AuditFile:
+    """The audit, if this person may see it: their own, in a service they manage, or as admin;
+    with ``as_panel``, also an agency's return the person reads as the multi-agency audit's
+    panel once the returns are closed (``visibility.may_read_return``)."""
     audit = session.get(Audit, audit_id)
     if audit is None:
         raise AuditNotFound(audit_id)
     case, team = case_and_team(audit, session=session)
     external = grants.is_external(audit, case, session=session)
-    case = _case_seen(actor, audit, case, team, external, session=session)
+    panel = as_panel and not external and visibility.may_read_return(actor, audit, session=session)
+    if not panel:
+        case = _case_seen(actor, audit, case, team, external, session=session)
     version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
     assert version_row is not None
     questionnaire = questionnaire_of(version_row)
@@ -302,15 +308,24 @@ def case_and_team(audit: Audit, *, session: Session) -> tuple[Case, Team]:
 
 
 def counts_in_figures(audit: Audit) -> bool:
-    """Whether the audit is one of the service's own: not made for a calibration exercise, and
-    not a double-blind second audit. Those others are blind (only their auditor opens them) and,
-    submitted, take the status ``exercise``, which no figure counts."""
-    return audit.exercise_id is None and audit.second_of_id is None
+    """Whether the audit is one of the service's own: not made for a calibration exercise, not
+    a double-blind second audit, not an agency's return to a multi-agency audit. Those others
+    are blind or sealed (only their auditor opens them) and, submitted, take the status
+    ``exercise``, which no figure counts."""
+    return (
+        audit.exercise_id is None
+        and audit.second_of_id is None
+        and audit.multi_agency_audit_id is None
+    )
 
 
 def counted_audits() -> list[Any]:
     """The same test as conditions on ``audit``, for queries."""
-    return [col(Audit.exercise_id).is_(None), col(Audit.second_of_id).is_(None)]
+    return [
+        col(Audit.exercise_id).is_(None),
+        col(Audit.second_of_id).is_(None),
+        col(Audit.multi_agency_audit_id).is_(None),
+    ]
 
 
 def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
@@ -1593,8 +1608,12 @@ def _draw_second(
 
 
 def _submit_uncounted(audit_file: AuditFile, actor: Actor, *, session: Session) -> None:
-    """Lock the answers of an exercise audit or a second audit. No results are stored and no
-    moderation is chosen: the status ``exercise`` keeps it out of every figure of the service."""
+    """Lock the answers of an exercise audit, a second audit or an agency's return. No
+    moderation is chosen, and the status ``exercise`` keeps it out of every figure of the
+    service; a return's results are stored for the panel to read, and the last return in closes
+    the returns (``services/multi_agency.py``)."""
+    if audit_file.audit.multi_agency_audit_id is not None:
+        _store_results(audit_file, session=session)
     before = audit_file.audit.status
     audit_file.audit.status = EXERCISE
     audit_file.audit.submitted_at = utcnow()
@@ -1609,7 +1628,12 @@ def _submit_uncounted(audit_file: AuditFile, actor: Actor, *, session: Session) 
         after=EXERCISE,
         exercise_id=audit_file.audit.exercise_id,
         second_audit=audit_file.audit.second_of_id is not None,
+        multi_agency_audit_id=audit_file.audit.multi_agency_audit_id,
     )
+    if audit_file.audit.multi_agency_audit_id is not None:
+        from audit_app.services.multi_agency import close_when_all_in  # builds on this module
+
+        close_when_all_in(audit_file.audit.multi_agency_audit_id, actor, session=session)
 
 
 def _store_results(audit_file: AuditFile, *, session: Session) -> None:

@@ -13,6 +13,11 @@
 A case outside someone's reach is answered exactly as a case that does not exist: one statement
 looks for the case within reach, so the two are never told apart, and take the same work.
 
+An agency's return to a multi-agency audit is the one way a person of another organisation
+audits a case of ours: ``return_to_audit`` lets the agency's auditors and group managers audit
+the return's case, on the return's questionnaire version, while the multi-agency audit is open,
+and gives them nothing else of the case or of its other audits.
+
 A reference of another subject (a worker's supervision file, a carer household, a meeting) sits
 in a team as a case does, and the same rules apply to it; a reference is looked for among its
 questionnaire's subject only.
@@ -28,9 +33,10 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
+from audit_app.core.partnership import OPEN
 from audit_app.core.roles import AUDITOR, AUDITORS, MANAGER
 from audit_app.core.subjects import DEFAULT_SUBJECT
-from audit_app.models import Allocation, Case, Team, User
+from audit_app.models import AgencyReturn, Allocation, Case, MultiAgencyAudit, Team, User
 from audit_app.services import grants, visibility
 from audit_app.services.actor import Actor
 
@@ -119,3 +125,18 @@ def _own_services(actor: Actor) -> Any:
             .where(User.id == actor.id)
         )
     return []
+
+
+def return_to_audit(return_id: int, actor: Actor, *, session: Session) -> AgencyReturn | None:
+    """The agency's return if this person may audit it: an auditor or group manager of the
+    return's agency, while its multi-agency audit is open; None otherwise, and for no such
+    return alike."""
+    agency_return = session.get(AgencyReturn, return_id)
+    if agency_return is None or actor.role not in AUDITORS:
+        return None
+    if actor.organisation_id is None or actor.organisation_id != agency_return.organisation_id:
+        return None
+    multi_agency = session.get(MultiAgencyAudit, agency_return.multi_agency_audit_id)
+    if multi_agency is None or multi_agency.status != OPEN:
+        return None
+    return agency_return

@@ -17,7 +17,17 @@ from typing import Any
 from sqlalchemy import true
 from sqlmodel import Session, col, select
 
-from audit_app.models import Audit, Case, Organisation, Service, Team, User
+from audit_app.core.partnership import OPEN
+from audit_app.models import (
+    Audit,
+    Case,
+    MultiAgencyAudit,
+    Organisation,
+    PanelMember,
+    Service,
+    Team,
+    User,
+)
 from audit_app.services.actor import Actor
 
 
@@ -109,3 +119,25 @@ def is_home(actor: Actor, *, session: Session) -> bool:
         return True
     organisation = session.get(Organisation, actor.organisation_id)
     return organisation is not None and organisation.is_home
+
+
+def is_on_panel(actor: Actor, multi_agency: MultiAgencyAudit, *, session: Session) -> bool:
+    """Whether the person is on the multi-agency audit's panel: its coordinator, always, or a
+    person an agency named to it."""
+    if actor.id is None:
+        return False
+    if actor.id == multi_agency.coordinator_id:
+        return True
+    return session.get(PanelMember, (multi_agency.id, actor.id)) is not None
+
+
+def may_read_return(actor: Actor, audit: Audit, *, session: Session) -> bool:
+    """Whether the person reads this agency's return as its multi-agency audit's panel: only
+    once the returns are closed (every return is sealed to its own auditor until then), and
+    only the panel."""
+    if audit.multi_agency_audit_id is None:
+        return False
+    multi_agency = session.get(MultiAgencyAudit, audit.multi_agency_audit_id)
+    if multi_agency is None or multi_agency.status == OPEN:
+        return False
+    return is_on_panel(actor, multi_agency, session=session)

@@ -1,7 +1,8 @@
 """The audit record: a submitted audit whole, as a page to print and as a PDF with its data.
 
 The routes sit in the audits area (the ``audits`` blueprint): whoever may see the audit (its
-auditor, a group manager of its service, an admin) may have its record. Every record made is
+auditor, a group manager of its service, an admin) may have its record, and the panel of a
+multi-agency audit that of each return once the returns are closed. Every record made is
 in the audit trail, page or PDF.
 """
 
@@ -15,6 +16,7 @@ from audit_app.core.roles import READERS
 from audit_app.db import changes, get_session
 from audit_app.reporting import record_pdf as record_files
 from audit_app.reporting.board_paper import DEFAULT_MARKING
+from audit_app.services import multi_agency
 from audit_app.services.audit_record import AuditRecord, RecordWithheld, audit_record
 from audit_app.services.trail import record_event
 from audit_app.views.audits import bp
@@ -75,3 +77,4 @@ def _in_trail(made: AuditRecord, file_format: str) -> None:
             format=file_format,
             via="web",
         )
+        multi_agency.return_opened(made.audit_id, current_actor(), session=db, how=file_format)

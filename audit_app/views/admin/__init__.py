@@ -1,5 +1,5 @@
-"""The admin area: users, cases, allocations, kinds of audit, learning themes and
-organisations. Every route is for admins only."""
+"""The admin area: users, cases, allocations, kinds of audit, learning themes, lawful bases
+and organisations. Every route is for admins only."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from audit_app.views.admin import (  # noqa: E402,F401
     cases,
     grants,
     kinds,
+    lawful_bases,
     learning_themes,
     organisations,
     users,
