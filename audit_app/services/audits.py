@@ -208,16 +208,11 @@ def load_audit(
     audit_id: int, actor: Actor, *, session: Session, as_panel: bool = False
 ) -> AuditFile:
     """The audit, if this person may see it: their own, in a service they manage, or as admin;
-    with ``as_panel``, also an agency's return the person reads as the multi-agency audit's
-    panel once the returns are closed (``visibility.may_read_return``)."""
+    with ``as_panel``, also a return they read as its panel (``visibility.may_read_return``)."""
     audit = session.get(Audit, audit_id)
     if audit is None:
         raise AuditNotFound(audit_id)
-    case, team = case_and_team(audit, session=session)
-    external = grants.is_external(audit, case, session=session)
-    panel = as_panel and not external and visibility.may_read_return(actor, audit, session=session)
-    if not panel:
-        case = _case_seen(actor, audit, case, team, external, session=session)
+    case, team, external = _case_if_seen(audit, actor, session=session, as_panel=as_panel)
     version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
     assert version_row is not None
     questionnaire = questionnaire_of(version_row)
@@ -259,6 +254,19 @@ def load_audit(
         comments=comments,
         external=external,
     )
+
+
+def _case_if_seen(
+    audit: Audit, actor: Actor, *, session: Session, as_panel: bool
+) -> tuple[Case, Team, bool]:
+    """The audit's case as this person sees it, its team, and whether the audit is external;
+    AuditNotFound when they may not see it (``may_see``, an external audit's own rules, or with
+    ``as_panel`` a return they read as its panel)."""
+    case, team = case_and_team(audit, session=session)
+    external = grants.is_external(audit, case, session=session)
+    if as_panel and not external and visibility.may_read_return(actor, audit, session=session):
+        return case, team, external
+    return _case_seen(actor, audit, case, team, external, session=session), team, external
 
 
 def _case_seen(

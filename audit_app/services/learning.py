@@ -200,6 +200,9 @@ def tagging_refusal(audit_file: AuditFile, actor: Actor, tagged_as: str) -> str 
     audit = audit_file.audit
     if audit.exercise_id is not None:
         return "An audit made for a calibration exercise has no findings."
+    if audit.multi_agency_audit_id is not None:
+        # Its learning is the panel's, and goes back to the agency through the panel's actions.
+        return "A return to a multi-agency audit has no findings: the panel draws its learning."
     if tagged_as == AUDITOR:
         if audit.status not in VOICE_STATUSES:
             return "This audit is closed: its findings can no longer change."

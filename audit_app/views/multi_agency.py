@@ -132,27 +132,33 @@ def close(multi_agency_id: int) -> str | tuple[str, int] | Response:
     if form.is_submitted():
         if not form.validate():
             abort(400)
-        try:
-            with changes() as db:
-                service.close_returns(
-                    multi_agency_id,
-                    request.form.get("reason", ""),
-                    _seen_version(form),
-                    current_actor(),
-                    session=db,
-                )
-        except FieldErrors as problems:
-            error = problems.errors["reason"]
-        except Stale as stale:
-            flash(str(stale), "info")
-            return redirect(url_for("multi_agency.show", multi_agency_id=multi_agency_id))
-        else:
-            flash("The returns are closed: the panel can now read them.", "success")
+        error = _close_returns(multi_agency_id, form)
+        if error is None:
             return redirect(url_for("multi_agency.show", multi_agency_id=multi_agency_id))
     html = render_template(
         "multi_agency/close.html", page=page, form=form, error=error, typed=request.form
     )
     return (html, 400) if error else html
+
+
+def _close_returns(multi_agency_id: int, form: CloseReturnsForm) -> str | None:
+    """Close the returns as asked; the problem with the reason, if any."""
+    try:
+        with changes() as db:
+            service.close_returns(
+                multi_agency_id,
+                request.form.get("reason", ""),
+                _seen_version(form),
+                current_actor(),
+                session=db,
+            )
+    except FieldErrors as problems:
+        return problems.errors["reason"]
+    except Stale as stale:
+        flash(str(stale), "info")
+    else:
+        flash("The returns are closed: the panel can now read them.", "success")
+    return None
 
 
 def _seen_version(form: CloseReturnsForm) -> int:
