@@ -154,9 +154,10 @@ def purge(
     ids = _with_second_audits(sorted({e.audit_id for e in expired} | returns), session=session)
     if not ids and not multi_ids:
         return 0
-    _remove_multi_agency_audits(multi_ids, session=session)
+    # The returns' audits first: each names its multi-agency audit (audit.multi_agency_audit_id).
     if ids:
         _remove_audits(ids, session=session)
+    _remove_multi_agency_audits(multi_ids, session=session)
     # Their months' report summaries are remade now, not at the next dashboard view.
     summaries.refresh(session, today=utcnow().date())
     record_event(
@@ -206,7 +207,10 @@ def _return_audit_ids(multi_ids: list[int], *, session: Session) -> set[int]:
             col(AgencyReturn.audit_id).is_not(None),
         )
     ).all()
-    return {audit_id for audit_id in rows if audit_id is not None}
+    named = session.exec(
+        select(Audit.id).where(col(Audit.multi_agency_audit_id).in_(multi_ids))
+    ).all()
+    return {audit_id for audit_id in [*rows, *named] if audit_id is not None}
 
 
 def _remove_multi_agency_audits(multi_ids: list[int], *, session: Session) -> None:

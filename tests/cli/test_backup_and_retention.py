@@ -306,8 +306,10 @@ def _multi_agency_audit(app: Flask, audit_id: int, *, concluded_years_ago: int) 
         session.add(multi)
         session.flush()
         assert multi.id is not None
+        audit.multi_agency_audit_id = multi.id  # as a return started from its page is
         session.add_all(
             [
+                audit,
                 MultiAgencyCase(multi_agency_audit_id=multi.id, case_id=audit.case_id),
                 AgencyReturn(
                     multi_agency_audit_id=multi.id,
