@@ -108,3 +108,32 @@ def test_giving_an_action_shows_back_what_was_typed(
     assert response.status_code == 400
     assert "Choose the agency that owns the action" in page
     assert "Share the log." in page and 'value="31"' in page
+
+
+HUGE = "9" * 30  # beyond any database's integer
+
+
+def test_odd_ids_and_agencies_are_no_such_page(
+    client: FlaskClient, world: PanelWorld, sign_in: Callable[..., TestResponse]
+) -> None:
+    sign_in("coordinator")
+    for path in (
+        f"/multi-agency/{HUGE}/discussion",
+        f"/multi-agency/{HUGE}/actions",
+        f"/multi-agency/{world.audit_id}/actions/{HUGE}/complete",
+        f"/multi-agency/{world.audit_id}/export.csv?organisation={HUGE}",
+        f"/multi-agency/{world.audit_id}/export.csv",
+    ):
+        assert client.get(path).status_code == 404, path
+    response = client.post(
+        f"/multi-agency/{world.audit_id}/actions",
+        data={
+            "organisation": HUGE,
+            "description": "x",
+            "due-day": "1",
+            "due-month": "1",
+            "due-year": HUGE,
+        },
+    )
+    assert response.status_code == 400
+    assert "Choose the agency that owns the action" in response.get_data(as_text=True)
