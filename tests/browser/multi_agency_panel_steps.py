@@ -90,7 +90,8 @@ def agency_reads_its_own_action(
     """An agency's manager signs in: their organisation's actions list, then the audit's actions
     page, each shows its own action and none of the other agencies'."""
     sign_in(page, server, username)
-    page.goto(f"{server.url}/multi-agency/actions")
+    page.goto(f"{server.url}/actions")
+    page.get_by_role("link", name="Actions from multi-agency audits").click()
     expect(page.get_by_role("heading", name="Actions from multi-agency audits")).to_be_visible()
     check_accessibility(page)
     expect(page.get_by_role("cell", name=own, exact=True)).to_be_visible()
