@@ -82,6 +82,14 @@ def discussion(audit_id: int) -> str | BaseResponse | tuple[str, int]:
     return _discussion_page(found, _shown(found), form), 400
 
 
+def _version_shown(found: panel.Discussion, form: DiscussionForm, saved: Saved[object]) -> int:
+    """The version the page carries: the latest once told it was out of date, else still the
+    one it was opened at, so that a save after a mistake is still checked against it."""
+    if saved.errors:
+        return form.expected_version()
+    return found.audit.version
+
+
 def _discussion_page(
     found: panel.Discussion,
     values: dict[str, tuple[str, str]],
@@ -94,6 +102,7 @@ def _discussion_page(
         found=found,
         values=values,
         saved_now=_shown(found) if saved.stale else {},
+        version=_version_shown(found, form, saved),
         form=form,
         errors=saved.errors,
         notice=saved.notice,

@@ -50,6 +50,7 @@ def test_a_grade_off_the_scale_is_shown_back_with_its_message(
     assert "There is a problem" in page
     assert 'href="#impact-grade"' in page
     assert "Typed about impact." in page
+    assert 'name="version" value="1"' in page  # still checked against the page it came from
 
 
 def test_concluding_without_every_grade_names_the_missing_domains(
