@@ -75,7 +75,7 @@ def closed_returns(
             person = _user(session, auditor)
             organisation = person.organisation_id
             assert organisation is not None
-            agency_audit = _submitted_return(session, case.id, version.id, person, grade)
+            agency_audit = _submitted_return(session, (case.id, version.id, audit), person, grade)
             session.add(
                 AgencyReturn(
                     multi_agency_audit_id=audit,
@@ -124,16 +124,17 @@ def _multi_agency_audit(session: Session, title: str, coordinator: int | None, s
     return audit.id
 
 
-def _submitted_return(
-    session: Session, case_id: int, version_id: int, auditor: User, grade: str
-) -> int:
-    """An agency's return: a submitted audit of the auditor's organisation, graded ``grade``
-    overall and on each theme."""
+def _submitted_return(session: Session, of: tuple[int, int, int], auditor: User, grade: str) -> int:
+    """An agency's return: a submitted audit of the auditor's organisation (``of``: its case,
+    questionnaire version and multi-agency audit), graded ``grade`` overall and on each theme;
+    submitted, it takes the status that no figure counts, as a real return does."""
+    case_id, version_id, multi_agency_audit_id = of
     audit = Audit(
         case_id=case_id,
         questionnaire_version_id=version_id,
         auditor_id=auditor.id,  # type: ignore[arg-type]
-        status="submitted",
+        status="exercise",
+        multi_agency_audit_id=multi_agency_audit_id,
         organisation_id=auditor.organisation_id,
         submitted_at=utcnow(),
         overall_grade_judged=grade,

@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from audit_app.core.panel import ACTION_STATUS_NAMES, AFTER_RETURNS, is_overdue
+from audit_app.core.partnership import CONCLUDED
 from audit_app.core.roles import ADMIN, MANAGER, READERS
 from audit_app.models import AgencyAction, MultiAgencyAudit, Organisation, utcnow
 from audit_app.services.actions import STALE_MESSAGE as ACTION_STALE_MESSAGE
@@ -302,3 +303,30 @@ def own_agency_actions(actor: Actor, *, session: Session, today: date) -> list[A
         col(MultiAgencyAudit.status).in_(AFTER_RETURNS),
     )
     return _rows(query.order_by(*_open_and_overdue_first(today)), today, session=session)
+
+
+@dataclass(frozen=True)
+class PanelLinks:
+    """What of the panel's work the multi-agency audit's page links this person to."""
+
+    discussion: bool
+    actions: bool
+    # The agencies whose download this person may have, by id, with their names.
+    downloads: list[tuple[int, str]]
+
+
+def panel_links(audit: MultiAgencyAudit, actor: Actor, *, session: Session) -> PanelLinks:
+    """The panel's pages this person may open, once the returns are closed: the discussion (the
+    panel; each agency's people once concluded), the actions (the panel and the agencies'
+    people) and each agency's download they may have."""
+    assert audit.id is not None
+    if audit.status not in AFTER_RETURNS:
+        return PanelLinks(discussion=False, actions=False, downloads=[])
+    on_panel = is_on_panel(actor, audit, session=session)
+    reader = is_agency_reader(actor, audit.id, session=session)
+    named = agencies(audit.id, session=session)
+    return PanelLinks(
+        discussion=on_panel or (reader and audit.status == CONCLUDED),
+        actions=on_panel or reader,
+        downloads=[(org, name) for org, name in named.items() if may_export(actor, audit, org)],
+    )

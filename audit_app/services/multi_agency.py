@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from audit_app import clock
 from audit_app.core.lifecycle import EDITABLE
 from audit_app.core.limits import TITLE_MAX_LENGTH
+from audit_app.core.panel import MULTI_AGENCY_STATUS_NAMES
 from audit_app.core.partnership import CONCLUDED, OPEN, RETURNS_CLOSED
 from audit_app.core.roles import ADMIN, AUDITORS, MANAGER
 from audit_app.core.subjects import DEFAULT_SUBJECT
@@ -45,7 +46,7 @@ from audit_app.services.errors import FieldErrors, NotFound, Refused, Stale
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.trail import record_event
 
-STATUS_NAMES = {OPEN: "Open", RETURNS_CLOSED: "Returns closed", CONCLUDED: "Concluded"}
+STATUS_NAMES = MULTI_AGENCY_STATUS_NAMES
 """What each status of a multi-agency audit is called on the pages."""
 
 NOT_STARTED = "Not started"

@@ -33,9 +33,9 @@ from audit_app.models import (
     MultiAgencyAudit,
     Organisation,
     PanelConclusion,
-    PanelMember,
     utcnow,
 )
+from audit_app.services import visibility
 from audit_app.services.actor import Actor
 from audit_app.services.audits import (
     MAX_TEXT,
@@ -71,13 +71,8 @@ class StaleDiscussion(StaleAudit):
 # --- who is who ------------------------------------------------------------------------------
 
 
-def is_on_panel(actor: Actor, audit: MultiAgencyAudit, *, session: Session) -> bool:
-    """Whether the person is on the multi-agency audit's panel: its coordinator, or named."""
-    if actor.id is None:
-        return False
-    if actor.id == audit.coordinator_id:
-        return True
-    return session.get(PanelMember, (audit.id, actor.id)) is not None
+is_on_panel = visibility.is_on_panel
+"""Whether the person is on the multi-agency audit's panel: its coordinator, or named."""
 
 
 def agencies(audit_id: int, *, session: Session) -> dict[int, str]:

@@ -15,6 +15,7 @@ from audit_app.auth import current_actor, home_organisation_only, role_required
 from audit_app.core.roles import ALL_ROLES, AUDITORS
 from audit_app.db import changes, get_session
 from audit_app.forms.multi_agency import ButtonForm, CloseReturnsForm, OpenForm, PanelMemberForm
+from audit_app.services import agency_actions
 from audit_app.services import multi_agency as service
 from audit_app.services.errors import FieldErrors, NotFound, Refused, Stale
 
@@ -98,8 +99,10 @@ def _opening_page(form: OpenForm, errors: dict[str, str]) -> str:
 @role_required(*ALL_ROLES)
 def show(multi_agency_id: int) -> str:
     """The multi-agency audit: its cases, agencies, agreement, status and returns."""
-    page = service.page_of(multi_agency_id, current_actor(), session=get_session())
-    return render_template("multi_agency/show.html", page=page, button=ButtonForm())
+    db, me = get_session(), current_actor()
+    page = service.page_of(multi_agency_id, me, session=db)
+    links = agency_actions.panel_links(page.multi_agency, me, session=db)
+    return render_template("multi_agency/show.html", page=page, links=links, button=ButtonForm())
 
 
 @bp.post("/returns/<int:return_id>/start")
