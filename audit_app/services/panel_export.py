@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from audit_app import clock
 from audit_app.core.grades import final_grade
-from audit_app.core.lifecycle import STATUS_NAMES
+from audit_app.core.lifecycle import EXERCISE, STATUS_NAMES, SUBMITTED
 from audit_app.core.panel import ACTION_STATUS_NAMES
 from audit_app.core.partnership import CONCLUDED, DOMAINS
 from audit_app.models import (
@@ -105,13 +105,23 @@ def _return_rows(audit_id: int, organisation_id: int, *, session: Session) -> It
     )
     for case, version, audit, result in found:
         case_ref = case.case_ref
-        status = STATUS_NAMES.get(audit.status, audit.status) if audit else NOT_STARTED
+        status = _status(audit)
         submitted = _day(audit.submitted_at) if audit else ""
         overall = _grade(result)
         yield [RETURN, case_ref, version.title, status, "Overall", overall, submitted, "", ""]
         if audit is not None and audit.organisation_id == organisation_id:
             for title, grade in _theme_grades(audit, version, session=session):
                 yield [THEME, case_ref, version.title, status, title, grade, submitted, "", ""]
+
+
+def _status(audit: Audit | None) -> str:
+    """A return's status as people read it: a submitted return is kept out of every figure by
+    the status of an exercise audit, and is named "Submitted"."""
+    if audit is None:
+        return NOT_STARTED
+    if audit.status == EXERCISE:
+        return STATUS_NAMES[SUBMITTED]
+    return STATUS_NAMES.get(audit.status, audit.status)
 
 
 def _day(moment: datetime | None) -> str:
