@@ -87,6 +87,7 @@ def test_a_whole_multi_agency_audit_of_three_agencies_and_a_coordinator(
     sign_in(coordinator, server, "ma-coordinator")
     steps.read_returns(coordinator, server, TITLE, tuple(WORDS.values()))
 
+    steps.go_to(coordinator, TITLE)
     coordinator.get_by_role("link", name="The panel's discussion and conclusions").click()
     audit_id = int(re.findall(r"/multi-agency/(\d+)/discussion", coordinator.url)[0])
     panel.open_discussion(coordinator, server, audit_id)
