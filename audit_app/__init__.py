@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         calibration,
         home,
+        independent,
         learning,
         moderation,
         multi_agency,
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
         session.bp,
         suggestion.bp,
         sso.bp,
+        independent.bp,
     ):
         app.register_blueprint(blueprint)
 

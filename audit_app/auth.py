@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from audit_app.core.roles import ALL_ROLES as ALL_ROLES  # who can sign in; views import it here
+from audit_app.core.roles import INDEPENDENT
 from audit_app.db import changes, get_session
 from audit_app.models import ManagedService, Organisation, User, UserSession, utcnow
 from audit_app.services.actor import Actor
@@ -300,12 +301,17 @@ def init_app(app: Flask) -> None:
 
 def mfa_required_of(user: SignedInUser) -> bool:
     """Whether the person must use two-factor authentication: their role is one of
-    ``MFA_REQUIRED_ROLES``, or their organisation requires it of everyone."""
-    return user.organisation_mfa or user.role in current_app.config["MFA_REQUIRED_ROLES"]
+    ``MFA_REQUIRED_ROLES`` or the independent auditor's (always, whatever the setting), or
+    their organisation requires it of everyone."""
+    return user.organisation_mfa or _role_needs_mfa(user.role)
+
+
+def _role_needs_mfa(role: str) -> bool:
+    return role == INDEPENDENT or role in current_app.config["MFA_REQUIRED_ROLES"]
 
 
 def _mfa_reason(user: SignedInUser) -> str:
-    if user.role in current_app.config["MFA_REQUIRED_ROLES"]:
+    if _role_needs_mfa(user.role):
         return "Your role needs two-factor authentication. Set it up to carry on."
     return "Your organisation needs two-factor authentication. Set it up to carry on."
 

@@ -76,6 +76,8 @@ NAVIGATION = (
     ("trail.index", "Audit trail", (ADMIN,), "trail."),
     ("admin.organisations", "Organisations", (ADMIN,), "admin.organisation"),
     ("admin.grants", "Grants", (ADMIN,), "admin.grant"),
+    ("independent.assignments", "Independent auditors", (ADMIN,), "independent.assignment"),
+    ("independent.findings", "Independent findings", (ADMIN, MANAGER, VIEWER), "independent.find"),
 )
 
 # What SQLite and PostgreSQL say when storage is full or read-only.

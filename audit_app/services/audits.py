@@ -42,7 +42,7 @@ from audit_app.core.grades import final_grade, moderation_reason
 from audit_app.core.lifecycle import EDITABLE, EXERCISE, RETURNED, SUBMITTED, VOICE_STATUSES
 from audit_app.core.questionnaire import EVIDENCE_LABELS, Question, Questionnaire, Theme
 from audit_app.core.repeats import page_fields, repeat_counts, repeat_label
-from audit_app.core.roles import AUDITORS
+from audit_app.core.roles import AUDIT_WRITERS, AUDITORS, INDEPENDENT
 from audit_app.core.scoring import AuditScore, ThemeScore, round_percent, score_audit
 from audit_app.core.subjects import DEFAULT_SUBJECT, reference_words
 from audit_app.core.timeliness import AuditDay
@@ -53,6 +53,7 @@ from audit_app.models import (
     AuditEvent,
     AuditResult,
     Case,
+    CaseGrant,
     ComplianceResult,
     QuestionnaireVersion,
     SafeguardingConcern,
@@ -68,6 +69,7 @@ from audit_app.services import evidence as theme_evidence
 from audit_app.services.actor import Actor as Actor
 from audit_app.services.answer_keys import answer_key, row_for_key
 from audit_app.services.case_scope import ANY_SERVICE_SETTING, CaseToAudit, case_to_audit
+from audit_app.services.grants import open_grants
 from audit_app.services.questionnaires import current_versions, questionnaire_of
 from audit_app.services.second_audits import SecondAuditSettings, draw_on_submission
 from audit_app.services.trail import record_event
@@ -212,7 +214,33 @@ def load_audit(
     audit = session.get(Audit, audit_id)
     if audit is None:
         raise AuditNotFound(audit_id)
-    case, team, external = _case_if_seen(audit, actor, session=session, as_panel=as_panel)
+    case, _team, external = _case_if_seen(audit, actor, session=session, as_panel=as_panel)
+    if not _in_window(actor, audit, session=session):
+        raise AuditNotFound(audit_id)
+    return audit_file_of(audit, session=session, case=case, external=external)
+
+
+def _in_window(actor: Actor, audit: Audit, *, session: Session) -> bool:
+    """The independent auditor opens their re-audit only while their grant to the first audit
+    is open (England's day): outside the window it answers as not found."""
+    if actor.role != INDEPENDENT:
+        return True
+    held = session.exec(
+        select(CaseGrant.id).where(
+            open_grants(actor.person_id), CaseGrant.audit_id == audit.second_of_id
+        )
+    ).first()
+    return audit.second_of_id is not None and held is not None
+
+
+def audit_file_of(
+    audit: Audit, *, session: Session, case: Case | None = None, external: bool = False
+) -> AuditFile:
+    """Everything the audit's pages need, read with no check of who asks: callers check.
+    ``case``: the case as the person sees it (a visitor's pseudonymised copy), if not the
+    stored one; ``external``: the audit was made under a grant."""
+    stored, team = case_and_team(audit, session=session)
+    case = case or stored
     version_row = session.get(QuestionnaireVersion, audit.questionnaire_version_id)
     assert version_row is not None
     questionnaire = questionnaire_of(version_row)
@@ -338,12 +366,13 @@ def counted_audits() -> list[Any]:
 
 def may_see(actor: Actor, audit: Audit, team: Team) -> bool:
     """The audit's auditor, a manager of its service, or an admin; an audit made for a
-    calibration exercise, or a second audit, only its auditor (both are blind). Nobody sees an
+    calibration exercise, or a second audit (the independent auditor's re-audits among them),
+    only its auditor (both are blind). Nobody sees an
     audit of another organisation (``services/visibility.py``)."""
     if not visibility.may_see_audit(actor, audit):
         return False
     if not counts_in_figures(audit):
-        return audit.auditor_id == actor.id and actor.role in AUDITORS
+        return audit.auditor_id == actor.id and actor.role in AUDIT_WRITERS
     if actor.role == "admin":
         return True
     if actor.role == "manager" and team.service_id in actor.managed_service_ids:

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from audit_app import clock
 from audit_app.auth import current_actor, role_required
-from audit_app.core.roles import AUDITORS, READERS
+from audit_app.core.roles import AUDIT_OPENERS, AUDIT_WRITERS, AUDITORS
 from audit_app.core.subjects import DEFAULT_SUBJECT, reference_subject
 from audit_app.db import changes, get_session
 from audit_app.forms.audits import (
@@ -34,6 +34,7 @@ from audit_app.forms.audits import (
     VoiceForm,
 )
 from audit_app.services import audits as audit_service
+from audit_app.services import independent as independent_service
 from audit_app.services import kinds as kind_service
 from audit_app.services import moderation as moderation_service
 from audit_app.services import theme_page
@@ -98,7 +99,7 @@ def start_allocated(allocation_id: int) -> Response:
 
 
 @bp.get("/audits/<int:audit_id>")
-@role_required(*READERS)
+@role_required(*AUDIT_OPENERS)
 def show(audit_id: int) -> str:
     audit_file = pages.load(audit_id)
     template = "audits/task_list.html" if audit_file.editable else "audits/summary.html"
@@ -115,6 +116,9 @@ def show(audit_id: int) -> str:
         audit_file=audit_file,
         can_edit=can_edit,
         page=page,
+        challenges=independent_service.challenges_for_page(
+            audit_file, current_actor(), session=get_session()
+        ),
         analysis_fields={
             t.id: audit_service.analysis_field(t) for t in audit_file.questionnaire.themes
         },
@@ -159,7 +163,7 @@ def theme(audit_id: int, theme_id: str) -> str | Response | tuple[str, int]:
     """A theme's questions and the auditor's judgement of it: open, save, or save for later."""
     if not current_user.is_authenticated:
         return pages.keep_answers_until_signed_in(audit_id, theme_id)
-    if not current_user.has_role(*AUDITORS):
+    if not current_user.has_role(*AUDIT_WRITERS):
         abort(403)
     loaded = pages.load_editable(audit_id)
     if isinstance(loaded, Response):
@@ -179,14 +183,14 @@ def theme(audit_id: int, theme_id: str) -> str | Response | tuple[str, int]:
 
 
 # Signing in is checked inside the view, so that a save after the session ended is kept.
-theme.allowed_roles = AUDITORS  # type: ignore[attr-defined]
+theme.allowed_roles = AUDIT_WRITERS  # type: ignore[attr-defined]
 
 
 # --- overall judgement, check and submit ---------------------------------------------------
 
 
 @bp.route("/audits/<int:audit_id>/judgement", methods=["GET", "POST"])
-@role_required(*AUDITORS)
+@role_required(*AUDIT_WRITERS)
 def judgement(audit_id: int) -> str | Response | tuple[str, int]:
     """The auditor's overall judgement of the audit: a grade, and its analysis."""
     loaded = pages.load_editable(audit_id)
@@ -210,7 +214,7 @@ def judgement(audit_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.route("/audits/<int:audit_id>/check", methods=["GET", "POST"])
-@role_required(*AUDITORS)
+@role_required(*AUDIT_WRITERS)
 def check(audit_id: int) -> str | Response | tuple[str, int]:
     """Check your answers, then submit: what stops submission is listed, with links."""
     loaded = pages.load_editable(audit_id)
@@ -238,7 +242,7 @@ def check(audit_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.get("/audits/<int:audit_id>/submitted")
-@role_required(*AUDITORS)
+@role_required(*AUDIT_WRITERS)
 def submitted(audit_id: int) -> str:
     audit_file = pages.load(audit_id)
     if audit_file.audit.auditor_id != current_user.id or audit_file.editable:
@@ -250,7 +254,7 @@ def submitted(audit_id: int) -> str:
 
 
 @bp.route("/audits/<int:audit_id>/concern", methods=["GET", "POST"])
-@role_required(*AUDITORS)
+@role_required(*AUDIT_WRITERS)
 def concern(audit_id: int) -> str | Response:
     audit_file = pages.load_own(audit_id)
     form = ConcernForm()
@@ -283,7 +287,7 @@ def _concern_recorded(audit_file: audit_service.AuditFile) -> str:
 
 
 @bp.get("/audits/<int:audit_id>/history")
-@role_required(*READERS)
+@role_required(*AUDIT_OPENERS)
 def history(audit_id: int) -> str:
     audit_file = pages.load(audit_id)
     db = get_session()

@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from audit_app.auth import ALL_ROLES, current_actor, role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.core.limits import QUOTATION_MAX_LENGTH
-from audit_app.core.roles import AUDITORS, MANAGERS
+from audit_app.core.roles import AUDITORS, MANAGERS, STAFF
 from audit_app.db import changes, get_session
 from audit_app.forms.learning import ButtonForm, FindingForm
 from audit_app.reporting import learning as learning_report
@@ -164,7 +164,7 @@ def findings_links(audit_file: AuditFile) -> list[tuple[str, str]]:
 
 
 @bp.get("/reports/learning")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @report_limited
 def report() -> str | tuple[str, int]:
     _refresh_summaries()
@@ -201,7 +201,7 @@ def _choosing() -> bool:
 
 
 @bp.get("/reports/learning.csv")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @export_limited
 def export() -> Response:
     with _reader() as reader:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from audit_app.auth import ALL_ROLES, current_actor, role_required
-from audit_app.core.roles import MANAGERS
+from audit_app.auth import current_actor, role_required
+from audit_app.core.roles import MANAGERS, STAFF
 from audit_app.db import changes, get_session
 from audit_app.forms.moderation import (
     AcknowledgeForm,
@@ -279,7 +279,7 @@ def concern_audience(service_id: int) -> concern_service.Audience:
 
 
 @bp.route("/concerns/<int:concern_id>/acknowledge", methods=["GET", "POST"])
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def acknowledge(concern_id: int) -> str | Response:
     """For the service's managers, the admins, and the safeguarding fallback while the service
     has no active manager. Others who could never see a concern are refused (403); a concern

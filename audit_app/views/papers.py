@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, request
 
-from audit_app.auth import ALL_ROLES, role_required
+from audit_app.auth import role_required
+from audit_app.core.roles import STAFF
 from audit_app.db import changes
 from audit_app.reporting import board_paper
 from audit_app.reporting import paper_pdf as pdf_files
@@ -44,7 +45,7 @@ def printed_filters(page: ReportPage) -> list[str]:
 
 
 @bp.get("/reports/paper")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @report_limited
 def paper() -> tuple[str, int] | str:
     page, made, errors = _paper()
@@ -55,7 +56,7 @@ def paper() -> tuple[str, int] | str:
 
 
 @bp.get("/reports/paper.pdf")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @export_limited
 def paper_pdf() -> Response:
     page, made, _errors = _paper()

@@ -21,8 +21,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from audit_app.auth import ALL_ROLES, current_actor, role_required
-from audit_app.core.roles import AUDITORS
+from audit_app.auth import current_actor, role_required
+from audit_app.core.roles import AUDITORS, STAFF
 from audit_app.db import (
     changes,
     get_engine,
@@ -86,7 +86,7 @@ def _page(reader: ReportReader) -> ReportPage:
 
 
 @bp.get("/reports")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @report_limited
 def dashboard() -> tuple[str, int] | str:
     _refresh_summaries()
@@ -130,7 +130,7 @@ def _render_dashboard(page: ReportPage, data: Any, charts: dict[str, Any]) -> st
 
 
 @bp.get("/reports/audits")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @report_limited
 def audits() -> str:
     focus, problems = drilldown.parse_focus(request.args)
@@ -173,7 +173,7 @@ def _may_open(row: drilldown.ListedAudit) -> bool:
 
 
 @bp.get("/reports/compliance")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @report_limited
 def compliance() -> str:
     measure = (request.args.get("measure") or "").strip()
@@ -202,7 +202,7 @@ def compliance() -> str:
 
 
 @bp.get("/reports/options")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @report_limited
 def options() -> str:
     """For each tick-all-that-apply question, how many audits ticked each option."""
@@ -221,7 +221,7 @@ def options() -> str:
 
 
 @bp.get("/reports/data-dictionary")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def dictionary() -> str:
     kinds = kind_service.declared_kinds(session=get_session())
     return render_template("reports/dictionary.html", tables=TABLES, rules=RULES, kinds=kinds)
@@ -235,7 +235,7 @@ def _file_name(filters: Filters, kind: str, extension: str) -> str:
 
 
 @bp.get("/reports/export/<kind>.csv")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @export_limited
 def export_csv(kind: str) -> Response:
     if kind not in exports.KINDS:
@@ -285,7 +285,7 @@ def _csv_stream(
 
 
 @bp.get("/reports/export/workbook.xlsx")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @export_limited
 def export_workbook() -> Response:
     # Nothing is pending in this read-only request; ending its transaction now means that on

@@ -37,3 +37,28 @@ PARTNERS = {
 }
 
 PARTNER_ORGANISATION = "Metropolitan Police"
+
+# The independent auditor: a home person (role "independent", two-factor authentication on),
+# tried on every route too, with the audit (``{assigned}``) assigned to them to re-audit. Unless
+# a row names them, they get "forbidden": they see only what is assigned to them, and the
+# pages every signed-in person has (``SIGNED_IN_PAGES``) as the auditor does.
+INDEPENDENT = "independent"
+
+SIGNED_IN_PAGES = {
+    "home.index",
+    "auth.sign_in",
+    "auth.account",
+    "auth.sign_out",
+    "auth.sign_out_everywhere",
+    "auth.change_password",
+    "auth.mfa_setup",
+    "auth.second_factor",
+    "ops.healthz",
+    "ops.readyz",
+    "session.keep_alive",
+    "auth.end_session",
+    "sso.start",
+    "sso.callback",
+    "sso.signed_out",
+    "sso.after_sign_out",
+}

@@ -30,8 +30,22 @@ from werkzeug.test import TestResponse
 
 from audit_app.db import session_scope
 from audit_app.models import Allocation, Case, User
-from tests.builders import PASSWORD, ensure_team, journey_questionnaire, load_questionnaire
-from tests.web.permission_kinds import ADMIN_ONLY, PARTNERS, PEOPLE, expect
+from tests.builders import (
+    PASSWORD,
+    enrol,
+    ensure_team,
+    journey_questionnaire,
+    later_code,
+    load_questionnaire,
+)
+from tests.web.permission_kinds import (
+    ADMIN_ONLY,
+    INDEPENDENT,
+    PARTNERS,
+    PEOPLE,
+    SIGNED_IN_PAGES,
+    expect,
+)
 
 AREAS = [
     importlib.import_module(f"tests.web.{path.stem}")
@@ -57,6 +71,7 @@ def _build_world(
     make_user("manager_other", "manager", services=("Care Leavers",))
     make_user("viewer", "viewer")
     make_user("admin", "admin")
+    make_user(INDEPENDENT, "independent")
     _sign_in(client, "auditor")
     response = client.post(
         "/audits/new", data={"questionnaire": "journey-audit", "case_id": "100824"}
@@ -79,15 +94,19 @@ def _build_world(
             "allocation": allocation.id,
             "user": auditor.id,
         }
+    places["independent_secret"] = enrol(app, INDEPENDENT)
     for area in AREAS:
         if hasattr(area, "extend_world"):
             places.update(area.extend_world(app, places))
     return places
 
 
-def _sign_in(client: FlaskClient, username: str) -> None:
+def _sign_in(client: FlaskClient, username: str, secret: str | None = None) -> None:
     response = client.post("/sign-in", data={"username": username, "password": PASSWORD})
     assert response.status_code == 302, username
+    if secret is not None:
+        response = client.post("/sign-in/code", data={"code": later_code(secret)})
+        assert response.status_code == 302, username
 
 
 def _kind(response: TestResponse) -> str:
@@ -102,8 +121,18 @@ def _kind(response: TestResponse) -> str:
     return f"unexpected {response.status_code}"
 
 
-OWN_AUDIT_EDIT = expect("missing", auditor="ok", viewer="forbidden", admin="forbidden")
-OWN_AUDIT_READ = expect("missing", auditor="ok", manager_own="ok", admin="ok", viewer="forbidden")
+# The independent auditor opens audit pages of their own re-audits only: another's is missing.
+OWN_AUDIT_EDIT = expect(
+    "missing", auditor="ok", viewer="forbidden", admin="forbidden", independent="missing"
+)
+OWN_AUDIT_READ = expect(
+    "missing",
+    auditor="ok",
+    manager_own="ok",
+    admin="ok",
+    viewer="forbidden",
+    independent="missing",
+)
 
 # endpoint -> (method, url with {draft}, {allocation}, {user} placeholders, expectations)
 MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
@@ -148,7 +177,7 @@ MATRIX: dict[str, list[tuple[str, str, dict[str, str]]]] = {
         (
             "GET",
             "/audits/{draft}/submitted",
-            expect("missing", viewer="forbidden", admin="forbidden"),
+            expect("missing", viewer="forbidden", admin="forbidden", independent="missing"),
         ),
     ],
     "admin.users": [("GET", "/admin/users", ADMIN_ONLY)],
@@ -178,6 +207,14 @@ HOME_ONLY = {
 }
 for _area in AREAS:
     HOME_ONLY |= getattr(_area, "HOME_ONLY", set())
+
+
+def independent_kind(endpoint: str, expected: dict[str, str]) -> str:
+    """What the independent auditor should get: what the row names for them, else what the
+    auditor gets on the pages every signed-in person has, else "forbidden"."""
+    if INDEPENDENT in expected:
+        return expected[INDEPENDENT]
+    return expected["auditor"] if endpoint in SIGNED_IN_PAGES else "forbidden"
 
 
 def partner_kinds(endpoint: str, template: str, expected: dict[str, str]) -> dict[str, str]:
@@ -236,13 +273,18 @@ def test_permission_matrix(
     client = app.test_client()
     places = _build_world(app, make_user, client)
     method, template, expected = MATRIX[endpoint][index]
-    expected = {**expected, **partner_kinds(endpoint, template, expected)}
+    expected = {
+        **{k: v for k, v in expected.items() if k != INDEPENDENT},
+        **partner_kinds(endpoint, template, expected),
+        INDEPENDENT: independent_kind(endpoint, expected),
+    }
     url = template.format(**places)
     actual = {}
-    for person in (*PEOPLE, *PARTNERS):
+    for person in (*PEOPLE, *PARTNERS, INDEPENDENT):
         client = app.test_client()
         if person != "anonymous":
-            _sign_in(client, person)
+            secret = places["independent_secret"] if person == INDEPENDENT else None
+            _sign_in(client, person, secret)  # type: ignore[arg-type]
         response = client.open(url, method=method, data={})
         actual[person] = _kind(response)
         response.close()  # a streamed download ends here, before the next person's request
