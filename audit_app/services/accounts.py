@@ -19,6 +19,7 @@ from audit_app.auth import (
     password_hasher,
     verify_password,
 )
+from audit_app.core.roles import INDEPENDENT
 from audit_app.models import (
     ROLES,
     ManagedService,
@@ -198,6 +199,16 @@ def _named_service(name: str, *, session: Session) -> Service:
     return row
 
 
+def check_home_role(role: str, organisation_id: int | None, *, session: Session) -> None:
+    """The independent auditor is one of the home organisation's people (None: the home one),
+    assigned our cases; AccountError for another organisation's."""
+    if role != INDEPENDENT or organisation_id is None:
+        return
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None or not organisation.is_home:
+        raise AccountError("Only the council's own admins add independent auditors")
+
+
 def create_user(
     username: str,
     password: str,
@@ -232,6 +243,7 @@ def create_user(
         context_words=context_words,
     )
     organisation_id = organisation_id or actor.organisation_id
+    check_home_role(role, organisation_id, session=session)
     user = _store_account(account, password, change_at_sign_in, session, organisation_id)
     record_event(
         "user.created",

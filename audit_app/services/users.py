@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from audit_app import clock
 from audit_app.auth import end_sessions
-from audit_app.models import ROLES, ManagedService, Organisation, Service, Team, User
+from audit_app.models import ROLES, ManagedService, Service, Team, User
 from audit_app.services import accounts, mfa, visibility
 from audit_app.services import concerns as concern_service
 from audit_app.services.accounts import AccountError
@@ -189,17 +189,8 @@ def check_new_user(
         find_team(team, session=session, organisation_id=organisation_id)
     find_services(services, session=session, organisation_id=organisation_id)
     check_services_for_role(role, services)
-    _check_home_role(role, organisation_id, session=session)
+    accounts.check_home_role(role, organisation_id, session=session)
     return normalised
-
-
-def _check_home_role(role: str, organisation_id: int | None, *, session: Session) -> None:
-    """The independent auditor is one of the home organisation's people, assigned our cases."""
-    if role != "independent" or organisation_id is None:
-        return
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not organisation.is_home:
-        raise AccountError("Only the council's own admins add independent auditors")
 
 
 def add_user(
@@ -370,7 +361,7 @@ def check_user_update(
     team_row = find_team(team, session=session, organisation_id=own) if team else None
     service_rows = find_services(services, session=session, organisation_id=own)
     check_services_for_role(role, services)
-    _check_home_role(role, own, session=session)
+    accounts.check_home_role(role, own, session=session)
     return team_row, service_rows
 
 
