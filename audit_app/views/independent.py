@@ -208,23 +208,11 @@ def respond(challenge_id: int) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.response.data = found.response or ""
     elif form.validate_on_submit():
-        try:
-            with changes():
-                service.respond(
-                    challenge_id,
-                    form.response.data or "",
-                    form.expected_version(),
-                    current_actor(),
-                    session=db,
-                )
-        except FieldErrors as problems:
-            errors = problems.errors
-        except service.StaleChallenge as stale:
-            db.refresh(found)
-            notice = str(stale)
-        else:
+        errors, notice = _save_response(challenge_id, form)
+        if not errors and notice is None:
             flash("The response is recorded.", "success")
             return redirect(url_for("audits.show", audit_id=found.audit_id) + "#challenges")
+        db.refresh(found)
     page = render_template(
         "independent/respond.html",
         challenge=found,
@@ -235,6 +223,24 @@ def respond(challenge_id: int) -> str | Response | tuple[str, int]:
         themes=service.theme_choices(audit_file),
     )
     return page, (409 if notice else 400 if errors else 200)
+
+
+def _save_response(challenge_id: int, form: ResponseForm) -> tuple[dict[str, str], str | None]:
+    """Save the response typed; the problems with it, or the notice that it was stale."""
+    try:
+        with changes() as db:
+            service.respond(
+                challenge_id,
+                form.response.data or "",
+                form.expected_version(),
+                current_actor(),
+                session=db,
+            )
+    except FieldErrors as problems:
+        return problems.errors, None
+    except service.StaleChallenge as stale:
+        return {}, str(stale)
+    return {}, None
 
 
 # --- findings ------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ PARTNER_ORGANISATION = "Metropolitan Police"
 # The independent auditor: a home person (role "independent", two-factor authentication on),
 # tried on every route too, with the audit (``{assigned}``) assigned to them to re-audit. Unless
 # a row names them, they get "forbidden": they see only what is assigned to them, and the
-# pages every signed-in person has (``SIGNED_IN_PAGES``) as the auditor does.
+# pages every signed-in person has (``SIGNED_IN_PAGES``) as another auditor does.
 INDEPENDENT = "independent"
 
 SIGNED_IN_PAGES = {

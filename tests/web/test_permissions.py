@@ -210,11 +210,12 @@ for _area in AREAS:
 
 
 def independent_kind(endpoint: str, expected: dict[str, str]) -> str:
-    """What the independent auditor should get: what the row names for them, else what the
-    auditor gets on the pages every signed-in person has, else "forbidden"."""
+    """What the independent auditor should get: what the row names for them, else what another
+    auditor (not the owner of the row's records) gets on the pages every signed-in person has,
+    else "forbidden"."""
     if INDEPENDENT in expected:
         return expected[INDEPENDENT]
-    return expected["auditor"] if endpoint in SIGNED_IN_PAGES else "forbidden"
+    return expected["other_auditor"] if endpoint in SIGNED_IN_PAGES else "forbidden"
 
 
 def partner_kinds(endpoint: str, template: str, expected: dict[str, str]) -> dict[str, str]:
