@@ -466,6 +466,7 @@ def assigned_cases(actor: Actor, *, session: Session, today: date) -> list[Assig
                 col(QuestionnaireVersion.id) == Audit.questionnaire_version_id,
             )
             .where(Audit.case_id == case.id, col(Audit.status).in_(STANDING), *_counted())
+            .where(_home_audits())
             .order_by(col(Audit.submitted_at))
         ).all()
         found.setdefault(
@@ -547,6 +548,10 @@ def first_record(audit_id: int, actor: Actor, *, session: Session) -> AuditFile:
     _independent_only(actor)
     audit = session.get(Audit, audit_id)
     if audit is None or audit.status not in STANDING or not counts_in_figures(audit):
+        raise NotAssigned(audit_id)
+    organisation = session.get(Organisation, audit.organisation_id)
+    # An agency's return on one of our cases is the agency's record, never shown to them.
+    if organisation is None or not organisation.is_home:
         raise NotAssigned(audit_id)
     if not (
         _re_audited(audit, actor, session=session) or _case_granted(audit, actor, session=session)
@@ -813,15 +818,24 @@ FINDINGS_HEADER = (
 )
 
 
-def findings_rows(found: list[Finding]) -> list[list[str]]:
+def free_text_for(actor: Actor, free_text_to: str) -> bool:
+    """Whether the person reads the challenges' and responses' words: those who may open audits
+    (admins, group managers), and viewers too when ``FREE_TEXT_DOWNLOADS`` is ``everyone``, as
+    in every download of the reports."""
+    return actor.role != VIEWER or free_text_to == "everyone"
+
+
+def findings_rows(found: list[Finding], *, free_text: bool = True) -> list[list[str]]:
     """The findings as CSV rows, the header first, every cell neutralised (a challenge's words
-    could start with ``=``); a grade with several challenges has a row for each."""
+    could start with ``=``); a grade with several challenges has a row for each. Without
+    ``free_text`` the challenges' and responses' cells are empty."""
     rows = [list(FINDINGS_HEADER)]
     for finding in found:
         for pair in finding.grades:
             start = [finding.case_ref, finding.service, finding.title, pair.title]
             start += [pair.internal or "Not graded", pair.independent or "Not graded"]
             said = [[c.text, c.response or ""] for c in pair.challenges] or [["", ""]]
+            said = said if free_text else [["", ""] for _ in said]
             rows.extend([neutralise(cell) for cell in start + words] for words in said)
     return rows
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from audit_app.auth import current_actor, home_organisation_only, role_required
@@ -251,7 +260,11 @@ def _save_response(challenge_id: int, form: ResponseForm) -> tuple[dict[str, str
 @home_organisation_only
 def findings() -> str:
     found = service.findings(current_actor(), session=get_session())
-    return render_template("independent/findings.html", found=found)
+    return render_template("independent/findings.html", found=found, free_text=_free_text())
+
+
+def _free_text() -> bool:
+    return service.free_text_for(current_actor(), str(current_app.config["FREE_TEXT_DOWNLOADS"]))
 
 
 @bp.get("/findings.csv")
@@ -260,7 +273,8 @@ def findings() -> str:
 @export_limited
 def findings_csv() -> Response:
     db = get_session()
-    rows = service.findings_rows(service.findings(current_actor(), session=db))
+    found = service.findings(current_actor(), session=db)
+    rows = service.findings_rows(found, free_text=_free_text())
     with changes():
         service.record_findings_export(current_actor(), len(rows) - 1, session=db)
     buffer = io.StringIO()

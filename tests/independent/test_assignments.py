@@ -163,3 +163,31 @@ def test_the_independent_auditor_must_set_up_two_factor_authentication(
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/account/mfa")
+
+
+def test_a_partner_agencys_audit_of_an_assigned_case_stays_the_agencys(
+    app: Flask, people: dict[str, str], first: int, make_user: object
+) -> None:
+    from audit_app.models import Audit, User, utcnow
+
+    make_user("pc", "auditor", team="Police team", organisation="Metropolitan Police")  # type: ignore[operator]
+    with session_scope(app) as session:
+        original = session.get(Audit, first)
+        partner = session.exec(select(User).where(User.username == "pc")).one()
+        assert original is not None
+        agencys = Audit(
+            case_id=original.case_id,
+            questionnaire_version_id=original.questionnaire_version_id,
+            auditor_id=partner.id,  # type: ignore[arg-type]
+            organisation_id=partner.organisation_id,
+            status="submitted",
+            submitted_at=utcnow(),
+        )
+        session.add(agencys)
+        session.flush()
+        agencys_id = agencys.id
+    assign(app, [], cases="100824")
+    indy = sign_in(app, "indy", people["indy"])
+    assert f"/independent/audits/{agencys_id}" not in _text(indy.get("/"))
+    assert indy.get(f"/independent/audits/{agencys_id}").status_code == 404
+    assert indy.get(f"/independent/audits/{first}").status_code == 200
