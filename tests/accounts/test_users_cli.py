@@ -103,7 +103,7 @@ REFUSED = {
     "unknown-role": (
         create("alice", "--role", "superuser"),
         TWICE,
-        ["Role must be one of auditor, manager, admin, viewer, not 'superuser'"],
+        ["Role must be one of auditor, manager, admin, viewer, independent, not 'superuser'"],
         "alice",
     ),
     "unknown-team": (
