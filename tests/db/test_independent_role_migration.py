@@ -1,4 +1,4 @@
-"""Migration 0030: the independent auditor's role. Going down is refused, changing nothing, while
+"""Migration 0028: the independent auditor's role. Going down is refused, changing nothing, while
 an independent auditor's account exists; without one it goes down and up again, keeping the
 report summaries' triggers."""
 
@@ -37,7 +37,7 @@ def test_down_is_refused_while_an_independent_auditor_exists(
     finally:
         get_engine(app).dispose()
     with pytest.raises(RuntimeError, match="independent auditor"):
-        migrate.downgrade(empty_database_url, "0026", configure_logging=False)
+        migrate.downgrade(empty_database_url, "0027", configure_logging=False)
     assert _roles(empty_database_url) == ["independent"]
     assert _triggers(empty_database_url) == triggers
 
@@ -52,7 +52,7 @@ def test_without_one_it_goes_down_and_up_again_keeping_the_triggers(
         add_user(app, "amber", "auditor")
     finally:
         get_engine(app).dispose()
-    migrate.downgrade(empty_database_url, "0026", configure_logging=False)
+    migrate.downgrade(empty_database_url, "0027", configure_logging=False)
     assert _triggers(empty_database_url) == triggers
     assert _roles(empty_database_url) == ["auditor"]
     migrate.upgrade(empty_database_url, configure_logging=False)

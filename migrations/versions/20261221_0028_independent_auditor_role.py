@@ -1,8 +1,8 @@
 """The independent auditor's role
 
-Revision ID: 0030
-Revises: 0026
-Create Date: 2026-12-20 09:00:00
+Revision ID: 0028
+Revises: 0027
+Create Date: 2026-12-21 09:00:00
 
 ``app_user.role`` may be ``independent``: an experienced independent auditor who sees only the
 cases and audits assigned to them, for a time (docs/independent-auditor.md). Their assignments
@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0030"
-down_revision: str | None = "0026"
+revision: str = "0028"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
