@@ -82,6 +82,37 @@ class AgreementFigures:
     quarters: list[Figure]
     sets: dict[str, int]
     min_units: int
+    external: list[ExternalFigure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExternalPair:
+    """An external audit (made under a grant) and our latest standing audit of the same case
+    and questionnaire: each one's final grade by item (each theme's id, and overall)."""
+
+    audit_id: int
+    questionnaire: Questionnaire
+    external: Mapping[str, str]
+    internal: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ExternalFigure:
+    """One theme (or overall) over the external audits paired with ours: in how many pairs
+    both gave a final grade, and in how many it was the same."""
+
+    label: str
+    pairs: int
+    same: int
+    enough: bool
+
+    @property
+    def different(self) -> int:
+        return self.pairs - self.same
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.same / self.pairs if self.pairs else None
 
 
 def values_frame(sets: Sequence[RatedSet]) -> pd.DataFrame:
@@ -156,8 +187,14 @@ def _answer(item: str, label: str, level: str, value: object) -> dict[str, Any]:
     return {"kind": "answer", "item": item, "label": label, "level": level, "value": value}
 
 
-def figures(sets: Sequence[RatedSet], min_units: int, names: Mapping[int, str]) -> AgreementFigures:
-    """Every figure of the page, over these sets; ``names`` are the auditors' names by id."""
+def figures(
+    sets: Sequence[RatedSet],
+    min_units: int,
+    names: Mapping[int, str],
+    external: Sequence[ExternalPair] = (),
+) -> AgreementFigures:
+    """Every figure of the page, over these sets and the external audits' pairs; ``names`` are
+    the auditors' names by id."""
     frame = values_frame(sets)
     raters = frame[frame["slot"] >= 0] if len(frame) else frame
     return AgreementFigures(
@@ -168,8 +205,31 @@ def figures(sets: Sequence[RatedSet], min_units: int, names: Mapping[int, str]) 
         quarters=_per_quarter(raters, min_units),
         sets={
             source: sum(1 for s in sets if s.source == source) for source in ("second", "exercise")
-        },
+        }
+        | {"external": len(external)},
         min_units=min_units,
+        external=external_figures(external, min_units),
+    )
+
+
+def external_figures(pairs: Sequence[ExternalPair], min_units: int) -> list[ExternalFigure]:
+    """Per theme (and overall): the pairs in which both audits gave a final grade, and those in
+    which it was the same; too few to say below ``min_units`` pairs."""
+    counts: dict[str, list[int]] = {}
+    for pair in pairs:
+        titles = {t.id: t.title for t in pair.questionnaire.themes} | {OVERALL: "Overall judgement"}
+        for item, title in titles.items():
+            theirs, ours = pair.external.get(item), pair.internal.get(item)
+            if theirs and ours:
+                tally = counts.setdefault(f"{title} ({pair.questionnaire.title})", [0, 0])
+                tally[0] += 1
+                tally[1] += int(theirs == ours)
+    return sorted(
+        (
+            ExternalFigure(label, total, same, enough=total >= min_units)
+            for label, (total, same) in counts.items()
+        ),
+        key=lambda f: f.label.lower(),
     )
 
 
@@ -294,6 +354,7 @@ SECTIONS = (
     ("auditors_with_agreed", "Auditor against the agreed answers (exercises)"),
     ("quarters", "Grades by quarter"),
 )
+EXTERNAL_SECTION = "External audits against our audit of the same case (same final grade)"
 
 
 def export_rows(found: AgreementFigures) -> list[list[str]]:
@@ -305,7 +366,24 @@ def export_rows(found: AgreementFigures) -> list[list[str]]:
             rows.append(
                 [section, neutralise(figure.label), figure.level, *_export_cells(figure, found)]
             )
+    for external in found.external:
+        rows.append(
+            [
+                EXTERNAL_SECTION,
+                neutralise(external.label),
+                "nominal",
+                *_external_cells(external, found),
+            ]
+        )
     return rows
+
+
+def _external_cells(figure: ExternalFigure, found: AgreementFigures) -> list[str]:
+    if not figure.enough:
+        note = f"Too few to say: fewer than {found.min_units} units"
+        return [str(figure.pairs), "", "", "", "", note]
+    note = f"Same final grade in {figure.same}, different in {figure.different}"
+    return [str(figure.pairs), _number(figure.percent, 1), "", "", "", note]
 
 
 def _export_cells(figure: Figure, found: AgreementFigures) -> list[str]:
@@ -329,10 +407,13 @@ def _number(value: float | None, places: int) -> str:
 
 __all__ = [
     "AgreementFigures",
+    "ExternalFigure",
+    "ExternalPair",
     "Figure",
     "Rated",
     "RatedSet",
     "export_rows",
+    "external_figures",
     "figures",
     "values_frame",
 ]

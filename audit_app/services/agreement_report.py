@@ -14,25 +14,36 @@ from datetime import datetime
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from audit_app.core.calibration import Rater
+from audit_app.core.calibration import OVERALL, Rater
+from audit_app.core.grades import final_grade
 from audit_app.core.lifecycle import EXERCISE, STANDING
 from audit_app.core.roles import ADMIN
 from audit_app.core.second_audits import quarter
 from audit_app.models import (
     Audit,
+    AuditResult,
     CalibrationAgreed,
     CalibrationExercise,
     CalibrationMember,
     Case,
     QuestionnaireVersion,
     SecondAudit,
+    Service,
     Team,
+    ThemeResult,
     User,
 )
-from audit_app.reporting.agreement_figures import AgreementFigures, Rated, RatedSet, figures
+from audit_app.reporting.agreement_figures import (
+    AgreementFigures,
+    ExternalPair,
+    Rated,
+    RatedSet,
+    figures,
+)
 from audit_app.services import visibility
 from audit_app.services.actor import Actor
 from audit_app.services.calibration import rater_of
+from audit_app.services.grants import grant_exists
 from audit_app.services.questionnaires import questionnaire_of
 from audit_app.services.trail import record_event
 
@@ -43,7 +54,7 @@ def agreement_figures(actor: Actor, min_units: int, *, session: Session) -> Agre
     names = {
         u.id: (u.display_name or u.username) for u in session.exec(select(User)) if u.id is not None
     }
-    return figures(sets, min_units, names)
+    return figures(sets, min_units, names, external_pairs(actor, session=session))
 
 
 def second_audit_pairs(actor: Actor, *, session: Session) -> list[RatedSet]:
@@ -72,6 +83,81 @@ def second_audit_pairs(actor: Actor, *, session: Session) -> list[RatedSet]:
         )
         for a, b in session.exec(query).all()
     ]
+
+
+def external_pairs(actor: Actor, *, session: Session) -> list[ExternalPair]:
+    """Each standing external audit of our cases (made under a grant, in the person's services)
+    with our latest standing audit of the same case and questionnaire, when there is one."""
+    query = (
+        select(Audit, QuestionnaireVersion.questionnaire_id, Service.organisation_id)
+        .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
+        .join(Case, col(Case.id) == Audit.case_id)
+        .join(Team, col(Team.id) == Case.team_id)
+        .join(Service, col(Service.id) == Team.service_id)
+        .where(col(Audit.status).in_(STANDING))
+        .where(col(Audit.organisation_id) != Service.organisation_id)
+        .where(grant_exists(Audit.auditor_id, Audit.case_id))
+        .order_by(col(Audit.id))
+    )
+    if visibility.is_limited(actor):  # the external audits of the person's organisation's cases
+        query = query.where(Service.organisation_id == actor.organisation_id)
+    if actor.role != ADMIN:
+        query = query.where(col(Team.service_id).in_(sorted(actor.managed_service_ids)))
+    found = []
+    for external, questionnaire_id, organisation_id in session.exec(query).all():
+        ours = _latest_internal(external, questionnaire_id, organisation_id, session=session)
+        if ours is None:
+            continue
+        version = session.get(QuestionnaireVersion, external.questionnaire_version_id)
+        assert version is not None and external.id is not None
+        found.append(
+            ExternalPair(
+                audit_id=external.id,
+                questionnaire=questionnaire_of(version),
+                external=final_grades(external, session=session),
+                internal=final_grades(ours, session=session),
+            )
+        )
+    return found
+
+
+def _latest_internal(
+    external: Audit, questionnaire_id: str, organisation_id: int | None, *, session: Session
+) -> Audit | None:
+    """Our latest standing audit of the external audit's case and questionnaire."""
+    return session.exec(
+        select(Audit)
+        .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == Audit.questionnaire_version_id)
+        .where(
+            Audit.case_id == external.case_id,
+            QuestionnaireVersion.questionnaire_id == questionnaire_id,
+            Audit.organisation_id == organisation_id,
+            col(Audit.status).in_(STANDING),
+        )
+        .order_by(col(Audit.submitted_at).desc(), col(Audit.id).desc())
+    ).first()
+
+
+def final_grades(audit: Audit, *, session: Session) -> dict[str, str]:
+    """An audit's final grade (the moderator's, else the auditor's, else the score's) of each
+    theme and overall, by item id; an item without one is left out."""
+    grades: dict[str, str] = {}
+    for row in session.exec(select(ThemeResult).where(ThemeResult.audit_id == audit.id)):
+        grade = final_grade(
+            computed=row.grade_computed, judged=row.grade_judged, moderated=row.grade_moderated
+        )
+        if grade:
+            grades[row.theme_id] = grade
+    result = session.exec(select(AuditResult).where(AuditResult.audit_id == audit.id)).first()
+    if result is not None:
+        overall = final_grade(
+            computed=result.grade_computed,
+            judged=result.grade_judged,
+            moderated=result.grade_moderated,
+        )
+        if overall:
+            grades[OVERALL] = overall
+    return grades
 
 
 def revealed_exercises(*, session: Session) -> list[RatedSet]:
@@ -146,6 +232,8 @@ def record_agreement_export(actor: Actor, rows: int, *, session: Session) -> Non
 
 __all__ = [
     "agreement_figures",
+    "external_pairs",
+    "final_grades",
     "record_agreement_export",
     "revealed_exercises",
     "second_audit_pairs",
