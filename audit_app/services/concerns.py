@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import or_, update
+from sqlalchemy import or_, true, update
 from sqlmodel import Session, col, select
 
 from audit_app import clock
@@ -35,7 +35,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import visibility
+from audit_app.services import grants, visibility
 from audit_app.services.audits import (
     Actor,
     AuditError,
@@ -229,6 +229,28 @@ def may_see(
     )
 
 
+def concerns_seen(actor: Actor) -> Any:
+    """The condition on ``audit`` joined to its case's ``service``: the audits whose concerns
+    the person's organisation acts on. Its own audits, and the external audits of its cases
+    (made by a visitor under a grant: the case's managers act on a concern about the child);
+    never its visitors' audits of another organisation's cases."""
+    if not visibility.is_limited(actor):
+        return true()
+    granted = grants.grant_exists(Audit.auditor_id, Audit.case_id)
+    own_case = col(Service.organisation_id) == actor.organisation_id
+    own_audit = col(Audit.organisation_id) == actor.organisation_id
+    return (own_audit & (own_case | ~granted)) | (own_case & granted)
+
+
+def _reaches_organisation(actor: Actor, audit: Audit, case: Case, *, session: Session) -> bool:
+    """:func:`concerns_seen` for one audit."""
+    if not visibility.is_limited(actor):
+        return True
+    if grants.is_external(audit, case, session=session):
+        return grants.case_organisation_id(case, session=session) == actor.organisation_id
+    return audit.organisation_id == actor.organisation_id
+
+
 # --- listing -------------------------------------------------------------------------------
 
 
@@ -292,7 +314,7 @@ def open_concerns(
 ) -> list[ConcernItem]:
     """Unacknowledged concerns the person may see, oldest first: in the services they manage,
     in services without an active manager for the safeguarding fallback, and all for an admin."""
-    query = _open_concern_query().where(visibility.audits_seen(actor))
+    query = _open_concern_query().where(concerns_seen(actor))
     if actor.role != "admin":
         reachable = []
         if actor.role == "manager" and actor.managed_service_ids:
@@ -406,7 +428,7 @@ def load_concern(
     audit = session.get(Audit, concern.audit_id)
     assert audit is not None
     case, team = case_and_team(audit, session=session)
-    if not visibility.may_see_audit(actor, audit) or not may_see(
+    if not _reaches_organisation(actor, audit, case, session=session) or not may_see(
         actor, team.service_id, session=session, fallback=fallback
     ):
         raise AuditNotFound(concern_id)
