@@ -172,6 +172,19 @@ class Audience:
             f"{' and '.join(self._fallback_parts())}."
         )
 
+    def sentence_for_visitor(self) -> str:
+        """What a visiting auditor raising a concern on the case of another organisation is
+        told: who acts on it, without naming that organisation's people or services."""
+        if not self.reaches_someone:
+            return (
+                "Nobody at the council that granted you this case can see this concern now. "
+                "Tell your contact there at once, under your local safeguarding procedures."
+            )
+        return (
+            "The managers of this case's service at the council that granted you this case, "
+            "and its admins, can see this concern and act on it."
+        )
+
     def readers(self) -> str:
         """Who can see it, in a few words (for the reminder command)."""
         if self.managers:

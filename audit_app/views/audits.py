@@ -283,7 +283,8 @@ def _concern_recorded(audit_file: audit_service.AuditFile) -> str:
     from audit_app.services import concerns as concern_service
 
     who = concern_service.audience(audit_file.team.service_id, session=get_session())
-    return f"Safeguarding concern recorded. {who.sentence()}"
+    told = who.sentence_for_visitor() if audit_file.external else who.sentence()
+    return f"Safeguarding concern recorded. {told}"
 
 
 @bp.get("/audits/<int:audit_id>/history")
