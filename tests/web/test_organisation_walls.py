@@ -178,3 +178,50 @@ def test_a_grant_shows_the_visitor_its_case_by_pseudonym_and_nothing_more(
     leaks, seen = _walk(app, PARTNERS, places, HOME_CASES, tmp_path)
     assert leaks == [], "\n".join(leaks)
     assert any(pseudonym in text for text in seen)
+
+
+def test_a_visitors_submitted_audit_and_concern_show_their_organisation_no_home_case(
+    app: Flask, make_user: Callable[..., str], tmp_path: Path
+) -> None:
+    """The partner's auditor submits an audit of a granted home case, due for moderation, with
+    a safeguarding concern: the concern goes to the home organisation's managers and admins, and
+    every page the partner's people reach (the concern's and the audit's among them) names no
+    home case. The home organisation's QA lead reads it with the real reference."""
+    from sqlmodel import select
+
+    from audit_app import clock
+    from audit_app.models import Case, SafeguardingConcern, User
+    from audit_app.services import grant_batches, grants
+    from tests.builders import complete_audit, submit_audit
+
+    places = _build_world(app, make_user, app.test_client())
+    _home_draft_and_allocation(app)
+    qa_lead = actor_for(app, "admin")
+    today = clock.today()
+    day = (str(today.day), str(today.month), str(today.year))
+    with app.app_context(), session_scope(app) as session:
+        batch = grant_batches.make_batch("Peer review", "peer", True, qa_lead, session=session)
+        visitor = session.exec(select(User).where(User.username == "partner_auditor")).one()
+        grant_batches.add_grants(
+            batch, str(visitor.id), HOME_UNAUDITED_CASE, (day, day), qa_lead, session=session
+        )
+        case = session.exec(select(Case).where(Case.case_ref == HOME_UNAUDITED_CASE)).one()
+        pseudonym = grants.reference_seen(session, case, visitor.id)  # type: ignore[arg-type]
+    audit_id = complete_audit(app, "partner_auditor", pseudonym)
+    client = app.test_client()
+    client.post("/sign-in", data={"username": "partner_auditor", "password": PASSWORD})
+    raised = client.post(f"/audits/{audit_id}/concern", data={"description": "Seen at risk"})
+    assert raised.status_code == 302
+    submit_audit(app, audit_id, "partner_auditor", rate=1.0)
+    with app.app_context(), session_scope(app) as session:
+        concern_id = session.exec(
+            select(SafeguardingConcern.id).where(SafeguardingConcern.audit_id == audit_id)
+        ).one()
+    walked = {**places, "submitted": audit_id, "concern": concern_id}
+    leaks, seen = _walk(app, PARTNERS, walked, HOME_CASES, tmp_path)
+    assert leaks == [], "\n".join(leaks)
+    assert any(pseudonym in text for text in seen)
+    home = app.test_client()
+    home.post("/sign-in", data={"username": "admin", "password": PASSWORD})
+    page = home.get(f"/concerns/{concern_id}/acknowledge")
+    assert page.status_code == 200 and HOME_UNAUDITED_CASE in page.get_data(as_text=True)
