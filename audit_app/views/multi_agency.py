@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from audit_app import clock
 from audit_app.auth import current_actor, home_organisation_only, role_required
-from audit_app.core.roles import ALL_ROLES, AUDITORS
+from audit_app.core.roles import AUDITORS, STAFF
 from audit_app.db import changes, get_session
 from audit_app.forms.multi_agency import ButtonForm, CloseReturnsForm, OpenForm, PanelMemberForm
 from audit_app.services import agency_actions
@@ -25,7 +25,7 @@ ERROR_ANCHORS = {"due": "due-day", "agencies": "agency-first", "lawful_basis": "
 
 
 @bp.get("")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def index() -> str:
     """The multi-agency audits the person sees, with their agency's returns' progress."""
     db = get_session()
@@ -96,7 +96,7 @@ def _opening_page(form: OpenForm, errors: dict[str, str]) -> str:
 
 
 @bp.get("/<int:multi_agency_id>")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def show(multi_agency_id: int) -> str:
     """The multi-agency audit: its cases, agencies, agreement, status and returns."""
     db, me = get_session(), current_actor()
@@ -123,7 +123,7 @@ def start_return(return_id: int) -> Response:
 
 
 @bp.route("/<int:multi_agency_id>/close", methods=["GET", "POST"])
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def close(multi_agency_id: int) -> str | tuple[str, int] | Response:
     """The coordinator closes the returns before every one is in: a confirmation, a reason."""
     db = get_session()
@@ -170,7 +170,7 @@ def _seen_version(form: CloseReturnsForm) -> int:
 
 
 @bp.route("/<int:multi_agency_id>/panel-members", methods=["GET", "POST"])
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def panel_members(multi_agency_id: int) -> str | tuple[str, int] | Response:
     """The panel: the coordinator and the people each agency named; an agency's admins and
     group managers name their own people to it, and take them off."""
@@ -215,7 +215,7 @@ def _panel_page(multi_agency_id: int, form: PanelMemberForm, error: str | None) 
 
 
 @bp.post("/<int:multi_agency_id>/panel-members/<int:user_id>/remove")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def remove_panel_member(multi_agency_id: int, user_id: int) -> Response:
     """Take one of the person's agency's people off the panel."""
     if not PanelMemberForm().validate_on_submit():

@@ -8,10 +8,10 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from audit_app import clock
-from audit_app.auth import ALL_ROLES, current_actor, role_required
+from audit_app.auth import current_actor, role_required
 from audit_app.core.panel import ACTION_STATUS_NAMES, MULTI_AGENCY_STATUS_NAMES, OFSTED_GRADES
 from audit_app.core.partnership import DOMAINS
-from audit_app.core.roles import READERS
+from audit_app.core.roles import READERS, STAFF
 from audit_app.db import changes, get_session
 from audit_app.forms.panel import (
     CancelActionForm,
@@ -55,7 +55,7 @@ def _shown(discussion: panel.Discussion) -> dict[str, tuple[str, str]]:
 
 
 @bp.route("/multi-agency/<int:audit_id>/discussion", methods=["GET", "POST"])
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def discussion(audit_id: int) -> str | BaseResponse | tuple[str, int]:
     if request.method == "GET":
         with changes() as db:  # opening the concluded conclusions is in the trail
@@ -111,7 +111,7 @@ def _discussion_page(
 
 
 @bp.route("/multi-agency/<int:audit_id>/discussion/conclude", methods=["GET", "POST"])
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def conclude(audit_id: int) -> str | BaseResponse | tuple[str, int]:
     found = panel.load_discussion(audit_id, current_actor(), session=get_session())
     back = url_for("panel.discussion", audit_id=audit_id)
@@ -159,7 +159,7 @@ def _due() -> tuple[str, str, str]:
 
 
 @bp.route("/multi-agency/<int:audit_id>/actions", methods=["GET", "POST"])
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def actions(audit_id: int) -> str | BaseResponse | tuple[str, int]:
     page = agency_actions.load_actions_page(
         audit_id, current_actor(), session=get_session(), today=clock.today()
@@ -199,13 +199,13 @@ def _add_as_asked(audit_id: int, form: NewAgencyActionForm, due: tuple[str, str,
 
 
 @bp.route("/multi-agency/<int:audit_id>/actions/<int:action_id>/complete", methods=["GET", "POST"])
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def action_complete(audit_id: int, action_id: int) -> str | BaseResponse | tuple[str, int]:
     return _close(audit_id, action_id, "complete")
 
 
 @bp.route("/multi-agency/<int:audit_id>/actions/<int:action_id>/cancel", methods=["GET", "POST"])
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 def action_cancel(audit_id: int, action_id: int) -> str | BaseResponse | tuple[str, int]:
     return _close(audit_id, action_id, "cancel")
 
@@ -268,7 +268,7 @@ def _to_change(audit_id: int, action_id: int) -> agency_actions.FoundAction:
 
 
 @bp.get("/multi-agency/<int:audit_id>/export.csv")
-@role_required(*ALL_ROLES)
+@role_required(*STAFF)
 @export_limited
 def export(audit_id: int) -> Response:
     organisation = request.args.get("organisation", "")

@@ -41,7 +41,7 @@ def extend_world(app: Flask, places: dict[str, object]) -> dict[str, object]:
             audit_file, "", "The plan was not SMART.", independent, session=session
         )
         grant = independent_service.assignments(admin, session=session, today=today)[0].grant
-    return {"assigned": first, "challenge": challenge.id, "grant": grant.id}
+    return {"assigned": first, "challenge": challenge.id, "assignment": grant.id}
 
 
 INDEPENDENT_ONLY = expect("forbidden", independent="ok")
@@ -57,10 +57,10 @@ ROWS = {
         ("POST", "/independent/assignments", ADMIN_ONLY),
     ],
     "independent.assignment": [
-        ("GET", "/independent/assignments/{grant}", ADMIN_ONLY),
-        ("POST", "/independent/assignments/{grant}", ADMIN_ONLY),
+        ("GET", "/independent/assignments/{assignment}", ADMIN_ONLY),
+        ("POST", "/independent/assignments/{assignment}", ADMIN_ONLY),
     ],
-    "independent.revoke": [("POST", "/independent/assignments/{grant}/revoke", ADMIN_ONLY)],
+    "independent.revoke": [("POST", "/independent/assignments/{assignment}/revoke", ADMIN_ONLY)],
     "independent.re_audit": [("POST", "/independent/audits/{assigned}/re-audit", INDEPENDENT_ONLY)],
     # Open to read: the case is assigned to look at (the re-audit is not yet submitted).
     "independent.record": [("GET", "/independent/audits/{assigned}", INDEPENDENT_ONLY)],
