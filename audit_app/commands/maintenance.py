@@ -88,15 +88,17 @@ def retention_purge(dry_run: bool, years: int | None) -> None:
                 f"last activity {each.last_activity:%Y-%m-%d}"
             )
         if dry_run:
+            grants = retention.ended_grants(years, session=session)
             click.echo(
                 f"{len(expired)} audit(s) and {len(multi)} multi-agency audit(s) older than "
-                f"{years} years would be removed."
+                f"{years} years would be removed, and {grants} grant(s) that ended before then."
             )
             return
         removed = retention.purge(
             expired, session=session, actor=CLI_ACTOR, years=years, multi_agency=multi
         )
+        grants = retention.purge_ended_grants(years, session=session, actor=CLI_ACTOR)
     click.echo(
         f"Removed {removed} audit(s) and {len(multi)} multi-agency audit(s) older than {years} "
-        "years; the trail records it."
+        f"years, and {grants} grant(s) that ended before then; the trail records it."
     )

@@ -1,5 +1,5 @@
 """Rules of a multi-agency audit's panel: the grades it concludes with, what concluding needs,
-when an action is overdue, and the words of statuses (docs/multi-agency-panel.md).
+when an action is overdue, and the words of statuses (docs/multi-agency-audits.md, The panel).
 
 Pure: no I/O, no framework.
 """

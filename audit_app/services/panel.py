@@ -1,5 +1,5 @@
 """The panel of a multi-agency audit and its discussion (docs/design/multi-agency.md,
-decisions 3 and 6; docs/multi-agency-panel.md).
+decisions 3 and 6; docs/multi-agency-audits.md, The panel).
 
 Who is who: the coordinator is ``multi_agency_audit.coordinator_id``; the panel is the
 coordinator and the ``panel_member`` rows; an agency is an organisation with an

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, SQLModel, col, select
@@ -27,6 +28,7 @@ from audit_app.models import (
     Challenge,
     ComplianceResult,
     Finding,
+    GrantBatch,
     Moderation,
     ModerationGrade,
     MultiAgencyAudit,
@@ -221,3 +223,35 @@ def _remove_multi_agency_audits(multi_ids: list[int], *, session: Session) -> No
         link = col(model.multi_agency_audit_id)
         session.execute(delete(model).where(link.in_(multi_ids)))
     session.execute(delete(MultiAgencyAudit).where(col(MultiAgencyAudit.id).in_(multi_ids)))
+
+
+def ended_grants(years: int, *, session: Session, now: datetime | None = None) -> int:
+    """How many grants ended (their last day, or revoked) more than ``years`` ago."""
+    found = session.exec(
+        select(func.count()).select_from(CaseGrant).where(_ended_before(years, now))
+    )
+    return int(found.one())
+
+
+def purge_ended_grants(
+    years: int, *, session: Session, actor: Actor, now: datetime | None = None
+) -> int:
+    """Remove the grants that ended more than ``years`` ago, and the batches left with none;
+    keep one trail event recording it (when there were any). Returns how many grants went."""
+    count = ended_grants(years, session=session, now=now)
+    if not count:
+        return 0
+    session.execute(delete(CaseGrant).where(_ended_before(years, now)))
+    emptied = select(GrantBatch.id).where(
+        ~select(CaseGrant.id).where(CaseGrant.batch_id == GrantBatch.id).exists(),
+        col(GrantBatch.created_at) < cutoff(years, now),
+    )
+    session.execute(delete(GrantBatch).where(col(GrantBatch.id).in_(emptied)))
+    record_event("retention.grants_purged", session=session, actor=actor, grants=count)
+    return count
+
+
+def _ended_before(years: int, now: datetime | None) -> Any:
+    """The condition on ``case_grant``: its last day, or its revocation, is before the cutoff."""
+    moment = cutoff(years, now)
+    return (col(CaseGrant.ends_on) < moment.date()) | (col(CaseGrant.revoked_at) < moment)

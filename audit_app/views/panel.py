@@ -1,5 +1,5 @@
 """A multi-agency audit's panel: the discussion and its conclusions, the actions given to
-agencies, and each agency's download (docs/multi-agency-panel.md)."""
+agencies, and each agency's download (docs/multi-agency-audits.md, The panel)."""
 
 from __future__ import annotations
 

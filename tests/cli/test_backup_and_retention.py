@@ -162,7 +162,8 @@ def test_retention_purge_lists_then_removes_old_audits_and_keeps_the_trail(
     assert f"audit {old}  case 100824  submitted" in dry.output
     assert f"audit {recent} " not in dry.output
     assert (
-        "1 audit(s) and 0 multi-agency audit(s) older than 7 years would be removed" in dry.output
+        "1 audit(s) and 0 multi-agency audit(s) older than 7 years would be removed, and 0 grant(s)"
+        in dry.output
     )
     with session_scope(app) as session:
         assert session.get(Audit, old) is not None
@@ -347,11 +348,17 @@ def test_a_multi_agency_audit_goes_with_its_returns_once_its_last_activity_is_to
 
     dry = runner.invoke(args=["retention", "purge", "--dry-run"])
     assert f"multi-agency audit {old}  Neglect cohort  concluded" in dry.output
-    assert "0 audit(s) and 1 multi-agency audit(s) older than 7 years" in dry.output
+    assert (
+        "0 audit(s) and 1 multi-agency audit(s) older than 7 years would be removed, and 0"
+        in dry.output
+    )
 
     done = runner.invoke(args=["retention", "purge"])
     assert done.exit_code == 0, done.output
-    assert "Removed 1 audit(s) and 1 multi-agency audit(s)" in done.output
+    assert (
+        "Removed 1 audit(s) and 1 multi-agency audit(s) older than 7 years, and 0 grant(s)"
+        in done.output
+    )
     with session_scope(app) as session:
         assert session.get(MultiAgencyAudit, old) is None
         assert session.get(Audit, submitted) is None  # its return, though recent itself
@@ -367,3 +374,61 @@ def test_a_recent_multi_agency_audit_stays(app: Flask, two_audits: list[int]) ->
     with session_scope(app) as session:
         assert session.get(MultiAgencyAudit, recent) is not None
         assert session.get(Audit, submitted) is not None
+
+
+def _grant(app: Flask, audit_id: int, *, ended_years_ago: int, revoked: bool = False) -> int:
+    """A batch with one grant to the audit's case, whose last day was that long ago."""
+    when = utcnow() - timedelta(days=365 * ended_years_ago + 10)
+    with session_scope(app) as session:
+        audit = session.get(Audit, audit_id)
+        assert audit is not None
+        batch = GrantBatch(
+            title="Peer review",
+            purpose="peer",
+            pseudonym_key="0" * 64,
+            created_by_id=audit.auditor_id,
+            created_at=when,
+        )
+        session.add(batch)
+        session.flush()
+        assert batch.id is not None
+        grant = CaseGrant(
+            batch_id=batch.id,
+            user_id=audit.auditor_id,
+            case_id=audit.case_id,
+            starts_on=when.date(),
+            ends_on=when.date() if not revoked else utcnow().date(),
+            granted_by_id=audit.auditor_id,
+            revoked_at=when if revoked else None,
+        )
+        session.add(grant)
+        session.flush()
+        assert grant.id is not None
+        return grant.id
+
+
+def test_grants_that_ended_before_the_retention_period_go_with_their_empty_batches(
+    app: Flask, two_audits: list[int]
+) -> None:
+    submitted, _draft = two_audits
+    old = _grant(app, submitted, ended_years_ago=8)
+    revoked = _grant(app, submitted, ended_years_ago=9, revoked=True)
+    recent = _grant(app, submitted, ended_years_ago=6)
+    runner = app.test_cli_runner()
+
+    dry = runner.invoke(args=["retention", "purge", "--dry-run"])
+    assert "and 2 grant(s) that ended before then" in dry.output
+    done = runner.invoke(args=["retention", "purge"])
+
+    assert done.exit_code == 0, done.output
+    assert "and 2 grant(s) that ended before then" in done.output
+    with session_scope(app) as session:
+        assert session.get(CaseGrant, old) is None
+        assert session.get(CaseGrant, revoked) is None
+        kept = session.get(CaseGrant, recent)
+        assert kept is not None
+        assert session.exec(select(func.count()).select_from(GrantBatch)).one() == 1
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "retention.grants_purged")
+        ).one()
+    assert '"grants": 2' in event.detail
