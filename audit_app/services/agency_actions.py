@@ -1,4 +1,5 @@
-"""Actions a multi-agency audit's panel gives to one agency (docs/multi-agency-audits.md, The panel).
+"""Actions a multi-agency audit's panel gives to one agency (docs/multi-agency-audits.md, "The
+panel").
 
 The panel adds them once the returns are closed (and after concluding). An action, and its
 progress, is a finding addressed to one agency: it is seen by the coordinator and by the owning
