@@ -244,24 +244,29 @@ def may_see(
 
 def concerns_seen(actor: Actor) -> Any:
     """The condition on ``audit`` joined to its case's ``service``: the audits whose concerns
-    the person's organisation acts on. Its own audits, and the external audits of its cases
-    (made by a visitor under a grant: the case's managers act on a concern about the child);
-    never its visitors' audits of another organisation's cases."""
+    the person's organisation acts on. Its own audits; the external audits of its cases (made
+    by a visitor under a grant: the case's managers act on a concern about the child); and the
+    agencies' returns to multi-agency audits of its cases (a concern overrides the seal: the
+    agency acts on it too). Never its visitors' audits of another organisation's cases."""
     if not visibility.is_limited(actor):
         return true()
     granted = grants.grant_exists(Audit.auditor_id, Audit.case_id)
+    agency_return = col(Audit.multi_agency_audit_id).is_not(None)
     own_case = col(Service.organisation_id) == actor.organisation_id
     own_audit = col(Audit.organisation_id) == actor.organisation_id
-    return (own_audit & (own_case | ~granted)) | (own_case & granted)
+    return (own_audit & (own_case | ~granted)) | (own_case & (granted | agency_return))
 
 
 def _reaches_organisation(actor: Actor, audit: Audit, case: Case, *, session: Session) -> bool:
     """:func:`concerns_seen` for one audit."""
     if not visibility.is_limited(actor):
         return True
+    of_case = grants.case_organisation_id(case, session=session) == actor.organisation_id
     if grants.is_external(audit, case, session=session):
-        return grants.case_organisation_id(case, session=session) == actor.organisation_id
-    return audit.organisation_id == actor.organisation_id
+        return of_case
+    return audit.organisation_id == actor.organisation_id or (
+        of_case and audit.multi_agency_audit_id is not None
+    )
 
 
 # --- listing -------------------------------------------------------------------------------
